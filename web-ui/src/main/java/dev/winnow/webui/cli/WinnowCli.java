@@ -1,0 +1,66 @@
+package dev.winnow.webui.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code winnow} command line: the entry point that {@code ./winnow} starts.
+ *
+ * <p>Each verb is its own class in this package, registered in {@code subcommands} below; {@code winnow help VERB} or
+ * {@code winnow VERB --help} prints its options. Exit codes: 0 success, 1 a failure reported with a message, 2 bad
+ * usage (picocli's convention).
+ */
+@Command(
+    name = "winnow",
+    mixinStandardHelpOptions = true,
+    versionProvider = WinnowCli.Version.class,
+    description = "Local language models and in-context ranking over Lucene, on the JVM.",
+    subcommands = {
+      CommandLine.HelpCommand.class,
+    })
+public final class WinnowCli implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /**
+   * Runs the command line and exits the JVM with its exit code.
+   *
+   * @param args the arguments after {@code winnow}
+   */
+  public static void main(String[] args) {
+    System.exit(newCommandLine().execute(args));
+  }
+
+  /**
+   * Builds the picocli command line with Winnow's error handling: an exception from a verb prints its message (and
+   * the stack trace only with {@code WINNOW_DEBUG=1}) and exits with 1.
+   *
+   * @return a command line ready to {@code execute}
+   */
+  public static CommandLine newCommandLine() {
+    CommandLine cli = new CommandLine(new WinnowCli());
+    cli.setExecutionExceptionHandler(
+        (ex, commandLine, parseResult) -> {
+          commandLine.getErr().println("winnow: " + ex.getMessage());
+          if ("1".equals(System.getenv("WINNOW_DEBUG"))) {
+            ex.printStackTrace(commandLine.getErr());
+          }
+          return 1;
+        });
+    return cli;
+  }
+
+  /** Reports the version recorded in the jar manifest (or "dev" when run from classes). */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = WinnowCli.class.getPackage().getImplementationVersion();
+      return new String[] {"winnow " + (v == null ? "dev" : v)};
+    }
+  }
+}
