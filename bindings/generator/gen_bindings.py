@@ -1047,10 +1047,10 @@ class Gen:
             if isinstance(r, RecordRef) and not r.rec.name:
                 key = self.manifest_struct_key
                 self.manifest_struct_key = key + "." + fname
-                self.manifest.append(("struct", self.manifest_struct_key, self.java_fqn + "." + fname,
+                self.manifest.append(("struct", self.manifest_struct_key, self.java_fqn + "$" + fname,
                                       c_owner + "|" + self.c_field_path(c_path, fname)))
                 saved = self.java_fqn
-                self.java_fqn = saved + "." + fname
+                self.java_fqn = saved + "$" + fname
                 L.append(self.struct_source(r.rec, fname, nested=True, indent=i + "    ",
                                             c_path=self.c_field_path(c_path, fname), c_owner=c_owner))
                 self.java_fqn = saved
