@@ -52,6 +52,7 @@ public final class Context implements AutoCloseable {
   private boolean resultsValid;
   private String stoppedAfter;
   private Arena resultsArena;
+  private long evaluated;
 
   Context(Model model, ContextOptions options) {
     this.model = model;
@@ -270,6 +271,7 @@ public final class Context implements AutoCloseable {
                 + (rc == 1 ? " (no free KV cache cells for the batch: n_ctx=" + nCtx + "; remove sequences or use a larger context)" : ""));
       }
       recordOutputs(batch);
+      evaluated += batch.size();
       stoppedAfter = taps == null ? null : taps.stoppedAfter();
       resultsValid = true;
     } finally {
@@ -366,7 +368,7 @@ public final class Context implements AutoCloseable {
     }
   }
 
-  private int checkOutput(int batchIndex, String what) {
+  int checkOutput(int batchIndex, String what) {
     if (!resultsValid) {
       throw new IllegalStateException("no " + what + ": nothing decoded yet, or the last decode failed");
     }
@@ -607,6 +609,71 @@ public final class Context implements AutoCloseable {
             return null;
           }
         });
+  }
+
+  /**
+   * @param seqId the sequence
+   * @return bytes {@link #saveSequence(int, MemorySegment)} needs (llama_state_seq_get_size)
+   */
+  public long sequenceStateSize(int seqId) {
+    checkSeq(seqId, false);
+    return confined(() -> llama_h.llama_state_seq_get_size(ctx, seqId));
+  }
+
+  /**
+   * Saves a sequence's state into caller memory without a heap copy (llama_state_seq_get_data).
+   *
+   * @param seqId the sequence
+   * @param dst at least {@link #sequenceStateSize(int)} bytes
+   * @return bytes written
+   */
+  public long saveSequence(int seqId, MemorySegment dst) {
+    checkSeq(seqId, false);
+    return confined(
+        () -> {
+          long size = llama_h.llama_state_seq_get_size(ctx, seqId);
+          if (dst.byteSize() < size) {
+            throw new IllegalArgumentException(
+                "destination of " + dst.byteSize() + " bytes is smaller than the state of sequence " + seqId + " ("
+                    + size + " bytes)");
+          }
+          return llama_h.llama_state_seq_get_data(ctx, dst, size, seqId);
+        });
+  }
+
+  /**
+   * Restores a sequence state from memory (llama_state_seq_set_data), as {@link #restoreSequence(byte[], int)}.
+   *
+   * @param src the state bytes (exactly the saved length)
+   * @param seqId destination sequence
+   * @return bytes read
+   * @throws LlamaException if llama.cpp refuses the state; its log (SLF4J) names the reason, e.g. "n_stream mismatch"
+   *     (taken from a kv_unified=false context) or "incompatible V transposition" (flash attention differs)
+   */
+  public long restoreSequence(MemorySegment src, int seqId) {
+    checkSeq(seqId, false);
+    return confined(
+        () -> {
+          long n = llama_h.llama_state_seq_set_data(ctx, src, src.byteSize(), seqId);
+          if (n == 0) {
+            throw new LlamaException(
+                "llama_state_seq_set_data refused a state of " + src.byteSize() + " bytes for sequence " + seqId
+                    + " (another model, a kv_unified or flash-attention setting that differs, or no room in the KV"
+                    + " cache; llama.cpp's log says which)");
+          }
+          invalidateResults();
+          return n;
+        });
+  }
+
+  /**
+   * Tokens this context has decoded or encoded successfully since creation (the sum of batch sizes), e.g. to check
+   * that a cached prefix was not evaluated again.
+   *
+   * @return tokens evaluated
+   */
+  public long evaluatedTokens() {
+    return evaluated;
   }
 
   /**

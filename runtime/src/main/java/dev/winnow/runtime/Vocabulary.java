@@ -31,6 +31,10 @@ public final class Vocabulary {
     this.size = llama_h.llama_vocab_n_tokens(vocab);
   }
 
+  MemorySegment pointerForSampler() {
+    return ptr();
+  }
+
   private MemorySegment ptr() {
     model.pointer(); // throws if the model is closed
     return vocab;
