@@ -450,8 +450,8 @@ public final class GgufFile implements AutoCloseable {
       for (int i = 0; i < tensors.size(); i++) {
         GgufTensorInfo t = tensors.get(i);
         if (t.byteSize() > dataBytes || t.offset() > dataBytes - t.byteSize()) {
-          throw error(offsetFieldAt[i], "tensor '" + t.name() + "' needs bytes " + t.offset() + " to "
-              + (t.offset() + t.byteSize()) + " of the data section, which has " + dataBytes + " bytes");
+          throw error(offsetFieldAt[i], "tensor '" + t.name() + "' needs " + t.byteSize() + " bytes at data offset "
+              + t.offset() + ", but the data section has " + dataBytes + " bytes");
         }
       }
       List<Integer> order = new ArrayList<>();
