@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       GenerateCommand.class,
+      ModelsCommand.class,
     })
 public final class WinnowCli implements Runnable {
 
