@@ -50,7 +50,7 @@ final class TiledAttention {
     }
 
     /** Whether threads other than the caller may access the segment (false for a confined arena's memory). */
-    private static boolean sharable(MemorySegment segment) {
+    static boolean sharable(MemorySegment segment) {
         return segment.isAccessibleBy(OTHER_THREAD);
     }
 
