@@ -27,13 +27,17 @@ class ContextTest {
   static int[] once;
   static int[] other;
 
-  /** F32 KV cache and flash attention off, so numerical comparisons are not blurred by f16 rounding. */
+  /**
+   * F32 KV cache and flash attention off, so numerical comparisons are not blurred by f16 rounding; one thread, since
+   * llama.cpp's spinning worker threads crawl on an oversubscribed CI machine.
+   */
   static ContextOptions exact() {
     return ContextOptions.defaults()
         .withContextSize(256)
         .withMaxSequences(4)
         .withFlashAttention(FlashAttention.DISABLED)
-        .withKvTypes(GgmlType.F32, GgmlType.F32);
+        .withKvTypes(GgmlType.F32, GgmlType.F32)
+        .withThreads(1);
   }
 
   @BeforeAll
