@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     description = "Model files: inspect GGUF files, write synthetic models, fuzz the GGUF reader.",
     subcommands = {
       ModelsInspectCommand.class,
+      ModelsFuzzCommand.class,
     })
 public final class ModelsCommand implements Runnable {
 
