@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       ModelsInspectCommand.class,
       ModelsFuzzCommand.class,
+      ModelsSynthCommand.class,
     })
 public final class ModelsCommand implements Runnable {
 
