@@ -54,10 +54,14 @@ class GgufFuzzerTest {
         if (!p.toString().endsWith(".gguf")) {
           continue;
         }
+        boolean rejected = false;
         try {
           GgufFuzzer.check(Files.readAllBytes(p), p.getFileName().toString());
         } catch (dev.winnow.models.gguf.GgufFormatException expected) {
-          // rejected with a format error: fine
+          rejected = true;
+        }
+        if (p.getFileName().toString().startsWith("llama-abort-")) {
+          assertTrue(rejected, p + " made llama.cpp abort: the validator must refuse it");
         }
         n++;
       }
