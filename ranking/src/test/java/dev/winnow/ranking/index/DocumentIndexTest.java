@@ -45,7 +45,8 @@ class DocumentIndexTest {
       // batch search removes a query's own id from its results
       Map<String, List<Hit>> all = index.searchAll(List.of(new Query("q1", "vaccine")), 10, SearchMode.BM25);
       assertTrue(all.get("q1").stream().noneMatch(h -> h.id().equals("q1")));
-      assertEquals("q1", index.search("vaccine", 1, SearchMode.BM25).get(0).id());
+      assertTrue(index.search("vaccine", 10, SearchMode.BM25).stream().anyMatch(h -> h.id().equals("q1")));
+      assertEquals(2, all.get("q1").size());
 
       index.update(new Document("d2", "Malaria", "Bed nets."));
       assertEquals("Bed nets.", index.get("d2").orElseThrow().text());
