@@ -1,10 +1,12 @@
 package dev.winnow.runtime.attention;
 
 import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -117,29 +119,73 @@ public class AttentionBench {
         arena.close();
     }
 
+    /**
+     * CPU time of all the JVM's threads spent in the measured calls (summed over the fork-join workers and the caller),
+     * per iteration; on a machine shared with other work this is steadier than wall time.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Cpu {
+        private static final com.sun.management.ThreadMXBean THREADS =
+                (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        /** CPU nanoseconds of the calls this iteration. */
+        public long cpuNanos;
+        /** Calls this iteration. */
+        public long calls;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            cpuNanos = 0;
+            calls = 0;
+        }
+
+        static long now() {
+            long sum = 0;
+            for (long t : THREADS.getThreadCpuTime(THREADS.getAllThreadIds())) {
+                sum += Math.max(0, t);
+            }
+            return sum;
+        }
+
+        void add(long start) {
+            cpuNanos += now() - start;
+            calls++;
+        }
+    }
+
     /** Dense causal attention (the tiled kernel, every visible tile). */
     @Benchmark
-    public AttentionTensor dense() {
+    public AttentionTensor dense(Cpu cpu) {
+        long t = Cpu.now();
         Attention.dense(in, causal, out);
+        cpu.add(t);
         return out;
     }
 
     /** Block-sparse attention over 1/8 of the visible tiles. */
     @Benchmark
-    public AttentionTensor sparseEighth() {
+    public AttentionTensor sparseEighth(Cpu cpu) {
+        long t = Cpu.now();
         Attention.blockSparse(in, eighth, causal, out);
+        cpu.add(t);
         return out;
     }
 
     /** MoBA gating alone: pooling keys, scoring blocks, top-k. */
     @Benchmark
-    public BlockMask mobaGate() {
-        return gate.select(in, causal);
+    public BlockMask mobaGate(Cpu cpu) {
+        long t = Cpu.now();
+        BlockMask m = gate.select(in, causal);
+        cpu.add(t);
+        return m;
     }
 
     /** MoBA end to end: gating then block-sparse attention. */
     @Benchmark
-    public BlockMask mobaAttend() {
-        return gate.attend(in, causal, out);
+    public BlockMask mobaAttend(Cpu cpu) {
+        long t = Cpu.now();
+        BlockMask m = gate.attend(in, causal, out);
+        cpu.add(t);
+        return m;
     }
 }
