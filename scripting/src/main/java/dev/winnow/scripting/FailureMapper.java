@@ -10,9 +10,10 @@ import org.graalvm.polyglot.Value;
 final class FailureMapper {
   private FailureMapper() {}
 
-  static ScriptFailure map(GuestContext g, PolyglotException e, String interruptReason, long statementLimit) {
+  static ScriptFailure map(
+      GuestContext g, PolyglotException e, String sourceName, String interruptReason, long statementLimit) {
     Language lang = g.language();
-    SourceSection where = innermostScriptFrame(e);
+    SourceSection where = innermostScriptFrame(e, sourceName);
     String file = where == null ? null : where.getSource().getName();
     int line = where == null ? -1 : where.getStartLine();
     boolean hostCancelled = e.isHostException() && e.asHostException() instanceof CancellationException;
@@ -45,7 +46,7 @@ final class FailureMapper {
     Value exc = e.getGuestObject();
     if (lang == Language.PYTHON && exc != null && !exc.isNull() && g.describer() != null && !g.broken()) {
       try {
-        Value d = g.describer().execute(exc);
+        Value d = g.describer().execute(exc, sourceName);
         String pyFile = d.getArrayElement(2).isNull() ? file : d.getArrayElement(2).asString();
         int pyLine = d.getArrayElement(3).asInt();
         return new ScriptFailure(
@@ -93,16 +94,28 @@ final class FailureMapper {
     return file == null ? "" : " (at " + file + (line > 0 ? ":" + line : "") + ")";
   }
 
-  /** The innermost guest frame that belongs to a cell (not to the prelude or an internal source). */
-  static SourceSection innermostScriptFrame(PolyglotException e) {
+  /**
+   * The innermost guest frame of the cell's own source, else the innermost one that is not the prelude's or an
+   * internal source's.
+   */
+  static SourceSection innermostScriptFrame(PolyglotException e, String sourceName) {
     if (e.isSyntaxError() && e.getSourceLocation() != null) {
       return e.getSourceLocation();
     }
+    SourceSection other = null;
     for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
       SourceSection s = f.getSourceLocation();
       if (f.isGuestFrame() && s != null && isScript(s)) {
-        return s;
+        if (s.getSource().getName().equals(sourceName)) {
+          return s;
+        }
+        if (other == null) {
+          other = s;
+        }
       }
+    }
+    if (other != null) {
+      return other;
     }
     SourceSection s = e.getSourceLocation();
     return s != null && isScript(s) ? s : null;

@@ -7,7 +7,7 @@ import java.util.Locale;
 public enum Language {
   /** ECMAScript 2024 on GraalJS; polyglot language id {@code "js"}, files {@code *.js} and {@code *.mjs}. */
   JS("js", "JavaScript"),
-  /** Python 3.11 on GraalPy; polyglot language id {@code "python"}, files {@code *.py}. */
+  /** Python 3.12 on GraalPy; polyglot language id {@code "python"}, files {@code *.py}. */
   PYTHON("python", "Python");
 
   private final String id;

@@ -118,7 +118,7 @@ public final class ScriptSession implements AutoCloseable {
         DisplayData shown = Renderer.render(g, v, null);
         return new CellResult(language, Optional.ofNullable(shown), Duration.ofNanos(System.nanoTime() - t0));
       } catch (PolyglotException e) {
-        throw FailureMapper.map(g, e, interruptReason, host.sandbox().statementLimit());
+        throw FailureMapper.map(g, e, sourceName, interruptReason, host.sandbox().statementLimit());
       } catch (IllegalArgumentException e) {
         // a value the renderer could not show
         throw new ScriptFailure(language, "DisplayError", e.getMessage(), sourceName, -1, e.getMessage(), false);

@@ -207,7 +207,8 @@ public final class GuestContext implements AutoCloseable {
   }
 
   /**
-   * Python: describes an exception as {@code (type, message, file, line, traceback)}.
+   * Python: describes an exception as {@code (type, message, file, line, traceback)}, given the cell's source name
+   * (whose innermost frame gives file and line).
    *
    * @return the guest function, or {@code null} for JS
    */

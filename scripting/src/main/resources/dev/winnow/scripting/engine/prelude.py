@@ -1,4 +1,4 @@
-# Winnow's Python prelude: evaluated once per context before any cell (file name "<winnow-prelude>").
+# Winnow's Python prelude (GraalPy, Python 3.12): evaluated once per context before any cell (file name "<winnow-prelude>").
 # It defines the builtins display(value, mime=None), WinnowError and tolist(view), and returns the helpers the host
 # calls; the `winnow` object is attached (as a builtin) when a session takes the context.
 def __winnow_prelude():
@@ -84,13 +84,15 @@ def __winnow_prelude():
             except Exception:
                 pass
 
-    def describe(exc):
+    def describe(exc, source_name):
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != prelude_file]
+        own = [f for f in frames if f.filename == source_name]
         text = ""
         if frames:
             text = "Traceback (most recent call last):\n" + "".join(traceback.StackSummary.from_list(frames).format())
         text += "".join(traceback.format_exception_only(type(exc), exc))
-        file, line = (frames[-1].filename, frames[-1].lineno) if frames else (None, -1)
+        where = own or frames
+        file, line = (where[-1].filename, where[-1].lineno) if where else (None, -1)
         if isinstance(exc, SyntaxError):
             file, line = exc.filename, exc.lineno or -1
         message = exc.msg if isinstance(exc, SyntaxError) else str(exc)
