@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
       ModelsInspectCommand.class,
       ModelsFuzzCommand.class,
       ModelsSynthCommand.class,
+      ModelsConvertOnnxCommand.class,
     })
 public final class ModelsCommand implements Runnable {
 
