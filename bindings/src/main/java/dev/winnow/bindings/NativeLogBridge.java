@@ -2,7 +2,6 @@ package dev.winnow.bindings;
 
 import dev.winnow.bindings.llama.ggml_h;
 import dev.winnow.bindings.llama.ggml_log_callback;
-import dev.winnow.bindings.llama.llama_h;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.slf4j.Logger;
@@ -23,10 +22,12 @@ final class NativeLogBridge {
     private NativeLogBridge() {
     }
 
-    /** Installs the upcall; the stub lives in the global arena because llama.cpp keeps the pointer for ever. */
-    static void install() {
-        MemorySegment stub = ggml_log_callback.allocate(NativeLogBridge::onLog, Arena.global());
-        llama_h.llama_log_set(stub, MemorySegment.NULL);
+    /**
+     * The upcall stub to hand to {@code llama_log_set}; it lives in the global arena because llama.cpp keeps the
+     * pointer for ever.
+     */
+    static MemorySegment upcallStub() {
+        return ggml_log_callback.allocate(NativeLogBridge::onLog, Arena.global());
     }
 
     private static void onLog(int level, MemorySegment text, MemorySegment userData) {
