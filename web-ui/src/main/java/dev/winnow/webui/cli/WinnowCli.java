@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       CommandLine.HelpCommand.class,
       GenerateCommand.class,
+      ModelsCommand.class,
+      RunCommand.class,
     })
 public final class WinnowCli implements Runnable {
 

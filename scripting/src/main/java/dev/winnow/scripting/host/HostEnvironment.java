@@ -1,0 +1,49 @@
+package dev.winnow.scripting.host;
+
+import dev.winnow.scripting.DisplayData;
+import dev.winnow.scripting.Sandbox;
+import java.util.List;
+
+/**
+ * What the {@code winnow} host object needs from the session it belongs to.
+ */
+public interface HostEnvironment {
+
+  /**
+   * The running cell's cancellation token, for long host calls to poll.
+   *
+   * @return the session's token
+   */
+  Cancellation cancellation();
+
+  /**
+   * The session's sandbox (paths scripts may pass to the host API are checked against it).
+   *
+   * @return the sandbox
+   */
+  Sandbox sandbox();
+
+  /**
+   * The script's command-line arguments ({@code winnow run SCRIPT ARGS...}); empty in a notebook.
+   *
+   * @return the arguments
+   */
+  List<String> arguments();
+
+  /**
+   * Sends a bundle to the running cell's output.
+   *
+   * @param data the bundle
+   */
+  void show(DisplayData data);
+
+  /**
+   * Raises an error in the running cell's guest language and returns the exception that carries it, to be thrown by
+   * the host method so the script sees {@code WinnowError} (catchable with {@code except Exception} in Python and
+   * {@code catch} in JavaScript) with the message.
+   *
+   * @param message the message the script sees
+   * @return the exception to throw
+   */
+  RuntimeException guestError(String message);
+}
