@@ -385,6 +385,26 @@ public final class LlamaNative {
     }
 
     /**
+     * The exception a binding throws when its holder class could not be initialised (called by the generated code of
+     * {@link llama_h} and {@link ggml_h}): the load's own {@link NativeLibraryException} when the library did not load,
+     * the missing-symbol one when the library lacks the function, else one naming the function and the error.
+     *
+     * @param function the C function whose binding failed
+     * @param error the {@link ExceptionInInitializerError} or {@link NoClassDefFoundError} of its holder class
+     * @return the exception to throw
+     */
+    public static NativeLibraryException bindingUnavailable(String function, Throwable error) {
+        NativeLibraryException e;
+        try {
+            load().symbol(function);
+            e = new NativeLibraryException("the binding of " + function + " could not be initialised: " + error, error);
+        } catch (NativeLibraryException reason) {
+            e = new NativeLibraryException(reason.getMessage(), reason);
+        }
+        return e;
+    }
+
+    /**
      * The address of a function or variable of the loaded libraries.
      *
      * @param name the C symbol, for example {@code llama_decode}

@@ -177,8 +177,10 @@ class LoaderTest {
         assertTrue(out.startsWith("exit=0"), out);
         assertTrue(out.contains("load: dev.winnow.bindings.NativeLibraryException: llama.cpp library directory "
                 + missing + " does not exist"), out);
-        assertTrue(out.contains("binding: java.lang.ExceptionInInitializerError caused by "
-                + "dev.winnow.bindings.NativeLibraryException"), out);
+        String reason = "dev.winnow.bindings.NativeLibraryException: llama.cpp library directory " + missing
+                + " does not exist";
+        assertEquals(2, out.lines().filter(l -> l.startsWith("binding: " + reason)).count(),
+                "the first and the second binding call both say why:\n" + out);
         assertTrue(out.contains("again: dev.winnow.bindings.NativeLibraryException"), out);
     }
 
