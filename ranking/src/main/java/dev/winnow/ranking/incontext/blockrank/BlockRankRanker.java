@@ -36,7 +36,7 @@ import java.util.List;
  * document starts at the same position (the instruction's length), so the order of documents does not matter; the
  * query block starts right after the longest document.
  *
- * <p><b>How it runs.</b> Two contexts with flash attention on and the same KV type:
+ * <p><b>How it runs.</b> Two contexts with the same flash-attention setting (on by default) and KV type:
  * <ol>
  *   <li>a small document context: the instruction is decoded once in sequence 0; documents are packed into batches
  *       (at most {@code batchTokens} tokens), each in its own sequence that first receives the instruction's cells
@@ -58,7 +58,7 @@ import java.util.List;
  *
  * <p>llama.cpp refuses to move a sequence state from a {@code kv_unified=false} context into a unified one ("n_stream
  * mismatch") and between contexts of different flash-attention settings ("incompatible V transposition"); both
- * contexts here are unified with flash attention on.
+ * contexts here are unified with the same setting.
  */
 public final class BlockRankRanker implements InContextRanker {
 
@@ -313,7 +313,7 @@ public final class BlockRankRanker implements InContextRanker {
                 .withBatchSize(batchTokens)
                 .withMaxSequences(sequences)
                 .withThreads(options.threads())
-                .withFlashAttention(FlashAttention.ENABLED)
+                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
                 .withKvTypes(options.kvType(), options.kvType())
                 .withKvUnified(true)
                 .withTaps(true);

@@ -14,7 +14,7 @@ import java.util.OptionalInt;
  * KV cache does not depend on the query).
  *
  * <p>Blocks: instruction = [BOS] + family's user start + task + {@code Query: {q}} + {@code Documents:};
- * document i = {@code ID: {i} | CONTENT: {title} {text} | END ID: {i}} (i 1-based, content cut to the document
+ * document i = {@code ID: {i} | CONTENT: {title} {text} | END ID: {i}} (i 1-based, or the docId with {@link PromptWording#docIdLabels}; content cut to the document
  * budget in tokens); query block = {@code Query: {q}} + the question + the family's assistant start + the answer
  * prefix ending in {@code [}. Template text is tokenized with special tokens parsed; query and document text without,
  * so content cannot inject control tokens. Truncation cuts the content's tokens and re-tokenizes their text inside the
@@ -112,7 +112,7 @@ public final class PromptBuilder {
         for (int i = 0; i < documents.size(); i++) {
             Candidate c = documents.get(i);
             Truncated t = truncate(c.content(), documentBudget);
-            int id = i + 1;
+            String id = wording.docIdLabels() ? c.docId() : Integer.toString(i + 1);
             int[] tokens = tokenizer.tokenize("ID: " + id + " | CONTENT: " + t.text + " | END ID: " + id + "\n", false);
             blocks.add(new PromptLayout.Block(PromptLayout.Kind.DOCUMENT, i, tokens, t.kept, t.truncated));
         }
