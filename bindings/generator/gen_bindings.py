@@ -423,7 +423,7 @@ class Parser:
         if base is None:
             if not words:
                 raise SystemExit("no type at %s:%d near %r" % (self.peek().file, self.peek().line, self.text()))
-            spelled = " ".join(words)
+            spelled = " ".join(words).replace("_Bool", "bool")
             w = [x for x in words if x not in ("signed", "unsigned")]
             if w.count("long") >= 2:
                 name = "longlong"
@@ -911,6 +911,8 @@ class Gen:
         params = [(self.java_type(pt), java_name(pn) if pn else "x%d" % k) for k, (pn, pt) in enumerate(f.params)]
         sig = ", ".join("%s %s" % p for p in params)
         args = ", ".join(p[1] for p in params)
+        ctypes = {pj: self.esc(c_spell(pt, pn or "")) for (_, pj), (pn, pt) in zip(params, f.params)}
+        cret = self.esc(c_spell(f.ret))
         i = indent
         L = []
         L.append(i + "/** The Java side of the function pointer; an implementation must not throw (a throwing upcall "
@@ -920,9 +922,9 @@ class Gen:
         L.append(i + "    /**")
         L.append(i + "     * Called from native code.")
         for t, pn in params:
-            L.append(i + "     * @param %s the C argument {@code %s}" % (pn, pn))
+            L.append(i + "     * @param %s C {@code %s}" % (pn, ctypes[pn]))
         if not void:
-            L.append(i + "     * @return the value handed back to C")
+            L.append(i + "     * @return C {@code %s}, handed back to the caller" % cret)
         L.append(i + "     */")
         L.append(i + "    %s apply(%s);" % (jret, sig))
         L.append(i + "}")
@@ -964,7 +966,7 @@ class Gen:
         if struct_ret:
             L.append(i + " * @param allocator allocates the returned struct")
         for t, pn in params:
-            L.append(i + " * @param %s the C argument {@code %s}" % (pn, pn))
+            L.append(i + " * @param %s C {@code %s}" % (pn, ctypes[pn]))
         if not void:
             L.append(i + " * @return what the function returned")
         L.append(i + " */")

@@ -2615,11 +2615,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_quantized} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_quantized(enum ggml_type type);
+     * bool ggml_is_quantized(enum ggml_type type);
      * }
      *
      * @param type C {@code enum ggml_type type}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_quantized(int type) {
         MethodHandle mh$;
@@ -2705,11 +2705,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_transposed} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_transposed(struct ggml_tensor *tensor);
+     * bool ggml_is_transposed(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_transposed(MemorySegment tensor) {
         MethodHandle mh$;
@@ -2749,11 +2749,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_permuted} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_permuted(struct ggml_tensor *tensor);
+     * bool ggml_is_permuted(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_permuted(MemorySegment tensor) {
         MethodHandle mh$;
@@ -2793,11 +2793,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_empty} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_empty(struct ggml_tensor *tensor);
+     * bool ggml_is_empty(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_empty(MemorySegment tensor) {
         MethodHandle mh$;
@@ -2837,11 +2837,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_scalar} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_scalar(struct ggml_tensor *tensor);
+     * bool ggml_is_scalar(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_scalar(MemorySegment tensor) {
         MethodHandle mh$;
@@ -2881,11 +2881,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_vector} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_vector(struct ggml_tensor *tensor);
+     * bool ggml_is_vector(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_vector(MemorySegment tensor) {
         MethodHandle mh$;
@@ -2925,11 +2925,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_matrix} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_matrix(struct ggml_tensor *tensor);
+     * bool ggml_is_matrix(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_matrix(MemorySegment tensor) {
         MethodHandle mh$;
@@ -2969,11 +2969,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_3d} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_3d(struct ggml_tensor *tensor);
+     * bool ggml_is_3d(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_3d(MemorySegment tensor) {
         MethodHandle mh$;
@@ -3061,11 +3061,11 @@ public final class ggml_h {
      * <p>
      * Binds {@code ggml_is_contiguous} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_contiguous(struct ggml_tensor *tensor);
+     * bool ggml_is_contiguous(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_contiguous(MemorySegment tensor) {
         MethodHandle mh$;
@@ -3105,12 +3105,12 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_are_same_shape} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_are_same_shape(struct ggml_tensor *t0, struct ggml_tensor *t1);
+     * bool ggml_are_same_shape(struct ggml_tensor *t0, struct ggml_tensor *t1);
      * }
      *
      * @param t0 C {@code struct ggml_tensor *t0}
      * @param t1 C {@code struct ggml_tensor *t1}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_are_same_shape(MemorySegment t0, MemorySegment t1) {
         MethodHandle mh$;
@@ -3906,11 +3906,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_buft_is_host} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_buft_is_host(ggml_backend_buffer_type_t buft);
+     * bool ggml_backend_buft_is_host(ggml_backend_buffer_type_t buft);
      * }
      *
      * @param buft C {@code ggml_backend_buffer_type_t buft}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_buft_is_host(MemorySegment buft) {
         MethodHandle mh$;
@@ -4301,11 +4301,11 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_buffer_is_host} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_buffer_is_host(ggml_backend_buffer_t buffer);
+     * bool ggml_backend_buffer_is_host(ggml_backend_buffer_t buffer);
      * }
      *
      * @param buffer C {@code ggml_backend_buffer_t buffer}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_buffer_is_host(MemorySegment buffer) {
         MethodHandle mh$;
@@ -5593,12 +5593,12 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_dev_supports_op} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_dev_supports_op(ggml_backend_dev_t device, struct ggml_tensor *op);
+     * bool ggml_backend_dev_supports_op(ggml_backend_dev_t device, struct ggml_tensor *op);
      * }
      *
      * @param device C {@code ggml_backend_dev_t device}
      * @param op C {@code struct ggml_tensor *op}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_dev_supports_op(MemorySegment device, MemorySegment op) {
         MethodHandle mh$;
@@ -5638,12 +5638,12 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_dev_supports_buft} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_dev_supports_buft(ggml_backend_dev_t device, ggml_backend_buffer_type_t buft);
+     * bool ggml_backend_dev_supports_buft(ggml_backend_dev_t device, ggml_backend_buffer_type_t buft);
      * }
      *
      * @param device C {@code ggml_backend_dev_t device}
      * @param buft C {@code ggml_backend_buffer_type_t buft}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_dev_supports_buft(MemorySegment device, MemorySegment buft) {
         MethodHandle mh$;
@@ -5683,12 +5683,12 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_dev_offload_op} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_dev_offload_op(ggml_backend_dev_t device, struct ggml_tensor *op);
+     * bool ggml_backend_dev_offload_op(ggml_backend_dev_t device, struct ggml_tensor *op);
      * }
      *
      * @param device C {@code ggml_backend_dev_t device}
      * @param op C {@code struct ggml_tensor *op}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_dev_offload_op(MemorySegment device, MemorySegment op) {
         MethodHandle mh$;
@@ -7566,12 +7566,12 @@ public final class ggml_h {
     /**
      * Binds {@code gguf_get_val_bool} of {@code gguf.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool gguf_get_val_bool(struct gguf_context *ctx, int64_t key_id);
+     * bool gguf_get_val_bool(struct gguf_context *ctx, int64_t key_id);
      * }
      *
      * @param ctx C {@code struct gguf_context *ctx}
      * @param key_id C {@code int64_t key_id}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean gguf_get_val_bool(MemorySegment ctx, long key_id) {
         MethodHandle mh$;

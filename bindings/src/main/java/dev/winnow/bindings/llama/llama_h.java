@@ -1898,10 +1898,10 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_mmap} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_mmap(void);
+     * bool llama_supports_mmap(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_mmap() {
         MethodHandle mh$;
@@ -1941,10 +1941,10 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_mlock} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_mlock(void);
+     * bool llama_supports_mlock(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_mlock() {
         MethodHandle mh$;
@@ -1984,10 +1984,10 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_gpu_offload} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_gpu_offload(void);
+     * bool llama_supports_gpu_offload(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_gpu_offload() {
         MethodHandle mh$;
@@ -2027,10 +2027,10 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_rpc} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_rpc(void);
+     * bool llama_supports_rpc(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_rpc() {
         MethodHandle mh$;
@@ -3659,11 +3659,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_has_encoder} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_has_encoder(struct llama_model *model);
+     * bool llama_model_has_encoder(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_has_encoder(MemorySegment model) {
         MethodHandle mh$;
@@ -3705,11 +3705,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_has_decoder} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_has_decoder(struct llama_model *model);
+     * bool llama_model_has_decoder(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_has_decoder(MemorySegment model) {
         MethodHandle mh$;
@@ -3798,11 +3798,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_is_recurrent} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_is_recurrent(struct llama_model *model);
+     * bool llama_model_is_recurrent(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_is_recurrent(MemorySegment model) {
         MethodHandle mh$;
@@ -3844,11 +3844,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_is_hybrid} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_is_hybrid(struct llama_model *model);
+     * bool llama_model_is_hybrid(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_is_hybrid(MemorySegment model) {
         MethodHandle mh$;
@@ -3890,11 +3890,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_is_diffusion} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_is_diffusion(struct llama_model *model);
+     * bool llama_model_is_diffusion(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_is_diffusion(MemorySegment model) {
         MethodHandle mh$;
@@ -4514,11 +4514,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_memory_clear} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * void llama_memory_clear(llama_memory_t mem, _Bool data);
+     * void llama_memory_clear(llama_memory_t mem, bool data);
      * }
      *
      * @param mem C {@code llama_memory_t mem}
-     * @param data C {@code _Bool data}
+     * @param data C {@code bool data}
      */
     public static void llama_memory_clear(MemorySegment mem, boolean data) {
         MethodHandle mh$;
@@ -4564,14 +4564,14 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_memory_seq_rm} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
+     * bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
      * }
      *
      * @param mem C {@code llama_memory_t mem}
      * @param seq_id C {@code llama_seq_id seq_id}
      * @param p0 C {@code llama_pos p0}
      * @param p1 C {@code llama_pos p1}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_memory_seq_rm(MemorySegment mem, int seq_id, int p0, int p1) {
         MethodHandle mh$;
@@ -4911,11 +4911,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_memory_can_shift} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_memory_can_shift(llama_memory_t mem);
+     * bool llama_memory_can_shift(llama_memory_t mem);
      * }
      *
      * @param mem C {@code llama_memory_t mem}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_memory_can_shift(MemorySegment mem) {
         MethodHandle mh$;
@@ -5104,7 +5104,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_state_load_file} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_state_load_file(struct llama_context *ctx, char *path_session, llama_token *tokens_out, size_t n_token_capacity, size_t *n_token_count_out);
+     * bool llama_state_load_file(struct llama_context *ctx, char *path_session, llama_token *tokens_out, size_t n_token_capacity, size_t *n_token_count_out);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
@@ -5112,7 +5112,7 @@ public final class llama_h {
      * @param tokens_out C {@code llama_token *tokens_out}
      * @param n_token_capacity C {@code size_t n_token_capacity}
      * @param n_token_count_out C {@code size_t *n_token_count_out}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_state_load_file(MemorySegment ctx, MemorySegment path_session, MemorySegment tokens_out, long n_token_capacity, MemorySegment n_token_count_out) {
         MethodHandle mh$;
@@ -5152,14 +5152,14 @@ public final class llama_h {
     /**
      * Binds {@code llama_state_save_file} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_state_save_file(struct llama_context *ctx, char *path_session, llama_token *tokens, size_t n_token_count);
+     * bool llama_state_save_file(struct llama_context *ctx, char *path_session, llama_token *tokens, size_t n_token_count);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
      * @param path_session C {@code char *path_session}
      * @param tokens C {@code llama_token *tokens}
      * @param n_token_count C {@code size_t n_token_count}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_state_save_file(MemorySegment ctx, MemorySegment path_session, MemorySegment tokens, long n_token_count) {
         MethodHandle mh$;
@@ -5993,11 +5993,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_set_embeddings} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * void llama_set_embeddings(struct llama_context *ctx, _Bool embeddings);
+     * void llama_set_embeddings(struct llama_context *ctx, bool embeddings);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
-     * @param embeddings C {@code _Bool embeddings}
+     * @param embeddings C {@code bool embeddings}
      */
     public static void llama_set_embeddings(MemorySegment ctx, boolean embeddings) {
         MethodHandle mh$;
@@ -6040,11 +6040,11 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_set_causal_attn} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * void llama_set_causal_attn(struct llama_context *ctx, _Bool causal_attn);
+     * void llama_set_causal_attn(struct llama_context *ctx, bool causal_attn);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
-     * @param causal_attn C {@code _Bool causal_attn}
+     * @param causal_attn C {@code bool causal_attn}
      */
     public static void llama_set_causal_attn(MemorySegment ctx, boolean causal_attn) {
         MethodHandle mh$;
@@ -6901,12 +6901,12 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_vocab_is_eog} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_is_eog(struct llama_vocab *vocab, llama_token token);
+     * bool llama_vocab_is_eog(struct llama_vocab *vocab, llama_token token);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
      * @param token C {@code llama_token token}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_is_eog(MemorySegment vocab, int token) {
         MethodHandle mh$;
@@ -6948,12 +6948,12 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_vocab_is_control} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_is_control(struct llama_vocab *vocab, llama_token token);
+     * bool llama_vocab_is_control(struct llama_vocab *vocab, llama_token token);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
      * @param token C {@code llama_token token}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_is_control(MemorySegment vocab, int token) {
         MethodHandle mh$;
@@ -7316,11 +7316,11 @@ public final class llama_h {
     /**
      * Binds {@code llama_vocab_get_add_bos} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_get_add_bos(struct llama_vocab *vocab);
+     * bool llama_vocab_get_add_bos(struct llama_vocab *vocab);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_get_add_bos(MemorySegment vocab) {
         MethodHandle mh$;
@@ -7360,11 +7360,11 @@ public final class llama_h {
     /**
      * Binds {@code llama_vocab_get_add_eos} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_get_add_eos(struct llama_vocab *vocab);
+     * bool llama_vocab_get_add_eos(struct llama_vocab *vocab);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_get_add_eos(MemorySegment vocab) {
         MethodHandle mh$;
@@ -7404,11 +7404,11 @@ public final class llama_h {
     /**
      * Binds {@code llama_vocab_get_add_sep} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_get_add_sep(struct llama_vocab *vocab);
+     * bool llama_vocab_get_add_sep(struct llama_vocab *vocab);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_get_add_sep(MemorySegment vocab) {
         MethodHandle mh$;
@@ -7768,7 +7768,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_tokenize} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_tokenize(struct llama_vocab *vocab, char *text, int32_t text_len, llama_token *tokens, int32_t n_tokens_max, _Bool add_special, _Bool parse_special);
+     * int32_t llama_tokenize(struct llama_vocab *vocab, char *text, int32_t text_len, llama_token *tokens, int32_t n_tokens_max, bool add_special, bool parse_special);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
@@ -7776,8 +7776,8 @@ public final class llama_h {
      * @param text_len C {@code int32_t text_len}
      * @param tokens C {@code llama_token *tokens}
      * @param n_tokens_max C {@code int32_t n_tokens_max}
-     * @param add_special C {@code _Bool add_special}
-     * @param parse_special C {@code _Bool parse_special}
+     * @param add_special C {@code bool add_special}
+     * @param parse_special C {@code bool parse_special}
      * @return C {@code int32_t}
      */
     public static int llama_tokenize(MemorySegment vocab, MemorySegment text, int text_len, MemorySegment tokens, int n_tokens_max, boolean add_special, boolean parse_special) {
@@ -7824,7 +7824,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_token_to_piece} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_token_to_piece(struct llama_vocab *vocab, llama_token token, char *buf, int32_t length, int32_t lstrip, _Bool special);
+     * int32_t llama_token_to_piece(struct llama_vocab *vocab, llama_token token, char *buf, int32_t length, int32_t lstrip, bool special);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
@@ -7832,7 +7832,7 @@ public final class llama_h {
      * @param buf C {@code char *buf}
      * @param length C {@code int32_t length}
      * @param lstrip C {@code int32_t lstrip}
-     * @param special C {@code _Bool special}
+     * @param special C {@code bool special}
      * @return C {@code int32_t}
      */
     public static int llama_token_to_piece(MemorySegment vocab, int token, MemorySegment buf, int length, int lstrip, boolean special) {
@@ -7880,7 +7880,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_detokenize} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_detokenize(struct llama_vocab *vocab, llama_token *tokens, int32_t n_tokens, char *text, int32_t text_len_max, _Bool remove_special, _Bool unparse_special);
+     * int32_t llama_detokenize(struct llama_vocab *vocab, llama_token *tokens, int32_t n_tokens, char *text, int32_t text_len_max, bool remove_special, bool unparse_special);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
@@ -7888,8 +7888,8 @@ public final class llama_h {
      * @param n_tokens C {@code int32_t n_tokens}
      * @param text C {@code char *text}
      * @param text_len_max C {@code int32_t text_len_max}
-     * @param remove_special C {@code _Bool remove_special}
-     * @param unparse_special C {@code _Bool unparse_special}
+     * @param remove_special C {@code bool remove_special}
+     * @param unparse_special C {@code bool unparse_special}
      * @return C {@code int32_t}
      */
     public static int llama_detokenize(MemorySegment vocab, MemorySegment tokens, int n_tokens, MemorySegment text, int text_len_max, boolean remove_special, boolean unparse_special) {
@@ -7940,13 +7940,13 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_chat_apply_template} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_chat_apply_template(char *tmpl, struct llama_chat_message *chat, size_t n_msg, _Bool add_ass, char *buf, int32_t length);
+     * int32_t llama_chat_apply_template(char *tmpl, struct llama_chat_message *chat, size_t n_msg, bool add_ass, char *buf, int32_t length);
      * }
      *
      * @param tmpl C {@code char *tmpl}
      * @param chat C {@code struct llama_chat_message *chat}
      * @param n_msg C {@code size_t n_msg}
-     * @param add_ass C {@code _Bool add_ass}
+     * @param add_ass C {@code bool add_ass}
      * @param buf C {@code char *buf}
      * @param length C {@code int32_t length}
      * @return C {@code int32_t}
@@ -8040,13 +8040,13 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_set_sampler} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_set_sampler(struct llama_context *ctx, llama_seq_id seq_id, struct llama_sampler *smpl);
+     * bool llama_set_sampler(struct llama_context *ctx, llama_seq_id seq_id, struct llama_sampler *smpl);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
      * @param seq_id C {@code llama_seq_id seq_id}
      * @param smpl C {@code struct llama_sampler *smpl}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_set_sampler(MemorySegment ctx, int seq_id, MemorySegment smpl) {
         MethodHandle mh$;
@@ -10233,12 +10233,12 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_opt_param_filter_all} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_opt_param_filter_all(struct ggml_tensor *tensor, void *userdata);
+     * bool llama_opt_param_filter_all(struct ggml_tensor *tensor, void *userdata);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
      * @param userdata C {@code void *userdata}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_opt_param_filter_all(MemorySegment tensor, MemorySegment userdata) {
         MethodHandle mh$;
