@@ -44,6 +44,7 @@ public final class Context implements AutoCloseable {
   private final KvCache kvCache;
   private final AtomicReference<Thread> user = new AtomicReference<>();
   private volatile BooleanSupplier abortCheck;
+  private final MemorySegment abortStub;
 
   /** Which batch entries of the last decode have outputs: index in batch -> output row, or -1. */
   private int[] outputRow = new int[0];
@@ -101,14 +102,13 @@ public final class Context implements AutoCloseable {
     this.nEmbd = model.embeddingSize();
     this.pooling = Pooling.of(llama_h.llama_pooling_type(ctx));
     this.kvCache = new KvCache(this);
-    MemorySegment abort =
+    this.abortStub =
         ggml_abort_callback.allocate(
             data -> {
               BooleanSupplier check = abortCheck;
               return check != null && check.getAsBoolean();
             },
             callbacks);
-    llama_h.llama_set_abort_callback(ctx, abort, MemorySegment.NULL);
   }
 
   /**
@@ -554,13 +554,21 @@ public final class Context implements AutoCloseable {
   }
 
   /**
-   * Sets a check that llama.cpp calls during decode (from its compute threads); when it returns true the decode
-   * stops and throws {@link CancellationException}. Thread-safe; null removes it.
+   * Sets a check that llama.cpp calls during decode (from its compute threads, between graph nodes); when it returns
+   * true the decode stops and throws {@link CancellationException}. The check itself may read state set by any
+   * thread; setting it follows the context's thread rules. null removes it (and its per-node cost: llama.cpp calls no
+   * Java code when no check is set).
    *
    * @param check the abort check
    */
   public void abortCheck(BooleanSupplier check) {
-    this.abortCheck = check;
+    enter();
+    try {
+      this.abortCheck = check;
+      llama_h.llama_set_abort_callback(ctx, check == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
+    } finally {
+      exit();
+    }
   }
 
   /**
