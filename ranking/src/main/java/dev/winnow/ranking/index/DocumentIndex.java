@@ -48,6 +48,7 @@ import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -99,6 +100,7 @@ public final class DocumentIndex implements AutoCloseable {
   private static final String SETTINGS_KEY = "winnow.settings";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DEFAULT_FUSION_DEPTH = 1000;
+  private static final int DEFAULT_KNN_CANDIDATES = 100;
 
   private final Path path;
   private final Directory directory;
@@ -111,6 +113,7 @@ public final class DocumentIndex implements AutoCloseable {
   private volatile Embedder embedder;
   private volatile Fusion fusion = Fusion.rrf(60);
   private volatile int fusionDepth = DEFAULT_FUSION_DEPTH;
+  private volatile int knnCandidates = DEFAULT_KNN_CANDIDATES;
 
   private DocumentIndex(Path path, Directory directory, IndexSettings settings) {
     this.path = path;
@@ -260,6 +263,19 @@ public final class DocumentIndex implements AutoCloseable {
     this.fusionDepth = depth;
   }
 
+  /**
+   * Sets how many nearest-neighbour candidates an HNSW search collects before keeping the top k (the search beam,
+   * Elasticsearch's {@code num_candidates}): more candidates, higher recall against exact search, slower queries.
+   *
+   * @param candidates the beam width, {@code >= 1} (default 100; a search uses {@code max(k, candidates)})
+   */
+  public void setKnnCandidates(int candidates) {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("KNN candidates must be >= 1, got " + candidates);
+    }
+    this.knnCandidates = candidates;
+  }
+
   // ---------------------------------------------------------------- writing
 
   /**
@@ -308,6 +324,7 @@ public final class DocumentIndex implements AutoCloseable {
    * @param progress whether to show a progress bar (shown only when the console is a terminal)
    * @return the number of documents added
    * @throws IOException when Lucene cannot write; the batches committed before stay readable
+   *     <p>Replaced documents are merged away at the end, so BM25 statistics match an index built once.
    */
   public int addAll(List<Document> docs, int batchSize, boolean progress) throws IOException {
     if (batchSize < 1) {
@@ -327,6 +344,7 @@ public final class DocumentIndex implements AutoCloseable {
         }
       }
     }
+    mergeDeletes();
     return docs.size();
   }
 
@@ -364,6 +382,9 @@ public final class DocumentIndex implements AutoCloseable {
       c.setSimilarity(similarity);
       c.setRAMBufferSizeMB(128);
       c.setCommitOnClose(false);
+      TieredMergePolicy merges = new TieredMergePolicy();
+      merges.setForceMergeDeletesPctAllowed(0.0);
+      c.setMergePolicy(merges);
       writer = new IndexWriter(directory, c);
     }
     return writer;
@@ -402,7 +423,9 @@ public final class DocumentIndex implements AutoCloseable {
 
   /**
    * Embeds every document that has no vector yet, in batches, committing after each batch: an interrupted run
-   * resumes where it stopped. The first call records the embedder's dimension and description in the index.
+   * resumes where it stopped. The first call records the embedder's dimension and description in the index. Vectors
+   * are added by replacing documents; the replaced versions are merged away at the end so that BM25 statistics are
+   * unchanged.
    *
    * @param embedder the embedder (becomes this instance's query embedder too)
    * @param batchSize documents per embedding call and commit, {@code >= 1}
@@ -462,7 +485,20 @@ public final class DocumentIndex implements AutoCloseable {
         }
       }
     }
+    mergeDeletes();
     return todo.size();
+  }
+
+  /**
+   * Replaced and deleted documents still count in BM25's statistics (document frequency, average length) until merged
+   * away: merge them so that BM25 scores are those of an index built in one go.
+   */
+  private synchronized void mergeDeletes() throws IOException {
+    IndexWriter w = writer(IndexWriterConfig.OpenMode.APPEND);
+    if (w.hasDeletions()) {
+      w.forceMergeDeletes();
+      commit();
+    }
   }
 
   private static float[] checkDimension(float[] v, int dim, String what) {
@@ -766,7 +802,8 @@ public final class DocumentIndex implements AutoCloseable {
     }
     float[] q = Embedder.unitLength(checkDimension(e.embedQuery(text), e.dimension(), "the query"));
     if (!exact) {
-      return scored(s, s.search(new KnnFloatVectorQuery(VECTOR, q, k), k), luceneDocs);
+      int beam = Math.max(k, knnCandidates);
+      return scored(s, s.search(new KnnFloatVectorQuery(VECTOR, q, beam), k), luceneDocs);
     }
     return exactDense(s, q, k, luceneDocs);
   }
