@@ -174,6 +174,22 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
+   * Returns whether a directory holds a Lucene index (a commit).
+   *
+   * @param path the directory
+   * @return true when an index exists there
+   * @throws IOException when the directory cannot be read
+   */
+  public static boolean exists(Path path) throws IOException {
+    if (!Files.isDirectory(path)) {
+      return false;
+    }
+    try (Directory d = FSDirectory.open(path)) {
+      return DirectoryReader.indexExists(d);
+    }
+  }
+
+  /**
    * Opens the index at {@code path}, or creates it with {@code settings} when there is none.
    *
    * @param path the index directory
@@ -182,14 +198,7 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when the directory cannot be read or written
    */
   public static DocumentIndex openOrCreate(Path path, IndexSettings settings) throws IOException {
-    if (Files.isDirectory(path)) {
-      try (Directory d = FSDirectory.open(path)) {
-        if (DirectoryReader.indexExists(d)) {
-          return open(path);
-        }
-      }
-    }
-    return create(path, settings);
+    return exists(path) ? open(path) : create(path, settings);
   }
 
   /**
