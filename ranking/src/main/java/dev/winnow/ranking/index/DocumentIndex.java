@@ -101,6 +101,8 @@ public final class DocumentIndex implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DEFAULT_FUSION_DEPTH = 1000;
   private static final int DEFAULT_KNN_CANDIDATES = 100;
+  private static final int EMBED_COMMIT_DOCS = 1000;
+  private static final long EMBED_COMMIT_NANOS = 30_000_000_000L;
 
   private final Path path;
   private final Directory directory;
@@ -431,8 +433,8 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
-   * Embeds every document that has no vector yet, in batches, committing after each batch: an interrupted run
-   * resumes where it stopped. The first call records the embedder's dimension and description in the index. Vectors
+   * Embeds every document that has no vector yet, in batches, committing every 1000 documents or 30 seconds
+   * (whichever comes first) and at the end: an interrupted run resumes from its last commit. The first call records the embedder's dimension and description in the index. Vectors
    * are added by replacing documents; the replaced versions are merged away at the end so that BM25 statistics are
    * unchanged.
    *
@@ -473,6 +475,8 @@ public final class DocumentIndex implements AutoCloseable {
     synchronized (this) {
       settings = settings.withVectors(embedder.dimension(), embedder.describe());
     }
+    long lastCommit = System.nanoTime();
+    int sinceCommit = 0;
     try (ProgressBar bar = progressBar("embedding", todo.size(), progress)) {
       for (int i = 0; i < todo.size(); i += batchSize) {
         List<Document> batch = todo.subList(i, Math.min(todo.size(), i + batchSize));
@@ -487,13 +491,19 @@ public final class DocumentIndex implements AutoCloseable {
             writer(IndexWriterConfig.OpenMode.APPEND)
                 .updateDocument(new Term(ID, batch.get(j).id()), luceneDocument(batch.get(j), Embedder.unitLength(v)));
           }
-          commit();
+          sinceCommit += batch.size();
+          if (sinceCommit >= EMBED_COMMIT_DOCS || System.nanoTime() - lastCommit > EMBED_COMMIT_NANOS) {
+            commit();
+            sinceCommit = 0;
+            lastCommit = System.nanoTime();
+          }
         }
         if (bar != null) {
           bar.stepBy(batch.size());
         }
       }
     }
+    commit();
     mergeDeletes();
     return todo.size();
   }

@@ -8,6 +8,8 @@ import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.SignificanceTest;
+import dev.winnow.ranking.fusion.Fusion;
+import dev.winnow.ranking.fusion.LinearFusion;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.PrintWriter;
@@ -77,6 +79,47 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--skip-bad", description = "skip and count malformed collection lines")
   boolean skipBad;
 
+  @Option(
+      names = "--fusion",
+      defaultValue = "rrf",
+      description = "hybrid fusion: rrf (k = 60), minmax or zscore (linear, weight tuned on --tune-split)")
+  String fusionName;
+
+  @Option(
+      names = "--tune-split",
+      paramLabel = "NAME",
+      description = "split the linear fusion weight is tuned on, never the evaluated one (default: train)")
+  String tuneSplit;
+
+  private String tuneSplitOf(TestCollection c, String evaluated) {
+    String t = tuneSplit != null ? tuneSplit : "train";
+    if (!c.splits().contains(t)) {
+      throw new IllegalArgumentException(
+          "linear fusion needs a split to tune its weight on; " + c.name() + " has " + c.splits() + " (--tune-split)");
+    }
+    if (t.equals(evaluated)) {
+      throw new IllegalArgumentException("refusing to tune the fusion weight on the evaluated split " + t);
+    }
+    return t;
+  }
+
+  private LinearFusion tuneLinearFusion(TestCollection c, String evaluated, DocumentIndex idx, PrintWriter out)
+      throws java.io.IOException {
+    String t = tuneSplitOf(c, evaluated);
+    LinearFusion.Normalization norm =
+        switch (fusionName) {
+          case "minmax" -> LinearFusion.Normalization.MIN_MAX;
+          case "zscore" -> LinearFusion.Normalization.Z_SCORE;
+          default -> throw new IllegalArgumentException("unknown --fusion '" + fusionName + "' (rrf, minmax, zscore)");
+        };
+    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25");
+    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense");
+    LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t), c.gains()), Metric.NDCG_10, norm, 0.05);
+    out.printf(Locale.ROOT, "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n", f.describe(), f.weight(), t,
+        c.queries(t).size());
+    return f;
+  }
+
   @Override
   public Integer call() throws Exception {
     if (depth < 1) {
@@ -93,6 +136,14 @@ public final class EvalCommand implements Callable<Integer> {
         if (m != SearchMode.BM25 && idx.settings().embedder() != null) {
           idx.setEmbedder(Embedders.fromDescription(idx.settings().embedder()));
         }
+        String fusionDescription = "rrf k=60 over the top 1000 of each list";
+        if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
+          LinearFusion tuned = tuneLinearFusion(c, s, idx, out);
+          idx.setFusion(tuned, 1000);
+          fusionDescription = tuned.describe() + " (BM25 weight, tuned on " + tuneSplitOf(c, s) + " nDCG@10)";
+        } else if (m == SearchMode.HYBRID) {
+          idx.setFusion(Fusion.rrf(60), 1000);
+        }
         Run run = idx.run(c.queries(s), depth, m, m.cliName());
         runs.add(run);
         if (runOut != null) {
@@ -102,7 +153,7 @@ public final class EvalCommand implements Callable<Integer> {
           params.put("depth", depth);
           params.put("queryIdRemovedFromResults", true);
           if (m == SearchMode.HYBRID) {
-            params.put("fusion", "rrf k=60 over the top 1000 of each list");
+            params.put("fusion", fusionDescription);
           }
           TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), null, params, null));
           out.println("wrote " + file + " (+ .json provenance)");

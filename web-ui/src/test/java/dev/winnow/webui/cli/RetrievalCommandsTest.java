@@ -87,6 +87,11 @@ class RetrievalCommandsTest {
     assertEquals(0, cmp.code(), cmp.err());
     List<String> rows = cmp.out().lines().filter(l -> l.startsWith("bm25") || l.startsWith("dense") || l.startsWith("cran.trec")).toList();
     assertEquals(3, rows.size(), cmp.out());
+    Result linear =
+        run("eval", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--mode", "hybrid", "--fusion",
+            "minmax");
+    assertEquals(1, linear.code());
+    assertTrue(linear.err().contains("needs a split to tune its weight on"), linear.err());
     // the re-read run file is the same ranking as the fresh bm25 run: p-values of 1
     assertTrue(rows.get(2).matches("cran\\.trec\\s.*\\s1\\.000\\s+1\\.000\\s*"), rows.get(2));
   }
