@@ -214,6 +214,7 @@ public final class ScriptSession implements AutoCloseable {
     interrupt("session closed");
     cellLock.lock();
     try {
+      winnow.close();
       for (GuestContext g : contexts.values()) {
         g.close();
       }
@@ -241,8 +242,8 @@ public final class ScriptSession implements AutoCloseable {
     }
 
     @Override
-    public void show(DisplayData data) {
-      bridge.show(data);
+    public void display(Value value, String mime) {
+      bridge.display(value, mime);
     }
 
     @Override
