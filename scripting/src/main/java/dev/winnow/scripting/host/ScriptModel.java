@@ -31,12 +31,18 @@ public final class ScriptModel implements AutoCloseable {
   private static final int DEFAULT_MAX_TOKENS = 64;
   private final HostEnvironment env;
   private final Model model;
+  private final int threads;
   private Context generation;
   private Context embedding;
 
-  ScriptModel(HostEnvironment env, Model model) {
+  ScriptModel(HostEnvironment env, Model model, int threads) {
     this.env = env;
     this.model = model;
+    this.threads = threads;
+  }
+
+  private ContextOptions contextOptions() {
+    return ContextOptions.defaults().withThreads(threads);
   }
 
   /**
@@ -171,7 +177,7 @@ public final class ScriptModel implements AutoCloseable {
           MemorySegment out = Arena.ofAuto().allocate((long) heads * n * n * Float.BYTES, Float.BYTES);
           boolean[] seen = new boolean[1];
           ContextOptions opts =
-              ContextOptions.defaults().withContextSize(512).withFlashAttention(FlashAttention.DISABLED).withTaps(true);
+              contextOptions().withContextSize(512).withFlashAttention(FlashAttention.DISABLED).withTaps(true);
           try (Context ctx = model.newContext(opts);
               Batch b = Batch.allocate(Math.max(1, n), 1)) {
             checkLength(tokens, ctx);
@@ -212,7 +218,7 @@ public final class ScriptModel implements AutoCloseable {
    * The model's facts.
    *
    * @return architecture, layers, heads, headsKv, embeddingSize, contextSize, parameters, sizeBytes, vocabularySize,
-   *     path
+   *     path, threads
    */
   @HostAccess.Export
   public Map<String, Object> info() {
@@ -227,6 +233,7 @@ public final class ScriptModel implements AutoCloseable {
     m.put("sizeBytes", model.sizeBytes());
     m.put("vocabularySize", model.vocabulary().size());
     m.put("path", model.path().toString());
+    m.put("threads", threads);
     return m;
   }
 
@@ -252,14 +259,14 @@ public final class ScriptModel implements AutoCloseable {
 
   private Context generationContext() {
     if (generation == null) {
-      generation = model.newContext(ContextOptions.defaults());
+      generation = model.newContext(contextOptions());
     }
     return generation;
   }
 
   private Context embeddingContext() {
     if (embedding == null) {
-      embedding = model.newContext(ContextOptions.defaults().withEmbeddings(true, Pooling.MEAN));
+      embedding = model.newContext(contextOptions().withEmbeddings(true, Pooling.MEAN));
     }
     return embedding;
   }

@@ -102,19 +102,42 @@ public final class WinnowApi {
   }
 
   /**
-   * Loads a GGUF model (read access to the file is checked against the sandbox).
+   * Loads a GGUF model with llama.cpp's threads = the JVM's processors.
    *
-   * @param path the .gguf file, relative to the workspace or absolute
+   * @param path the .gguf file, relative to the workspace or absolute (read access is checked against the sandbox)
    * @return the model; closed when the session closes, or by {@code model.close()}
    */
   @HostAccess.Export
   public ScriptModel loadModel(String path) {
+    return loadModel(path, null);
+  }
+
+  /**
+   * Loads a GGUF model.
+   *
+   * @param path the .gguf file, relative to the workspace or absolute (read access is checked against the sandbox)
+   * @param options {@code {threads: N}} (1..512, default the JVM's processors; on a busy machine fewer threads avoid
+   *     llama.cpp's spin-waiting), or null
+   * @return the model; closed when the session closes, or by {@code model.close()}
+   */
+  @HostAccess.Export
+  public ScriptModel loadModel(String path, Value options) {
     return Verbs.call(
         env,
         () -> {
           Path p = paths.hostPath(path, false);
+          int threads = Runtime.getRuntime().availableProcessors();
+          if (options != null && !options.isNull()) {
+            Value t = ScriptModel.option(options, "threads");
+            if (t != null) {
+              threads = t.asInt();
+              if (threads < 1 || threads > 512) {
+                throw new IllegalArgumentException("loadModel: threads must be in [1, 512], got " + threads);
+              }
+            }
+          }
           env.cancellation().check();
-          return track(new ScriptModel(env, Llama.load().loadModel(p)));
+          return track(new ScriptModel(env, Llama.load().loadModel(p), threads));
         });
   }
 
