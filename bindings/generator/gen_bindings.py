@@ -695,7 +695,7 @@ class Gen:
         return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
                 .replace("*/", "*&#47;").replace("\\", "&#92;").replace("{", "&#123;").replace("}", "&#125;"))
 
-    def javadoc(self, text_lines, c_decl=None, indent="    ", extra=()):
+    def javadoc(self, text_lines, c_decl=None, indent="    ", extra=(), tags=()):
         out = [indent + "/**"]
         for x in text_lines:
             out.append(indent + " * " + self.esc(x))
@@ -708,6 +708,10 @@ class Gen:
             for x in c_decl.split("\n"):
                 out.append(indent + " * " + x.replace("*/", "* /").replace("\\", "\\\\"))
             out.append(indent + " * }")
+        if tags:
+            out.append(indent + " *")
+        for x in tags:
+            out.append(indent + " * " + x)
         out.append(indent + " */")
         return "\n".join(out)
 
@@ -863,13 +867,21 @@ class Gen:
         lines.append("        static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);")
         lines.append("    }")
         lines.append("")
-        lines.append("    /** The descriptor of {@code %s}. @return its function descriptor */" % n)
+        lines.append("    /** {@return the function descriptor of {@code %s}} */" % n)
         lines.append("    public static FunctionDescriptor %s$descriptor() {\n        return %s.DESC;\n    }\n" % (n, n))
-        lines.append("    /** The downcall handle of {@code %s}. @return the cached method handle */" % n)
+        lines.append("    /** {@return the cached downcall handle of {@code %s}} */" % n)
         lines.append("    public static MethodHandle %s$handle() {\n        return %s.HANDLE;\n    }\n" % (n, n))
-        lines.append("    /** The address of {@code %s} in the loaded library. @return the symbol's address */" % n)
+        lines.append("    /** {@return the address of {@code %s} in the loaded library} */" % n)
         lines.append("    public static MemorySegment %s$address() {\n        return %s.ADDR;\n    }\n" % (n, n))
-        lines.append(self.javadoc(doc, proto, extra=extra))
+        tags = []
+        if struct_ret:
+            tags.append("@param allocator allocates the returned {@code %s}" % self.esc(c_spell(f.ret)))
+        for (pj, pn), (cn, ct) in zip(params, f.params):
+            tags.append("@param %s C {@code %s}" % (pn, self.esc(c_spell(ct, cn or ""))))
+        if not void:
+            tags.append("@return C {@code %s}%s" % (self.esc(c_spell(f.ret)), " (a struct in a segment from "
+                                                      "{@code allocator})" if struct_ret else ""))
+        lines.append(self.javadoc(doc, proto, extra=extra, tags=tags))
         lines.append("    public static %s %s(%s) {" % (jret, n, sig))
         lines.append("        var mh$ = %s.HANDLE;" % n)
         lines.append("        try {")
@@ -912,7 +924,7 @@ class Gen:
         L.append("")
         L.append(i + "private static final FunctionDescriptor $DESC = %s;" % self.descriptor(f))
         L.append("")
-        L.append(i + "/** The function descriptor. @return the descriptor of this function pointer type */")
+        L.append(i + "/** {@return the function descriptor of this function pointer type} */")
         L.append(i + "public static FunctionDescriptor descriptor() {\n%s    return $DESC;\n%s}\n" % (i, i))
         L.append(i + "private static final MethodHandle UP$MH = upcallTarget();")
         L.append("")
@@ -1006,9 +1018,9 @@ class Gen:
         L.append("")
         L.append(i + "    private static final GroupLayout $LAYOUT = %s;" % self.group_expr(rec, i + "        "))
         L.append("")
-        L.append(i + "    /** The layout of the struct. @return the struct's group layout */")
+        L.append(i + "    /** {@return the layout of the struct} */")
         L.append(i + "    public static GroupLayout $LAYOUT() {\n%s        return $LAYOUT;\n%s    }\n" % (i, i))
-        L.append(i + "    /** The size of the struct. @return the size in bytes */")
+        L.append(i + "    /** {@return the size of the struct in bytes} */")
         L.append(i + "    public static long sizeof() {\n%s        return $LAYOUT.byteSize();\n%s    }\n" % (i, i))
         L.append(i + "    /**\n%s     * Allocates one struct (zeroed when the allocator zeroes, as arenas do).\n"
                      "%s     * @param allocator where to allocate\n%s     * @return the new struct\n%s     */" % (i, i, i, i))
@@ -1056,6 +1068,7 @@ class Gen:
                 self.java_fqn = saved
                 self.manifest_struct_key = key
             elif isinstance(t, Ptr) and isinstance(t.to, Func):
+                self.manifest.append(("fnfield", self.manifest_struct_key, fname, self.java_fqn + "$" + fname))
                 L.append(i + "    /** Function pointer type of the field {@code %s}. */" % fname)
                 L.append(i + "    public static final class %s {" % fname)
                 L.append(i + "        private %s() {\n%s        }\n" % (fname, i))
@@ -1111,11 +1124,11 @@ class Gen:
         doc = self.comment_for_field(rec.header, fname, rec.line) if rec.header else []
         c = c_spell(t, fname)
         L = []
-        L.append(i + "/** The layout of field {@code %s}. @return the field's layout */" % fname)
+        L.append(i + "/** {@return the layout of field {@code %s}} */" % fname)
         L.append(i + "public static %s %s$layout() {\n%s    return %s$LAYOUT;\n%s}\n" % (self.layout_class(t), fname,
                                                                                       i, fname, i))
         L.append(i + "private static final long %s$OFFSET = %d;\n" % (fname, off))
-        L.append(i + "/** The offset of field {@code %s}. @return the byte offset within the struct */" % fname)
+        L.append(i + "/** {@return the byte offset of field {@code %s} within the struct} */" % fname)
         L.append(i + "public static long %s$offset() {\n%s    return %s$OFFSET;\n%s}\n" % (fname, i, fname, i))
         text = ["Field {@code %s}." % c] if False else []
         head = self.esc(" ".join(doc)) if doc else ""
@@ -1123,7 +1136,7 @@ class Gen:
             et = resolve(r.of)
             ejt = self.java_type(r.of)
             elayout = self.layout_expr(r.of)
-            L.append(i + "/** Dimensions of array field {@code %s}. @return the element counts */" % fname)
+            L.append(i + "/** {@return the dimensions (element counts) of array field {@code %s}} */" % fname)
             L.append(i + "public static long[] %s$dimensions() {\n%s    return new long[] {%d};\n%s}\n" % (
                 fname, i, r.n, i))
             L.append(i + "/**\n%s * Getter for {@code %s}%s: a slice of the struct.\n%s * @param struct the struct\n"
@@ -1348,7 +1361,8 @@ def main():
     with open(TEST_RES / "abi-manifest.tsv", "w", encoding="utf-8") as fh:
         fh.write("# Generated by bindings/generator/gen_bindings.py: what the ABI and coverage tests check.\n")
         fh.write("# struct KEY JAVA_CLASS C_TYPE | field STRUCT_KEY NAME C_PATH | enum NAME CLASS VALUE | "
-                 "define NAME CLASS JAVA_TYPE | function NAME CLASS HEADER | callback NAME CLASS\n")
+                 "define NAME CLASS JAVA_TYPE | function NAME CLASS HEADER | callback NAME CLASS | "
+                 "fnfield STRUCT_KEY NAME CLASS\n")
         for row in g.manifest:
             fh.write("\t".join(row) + "\n")
     print("llama_h: %d functions, ggml_h: %d functions, %d structs, %d callback types, %d enum constants, "

@@ -10,7 +10,7 @@ import java.util.Map;
 
 /** The generator's list of what is bound (abi-manifest.tsv), which the ABI and coverage tests check. */
 record BindingsManifest(Map<String, Struct> structs, List<Field> fields, List<Constant> enums, List<Constant> defines,
-                        List<Function> functions, List<String> callbacks) {
+                        List<Function> functions, List<Callback> callbacks) {
 
     /** A struct class; cType is "struct X", or "struct X|path" for an anonymous struct member of X. */
     record Struct(String key, String javaClass, String cType) {
@@ -35,13 +35,20 @@ record BindingsManifest(Map<String, Struct> structs, List<Field> fields, List<Co
     record Function(String name, String javaClass, String header) {
     }
 
+    /**
+     * A function pointer type: a callback typedef (structKey empty, name = the typedef) or a function-pointer field of
+     * a struct; javaClass holds its Function interface, descriptor() and allocate().
+     */
+    record Callback(String structKey, String name, String javaClass) {
+    }
+
     static BindingsManifest read() throws IOException {
         Map<String, Struct> structs = new LinkedHashMap<>();
         List<Field> fields = new ArrayList<>();
         List<Constant> enums = new ArrayList<>();
         List<Constant> defines = new ArrayList<>();
         List<Function> functions = new ArrayList<>();
-        List<String> callbacks = new ArrayList<>();
+        List<Callback> callbacks = new ArrayList<>();
         try (InputStream in = BindingsManifest.class.getResourceAsStream("abi-manifest.tsv")) {
             if (in == null) {
                 throw new IOException("abi-manifest.tsv is missing: run bindings/generator/gen_bindings.py");
@@ -57,7 +64,8 @@ record BindingsManifest(Map<String, Struct> structs, List<Field> fields, List<Co
                     case "enum" -> enums.add(new Constant(c[1], c[2], c[3]));
                     case "define" -> defines.add(new Constant(c[1], c[2], c[3]));
                     case "function" -> functions.add(new Function(c[1], c[2], c[3]));
-                    case "callback" -> callbacks.add(c[2]);
+                    case "callback" -> callbacks.add(new Callback("", c[1], c[2]));
+                    case "fnfield" -> callbacks.add(new Callback(c[1], c[2], c[3]));
                     default -> throw new IOException("unknown manifest row: " + line);
                 }
             }

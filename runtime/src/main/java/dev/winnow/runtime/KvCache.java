@@ -6,6 +6,10 @@ import dev.winnow.bindings.llama.llama_h;
  * The KV cache (llama.cpp's "memory") of a {@link Context}: which cells belong to which sequences at which positions.
  * Position ranges are half-open {@code [p0, p1)}; a negative p0 means from the start, a negative p1 to the end.
  * Sequence ids are checked against n_seq_max in Java. Same thread rules as the context.
+ *
+ * <p>In a unified cache a cell has one position and a set of sequence ids: {@link #copySequence} adds an id to the
+ * cells, it does not duplicate them, so a later {@link #addPosition} or {@link #dividePosition} on one of the
+ * sequences moves the shared cells for every sequence that holds them.
  */
 public final class KvCache {
   private final Context context;

@@ -15,6 +15,7 @@ public final class Sampler implements AutoCloseable {
   private final NativeHandle handle;
   private final Vocabulary vocabulary;
   private final SamplerOptions options;
+  private MemorySegment penalties = MemorySegment.NULL;
 
   /**
    * @param model the model (for the vocabulary size and the grammar's tokens)
@@ -60,8 +61,9 @@ public final class Sampler implements AutoCloseable {
     }
     if (o.penaltyLastN() != 0
         && (o.repeatPenalty() != 1 || o.frequencyPenalty() != 0 || o.presencePenalty() != 0)) {
-      add(chain, llama_h.llama_sampler_init_penalties(nVocab, o.penaltyLastN(), o.repeatPenalty(),
-          o.frequencyPenalty(), o.presencePenalty()));
+      penalties = llama_h.llama_sampler_init_penalties(nVocab, o.penaltyLastN(), o.repeatPenalty(),
+          o.frequencyPenalty(), o.presencePenalty());
+      add(chain, penalties);
     }
     if (o.grammar() != null) {
       try (Arena arena = Arena.ofConfined()) {
@@ -116,13 +118,18 @@ public final class Sampler implements AutoCloseable {
   }
 
   /**
-   * Tells the chain a token was emitted without being sampled here (e.g. the prompt, for penalties).
+   * Tells the penalties a token is part of the recent text without having been sampled here (the prompt). Only the
+   * penalty stage sees it: a grammar accepts only tokens it allowed (llama.cpp's grammar throws a C++ exception, which
+   * aborts the process, on any other token), and it sees every token {@link #sample} returns.
    *
    * @param token the token
    */
   public void accept(int token) {
     vocabulary.checkToken(token);
-    llama_h.llama_sampler_accept(handle.get(), token);
+    handle.get();
+    if (!penalties.equals(MemorySegment.NULL)) {
+      llama_h.llama_sampler_accept(penalties, token);
+    }
   }
 
   /** Forgets accepted tokens (penalties, grammar state). */

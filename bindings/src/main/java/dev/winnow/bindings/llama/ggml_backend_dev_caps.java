@@ -39,12 +39,12 @@ public final class ggml_backend_dev_caps {
         events$LAYOUT,
         mmap_support$LAYOUT).withName("ggml_backend_dev_caps");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -99,14 +99,14 @@ public final class ggml_backend_dev_caps {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code async}. @return the field's layout */
+    /** {@return the layout of field {@code async}} */
     public static OfBoolean async$layout() {
         return async$LAYOUT;
     }
 
     private static final long async$OFFSET = 0;
 
-    /** The offset of field {@code async}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code async} within the struct} */
     public static long async$offset() {
         return async$OFFSET;
     }
@@ -129,14 +129,14 @@ public final class ggml_backend_dev_caps {
         struct.set(async$LAYOUT, async$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code host_buffer}. @return the field's layout */
+    /** {@return the layout of field {@code host_buffer}} */
     public static OfBoolean host_buffer$layout() {
         return host_buffer$LAYOUT;
     }
 
     private static final long host_buffer$OFFSET = 1;
 
-    /** The offset of field {@code host_buffer}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code host_buffer} within the struct} */
     public static long host_buffer$offset() {
         return host_buffer$OFFSET;
     }
@@ -159,14 +159,14 @@ public final class ggml_backend_dev_caps {
         struct.set(host_buffer$LAYOUT, host_buffer$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code buffer_from_host_ptr}. @return the field's layout */
+    /** {@return the layout of field {@code buffer_from_host_ptr}} */
     public static OfBoolean buffer_from_host_ptr$layout() {
         return buffer_from_host_ptr$LAYOUT;
     }
 
     private static final long buffer_from_host_ptr$OFFSET = 2;
 
-    /** The offset of field {@code buffer_from_host_ptr}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code buffer_from_host_ptr} within the struct} */
     public static long buffer_from_host_ptr$offset() {
         return buffer_from_host_ptr$OFFSET;
     }
@@ -189,14 +189,14 @@ public final class ggml_backend_dev_caps {
         struct.set(buffer_from_host_ptr$LAYOUT, buffer_from_host_ptr$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code events}. @return the field's layout */
+    /** {@return the layout of field {@code events}} */
     public static OfBoolean events$layout() {
         return events$LAYOUT;
     }
 
     private static final long events$OFFSET = 3;
 
-    /** The offset of field {@code events}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code events} within the struct} */
     public static long events$offset() {
         return events$OFFSET;
     }
@@ -219,14 +219,14 @@ public final class ggml_backend_dev_caps {
         struct.set(events$LAYOUT, events$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code mmap_support}. @return the field's layout */
+    /** {@return the layout of field {@code mmap_support}} */
     public static OfBoolean mmap_support$layout() {
         return mmap_support$LAYOUT;
     }
 
     private static final long mmap_support$OFFSET = 4;
 
-    /** The offset of field {@code mmap_support}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code mmap_support} within the struct} */
     public static long mmap_support$offset() {
         return mmap_support$OFFSET;
     }

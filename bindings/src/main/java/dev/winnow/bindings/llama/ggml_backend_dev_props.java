@@ -47,12 +47,12 @@ public final class ggml_backend_dev_props {
         caps$LAYOUT,
         MemoryLayout.paddingLayout(3)).withName("ggml_backend_dev_props");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -107,14 +107,14 @@ public final class ggml_backend_dev_props {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code name}. @return the field's layout */
+    /** {@return the layout of field {@code name}} */
     public static AddressLayout name$layout() {
         return name$LAYOUT;
     }
 
     private static final long name$OFFSET = 0;
 
-    /** The offset of field {@code name}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code name} within the struct} */
     public static long name$offset() {
         return name$OFFSET;
     }
@@ -137,14 +137,14 @@ public final class ggml_backend_dev_props {
         struct.set(name$LAYOUT, name$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code description}. @return the field's layout */
+    /** {@return the layout of field {@code description}} */
     public static AddressLayout description$layout() {
         return description$LAYOUT;
     }
 
     private static final long description$OFFSET = 8;
 
-    /** The offset of field {@code description}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code description} within the struct} */
     public static long description$offset() {
         return description$OFFSET;
     }
@@ -167,14 +167,14 @@ public final class ggml_backend_dev_props {
         struct.set(description$LAYOUT, description$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code memory_free}. @return the field's layout */
+    /** {@return the layout of field {@code memory_free}} */
     public static OfLong memory_free$layout() {
         return memory_free$LAYOUT;
     }
 
     private static final long memory_free$OFFSET = 16;
 
-    /** The offset of field {@code memory_free}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code memory_free} within the struct} */
     public static long memory_free$offset() {
         return memory_free$OFFSET;
     }
@@ -197,14 +197,14 @@ public final class ggml_backend_dev_props {
         struct.set(memory_free$LAYOUT, memory_free$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code memory_total}. @return the field's layout */
+    /** {@return the layout of field {@code memory_total}} */
     public static OfLong memory_total$layout() {
         return memory_total$LAYOUT;
     }
 
     private static final long memory_total$OFFSET = 24;
 
-    /** The offset of field {@code memory_total}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code memory_total} within the struct} */
     public static long memory_total$offset() {
         return memory_total$OFFSET;
     }
@@ -227,14 +227,14 @@ public final class ggml_backend_dev_props {
         struct.set(memory_total$LAYOUT, memory_total$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code type}. @return the field's layout */
+    /** {@return the layout of field {@code type}} */
     public static OfInt type$layout() {
         return type$LAYOUT;
     }
 
     private static final long type$OFFSET = 32;
 
-    /** The offset of field {@code type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code type} within the struct} */
     public static long type$offset() {
         return type$OFFSET;
     }
@@ -257,14 +257,14 @@ public final class ggml_backend_dev_props {
         struct.set(type$LAYOUT, type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code device_id}. @return the field's layout */
+    /** {@return the layout of field {@code device_id}} */
     public static AddressLayout device_id$layout() {
         return device_id$LAYOUT;
     }
 
     private static final long device_id$OFFSET = 40;
 
-    /** The offset of field {@code device_id}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code device_id} within the struct} */
     public static long device_id$offset() {
         return device_id$OFFSET;
     }
@@ -287,14 +287,14 @@ public final class ggml_backend_dev_props {
         struct.set(device_id$LAYOUT, device_id$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code caps}. @return the field's layout */
+    /** {@return the layout of field {@code caps}} */
     public static GroupLayout caps$layout() {
         return caps$LAYOUT;
     }
 
     private static final long caps$OFFSET = 48;
 
-    /** The offset of field {@code caps}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code caps} within the struct} */
     public static long caps$offset() {
         return caps$OFFSET;
     }

@@ -1573,17 +1573,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_status_to_string}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_status_to_string}} */
     public static FunctionDescriptor ggml_status_to_string$descriptor() {
         return ggml_status_to_string.DESC;
     }
 
-    /** The downcall handle of {@code ggml_status_to_string}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_status_to_string}} */
     public static MethodHandle ggml_status_to_string$handle() {
         return ggml_status_to_string.HANDLE;
     }
 
-    /** The address of {@code ggml_status_to_string} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_status_to_string} in the loaded library} */
     public static MemorySegment ggml_status_to_string$address() {
         return ggml_status_to_string.ADDR;
     }
@@ -1595,6 +1595,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_status_to_string(enum ggml_status status);
      * }
+     *
+     * @param status C {@code enum ggml_status status}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_status_to_string(int status) {
         var mh$ = ggml_status_to_string.HANDLE;
@@ -1611,17 +1614,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_fp16_to_fp32}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_fp16_to_fp32}} */
     public static FunctionDescriptor ggml_fp16_to_fp32$descriptor() {
         return ggml_fp16_to_fp32.DESC;
     }
 
-    /** The downcall handle of {@code ggml_fp16_to_fp32}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_fp16_to_fp32}} */
     public static MethodHandle ggml_fp16_to_fp32$handle() {
         return ggml_fp16_to_fp32.HANDLE;
     }
 
-    /** The address of {@code ggml_fp16_to_fp32} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_fp16_to_fp32} in the loaded library} */
     public static MemorySegment ggml_fp16_to_fp32$address() {
         return ggml_fp16_to_fp32.ADDR;
     }
@@ -1631,6 +1634,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * float ggml_fp16_to_fp32(ggml_fp16_t);
      * }
+     *
+     * @param x0 C {@code ggml_fp16_t}
+     * @return C {@code float}
      */
     public static float ggml_fp16_to_fp32(short x0) {
         var mh$ = ggml_fp16_to_fp32.HANDLE;
@@ -1647,17 +1653,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_fp32_to_fp16}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_fp32_to_fp16}} */
     public static FunctionDescriptor ggml_fp32_to_fp16$descriptor() {
         return ggml_fp32_to_fp16.DESC;
     }
 
-    /** The downcall handle of {@code ggml_fp32_to_fp16}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_fp32_to_fp16}} */
     public static MethodHandle ggml_fp32_to_fp16$handle() {
         return ggml_fp32_to_fp16.HANDLE;
     }
 
-    /** The address of {@code ggml_fp32_to_fp16} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_fp32_to_fp16} in the loaded library} */
     public static MemorySegment ggml_fp32_to_fp16$address() {
         return ggml_fp32_to_fp16.ADDR;
     }
@@ -1667,6 +1673,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_fp16_t ggml_fp32_to_fp16(float);
      * }
+     *
+     * @param x0 C {@code float}
+     * @return C {@code ggml_fp16_t}
      */
     public static short ggml_fp32_to_fp16(float x0) {
         var mh$ = ggml_fp32_to_fp16.HANDLE;
@@ -1683,17 +1692,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_fp16_to_fp32_row}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_fp16_to_fp32_row}} */
     public static FunctionDescriptor ggml_fp16_to_fp32_row$descriptor() {
         return ggml_fp16_to_fp32_row.DESC;
     }
 
-    /** The downcall handle of {@code ggml_fp16_to_fp32_row}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_fp16_to_fp32_row}} */
     public static MethodHandle ggml_fp16_to_fp32_row$handle() {
         return ggml_fp16_to_fp32_row.HANDLE;
     }
 
-    /** The address of {@code ggml_fp16_to_fp32_row} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_fp16_to_fp32_row} in the loaded library} */
     public static MemorySegment ggml_fp16_to_fp32_row$address() {
         return ggml_fp16_to_fp32_row.ADDR;
     }
@@ -1703,6 +1712,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_fp16_to_fp32_row(ggml_fp16_t *, float *, int64_t);
      * }
+     *
+     * @param x0 C {@code ggml_fp16_t *}
+     * @param x1 C {@code float *}
+     * @param x2 C {@code int64_t}
      */
     public static void ggml_fp16_to_fp32_row(MemorySegment x0, MemorySegment x1, long x2) {
         var mh$ = ggml_fp16_to_fp32_row.HANDLE;
@@ -1719,17 +1732,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_fp32_to_fp16_row}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_fp32_to_fp16_row}} */
     public static FunctionDescriptor ggml_fp32_to_fp16_row$descriptor() {
         return ggml_fp32_to_fp16_row.DESC;
     }
 
-    /** The downcall handle of {@code ggml_fp32_to_fp16_row}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_fp32_to_fp16_row}} */
     public static MethodHandle ggml_fp32_to_fp16_row$handle() {
         return ggml_fp32_to_fp16_row.HANDLE;
     }
 
-    /** The address of {@code ggml_fp32_to_fp16_row} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_fp32_to_fp16_row} in the loaded library} */
     public static MemorySegment ggml_fp32_to_fp16_row$address() {
         return ggml_fp32_to_fp16_row.ADDR;
     }
@@ -1739,6 +1752,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_fp32_to_fp16_row(float *, ggml_fp16_t *, int64_t);
      * }
+     *
+     * @param x0 C {@code float *}
+     * @param x1 C {@code ggml_fp16_t *}
+     * @param x2 C {@code int64_t}
      */
     public static void ggml_fp32_to_fp16_row(MemorySegment x0, MemorySegment x1, long x2) {
         var mh$ = ggml_fp32_to_fp16_row.HANDLE;
@@ -1755,17 +1772,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_bf16_to_fp32_row}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_bf16_to_fp32_row}} */
     public static FunctionDescriptor ggml_bf16_to_fp32_row$descriptor() {
         return ggml_bf16_to_fp32_row.DESC;
     }
 
-    /** The downcall handle of {@code ggml_bf16_to_fp32_row}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_bf16_to_fp32_row}} */
     public static MethodHandle ggml_bf16_to_fp32_row$handle() {
         return ggml_bf16_to_fp32_row.HANDLE;
     }
 
-    /** The address of {@code ggml_bf16_to_fp32_row} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_bf16_to_fp32_row} in the loaded library} */
     public static MemorySegment ggml_bf16_to_fp32_row$address() {
         return ggml_bf16_to_fp32_row.ADDR;
     }
@@ -1775,6 +1792,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_bf16_to_fp32_row(ggml_bf16_t *, float *, int64_t);
      * }
+     *
+     * @param x0 C {@code ggml_bf16_t *}
+     * @param x1 C {@code float *}
+     * @param x2 C {@code int64_t}
      */
     public static void ggml_bf16_to_fp32_row(MemorySegment x0, MemorySegment x1, long x2) {
         var mh$ = ggml_bf16_to_fp32_row.HANDLE;
@@ -1791,17 +1812,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_fp32_to_bf16_row}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_fp32_to_bf16_row}} */
     public static FunctionDescriptor ggml_fp32_to_bf16_row$descriptor() {
         return ggml_fp32_to_bf16_row.DESC;
     }
 
-    /** The downcall handle of {@code ggml_fp32_to_bf16_row}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_fp32_to_bf16_row}} */
     public static MethodHandle ggml_fp32_to_bf16_row$handle() {
         return ggml_fp32_to_bf16_row.HANDLE;
     }
 
-    /** The address of {@code ggml_fp32_to_bf16_row} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_fp32_to_bf16_row} in the loaded library} */
     public static MemorySegment ggml_fp32_to_bf16_row$address() {
         return ggml_fp32_to_bf16_row.ADDR;
     }
@@ -1811,6 +1832,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_fp32_to_bf16_row(float *, ggml_bf16_t *, int64_t);
      * }
+     *
+     * @param x0 C {@code float *}
+     * @param x1 C {@code ggml_bf16_t *}
+     * @param x2 C {@code int64_t}
      */
     public static void ggml_fp32_to_bf16_row(MemorySegment x0, MemorySegment x1, long x2) {
         var mh$ = ggml_fp32_to_bf16_row.HANDLE;
@@ -1827,17 +1852,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_time_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_time_init}} */
     public static FunctionDescriptor ggml_time_init$descriptor() {
         return ggml_time_init.DESC;
     }
 
-    /** The downcall handle of {@code ggml_time_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_time_init}} */
     public static MethodHandle ggml_time_init$handle() {
         return ggml_time_init.HANDLE;
     }
 
-    /** The address of {@code ggml_time_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_time_init} in the loaded library} */
     public static MemorySegment ggml_time_init$address() {
         return ggml_time_init.ADDR;
     }
@@ -1865,17 +1890,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_time_ms}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_time_ms}} */
     public static FunctionDescriptor ggml_time_ms$descriptor() {
         return ggml_time_ms.DESC;
     }
 
-    /** The downcall handle of {@code ggml_time_ms}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_time_ms}} */
     public static MethodHandle ggml_time_ms$handle() {
         return ggml_time_ms.HANDLE;
     }
 
-    /** The address of {@code ggml_time_ms} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_time_ms} in the loaded library} */
     public static MemorySegment ggml_time_ms$address() {
         return ggml_time_ms.ADDR;
     }
@@ -1885,6 +1910,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t ggml_time_ms(void);
      * }
+     *
+     * @return C {@code int64_t}
      */
     public static long ggml_time_ms() {
         var mh$ = ggml_time_ms.HANDLE;
@@ -1901,17 +1928,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_time_us}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_time_us}} */
     public static FunctionDescriptor ggml_time_us$descriptor() {
         return ggml_time_us.DESC;
     }
 
-    /** The downcall handle of {@code ggml_time_us}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_time_us}} */
     public static MethodHandle ggml_time_us$handle() {
         return ggml_time_us.HANDLE;
     }
 
-    /** The address of {@code ggml_time_us} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_time_us} in the loaded library} */
     public static MemorySegment ggml_time_us$address() {
         return ggml_time_us.ADDR;
     }
@@ -1921,6 +1948,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t ggml_time_us(void);
      * }
+     *
+     * @return C {@code int64_t}
      */
     public static long ggml_time_us() {
         var mh$ = ggml_time_us.HANDLE;
@@ -1937,17 +1966,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_nelements}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_nelements}} */
     public static FunctionDescriptor ggml_nelements$descriptor() {
         return ggml_nelements.DESC;
     }
 
-    /** The downcall handle of {@code ggml_nelements}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_nelements}} */
     public static MethodHandle ggml_nelements$handle() {
         return ggml_nelements.HANDLE;
     }
 
-    /** The address of {@code ggml_nelements} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_nelements} in the loaded library} */
     public static MemorySegment ggml_nelements$address() {
         return ggml_nelements.ADDR;
     }
@@ -1957,6 +1986,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t ggml_nelements(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code int64_t}
      */
     public static long ggml_nelements(MemorySegment tensor) {
         var mh$ = ggml_nelements.HANDLE;
@@ -1973,17 +2005,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_nrows}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_nrows}} */
     public static FunctionDescriptor ggml_nrows$descriptor() {
         return ggml_nrows.DESC;
     }
 
-    /** The downcall handle of {@code ggml_nrows}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_nrows}} */
     public static MethodHandle ggml_nrows$handle() {
         return ggml_nrows.HANDLE;
     }
 
-    /** The address of {@code ggml_nrows} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_nrows} in the loaded library} */
     public static MemorySegment ggml_nrows$address() {
         return ggml_nrows.ADDR;
     }
@@ -1993,6 +2025,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t ggml_nrows(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code int64_t}
      */
     public static long ggml_nrows(MemorySegment tensor) {
         var mh$ = ggml_nrows.HANDLE;
@@ -2009,17 +2044,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_nbytes}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_nbytes}} */
     public static FunctionDescriptor ggml_nbytes$descriptor() {
         return ggml_nbytes.DESC;
     }
 
-    /** The downcall handle of {@code ggml_nbytes}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_nbytes}} */
     public static MethodHandle ggml_nbytes$handle() {
         return ggml_nbytes.HANDLE;
     }
 
-    /** The address of {@code ggml_nbytes} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_nbytes} in the loaded library} */
     public static MemorySegment ggml_nbytes$address() {
         return ggml_nbytes.ADDR;
     }
@@ -2029,6 +2064,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_nbytes(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code size_t}
      */
     public static long ggml_nbytes(MemorySegment tensor) {
         var mh$ = ggml_nbytes.HANDLE;
@@ -2045,17 +2083,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_nbytes_pad}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_nbytes_pad}} */
     public static FunctionDescriptor ggml_nbytes_pad$descriptor() {
         return ggml_nbytes_pad.DESC;
     }
 
-    /** The downcall handle of {@code ggml_nbytes_pad}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_nbytes_pad}} */
     public static MethodHandle ggml_nbytes_pad$handle() {
         return ggml_nbytes_pad.HANDLE;
     }
 
-    /** The address of {@code ggml_nbytes_pad} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_nbytes_pad} in the loaded library} */
     public static MemorySegment ggml_nbytes_pad$address() {
         return ggml_nbytes_pad.ADDR;
     }
@@ -2067,6 +2105,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_nbytes_pad(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code size_t}
      */
     public static long ggml_nbytes_pad(MemorySegment tensor) {
         var mh$ = ggml_nbytes_pad.HANDLE;
@@ -2083,17 +2124,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_blck_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_blck_size}} */
     public static FunctionDescriptor ggml_blck_size$descriptor() {
         return ggml_blck_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_blck_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_blck_size}} */
     public static MethodHandle ggml_blck_size$handle() {
         return ggml_blck_size.HANDLE;
     }
 
-    /** The address of {@code ggml_blck_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_blck_size} in the loaded library} */
     public static MemorySegment ggml_blck_size$address() {
         return ggml_blck_size.ADDR;
     }
@@ -2103,6 +2144,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t ggml_blck_size(enum ggml_type type);
      * }
+     *
+     * @param type C {@code enum ggml_type type}
+     * @return C {@code int64_t}
      */
     public static long ggml_blck_size(int type) {
         var mh$ = ggml_blck_size.HANDLE;
@@ -2119,17 +2163,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_type_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_type_size}} */
     public static FunctionDescriptor ggml_type_size$descriptor() {
         return ggml_type_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_type_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_type_size}} */
     public static MethodHandle ggml_type_size$handle() {
         return ggml_type_size.HANDLE;
     }
 
-    /** The address of {@code ggml_type_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_type_size} in the loaded library} */
     public static MemorySegment ggml_type_size$address() {
         return ggml_type_size.ADDR;
     }
@@ -2141,6 +2185,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_type_size(enum ggml_type type);
      * }
+     *
+     * @param type C {@code enum ggml_type type}
+     * @return C {@code size_t}
      */
     public static long ggml_type_size(int type) {
         var mh$ = ggml_type_size.HANDLE;
@@ -2157,17 +2204,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_row_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_row_size}} */
     public static FunctionDescriptor ggml_row_size$descriptor() {
         return ggml_row_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_row_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_row_size}} */
     public static MethodHandle ggml_row_size$handle() {
         return ggml_row_size.HANDLE;
     }
 
-    /** The address of {@code ggml_row_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_row_size} in the loaded library} */
     public static MemorySegment ggml_row_size$address() {
         return ggml_row_size.ADDR;
     }
@@ -2179,6 +2226,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_row_size(enum ggml_type type, int64_t ne);
      * }
+     *
+     * @param type C {@code enum ggml_type type}
+     * @param ne C {@code int64_t ne}
+     * @return C {@code size_t}
      */
     public static long ggml_row_size(int type, long ne) {
         var mh$ = ggml_row_size.HANDLE;
@@ -2195,17 +2246,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_type_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_type_name}} */
     public static FunctionDescriptor ggml_type_name$descriptor() {
         return ggml_type_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_type_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_type_name}} */
     public static MethodHandle ggml_type_name$handle() {
         return ggml_type_name.HANDLE;
     }
 
-    /** The address of {@code ggml_type_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_type_name} in the loaded library} */
     public static MemorySegment ggml_type_name$address() {
         return ggml_type_name.ADDR;
     }
@@ -2215,6 +2266,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_type_name(enum ggml_type type);
      * }
+     *
+     * @param type C {@code enum ggml_type type}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_type_name(int type) {
         var mh$ = ggml_type_name.HANDLE;
@@ -2231,17 +2285,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_op_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_op_name}} */
     public static FunctionDescriptor ggml_op_name$descriptor() {
         return ggml_op_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_op_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_op_name}} */
     public static MethodHandle ggml_op_name$handle() {
         return ggml_op_name.HANDLE;
     }
 
-    /** The address of {@code ggml_op_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_op_name} in the loaded library} */
     public static MemorySegment ggml_op_name$address() {
         return ggml_op_name.ADDR;
     }
@@ -2251,6 +2305,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_op_name(enum ggml_op op);
      * }
+     *
+     * @param op C {@code enum ggml_op op}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_op_name(int op) {
         var mh$ = ggml_op_name.HANDLE;
@@ -2267,17 +2324,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_op_symbol}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_op_symbol}} */
     public static FunctionDescriptor ggml_op_symbol$descriptor() {
         return ggml_op_symbol.DESC;
     }
 
-    /** The downcall handle of {@code ggml_op_symbol}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_op_symbol}} */
     public static MethodHandle ggml_op_symbol$handle() {
         return ggml_op_symbol.HANDLE;
     }
 
-    /** The address of {@code ggml_op_symbol} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_op_symbol} in the loaded library} */
     public static MemorySegment ggml_op_symbol$address() {
         return ggml_op_symbol.ADDR;
     }
@@ -2287,6 +2344,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_op_symbol(enum ggml_op op);
      * }
+     *
+     * @param op C {@code enum ggml_op op}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_op_symbol(int op) {
         var mh$ = ggml_op_symbol.HANDLE;
@@ -2303,17 +2363,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_unary_op_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_unary_op_name}} */
     public static FunctionDescriptor ggml_unary_op_name$descriptor() {
         return ggml_unary_op_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_unary_op_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_unary_op_name}} */
     public static MethodHandle ggml_unary_op_name$handle() {
         return ggml_unary_op_name.HANDLE;
     }
 
-    /** The address of {@code ggml_unary_op_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_unary_op_name} in the loaded library} */
     public static MemorySegment ggml_unary_op_name$address() {
         return ggml_unary_op_name.ADDR;
     }
@@ -2323,6 +2383,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_unary_op_name(enum ggml_unary_op op);
      * }
+     *
+     * @param op C {@code enum ggml_unary_op op}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_unary_op_name(int op) {
         var mh$ = ggml_unary_op_name.HANDLE;
@@ -2339,17 +2402,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_op_desc}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_op_desc}} */
     public static FunctionDescriptor ggml_op_desc$descriptor() {
         return ggml_op_desc.DESC;
     }
 
-    /** The downcall handle of {@code ggml_op_desc}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_op_desc}} */
     public static MethodHandle ggml_op_desc$handle() {
         return ggml_op_desc.HANDLE;
     }
 
-    /** The address of {@code ggml_op_desc} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_op_desc} in the loaded library} */
     public static MemorySegment ggml_op_desc$address() {
         return ggml_op_desc.ADDR;
     }
@@ -2361,6 +2424,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_op_desc(struct ggml_tensor *t);
      * }
+     *
+     * @param t C {@code struct ggml_tensor *t}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_op_desc(MemorySegment t) {
         var mh$ = ggml_op_desc.HANDLE;
@@ -2377,17 +2443,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_element_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_element_size}} */
     public static FunctionDescriptor ggml_element_size$descriptor() {
         return ggml_element_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_element_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_element_size}} */
     public static MethodHandle ggml_element_size$handle() {
         return ggml_element_size.HANDLE;
     }
 
-    /** The address of {@code ggml_element_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_element_size} in the loaded library} */
     public static MemorySegment ggml_element_size$address() {
         return ggml_element_size.ADDR;
     }
@@ -2397,6 +2463,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_element_size(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code size_t}
      */
     public static long ggml_element_size(MemorySegment tensor) {
         var mh$ = ggml_element_size.HANDLE;
@@ -2413,17 +2482,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_quantized}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_quantized}} */
     public static FunctionDescriptor ggml_is_quantized$descriptor() {
         return ggml_is_quantized.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_quantized}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_quantized}} */
     public static MethodHandle ggml_is_quantized$handle() {
         return ggml_is_quantized.HANDLE;
     }
 
-    /** The address of {@code ggml_is_quantized} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_quantized} in the loaded library} */
     public static MemorySegment ggml_is_quantized$address() {
         return ggml_is_quantized.ADDR;
     }
@@ -2433,6 +2502,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_quantized(enum ggml_type type);
      * }
+     *
+     * @param type C {@code enum ggml_type type}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_quantized(int type) {
         var mh$ = ggml_is_quantized.HANDLE;
@@ -2449,17 +2521,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_ftype_to_ggml_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_ftype_to_ggml_type}} */
     public static FunctionDescriptor ggml_ftype_to_ggml_type$descriptor() {
         return ggml_ftype_to_ggml_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_ftype_to_ggml_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_ftype_to_ggml_type}} */
     public static MethodHandle ggml_ftype_to_ggml_type$handle() {
         return ggml_ftype_to_ggml_type.HANDLE;
     }
 
-    /** The address of {@code ggml_ftype_to_ggml_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_ftype_to_ggml_type} in the loaded library} */
     public static MemorySegment ggml_ftype_to_ggml_type$address() {
         return ggml_ftype_to_ggml_type.ADDR;
     }
@@ -2471,6 +2543,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum ggml_type ggml_ftype_to_ggml_type(enum ggml_ftype ftype);
      * }
+     *
+     * @param ftype C {@code enum ggml_ftype ftype}
+     * @return C {@code enum ggml_type}
      */
     public static int ggml_ftype_to_ggml_type(int ftype) {
         var mh$ = ggml_ftype_to_ggml_type.HANDLE;
@@ -2487,17 +2562,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_transposed}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_transposed}} */
     public static FunctionDescriptor ggml_is_transposed$descriptor() {
         return ggml_is_transposed.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_transposed}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_transposed}} */
     public static MethodHandle ggml_is_transposed$handle() {
         return ggml_is_transposed.HANDLE;
     }
 
-    /** The address of {@code ggml_is_transposed} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_transposed} in the loaded library} */
     public static MemorySegment ggml_is_transposed$address() {
         return ggml_is_transposed.ADDR;
     }
@@ -2507,6 +2582,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_transposed(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_transposed(MemorySegment tensor) {
         var mh$ = ggml_is_transposed.HANDLE;
@@ -2523,17 +2601,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_permuted}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_permuted}} */
     public static FunctionDescriptor ggml_is_permuted$descriptor() {
         return ggml_is_permuted.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_permuted}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_permuted}} */
     public static MethodHandle ggml_is_permuted$handle() {
         return ggml_is_permuted.HANDLE;
     }
 
-    /** The address of {@code ggml_is_permuted} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_permuted} in the loaded library} */
     public static MemorySegment ggml_is_permuted$address() {
         return ggml_is_permuted.ADDR;
     }
@@ -2543,6 +2621,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_permuted(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_permuted(MemorySegment tensor) {
         var mh$ = ggml_is_permuted.HANDLE;
@@ -2559,17 +2640,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_empty}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_empty}} */
     public static FunctionDescriptor ggml_is_empty$descriptor() {
         return ggml_is_empty.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_empty}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_empty}} */
     public static MethodHandle ggml_is_empty$handle() {
         return ggml_is_empty.HANDLE;
     }
 
-    /** The address of {@code ggml_is_empty} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_empty} in the loaded library} */
     public static MemorySegment ggml_is_empty$address() {
         return ggml_is_empty.ADDR;
     }
@@ -2579,6 +2660,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_empty(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_empty(MemorySegment tensor) {
         var mh$ = ggml_is_empty.HANDLE;
@@ -2595,17 +2679,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_scalar}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_scalar}} */
     public static FunctionDescriptor ggml_is_scalar$descriptor() {
         return ggml_is_scalar.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_scalar}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_scalar}} */
     public static MethodHandle ggml_is_scalar$handle() {
         return ggml_is_scalar.HANDLE;
     }
 
-    /** The address of {@code ggml_is_scalar} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_scalar} in the loaded library} */
     public static MemorySegment ggml_is_scalar$address() {
         return ggml_is_scalar.ADDR;
     }
@@ -2615,6 +2699,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_scalar(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_scalar(MemorySegment tensor) {
         var mh$ = ggml_is_scalar.HANDLE;
@@ -2631,17 +2718,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_vector}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_vector}} */
     public static FunctionDescriptor ggml_is_vector$descriptor() {
         return ggml_is_vector.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_vector}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_vector}} */
     public static MethodHandle ggml_is_vector$handle() {
         return ggml_is_vector.HANDLE;
     }
 
-    /** The address of {@code ggml_is_vector} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_vector} in the loaded library} */
     public static MemorySegment ggml_is_vector$address() {
         return ggml_is_vector.ADDR;
     }
@@ -2651,6 +2738,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_vector(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_vector(MemorySegment tensor) {
         var mh$ = ggml_is_vector.HANDLE;
@@ -2667,17 +2757,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_matrix}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_matrix}} */
     public static FunctionDescriptor ggml_is_matrix$descriptor() {
         return ggml_is_matrix.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_matrix}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_matrix}} */
     public static MethodHandle ggml_is_matrix$handle() {
         return ggml_is_matrix.HANDLE;
     }
 
-    /** The address of {@code ggml_is_matrix} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_matrix} in the loaded library} */
     public static MemorySegment ggml_is_matrix$address() {
         return ggml_is_matrix.ADDR;
     }
@@ -2687,6 +2777,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_matrix(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_matrix(MemorySegment tensor) {
         var mh$ = ggml_is_matrix.HANDLE;
@@ -2703,17 +2796,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_3d}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_3d}} */
     public static FunctionDescriptor ggml_is_3d$descriptor() {
         return ggml_is_3d.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_3d}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_3d}} */
     public static MethodHandle ggml_is_3d$handle() {
         return ggml_is_3d.HANDLE;
     }
 
-    /** The address of {@code ggml_is_3d} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_3d} in the loaded library} */
     public static MemorySegment ggml_is_3d$address() {
         return ggml_is_3d.ADDR;
     }
@@ -2723,6 +2816,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_3d(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_3d(MemorySegment tensor) {
         var mh$ = ggml_is_3d.HANDLE;
@@ -2739,17 +2835,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_n_dims}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_n_dims}} */
     public static FunctionDescriptor ggml_n_dims$descriptor() {
         return ggml_n_dims.DESC;
     }
 
-    /** The downcall handle of {@code ggml_n_dims}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_n_dims}} */
     public static MethodHandle ggml_n_dims$handle() {
         return ggml_n_dims.HANDLE;
     }
 
-    /** The address of {@code ggml_n_dims} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_n_dims} in the loaded library} */
     public static MemorySegment ggml_n_dims$address() {
         return ggml_n_dims.ADDR;
     }
@@ -2761,6 +2857,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int ggml_n_dims(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code int}
      */
     public static int ggml_n_dims(MemorySegment tensor) {
         var mh$ = ggml_n_dims.HANDLE;
@@ -2777,17 +2876,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_is_contiguous}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_is_contiguous}} */
     public static FunctionDescriptor ggml_is_contiguous$descriptor() {
         return ggml_is_contiguous.DESC;
     }
 
-    /** The downcall handle of {@code ggml_is_contiguous}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_is_contiguous}} */
     public static MethodHandle ggml_is_contiguous$handle() {
         return ggml_is_contiguous.HANDLE;
     }
 
-    /** The address of {@code ggml_is_contiguous} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_is_contiguous} in the loaded library} */
     public static MemorySegment ggml_is_contiguous$address() {
         return ggml_is_contiguous.ADDR;
     }
@@ -2799,6 +2898,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_is_contiguous(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_is_contiguous(MemorySegment tensor) {
         var mh$ = ggml_is_contiguous.HANDLE;
@@ -2815,17 +2917,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_are_same_shape}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_are_same_shape}} */
     public static FunctionDescriptor ggml_are_same_shape$descriptor() {
         return ggml_are_same_shape.DESC;
     }
 
-    /** The downcall handle of {@code ggml_are_same_shape}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_are_same_shape}} */
     public static MethodHandle ggml_are_same_shape$handle() {
         return ggml_are_same_shape.HANDLE;
     }
 
-    /** The address of {@code ggml_are_same_shape} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_are_same_shape} in the loaded library} */
     public static MemorySegment ggml_are_same_shape$address() {
         return ggml_are_same_shape.ADDR;
     }
@@ -2835,6 +2937,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_are_same_shape(struct ggml_tensor *t0, struct ggml_tensor *t1);
      * }
+     *
+     * @param t0 C {@code struct ggml_tensor *t0}
+     * @param t1 C {@code struct ggml_tensor *t1}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_are_same_shape(MemorySegment t0, MemorySegment t1) {
         var mh$ = ggml_are_same_shape.HANDLE;
@@ -2851,17 +2957,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_init}} */
     public static FunctionDescriptor ggml_init$descriptor() {
         return ggml_init.DESC;
     }
 
-    /** The downcall handle of {@code ggml_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_init}} */
     public static MethodHandle ggml_init$handle() {
         return ggml_init.HANDLE;
     }
 
-    /** The address of {@code ggml_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_init} in the loaded library} */
     public static MemorySegment ggml_init$address() {
         return ggml_init.ADDR;
     }
@@ -2871,6 +2977,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct ggml_context *ggml_init(struct ggml_init_params params);
      * }
+     *
+     * @param params C {@code struct ggml_init_params params}
+     * @return C {@code struct ggml_context *}
      */
     public static MemorySegment ggml_init(MemorySegment params) {
         var mh$ = ggml_init.HANDLE;
@@ -2887,17 +2996,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_free}} */
     public static FunctionDescriptor ggml_free$descriptor() {
         return ggml_free.DESC;
     }
 
-    /** The downcall handle of {@code ggml_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_free}} */
     public static MethodHandle ggml_free$handle() {
         return ggml_free.HANDLE;
     }
 
-    /** The address of {@code ggml_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_free} in the loaded library} */
     public static MemorySegment ggml_free$address() {
         return ggml_free.ADDR;
     }
@@ -2907,6 +3016,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_free(struct ggml_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct ggml_context *ctx}
      */
     public static void ggml_free(MemorySegment ctx) {
         var mh$ = ggml_free.HANDLE;
@@ -2923,17 +3034,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_used_mem}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_used_mem}} */
     public static FunctionDescriptor ggml_used_mem$descriptor() {
         return ggml_used_mem.DESC;
     }
 
-    /** The downcall handle of {@code ggml_used_mem}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_used_mem}} */
     public static MethodHandle ggml_used_mem$handle() {
         return ggml_used_mem.HANDLE;
     }
 
-    /** The address of {@code ggml_used_mem} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_used_mem} in the loaded library} */
     public static MemorySegment ggml_used_mem$address() {
         return ggml_used_mem.ADDR;
     }
@@ -2943,6 +3054,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_used_mem(struct ggml_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct ggml_context *ctx}
+     * @return C {@code size_t}
      */
     public static long ggml_used_mem(MemorySegment ctx) {
         var mh$ = ggml_used_mem.HANDLE;
@@ -2959,17 +3073,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_first_tensor}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_first_tensor}} */
     public static FunctionDescriptor ggml_get_first_tensor$descriptor() {
         return ggml_get_first_tensor.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_first_tensor}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_first_tensor}} */
     public static MethodHandle ggml_get_first_tensor$handle() {
         return ggml_get_first_tensor.HANDLE;
     }
 
-    /** The address of {@code ggml_get_first_tensor} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_first_tensor} in the loaded library} */
     public static MemorySegment ggml_get_first_tensor$address() {
         return ggml_get_first_tensor.ADDR;
     }
@@ -2981,6 +3095,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct ggml_tensor *ggml_get_first_tensor(struct ggml_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct ggml_context *ctx}
+     * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_get_first_tensor(MemorySegment ctx) {
         var mh$ = ggml_get_first_tensor.HANDLE;
@@ -2997,17 +3114,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_next_tensor}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_next_tensor}} */
     public static FunctionDescriptor ggml_get_next_tensor$descriptor() {
         return ggml_get_next_tensor.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_next_tensor}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_next_tensor}} */
     public static MethodHandle ggml_get_next_tensor$handle() {
         return ggml_get_next_tensor.HANDLE;
     }
 
-    /** The address of {@code ggml_get_next_tensor} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_next_tensor} in the loaded library} */
     public static MemorySegment ggml_get_next_tensor$address() {
         return ggml_get_next_tensor.ADDR;
     }
@@ -3017,6 +3134,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct ggml_tensor *ggml_get_next_tensor(struct ggml_context *ctx, struct ggml_tensor *tensor);
      * }
+     *
+     * @param ctx C {@code struct ggml_context *ctx}
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_get_next_tensor(MemorySegment ctx, MemorySegment tensor) {
         var mh$ = ggml_get_next_tensor.HANDLE;
@@ -3033,17 +3154,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_tensor}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_tensor}} */
     public static FunctionDescriptor ggml_get_tensor$descriptor() {
         return ggml_get_tensor.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_tensor}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_tensor}} */
     public static MethodHandle ggml_get_tensor$handle() {
         return ggml_get_tensor.HANDLE;
     }
 
-    /** The address of {@code ggml_get_tensor} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_tensor} in the loaded library} */
     public static MemorySegment ggml_get_tensor$address() {
         return ggml_get_tensor.ADDR;
     }
@@ -3053,6 +3174,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct ggml_tensor *ggml_get_tensor(struct ggml_context *ctx, char *name);
      * }
+     *
+     * @param ctx C {@code struct ggml_context *ctx}
+     * @param name C {@code char *name}
+     * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_get_tensor(MemorySegment ctx, MemorySegment name) {
         var mh$ = ggml_get_tensor.HANDLE;
@@ -3069,17 +3194,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_unary_op}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_unary_op}} */
     public static FunctionDescriptor ggml_get_unary_op$descriptor() {
         return ggml_get_unary_op.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_unary_op}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_unary_op}} */
     public static MethodHandle ggml_get_unary_op$handle() {
         return ggml_get_unary_op.HANDLE;
     }
 
-    /** The address of {@code ggml_get_unary_op} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_unary_op} in the loaded library} */
     public static MemorySegment ggml_get_unary_op$address() {
         return ggml_get_unary_op.ADDR;
     }
@@ -3089,6 +3214,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum ggml_unary_op ggml_get_unary_op(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code enum ggml_unary_op}
      */
     public static int ggml_get_unary_op(MemorySegment tensor) {
         var mh$ = ggml_get_unary_op.HANDLE;
@@ -3105,17 +3233,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_data}} */
     public static FunctionDescriptor ggml_get_data$descriptor() {
         return ggml_get_data.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_data}} */
     public static MethodHandle ggml_get_data$handle() {
         return ggml_get_data.HANDLE;
     }
 
-    /** The address of {@code ggml_get_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_data} in the loaded library} */
     public static MemorySegment ggml_get_data$address() {
         return ggml_get_data.ADDR;
     }
@@ -3125,6 +3253,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void *ggml_get_data(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code void *}
      */
     public static MemorySegment ggml_get_data(MemorySegment tensor) {
         var mh$ = ggml_get_data.HANDLE;
@@ -3141,17 +3272,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_data_f32}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_data_f32}} */
     public static FunctionDescriptor ggml_get_data_f32$descriptor() {
         return ggml_get_data_f32.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_data_f32}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_data_f32}} */
     public static MethodHandle ggml_get_data_f32$handle() {
         return ggml_get_data_f32.HANDLE;
     }
 
-    /** The address of {@code ggml_get_data_f32} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_data_f32} in the loaded library} */
     public static MemorySegment ggml_get_data_f32$address() {
         return ggml_get_data_f32.ADDR;
     }
@@ -3161,6 +3292,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * float *ggml_get_data_f32(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code float *}
      */
     public static MemorySegment ggml_get_data_f32(MemorySegment tensor) {
         var mh$ = ggml_get_data_f32.HANDLE;
@@ -3177,17 +3311,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_get_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_get_name}} */
     public static FunctionDescriptor ggml_get_name$descriptor() {
         return ggml_get_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_get_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_get_name}} */
     public static MethodHandle ggml_get_name$handle() {
         return ggml_get_name.HANDLE;
     }
 
-    /** The address of {@code ggml_get_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_get_name} in the loaded library} */
     public static MemorySegment ggml_get_name$address() {
         return ggml_get_name.ADDR;
     }
@@ -3197,6 +3331,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_get_name(struct ggml_tensor *tensor);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_get_name(MemorySegment tensor) {
         var mh$ = ggml_get_name.HANDLE;
@@ -3213,17 +3350,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_set_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_set_name}} */
     public static FunctionDescriptor ggml_set_name$descriptor() {
         return ggml_set_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_set_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_set_name}} */
     public static MethodHandle ggml_set_name$handle() {
         return ggml_set_name.HANDLE;
     }
 
-    /** The address of {@code ggml_set_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_set_name} in the loaded library} */
     public static MemorySegment ggml_set_name$address() {
         return ggml_set_name.ADDR;
     }
@@ -3233,6 +3370,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct ggml_tensor *ggml_set_name(struct ggml_tensor *tensor, char *name);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param name C {@code char *name}
+     * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_set_name(MemorySegment tensor, MemorySegment name) {
         var mh$ = ggml_set_name.HANDLE;
@@ -3249,17 +3390,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_log_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_log_get}} */
     public static FunctionDescriptor ggml_log_get$descriptor() {
         return ggml_log_get.DESC;
     }
 
-    /** The downcall handle of {@code ggml_log_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_log_get}} */
     public static MethodHandle ggml_log_get$handle() {
         return ggml_log_get.HANDLE;
     }
 
-    /** The address of {@code ggml_log_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_log_get} in the loaded library} */
     public static MemorySegment ggml_log_get$address() {
         return ggml_log_get.ADDR;
     }
@@ -3272,6 +3413,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_log_get(ggml_log_callback *log_callback, void **user_data);
      * }
+     *
+     * @param log_callback C {@code ggml_log_callback *log_callback}
+     * @param user_data C {@code void **user_data}
      */
     public static void ggml_log_get(MemorySegment log_callback, MemorySegment user_data) {
         var mh$ = ggml_log_get.HANDLE;
@@ -3288,17 +3432,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_log_set}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_log_set}} */
     public static FunctionDescriptor ggml_log_set$descriptor() {
         return ggml_log_set.DESC;
     }
 
-    /** The downcall handle of {@code ggml_log_set}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_log_set}} */
     public static MethodHandle ggml_log_set$handle() {
         return ggml_log_set.HANDLE;
     }
 
-    /** The address of {@code ggml_log_set} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_log_set} in the loaded library} */
     public static MemorySegment ggml_log_set$address() {
         return ggml_log_set.ADDR;
     }
@@ -3308,6 +3452,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_log_set(ggml_log_callback log_callback, void *user_data);
      * }
+     *
+     * @param log_callback C {@code ggml_log_callback log_callback}
+     * @param user_data C {@code void *user_data}
      */
     public static void ggml_log_set(MemorySegment log_callback, MemorySegment user_data) {
         var mh$ = ggml_log_set.HANDLE;
@@ -3324,17 +3471,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buft_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buft_name}} */
     public static FunctionDescriptor ggml_backend_buft_name$descriptor() {
         return ggml_backend_buft_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buft_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buft_name}} */
     public static MethodHandle ggml_backend_buft_name$handle() {
         return ggml_backend_buft_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buft_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buft_name} in the loaded library} */
     public static MemorySegment ggml_backend_buft_name$address() {
         return ggml_backend_buft_name.ADDR;
     }
@@ -3344,6 +3491,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_backend_buft_name(ggml_backend_buffer_type_t buft);
      * }
+     *
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_buft_name(MemorySegment buft) {
         var mh$ = ggml_backend_buft_name.HANDLE;
@@ -3360,17 +3510,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buft_alloc_buffer}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buft_alloc_buffer}} */
     public static FunctionDescriptor ggml_backend_buft_alloc_buffer$descriptor() {
         return ggml_backend_buft_alloc_buffer.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buft_alloc_buffer}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buft_alloc_buffer}} */
     public static MethodHandle ggml_backend_buft_alloc_buffer$handle() {
         return ggml_backend_buft_alloc_buffer.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buft_alloc_buffer} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buft_alloc_buffer} in the loaded library} */
     public static MemorySegment ggml_backend_buft_alloc_buffer$address() {
         return ggml_backend_buft_alloc_buffer.ADDR;
     }
@@ -3380,6 +3530,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_buffer_t ggml_backend_buft_alloc_buffer(ggml_backend_buffer_type_t buft, size_t size);
      * }
+     *
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @param size C {@code size_t size}
+     * @return C {@code ggml_backend_buffer_t}
      */
     public static MemorySegment ggml_backend_buft_alloc_buffer(MemorySegment buft, long size) {
         var mh$ = ggml_backend_buft_alloc_buffer.HANDLE;
@@ -3396,17 +3550,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buft_get_alignment}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buft_get_alignment}} */
     public static FunctionDescriptor ggml_backend_buft_get_alignment$descriptor() {
         return ggml_backend_buft_get_alignment.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buft_get_alignment}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buft_get_alignment}} */
     public static MethodHandle ggml_backend_buft_get_alignment$handle() {
         return ggml_backend_buft_get_alignment.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buft_get_alignment} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buft_get_alignment} in the loaded library} */
     public static MemorySegment ggml_backend_buft_get_alignment$address() {
         return ggml_backend_buft_get_alignment.ADDR;
     }
@@ -3416,6 +3570,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_buft_get_alignment(ggml_backend_buffer_type_t buft);
      * }
+     *
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_buft_get_alignment(MemorySegment buft) {
         var mh$ = ggml_backend_buft_get_alignment.HANDLE;
@@ -3432,17 +3589,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buft_get_max_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buft_get_max_size}} */
     public static FunctionDescriptor ggml_backend_buft_get_max_size$descriptor() {
         return ggml_backend_buft_get_max_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buft_get_max_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buft_get_max_size}} */
     public static MethodHandle ggml_backend_buft_get_max_size$handle() {
         return ggml_backend_buft_get_max_size.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buft_get_max_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buft_get_max_size} in the loaded library} */
     public static MemorySegment ggml_backend_buft_get_max_size$address() {
         return ggml_backend_buft_get_max_size.ADDR;
     }
@@ -3452,6 +3609,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_buft_get_max_size(ggml_backend_buffer_type_t buft);
      * }
+     *
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_buft_get_max_size(MemorySegment buft) {
         var mh$ = ggml_backend_buft_get_max_size.HANDLE;
@@ -3468,17 +3628,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buft_is_host}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buft_is_host}} */
     public static FunctionDescriptor ggml_backend_buft_is_host$descriptor() {
         return ggml_backend_buft_is_host.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buft_is_host}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buft_is_host}} */
     public static MethodHandle ggml_backend_buft_is_host$handle() {
         return ggml_backend_buft_is_host.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buft_is_host} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buft_is_host} in the loaded library} */
     public static MemorySegment ggml_backend_buft_is_host$address() {
         return ggml_backend_buft_is_host.ADDR;
     }
@@ -3488,6 +3648,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_backend_buft_is_host(ggml_backend_buffer_type_t buft);
      * }
+     *
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_backend_buft_is_host(MemorySegment buft) {
         var mh$ = ggml_backend_buft_is_host.HANDLE;
@@ -3504,17 +3667,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buft_get_device}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buft_get_device}} */
     public static FunctionDescriptor ggml_backend_buft_get_device$descriptor() {
         return ggml_backend_buft_get_device.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buft_get_device}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buft_get_device}} */
     public static MethodHandle ggml_backend_buft_get_device$handle() {
         return ggml_backend_buft_get_device.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buft_get_device} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buft_get_device} in the loaded library} */
     public static MemorySegment ggml_backend_buft_get_device$address() {
         return ggml_backend_buft_get_device.ADDR;
     }
@@ -3524,6 +3687,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_dev_t ggml_backend_buft_get_device(ggml_backend_buffer_type_t buft);
      * }
+     *
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_buft_get_device(MemorySegment buft) {
         var mh$ = ggml_backend_buft_get_device.HANDLE;
@@ -3540,17 +3706,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_name}} */
     public static FunctionDescriptor ggml_backend_buffer_name$descriptor() {
         return ggml_backend_buffer_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_name}} */
     public static MethodHandle ggml_backend_buffer_name$handle() {
         return ggml_backend_buffer_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_name} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_name$address() {
         return ggml_backend_buffer_name.ADDR;
     }
@@ -3560,6 +3726,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_backend_buffer_name(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_buffer_name(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_name.HANDLE;
@@ -3576,17 +3745,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_free}} */
     public static FunctionDescriptor ggml_backend_buffer_free$descriptor() {
         return ggml_backend_buffer_free.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_free}} */
     public static MethodHandle ggml_backend_buffer_free$handle() {
         return ggml_backend_buffer_free.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_free} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_free$address() {
         return ggml_backend_buffer_free.ADDR;
     }
@@ -3596,6 +3765,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_buffer_free(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
      */
     public static void ggml_backend_buffer_free(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_free.HANDLE;
@@ -3612,17 +3783,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_get_base}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_get_base}} */
     public static FunctionDescriptor ggml_backend_buffer_get_base$descriptor() {
         return ggml_backend_buffer_get_base.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_get_base}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_get_base}} */
     public static MethodHandle ggml_backend_buffer_get_base$handle() {
         return ggml_backend_buffer_get_base.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_get_base} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_get_base} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_get_base$address() {
         return ggml_backend_buffer_get_base.ADDR;
     }
@@ -3632,6 +3803,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void *ggml_backend_buffer_get_base(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code void *}
      */
     public static MemorySegment ggml_backend_buffer_get_base(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_get_base.HANDLE;
@@ -3648,17 +3822,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_get_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_get_size}} */
     public static FunctionDescriptor ggml_backend_buffer_get_size$descriptor() {
         return ggml_backend_buffer_get_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_get_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_get_size}} */
     public static MethodHandle ggml_backend_buffer_get_size$handle() {
         return ggml_backend_buffer_get_size.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_get_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_get_size} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_get_size$address() {
         return ggml_backend_buffer_get_size.ADDR;
     }
@@ -3668,6 +3842,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_buffer_get_size(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_buffer_get_size(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_get_size.HANDLE;
@@ -3684,17 +3861,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_get_alignment}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_get_alignment}} */
     public static FunctionDescriptor ggml_backend_buffer_get_alignment$descriptor() {
         return ggml_backend_buffer_get_alignment.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_get_alignment}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_get_alignment}} */
     public static MethodHandle ggml_backend_buffer_get_alignment$handle() {
         return ggml_backend_buffer_get_alignment.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_get_alignment} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_get_alignment} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_get_alignment$address() {
         return ggml_backend_buffer_get_alignment.ADDR;
     }
@@ -3704,6 +3881,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_buffer_get_alignment(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_buffer_get_alignment(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_get_alignment.HANDLE;
@@ -3720,17 +3900,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_get_max_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_get_max_size}} */
     public static FunctionDescriptor ggml_backend_buffer_get_max_size$descriptor() {
         return ggml_backend_buffer_get_max_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_get_max_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_get_max_size}} */
     public static MethodHandle ggml_backend_buffer_get_max_size$handle() {
         return ggml_backend_buffer_get_max_size.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_get_max_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_get_max_size} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_get_max_size$address() {
         return ggml_backend_buffer_get_max_size.ADDR;
     }
@@ -3740,6 +3920,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_buffer_get_max_size(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_buffer_get_max_size(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_get_max_size.HANDLE;
@@ -3756,17 +3939,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_clear}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_clear}} */
     public static FunctionDescriptor ggml_backend_buffer_clear$descriptor() {
         return ggml_backend_buffer_clear.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_clear}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_clear}} */
     public static MethodHandle ggml_backend_buffer_clear$handle() {
         return ggml_backend_buffer_clear.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_clear} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_clear} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_clear$address() {
         return ggml_backend_buffer_clear.ADDR;
     }
@@ -3776,6 +3959,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_buffer_clear(ggml_backend_buffer_t buffer, uint8_t value);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @param value C {@code uint8_t value}
      */
     public static void ggml_backend_buffer_clear(MemorySegment buffer, byte value) {
         var mh$ = ggml_backend_buffer_clear.HANDLE;
@@ -3792,17 +3978,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_is_host}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_is_host}} */
     public static FunctionDescriptor ggml_backend_buffer_is_host$descriptor() {
         return ggml_backend_buffer_is_host.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_is_host}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_is_host}} */
     public static MethodHandle ggml_backend_buffer_is_host$handle() {
         return ggml_backend_buffer_is_host.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_is_host} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_is_host} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_is_host$address() {
         return ggml_backend_buffer_is_host.ADDR;
     }
@@ -3812,6 +3998,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_backend_buffer_is_host(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_backend_buffer_is_host(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_is_host.HANDLE;
@@ -3828,17 +4017,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_set_usage}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_set_usage}} */
     public static FunctionDescriptor ggml_backend_buffer_set_usage$descriptor() {
         return ggml_backend_buffer_set_usage.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_set_usage}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_set_usage}} */
     public static MethodHandle ggml_backend_buffer_set_usage$handle() {
         return ggml_backend_buffer_set_usage.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_set_usage} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_set_usage} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_set_usage$address() {
         return ggml_backend_buffer_set_usage.ADDR;
     }
@@ -3848,6 +4037,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_buffer_set_usage(ggml_backend_buffer_t buffer, enum ggml_backend_buffer_usage usage);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @param usage C {@code enum ggml_backend_buffer_usage usage}
      */
     public static void ggml_backend_buffer_set_usage(MemorySegment buffer, int usage) {
         var mh$ = ggml_backend_buffer_set_usage.HANDLE;
@@ -3864,17 +4056,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_get_usage}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_get_usage}} */
     public static FunctionDescriptor ggml_backend_buffer_get_usage$descriptor() {
         return ggml_backend_buffer_get_usage.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_get_usage}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_get_usage}} */
     public static MethodHandle ggml_backend_buffer_get_usage$handle() {
         return ggml_backend_buffer_get_usage.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_get_usage} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_get_usage} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_get_usage$address() {
         return ggml_backend_buffer_get_usage.ADDR;
     }
@@ -3884,6 +4076,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum ggml_backend_buffer_usage ggml_backend_buffer_get_usage(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code enum ggml_backend_buffer_usage}
      */
     public static int ggml_backend_buffer_get_usage(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_get_usage.HANDLE;
@@ -3900,17 +4095,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_get_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_get_type}} */
     public static FunctionDescriptor ggml_backend_buffer_get_type$descriptor() {
         return ggml_backend_buffer_get_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_get_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_get_type}} */
     public static MethodHandle ggml_backend_buffer_get_type$handle() {
         return ggml_backend_buffer_get_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_get_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_get_type} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_get_type$address() {
         return ggml_backend_buffer_get_type.ADDR;
     }
@@ -3920,6 +4115,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_buffer_type_t ggml_backend_buffer_get_type(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
+     * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_buffer_get_type(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_get_type.HANDLE;
@@ -3936,17 +4134,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_buffer_reset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_buffer_reset}} */
     public static FunctionDescriptor ggml_backend_buffer_reset$descriptor() {
         return ggml_backend_buffer_reset.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_buffer_reset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_buffer_reset}} */
     public static MethodHandle ggml_backend_buffer_reset$handle() {
         return ggml_backend_buffer_reset.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_buffer_reset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_buffer_reset} in the loaded library} */
     public static MemorySegment ggml_backend_buffer_reset$address() {
         return ggml_backend_buffer_reset.ADDR;
     }
@@ -3956,6 +4154,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_buffer_reset(ggml_backend_buffer_t buffer);
      * }
+     *
+     * @param buffer C {@code ggml_backend_buffer_t buffer}
      */
     public static void ggml_backend_buffer_reset(MemorySegment buffer) {
         var mh$ = ggml_backend_buffer_reset.HANDLE;
@@ -3972,17 +4172,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_tensor_copy}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_tensor_copy}} */
     public static FunctionDescriptor ggml_backend_tensor_copy$descriptor() {
         return ggml_backend_tensor_copy.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_tensor_copy}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_tensor_copy}} */
     public static MethodHandle ggml_backend_tensor_copy$handle() {
         return ggml_backend_tensor_copy.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_tensor_copy} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_tensor_copy} in the loaded library} */
     public static MemorySegment ggml_backend_tensor_copy$address() {
         return ggml_backend_tensor_copy.ADDR;
     }
@@ -3994,6 +4194,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_tensor_copy(struct ggml_tensor *src, struct ggml_tensor *dst);
      * }
+     *
+     * @param src C {@code struct ggml_tensor *src}
+     * @param dst C {@code struct ggml_tensor *dst}
      */
     public static void ggml_backend_tensor_copy(MemorySegment src, MemorySegment dst) {
         var mh$ = ggml_backend_tensor_copy.HANDLE;
@@ -4010,17 +4213,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_guid}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_guid}} */
     public static FunctionDescriptor ggml_backend_guid$descriptor() {
         return ggml_backend_guid.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_guid}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_guid}} */
     public static MethodHandle ggml_backend_guid$handle() {
         return ggml_backend_guid.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_guid} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_guid} in the loaded library} */
     public static MemorySegment ggml_backend_guid$address() {
         return ggml_backend_guid.ADDR;
     }
@@ -4030,6 +4233,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_guid_t ggml_backend_guid(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @return C {@code ggml_guid_t}
      */
     public static MemorySegment ggml_backend_guid(MemorySegment backend) {
         var mh$ = ggml_backend_guid.HANDLE;
@@ -4046,17 +4252,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_name}} */
     public static FunctionDescriptor ggml_backend_name$descriptor() {
         return ggml_backend_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_name}} */
     public static MethodHandle ggml_backend_name$handle() {
         return ggml_backend_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_name} in the loaded library} */
     public static MemorySegment ggml_backend_name$address() {
         return ggml_backend_name.ADDR;
     }
@@ -4066,6 +4272,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_backend_name(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_name(MemorySegment backend) {
         var mh$ = ggml_backend_name.HANDLE;
@@ -4082,17 +4291,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_free}} */
     public static FunctionDescriptor ggml_backend_free$descriptor() {
         return ggml_backend_free.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_free}} */
     public static MethodHandle ggml_backend_free$handle() {
         return ggml_backend_free.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_free} in the loaded library} */
     public static MemorySegment ggml_backend_free$address() {
         return ggml_backend_free.ADDR;
     }
@@ -4102,6 +4311,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_free(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
      */
     public static void ggml_backend_free(MemorySegment backend) {
         var mh$ = ggml_backend_free.HANDLE;
@@ -4118,17 +4329,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_get_default_buffer_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_get_default_buffer_type}} */
     public static FunctionDescriptor ggml_backend_get_default_buffer_type$descriptor() {
         return ggml_backend_get_default_buffer_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_get_default_buffer_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_get_default_buffer_type}} */
     public static MethodHandle ggml_backend_get_default_buffer_type$handle() {
         return ggml_backend_get_default_buffer_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_get_default_buffer_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_get_default_buffer_type} in the loaded library} */
     public static MemorySegment ggml_backend_get_default_buffer_type$address() {
         return ggml_backend_get_default_buffer_type.ADDR;
     }
@@ -4138,6 +4349,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_buffer_type_t ggml_backend_get_default_buffer_type(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_get_default_buffer_type(MemorySegment backend) {
         var mh$ = ggml_backend_get_default_buffer_type.HANDLE;
@@ -4154,17 +4368,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_alloc_buffer}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_alloc_buffer}} */
     public static FunctionDescriptor ggml_backend_alloc_buffer$descriptor() {
         return ggml_backend_alloc_buffer.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_alloc_buffer}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_alloc_buffer}} */
     public static MethodHandle ggml_backend_alloc_buffer$handle() {
         return ggml_backend_alloc_buffer.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_alloc_buffer} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_alloc_buffer} in the loaded library} */
     public static MemorySegment ggml_backend_alloc_buffer$address() {
         return ggml_backend_alloc_buffer.ADDR;
     }
@@ -4174,6 +4388,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_buffer_t ggml_backend_alloc_buffer(ggml_backend_t backend, size_t size);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @param size C {@code size_t size}
+     * @return C {@code ggml_backend_buffer_t}
      */
     public static MemorySegment ggml_backend_alloc_buffer(MemorySegment backend, long size) {
         var mh$ = ggml_backend_alloc_buffer.HANDLE;
@@ -4190,17 +4408,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_get_alignment}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_get_alignment}} */
     public static FunctionDescriptor ggml_backend_get_alignment$descriptor() {
         return ggml_backend_get_alignment.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_get_alignment}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_get_alignment}} */
     public static MethodHandle ggml_backend_get_alignment$handle() {
         return ggml_backend_get_alignment.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_get_alignment} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_get_alignment} in the loaded library} */
     public static MemorySegment ggml_backend_get_alignment$address() {
         return ggml_backend_get_alignment.ADDR;
     }
@@ -4210,6 +4428,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_get_alignment(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_get_alignment(MemorySegment backend) {
         var mh$ = ggml_backend_get_alignment.HANDLE;
@@ -4226,17 +4447,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_get_max_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_get_max_size}} */
     public static FunctionDescriptor ggml_backend_get_max_size$descriptor() {
         return ggml_backend_get_max_size.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_get_max_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_get_max_size}} */
     public static MethodHandle ggml_backend_get_max_size$handle() {
         return ggml_backend_get_max_size.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_get_max_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_get_max_size} in the loaded library} */
     public static MemorySegment ggml_backend_get_max_size$address() {
         return ggml_backend_get_max_size.ADDR;
     }
@@ -4246,6 +4467,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_get_max_size(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_get_max_size(MemorySegment backend) {
         var mh$ = ggml_backend_get_max_size.HANDLE;
@@ -4262,17 +4486,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_tensor_set_async}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_tensor_set_async}} */
     public static FunctionDescriptor ggml_backend_tensor_set_async$descriptor() {
         return ggml_backend_tensor_set_async.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_tensor_set_async}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_tensor_set_async}} */
     public static MethodHandle ggml_backend_tensor_set_async$handle() {
         return ggml_backend_tensor_set_async.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_tensor_set_async} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_tensor_set_async} in the loaded library} */
     public static MemorySegment ggml_backend_tensor_set_async$address() {
         return ggml_backend_tensor_set_async.ADDR;
     }
@@ -4282,6 +4506,12 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_tensor_set_async(ggml_backend_t backend, struct ggml_tensor *tensor, void *data, size_t offset, size_t size);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param data C {@code void *data}
+     * @param offset C {@code size_t offset}
+     * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_set_async(MemorySegment backend, MemorySegment tensor, MemorySegment data, long offset, long size) {
         var mh$ = ggml_backend_tensor_set_async.HANDLE;
@@ -4298,17 +4528,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_tensor_get_async}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_tensor_get_async}} */
     public static FunctionDescriptor ggml_backend_tensor_get_async$descriptor() {
         return ggml_backend_tensor_get_async.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_tensor_get_async}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_tensor_get_async}} */
     public static MethodHandle ggml_backend_tensor_get_async$handle() {
         return ggml_backend_tensor_get_async.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_tensor_get_async} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_tensor_get_async} in the loaded library} */
     public static MemorySegment ggml_backend_tensor_get_async$address() {
         return ggml_backend_tensor_get_async.ADDR;
     }
@@ -4318,6 +4548,12 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_tensor_get_async(ggml_backend_t backend, struct ggml_tensor *tensor, void *data, size_t offset, size_t size);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param data C {@code void *data}
+     * @param offset C {@code size_t offset}
+     * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_get_async(MemorySegment backend, MemorySegment tensor, MemorySegment data, long offset, long size) {
         var mh$ = ggml_backend_tensor_get_async.HANDLE;
@@ -4334,17 +4570,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_tensor_set}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_tensor_set}} */
     public static FunctionDescriptor ggml_backend_tensor_set$descriptor() {
         return ggml_backend_tensor_set.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_tensor_set}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_tensor_set}} */
     public static MethodHandle ggml_backend_tensor_set$handle() {
         return ggml_backend_tensor_set.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_tensor_set} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_tensor_set} in the loaded library} */
     public static MemorySegment ggml_backend_tensor_set$address() {
         return ggml_backend_tensor_set.ADDR;
     }
@@ -4356,6 +4592,11 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_tensor_set(struct ggml_tensor *tensor, void *data, size_t offset, size_t size);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param data C {@code void *data}
+     * @param offset C {@code size_t offset}
+     * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_set(MemorySegment tensor, MemorySegment data, long offset, long size) {
         var mh$ = ggml_backend_tensor_set.HANDLE;
@@ -4372,17 +4613,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_tensor_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_tensor_get}} */
     public static FunctionDescriptor ggml_backend_tensor_get$descriptor() {
         return ggml_backend_tensor_get.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_tensor_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_tensor_get}} */
     public static MethodHandle ggml_backend_tensor_get$handle() {
         return ggml_backend_tensor_get.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_tensor_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_tensor_get} in the loaded library} */
     public static MemorySegment ggml_backend_tensor_get$address() {
         return ggml_backend_tensor_get.ADDR;
     }
@@ -4392,6 +4633,11 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_tensor_get(struct ggml_tensor *tensor, void *data, size_t offset, size_t size);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param data C {@code void *data}
+     * @param offset C {@code size_t offset}
+     * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_get(MemorySegment tensor, MemorySegment data, long offset, long size) {
         var mh$ = ggml_backend_tensor_get.HANDLE;
@@ -4408,17 +4654,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_tensor_memset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_tensor_memset}} */
     public static FunctionDescriptor ggml_backend_tensor_memset$descriptor() {
         return ggml_backend_tensor_memset.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_tensor_memset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_tensor_memset}} */
     public static MethodHandle ggml_backend_tensor_memset$handle() {
         return ggml_backend_tensor_memset.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_tensor_memset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_tensor_memset} in the loaded library} */
     public static MemorySegment ggml_backend_tensor_memset$address() {
         return ggml_backend_tensor_memset.ADDR;
     }
@@ -4428,6 +4674,11 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_tensor_memset(struct ggml_tensor *tensor, uint8_t value, size_t offset, size_t size);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param value C {@code uint8_t value}
+     * @param offset C {@code size_t offset}
+     * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_memset(MemorySegment tensor, byte value, long offset, long size) {
         var mh$ = ggml_backend_tensor_memset.HANDLE;
@@ -4444,17 +4695,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_synchronize}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_synchronize}} */
     public static FunctionDescriptor ggml_backend_synchronize$descriptor() {
         return ggml_backend_synchronize.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_synchronize}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_synchronize}} */
     public static MethodHandle ggml_backend_synchronize$handle() {
         return ggml_backend_synchronize.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_synchronize} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_synchronize} in the loaded library} */
     public static MemorySegment ggml_backend_synchronize$address() {
         return ggml_backend_synchronize.ADDR;
     }
@@ -4464,6 +4715,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_synchronize(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
      */
     public static void ggml_backend_synchronize(MemorySegment backend) {
         var mh$ = ggml_backend_synchronize.HANDLE;
@@ -4480,17 +4733,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_get_device}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_get_device}} */
     public static FunctionDescriptor ggml_backend_get_device$descriptor() {
         return ggml_backend_get_device.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_get_device}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_get_device}} */
     public static MethodHandle ggml_backend_get_device$handle() {
         return ggml_backend_get_device.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_get_device} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_get_device} in the loaded library} */
     public static MemorySegment ggml_backend_get_device$address() {
         return ggml_backend_get_device.ADDR;
     }
@@ -4500,6 +4753,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_dev_t ggml_backend_get_device(ggml_backend_t backend);
      * }
+     *
+     * @param backend C {@code ggml_backend_t backend}
+     * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_get_device(MemorySegment backend) {
         var mh$ = ggml_backend_get_device.HANDLE;
@@ -4516,17 +4772,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_name}} */
     public static FunctionDescriptor ggml_backend_dev_name$descriptor() {
         return ggml_backend_dev_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_name}} */
     public static MethodHandle ggml_backend_dev_name$handle() {
         return ggml_backend_dev_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_name} in the loaded library} */
     public static MemorySegment ggml_backend_dev_name$address() {
         return ggml_backend_dev_name.ADDR;
     }
@@ -4536,6 +4792,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_backend_dev_name(ggml_backend_dev_t device);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_dev_name(MemorySegment device) {
         var mh$ = ggml_backend_dev_name.HANDLE;
@@ -4552,17 +4811,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_description}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_description}} */
     public static FunctionDescriptor ggml_backend_dev_description$descriptor() {
         return ggml_backend_dev_description.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_description}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_description}} */
     public static MethodHandle ggml_backend_dev_description$handle() {
         return ggml_backend_dev_description.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_description} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_description} in the loaded library} */
     public static MemorySegment ggml_backend_dev_description$address() {
         return ggml_backend_dev_description.ADDR;
     }
@@ -4572,6 +4831,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_backend_dev_description(ggml_backend_dev_t device);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_dev_description(MemorySegment device) {
         var mh$ = ggml_backend_dev_description.HANDLE;
@@ -4588,17 +4850,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_memory}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_memory}} */
     public static FunctionDescriptor ggml_backend_dev_memory$descriptor() {
         return ggml_backend_dev_memory.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_memory}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_memory}} */
     public static MethodHandle ggml_backend_dev_memory$handle() {
         return ggml_backend_dev_memory.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_memory} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_memory} in the loaded library} */
     public static MemorySegment ggml_backend_dev_memory$address() {
         return ggml_backend_dev_memory.ADDR;
     }
@@ -4608,6 +4870,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_dev_memory(ggml_backend_dev_t device, size_t *free, size_t *total);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @param free C {@code size_t *free}
+     * @param total C {@code size_t *total}
      */
     public static void ggml_backend_dev_memory(MemorySegment device, MemorySegment free, MemorySegment total) {
         var mh$ = ggml_backend_dev_memory.HANDLE;
@@ -4624,17 +4890,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_type}} */
     public static FunctionDescriptor ggml_backend_dev_type$descriptor() {
         return ggml_backend_dev_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_type}} */
     public static MethodHandle ggml_backend_dev_type$handle() {
         return ggml_backend_dev_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_type} in the loaded library} */
     public static MemorySegment ggml_backend_dev_type$address() {
         return ggml_backend_dev_type.ADDR;
     }
@@ -4644,6 +4910,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum ggml_backend_dev_type ggml_backend_dev_type(ggml_backend_dev_t device);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @return C {@code enum ggml_backend_dev_type}
      */
     public static int ggml_backend_dev_type(MemorySegment device) {
         var mh$ = ggml_backend_dev_type.HANDLE;
@@ -4660,17 +4929,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_get_props}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_get_props}} */
     public static FunctionDescriptor ggml_backend_dev_get_props$descriptor() {
         return ggml_backend_dev_get_props.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_get_props}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_get_props}} */
     public static MethodHandle ggml_backend_dev_get_props$handle() {
         return ggml_backend_dev_get_props.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_get_props} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_get_props} in the loaded library} */
     public static MemorySegment ggml_backend_dev_get_props$address() {
         return ggml_backend_dev_get_props.ADDR;
     }
@@ -4680,6 +4949,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_dev_get_props(ggml_backend_dev_t device, struct ggml_backend_dev_props *props);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @param props C {@code struct ggml_backend_dev_props *props}
      */
     public static void ggml_backend_dev_get_props(MemorySegment device, MemorySegment props) {
         var mh$ = ggml_backend_dev_get_props.HANDLE;
@@ -4696,17 +4968,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_backend_reg}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_backend_reg}} */
     public static FunctionDescriptor ggml_backend_dev_backend_reg$descriptor() {
         return ggml_backend_dev_backend_reg.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_backend_reg}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_backend_reg}} */
     public static MethodHandle ggml_backend_dev_backend_reg$handle() {
         return ggml_backend_dev_backend_reg.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_backend_reg} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_backend_reg} in the loaded library} */
     public static MemorySegment ggml_backend_dev_backend_reg$address() {
         return ggml_backend_dev_backend_reg.ADDR;
     }
@@ -4716,6 +4988,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_reg_t ggml_backend_dev_backend_reg(ggml_backend_dev_t device);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_dev_backend_reg(MemorySegment device) {
         var mh$ = ggml_backend_dev_backend_reg.HANDLE;
@@ -4732,17 +5007,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_init}} */
     public static FunctionDescriptor ggml_backend_dev_init$descriptor() {
         return ggml_backend_dev_init.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_init}} */
     public static MethodHandle ggml_backend_dev_init$handle() {
         return ggml_backend_dev_init.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_init} in the loaded library} */
     public static MemorySegment ggml_backend_dev_init$address() {
         return ggml_backend_dev_init.ADDR;
     }
@@ -4752,6 +5027,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_t ggml_backend_dev_init(ggml_backend_dev_t device, char *params);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @param params C {@code char *params}
+     * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_dev_init(MemorySegment device, MemorySegment params) {
         var mh$ = ggml_backend_dev_init.HANDLE;
@@ -4768,17 +5047,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_buffer_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_buffer_type}} */
     public static FunctionDescriptor ggml_backend_dev_buffer_type$descriptor() {
         return ggml_backend_dev_buffer_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_buffer_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_buffer_type}} */
     public static MethodHandle ggml_backend_dev_buffer_type$handle() {
         return ggml_backend_dev_buffer_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_buffer_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_buffer_type} in the loaded library} */
     public static MemorySegment ggml_backend_dev_buffer_type$address() {
         return ggml_backend_dev_buffer_type.ADDR;
     }
@@ -4788,6 +5067,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_buffer_type_t ggml_backend_dev_buffer_type(ggml_backend_dev_t device);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_dev_buffer_type(MemorySegment device) {
         var mh$ = ggml_backend_dev_buffer_type.HANDLE;
@@ -4804,17 +5086,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_host_buffer_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_host_buffer_type}} */
     public static FunctionDescriptor ggml_backend_dev_host_buffer_type$descriptor() {
         return ggml_backend_dev_host_buffer_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_host_buffer_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_host_buffer_type}} */
     public static MethodHandle ggml_backend_dev_host_buffer_type$handle() {
         return ggml_backend_dev_host_buffer_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_host_buffer_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_host_buffer_type} in the loaded library} */
     public static MemorySegment ggml_backend_dev_host_buffer_type$address() {
         return ggml_backend_dev_host_buffer_type.ADDR;
     }
@@ -4824,6 +5106,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_buffer_type_t ggml_backend_dev_host_buffer_type(ggml_backend_dev_t device);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_dev_host_buffer_type(MemorySegment device) {
         var mh$ = ggml_backend_dev_host_buffer_type.HANDLE;
@@ -4840,17 +5125,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_supports_op}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_supports_op}} */
     public static FunctionDescriptor ggml_backend_dev_supports_op$descriptor() {
         return ggml_backend_dev_supports_op.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_supports_op}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_supports_op}} */
     public static MethodHandle ggml_backend_dev_supports_op$handle() {
         return ggml_backend_dev_supports_op.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_supports_op} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_supports_op} in the loaded library} */
     public static MemorySegment ggml_backend_dev_supports_op$address() {
         return ggml_backend_dev_supports_op.ADDR;
     }
@@ -4860,6 +5145,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_backend_dev_supports_op(ggml_backend_dev_t device, struct ggml_tensor *op);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @param op C {@code struct ggml_tensor *op}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_backend_dev_supports_op(MemorySegment device, MemorySegment op) {
         var mh$ = ggml_backend_dev_supports_op.HANDLE;
@@ -4876,17 +5165,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_supports_buft}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_supports_buft}} */
     public static FunctionDescriptor ggml_backend_dev_supports_buft$descriptor() {
         return ggml_backend_dev_supports_buft.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_supports_buft}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_supports_buft}} */
     public static MethodHandle ggml_backend_dev_supports_buft$handle() {
         return ggml_backend_dev_supports_buft.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_supports_buft} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_supports_buft} in the loaded library} */
     public static MemorySegment ggml_backend_dev_supports_buft$address() {
         return ggml_backend_dev_supports_buft.ADDR;
     }
@@ -4896,6 +5185,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_backend_dev_supports_buft(ggml_backend_dev_t device, ggml_backend_buffer_type_t buft);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @param buft C {@code ggml_backend_buffer_type_t buft}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_backend_dev_supports_buft(MemorySegment device, MemorySegment buft) {
         var mh$ = ggml_backend_dev_supports_buft.HANDLE;
@@ -4912,17 +5205,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_offload_op}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_offload_op}} */
     public static FunctionDescriptor ggml_backend_dev_offload_op$descriptor() {
         return ggml_backend_dev_offload_op.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_offload_op}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_offload_op}} */
     public static MethodHandle ggml_backend_dev_offload_op$handle() {
         return ggml_backend_dev_offload_op.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_offload_op} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_offload_op} in the loaded library} */
     public static MemorySegment ggml_backend_dev_offload_op$address() {
         return ggml_backend_dev_offload_op.ADDR;
     }
@@ -4932,6 +5225,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool ggml_backend_dev_offload_op(ggml_backend_dev_t device, struct ggml_tensor *op);
      * }
+     *
+     * @param device C {@code ggml_backend_dev_t device}
+     * @param op C {@code struct ggml_tensor *op}
+     * @return C {@code _Bool}
      */
     public static boolean ggml_backend_dev_offload_op(MemorySegment device, MemorySegment op) {
         var mh$ = ggml_backend_dev_offload_op.HANDLE;
@@ -4948,17 +5245,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_name}} */
     public static FunctionDescriptor ggml_backend_reg_name$descriptor() {
         return ggml_backend_reg_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_name}} */
     public static MethodHandle ggml_backend_reg_name$handle() {
         return ggml_backend_reg_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_name} in the loaded library} */
     public static MemorySegment ggml_backend_reg_name$address() {
         return ggml_backend_reg_name.ADDR;
     }
@@ -4968,6 +5265,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *ggml_backend_reg_name(ggml_backend_reg_t reg);
      * }
+     *
+     * @param reg C {@code ggml_backend_reg_t reg}
+     * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_reg_name(MemorySegment reg) {
         var mh$ = ggml_backend_reg_name.HANDLE;
@@ -4984,17 +5284,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_dev_count}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_dev_count}} */
     public static FunctionDescriptor ggml_backend_reg_dev_count$descriptor() {
         return ggml_backend_reg_dev_count.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_dev_count}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_dev_count}} */
     public static MethodHandle ggml_backend_reg_dev_count$handle() {
         return ggml_backend_reg_dev_count.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_dev_count} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_dev_count} in the loaded library} */
     public static MemorySegment ggml_backend_reg_dev_count$address() {
         return ggml_backend_reg_dev_count.ADDR;
     }
@@ -5004,6 +5304,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_reg_dev_count(ggml_backend_reg_t reg);
      * }
+     *
+     * @param reg C {@code ggml_backend_reg_t reg}
+     * @return C {@code size_t}
      */
     public static long ggml_backend_reg_dev_count(MemorySegment reg) {
         var mh$ = ggml_backend_reg_dev_count.HANDLE;
@@ -5020,17 +5323,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_dev_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_dev_get}} */
     public static FunctionDescriptor ggml_backend_reg_dev_get$descriptor() {
         return ggml_backend_reg_dev_get.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_dev_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_dev_get}} */
     public static MethodHandle ggml_backend_reg_dev_get$handle() {
         return ggml_backend_reg_dev_get.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_dev_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_dev_get} in the loaded library} */
     public static MemorySegment ggml_backend_reg_dev_get$address() {
         return ggml_backend_reg_dev_get.ADDR;
     }
@@ -5040,6 +5343,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_dev_t ggml_backend_reg_dev_get(ggml_backend_reg_t reg, size_t index);
      * }
+     *
+     * @param reg C {@code ggml_backend_reg_t reg}
+     * @param index C {@code size_t index}
+     * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_reg_dev_get(MemorySegment reg, long index) {
         var mh$ = ggml_backend_reg_dev_get.HANDLE;
@@ -5056,17 +5363,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_get_proc_address}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_get_proc_address}} */
     public static FunctionDescriptor ggml_backend_reg_get_proc_address$descriptor() {
         return ggml_backend_reg_get_proc_address.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_get_proc_address}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_get_proc_address}} */
     public static MethodHandle ggml_backend_reg_get_proc_address$handle() {
         return ggml_backend_reg_get_proc_address.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_get_proc_address} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_get_proc_address} in the loaded library} */
     public static MemorySegment ggml_backend_reg_get_proc_address$address() {
         return ggml_backend_reg_get_proc_address.ADDR;
     }
@@ -5076,6 +5383,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void *ggml_backend_reg_get_proc_address(ggml_backend_reg_t reg, char *name);
      * }
+     *
+     * @param reg C {@code ggml_backend_reg_t reg}
+     * @param name C {@code char *name}
+     * @return C {@code void *}
      */
     public static MemorySegment ggml_backend_reg_get_proc_address(MemorySegment reg, MemorySegment name) {
         var mh$ = ggml_backend_reg_get_proc_address.HANDLE;
@@ -5092,17 +5403,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_count}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_count}} */
     public static FunctionDescriptor ggml_backend_reg_count$descriptor() {
         return ggml_backend_reg_count.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_count}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_count}} */
     public static MethodHandle ggml_backend_reg_count$handle() {
         return ggml_backend_reg_count.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_count} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_count} in the loaded library} */
     public static MemorySegment ggml_backend_reg_count$address() {
         return ggml_backend_reg_count.ADDR;
     }
@@ -5114,6 +5425,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_reg_count(void);
      * }
+     *
+     * @return C {@code size_t}
      */
     public static long ggml_backend_reg_count() {
         var mh$ = ggml_backend_reg_count.HANDLE;
@@ -5130,17 +5443,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_get}} */
     public static FunctionDescriptor ggml_backend_reg_get$descriptor() {
         return ggml_backend_reg_get.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_get}} */
     public static MethodHandle ggml_backend_reg_get$handle() {
         return ggml_backend_reg_get.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_get} in the loaded library} */
     public static MemorySegment ggml_backend_reg_get$address() {
         return ggml_backend_reg_get.ADDR;
     }
@@ -5150,6 +5463,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_reg_t ggml_backend_reg_get(size_t index);
      * }
+     *
+     * @param index C {@code size_t index}
+     * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_reg_get(long index) {
         var mh$ = ggml_backend_reg_get.HANDLE;
@@ -5166,17 +5482,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_reg_by_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_reg_by_name}} */
     public static FunctionDescriptor ggml_backend_reg_by_name$descriptor() {
         return ggml_backend_reg_by_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_reg_by_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_reg_by_name}} */
     public static MethodHandle ggml_backend_reg_by_name$handle() {
         return ggml_backend_reg_by_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_reg_by_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_reg_by_name} in the loaded library} */
     public static MemorySegment ggml_backend_reg_by_name$address() {
         return ggml_backend_reg_by_name.ADDR;
     }
@@ -5186,6 +5502,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_reg_t ggml_backend_reg_by_name(char *name);
      * }
+     *
+     * @param name C {@code char *name}
+     * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_reg_by_name(MemorySegment name) {
         var mh$ = ggml_backend_reg_by_name.HANDLE;
@@ -5202,17 +5521,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_count}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_count}} */
     public static FunctionDescriptor ggml_backend_dev_count$descriptor() {
         return ggml_backend_dev_count.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_count}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_count}} */
     public static MethodHandle ggml_backend_dev_count$handle() {
         return ggml_backend_dev_count.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_count} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_count} in the loaded library} */
     public static MemorySegment ggml_backend_dev_count$address() {
         return ggml_backend_dev_count.ADDR;
     }
@@ -5224,6 +5543,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t ggml_backend_dev_count(void);
      * }
+     *
+     * @return C {@code size_t}
      */
     public static long ggml_backend_dev_count() {
         var mh$ = ggml_backend_dev_count.HANDLE;
@@ -5240,17 +5561,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_get}} */
     public static FunctionDescriptor ggml_backend_dev_get$descriptor() {
         return ggml_backend_dev_get.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_get}} */
     public static MethodHandle ggml_backend_dev_get$handle() {
         return ggml_backend_dev_get.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_get} in the loaded library} */
     public static MemorySegment ggml_backend_dev_get$address() {
         return ggml_backend_dev_get.ADDR;
     }
@@ -5260,6 +5581,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_dev_t ggml_backend_dev_get(size_t index);
      * }
+     *
+     * @param index C {@code size_t index}
+     * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_dev_get(long index) {
         var mh$ = ggml_backend_dev_get.HANDLE;
@@ -5276,17 +5600,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_by_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_by_name}} */
     public static FunctionDescriptor ggml_backend_dev_by_name$descriptor() {
         return ggml_backend_dev_by_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_by_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_by_name}} */
     public static MethodHandle ggml_backend_dev_by_name$handle() {
         return ggml_backend_dev_by_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_by_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_by_name} in the loaded library} */
     public static MemorySegment ggml_backend_dev_by_name$address() {
         return ggml_backend_dev_by_name.ADDR;
     }
@@ -5296,6 +5620,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_dev_t ggml_backend_dev_by_name(char *name);
      * }
+     *
+     * @param name C {@code char *name}
+     * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_dev_by_name(MemorySegment name) {
         var mh$ = ggml_backend_dev_by_name.HANDLE;
@@ -5312,17 +5639,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_dev_by_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_dev_by_type}} */
     public static FunctionDescriptor ggml_backend_dev_by_type$descriptor() {
         return ggml_backend_dev_by_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_dev_by_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_dev_by_type}} */
     public static MethodHandle ggml_backend_dev_by_type$handle() {
         return ggml_backend_dev_by_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_dev_by_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_dev_by_type} in the loaded library} */
     public static MemorySegment ggml_backend_dev_by_type$address() {
         return ggml_backend_dev_by_type.ADDR;
     }
@@ -5332,6 +5659,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_dev_t ggml_backend_dev_by_type(enum ggml_backend_dev_type type);
      * }
+     *
+     * @param type C {@code enum ggml_backend_dev_type type}
+     * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_dev_by_type(int type) {
         var mh$ = ggml_backend_dev_by_type.HANDLE;
@@ -5348,17 +5678,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_init_by_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_init_by_name}} */
     public static FunctionDescriptor ggml_backend_init_by_name$descriptor() {
         return ggml_backend_init_by_name.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_init_by_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_init_by_name}} */
     public static MethodHandle ggml_backend_init_by_name$handle() {
         return ggml_backend_init_by_name.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_init_by_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_init_by_name} in the loaded library} */
     public static MemorySegment ggml_backend_init_by_name$address() {
         return ggml_backend_init_by_name.ADDR;
     }
@@ -5371,6 +5701,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_t ggml_backend_init_by_name(char *name, char *params);
      * }
+     *
+     * @param name C {@code char *name}
+     * @param params C {@code char *params}
+     * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_init_by_name(MemorySegment name, MemorySegment params) {
         var mh$ = ggml_backend_init_by_name.HANDLE;
@@ -5387,17 +5721,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_init_by_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_init_by_type}} */
     public static FunctionDescriptor ggml_backend_init_by_type$descriptor() {
         return ggml_backend_init_by_type.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_init_by_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_init_by_type}} */
     public static MethodHandle ggml_backend_init_by_type$handle() {
         return ggml_backend_init_by_type.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_init_by_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_init_by_type} in the loaded library} */
     public static MemorySegment ggml_backend_init_by_type$address() {
         return ggml_backend_init_by_type.ADDR;
     }
@@ -5409,6 +5743,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_t ggml_backend_init_by_type(enum ggml_backend_dev_type type, char *params);
      * }
+     *
+     * @param type C {@code enum ggml_backend_dev_type type}
+     * @param params C {@code char *params}
+     * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_init_by_type(int type, MemorySegment params) {
         var mh$ = ggml_backend_init_by_type.HANDLE;
@@ -5425,17 +5763,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_init_best}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_init_best}} */
     public static FunctionDescriptor ggml_backend_init_best$descriptor() {
         return ggml_backend_init_best.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_init_best}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_init_best}} */
     public static MethodHandle ggml_backend_init_best$handle() {
         return ggml_backend_init_best.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_init_best} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_init_best} in the loaded library} */
     public static MemorySegment ggml_backend_init_best$address() {
         return ggml_backend_init_best.ADDR;
     }
@@ -5447,6 +5785,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_t ggml_backend_init_best(void);
      * }
+     *
+     * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_init_best() {
         var mh$ = ggml_backend_init_best.HANDLE;
@@ -5463,17 +5803,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_load}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_load}} */
     public static FunctionDescriptor ggml_backend_load$descriptor() {
         return ggml_backend_load.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_load}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_load}} */
     public static MethodHandle ggml_backend_load$handle() {
         return ggml_backend_load.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_load} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_load} in the loaded library} */
     public static MemorySegment ggml_backend_load$address() {
         return ggml_backend_load.ADDR;
     }
@@ -5485,6 +5825,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * ggml_backend_reg_t ggml_backend_load(char *path);
      * }
+     *
+     * @param path C {@code char *path}
+     * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_load(MemorySegment path) {
         var mh$ = ggml_backend_load.HANDLE;
@@ -5501,17 +5844,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_unload}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_unload}} */
     public static FunctionDescriptor ggml_backend_unload$descriptor() {
         return ggml_backend_unload.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_unload}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_unload}} */
     public static MethodHandle ggml_backend_unload$handle() {
         return ggml_backend_unload.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_unload} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_unload} in the loaded library} */
     public static MemorySegment ggml_backend_unload$address() {
         return ggml_backend_unload.ADDR;
     }
@@ -5523,6 +5866,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_unload(ggml_backend_reg_t reg);
      * }
+     *
+     * @param reg C {@code ggml_backend_reg_t reg}
      */
     public static void ggml_backend_unload(MemorySegment reg) {
         var mh$ = ggml_backend_unload.HANDLE;
@@ -5539,17 +5884,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_load_all}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_load_all}} */
     public static FunctionDescriptor ggml_backend_load_all$descriptor() {
         return ggml_backend_load_all.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_load_all}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_load_all}} */
     public static MethodHandle ggml_backend_load_all$handle() {
         return ggml_backend_load_all.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_load_all} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_load_all} in the loaded library} */
     public static MemorySegment ggml_backend_load_all$address() {
         return ggml_backend_load_all.ADDR;
     }
@@ -5577,17 +5922,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code ggml_backend_load_all_from_path}. @return its function descriptor */
+    /** {@return the function descriptor of {@code ggml_backend_load_all_from_path}} */
     public static FunctionDescriptor ggml_backend_load_all_from_path$descriptor() {
         return ggml_backend_load_all_from_path.DESC;
     }
 
-    /** The downcall handle of {@code ggml_backend_load_all_from_path}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code ggml_backend_load_all_from_path}} */
     public static MethodHandle ggml_backend_load_all_from_path$handle() {
         return ggml_backend_load_all_from_path.HANDLE;
     }
 
-    /** The address of {@code ggml_backend_load_all_from_path} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code ggml_backend_load_all_from_path} in the loaded library} */
     public static MemorySegment ggml_backend_load_all_from_path$address() {
         return ggml_backend_load_all_from_path.ADDR;
     }
@@ -5597,6 +5942,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void ggml_backend_load_all_from_path(char *dir_path);
      * }
+     *
+     * @param dir_path C {@code char *dir_path}
      */
     public static void ggml_backend_load_all_from_path(MemorySegment dir_path) {
         var mh$ = ggml_backend_load_all_from_path.HANDLE;
@@ -5613,17 +5960,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_init_empty}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_init_empty}} */
     public static FunctionDescriptor gguf_init_empty$descriptor() {
         return gguf_init_empty.DESC;
     }
 
-    /** The downcall handle of {@code gguf_init_empty}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_init_empty}} */
     public static MethodHandle gguf_init_empty$handle() {
         return gguf_init_empty.HANDLE;
     }
 
-    /** The address of {@code gguf_init_empty} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_init_empty} in the loaded library} */
     public static MemorySegment gguf_init_empty$address() {
         return gguf_init_empty.ADDR;
     }
@@ -5633,6 +5980,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct gguf_context *gguf_init_empty(void);
      * }
+     *
+     * @return C {@code struct gguf_context *}
      */
     public static MemorySegment gguf_init_empty() {
         var mh$ = gguf_init_empty.HANDLE;
@@ -5649,17 +5998,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_init_from_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_init_from_file}} */
     public static FunctionDescriptor gguf_init_from_file$descriptor() {
         return gguf_init_from_file.DESC;
     }
 
-    /** The downcall handle of {@code gguf_init_from_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_init_from_file}} */
     public static MethodHandle gguf_init_from_file$handle() {
         return gguf_init_from_file.HANDLE;
     }
 
-    /** The address of {@code gguf_init_from_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_init_from_file} in the loaded library} */
     public static MemorySegment gguf_init_from_file$address() {
         return gguf_init_from_file.ADDR;
     }
@@ -5669,6 +6018,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct gguf_context *gguf_init_from_file(char *fname, struct gguf_init_params params);
      * }
+     *
+     * @param fname C {@code char *fname}
+     * @param params C {@code struct gguf_init_params params}
+     * @return C {@code struct gguf_context *}
      */
     public static MemorySegment gguf_init_from_file(MemorySegment fname, MemorySegment params) {
         var mh$ = gguf_init_from_file.HANDLE;
@@ -5685,17 +6038,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_init_from_buffer}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_init_from_buffer}} */
     public static FunctionDescriptor gguf_init_from_buffer$descriptor() {
         return gguf_init_from_buffer.DESC;
     }
 
-    /** The downcall handle of {@code gguf_init_from_buffer}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_init_from_buffer}} */
     public static MethodHandle gguf_init_from_buffer$handle() {
         return gguf_init_from_buffer.HANDLE;
     }
 
-    /** The address of {@code gguf_init_from_buffer} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_init_from_buffer} in the loaded library} */
     public static MemorySegment gguf_init_from_buffer$address() {
         return gguf_init_from_buffer.ADDR;
     }
@@ -5705,6 +6058,11 @@ public final class ggml_h {
      * {@snippet lang=c :
      * struct gguf_context *gguf_init_from_buffer(void *data, size_t size, struct gguf_init_params params);
      * }
+     *
+     * @param data C {@code void *data}
+     * @param size C {@code size_t size}
+     * @param params C {@code struct gguf_init_params params}
+     * @return C {@code struct gguf_context *}
      */
     public static MemorySegment gguf_init_from_buffer(MemorySegment data, long size, MemorySegment params) {
         var mh$ = gguf_init_from_buffer.HANDLE;
@@ -5721,17 +6079,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_free}} */
     public static FunctionDescriptor gguf_free$descriptor() {
         return gguf_free.DESC;
     }
 
-    /** The downcall handle of {@code gguf_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_free}} */
     public static MethodHandle gguf_free$handle() {
         return gguf_free.HANDLE;
     }
 
-    /** The address of {@code gguf_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_free} in the loaded library} */
     public static MemorySegment gguf_free$address() {
         return gguf_free.ADDR;
     }
@@ -5741,6 +6099,8 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void gguf_free(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
      */
     public static void gguf_free(MemorySegment ctx) {
         var mh$ = gguf_free.HANDLE;
@@ -5757,17 +6117,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_type_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_type_name}} */
     public static FunctionDescriptor gguf_type_name$descriptor() {
         return gguf_type_name.DESC;
     }
 
-    /** The downcall handle of {@code gguf_type_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_type_name}} */
     public static MethodHandle gguf_type_name$handle() {
         return gguf_type_name.HANDLE;
     }
 
-    /** The address of {@code gguf_type_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_type_name} in the loaded library} */
     public static MemorySegment gguf_type_name$address() {
         return gguf_type_name.ADDR;
     }
@@ -5777,6 +6137,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *gguf_type_name(enum gguf_type type);
      * }
+     *
+     * @param type C {@code enum gguf_type type}
+     * @return C {@code char *}
      */
     public static MemorySegment gguf_type_name(int type) {
         var mh$ = gguf_type_name.HANDLE;
@@ -5793,17 +6156,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_version}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_version}} */
     public static FunctionDescriptor gguf_get_version$descriptor() {
         return gguf_get_version.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_version}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_version}} */
     public static MethodHandle gguf_get_version$handle() {
         return gguf_get_version.HANDLE;
     }
 
-    /** The address of {@code gguf_get_version} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_version} in the loaded library} */
     public static MemorySegment gguf_get_version$address() {
         return gguf_get_version.ADDR;
     }
@@ -5813,6 +6176,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * uint32_t gguf_get_version(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int gguf_get_version(MemorySegment ctx) {
         var mh$ = gguf_get_version.HANDLE;
@@ -5829,17 +6195,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_alignment}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_alignment}} */
     public static FunctionDescriptor gguf_get_alignment$descriptor() {
         return gguf_get_alignment.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_alignment}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_alignment}} */
     public static MethodHandle gguf_get_alignment$handle() {
         return gguf_get_alignment.HANDLE;
     }
 
-    /** The address of {@code gguf_get_alignment} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_alignment} in the loaded library} */
     public static MemorySegment gguf_get_alignment$address() {
         return gguf_get_alignment.ADDR;
     }
@@ -5849,6 +6215,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t gguf_get_alignment(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @return C {@code size_t}
      */
     public static long gguf_get_alignment(MemorySegment ctx) {
         var mh$ = gguf_get_alignment.HANDLE;
@@ -5865,17 +6234,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_data_offset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_data_offset}} */
     public static FunctionDescriptor gguf_get_data_offset$descriptor() {
         return gguf_get_data_offset.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_data_offset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_data_offset}} */
     public static MethodHandle gguf_get_data_offset$handle() {
         return gguf_get_data_offset.HANDLE;
     }
 
-    /** The address of {@code gguf_get_data_offset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_data_offset} in the loaded library} */
     public static MemorySegment gguf_get_data_offset$address() {
         return gguf_get_data_offset.ADDR;
     }
@@ -5887,6 +6256,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t gguf_get_data_offset(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @return C {@code size_t}
      */
     public static long gguf_get_data_offset(MemorySegment ctx) {
         var mh$ = gguf_get_data_offset.HANDLE;
@@ -5903,17 +6275,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_n_kv}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_n_kv}} */
     public static FunctionDescriptor gguf_get_n_kv$descriptor() {
         return gguf_get_n_kv.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_n_kv}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_n_kv}} */
     public static MethodHandle gguf_get_n_kv$handle() {
         return gguf_get_n_kv.HANDLE;
     }
 
-    /** The address of {@code gguf_get_n_kv} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_n_kv} in the loaded library} */
     public static MemorySegment gguf_get_n_kv$address() {
         return gguf_get_n_kv.ADDR;
     }
@@ -5923,6 +6295,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t gguf_get_n_kv(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @return C {@code int64_t}
      */
     public static long gguf_get_n_kv(MemorySegment ctx) {
         var mh$ = gguf_get_n_kv.HANDLE;
@@ -5939,17 +6314,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_find_key}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_find_key}} */
     public static FunctionDescriptor gguf_find_key$descriptor() {
         return gguf_find_key.DESC;
     }
 
-    /** The downcall handle of {@code gguf_find_key}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_find_key}} */
     public static MethodHandle gguf_find_key$handle() {
         return gguf_find_key.HANDLE;
     }
 
-    /** The address of {@code gguf_find_key} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_find_key} in the loaded library} */
     public static MemorySegment gguf_find_key$address() {
         return gguf_find_key.ADDR;
     }
@@ -5961,6 +6336,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t gguf_find_key(struct gguf_context *ctx, char *key);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key C {@code char *key}
+     * @return C {@code int64_t}
      */
     public static long gguf_find_key(MemorySegment ctx, MemorySegment key) {
         var mh$ = gguf_find_key.HANDLE;
@@ -5977,17 +6356,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_key}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_key}} */
     public static FunctionDescriptor gguf_get_key$descriptor() {
         return gguf_get_key.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_key}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_key}} */
     public static MethodHandle gguf_get_key$handle() {
         return gguf_get_key.HANDLE;
     }
 
-    /** The address of {@code gguf_get_key} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_key} in the loaded library} */
     public static MemorySegment gguf_get_key$address() {
         return gguf_get_key.ADDR;
     }
@@ -5997,6 +6376,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *gguf_get_key(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code char *}
      */
     public static MemorySegment gguf_get_key(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_key.HANDLE;
@@ -6013,17 +6396,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_kv_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_kv_type}} */
     public static FunctionDescriptor gguf_get_kv_type$descriptor() {
         return gguf_get_kv_type.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_kv_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_kv_type}} */
     public static MethodHandle gguf_get_kv_type$handle() {
         return gguf_get_kv_type.HANDLE;
     }
 
-    /** The address of {@code gguf_get_kv_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_kv_type} in the loaded library} */
     public static MemorySegment gguf_get_kv_type$address() {
         return gguf_get_kv_type.ADDR;
     }
@@ -6033,6 +6416,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum gguf_type gguf_get_kv_type(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code enum gguf_type}
      */
     public static int gguf_get_kv_type(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_kv_type.HANDLE;
@@ -6049,17 +6436,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_arr_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_arr_type}} */
     public static FunctionDescriptor gguf_get_arr_type$descriptor() {
         return gguf_get_arr_type.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_arr_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_arr_type}} */
     public static MethodHandle gguf_get_arr_type$handle() {
         return gguf_get_arr_type.HANDLE;
     }
 
-    /** The address of {@code gguf_get_arr_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_arr_type} in the loaded library} */
     public static MemorySegment gguf_get_arr_type$address() {
         return gguf_get_arr_type.ADDR;
     }
@@ -6069,6 +6456,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum gguf_type gguf_get_arr_type(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code enum gguf_type}
      */
     public static int gguf_get_arr_type(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_arr_type.HANDLE;
@@ -6085,17 +6476,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_u8}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_u8}} */
     public static FunctionDescriptor gguf_get_val_u8$descriptor() {
         return gguf_get_val_u8.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_u8}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_u8}} */
     public static MethodHandle gguf_get_val_u8$handle() {
         return gguf_get_val_u8.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_u8} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_u8} in the loaded library} */
     public static MemorySegment gguf_get_val_u8$address() {
         return gguf_get_val_u8.ADDR;
     }
@@ -6107,6 +6498,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * uint8_t gguf_get_val_u8(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code uint8_t}
      */
     public static byte gguf_get_val_u8(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_u8.HANDLE;
@@ -6123,17 +6518,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_i8}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_i8}} */
     public static FunctionDescriptor gguf_get_val_i8$descriptor() {
         return gguf_get_val_i8.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_i8}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_i8}} */
     public static MethodHandle gguf_get_val_i8$handle() {
         return gguf_get_val_i8.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_i8} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_i8} in the loaded library} */
     public static MemorySegment gguf_get_val_i8$address() {
         return gguf_get_val_i8.ADDR;
     }
@@ -6143,6 +6538,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int8_t gguf_get_val_i8(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code int8_t}
      */
     public static byte gguf_get_val_i8(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_i8.HANDLE;
@@ -6159,17 +6558,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_u16}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_u16}} */
     public static FunctionDescriptor gguf_get_val_u16$descriptor() {
         return gguf_get_val_u16.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_u16}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_u16}} */
     public static MethodHandle gguf_get_val_u16$handle() {
         return gguf_get_val_u16.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_u16} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_u16} in the loaded library} */
     public static MemorySegment gguf_get_val_u16$address() {
         return gguf_get_val_u16.ADDR;
     }
@@ -6179,6 +6578,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * uint16_t gguf_get_val_u16(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code uint16_t}
      */
     public static short gguf_get_val_u16(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_u16.HANDLE;
@@ -6195,17 +6598,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_i16}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_i16}} */
     public static FunctionDescriptor gguf_get_val_i16$descriptor() {
         return gguf_get_val_i16.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_i16}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_i16}} */
     public static MethodHandle gguf_get_val_i16$handle() {
         return gguf_get_val_i16.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_i16} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_i16} in the loaded library} */
     public static MemorySegment gguf_get_val_i16$address() {
         return gguf_get_val_i16.ADDR;
     }
@@ -6215,6 +6618,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int16_t gguf_get_val_i16(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code int16_t}
      */
     public static short gguf_get_val_i16(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_i16.HANDLE;
@@ -6231,17 +6638,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_u32}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_u32}} */
     public static FunctionDescriptor gguf_get_val_u32$descriptor() {
         return gguf_get_val_u32.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_u32}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_u32}} */
     public static MethodHandle gguf_get_val_u32$handle() {
         return gguf_get_val_u32.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_u32} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_u32} in the loaded library} */
     public static MemorySegment gguf_get_val_u32$address() {
         return gguf_get_val_u32.ADDR;
     }
@@ -6251,6 +6658,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * uint32_t gguf_get_val_u32(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code uint32_t}
      */
     public static int gguf_get_val_u32(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_u32.HANDLE;
@@ -6267,17 +6678,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_i32}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_i32}} */
     public static FunctionDescriptor gguf_get_val_i32$descriptor() {
         return gguf_get_val_i32.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_i32}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_i32}} */
     public static MethodHandle gguf_get_val_i32$handle() {
         return gguf_get_val_i32.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_i32} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_i32} in the loaded library} */
     public static MemorySegment gguf_get_val_i32$address() {
         return gguf_get_val_i32.ADDR;
     }
@@ -6287,6 +6698,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int32_t gguf_get_val_i32(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code int32_t}
      */
     public static int gguf_get_val_i32(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_i32.HANDLE;
@@ -6303,17 +6718,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_f32}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_f32}} */
     public static FunctionDescriptor gguf_get_val_f32$descriptor() {
         return gguf_get_val_f32.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_f32}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_f32}} */
     public static MethodHandle gguf_get_val_f32$handle() {
         return gguf_get_val_f32.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_f32} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_f32} in the loaded library} */
     public static MemorySegment gguf_get_val_f32$address() {
         return gguf_get_val_f32.ADDR;
     }
@@ -6323,6 +6738,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * float gguf_get_val_f32(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code float}
      */
     public static float gguf_get_val_f32(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_f32.HANDLE;
@@ -6339,17 +6758,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_u64}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_u64}} */
     public static FunctionDescriptor gguf_get_val_u64$descriptor() {
         return gguf_get_val_u64.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_u64}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_u64}} */
     public static MethodHandle gguf_get_val_u64$handle() {
         return gguf_get_val_u64.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_u64} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_u64} in the loaded library} */
     public static MemorySegment gguf_get_val_u64$address() {
         return gguf_get_val_u64.ADDR;
     }
@@ -6359,6 +6778,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * uint64_t gguf_get_val_u64(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code uint64_t}
      */
     public static long gguf_get_val_u64(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_u64.HANDLE;
@@ -6375,17 +6798,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_i64}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_i64}} */
     public static FunctionDescriptor gguf_get_val_i64$descriptor() {
         return gguf_get_val_i64.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_i64}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_i64}} */
     public static MethodHandle gguf_get_val_i64$handle() {
         return gguf_get_val_i64.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_i64} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_i64} in the loaded library} */
     public static MemorySegment gguf_get_val_i64$address() {
         return gguf_get_val_i64.ADDR;
     }
@@ -6395,6 +6818,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t gguf_get_val_i64(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code int64_t}
      */
     public static long gguf_get_val_i64(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_i64.HANDLE;
@@ -6411,17 +6838,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_f64}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_f64}} */
     public static FunctionDescriptor gguf_get_val_f64$descriptor() {
         return gguf_get_val_f64.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_f64}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_f64}} */
     public static MethodHandle gguf_get_val_f64$handle() {
         return gguf_get_val_f64.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_f64} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_f64} in the loaded library} */
     public static MemorySegment gguf_get_val_f64$address() {
         return gguf_get_val_f64.ADDR;
     }
@@ -6431,6 +6858,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * double gguf_get_val_f64(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code double}
      */
     public static double gguf_get_val_f64(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_f64.HANDLE;
@@ -6447,17 +6878,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_bool}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_bool}} */
     public static FunctionDescriptor gguf_get_val_bool$descriptor() {
         return gguf_get_val_bool.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_bool}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_bool}} */
     public static MethodHandle gguf_get_val_bool$handle() {
         return gguf_get_val_bool.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_bool} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_bool} in the loaded library} */
     public static MemorySegment gguf_get_val_bool$address() {
         return gguf_get_val_bool.ADDR;
     }
@@ -6467,6 +6898,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * _Bool gguf_get_val_bool(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code _Bool}
      */
     public static boolean gguf_get_val_bool(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_bool.HANDLE;
@@ -6483,17 +6918,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_str}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_str}} */
     public static FunctionDescriptor gguf_get_val_str$descriptor() {
         return gguf_get_val_str.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_str}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_str}} */
     public static MethodHandle gguf_get_val_str$handle() {
         return gguf_get_val_str.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_str} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_str} in the loaded library} */
     public static MemorySegment gguf_get_val_str$address() {
         return gguf_get_val_str.ADDR;
     }
@@ -6503,6 +6938,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *gguf_get_val_str(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code char *}
      */
     public static MemorySegment gguf_get_val_str(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_str.HANDLE;
@@ -6519,17 +6958,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_val_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_val_data}} */
     public static FunctionDescriptor gguf_get_val_data$descriptor() {
         return gguf_get_val_data.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_val_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_val_data}} */
     public static MethodHandle gguf_get_val_data$handle() {
         return gguf_get_val_data.HANDLE;
     }
 
-    /** The address of {@code gguf_get_val_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_val_data} in the loaded library} */
     public static MemorySegment gguf_get_val_data$address() {
         return gguf_get_val_data.ADDR;
     }
@@ -6539,6 +6978,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void *gguf_get_val_data(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code void *}
      */
     public static MemorySegment gguf_get_val_data(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_val_data.HANDLE;
@@ -6555,17 +6998,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_arr_n}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_arr_n}} */
     public static FunctionDescriptor gguf_get_arr_n$descriptor() {
         return gguf_get_arr_n.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_arr_n}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_arr_n}} */
     public static MethodHandle gguf_get_arr_n$handle() {
         return gguf_get_arr_n.HANDLE;
     }
 
-    /** The address of {@code gguf_get_arr_n} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_arr_n} in the loaded library} */
     public static MemorySegment gguf_get_arr_n$address() {
         return gguf_get_arr_n.ADDR;
     }
@@ -6575,6 +7018,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t gguf_get_arr_n(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code size_t}
      */
     public static long gguf_get_arr_n(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_arr_n.HANDLE;
@@ -6591,17 +7038,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_arr_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_arr_data}} */
     public static FunctionDescriptor gguf_get_arr_data$descriptor() {
         return gguf_get_arr_data.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_arr_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_arr_data}} */
     public static MethodHandle gguf_get_arr_data$handle() {
         return gguf_get_arr_data.HANDLE;
     }
 
-    /** The address of {@code gguf_get_arr_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_arr_data} in the loaded library} */
     public static MemorySegment gguf_get_arr_data$address() {
         return gguf_get_arr_data.ADDR;
     }
@@ -6614,6 +7061,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void *gguf_get_arr_data(struct gguf_context *ctx, int64_t key_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @return C {@code void *}
      */
     public static MemorySegment gguf_get_arr_data(MemorySegment ctx, long key_id) {
         var mh$ = gguf_get_arr_data.HANDLE;
@@ -6630,17 +7081,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_arr_str}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_arr_str}} */
     public static FunctionDescriptor gguf_get_arr_str$descriptor() {
         return gguf_get_arr_str.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_arr_str}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_arr_str}} */
     public static MethodHandle gguf_get_arr_str$handle() {
         return gguf_get_arr_str.HANDLE;
     }
 
-    /** The address of {@code gguf_get_arr_str} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_arr_str} in the loaded library} */
     public static MemorySegment gguf_get_arr_str$address() {
         return gguf_get_arr_str.ADDR;
     }
@@ -6652,6 +7103,11 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *gguf_get_arr_str(struct gguf_context *ctx, int64_t key_id, size_t i);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param key_id C {@code int64_t key_id}
+     * @param i C {@code size_t i}
+     * @return C {@code char *}
      */
     public static MemorySegment gguf_get_arr_str(MemorySegment ctx, long key_id, long i) {
         var mh$ = gguf_get_arr_str.HANDLE;
@@ -6668,17 +7124,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_n_tensors}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_n_tensors}} */
     public static FunctionDescriptor gguf_get_n_tensors$descriptor() {
         return gguf_get_n_tensors.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_n_tensors}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_n_tensors}} */
     public static MethodHandle gguf_get_n_tensors$handle() {
         return gguf_get_n_tensors.HANDLE;
     }
 
-    /** The address of {@code gguf_get_n_tensors} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_n_tensors} in the loaded library} */
     public static MemorySegment gguf_get_n_tensors$address() {
         return gguf_get_n_tensors.ADDR;
     }
@@ -6688,6 +7144,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t gguf_get_n_tensors(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @return C {@code int64_t}
      */
     public static long gguf_get_n_tensors(MemorySegment ctx) {
         var mh$ = gguf_get_n_tensors.HANDLE;
@@ -6704,17 +7163,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_find_tensor}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_find_tensor}} */
     public static FunctionDescriptor gguf_find_tensor$descriptor() {
         return gguf_find_tensor.DESC;
     }
 
-    /** The downcall handle of {@code gguf_find_tensor}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_find_tensor}} */
     public static MethodHandle gguf_find_tensor$handle() {
         return gguf_find_tensor.HANDLE;
     }
 
-    /** The address of {@code gguf_find_tensor} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_find_tensor} in the loaded library} */
     public static MemorySegment gguf_find_tensor$address() {
         return gguf_find_tensor.ADDR;
     }
@@ -6726,6 +7185,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t gguf_find_tensor(struct gguf_context *ctx, char *name);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param name C {@code char *name}
+     * @return C {@code int64_t}
      */
     public static long gguf_find_tensor(MemorySegment ctx, MemorySegment name) {
         var mh$ = gguf_find_tensor.HANDLE;
@@ -6742,17 +7205,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_tensor_offset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_tensor_offset}} */
     public static FunctionDescriptor gguf_get_tensor_offset$descriptor() {
         return gguf_get_tensor_offset.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_tensor_offset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_tensor_offset}} */
     public static MethodHandle gguf_get_tensor_offset$handle() {
         return gguf_get_tensor_offset.HANDLE;
     }
 
-    /** The address of {@code gguf_get_tensor_offset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_tensor_offset} in the loaded library} */
     public static MemorySegment gguf_get_tensor_offset$address() {
         return gguf_get_tensor_offset.ADDR;
     }
@@ -6762,6 +7225,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t gguf_get_tensor_offset(struct gguf_context *ctx, int64_t tensor_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param tensor_id C {@code int64_t tensor_id}
+     * @return C {@code size_t}
      */
     public static long gguf_get_tensor_offset(MemorySegment ctx, long tensor_id) {
         var mh$ = gguf_get_tensor_offset.HANDLE;
@@ -6778,17 +7245,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_tensor_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_tensor_name}} */
     public static FunctionDescriptor gguf_get_tensor_name$descriptor() {
         return gguf_get_tensor_name.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_tensor_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_tensor_name}} */
     public static MethodHandle gguf_get_tensor_name$handle() {
         return gguf_get_tensor_name.HANDLE;
     }
 
-    /** The address of {@code gguf_get_tensor_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_tensor_name} in the loaded library} */
     public static MemorySegment gguf_get_tensor_name$address() {
         return gguf_get_tensor_name.ADDR;
     }
@@ -6798,6 +7265,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * char *gguf_get_tensor_name(struct gguf_context *ctx, int64_t tensor_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param tensor_id C {@code int64_t tensor_id}
+     * @return C {@code char *}
      */
     public static MemorySegment gguf_get_tensor_name(MemorySegment ctx, long tensor_id) {
         var mh$ = gguf_get_tensor_name.HANDLE;
@@ -6814,17 +7285,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_tensor_ne}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_tensor_ne}} */
     public static FunctionDescriptor gguf_get_tensor_ne$descriptor() {
         return gguf_get_tensor_ne.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_tensor_ne}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_tensor_ne}} */
     public static MethodHandle gguf_get_tensor_ne$handle() {
         return gguf_get_tensor_ne.HANDLE;
     }
 
-    /** The address of {@code gguf_get_tensor_ne} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_tensor_ne} in the loaded library} */
     public static MemorySegment gguf_get_tensor_ne$address() {
         return gguf_get_tensor_ne.ADDR;
     }
@@ -6836,6 +7307,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * int64_t *gguf_get_tensor_ne(struct gguf_context *ctx, int64_t tensor_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param tensor_id C {@code int64_t tensor_id}
+     * @return C {@code int64_t *}
      */
     public static MemorySegment gguf_get_tensor_ne(MemorySegment ctx, long tensor_id) {
         var mh$ = gguf_get_tensor_ne.HANDLE;
@@ -6852,17 +7327,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_tensor_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_tensor_type}} */
     public static FunctionDescriptor gguf_get_tensor_type$descriptor() {
         return gguf_get_tensor_type.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_tensor_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_tensor_type}} */
     public static MethodHandle gguf_get_tensor_type$handle() {
         return gguf_get_tensor_type.HANDLE;
     }
 
-    /** The address of {@code gguf_get_tensor_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_tensor_type} in the loaded library} */
     public static MemorySegment gguf_get_tensor_type$address() {
         return gguf_get_tensor_type.ADDR;
     }
@@ -6872,6 +7347,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * enum ggml_type gguf_get_tensor_type(struct gguf_context *ctx, int64_t tensor_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param tensor_id C {@code int64_t tensor_id}
+     * @return C {@code enum ggml_type}
      */
     public static int gguf_get_tensor_type(MemorySegment ctx, long tensor_id) {
         var mh$ = gguf_get_tensor_type.HANDLE;
@@ -6888,17 +7367,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_tensor_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_tensor_size}} */
     public static FunctionDescriptor gguf_get_tensor_size$descriptor() {
         return gguf_get_tensor_size.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_tensor_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_tensor_size}} */
     public static MethodHandle gguf_get_tensor_size$handle() {
         return gguf_get_tensor_size.HANDLE;
     }
 
-    /** The address of {@code gguf_get_tensor_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_tensor_size} in the loaded library} */
     public static MemorySegment gguf_get_tensor_size$address() {
         return gguf_get_tensor_size.ADDR;
     }
@@ -6908,6 +7387,10 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t gguf_get_tensor_size(struct gguf_context *ctx, int64_t tensor_id);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param tensor_id C {@code int64_t tensor_id}
+     * @return C {@code size_t}
      */
     public static long gguf_get_tensor_size(MemorySegment ctx, long tensor_id) {
         var mh$ = gguf_get_tensor_size.HANDLE;
@@ -6924,17 +7407,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_meta_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_meta_size}} */
     public static FunctionDescriptor gguf_get_meta_size$descriptor() {
         return gguf_get_meta_size.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_meta_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_meta_size}} */
     public static MethodHandle gguf_get_meta_size$handle() {
         return gguf_get_meta_size.HANDLE;
     }
 
-    /** The address of {@code gguf_get_meta_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_meta_size} in the loaded library} */
     public static MemorySegment gguf_get_meta_size$address() {
         return gguf_get_meta_size.ADDR;
     }
@@ -6946,6 +7429,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * size_t gguf_get_meta_size(struct gguf_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @return C {@code size_t}
      */
     public static long gguf_get_meta_size(MemorySegment ctx) {
         var mh$ = gguf_get_meta_size.HANDLE;
@@ -6962,17 +7448,17 @@ public final class ggml_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code gguf_get_meta_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code gguf_get_meta_data}} */
     public static FunctionDescriptor gguf_get_meta_data$descriptor() {
         return gguf_get_meta_data.DESC;
     }
 
-    /** The downcall handle of {@code gguf_get_meta_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code gguf_get_meta_data}} */
     public static MethodHandle gguf_get_meta_data$handle() {
         return gguf_get_meta_data.HANDLE;
     }
 
-    /** The address of {@code gguf_get_meta_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code gguf_get_meta_data} in the loaded library} */
     public static MemorySegment gguf_get_meta_data$address() {
         return gguf_get_meta_data.ADDR;
     }
@@ -6984,6 +7470,9 @@ public final class ggml_h {
      * {@snippet lang=c :
      * void gguf_get_meta_data(struct gguf_context *ctx, void *data);
      * }
+     *
+     * @param ctx C {@code struct gguf_context *ctx}
+     * @param data C {@code void *data}
      */
     public static void gguf_get_meta_data(MemorySegment ctx, MemorySegment data) {
         var mh$ = gguf_get_meta_data.HANDLE;

@@ -32,12 +32,12 @@ public final class ggml_init_params {
         no_alloc$LAYOUT,
         MemoryLayout.paddingLayout(7)).withName("ggml_init_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -92,14 +92,14 @@ public final class ggml_init_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code mem_size}. @return the field's layout */
+    /** {@return the layout of field {@code mem_size}} */
     public static OfLong mem_size$layout() {
         return mem_size$LAYOUT;
     }
 
     private static final long mem_size$OFFSET = 0;
 
-    /** The offset of field {@code mem_size}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code mem_size} within the struct} */
     public static long mem_size$offset() {
         return mem_size$OFFSET;
     }
@@ -122,14 +122,14 @@ public final class ggml_init_params {
         struct.set(mem_size$LAYOUT, mem_size$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code mem_buffer}. @return the field's layout */
+    /** {@return the layout of field {@code mem_buffer}} */
     public static AddressLayout mem_buffer$layout() {
         return mem_buffer$LAYOUT;
     }
 
     private static final long mem_buffer$OFFSET = 8;
 
-    /** The offset of field {@code mem_buffer}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code mem_buffer} within the struct} */
     public static long mem_buffer$offset() {
         return mem_buffer$OFFSET;
     }
@@ -152,14 +152,14 @@ public final class ggml_init_params {
         struct.set(mem_buffer$LAYOUT, mem_buffer$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code no_alloc}. @return the field's layout */
+    /** {@return the layout of field {@code no_alloc}} */
     public static OfBoolean no_alloc$layout() {
         return no_alloc$LAYOUT;
     }
 
     private static final long no_alloc$OFFSET = 16;
 
-    /** The offset of field {@code no_alloc}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code no_alloc} within the struct} */
     public static long no_alloc$offset() {
         return no_alloc$OFFSET;
     }

@@ -32,7 +32,7 @@ public final class ggml_log_callback {
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_INT, llama_h.C_POINTER, llama_h.C_POINTER);
 
-    /** The function descriptor. @return the descriptor of this function pointer type */
+    /** {@return the function descriptor of this function pointer type} */
     public static FunctionDescriptor descriptor() {
         return $DESC;
     }

@@ -36,7 +36,7 @@ public final class ggml_opt_epoch_callback {
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_BOOL, llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_LONG_LONG, llama_h.C_LONG_LONG, llama_h.C_LONG_LONG);
 
-    /** The function descriptor. @return the descriptor of this function pointer type */
+    /** {@return the function descriptor of this function pointer type} */
     public static FunctionDescriptor descriptor() {
         return $DESC;
     }

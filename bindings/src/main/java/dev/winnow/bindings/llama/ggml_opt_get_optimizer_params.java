@@ -32,7 +32,7 @@ public final class ggml_opt_get_optimizer_params {
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.of(dev.winnow.bindings.llama.ggml_opt_optimizer_params.$LAYOUT(), llama_h.C_POINTER);
 
-    /** The function descriptor. @return the descriptor of this function pointer type */
+    /** {@return the function descriptor of this function pointer type} */
     public static FunctionDescriptor descriptor() {
         return $DESC;
     }

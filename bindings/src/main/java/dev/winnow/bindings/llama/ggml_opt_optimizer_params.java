@@ -30,12 +30,12 @@ public final class ggml_opt_optimizer_params {
         adamw$LAYOUT,
         sgd$LAYOUT).withName("ggml_opt_optimizer_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -90,14 +90,14 @@ public final class ggml_opt_optimizer_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code adamw}. @return the field's layout */
+    /** {@return the layout of field {@code adamw}} */
     public static GroupLayout adamw$layout() {
         return adamw$LAYOUT;
     }
 
     private static final long adamw$OFFSET = 0;
 
-    /** The offset of field {@code adamw}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code adamw} within the struct} */
     public static long adamw$offset() {
         return adamw$OFFSET;
     }
@@ -120,14 +120,14 @@ public final class ggml_opt_optimizer_params {
         MemorySegment.copy(fieldValue, 0L, struct, adamw$OFFSET, adamw$LAYOUT.byteSize());
     }
 
-    /** The layout of field {@code sgd}. @return the field's layout */
+    /** {@return the layout of field {@code sgd}} */
     public static GroupLayout sgd$layout() {
         return sgd$LAYOUT;
     }
 
     private static final long sgd$OFFSET = 20;
 
-    /** The offset of field {@code sgd}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code sgd} within the struct} */
     public static long sgd$offset() {
         return sgd$OFFSET;
     }
@@ -180,12 +180,12 @@ public final class ggml_opt_optimizer_params {
             eps$LAYOUT,
             wd$LAYOUT);
 
-        /** The layout of the struct. @return the struct's group layout */
+        /** {@return the layout of the struct} */
         public static GroupLayout $LAYOUT() {
             return $LAYOUT;
         }
 
-        /** The size of the struct. @return the size in bytes */
+        /** {@return the size of the struct in bytes} */
         public static long sizeof() {
             return $LAYOUT.byteSize();
         }
@@ -240,14 +240,14 @@ public final class ggml_opt_optimizer_params {
             return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
         }
 
-        /** The layout of field {@code alpha}. @return the field's layout */
+        /** {@return the layout of field {@code alpha}} */
         public static OfFloat alpha$layout() {
             return alpha$LAYOUT;
         }
 
         private static final long alpha$OFFSET = 0;
 
-        /** The offset of field {@code alpha}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code alpha} within the struct} */
         public static long alpha$offset() {
             return alpha$OFFSET;
         }
@@ -270,14 +270,14 @@ public final class ggml_opt_optimizer_params {
             struct.set(alpha$LAYOUT, alpha$OFFSET, fieldValue);
         }
 
-        /** The layout of field {@code beta1}. @return the field's layout */
+        /** {@return the layout of field {@code beta1}} */
         public static OfFloat beta1$layout() {
             return beta1$LAYOUT;
         }
 
         private static final long beta1$OFFSET = 4;
 
-        /** The offset of field {@code beta1}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code beta1} within the struct} */
         public static long beta1$offset() {
             return beta1$OFFSET;
         }
@@ -300,14 +300,14 @@ public final class ggml_opt_optimizer_params {
             struct.set(beta1$LAYOUT, beta1$OFFSET, fieldValue);
         }
 
-        /** The layout of field {@code beta2}. @return the field's layout */
+        /** {@return the layout of field {@code beta2}} */
         public static OfFloat beta2$layout() {
             return beta2$LAYOUT;
         }
 
         private static final long beta2$OFFSET = 8;
 
-        /** The offset of field {@code beta2}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code beta2} within the struct} */
         public static long beta2$offset() {
             return beta2$OFFSET;
         }
@@ -330,14 +330,14 @@ public final class ggml_opt_optimizer_params {
             struct.set(beta2$LAYOUT, beta2$OFFSET, fieldValue);
         }
 
-        /** The layout of field {@code eps}. @return the field's layout */
+        /** {@return the layout of field {@code eps}} */
         public static OfFloat eps$layout() {
             return eps$LAYOUT;
         }
 
         private static final long eps$OFFSET = 12;
 
-        /** The offset of field {@code eps}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code eps} within the struct} */
         public static long eps$offset() {
             return eps$OFFSET;
         }
@@ -360,14 +360,14 @@ public final class ggml_opt_optimizer_params {
             struct.set(eps$LAYOUT, eps$OFFSET, fieldValue);
         }
 
-        /** The layout of field {@code wd}. @return the field's layout */
+        /** {@return the layout of field {@code wd}} */
         public static OfFloat wd$layout() {
             return wd$LAYOUT;
         }
 
         private static final long wd$OFFSET = 16;
 
-        /** The offset of field {@code wd}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code wd} within the struct} */
         public static long wd$offset() {
             return wd$OFFSET;
         }
@@ -412,12 +412,12 @@ public final class ggml_opt_optimizer_params {
             alpha$LAYOUT,
             wd$LAYOUT);
 
-        /** The layout of the struct. @return the struct's group layout */
+        /** {@return the layout of the struct} */
         public static GroupLayout $LAYOUT() {
             return $LAYOUT;
         }
 
-        /** The size of the struct. @return the size in bytes */
+        /** {@return the size of the struct in bytes} */
         public static long sizeof() {
             return $LAYOUT.byteSize();
         }
@@ -472,14 +472,14 @@ public final class ggml_opt_optimizer_params {
             return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
         }
 
-        /** The layout of field {@code alpha}. @return the field's layout */
+        /** {@return the layout of field {@code alpha}} */
         public static OfFloat alpha$layout() {
             return alpha$LAYOUT;
         }
 
         private static final long alpha$OFFSET = 0;
 
-        /** The offset of field {@code alpha}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code alpha} within the struct} */
         public static long alpha$offset() {
             return alpha$OFFSET;
         }
@@ -502,14 +502,14 @@ public final class ggml_opt_optimizer_params {
             struct.set(alpha$LAYOUT, alpha$OFFSET, fieldValue);
         }
 
-        /** The layout of field {@code wd}. @return the field's layout */
+        /** {@return the layout of field {@code wd}} */
         public static OfFloat wd$layout() {
             return wd$LAYOUT;
         }
 
         private static final long wd$OFFSET = 4;
 
-        /** The offset of field {@code wd}. @return the byte offset within the struct */
+        /** {@return the byte offset of field {@code wd} within the struct} */
         public static long wd$offset() {
             return wd$OFFSET;
         }

@@ -67,12 +67,12 @@ public final class ggml_tensor {
         extra$LAYOUT,
         padding$LAYOUT).withName("ggml_tensor");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -127,14 +127,14 @@ public final class ggml_tensor {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code type}. @return the field's layout */
+    /** {@return the layout of field {@code type}} */
     public static OfInt type$layout() {
         return type$LAYOUT;
     }
 
     private static final long type$OFFSET = 0;
 
-    /** The offset of field {@code type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code type} within the struct} */
     public static long type$offset() {
         return type$OFFSET;
     }
@@ -157,14 +157,14 @@ public final class ggml_tensor {
         struct.set(type$LAYOUT, type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code buffer}. @return the field's layout */
+    /** {@return the layout of field {@code buffer}} */
     public static AddressLayout buffer$layout() {
         return buffer$LAYOUT;
     }
 
     private static final long buffer$OFFSET = 8;
 
-    /** The offset of field {@code buffer}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code buffer} within the struct} */
     public static long buffer$offset() {
         return buffer$OFFSET;
     }
@@ -187,19 +187,19 @@ public final class ggml_tensor {
         struct.set(buffer$LAYOUT, buffer$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code ne}. @return the field's layout */
+    /** {@return the layout of field {@code ne}} */
     public static SequenceLayout ne$layout() {
         return ne$LAYOUT;
     }
 
     private static final long ne$OFFSET = 16;
 
-    /** The offset of field {@code ne}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code ne} within the struct} */
     public static long ne$offset() {
         return ne$OFFSET;
     }
 
-    /** Dimensions of array field {@code ne}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code ne}} */
     public static long[] ne$dimensions() {
         return new long[] {4};
     }
@@ -244,19 +244,19 @@ public final class ggml_tensor {
         struct.set(llama_h.C_LONG_LONG, ne$OFFSET + Objects.checkIndex(index0, 4L) * 8, fieldValue);
     }
 
-    /** The layout of field {@code nb}. @return the field's layout */
+    /** {@return the layout of field {@code nb}} */
     public static SequenceLayout nb$layout() {
         return nb$LAYOUT;
     }
 
     private static final long nb$OFFSET = 48;
 
-    /** The offset of field {@code nb}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code nb} within the struct} */
     public static long nb$offset() {
         return nb$OFFSET;
     }
 
-    /** Dimensions of array field {@code nb}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code nb}} */
     public static long[] nb$dimensions() {
         return new long[] {4};
     }
@@ -301,14 +301,14 @@ public final class ggml_tensor {
         struct.set(llama_h.C_LONG, nb$OFFSET + Objects.checkIndex(index0, 4L) * 8, fieldValue);
     }
 
-    /** The layout of field {@code op}. @return the field's layout */
+    /** {@return the layout of field {@code op}} */
     public static OfInt op$layout() {
         return op$LAYOUT;
     }
 
     private static final long op$OFFSET = 80;
 
-    /** The offset of field {@code op}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code op} within the struct} */
     public static long op$offset() {
         return op$OFFSET;
     }
@@ -331,19 +331,19 @@ public final class ggml_tensor {
         struct.set(op$LAYOUT, op$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code op_params}. @return the field's layout */
+    /** {@return the layout of field {@code op_params}} */
     public static SequenceLayout op_params$layout() {
         return op_params$LAYOUT;
     }
 
     private static final long op_params$OFFSET = 84;
 
-    /** The offset of field {@code op_params}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code op_params} within the struct} */
     public static long op_params$offset() {
         return op_params$OFFSET;
     }
 
-    /** Dimensions of array field {@code op_params}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code op_params}} */
     public static long[] op_params$dimensions() {
         return new long[] {16};
     }
@@ -388,14 +388,14 @@ public final class ggml_tensor {
         struct.set(llama_h.C_INT, op_params$OFFSET + Objects.checkIndex(index0, 16L) * 4, fieldValue);
     }
 
-    /** The layout of field {@code flags}. @return the field's layout */
+    /** {@return the layout of field {@code flags}} */
     public static OfInt flags$layout() {
         return flags$LAYOUT;
     }
 
     private static final long flags$OFFSET = 148;
 
-    /** The offset of field {@code flags}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code flags} within the struct} */
     public static long flags$offset() {
         return flags$OFFSET;
     }
@@ -418,19 +418,19 @@ public final class ggml_tensor {
         struct.set(flags$LAYOUT, flags$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code src}. @return the field's layout */
+    /** {@return the layout of field {@code src}} */
     public static SequenceLayout src$layout() {
         return src$LAYOUT;
     }
 
     private static final long src$OFFSET = 152;
 
-    /** The offset of field {@code src}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code src} within the struct} */
     public static long src$offset() {
         return src$OFFSET;
     }
 
-    /** Dimensions of array field {@code src}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code src}} */
     public static long[] src$dimensions() {
         return new long[] {10};
     }
@@ -475,14 +475,14 @@ public final class ggml_tensor {
         struct.set(llama_h.C_POINTER, src$OFFSET + Objects.checkIndex(index0, 10L) * 8, fieldValue);
     }
 
-    /** The layout of field {@code view_src}. @return the field's layout */
+    /** {@return the layout of field {@code view_src}} */
     public static AddressLayout view_src$layout() {
         return view_src$LAYOUT;
     }
 
     private static final long view_src$OFFSET = 232;
 
-    /** The offset of field {@code view_src}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code view_src} within the struct} */
     public static long view_src$offset() {
         return view_src$OFFSET;
     }
@@ -505,14 +505,14 @@ public final class ggml_tensor {
         struct.set(view_src$LAYOUT, view_src$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code view_offs}. @return the field's layout */
+    /** {@return the layout of field {@code view_offs}} */
     public static OfLong view_offs$layout() {
         return view_offs$LAYOUT;
     }
 
     private static final long view_offs$OFFSET = 240;
 
-    /** The offset of field {@code view_offs}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code view_offs} within the struct} */
     public static long view_offs$offset() {
         return view_offs$OFFSET;
     }
@@ -535,14 +535,14 @@ public final class ggml_tensor {
         struct.set(view_offs$LAYOUT, view_offs$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code data}. @return the field's layout */
+    /** {@return the layout of field {@code data}} */
     public static AddressLayout data$layout() {
         return data$LAYOUT;
     }
 
     private static final long data$OFFSET = 248;
 
-    /** The offset of field {@code data}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code data} within the struct} */
     public static long data$offset() {
         return data$OFFSET;
     }
@@ -565,19 +565,19 @@ public final class ggml_tensor {
         struct.set(data$LAYOUT, data$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code name}. @return the field's layout */
+    /** {@return the layout of field {@code name}} */
     public static SequenceLayout name$layout() {
         return name$LAYOUT;
     }
 
     private static final long name$OFFSET = 256;
 
-    /** The offset of field {@code name}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code name} within the struct} */
     public static long name$offset() {
         return name$OFFSET;
     }
 
-    /** Dimensions of array field {@code name}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code name}} */
     public static long[] name$dimensions() {
         return new long[] {64};
     }
@@ -622,14 +622,14 @@ public final class ggml_tensor {
         struct.set(llama_h.C_CHAR, name$OFFSET + Objects.checkIndex(index0, 64L) * 1, fieldValue);
     }
 
-    /** The layout of field {@code extra}. @return the field's layout */
+    /** {@return the layout of field {@code extra}} */
     public static AddressLayout extra$layout() {
         return extra$LAYOUT;
     }
 
     private static final long extra$OFFSET = 320;
 
-    /** The offset of field {@code extra}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code extra} within the struct} */
     public static long extra$offset() {
         return extra$OFFSET;
     }
@@ -652,19 +652,19 @@ public final class ggml_tensor {
         struct.set(extra$LAYOUT, extra$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code padding}. @return the field's layout */
+    /** {@return the layout of field {@code padding}} */
     public static SequenceLayout padding$layout() {
         return padding$LAYOUT;
     }
 
     private static final long padding$OFFSET = 328;
 
-    /** The offset of field {@code padding}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code padding} within the struct} */
     public static long padding$offset() {
         return padding$OFFSET;
     }
 
-    /** Dimensions of array field {@code padding}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code padding}} */
     public static long[] padding$dimensions() {
         return new long[] {8};
     }

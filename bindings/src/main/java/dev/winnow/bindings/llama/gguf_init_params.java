@@ -29,12 +29,12 @@ public final class gguf_init_params {
         MemoryLayout.paddingLayout(7),
         ctx$LAYOUT).withName("gguf_init_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -89,14 +89,14 @@ public final class gguf_init_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code no_alloc}. @return the field's layout */
+    /** {@return the layout of field {@code no_alloc}} */
     public static OfBoolean no_alloc$layout() {
         return no_alloc$LAYOUT;
     }
 
     private static final long no_alloc$OFFSET = 0;
 
-    /** The offset of field {@code no_alloc}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code no_alloc} within the struct} */
     public static long no_alloc$offset() {
         return no_alloc$OFFSET;
     }
@@ -119,14 +119,14 @@ public final class gguf_init_params {
         struct.set(no_alloc$LAYOUT, no_alloc$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code ctx}. @return the field's layout */
+    /** {@return the layout of field {@code ctx}} */
     public static AddressLayout ctx$layout() {
         return ctx$LAYOUT;
     }
 
     private static final long ctx$OFFSET = 8;
 
-    /** The offset of field {@code ctx}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code ctx} within the struct} */
     public static long ctx$offset() {
         return ctx$OFFSET;
     }

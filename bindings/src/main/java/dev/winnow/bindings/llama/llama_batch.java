@@ -59,12 +59,12 @@ public final class llama_batch {
         seq_id$LAYOUT,
         logits$LAYOUT).withName("llama_batch");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -119,14 +119,14 @@ public final class llama_batch {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code n_tokens}. @return the field's layout */
+    /** {@return the layout of field {@code n_tokens}} */
     public static OfInt n_tokens$layout() {
         return n_tokens$LAYOUT;
     }
 
     private static final long n_tokens$OFFSET = 0;
 
-    /** The offset of field {@code n_tokens}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_tokens} within the struct} */
     public static long n_tokens$offset() {
         return n_tokens$OFFSET;
     }
@@ -149,14 +149,14 @@ public final class llama_batch {
         struct.set(n_tokens$LAYOUT, n_tokens$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code token}. @return the field's layout */
+    /** {@return the layout of field {@code token}} */
     public static AddressLayout token$layout() {
         return token$LAYOUT;
     }
 
     private static final long token$OFFSET = 8;
 
-    /** The offset of field {@code token}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code token} within the struct} */
     public static long token$offset() {
         return token$OFFSET;
     }
@@ -179,14 +179,14 @@ public final class llama_batch {
         struct.set(token$LAYOUT, token$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code embd}. @return the field's layout */
+    /** {@return the layout of field {@code embd}} */
     public static AddressLayout embd$layout() {
         return embd$LAYOUT;
     }
 
     private static final long embd$OFFSET = 16;
 
-    /** The offset of field {@code embd}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code embd} within the struct} */
     public static long embd$offset() {
         return embd$OFFSET;
     }
@@ -209,14 +209,14 @@ public final class llama_batch {
         struct.set(embd$LAYOUT, embd$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code pos}. @return the field's layout */
+    /** {@return the layout of field {@code pos}} */
     public static AddressLayout pos$layout() {
         return pos$LAYOUT;
     }
 
     private static final long pos$OFFSET = 24;
 
-    /** The offset of field {@code pos}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code pos} within the struct} */
     public static long pos$offset() {
         return pos$OFFSET;
     }
@@ -239,14 +239,14 @@ public final class llama_batch {
         struct.set(pos$LAYOUT, pos$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_seq_id}. @return the field's layout */
+    /** {@return the layout of field {@code n_seq_id}} */
     public static AddressLayout n_seq_id$layout() {
         return n_seq_id$LAYOUT;
     }
 
     private static final long n_seq_id$OFFSET = 32;
 
-    /** The offset of field {@code n_seq_id}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_seq_id} within the struct} */
     public static long n_seq_id$offset() {
         return n_seq_id$OFFSET;
     }
@@ -269,14 +269,14 @@ public final class llama_batch {
         struct.set(n_seq_id$LAYOUT, n_seq_id$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code seq_id}. @return the field's layout */
+    /** {@return the layout of field {@code seq_id}} */
     public static AddressLayout seq_id$layout() {
         return seq_id$LAYOUT;
     }
 
     private static final long seq_id$OFFSET = 40;
 
-    /** The offset of field {@code seq_id}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code seq_id} within the struct} */
     public static long seq_id$offset() {
         return seq_id$OFFSET;
     }
@@ -299,14 +299,14 @@ public final class llama_batch {
         struct.set(seq_id$LAYOUT, seq_id$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code logits}. @return the field's layout */
+    /** {@return the layout of field {@code logits}} */
     public static AddressLayout logits$layout() {
         return logits$LAYOUT;
     }
 
     private static final long logits$OFFSET = 48;
 
-    /** The offset of field {@code logits}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code logits} within the struct} */
     public static long logits$offset() {
         return logits$OFFSET;
     }

@@ -30,12 +30,12 @@ public final class llama_chat_message {
         role$LAYOUT,
         content$LAYOUT).withName("llama_chat_message");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -90,14 +90,14 @@ public final class llama_chat_message {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code role}. @return the field's layout */
+    /** {@return the layout of field {@code role}} */
     public static AddressLayout role$layout() {
         return role$LAYOUT;
     }
 
     private static final long role$OFFSET = 0;
 
-    /** The offset of field {@code role}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code role} within the struct} */
     public static long role$offset() {
         return role$OFFSET;
     }
@@ -120,14 +120,14 @@ public final class llama_chat_message {
         struct.set(role$LAYOUT, role$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code content}. @return the field's layout */
+    /** {@return the layout of field {@code content}} */
     public static AddressLayout content$layout() {
         return content$LAYOUT;
     }
 
     private static final long content$OFFSET = 8;
 
-    /** The offset of field {@code content}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code content} within the struct} */
     public static long content$offset() {
         return content$OFFSET;
     }

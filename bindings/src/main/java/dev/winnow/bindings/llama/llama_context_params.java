@@ -137,12 +137,12 @@ public final class llama_context_params {
         n_samplers$LAYOUT,
         ctx_other$LAYOUT).withName("llama_context_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -197,14 +197,14 @@ public final class llama_context_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code n_ctx}. @return the field's layout */
+    /** {@return the layout of field {@code n_ctx}} */
     public static OfInt n_ctx$layout() {
         return n_ctx$LAYOUT;
     }
 
     private static final long n_ctx$OFFSET = 0;
 
-    /** The offset of field {@code n_ctx}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_ctx} within the struct} */
     public static long n_ctx$offset() {
         return n_ctx$OFFSET;
     }
@@ -227,14 +227,14 @@ public final class llama_context_params {
         struct.set(n_ctx$LAYOUT, n_ctx$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_batch}. @return the field's layout */
+    /** {@return the layout of field {@code n_batch}} */
     public static OfInt n_batch$layout() {
         return n_batch$LAYOUT;
     }
 
     private static final long n_batch$OFFSET = 4;
 
-    /** The offset of field {@code n_batch}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_batch} within the struct} */
     public static long n_batch$offset() {
         return n_batch$OFFSET;
     }
@@ -257,14 +257,14 @@ public final class llama_context_params {
         struct.set(n_batch$LAYOUT, n_batch$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_ubatch}. @return the field's layout */
+    /** {@return the layout of field {@code n_ubatch}} */
     public static OfInt n_ubatch$layout() {
         return n_ubatch$LAYOUT;
     }
 
     private static final long n_ubatch$OFFSET = 8;
 
-    /** The offset of field {@code n_ubatch}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_ubatch} within the struct} */
     public static long n_ubatch$offset() {
         return n_ubatch$OFFSET;
     }
@@ -287,14 +287,14 @@ public final class llama_context_params {
         struct.set(n_ubatch$LAYOUT, n_ubatch$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_seq_max}. @return the field's layout */
+    /** {@return the layout of field {@code n_seq_max}} */
     public static OfInt n_seq_max$layout() {
         return n_seq_max$LAYOUT;
     }
 
     private static final long n_seq_max$OFFSET = 12;
 
-    /** The offset of field {@code n_seq_max}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_seq_max} within the struct} */
     public static long n_seq_max$offset() {
         return n_seq_max$OFFSET;
     }
@@ -317,14 +317,14 @@ public final class llama_context_params {
         struct.set(n_seq_max$LAYOUT, n_seq_max$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_rs_seq}. @return the field's layout */
+    /** {@return the layout of field {@code n_rs_seq}} */
     public static OfInt n_rs_seq$layout() {
         return n_rs_seq$LAYOUT;
     }
 
     private static final long n_rs_seq$OFFSET = 16;
 
-    /** The offset of field {@code n_rs_seq}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_rs_seq} within the struct} */
     public static long n_rs_seq$offset() {
         return n_rs_seq$OFFSET;
     }
@@ -347,14 +347,14 @@ public final class llama_context_params {
         struct.set(n_rs_seq$LAYOUT, n_rs_seq$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_outputs_max}. @return the field's layout */
+    /** {@return the layout of field {@code n_outputs_max}} */
     public static OfInt n_outputs_max$layout() {
         return n_outputs_max$LAYOUT;
     }
 
     private static final long n_outputs_max$OFFSET = 20;
 
-    /** The offset of field {@code n_outputs_max}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_outputs_max} within the struct} */
     public static long n_outputs_max$offset() {
         return n_outputs_max$OFFSET;
     }
@@ -377,14 +377,14 @@ public final class llama_context_params {
         struct.set(n_outputs_max$LAYOUT, n_outputs_max$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_outputs_max_per_seq}. @return the field's layout */
+    /** {@return the layout of field {@code n_outputs_max_per_seq}} */
     public static OfInt n_outputs_max_per_seq$layout() {
         return n_outputs_max_per_seq$LAYOUT;
     }
 
     private static final long n_outputs_max_per_seq$OFFSET = 24;
 
-    /** The offset of field {@code n_outputs_max_per_seq}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_outputs_max_per_seq} within the struct} */
     public static long n_outputs_max_per_seq$offset() {
         return n_outputs_max_per_seq$OFFSET;
     }
@@ -407,14 +407,14 @@ public final class llama_context_params {
         struct.set(n_outputs_max_per_seq$LAYOUT, n_outputs_max_per_seq$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_threads}. @return the field's layout */
+    /** {@return the layout of field {@code n_threads}} */
     public static OfInt n_threads$layout() {
         return n_threads$LAYOUT;
     }
 
     private static final long n_threads$OFFSET = 28;
 
-    /** The offset of field {@code n_threads}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_threads} within the struct} */
     public static long n_threads$offset() {
         return n_threads$OFFSET;
     }
@@ -437,14 +437,14 @@ public final class llama_context_params {
         struct.set(n_threads$LAYOUT, n_threads$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_threads_batch}. @return the field's layout */
+    /** {@return the layout of field {@code n_threads_batch}} */
     public static OfInt n_threads_batch$layout() {
         return n_threads_batch$LAYOUT;
     }
 
     private static final long n_threads_batch$OFFSET = 32;
 
-    /** The offset of field {@code n_threads_batch}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_threads_batch} within the struct} */
     public static long n_threads_batch$offset() {
         return n_threads_batch$OFFSET;
     }
@@ -467,14 +467,14 @@ public final class llama_context_params {
         struct.set(n_threads_batch$LAYOUT, n_threads_batch$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code ctx_type}. @return the field's layout */
+    /** {@return the layout of field {@code ctx_type}} */
     public static OfInt ctx_type$layout() {
         return ctx_type$LAYOUT;
     }
 
     private static final long ctx_type$OFFSET = 36;
 
-    /** The offset of field {@code ctx_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code ctx_type} within the struct} */
     public static long ctx_type$offset() {
         return ctx_type$OFFSET;
     }
@@ -497,14 +497,14 @@ public final class llama_context_params {
         struct.set(ctx_type$LAYOUT, ctx_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code rope_scaling_type}. @return the field's layout */
+    /** {@return the layout of field {@code rope_scaling_type}} */
     public static OfInt rope_scaling_type$layout() {
         return rope_scaling_type$LAYOUT;
     }
 
     private static final long rope_scaling_type$OFFSET = 40;
 
-    /** The offset of field {@code rope_scaling_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code rope_scaling_type} within the struct} */
     public static long rope_scaling_type$offset() {
         return rope_scaling_type$OFFSET;
     }
@@ -527,14 +527,14 @@ public final class llama_context_params {
         struct.set(rope_scaling_type$LAYOUT, rope_scaling_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code pooling_type}. @return the field's layout */
+    /** {@return the layout of field {@code pooling_type}} */
     public static OfInt pooling_type$layout() {
         return pooling_type$LAYOUT;
     }
 
     private static final long pooling_type$OFFSET = 44;
 
-    /** The offset of field {@code pooling_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code pooling_type} within the struct} */
     public static long pooling_type$offset() {
         return pooling_type$OFFSET;
     }
@@ -557,14 +557,14 @@ public final class llama_context_params {
         struct.set(pooling_type$LAYOUT, pooling_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code attention_type}. @return the field's layout */
+    /** {@return the layout of field {@code attention_type}} */
     public static OfInt attention_type$layout() {
         return attention_type$LAYOUT;
     }
 
     private static final long attention_type$OFFSET = 48;
 
-    /** The offset of field {@code attention_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code attention_type} within the struct} */
     public static long attention_type$offset() {
         return attention_type$OFFSET;
     }
@@ -587,14 +587,14 @@ public final class llama_context_params {
         struct.set(attention_type$LAYOUT, attention_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code flash_attn_type}. @return the field's layout */
+    /** {@return the layout of field {@code flash_attn_type}} */
     public static OfInt flash_attn_type$layout() {
         return flash_attn_type$LAYOUT;
     }
 
     private static final long flash_attn_type$OFFSET = 52;
 
-    /** The offset of field {@code flash_attn_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code flash_attn_type} within the struct} */
     public static long flash_attn_type$offset() {
         return flash_attn_type$OFFSET;
     }
@@ -617,14 +617,14 @@ public final class llama_context_params {
         struct.set(flash_attn_type$LAYOUT, flash_attn_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code rope_freq_base}. @return the field's layout */
+    /** {@return the layout of field {@code rope_freq_base}} */
     public static OfFloat rope_freq_base$layout() {
         return rope_freq_base$LAYOUT;
     }
 
     private static final long rope_freq_base$OFFSET = 56;
 
-    /** The offset of field {@code rope_freq_base}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code rope_freq_base} within the struct} */
     public static long rope_freq_base$offset() {
         return rope_freq_base$OFFSET;
     }
@@ -647,14 +647,14 @@ public final class llama_context_params {
         struct.set(rope_freq_base$LAYOUT, rope_freq_base$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code rope_freq_scale}. @return the field's layout */
+    /** {@return the layout of field {@code rope_freq_scale}} */
     public static OfFloat rope_freq_scale$layout() {
         return rope_freq_scale$LAYOUT;
     }
 
     private static final long rope_freq_scale$OFFSET = 60;
 
-    /** The offset of field {@code rope_freq_scale}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code rope_freq_scale} within the struct} */
     public static long rope_freq_scale$offset() {
         return rope_freq_scale$OFFSET;
     }
@@ -677,14 +677,14 @@ public final class llama_context_params {
         struct.set(rope_freq_scale$LAYOUT, rope_freq_scale$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code yarn_ext_factor}. @return the field's layout */
+    /** {@return the layout of field {@code yarn_ext_factor}} */
     public static OfFloat yarn_ext_factor$layout() {
         return yarn_ext_factor$LAYOUT;
     }
 
     private static final long yarn_ext_factor$OFFSET = 64;
 
-    /** The offset of field {@code yarn_ext_factor}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code yarn_ext_factor} within the struct} */
     public static long yarn_ext_factor$offset() {
         return yarn_ext_factor$OFFSET;
     }
@@ -707,14 +707,14 @@ public final class llama_context_params {
         struct.set(yarn_ext_factor$LAYOUT, yarn_ext_factor$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code yarn_attn_factor}. @return the field's layout */
+    /** {@return the layout of field {@code yarn_attn_factor}} */
     public static OfFloat yarn_attn_factor$layout() {
         return yarn_attn_factor$LAYOUT;
     }
 
     private static final long yarn_attn_factor$OFFSET = 68;
 
-    /** The offset of field {@code yarn_attn_factor}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code yarn_attn_factor} within the struct} */
     public static long yarn_attn_factor$offset() {
         return yarn_attn_factor$OFFSET;
     }
@@ -737,14 +737,14 @@ public final class llama_context_params {
         struct.set(yarn_attn_factor$LAYOUT, yarn_attn_factor$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code yarn_beta_fast}. @return the field's layout */
+    /** {@return the layout of field {@code yarn_beta_fast}} */
     public static OfFloat yarn_beta_fast$layout() {
         return yarn_beta_fast$LAYOUT;
     }
 
     private static final long yarn_beta_fast$OFFSET = 72;
 
-    /** The offset of field {@code yarn_beta_fast}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code yarn_beta_fast} within the struct} */
     public static long yarn_beta_fast$offset() {
         return yarn_beta_fast$OFFSET;
     }
@@ -767,14 +767,14 @@ public final class llama_context_params {
         struct.set(yarn_beta_fast$LAYOUT, yarn_beta_fast$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code yarn_beta_slow}. @return the field's layout */
+    /** {@return the layout of field {@code yarn_beta_slow}} */
     public static OfFloat yarn_beta_slow$layout() {
         return yarn_beta_slow$LAYOUT;
     }
 
     private static final long yarn_beta_slow$OFFSET = 76;
 
-    /** The offset of field {@code yarn_beta_slow}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code yarn_beta_slow} within the struct} */
     public static long yarn_beta_slow$offset() {
         return yarn_beta_slow$OFFSET;
     }
@@ -797,14 +797,14 @@ public final class llama_context_params {
         struct.set(yarn_beta_slow$LAYOUT, yarn_beta_slow$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code yarn_orig_ctx}. @return the field's layout */
+    /** {@return the layout of field {@code yarn_orig_ctx}} */
     public static OfInt yarn_orig_ctx$layout() {
         return yarn_orig_ctx$LAYOUT;
     }
 
     private static final long yarn_orig_ctx$OFFSET = 80;
 
-    /** The offset of field {@code yarn_orig_ctx}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code yarn_orig_ctx} within the struct} */
     public static long yarn_orig_ctx$offset() {
         return yarn_orig_ctx$OFFSET;
     }
@@ -827,14 +827,14 @@ public final class llama_context_params {
         struct.set(yarn_orig_ctx$LAYOUT, yarn_orig_ctx$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code defrag_thold}. @return the field's layout */
+    /** {@return the layout of field {@code defrag_thold}} */
     public static OfFloat defrag_thold$layout() {
         return defrag_thold$LAYOUT;
     }
 
     private static final long defrag_thold$OFFSET = 84;
 
-    /** The offset of field {@code defrag_thold}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code defrag_thold} within the struct} */
     public static long defrag_thold$offset() {
         return defrag_thold$OFFSET;
     }
@@ -857,14 +857,14 @@ public final class llama_context_params {
         struct.set(defrag_thold$LAYOUT, defrag_thold$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code cb_eval}. @return the field's layout */
+    /** {@return the layout of field {@code cb_eval}} */
     public static AddressLayout cb_eval$layout() {
         return cb_eval$LAYOUT;
     }
 
     private static final long cb_eval$OFFSET = 88;
 
-    /** The offset of field {@code cb_eval}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code cb_eval} within the struct} */
     public static long cb_eval$offset() {
         return cb_eval$OFFSET;
     }
@@ -887,14 +887,14 @@ public final class llama_context_params {
         struct.set(cb_eval$LAYOUT, cb_eval$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code cb_eval_user_data}. @return the field's layout */
+    /** {@return the layout of field {@code cb_eval_user_data}} */
     public static AddressLayout cb_eval_user_data$layout() {
         return cb_eval_user_data$LAYOUT;
     }
 
     private static final long cb_eval_user_data$OFFSET = 96;
 
-    /** The offset of field {@code cb_eval_user_data}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code cb_eval_user_data} within the struct} */
     public static long cb_eval_user_data$offset() {
         return cb_eval_user_data$OFFSET;
     }
@@ -917,14 +917,14 @@ public final class llama_context_params {
         struct.set(cb_eval_user_data$LAYOUT, cb_eval_user_data$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code type_k}. @return the field's layout */
+    /** {@return the layout of field {@code type_k}} */
     public static OfInt type_k$layout() {
         return type_k$LAYOUT;
     }
 
     private static final long type_k$OFFSET = 104;
 
-    /** The offset of field {@code type_k}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code type_k} within the struct} */
     public static long type_k$offset() {
         return type_k$OFFSET;
     }
@@ -947,14 +947,14 @@ public final class llama_context_params {
         struct.set(type_k$LAYOUT, type_k$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code type_v}. @return the field's layout */
+    /** {@return the layout of field {@code type_v}} */
     public static OfInt type_v$layout() {
         return type_v$LAYOUT;
     }
 
     private static final long type_v$OFFSET = 108;
 
-    /** The offset of field {@code type_v}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code type_v} within the struct} */
     public static long type_v$offset() {
         return type_v$OFFSET;
     }
@@ -977,14 +977,14 @@ public final class llama_context_params {
         struct.set(type_v$LAYOUT, type_v$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code abort_callback}. @return the field's layout */
+    /** {@return the layout of field {@code abort_callback}} */
     public static AddressLayout abort_callback$layout() {
         return abort_callback$LAYOUT;
     }
 
     private static final long abort_callback$OFFSET = 112;
 
-    /** The offset of field {@code abort_callback}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code abort_callback} within the struct} */
     public static long abort_callback$offset() {
         return abort_callback$OFFSET;
     }
@@ -1007,14 +1007,14 @@ public final class llama_context_params {
         struct.set(abort_callback$LAYOUT, abort_callback$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code abort_callback_data}. @return the field's layout */
+    /** {@return the layout of field {@code abort_callback_data}} */
     public static AddressLayout abort_callback_data$layout() {
         return abort_callback_data$LAYOUT;
     }
 
     private static final long abort_callback_data$OFFSET = 120;
 
-    /** The offset of field {@code abort_callback_data}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code abort_callback_data} within the struct} */
     public static long abort_callback_data$offset() {
         return abort_callback_data$OFFSET;
     }
@@ -1037,14 +1037,14 @@ public final class llama_context_params {
         struct.set(abort_callback_data$LAYOUT, abort_callback_data$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code embeddings}. @return the field's layout */
+    /** {@return the layout of field {@code embeddings}} */
     public static OfBoolean embeddings$layout() {
         return embeddings$LAYOUT;
     }
 
     private static final long embeddings$OFFSET = 128;
 
-    /** The offset of field {@code embeddings}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code embeddings} within the struct} */
     public static long embeddings$offset() {
         return embeddings$OFFSET;
     }
@@ -1067,14 +1067,14 @@ public final class llama_context_params {
         struct.set(embeddings$LAYOUT, embeddings$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code offload_kqv}. @return the field's layout */
+    /** {@return the layout of field {@code offload_kqv}} */
     public static OfBoolean offload_kqv$layout() {
         return offload_kqv$LAYOUT;
     }
 
     private static final long offload_kqv$OFFSET = 129;
 
-    /** The offset of field {@code offload_kqv}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code offload_kqv} within the struct} */
     public static long offload_kqv$offset() {
         return offload_kqv$OFFSET;
     }
@@ -1097,14 +1097,14 @@ public final class llama_context_params {
         struct.set(offload_kqv$LAYOUT, offload_kqv$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code no_perf}. @return the field's layout */
+    /** {@return the layout of field {@code no_perf}} */
     public static OfBoolean no_perf$layout() {
         return no_perf$LAYOUT;
     }
 
     private static final long no_perf$OFFSET = 130;
 
-    /** The offset of field {@code no_perf}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code no_perf} within the struct} */
     public static long no_perf$offset() {
         return no_perf$OFFSET;
     }
@@ -1127,14 +1127,14 @@ public final class llama_context_params {
         struct.set(no_perf$LAYOUT, no_perf$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code op_offload}. @return the field's layout */
+    /** {@return the layout of field {@code op_offload}} */
     public static OfBoolean op_offload$layout() {
         return op_offload$LAYOUT;
     }
 
     private static final long op_offload$OFFSET = 131;
 
-    /** The offset of field {@code op_offload}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code op_offload} within the struct} */
     public static long op_offload$offset() {
         return op_offload$OFFSET;
     }
@@ -1157,14 +1157,14 @@ public final class llama_context_params {
         struct.set(op_offload$LAYOUT, op_offload$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code swa_full}. @return the field's layout */
+    /** {@return the layout of field {@code swa_full}} */
     public static OfBoolean swa_full$layout() {
         return swa_full$LAYOUT;
     }
 
     private static final long swa_full$OFFSET = 132;
 
-    /** The offset of field {@code swa_full}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code swa_full} within the struct} */
     public static long swa_full$offset() {
         return swa_full$OFFSET;
     }
@@ -1187,14 +1187,14 @@ public final class llama_context_params {
         struct.set(swa_full$LAYOUT, swa_full$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code kv_unified}. @return the field's layout */
+    /** {@return the layout of field {@code kv_unified}} */
     public static OfBoolean kv_unified$layout() {
         return kv_unified$LAYOUT;
     }
 
     private static final long kv_unified$OFFSET = 133;
 
-    /** The offset of field {@code kv_unified}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code kv_unified} within the struct} */
     public static long kv_unified$offset() {
         return kv_unified$OFFSET;
     }
@@ -1217,14 +1217,14 @@ public final class llama_context_params {
         struct.set(kv_unified$LAYOUT, kv_unified$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code samplers}. @return the field's layout */
+    /** {@return the layout of field {@code samplers}} */
     public static AddressLayout samplers$layout() {
         return samplers$LAYOUT;
     }
 
     private static final long samplers$OFFSET = 136;
 
-    /** The offset of field {@code samplers}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code samplers} within the struct} */
     public static long samplers$offset() {
         return samplers$OFFSET;
     }
@@ -1247,14 +1247,14 @@ public final class llama_context_params {
         struct.set(samplers$LAYOUT, samplers$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_samplers}. @return the field's layout */
+    /** {@return the layout of field {@code n_samplers}} */
     public static OfLong n_samplers$layout() {
         return n_samplers$LAYOUT;
     }
 
     private static final long n_samplers$OFFSET = 144;
 
-    /** The offset of field {@code n_samplers}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_samplers} within the struct} */
     public static long n_samplers$offset() {
         return n_samplers$OFFSET;
     }
@@ -1277,14 +1277,14 @@ public final class llama_context_params {
         struct.set(n_samplers$LAYOUT, n_samplers$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code ctx_other}. @return the field's layout */
+    /** {@return the layout of field {@code ctx_other}} */
     public static AddressLayout ctx_other$layout() {
         return ctx_other$LAYOUT;
     }
 
     private static final long ctx_other$OFFSET = 152;
 
-    /** The offset of field {@code ctx_other}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code ctx_other} within the struct} */
     public static long ctx_other$offset() {
         return ctx_other$OFFSET;
     }

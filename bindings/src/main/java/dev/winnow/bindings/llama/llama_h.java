@@ -710,17 +710,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_ftype_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_ftype_name}} */
     public static FunctionDescriptor llama_ftype_name$descriptor() {
         return llama_ftype_name.DESC;
     }
 
-    /** The downcall handle of {@code llama_ftype_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_ftype_name}} */
     public static MethodHandle llama_ftype_name$handle() {
         return llama_ftype_name.HANDLE;
     }
 
-    /** The address of {@code llama_ftype_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_ftype_name} in the loaded library} */
     public static MemorySegment llama_ftype_name$address() {
         return llama_ftype_name.ADDR;
     }
@@ -732,6 +732,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_ftype_name(enum llama_ftype ftype);
      * }
+     *
+     * @param ftype C {@code enum llama_ftype ftype}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_ftype_name(int ftype) {
         var mh$ = llama_ftype_name.HANDLE;
@@ -748,17 +751,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_flash_attn_type_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_flash_attn_type_name}} */
     public static FunctionDescriptor llama_flash_attn_type_name$descriptor() {
         return llama_flash_attn_type_name.DESC;
     }
 
-    /** The downcall handle of {@code llama_flash_attn_type_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_flash_attn_type_name}} */
     public static MethodHandle llama_flash_attn_type_name$handle() {
         return llama_flash_attn_type_name.HANDLE;
     }
 
-    /** The address of {@code llama_flash_attn_type_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_flash_attn_type_name} in the loaded library} */
     public static MemorySegment llama_flash_attn_type_name$address() {
         return llama_flash_attn_type_name.ADDR;
     }
@@ -768,6 +771,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_flash_attn_type_name(enum llama_flash_attn_type flash_attn_type);
      * }
+     *
+     * @param flash_attn_type C {@code enum llama_flash_attn_type flash_attn_type}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_flash_attn_type_name(int flash_attn_type) {
         var mh$ = llama_flash_attn_type_name.HANDLE;
@@ -784,17 +790,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_load_mode_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_load_mode_name}} */
     public static FunctionDescriptor llama_load_mode_name$descriptor() {
         return llama_load_mode_name.DESC;
     }
 
-    /** The downcall handle of {@code llama_load_mode_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_load_mode_name}} */
     public static MethodHandle llama_load_mode_name$handle() {
         return llama_load_mode_name.HANDLE;
     }
 
-    /** The address of {@code llama_load_mode_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_load_mode_name} in the loaded library} */
     public static MemorySegment llama_load_mode_name$address() {
         return llama_load_mode_name.ADDR;
     }
@@ -804,6 +810,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_load_mode_name(enum llama_load_mode load_mode);
      * }
+     *
+     * @param load_mode C {@code enum llama_load_mode load_mode}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_load_mode_name(int load_mode) {
         var mh$ = llama_load_mode_name.HANDLE;
@@ -820,17 +829,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_load_mode_from_str}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_load_mode_from_str}} */
     public static FunctionDescriptor llama_load_mode_from_str$descriptor() {
         return llama_load_mode_from_str.DESC;
     }
 
-    /** The downcall handle of {@code llama_load_mode_from_str}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_load_mode_from_str}} */
     public static MethodHandle llama_load_mode_from_str$handle() {
         return llama_load_mode_from_str.HANDLE;
     }
 
-    /** The address of {@code llama_load_mode_from_str} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_load_mode_from_str} in the loaded library} */
     public static MemorySegment llama_load_mode_from_str$address() {
         return llama_load_mode_from_str.ADDR;
     }
@@ -840,6 +849,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * enum llama_load_mode llama_load_mode_from_str(char *str);
      * }
+     *
+     * @param str C {@code char *str}
+     * @return C {@code enum llama_load_mode}
      */
     public static int llama_load_mode_from_str(MemorySegment str) {
         var mh$ = llama_load_mode_from_str.HANDLE;
@@ -856,17 +868,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_version}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_version}} */
     public static FunctionDescriptor llama_version$descriptor() {
         return llama_version.DESC;
     }
 
-    /** The downcall handle of {@code llama_version}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_version}} */
     public static MethodHandle llama_version$handle() {
         return llama_version.HANDLE;
     }
 
-    /** The address of {@code llama_version} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_version} in the loaded library} */
     public static MemorySegment llama_version$address() {
         return llama_version.ADDR;
     }
@@ -876,6 +888,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_version(void);
      * }
+     *
+     * @return C {@code char *}
      */
     public static MemorySegment llama_version() {
         var mh$ = llama_version.HANDLE;
@@ -892,17 +906,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_default_params}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_default_params}} */
     public static FunctionDescriptor llama_model_default_params$descriptor() {
         return llama_model_default_params.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_default_params}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_default_params}} */
     public static MethodHandle llama_model_default_params$handle() {
         return llama_model_default_params.HANDLE;
     }
 
-    /** The address of {@code llama_model_default_params} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_default_params} in the loaded library} */
     public static MemorySegment llama_model_default_params$address() {
         return llama_model_default_params.ADDR;
     }
@@ -915,6 +929,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model_params llama_model_default_params(void);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_model_params}
+     * @return C {@code struct llama_model_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_model_default_params(SegmentAllocator allocator) {
         var mh$ = llama_model_default_params.HANDLE;
@@ -931,17 +948,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_context_default_params}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_context_default_params}} */
     public static FunctionDescriptor llama_context_default_params$descriptor() {
         return llama_context_default_params.DESC;
     }
 
-    /** The downcall handle of {@code llama_context_default_params}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_context_default_params}} */
     public static MethodHandle llama_context_default_params$handle() {
         return llama_context_default_params.HANDLE;
     }
 
-    /** The address of {@code llama_context_default_params} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_context_default_params} in the loaded library} */
     public static MemorySegment llama_context_default_params$address() {
         return llama_context_default_params.ADDR;
     }
@@ -951,6 +968,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_context_params llama_context_default_params(void);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_context_params}
+     * @return C {@code struct llama_context_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_context_default_params(SegmentAllocator allocator) {
         var mh$ = llama_context_default_params.HANDLE;
@@ -967,17 +987,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_chain_default_params}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_chain_default_params}} */
     public static FunctionDescriptor llama_sampler_chain_default_params$descriptor() {
         return llama_sampler_chain_default_params.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_chain_default_params}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_chain_default_params}} */
     public static MethodHandle llama_sampler_chain_default_params$handle() {
         return llama_sampler_chain_default_params.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_chain_default_params} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_chain_default_params} in the loaded library} */
     public static MemorySegment llama_sampler_chain_default_params$address() {
         return llama_sampler_chain_default_params.ADDR;
     }
@@ -987,6 +1007,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler_chain_params llama_sampler_chain_default_params(void);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_sampler_chain_params}
+     * @return C {@code struct llama_sampler_chain_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_sampler_chain_default_params(SegmentAllocator allocator) {
         var mh$ = llama_sampler_chain_default_params.HANDLE;
@@ -1003,17 +1026,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_quantize_default_params}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_quantize_default_params}} */
     public static FunctionDescriptor llama_model_quantize_default_params$descriptor() {
         return llama_model_quantize_default_params.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_quantize_default_params}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_quantize_default_params}} */
     public static MethodHandle llama_model_quantize_default_params$handle() {
         return llama_model_quantize_default_params.HANDLE;
     }
 
-    /** The address of {@code llama_model_quantize_default_params} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_quantize_default_params} in the loaded library} */
     public static MemorySegment llama_model_quantize_default_params$address() {
         return llama_model_quantize_default_params.ADDR;
     }
@@ -1023,6 +1046,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model_quantize_params llama_model_quantize_default_params(void);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_model_quantize_params}
+     * @return C {@code struct llama_model_quantize_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_model_quantize_default_params(SegmentAllocator allocator) {
         var mh$ = llama_model_quantize_default_params.HANDLE;
@@ -1039,17 +1065,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_backend_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_backend_init}} */
     public static FunctionDescriptor llama_backend_init$descriptor() {
         return llama_backend_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_backend_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_backend_init}} */
     public static MethodHandle llama_backend_init$handle() {
         return llama_backend_init.HANDLE;
     }
 
-    /** The address of {@code llama_backend_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_backend_init} in the loaded library} */
     public static MemorySegment llama_backend_init$address() {
         return llama_backend_init.ADDR;
     }
@@ -1079,17 +1105,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_backend_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_backend_free}} */
     public static FunctionDescriptor llama_backend_free$descriptor() {
         return llama_backend_free.DESC;
     }
 
-    /** The downcall handle of {@code llama_backend_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_backend_free}} */
     public static MethodHandle llama_backend_free$handle() {
         return llama_backend_free.HANDLE;
     }
 
-    /** The address of {@code llama_backend_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_backend_free} in the loaded library} */
     public static MemorySegment llama_backend_free$address() {
         return llama_backend_free.ADDR;
     }
@@ -1117,17 +1143,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_numa_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_numa_init}} */
     public static FunctionDescriptor llama_numa_init$descriptor() {
         return llama_numa_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_numa_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_numa_init}} */
     public static MethodHandle llama_numa_init$handle() {
         return llama_numa_init.HANDLE;
     }
 
-    /** The address of {@code llama_numa_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_numa_init} in the loaded library} */
     public static MemorySegment llama_numa_init$address() {
         return llama_numa_init.ADDR;
     }
@@ -1139,6 +1165,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_numa_init(enum ggml_numa_strategy numa);
      * }
+     *
+     * @param numa C {@code enum ggml_numa_strategy numa}
      */
     public static void llama_numa_init(int numa) {
         var mh$ = llama_numa_init.HANDLE;
@@ -1155,17 +1183,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_attach_threadpool}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_attach_threadpool}} */
     public static FunctionDescriptor llama_attach_threadpool$descriptor() {
         return llama_attach_threadpool.DESC;
     }
 
-    /** The downcall handle of {@code llama_attach_threadpool}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_attach_threadpool}} */
     public static MethodHandle llama_attach_threadpool$handle() {
         return llama_attach_threadpool.HANDLE;
     }
 
-    /** The address of {@code llama_attach_threadpool} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_attach_threadpool} in the loaded library} */
     public static MemorySegment llama_attach_threadpool$address() {
         return llama_attach_threadpool.ADDR;
     }
@@ -1177,6 +1205,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_attach_threadpool(struct llama_context *ctx, ggml_threadpool_t threadpool, ggml_threadpool_t threadpool_batch);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param threadpool C {@code ggml_threadpool_t threadpool}
+     * @param threadpool_batch C {@code ggml_threadpool_t threadpool_batch}
      */
     public static void llama_attach_threadpool(MemorySegment ctx, MemorySegment threadpool, MemorySegment threadpool_batch) {
         var mh$ = llama_attach_threadpool.HANDLE;
@@ -1193,17 +1225,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_detach_threadpool}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_detach_threadpool}} */
     public static FunctionDescriptor llama_detach_threadpool$descriptor() {
         return llama_detach_threadpool.DESC;
     }
 
-    /** The downcall handle of {@code llama_detach_threadpool}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_detach_threadpool}} */
     public static MethodHandle llama_detach_threadpool$handle() {
         return llama_detach_threadpool.HANDLE;
     }
 
-    /** The address of {@code llama_detach_threadpool} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_detach_threadpool} in the loaded library} */
     public static MemorySegment llama_detach_threadpool$address() {
         return llama_detach_threadpool.ADDR;
     }
@@ -1213,6 +1245,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_detach_threadpool(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_detach_threadpool(MemorySegment ctx) {
         var mh$ = llama_detach_threadpool.HANDLE;
@@ -1229,17 +1263,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_init_from_user}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_init_from_user}} */
     public static FunctionDescriptor llama_model_init_from_user$descriptor() {
         return llama_model_init_from_user.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_init_from_user}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_init_from_user}} */
     public static MethodHandle llama_model_init_from_user$handle() {
         return llama_model_init_from_user.HANDLE;
     }
 
-    /** The address of {@code llama_model_init_from_user} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_init_from_user} in the loaded library} */
     public static MemorySegment llama_model_init_from_user$address() {
         return llama_model_init_from_user.ADDR;
     }
@@ -1253,6 +1287,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model *llama_model_init_from_user(struct gguf_context *metadata, llama_model_set_tensor_data_t set_tensor_data, void *set_tensor_data_ud, struct llama_model_params params);
      * }
+     *
+     * @param metadata C {@code struct gguf_context *metadata}
+     * @param set_tensor_data C {@code llama_model_set_tensor_data_t set_tensor_data}
+     * @param set_tensor_data_ud C {@code void *set_tensor_data_ud}
+     * @param params C {@code struct llama_model_params params}
+     * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_init_from_user(MemorySegment metadata, MemorySegment set_tensor_data, MemorySegment set_tensor_data_ud, MemorySegment params) {
         var mh$ = llama_model_init_from_user.HANDLE;
@@ -1269,17 +1309,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_load_from_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_load_from_file}} */
     public static FunctionDescriptor llama_model_load_from_file$descriptor() {
         return llama_model_load_from_file.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_load_from_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_load_from_file}} */
     public static MethodHandle llama_model_load_from_file$handle() {
         return llama_model_load_from_file.HANDLE;
     }
 
-    /** The address of {@code llama_model_load_from_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_load_from_file} in the loaded library} */
     public static MemorySegment llama_model_load_from_file$address() {
         return llama_model_load_from_file.ADDR;
     }
@@ -1293,6 +1333,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model *llama_model_load_from_file(char *path_model, struct llama_model_params params);
      * }
+     *
+     * @param path_model C {@code char *path_model}
+     * @param params C {@code struct llama_model_params params}
+     * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_load_from_file(MemorySegment path_model, MemorySegment params) {
         var mh$ = llama_model_load_from_file.HANDLE;
@@ -1309,17 +1353,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_load_from_file_ptr}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_load_from_file_ptr}} */
     public static FunctionDescriptor llama_model_load_from_file_ptr$descriptor() {
         return llama_model_load_from_file_ptr.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_load_from_file_ptr}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_load_from_file_ptr}} */
     public static MethodHandle llama_model_load_from_file_ptr$handle() {
         return llama_model_load_from_file_ptr.HANDLE;
     }
 
-    /** The address of {@code llama_model_load_from_file_ptr} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_load_from_file_ptr} in the loaded library} */
     public static MemorySegment llama_model_load_from_file_ptr$address() {
         return llama_model_load_from_file_ptr.ADDR;
     }
@@ -1333,6 +1377,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model *llama_model_load_from_file_ptr(FILE *file, struct llama_model_params params);
      * }
+     *
+     * @param file C {@code FILE *file}
+     * @param params C {@code struct llama_model_params params}
+     * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_load_from_file_ptr(MemorySegment file, MemorySegment params) {
         var mh$ = llama_model_load_from_file_ptr.HANDLE;
@@ -1349,17 +1397,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_load_from_splits}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_load_from_splits}} */
     public static FunctionDescriptor llama_model_load_from_splits$descriptor() {
         return llama_model_load_from_splits.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_load_from_splits}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_load_from_splits}} */
     public static MethodHandle llama_model_load_from_splits$handle() {
         return llama_model_load_from_splits.HANDLE;
     }
 
-    /** The address of {@code llama_model_load_from_splits} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_load_from_splits} in the loaded library} */
     public static MemorySegment llama_model_load_from_splits$address() {
         return llama_model_load_from_splits.ADDR;
     }
@@ -1372,6 +1420,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model *llama_model_load_from_splits(char **paths, size_t n_paths, struct llama_model_params params);
      * }
+     *
+     * @param paths C {@code char **paths}
+     * @param n_paths C {@code size_t n_paths}
+     * @param params C {@code struct llama_model_params params}
+     * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_load_from_splits(MemorySegment paths, long n_paths, MemorySegment params) {
         var mh$ = llama_model_load_from_splits.HANDLE;
@@ -1388,17 +1441,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_save_to_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_save_to_file}} */
     public static FunctionDescriptor llama_model_save_to_file$descriptor() {
         return llama_model_save_to_file.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_save_to_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_save_to_file}} */
     public static MethodHandle llama_model_save_to_file$handle() {
         return llama_model_save_to_file.HANDLE;
     }
 
-    /** The address of {@code llama_model_save_to_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_save_to_file} in the loaded library} */
     public static MemorySegment llama_model_save_to_file$address() {
         return llama_model_save_to_file.ADDR;
     }
@@ -1408,6 +1461,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_model_save_to_file(struct llama_model *model, char *path_model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param path_model C {@code char *path_model}
      */
     public static void llama_model_save_to_file(MemorySegment model, MemorySegment path_model) {
         var mh$ = llama_model_save_to_file.HANDLE;
@@ -1424,17 +1480,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_free}} */
     public static FunctionDescriptor llama_model_free$descriptor() {
         return llama_model_free.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_free}} */
     public static MethodHandle llama_model_free$handle() {
         return llama_model_free.HANDLE;
     }
 
-    /** The address of {@code llama_model_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_free} in the loaded library} */
     public static MemorySegment llama_model_free$address() {
         return llama_model_free.ADDR;
     }
@@ -1444,6 +1500,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_model_free(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
      */
     public static void llama_model_free(MemorySegment model) {
         var mh$ = llama_model_free.HANDLE;
@@ -1460,17 +1518,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_init_from_model}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_init_from_model}} */
     public static FunctionDescriptor llama_init_from_model$descriptor() {
         return llama_init_from_model.DESC;
     }
 
-    /** The downcall handle of {@code llama_init_from_model}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_init_from_model}} */
     public static MethodHandle llama_init_from_model$handle() {
         return llama_init_from_model.HANDLE;
     }
 
-    /** The address of {@code llama_init_from_model} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_init_from_model} in the loaded library} */
     public static MemorySegment llama_init_from_model$address() {
         return llama_init_from_model.ADDR;
     }
@@ -1480,6 +1538,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_context *llama_init_from_model(struct llama_model *model, struct llama_context_params params);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param params C {@code struct llama_context_params params}
+     * @return C {@code struct llama_context *}
      */
     public static MemorySegment llama_init_from_model(MemorySegment model, MemorySegment params) {
         var mh$ = llama_init_from_model.HANDLE;
@@ -1496,17 +1558,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_free}} */
     public static FunctionDescriptor llama_free$descriptor() {
         return llama_free.DESC;
     }
 
-    /** The downcall handle of {@code llama_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_free}} */
     public static MethodHandle llama_free$handle() {
         return llama_free.HANDLE;
     }
 
-    /** The address of {@code llama_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_free} in the loaded library} */
     public static MemorySegment llama_free$address() {
         return llama_free.ADDR;
     }
@@ -1518,6 +1580,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_free(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_free(MemorySegment ctx) {
         var mh$ = llama_free.HANDLE;
@@ -1534,17 +1598,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_time_us}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_time_us}} */
     public static FunctionDescriptor llama_time_us$descriptor() {
         return llama_time_us.DESC;
     }
 
-    /** The downcall handle of {@code llama_time_us}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_time_us}} */
     public static MethodHandle llama_time_us$handle() {
         return llama_time_us.HANDLE;
     }
 
-    /** The address of {@code llama_time_us} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_time_us} in the loaded library} */
     public static MemorySegment llama_time_us$address() {
         return llama_time_us.ADDR;
     }
@@ -1554,6 +1618,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * int64_t llama_time_us(void);
      * }
+     *
+     * @return C {@code int64_t}
      */
     public static long llama_time_us() {
         var mh$ = llama_time_us.HANDLE;
@@ -1570,17 +1636,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_max_devices}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_max_devices}} */
     public static FunctionDescriptor llama_max_devices$descriptor() {
         return llama_max_devices.DESC;
     }
 
-    /** The downcall handle of {@code llama_max_devices}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_max_devices}} */
     public static MethodHandle llama_max_devices$handle() {
         return llama_max_devices.HANDLE;
     }
 
-    /** The address of {@code llama_max_devices} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_max_devices} in the loaded library} */
     public static MemorySegment llama_max_devices$address() {
         return llama_max_devices.ADDR;
     }
@@ -1590,6 +1656,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_max_devices(void);
      * }
+     *
+     * @return C {@code size_t}
      */
     public static long llama_max_devices() {
         var mh$ = llama_max_devices.HANDLE;
@@ -1606,17 +1674,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_max_parallel_sequences}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_max_parallel_sequences}} */
     public static FunctionDescriptor llama_max_parallel_sequences$descriptor() {
         return llama_max_parallel_sequences.DESC;
     }
 
-    /** The downcall handle of {@code llama_max_parallel_sequences}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_max_parallel_sequences}} */
     public static MethodHandle llama_max_parallel_sequences$handle() {
         return llama_max_parallel_sequences.HANDLE;
     }
 
-    /** The address of {@code llama_max_parallel_sequences} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_max_parallel_sequences} in the loaded library} */
     public static MemorySegment llama_max_parallel_sequences$address() {
         return llama_max_parallel_sequences.ADDR;
     }
@@ -1626,6 +1694,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_max_parallel_sequences(void);
      * }
+     *
+     * @return C {@code size_t}
      */
     public static long llama_max_parallel_sequences() {
         var mh$ = llama_max_parallel_sequences.HANDLE;
@@ -1642,17 +1712,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_max_tensor_buft_overrides}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_max_tensor_buft_overrides}} */
     public static FunctionDescriptor llama_max_tensor_buft_overrides$descriptor() {
         return llama_max_tensor_buft_overrides.DESC;
     }
 
-    /** The downcall handle of {@code llama_max_tensor_buft_overrides}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_max_tensor_buft_overrides}} */
     public static MethodHandle llama_max_tensor_buft_overrides$handle() {
         return llama_max_tensor_buft_overrides.HANDLE;
     }
 
-    /** The address of {@code llama_max_tensor_buft_overrides} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_max_tensor_buft_overrides} in the loaded library} */
     public static MemorySegment llama_max_tensor_buft_overrides$address() {
         return llama_max_tensor_buft_overrides.ADDR;
     }
@@ -1662,6 +1732,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_max_tensor_buft_overrides(void);
      * }
+     *
+     * @return C {@code size_t}
      */
     public static long llama_max_tensor_buft_overrides() {
         var mh$ = llama_max_tensor_buft_overrides.HANDLE;
@@ -1678,17 +1750,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_supports_mmap}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_supports_mmap}} */
     public static FunctionDescriptor llama_supports_mmap$descriptor() {
         return llama_supports_mmap.DESC;
     }
 
-    /** The downcall handle of {@code llama_supports_mmap}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_supports_mmap}} */
     public static MethodHandle llama_supports_mmap$handle() {
         return llama_supports_mmap.HANDLE;
     }
 
-    /** The address of {@code llama_supports_mmap} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_supports_mmap} in the loaded library} */
     public static MemorySegment llama_supports_mmap$address() {
         return llama_supports_mmap.ADDR;
     }
@@ -1698,6 +1770,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_supports_mmap(void);
      * }
+     *
+     * @return C {@code _Bool}
      */
     public static boolean llama_supports_mmap() {
         var mh$ = llama_supports_mmap.HANDLE;
@@ -1714,17 +1788,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_supports_mlock}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_supports_mlock}} */
     public static FunctionDescriptor llama_supports_mlock$descriptor() {
         return llama_supports_mlock.DESC;
     }
 
-    /** The downcall handle of {@code llama_supports_mlock}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_supports_mlock}} */
     public static MethodHandle llama_supports_mlock$handle() {
         return llama_supports_mlock.HANDLE;
     }
 
-    /** The address of {@code llama_supports_mlock} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_supports_mlock} in the loaded library} */
     public static MemorySegment llama_supports_mlock$address() {
         return llama_supports_mlock.ADDR;
     }
@@ -1734,6 +1808,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_supports_mlock(void);
      * }
+     *
+     * @return C {@code _Bool}
      */
     public static boolean llama_supports_mlock() {
         var mh$ = llama_supports_mlock.HANDLE;
@@ -1750,17 +1826,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_supports_gpu_offload}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_supports_gpu_offload}} */
     public static FunctionDescriptor llama_supports_gpu_offload$descriptor() {
         return llama_supports_gpu_offload.DESC;
     }
 
-    /** The downcall handle of {@code llama_supports_gpu_offload}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_supports_gpu_offload}} */
     public static MethodHandle llama_supports_gpu_offload$handle() {
         return llama_supports_gpu_offload.HANDLE;
     }
 
-    /** The address of {@code llama_supports_gpu_offload} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_supports_gpu_offload} in the loaded library} */
     public static MemorySegment llama_supports_gpu_offload$address() {
         return llama_supports_gpu_offload.ADDR;
     }
@@ -1770,6 +1846,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_supports_gpu_offload(void);
      * }
+     *
+     * @return C {@code _Bool}
      */
     public static boolean llama_supports_gpu_offload() {
         var mh$ = llama_supports_gpu_offload.HANDLE;
@@ -1786,17 +1864,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_supports_rpc}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_supports_rpc}} */
     public static FunctionDescriptor llama_supports_rpc$descriptor() {
         return llama_supports_rpc.DESC;
     }
 
-    /** The downcall handle of {@code llama_supports_rpc}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_supports_rpc}} */
     public static MethodHandle llama_supports_rpc$handle() {
         return llama_supports_rpc.HANDLE;
     }
 
-    /** The address of {@code llama_supports_rpc} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_supports_rpc} in the loaded library} */
     public static MemorySegment llama_supports_rpc$address() {
         return llama_supports_rpc.ADDR;
     }
@@ -1806,6 +1884,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_supports_rpc(void);
      * }
+     *
+     * @return C {@code _Bool}
      */
     public static boolean llama_supports_rpc() {
         var mh$ = llama_supports_rpc.HANDLE;
@@ -1822,17 +1902,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_ctx}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_ctx}} */
     public static FunctionDescriptor llama_n_ctx$descriptor() {
         return llama_n_ctx.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_ctx}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_ctx}} */
     public static MethodHandle llama_n_ctx$handle() {
         return llama_n_ctx.HANDLE;
     }
 
-    /** The address of {@code llama_n_ctx} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_ctx} in the loaded library} */
     public static MemorySegment llama_n_ctx$address() {
         return llama_n_ctx.ADDR;
     }
@@ -1846,6 +1926,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_n_ctx(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int llama_n_ctx(MemorySegment ctx) {
         var mh$ = llama_n_ctx.HANDLE;
@@ -1862,17 +1945,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_ctx_seq}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_ctx_seq}} */
     public static FunctionDescriptor llama_n_ctx_seq$descriptor() {
         return llama_n_ctx_seq.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_ctx_seq}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_ctx_seq}} */
     public static MethodHandle llama_n_ctx_seq$handle() {
         return llama_n_ctx_seq.HANDLE;
     }
 
-    /** The address of {@code llama_n_ctx_seq} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_ctx_seq} in the loaded library} */
     public static MemorySegment llama_n_ctx_seq$address() {
         return llama_n_ctx_seq.ADDR;
     }
@@ -1882,6 +1965,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_n_ctx_seq(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int llama_n_ctx_seq(MemorySegment ctx) {
         var mh$ = llama_n_ctx_seq.HANDLE;
@@ -1898,17 +1984,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_batch}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_batch}} */
     public static FunctionDescriptor llama_n_batch$descriptor() {
         return llama_n_batch.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_batch}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_batch}} */
     public static MethodHandle llama_n_batch$handle() {
         return llama_n_batch.HANDLE;
     }
 
-    /** The address of {@code llama_n_batch} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_batch} in the loaded library} */
     public static MemorySegment llama_n_batch$address() {
         return llama_n_batch.ADDR;
     }
@@ -1918,6 +2004,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_n_batch(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int llama_n_batch(MemorySegment ctx) {
         var mh$ = llama_n_batch.HANDLE;
@@ -1934,17 +2023,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_ubatch}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_ubatch}} */
     public static FunctionDescriptor llama_n_ubatch$descriptor() {
         return llama_n_ubatch.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_ubatch}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_ubatch}} */
     public static MethodHandle llama_n_ubatch$handle() {
         return llama_n_ubatch.HANDLE;
     }
 
-    /** The address of {@code llama_n_ubatch} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_ubatch} in the loaded library} */
     public static MemorySegment llama_n_ubatch$address() {
         return llama_n_ubatch.ADDR;
     }
@@ -1954,6 +2043,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_n_ubatch(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int llama_n_ubatch(MemorySegment ctx) {
         var mh$ = llama_n_ubatch.HANDLE;
@@ -1970,17 +2062,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_seq_max}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_seq_max}} */
     public static FunctionDescriptor llama_n_seq_max$descriptor() {
         return llama_n_seq_max.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_seq_max}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_seq_max}} */
     public static MethodHandle llama_n_seq_max$handle() {
         return llama_n_seq_max.HANDLE;
     }
 
-    /** The address of {@code llama_n_seq_max} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_seq_max} in the loaded library} */
     public static MemorySegment llama_n_seq_max$address() {
         return llama_n_seq_max.ADDR;
     }
@@ -1990,6 +2082,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_n_seq_max(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int llama_n_seq_max(MemorySegment ctx) {
         var mh$ = llama_n_seq_max.HANDLE;
@@ -2006,17 +2101,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_rs_seq}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_rs_seq}} */
     public static FunctionDescriptor llama_n_rs_seq$descriptor() {
         return llama_n_rs_seq.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_rs_seq}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_rs_seq}} */
     public static MethodHandle llama_n_rs_seq$handle() {
         return llama_n_rs_seq.HANDLE;
     }
 
-    /** The address of {@code llama_n_rs_seq} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_rs_seq} in the loaded library} */
     public static MemorySegment llama_n_rs_seq$address() {
         return llama_n_rs_seq.ADDR;
     }
@@ -2026,6 +2121,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_n_rs_seq(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code uint32_t}
      */
     public static int llama_n_rs_seq(MemorySegment ctx) {
         var mh$ = llama_n_rs_seq.HANDLE;
@@ -2042,17 +2140,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_model}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_model}} */
     public static FunctionDescriptor llama_get_model$descriptor() {
         return llama_get_model.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_model}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_model}} */
     public static MethodHandle llama_get_model$handle() {
         return llama_get_model.HANDLE;
     }
 
-    /** The address of {@code llama_get_model} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_model} in the loaded library} */
     public static MemorySegment llama_get_model$address() {
         return llama_get_model.ADDR;
     }
@@ -2062,6 +2160,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_model *llama_get_model(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_get_model(MemorySegment ctx) {
         var mh$ = llama_get_model.HANDLE;
@@ -2078,17 +2179,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_memory}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_memory}} */
     public static FunctionDescriptor llama_get_memory$descriptor() {
         return llama_get_memory.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_memory}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_memory}} */
     public static MethodHandle llama_get_memory$handle() {
         return llama_get_memory.HANDLE;
     }
 
-    /** The address of {@code llama_get_memory} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_memory} in the loaded library} */
     public static MemorySegment llama_get_memory$address() {
         return llama_get_memory.ADDR;
     }
@@ -2098,6 +2199,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_memory_t llama_get_memory(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code llama_memory_t}
      */
     public static MemorySegment llama_get_memory(MemorySegment ctx) {
         var mh$ = llama_get_memory.HANDLE;
@@ -2114,17 +2218,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_pooling_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_pooling_type}} */
     public static FunctionDescriptor llama_pooling_type$descriptor() {
         return llama_pooling_type.DESC;
     }
 
-    /** The downcall handle of {@code llama_pooling_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_pooling_type}} */
     public static MethodHandle llama_pooling_type$handle() {
         return llama_pooling_type.HANDLE;
     }
 
-    /** The address of {@code llama_pooling_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_pooling_type} in the loaded library} */
     public static MemorySegment llama_pooling_type$address() {
         return llama_pooling_type.ADDR;
     }
@@ -2136,6 +2240,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * enum llama_pooling_type llama_pooling_type(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code enum llama_pooling_type}
      */
     public static int llama_pooling_type(MemorySegment ctx) {
         var mh$ = llama_pooling_type.HANDLE;
@@ -2152,17 +2259,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_get_vocab}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_get_vocab}} */
     public static FunctionDescriptor llama_model_get_vocab$descriptor() {
         return llama_model_get_vocab.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_get_vocab}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_get_vocab}} */
     public static MethodHandle llama_model_get_vocab$handle() {
         return llama_model_get_vocab.HANDLE;
     }
 
-    /** The address of {@code llama_model_get_vocab} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_get_vocab} in the loaded library} */
     public static MemorySegment llama_model_get_vocab$address() {
         return llama_model_get_vocab.ADDR;
     }
@@ -2172,6 +2279,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_vocab *llama_model_get_vocab(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code struct llama_vocab *}
      */
     public static MemorySegment llama_model_get_vocab(MemorySegment model) {
         var mh$ = llama_model_get_vocab.HANDLE;
@@ -2188,17 +2298,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_rope_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_rope_type}} */
     public static FunctionDescriptor llama_model_rope_type$descriptor() {
         return llama_model_rope_type.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_rope_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_rope_type}} */
     public static MethodHandle llama_model_rope_type$handle() {
         return llama_model_rope_type.HANDLE;
     }
 
-    /** The address of {@code llama_model_rope_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_rope_type} in the loaded library} */
     public static MemorySegment llama_model_rope_type$address() {
         return llama_model_rope_type.ADDR;
     }
@@ -2208,6 +2318,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * enum llama_rope_type llama_model_rope_type(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code enum llama_rope_type}
      */
     public static int llama_model_rope_type(MemorySegment model) {
         var mh$ = llama_model_rope_type.HANDLE;
@@ -2224,17 +2337,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_ctx_train}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_ctx_train}} */
     public static FunctionDescriptor llama_model_n_ctx_train$descriptor() {
         return llama_model_n_ctx_train.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_ctx_train}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_ctx_train}} */
     public static MethodHandle llama_model_n_ctx_train$handle() {
         return llama_model_n_ctx_train.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_ctx_train} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_ctx_train} in the loaded library} */
     public static MemorySegment llama_model_n_ctx_train$address() {
         return llama_model_n_ctx_train.ADDR;
     }
@@ -2244,6 +2357,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_ctx_train(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_ctx_train(MemorySegment model) {
         var mh$ = llama_model_n_ctx_train.HANDLE;
@@ -2260,17 +2376,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_embd}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_embd}} */
     public static FunctionDescriptor llama_model_n_embd$descriptor() {
         return llama_model_n_embd.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_embd}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_embd}} */
     public static MethodHandle llama_model_n_embd$handle() {
         return llama_model_n_embd.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_embd} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_embd} in the loaded library} */
     public static MemorySegment llama_model_n_embd$address() {
         return llama_model_n_embd.ADDR;
     }
@@ -2280,6 +2396,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_embd(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_embd(MemorySegment model) {
         var mh$ = llama_model_n_embd.HANDLE;
@@ -2296,17 +2415,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_embd_inp}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_embd_inp}} */
     public static FunctionDescriptor llama_model_n_embd_inp$descriptor() {
         return llama_model_n_embd_inp.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_embd_inp}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_embd_inp}} */
     public static MethodHandle llama_model_n_embd_inp$handle() {
         return llama_model_n_embd_inp.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_embd_inp} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_embd_inp} in the loaded library} */
     public static MemorySegment llama_model_n_embd_inp$address() {
         return llama_model_n_embd_inp.ADDR;
     }
@@ -2316,6 +2435,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_embd_inp(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_embd_inp(MemorySegment model) {
         var mh$ = llama_model_n_embd_inp.HANDLE;
@@ -2332,17 +2454,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_embd_out}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_embd_out}} */
     public static FunctionDescriptor llama_model_n_embd_out$descriptor() {
         return llama_model_n_embd_out.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_embd_out}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_embd_out}} */
     public static MethodHandle llama_model_n_embd_out$handle() {
         return llama_model_n_embd_out.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_embd_out} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_embd_out} in the loaded library} */
     public static MemorySegment llama_model_n_embd_out$address() {
         return llama_model_n_embd_out.ADDR;
     }
@@ -2352,6 +2474,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_embd_out(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_embd_out(MemorySegment model) {
         var mh$ = llama_model_n_embd_out.HANDLE;
@@ -2368,17 +2493,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_layer}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_layer}} */
     public static FunctionDescriptor llama_model_n_layer$descriptor() {
         return llama_model_n_layer.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_layer}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_layer}} */
     public static MethodHandle llama_model_n_layer$handle() {
         return llama_model_n_layer.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_layer} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_layer} in the loaded library} */
     public static MemorySegment llama_model_n_layer$address() {
         return llama_model_n_layer.ADDR;
     }
@@ -2388,6 +2513,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_layer(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_layer(MemorySegment model) {
         var mh$ = llama_model_n_layer.HANDLE;
@@ -2404,17 +2532,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_layer_nextn}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_layer_nextn}} */
     public static FunctionDescriptor llama_model_n_layer_nextn$descriptor() {
         return llama_model_n_layer_nextn.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_layer_nextn}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_layer_nextn}} */
     public static MethodHandle llama_model_n_layer_nextn$handle() {
         return llama_model_n_layer_nextn.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_layer_nextn} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_layer_nextn} in the loaded library} */
     public static MemorySegment llama_model_n_layer_nextn$address() {
         return llama_model_n_layer_nextn.ADDR;
     }
@@ -2424,6 +2552,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_layer_nextn(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_layer_nextn(MemorySegment model) {
         var mh$ = llama_model_n_layer_nextn.HANDLE;
@@ -2440,17 +2571,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_head}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_head}} */
     public static FunctionDescriptor llama_model_n_head$descriptor() {
         return llama_model_n_head.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_head}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_head}} */
     public static MethodHandle llama_model_n_head$handle() {
         return llama_model_n_head.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_head} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_head} in the loaded library} */
     public static MemorySegment llama_model_n_head$address() {
         return llama_model_n_head.ADDR;
     }
@@ -2460,6 +2591,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_head(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_head(MemorySegment model) {
         var mh$ = llama_model_n_head.HANDLE;
@@ -2476,17 +2610,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_head_kv}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_head_kv}} */
     public static FunctionDescriptor llama_model_n_head_kv$descriptor() {
         return llama_model_n_head_kv.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_head_kv}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_head_kv}} */
     public static MethodHandle llama_model_n_head_kv$handle() {
         return llama_model_n_head_kv.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_head_kv} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_head_kv} in the loaded library} */
     public static MemorySegment llama_model_n_head_kv$address() {
         return llama_model_n_head_kv.ADDR;
     }
@@ -2496,6 +2630,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_head_kv(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_head_kv(MemorySegment model) {
         var mh$ = llama_model_n_head_kv.HANDLE;
@@ -2512,17 +2649,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_swa}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_swa}} */
     public static FunctionDescriptor llama_model_n_swa$descriptor() {
         return llama_model_n_swa.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_swa}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_swa}} */
     public static MethodHandle llama_model_n_swa$handle() {
         return llama_model_n_swa.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_swa} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_swa} in the loaded library} */
     public static MemorySegment llama_model_n_swa$address() {
         return llama_model_n_swa.ADDR;
     }
@@ -2532,6 +2669,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_n_swa(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_n_swa(MemorySegment model) {
         var mh$ = llama_model_n_swa.HANDLE;
@@ -2548,17 +2688,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_rope_freq_scale_train}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_rope_freq_scale_train}} */
     public static FunctionDescriptor llama_model_rope_freq_scale_train$descriptor() {
         return llama_model_rope_freq_scale_train.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_rope_freq_scale_train}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_rope_freq_scale_train}} */
     public static MethodHandle llama_model_rope_freq_scale_train$handle() {
         return llama_model_rope_freq_scale_train.HANDLE;
     }
 
-    /** The address of {@code llama_model_rope_freq_scale_train} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_rope_freq_scale_train} in the loaded library} */
     public static MemorySegment llama_model_rope_freq_scale_train$address() {
         return llama_model_rope_freq_scale_train.ADDR;
     }
@@ -2570,6 +2710,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * float llama_model_rope_freq_scale_train(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code float}
      */
     public static float llama_model_rope_freq_scale_train(MemorySegment model) {
         var mh$ = llama_model_rope_freq_scale_train.HANDLE;
@@ -2586,17 +2729,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_cls_out}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_cls_out}} */
     public static FunctionDescriptor llama_model_n_cls_out$descriptor() {
         return llama_model_n_cls_out.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_cls_out}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_cls_out}} */
     public static MethodHandle llama_model_n_cls_out$handle() {
         return llama_model_n_cls_out.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_cls_out} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_cls_out} in the loaded library} */
     public static MemorySegment llama_model_n_cls_out$address() {
         return llama_model_n_cls_out.ADDR;
     }
@@ -2609,6 +2752,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_model_n_cls_out(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code uint32_t}
      */
     public static int llama_model_n_cls_out(MemorySegment model) {
         var mh$ = llama_model_n_cls_out.HANDLE;
@@ -2625,17 +2771,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_cls_label}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_cls_label}} */
     public static FunctionDescriptor llama_model_cls_label$descriptor() {
         return llama_model_cls_label.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_cls_label}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_cls_label}} */
     public static MethodHandle llama_model_cls_label$handle() {
         return llama_model_cls_label.HANDLE;
     }
 
-    /** The address of {@code llama_model_cls_label} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_cls_label} in the loaded library} */
     public static MemorySegment llama_model_cls_label$address() {
         return llama_model_cls_label.ADDR;
     }
@@ -2647,6 +2793,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_model_cls_label(struct llama_model *model, uint32_t i);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param i C {@code uint32_t i}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_model_cls_label(MemorySegment model, int i) {
         var mh$ = llama_model_cls_label.HANDLE;
@@ -2663,17 +2813,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_type}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_type}} */
     public static FunctionDescriptor llama_vocab_type$descriptor() {
         return llama_vocab_type.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_type}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_type}} */
     public static MethodHandle llama_vocab_type$handle() {
         return llama_vocab_type.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_type} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_type} in the loaded library} */
     public static MemorySegment llama_vocab_type$address() {
         return llama_vocab_type.ADDR;
     }
@@ -2683,6 +2833,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * enum llama_vocab_type llama_vocab_type(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code enum llama_vocab_type}
      */
     public static int llama_vocab_type(MemorySegment vocab) {
         var mh$ = llama_vocab_type.HANDLE;
@@ -2699,17 +2852,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_n_tokens}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_n_tokens}} */
     public static FunctionDescriptor llama_vocab_n_tokens$descriptor() {
         return llama_vocab_n_tokens.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_n_tokens}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_n_tokens}} */
     public static MethodHandle llama_vocab_n_tokens$handle() {
         return llama_vocab_n_tokens.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_n_tokens} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_n_tokens} in the loaded library} */
     public static MemorySegment llama_vocab_n_tokens$address() {
         return llama_vocab_n_tokens.ADDR;
     }
@@ -2719,6 +2872,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_vocab_n_tokens(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code int32_t}
      */
     public static int llama_vocab_n_tokens(MemorySegment vocab) {
         var mh$ = llama_vocab_n_tokens.HANDLE;
@@ -2735,17 +2891,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_meta_val_str}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_meta_val_str}} */
     public static FunctionDescriptor llama_model_meta_val_str$descriptor() {
         return llama_model_meta_val_str.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_meta_val_str}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_meta_val_str}} */
     public static MethodHandle llama_model_meta_val_str$handle() {
         return llama_model_meta_val_str.HANDLE;
     }
 
-    /** The address of {@code llama_model_meta_val_str} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_meta_val_str} in the loaded library} */
     public static MemorySegment llama_model_meta_val_str$address() {
         return llama_model_meta_val_str.ADDR;
     }
@@ -2757,6 +2913,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_meta_val_str(struct llama_model *model, char *key, char *buf, size_t buf_size);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param key C {@code char *key}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_model_meta_val_str(MemorySegment model, MemorySegment key, MemorySegment buf, long buf_size) {
         var mh$ = llama_model_meta_val_str.HANDLE;
@@ -2773,17 +2935,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_meta_count}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_meta_count}} */
     public static FunctionDescriptor llama_model_meta_count$descriptor() {
         return llama_model_meta_count.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_meta_count}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_meta_count}} */
     public static MethodHandle llama_model_meta_count$handle() {
         return llama_model_meta_count.HANDLE;
     }
 
-    /** The address of {@code llama_model_meta_count} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_meta_count} in the loaded library} */
     public static MemorySegment llama_model_meta_count$address() {
         return llama_model_meta_count.ADDR;
     }
@@ -2795,6 +2957,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_meta_count(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code int32_t}
      */
     public static int llama_model_meta_count(MemorySegment model) {
         var mh$ = llama_model_meta_count.HANDLE;
@@ -2811,17 +2976,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_meta_key_str}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_meta_key_str}} */
     public static FunctionDescriptor llama_model_meta_key_str$descriptor() {
         return llama_model_meta_key_str.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_meta_key_str}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_meta_key_str}} */
     public static MethodHandle llama_model_meta_key_str$handle() {
         return llama_model_meta_key_str.HANDLE;
     }
 
-    /** The address of {@code llama_model_meta_key_str} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_meta_key_str} in the loaded library} */
     public static MemorySegment llama_model_meta_key_str$address() {
         return llama_model_meta_key_str.ADDR;
     }
@@ -2833,6 +2998,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_model_meta_key_str(enum llama_model_meta_key key);
      * }
+     *
+     * @param key C {@code enum llama_model_meta_key key}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_model_meta_key_str(int key) {
         var mh$ = llama_model_meta_key_str.HANDLE;
@@ -2849,17 +3017,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_meta_key_by_index}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_meta_key_by_index}} */
     public static FunctionDescriptor llama_model_meta_key_by_index$descriptor() {
         return llama_model_meta_key_by_index.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_meta_key_by_index}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_meta_key_by_index}} */
     public static MethodHandle llama_model_meta_key_by_index$handle() {
         return llama_model_meta_key_by_index.HANDLE;
     }
 
-    /** The address of {@code llama_model_meta_key_by_index} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_meta_key_by_index} in the loaded library} */
     public static MemorySegment llama_model_meta_key_by_index$address() {
         return llama_model_meta_key_by_index.ADDR;
     }
@@ -2871,6 +3039,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_meta_key_by_index(struct llama_model *model, int32_t i, char *buf, size_t buf_size);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param i C {@code int32_t i}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_model_meta_key_by_index(MemorySegment model, int i, MemorySegment buf, long buf_size) {
         var mh$ = llama_model_meta_key_by_index.HANDLE;
@@ -2887,17 +3061,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_meta_val_str_by_index}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_meta_val_str_by_index}} */
     public static FunctionDescriptor llama_model_meta_val_str_by_index$descriptor() {
         return llama_model_meta_val_str_by_index.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_meta_val_str_by_index}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_meta_val_str_by_index}} */
     public static MethodHandle llama_model_meta_val_str_by_index$handle() {
         return llama_model_meta_val_str_by_index.HANDLE;
     }
 
-    /** The address of {@code llama_model_meta_val_str_by_index} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_meta_val_str_by_index} in the loaded library} */
     public static MemorySegment llama_model_meta_val_str_by_index$address() {
         return llama_model_meta_val_str_by_index.ADDR;
     }
@@ -2909,6 +3083,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_meta_val_str_by_index(struct llama_model *model, int32_t i, char *buf, size_t buf_size);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param i C {@code int32_t i}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_model_meta_val_str_by_index(MemorySegment model, int i, MemorySegment buf, long buf_size) {
         var mh$ = llama_model_meta_val_str_by_index.HANDLE;
@@ -2925,17 +3105,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_desc}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_desc}} */
     public static FunctionDescriptor llama_model_desc$descriptor() {
         return llama_model_desc.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_desc}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_desc}} */
     public static MethodHandle llama_model_desc$handle() {
         return llama_model_desc.HANDLE;
     }
 
-    /** The address of {@code llama_model_desc} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_desc} in the loaded library} */
     public static MemorySegment llama_model_desc$address() {
         return llama_model_desc.ADDR;
     }
@@ -2947,6 +3127,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_model_desc(struct llama_model *model, char *buf, size_t buf_size);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_model_desc(MemorySegment model, MemorySegment buf, long buf_size) {
         var mh$ = llama_model_desc.HANDLE;
@@ -2963,17 +3148,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_ftype}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_ftype}} */
     public static FunctionDescriptor llama_model_ftype$descriptor() {
         return llama_model_ftype.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_ftype}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_ftype}} */
     public static MethodHandle llama_model_ftype$handle() {
         return llama_model_ftype.HANDLE;
     }
 
-    /** The address of {@code llama_model_ftype} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_ftype} in the loaded library} */
     public static MemorySegment llama_model_ftype$address() {
         return llama_model_ftype.ADDR;
     }
@@ -2985,6 +3170,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * enum llama_ftype llama_model_ftype(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code enum llama_ftype}
      */
     public static int llama_model_ftype(MemorySegment model) {
         var mh$ = llama_model_ftype.HANDLE;
@@ -3001,17 +3189,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_size}} */
     public static FunctionDescriptor llama_model_size$descriptor() {
         return llama_model_size.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_size}} */
     public static MethodHandle llama_model_size$handle() {
         return llama_model_size.HANDLE;
     }
 
-    /** The address of {@code llama_model_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_size} in the loaded library} */
     public static MemorySegment llama_model_size$address() {
         return llama_model_size.ADDR;
     }
@@ -3023,6 +3211,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint64_t llama_model_size(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code uint64_t}
      */
     public static long llama_model_size(MemorySegment model) {
         var mh$ = llama_model_size.HANDLE;
@@ -3039,17 +3230,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_chat_template}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_chat_template}} */
     public static FunctionDescriptor llama_model_chat_template$descriptor() {
         return llama_model_chat_template.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_chat_template}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_chat_template}} */
     public static MethodHandle llama_model_chat_template$handle() {
         return llama_model_chat_template.HANDLE;
     }
 
-    /** The address of {@code llama_model_chat_template} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_chat_template} in the loaded library} */
     public static MemorySegment llama_model_chat_template$address() {
         return llama_model_chat_template.ADDR;
     }
@@ -3062,6 +3253,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_model_chat_template(struct llama_model *model, char *name);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param name C {@code char *name}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_model_chat_template(MemorySegment model, MemorySegment name) {
         var mh$ = llama_model_chat_template.HANDLE;
@@ -3078,17 +3273,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_n_params}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_n_params}} */
     public static FunctionDescriptor llama_model_n_params$descriptor() {
         return llama_model_n_params.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_n_params}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_n_params}} */
     public static MethodHandle llama_model_n_params$handle() {
         return llama_model_n_params.HANDLE;
     }
 
-    /** The address of {@code llama_model_n_params} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_n_params} in the loaded library} */
     public static MemorySegment llama_model_n_params$address() {
         return llama_model_n_params.ADDR;
     }
@@ -3100,6 +3295,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint64_t llama_model_n_params(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code uint64_t}
      */
     public static long llama_model_n_params(MemorySegment model) {
         var mh$ = llama_model_n_params.HANDLE;
@@ -3116,17 +3314,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_has_encoder}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_has_encoder}} */
     public static FunctionDescriptor llama_model_has_encoder$descriptor() {
         return llama_model_has_encoder.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_has_encoder}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_has_encoder}} */
     public static MethodHandle llama_model_has_encoder$handle() {
         return llama_model_has_encoder.HANDLE;
     }
 
-    /** The address of {@code llama_model_has_encoder} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_has_encoder} in the loaded library} */
     public static MemorySegment llama_model_has_encoder$address() {
         return llama_model_has_encoder.ADDR;
     }
@@ -3138,6 +3336,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_model_has_encoder(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code _Bool}
      */
     public static boolean llama_model_has_encoder(MemorySegment model) {
         var mh$ = llama_model_has_encoder.HANDLE;
@@ -3154,17 +3355,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_has_decoder}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_has_decoder}} */
     public static FunctionDescriptor llama_model_has_decoder$descriptor() {
         return llama_model_has_decoder.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_has_decoder}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_has_decoder}} */
     public static MethodHandle llama_model_has_decoder$handle() {
         return llama_model_has_decoder.HANDLE;
     }
 
-    /** The address of {@code llama_model_has_decoder} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_has_decoder} in the loaded library} */
     public static MemorySegment llama_model_has_decoder$address() {
         return llama_model_has_decoder.ADDR;
     }
@@ -3176,6 +3377,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_model_has_decoder(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code _Bool}
      */
     public static boolean llama_model_has_decoder(MemorySegment model) {
         var mh$ = llama_model_has_decoder.HANDLE;
@@ -3192,17 +3396,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_decoder_start_token}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_decoder_start_token}} */
     public static FunctionDescriptor llama_model_decoder_start_token$descriptor() {
         return llama_model_decoder_start_token.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_decoder_start_token}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_decoder_start_token}} */
     public static MethodHandle llama_model_decoder_start_token$handle() {
         return llama_model_decoder_start_token.HANDLE;
     }
 
-    /** The address of {@code llama_model_decoder_start_token} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_decoder_start_token} in the loaded library} */
     public static MemorySegment llama_model_decoder_start_token$address() {
         return llama_model_decoder_start_token.ADDR;
     }
@@ -3215,6 +3419,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_model_decoder_start_token(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code llama_token}
      */
     public static int llama_model_decoder_start_token(MemorySegment model) {
         var mh$ = llama_model_decoder_start_token.HANDLE;
@@ -3231,17 +3438,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_is_recurrent}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_is_recurrent}} */
     public static FunctionDescriptor llama_model_is_recurrent$descriptor() {
         return llama_model_is_recurrent.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_is_recurrent}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_is_recurrent}} */
     public static MethodHandle llama_model_is_recurrent$handle() {
         return llama_model_is_recurrent.HANDLE;
     }
 
-    /** The address of {@code llama_model_is_recurrent} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_is_recurrent} in the loaded library} */
     public static MemorySegment llama_model_is_recurrent$address() {
         return llama_model_is_recurrent.ADDR;
     }
@@ -3253,6 +3460,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_model_is_recurrent(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code _Bool}
      */
     public static boolean llama_model_is_recurrent(MemorySegment model) {
         var mh$ = llama_model_is_recurrent.HANDLE;
@@ -3269,17 +3479,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_is_hybrid}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_is_hybrid}} */
     public static FunctionDescriptor llama_model_is_hybrid$descriptor() {
         return llama_model_is_hybrid.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_is_hybrid}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_is_hybrid}} */
     public static MethodHandle llama_model_is_hybrid$handle() {
         return llama_model_is_hybrid.HANDLE;
     }
 
-    /** The address of {@code llama_model_is_hybrid} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_is_hybrid} in the loaded library} */
     public static MemorySegment llama_model_is_hybrid$address() {
         return llama_model_is_hybrid.ADDR;
     }
@@ -3291,6 +3501,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_model_is_hybrid(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code _Bool}
      */
     public static boolean llama_model_is_hybrid(MemorySegment model) {
         var mh$ = llama_model_is_hybrid.HANDLE;
@@ -3307,17 +3520,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_is_diffusion}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_is_diffusion}} */
     public static FunctionDescriptor llama_model_is_diffusion$descriptor() {
         return llama_model_is_diffusion.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_is_diffusion}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_is_diffusion}} */
     public static MethodHandle llama_model_is_diffusion$handle() {
         return llama_model_is_diffusion.HANDLE;
     }
 
-    /** The address of {@code llama_model_is_diffusion} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_is_diffusion} in the loaded library} */
     public static MemorySegment llama_model_is_diffusion$address() {
         return llama_model_is_diffusion.ADDR;
     }
@@ -3329,6 +3542,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_model_is_diffusion(struct llama_model *model);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @return C {@code _Bool}
      */
     public static boolean llama_model_is_diffusion(MemorySegment model) {
         var mh$ = llama_model_is_diffusion.HANDLE;
@@ -3345,17 +3561,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_model_quantize}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_model_quantize}} */
     public static FunctionDescriptor llama_model_quantize$descriptor() {
         return llama_model_quantize.DESC;
     }
 
-    /** The downcall handle of {@code llama_model_quantize}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_model_quantize}} */
     public static MethodHandle llama_model_quantize$handle() {
         return llama_model_quantize.HANDLE;
     }
 
-    /** The address of {@code llama_model_quantize} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_model_quantize} in the loaded library} */
     public static MemorySegment llama_model_quantize$address() {
         return llama_model_quantize.ADDR;
     }
@@ -3367,6 +3583,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_model_quantize(char *fname_inp, char *fname_out, llama_model_quantize_params *params);
      * }
+     *
+     * @param fname_inp C {@code char *fname_inp}
+     * @param fname_out C {@code char *fname_out}
+     * @param params C {@code llama_model_quantize_params *params}
+     * @return C {@code uint32_t}
      */
     public static int llama_model_quantize(MemorySegment fname_inp, MemorySegment fname_out, MemorySegment params) {
         var mh$ = llama_model_quantize.HANDLE;
@@ -3383,17 +3604,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_lora_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_lora_init}} */
     public static FunctionDescriptor llama_adapter_lora_init$descriptor() {
         return llama_adapter_lora_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_lora_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_lora_init}} */
     public static MethodHandle llama_adapter_lora_init$handle() {
         return llama_adapter_lora_init.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_lora_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_lora_init} in the loaded library} */
     public static MemorySegment llama_adapter_lora_init$address() {
         return llama_adapter_lora_init.ADDR;
     }
@@ -3406,6 +3627,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_adapter_lora *llama_adapter_lora_init(struct llama_model *model, char *path_lora);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param path_lora C {@code char *path_lora}
+     * @return C {@code struct llama_adapter_lora *}
      */
     public static MemorySegment llama_adapter_lora_init(MemorySegment model, MemorySegment path_lora) {
         var mh$ = llama_adapter_lora_init.HANDLE;
@@ -3422,17 +3647,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_lora_init_from_file_ptr}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_lora_init_from_file_ptr}} */
     public static FunctionDescriptor llama_adapter_lora_init_from_file_ptr$descriptor() {
         return llama_adapter_lora_init_from_file_ptr.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_lora_init_from_file_ptr}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_lora_init_from_file_ptr}} */
     public static MethodHandle llama_adapter_lora_init_from_file_ptr$handle() {
         return llama_adapter_lora_init_from_file_ptr.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_lora_init_from_file_ptr} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_lora_init_from_file_ptr} in the loaded library} */
     public static MemorySegment llama_adapter_lora_init_from_file_ptr$address() {
         return llama_adapter_lora_init_from_file_ptr.ADDR;
     }
@@ -3444,6 +3669,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_adapter_lora *llama_adapter_lora_init_from_file_ptr(struct llama_model *model, FILE *file);
      * }
+     *
+     * @param model C {@code struct llama_model *model}
+     * @param file C {@code FILE *file}
+     * @return C {@code struct llama_adapter_lora *}
      */
     public static MemorySegment llama_adapter_lora_init_from_file_ptr(MemorySegment model, MemorySegment file) {
         var mh$ = llama_adapter_lora_init_from_file_ptr.HANDLE;
@@ -3460,17 +3689,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_meta_val_str}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_meta_val_str}} */
     public static FunctionDescriptor llama_adapter_meta_val_str$descriptor() {
         return llama_adapter_meta_val_str.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_meta_val_str}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_meta_val_str}} */
     public static MethodHandle llama_adapter_meta_val_str$handle() {
         return llama_adapter_meta_val_str.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_meta_val_str} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_meta_val_str} in the loaded library} */
     public static MemorySegment llama_adapter_meta_val_str$address() {
         return llama_adapter_meta_val_str.ADDR;
     }
@@ -3482,6 +3711,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_adapter_meta_val_str(struct llama_adapter_lora *adapter, char *key, char *buf, size_t buf_size);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
+     * @param key C {@code char *key}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_val_str(MemorySegment adapter, MemorySegment key, MemorySegment buf, long buf_size) {
         var mh$ = llama_adapter_meta_val_str.HANDLE;
@@ -3498,17 +3733,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_meta_count}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_meta_count}} */
     public static FunctionDescriptor llama_adapter_meta_count$descriptor() {
         return llama_adapter_meta_count.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_meta_count}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_meta_count}} */
     public static MethodHandle llama_adapter_meta_count$handle() {
         return llama_adapter_meta_count.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_meta_count} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_meta_count} in the loaded library} */
     public static MemorySegment llama_adapter_meta_count$address() {
         return llama_adapter_meta_count.ADDR;
     }
@@ -3520,6 +3755,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_adapter_meta_count(struct llama_adapter_lora *adapter);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
+     * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_count(MemorySegment adapter) {
         var mh$ = llama_adapter_meta_count.HANDLE;
@@ -3536,17 +3774,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_meta_key_by_index}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_meta_key_by_index}} */
     public static FunctionDescriptor llama_adapter_meta_key_by_index$descriptor() {
         return llama_adapter_meta_key_by_index.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_meta_key_by_index}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_meta_key_by_index}} */
     public static MethodHandle llama_adapter_meta_key_by_index$handle() {
         return llama_adapter_meta_key_by_index.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_meta_key_by_index} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_meta_key_by_index} in the loaded library} */
     public static MemorySegment llama_adapter_meta_key_by_index$address() {
         return llama_adapter_meta_key_by_index.ADDR;
     }
@@ -3558,6 +3796,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_adapter_meta_key_by_index(struct llama_adapter_lora *adapter, int32_t i, char *buf, size_t buf_size);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
+     * @param i C {@code int32_t i}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_key_by_index(MemorySegment adapter, int i, MemorySegment buf, long buf_size) {
         var mh$ = llama_adapter_meta_key_by_index.HANDLE;
@@ -3574,17 +3818,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_meta_val_str_by_index}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_meta_val_str_by_index}} */
     public static FunctionDescriptor llama_adapter_meta_val_str_by_index$descriptor() {
         return llama_adapter_meta_val_str_by_index.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_meta_val_str_by_index}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_meta_val_str_by_index}} */
     public static MethodHandle llama_adapter_meta_val_str_by_index$handle() {
         return llama_adapter_meta_val_str_by_index.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_meta_val_str_by_index} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_meta_val_str_by_index} in the loaded library} */
     public static MemorySegment llama_adapter_meta_val_str_by_index$address() {
         return llama_adapter_meta_val_str_by_index.ADDR;
     }
@@ -3596,6 +3840,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_adapter_meta_val_str_by_index(struct llama_adapter_lora *adapter, int32_t i, char *buf, size_t buf_size);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
+     * @param i C {@code int32_t i}
+     * @param buf C {@code char *buf}
+     * @param buf_size C {@code size_t buf_size}
+     * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_val_str_by_index(MemorySegment adapter, int i, MemorySegment buf, long buf_size) {
         var mh$ = llama_adapter_meta_val_str_by_index.HANDLE;
@@ -3612,17 +3862,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_lora_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_lora_free}} */
     public static FunctionDescriptor llama_adapter_lora_free$descriptor() {
         return llama_adapter_lora_free.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_lora_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_lora_free}} */
     public static MethodHandle llama_adapter_lora_free$handle() {
         return llama_adapter_lora_free.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_lora_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_lora_free} in the loaded library} */
     public static MemorySegment llama_adapter_lora_free$address() {
         return llama_adapter_lora_free.ADDR;
     }
@@ -3635,6 +3885,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_adapter_lora_free(struct llama_adapter_lora *adapter);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
      */
     public static void llama_adapter_lora_free(MemorySegment adapter) {
         var mh$ = llama_adapter_lora_free.HANDLE;
@@ -3651,17 +3903,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_get_alora_n_invocation_tokens}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_get_alora_n_invocation_tokens}} */
     public static FunctionDescriptor llama_adapter_get_alora_n_invocation_tokens$descriptor() {
         return llama_adapter_get_alora_n_invocation_tokens.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_get_alora_n_invocation_tokens}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_get_alora_n_invocation_tokens}} */
     public static MethodHandle llama_adapter_get_alora_n_invocation_tokens$handle() {
         return llama_adapter_get_alora_n_invocation_tokens.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_get_alora_n_invocation_tokens} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_get_alora_n_invocation_tokens} in the loaded library} */
     public static MemorySegment llama_adapter_get_alora_n_invocation_tokens$address() {
         return llama_adapter_get_alora_n_invocation_tokens.ADDR;
     }
@@ -3673,6 +3925,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint64_t llama_adapter_get_alora_n_invocation_tokens(struct llama_adapter_lora *adapter);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
+     * @return C {@code uint64_t}
      */
     public static long llama_adapter_get_alora_n_invocation_tokens(MemorySegment adapter) {
         var mh$ = llama_adapter_get_alora_n_invocation_tokens.HANDLE;
@@ -3689,17 +3944,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_adapter_get_alora_invocation_tokens}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_adapter_get_alora_invocation_tokens}} */
     public static FunctionDescriptor llama_adapter_get_alora_invocation_tokens$descriptor() {
         return llama_adapter_get_alora_invocation_tokens.DESC;
     }
 
-    /** The downcall handle of {@code llama_adapter_get_alora_invocation_tokens}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_adapter_get_alora_invocation_tokens}} */
     public static MethodHandle llama_adapter_get_alora_invocation_tokens$handle() {
         return llama_adapter_get_alora_invocation_tokens.HANDLE;
     }
 
-    /** The address of {@code llama_adapter_get_alora_invocation_tokens} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_adapter_get_alora_invocation_tokens} in the loaded library} */
     public static MemorySegment llama_adapter_get_alora_invocation_tokens$address() {
         return llama_adapter_get_alora_invocation_tokens.ADDR;
     }
@@ -3709,6 +3964,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token *llama_adapter_get_alora_invocation_tokens(struct llama_adapter_lora *adapter);
      * }
+     *
+     * @param adapter C {@code struct llama_adapter_lora *adapter}
+     * @return C {@code llama_token *}
      */
     public static MemorySegment llama_adapter_get_alora_invocation_tokens(MemorySegment adapter) {
         var mh$ = llama_adapter_get_alora_invocation_tokens.HANDLE;
@@ -3725,17 +3983,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_adapters_lora}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_adapters_lora}} */
     public static FunctionDescriptor llama_set_adapters_lora$descriptor() {
         return llama_set_adapters_lora.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_adapters_lora}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_adapters_lora}} */
     public static MethodHandle llama_set_adapters_lora$handle() {
         return llama_set_adapters_lora.HANDLE;
     }
 
-    /** The address of {@code llama_set_adapters_lora} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_adapters_lora} in the loaded library} */
     public static MemorySegment llama_set_adapters_lora$address() {
         return llama_set_adapters_lora.ADDR;
     }
@@ -3747,6 +4005,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_set_adapters_lora(struct llama_context *ctx, struct llama_adapter_lora **adapters, size_t n_adapters, float *scales);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param adapters C {@code struct llama_adapter_lora **adapters}
+     * @param n_adapters C {@code size_t n_adapters}
+     * @param scales C {@code float *scales}
+     * @return C {@code int32_t}
      */
     public static int llama_set_adapters_lora(MemorySegment ctx, MemorySegment adapters, long n_adapters, MemorySegment scales) {
         var mh$ = llama_set_adapters_lora.HANDLE;
@@ -3763,17 +4027,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_adapter_cvec}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_adapter_cvec}} */
     public static FunctionDescriptor llama_set_adapter_cvec$descriptor() {
         return llama_set_adapter_cvec.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_adapter_cvec}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_adapter_cvec}} */
     public static MethodHandle llama_set_adapter_cvec$handle() {
         return llama_set_adapter_cvec.HANDLE;
     }
 
-    /** The address of {@code llama_set_adapter_cvec} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_adapter_cvec} in the loaded library} */
     public static MemorySegment llama_set_adapter_cvec$address() {
         return llama_set_adapter_cvec.ADDR;
     }
@@ -3790,6 +4054,14 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_set_adapter_cvec(struct llama_context *ctx, float *data, size_t len, int32_t n_embd, int32_t il_start, int32_t il_end);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param data C {@code float *data}
+     * @param len C {@code size_t len}
+     * @param n_embd C {@code int32_t n_embd}
+     * @param il_start C {@code int32_t il_start}
+     * @param il_end C {@code int32_t il_end}
+     * @return C {@code int32_t}
      */
     public static int llama_set_adapter_cvec(MemorySegment ctx, MemorySegment data, long len, int n_embd, int il_start, int il_end) {
         var mh$ = llama_set_adapter_cvec.HANDLE;
@@ -3806,17 +4078,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_clear}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_clear}} */
     public static FunctionDescriptor llama_memory_clear$descriptor() {
         return llama_memory_clear.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_clear}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_clear}} */
     public static MethodHandle llama_memory_clear$handle() {
         return llama_memory_clear.HANDLE;
     }
 
-    /** The address of {@code llama_memory_clear} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_clear} in the loaded library} */
     public static MemorySegment llama_memory_clear$address() {
         return llama_memory_clear.ADDR;
     }
@@ -3829,6 +4101,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_memory_clear(llama_memory_t mem, _Bool data);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param data C {@code _Bool data}
      */
     public static void llama_memory_clear(MemorySegment mem, boolean data) {
         var mh$ = llama_memory_clear.HANDLE;
@@ -3845,17 +4120,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_rm}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_rm}} */
     public static FunctionDescriptor llama_memory_seq_rm$descriptor() {
         return llama_memory_seq_rm.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_rm}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_rm}} */
     public static MethodHandle llama_memory_seq_rm$handle() {
         return llama_memory_seq_rm.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_rm} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_rm} in the loaded library} */
     public static MemorySegment llama_memory_seq_rm$address() {
         return llama_memory_seq_rm.ADDR;
     }
@@ -3871,6 +4146,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param p0 C {@code llama_pos p0}
+     * @param p1 C {@code llama_pos p1}
+     * @return C {@code _Bool}
      */
     public static boolean llama_memory_seq_rm(MemorySegment mem, int seq_id, int p0, int p1) {
         var mh$ = llama_memory_seq_rm.HANDLE;
@@ -3887,17 +4168,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_cp}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_cp}} */
     public static FunctionDescriptor llama_memory_seq_cp$descriptor() {
         return llama_memory_seq_cp.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_cp}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_cp}} */
     public static MethodHandle llama_memory_seq_cp$handle() {
         return llama_memory_seq_cp.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_cp} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_cp} in the loaded library} */
     public static MemorySegment llama_memory_seq_cp$address() {
         return llama_memory_seq_cp.ADDR;
     }
@@ -3911,6 +4192,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_memory_seq_cp(llama_memory_t mem, llama_seq_id seq_id_src, llama_seq_id seq_id_dst, llama_pos p0, llama_pos p1);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id_src C {@code llama_seq_id seq_id_src}
+     * @param seq_id_dst C {@code llama_seq_id seq_id_dst}
+     * @param p0 C {@code llama_pos p0}
+     * @param p1 C {@code llama_pos p1}
      */
     public static void llama_memory_seq_cp(MemorySegment mem, int seq_id_src, int seq_id_dst, int p0, int p1) {
         var mh$ = llama_memory_seq_cp.HANDLE;
@@ -3927,17 +4214,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_keep}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_keep}} */
     public static FunctionDescriptor llama_memory_seq_keep$descriptor() {
         return llama_memory_seq_keep.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_keep}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_keep}} */
     public static MethodHandle llama_memory_seq_keep$handle() {
         return llama_memory_seq_keep.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_keep} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_keep} in the loaded library} */
     public static MemorySegment llama_memory_seq_keep$address() {
         return llama_memory_seq_keep.ADDR;
     }
@@ -3949,6 +4236,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_memory_seq_keep(llama_memory_t mem, llama_seq_id seq_id);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id C {@code llama_seq_id seq_id}
      */
     public static void llama_memory_seq_keep(MemorySegment mem, int seq_id) {
         var mh$ = llama_memory_seq_keep.HANDLE;
@@ -3965,17 +4255,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_add}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_add}} */
     public static FunctionDescriptor llama_memory_seq_add$descriptor() {
         return llama_memory_seq_add.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_add}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_add}} */
     public static MethodHandle llama_memory_seq_add$handle() {
         return llama_memory_seq_add.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_add} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_add} in the loaded library} */
     public static MemorySegment llama_memory_seq_add$address() {
         return llama_memory_seq_add.ADDR;
     }
@@ -3989,6 +4279,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_memory_seq_add(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1, llama_pos delta);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param p0 C {@code llama_pos p0}
+     * @param p1 C {@code llama_pos p1}
+     * @param delta C {@code llama_pos delta}
      */
     public static void llama_memory_seq_add(MemorySegment mem, int seq_id, int p0, int p1, int delta) {
         var mh$ = llama_memory_seq_add.HANDLE;
@@ -4005,17 +4301,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_div}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_div}} */
     public static FunctionDescriptor llama_memory_seq_div$descriptor() {
         return llama_memory_seq_div.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_div}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_div}} */
     public static MethodHandle llama_memory_seq_div$handle() {
         return llama_memory_seq_div.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_div} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_div} in the loaded library} */
     public static MemorySegment llama_memory_seq_div$address() {
         return llama_memory_seq_div.ADDR;
     }
@@ -4029,6 +4325,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_memory_seq_div(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1, int d);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param p0 C {@code llama_pos p0}
+     * @param p1 C {@code llama_pos p1}
+     * @param d C {@code int d}
      */
     public static void llama_memory_seq_div(MemorySegment mem, int seq_id, int p0, int p1, int d) {
         var mh$ = llama_memory_seq_div.HANDLE;
@@ -4045,17 +4347,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_pos_min}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_pos_min}} */
     public static FunctionDescriptor llama_memory_seq_pos_min$descriptor() {
         return llama_memory_seq_pos_min.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_pos_min}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_pos_min}} */
     public static MethodHandle llama_memory_seq_pos_min$handle() {
         return llama_memory_seq_pos_min.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_pos_min} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_pos_min} in the loaded library} */
     public static MemorySegment llama_memory_seq_pos_min$address() {
         return llama_memory_seq_pos_min.ADDR;
     }
@@ -4070,6 +4372,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_pos llama_memory_seq_pos_min(llama_memory_t mem, llama_seq_id seq_id);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @return C {@code llama_pos}
      */
     public static int llama_memory_seq_pos_min(MemorySegment mem, int seq_id) {
         var mh$ = llama_memory_seq_pos_min.HANDLE;
@@ -4086,17 +4392,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_seq_pos_max}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_seq_pos_max}} */
     public static FunctionDescriptor llama_memory_seq_pos_max$descriptor() {
         return llama_memory_seq_pos_max.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_seq_pos_max}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_seq_pos_max}} */
     public static MethodHandle llama_memory_seq_pos_max$handle() {
         return llama_memory_seq_pos_max.HANDLE;
     }
 
-    /** The address of {@code llama_memory_seq_pos_max} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_seq_pos_max} in the loaded library} */
     public static MemorySegment llama_memory_seq_pos_max$address() {
         return llama_memory_seq_pos_max.ADDR;
     }
@@ -4110,6 +4416,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_pos llama_memory_seq_pos_max(llama_memory_t mem, llama_seq_id seq_id);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @return C {@code llama_pos}
      */
     public static int llama_memory_seq_pos_max(MemorySegment mem, int seq_id) {
         var mh$ = llama_memory_seq_pos_max.HANDLE;
@@ -4126,17 +4436,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_memory_can_shift}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_memory_can_shift}} */
     public static FunctionDescriptor llama_memory_can_shift$descriptor() {
         return llama_memory_can_shift.DESC;
     }
 
-    /** The downcall handle of {@code llama_memory_can_shift}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_memory_can_shift}} */
     public static MethodHandle llama_memory_can_shift$handle() {
         return llama_memory_can_shift.HANDLE;
     }
 
-    /** The address of {@code llama_memory_can_shift} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_memory_can_shift} in the loaded library} */
     public static MemorySegment llama_memory_can_shift$address() {
         return llama_memory_can_shift.ADDR;
     }
@@ -4148,6 +4458,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_memory_can_shift(llama_memory_t mem);
      * }
+     *
+     * @param mem C {@code llama_memory_t mem}
+     * @return C {@code _Bool}
      */
     public static boolean llama_memory_can_shift(MemorySegment mem) {
         var mh$ = llama_memory_can_shift.HANDLE;
@@ -4164,17 +4477,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_get_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_get_size}} */
     public static FunctionDescriptor llama_state_get_size$descriptor() {
         return llama_state_get_size.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_get_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_get_size}} */
     public static MethodHandle llama_state_get_size$handle() {
         return llama_state_get_size.HANDLE;
     }
 
-    /** The address of {@code llama_state_get_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_get_size} in the loaded library} */
     public static MemorySegment llama_state_get_size$address() {
         return llama_state_get_size.ADDR;
     }
@@ -4188,6 +4501,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_get_size(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code size_t}
      */
     public static long llama_state_get_size(MemorySegment ctx) {
         var mh$ = llama_state_get_size.HANDLE;
@@ -4204,17 +4520,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_get_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_get_data}} */
     public static FunctionDescriptor llama_state_get_data$descriptor() {
         return llama_state_get_data.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_get_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_get_data}} */
     public static MethodHandle llama_state_get_data$handle() {
         return llama_state_get_data.HANDLE;
     }
 
-    /** The address of {@code llama_state_get_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_get_data} in the loaded library} */
     public static MemorySegment llama_state_get_data$address() {
         return llama_state_get_data.ADDR;
     }
@@ -4228,6 +4544,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_get_data(struct llama_context *ctx, uint8_t *dst, size_t size);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param dst C {@code uint8_t *dst}
+     * @param size C {@code size_t size}
+     * @return C {@code size_t}
      */
     public static long llama_state_get_data(MemorySegment ctx, MemorySegment dst, long size) {
         var mh$ = llama_state_get_data.HANDLE;
@@ -4244,17 +4565,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_set_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_set_data}} */
     public static FunctionDescriptor llama_state_set_data$descriptor() {
         return llama_state_set_data.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_set_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_set_data}} */
     public static MethodHandle llama_state_set_data$handle() {
         return llama_state_set_data.HANDLE;
     }
 
-    /** The address of {@code llama_state_set_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_set_data} in the loaded library} */
     public static MemorySegment llama_state_set_data$address() {
         return llama_state_set_data.ADDR;
     }
@@ -4267,6 +4588,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_set_data(struct llama_context *ctx, uint8_t *src, size_t size);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param src C {@code uint8_t *src}
+     * @param size C {@code size_t size}
+     * @return C {@code size_t}
      */
     public static long llama_state_set_data(MemorySegment ctx, MemorySegment src, long size) {
         var mh$ = llama_state_set_data.HANDLE;
@@ -4283,17 +4609,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_load_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_load_file}} */
     public static FunctionDescriptor llama_state_load_file$descriptor() {
         return llama_state_load_file.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_load_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_load_file}} */
     public static MethodHandle llama_state_load_file$handle() {
         return llama_state_load_file.HANDLE;
     }
 
-    /** The address of {@code llama_state_load_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_load_file} in the loaded library} */
     public static MemorySegment llama_state_load_file$address() {
         return llama_state_load_file.ADDR;
     }
@@ -4305,6 +4631,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_state_load_file(struct llama_context *ctx, char *path_session, llama_token *tokens_out, size_t n_token_capacity, size_t *n_token_count_out);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param path_session C {@code char *path_session}
+     * @param tokens_out C {@code llama_token *tokens_out}
+     * @param n_token_capacity C {@code size_t n_token_capacity}
+     * @param n_token_count_out C {@code size_t *n_token_count_out}
+     * @return C {@code _Bool}
      */
     public static boolean llama_state_load_file(MemorySegment ctx, MemorySegment path_session, MemorySegment tokens_out, long n_token_capacity, MemorySegment n_token_count_out) {
         var mh$ = llama_state_load_file.HANDLE;
@@ -4321,17 +4654,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_save_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_save_file}} */
     public static FunctionDescriptor llama_state_save_file$descriptor() {
         return llama_state_save_file.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_save_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_save_file}} */
     public static MethodHandle llama_state_save_file$handle() {
         return llama_state_save_file.HANDLE;
     }
 
-    /** The address of {@code llama_state_save_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_save_file} in the loaded library} */
     public static MemorySegment llama_state_save_file$address() {
         return llama_state_save_file.ADDR;
     }
@@ -4341,6 +4674,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_state_save_file(struct llama_context *ctx, char *path_session, llama_token *tokens, size_t n_token_count);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param path_session C {@code char *path_session}
+     * @param tokens C {@code llama_token *tokens}
+     * @param n_token_count C {@code size_t n_token_count}
+     * @return C {@code _Bool}
      */
     public static boolean llama_state_save_file(MemorySegment ctx, MemorySegment path_session, MemorySegment tokens, long n_token_count) {
         var mh$ = llama_state_save_file.HANDLE;
@@ -4357,17 +4696,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_get_size}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_get_size}} */
     public static FunctionDescriptor llama_state_seq_get_size$descriptor() {
         return llama_state_seq_get_size.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_get_size}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_get_size}} */
     public static MethodHandle llama_state_seq_get_size$handle() {
         return llama_state_seq_get_size.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_get_size} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_get_size} in the loaded library} */
     public static MemorySegment llama_state_seq_get_size$address() {
         return llama_state_seq_get_size.ADDR;
     }
@@ -4379,6 +4718,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_get_size(struct llama_context *ctx, llama_seq_id seq_id);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_get_size(MemorySegment ctx, int seq_id) {
         var mh$ = llama_state_seq_get_size.HANDLE;
@@ -4395,17 +4738,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_get_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_get_data}} */
     public static FunctionDescriptor llama_state_seq_get_data$descriptor() {
         return llama_state_seq_get_data.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_get_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_get_data}} */
     public static MethodHandle llama_state_seq_get_data$handle() {
         return llama_state_seq_get_data.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_get_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_get_data} in the loaded library} */
     public static MemorySegment llama_state_seq_get_data$address() {
         return llama_state_seq_get_data.ADDR;
     }
@@ -4417,6 +4760,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_get_data(struct llama_context *ctx, uint8_t *dst, size_t size, llama_seq_id seq_id);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param dst C {@code uint8_t *dst}
+     * @param size C {@code size_t size}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_get_data(MemorySegment ctx, MemorySegment dst, long size, int seq_id) {
         var mh$ = llama_state_seq_get_data.HANDLE;
@@ -4433,17 +4782,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_set_data}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_set_data}} */
     public static FunctionDescriptor llama_state_seq_set_data$descriptor() {
         return llama_state_seq_set_data.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_set_data}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_set_data}} */
     public static MethodHandle llama_state_seq_set_data$handle() {
         return llama_state_seq_set_data.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_set_data} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_set_data} in the loaded library} */
     public static MemorySegment llama_state_seq_set_data$address() {
         return llama_state_seq_set_data.ADDR;
     }
@@ -4458,6 +4807,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_set_data(struct llama_context *ctx, uint8_t *src, size_t size, llama_seq_id dest_seq_id);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param src C {@code uint8_t *src}
+     * @param size C {@code size_t size}
+     * @param dest_seq_id C {@code llama_seq_id dest_seq_id}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_set_data(MemorySegment ctx, MemorySegment src, long size, int dest_seq_id) {
         var mh$ = llama_state_seq_set_data.HANDLE;
@@ -4474,17 +4829,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_save_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_save_file}} */
     public static FunctionDescriptor llama_state_seq_save_file$descriptor() {
         return llama_state_seq_save_file.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_save_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_save_file}} */
     public static MethodHandle llama_state_seq_save_file$handle() {
         return llama_state_seq_save_file.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_save_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_save_file} in the loaded library} */
     public static MemorySegment llama_state_seq_save_file$address() {
         return llama_state_seq_save_file.ADDR;
     }
@@ -4494,6 +4849,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_save_file(struct llama_context *ctx, char *filepath, llama_seq_id seq_id, llama_token *tokens, size_t n_token_count);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param filepath C {@code char *filepath}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param tokens C {@code llama_token *tokens}
+     * @param n_token_count C {@code size_t n_token_count}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_save_file(MemorySegment ctx, MemorySegment filepath, int seq_id, MemorySegment tokens, long n_token_count) {
         var mh$ = llama_state_seq_save_file.HANDLE;
@@ -4510,17 +4872,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_load_file}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_load_file}} */
     public static FunctionDescriptor llama_state_seq_load_file$descriptor() {
         return llama_state_seq_load_file.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_load_file}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_load_file}} */
     public static MethodHandle llama_state_seq_load_file$handle() {
         return llama_state_seq_load_file.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_load_file} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_load_file} in the loaded library} */
     public static MemorySegment llama_state_seq_load_file$address() {
         return llama_state_seq_load_file.ADDR;
     }
@@ -4532,6 +4894,14 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_load_file(struct llama_context *ctx, char *filepath, llama_seq_id dest_seq_id, llama_token *tokens_out, size_t n_token_capacity, size_t *n_token_count_out);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param filepath C {@code char *filepath}
+     * @param dest_seq_id C {@code llama_seq_id dest_seq_id}
+     * @param tokens_out C {@code llama_token *tokens_out}
+     * @param n_token_capacity C {@code size_t n_token_capacity}
+     * @param n_token_count_out C {@code size_t *n_token_count_out}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_load_file(MemorySegment ctx, MemorySegment filepath, int dest_seq_id, MemorySegment tokens_out, long n_token_capacity, MemorySegment n_token_count_out) {
         var mh$ = llama_state_seq_load_file.HANDLE;
@@ -4548,17 +4918,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_get_size_ext}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_get_size_ext}} */
     public static FunctionDescriptor llama_state_seq_get_size_ext$descriptor() {
         return llama_state_seq_get_size_ext.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_get_size_ext}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_get_size_ext}} */
     public static MethodHandle llama_state_seq_get_size_ext$handle() {
         return llama_state_seq_get_size_ext.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_get_size_ext} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_get_size_ext} in the loaded library} */
     public static MemorySegment llama_state_seq_get_size_ext$address() {
         return llama_state_seq_get_size_ext.ADDR;
     }
@@ -4568,6 +4938,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_get_size_ext(struct llama_context *ctx, llama_seq_id seq_id, llama_state_seq_flags flags);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param flags C {@code llama_state_seq_flags flags}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_get_size_ext(MemorySegment ctx, int seq_id, int flags) {
         var mh$ = llama_state_seq_get_size_ext.HANDLE;
@@ -4584,17 +4959,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_get_data_ext}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_get_data_ext}} */
     public static FunctionDescriptor llama_state_seq_get_data_ext$descriptor() {
         return llama_state_seq_get_data_ext.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_get_data_ext}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_get_data_ext}} */
     public static MethodHandle llama_state_seq_get_data_ext$handle() {
         return llama_state_seq_get_data_ext.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_get_data_ext} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_get_data_ext} in the loaded library} */
     public static MemorySegment llama_state_seq_get_data_ext$address() {
         return llama_state_seq_get_data_ext.ADDR;
     }
@@ -4604,6 +4979,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_get_data_ext(struct llama_context *ctx, uint8_t *dst, size_t size, llama_seq_id seq_id, llama_state_seq_flags flags);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param dst C {@code uint8_t *dst}
+     * @param size C {@code size_t size}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param flags C {@code llama_state_seq_flags flags}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_get_data_ext(MemorySegment ctx, MemorySegment dst, long size, int seq_id, int flags) {
         var mh$ = llama_state_seq_get_data_ext.HANDLE;
@@ -4620,17 +5002,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_state_seq_set_data_ext}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_state_seq_set_data_ext}} */
     public static FunctionDescriptor llama_state_seq_set_data_ext$descriptor() {
         return llama_state_seq_set_data_ext.DESC;
     }
 
-    /** The downcall handle of {@code llama_state_seq_set_data_ext}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_state_seq_set_data_ext}} */
     public static MethodHandle llama_state_seq_set_data_ext$handle() {
         return llama_state_seq_set_data_ext.HANDLE;
     }
 
-    /** The address of {@code llama_state_seq_set_data_ext} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_state_seq_set_data_ext} in the loaded library} */
     public static MemorySegment llama_state_seq_set_data_ext$address() {
         return llama_state_seq_set_data_ext.ADDR;
     }
@@ -4640,6 +5022,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * size_t llama_state_seq_set_data_ext(struct llama_context *ctx, uint8_t *src, size_t size, llama_seq_id dest_seq_id, llama_state_seq_flags flags);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param src C {@code uint8_t *src}
+     * @param size C {@code size_t size}
+     * @param dest_seq_id C {@code llama_seq_id dest_seq_id}
+     * @param flags C {@code llama_state_seq_flags flags}
+     * @return C {@code size_t}
      */
     public static long llama_state_seq_set_data_ext(MemorySegment ctx, MemorySegment src, long size, int dest_seq_id, int flags) {
         var mh$ = llama_state_seq_set_data_ext.HANDLE;
@@ -4656,17 +5045,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_batch_get_one}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_batch_get_one}} */
     public static FunctionDescriptor llama_batch_get_one$descriptor() {
         return llama_batch_get_one.DESC;
     }
 
-    /** The downcall handle of {@code llama_batch_get_one}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_batch_get_one}} */
     public static MethodHandle llama_batch_get_one$handle() {
         return llama_batch_get_one.HANDLE;
     }
 
-    /** The address of {@code llama_batch_get_one} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_batch_get_one} in the loaded library} */
     public static MemorySegment llama_batch_get_one$address() {
         return llama_batch_get_one.ADDR;
     }
@@ -4681,6 +5070,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_batch llama_batch_get_one(llama_token *tokens, int32_t n_tokens);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_batch}
+     * @param tokens C {@code llama_token *tokens}
+     * @param n_tokens C {@code int32_t n_tokens}
+     * @return C {@code struct llama_batch} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_batch_get_one(SegmentAllocator allocator, MemorySegment tokens, int n_tokens) {
         var mh$ = llama_batch_get_one.HANDLE;
@@ -4697,17 +5091,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_batch_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_batch_init}} */
     public static FunctionDescriptor llama_batch_init$descriptor() {
         return llama_batch_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_batch_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_batch_init}} */
     public static MethodHandle llama_batch_init$handle() {
         return llama_batch_init.HANDLE;
     }
 
-    /** The address of {@code llama_batch_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_batch_init} in the loaded library} */
     public static MemorySegment llama_batch_init$address() {
         return llama_batch_init.ADDR;
     }
@@ -4725,6 +5119,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_batch llama_batch_init(int32_t n_tokens, int32_t embd, int32_t n_seq_max);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_batch}
+     * @param n_tokens C {@code int32_t n_tokens}
+     * @param embd C {@code int32_t embd}
+     * @param n_seq_max C {@code int32_t n_seq_max}
+     * @return C {@code struct llama_batch} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_batch_init(SegmentAllocator allocator, int n_tokens, int embd, int n_seq_max) {
         var mh$ = llama_batch_init.HANDLE;
@@ -4741,17 +5141,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_batch_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_batch_free}} */
     public static FunctionDescriptor llama_batch_free$descriptor() {
         return llama_batch_free.DESC;
     }
 
-    /** The downcall handle of {@code llama_batch_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_batch_free}} */
     public static MethodHandle llama_batch_free$handle() {
         return llama_batch_free.HANDLE;
     }
 
-    /** The address of {@code llama_batch_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_batch_free} in the loaded library} */
     public static MemorySegment llama_batch_free$address() {
         return llama_batch_free.ADDR;
     }
@@ -4763,6 +5163,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_batch_free(struct llama_batch batch);
      * }
+     *
+     * @param batch C {@code struct llama_batch batch}
      */
     public static void llama_batch_free(MemorySegment batch) {
         var mh$ = llama_batch_free.HANDLE;
@@ -4779,17 +5181,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_encode}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_encode}} */
     public static FunctionDescriptor llama_encode$descriptor() {
         return llama_encode.DESC;
     }
 
-    /** The downcall handle of {@code llama_encode}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_encode}} */
     public static MethodHandle llama_encode$handle() {
         return llama_encode.HANDLE;
     }
 
-    /** The address of {@code llama_encode} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_encode} in the loaded library} */
     public static MemorySegment llama_encode$address() {
         return llama_encode.ADDR;
     }
@@ -4806,6 +5208,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_encode(struct llama_context *ctx, struct llama_batch batch);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param batch C {@code struct llama_batch batch}
+     * @return C {@code int32_t}
      */
     public static int llama_encode(MemorySegment ctx, MemorySegment batch) {
         var mh$ = llama_encode.HANDLE;
@@ -4822,17 +5228,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_decode}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_decode}} */
     public static FunctionDescriptor llama_decode$descriptor() {
         return llama_decode.DESC;
     }
 
-    /** The downcall handle of {@code llama_decode}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_decode}} */
     public static MethodHandle llama_decode$handle() {
         return llama_decode.HANDLE;
     }
 
-    /** The address of {@code llama_decode} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_decode} in the loaded library} */
     public static MemorySegment llama_decode$address() {
         return llama_decode.ADDR;
     }
@@ -4855,6 +5261,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_decode(struct llama_context *ctx, struct llama_batch batch);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param batch C {@code struct llama_batch batch}
+     * @return C {@code int32_t}
      */
     public static int llama_decode(MemorySegment ctx, MemorySegment batch) {
         var mh$ = llama_decode.HANDLE;
@@ -4871,17 +5281,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_n_threads}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_n_threads}} */
     public static FunctionDescriptor llama_set_n_threads$descriptor() {
         return llama_set_n_threads.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_n_threads}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_n_threads}} */
     public static MethodHandle llama_set_n_threads$handle() {
         return llama_set_n_threads.HANDLE;
     }
 
-    /** The address of {@code llama_set_n_threads} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_n_threads} in the loaded library} */
     public static MemorySegment llama_set_n_threads$address() {
         return llama_set_n_threads.ADDR;
     }
@@ -4895,6 +5305,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_set_n_threads(struct llama_context *ctx, int32_t n_threads, int32_t n_threads_batch);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param n_threads C {@code int32_t n_threads}
+     * @param n_threads_batch C {@code int32_t n_threads_batch}
      */
     public static void llama_set_n_threads(MemorySegment ctx, int n_threads, int n_threads_batch) {
         var mh$ = llama_set_n_threads.HANDLE;
@@ -4911,17 +5325,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_threads}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_threads}} */
     public static FunctionDescriptor llama_n_threads$descriptor() {
         return llama_n_threads.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_threads}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_threads}} */
     public static MethodHandle llama_n_threads$handle() {
         return llama_n_threads.HANDLE;
     }
 
-    /** The address of {@code llama_n_threads} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_threads} in the loaded library} */
     public static MemorySegment llama_n_threads$address() {
         return llama_n_threads.ADDR;
     }
@@ -4933,6 +5347,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_n_threads(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code int32_t}
      */
     public static int llama_n_threads(MemorySegment ctx) {
         var mh$ = llama_n_threads.HANDLE;
@@ -4949,17 +5366,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_n_threads_batch}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_n_threads_batch}} */
     public static FunctionDescriptor llama_n_threads_batch$descriptor() {
         return llama_n_threads_batch.DESC;
     }
 
-    /** The downcall handle of {@code llama_n_threads_batch}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_n_threads_batch}} */
     public static MethodHandle llama_n_threads_batch$handle() {
         return llama_n_threads_batch.HANDLE;
     }
 
-    /** The address of {@code llama_n_threads_batch} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_n_threads_batch} in the loaded library} */
     public static MemorySegment llama_n_threads_batch$address() {
         return llama_n_threads_batch.ADDR;
     }
@@ -4971,6 +5388,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_n_threads_batch(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code int32_t}
      */
     public static int llama_n_threads_batch(MemorySegment ctx) {
         var mh$ = llama_n_threads_batch.HANDLE;
@@ -4987,17 +5407,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_embeddings}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_embeddings}} */
     public static FunctionDescriptor llama_set_embeddings$descriptor() {
         return llama_set_embeddings.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_embeddings}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_embeddings}} */
     public static MethodHandle llama_set_embeddings$handle() {
         return llama_set_embeddings.HANDLE;
     }
 
-    /** The address of {@code llama_set_embeddings} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_embeddings} in the loaded library} */
     public static MemorySegment llama_set_embeddings$address() {
         return llama_set_embeddings.ADDR;
     }
@@ -5010,6 +5430,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_set_embeddings(struct llama_context *ctx, _Bool embeddings);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param embeddings C {@code _Bool embeddings}
      */
     public static void llama_set_embeddings(MemorySegment ctx, boolean embeddings) {
         var mh$ = llama_set_embeddings.HANDLE;
@@ -5026,17 +5449,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_causal_attn}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_causal_attn}} */
     public static FunctionDescriptor llama_set_causal_attn$descriptor() {
         return llama_set_causal_attn.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_causal_attn}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_causal_attn}} */
     public static MethodHandle llama_set_causal_attn$handle() {
         return llama_set_causal_attn.HANDLE;
     }
 
-    /** The address of {@code llama_set_causal_attn} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_causal_attn} in the loaded library} */
     public static MemorySegment llama_set_causal_attn$address() {
         return llama_set_causal_attn.ADDR;
     }
@@ -5049,6 +5472,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_set_causal_attn(struct llama_context *ctx, _Bool causal_attn);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param causal_attn C {@code _Bool causal_attn}
      */
     public static void llama_set_causal_attn(MemorySegment ctx, boolean causal_attn) {
         var mh$ = llama_set_causal_attn.HANDLE;
@@ -5065,17 +5491,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_abort_callback}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_abort_callback}} */
     public static FunctionDescriptor llama_set_abort_callback$descriptor() {
         return llama_set_abort_callback.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_abort_callback}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_abort_callback}} */
     public static MethodHandle llama_set_abort_callback$handle() {
         return llama_set_abort_callback.HANDLE;
     }
 
-    /** The address of {@code llama_set_abort_callback} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_abort_callback} in the loaded library} */
     public static MemorySegment llama_set_abort_callback$address() {
         return llama_set_abort_callback.ADDR;
     }
@@ -5087,6 +5513,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_set_abort_callback(struct llama_context *ctx, ggml_abort_callback abort_callback, void *abort_callback_data);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param abort_callback C {@code ggml_abort_callback abort_callback}
+     * @param abort_callback_data C {@code void *abort_callback_data}
      */
     public static void llama_set_abort_callback(MemorySegment ctx, MemorySegment abort_callback, MemorySegment abort_callback_data) {
         var mh$ = llama_set_abort_callback.HANDLE;
@@ -5103,17 +5533,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_synchronize}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_synchronize}} */
     public static FunctionDescriptor llama_synchronize$descriptor() {
         return llama_synchronize.DESC;
     }
 
-    /** The downcall handle of {@code llama_synchronize}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_synchronize}} */
     public static MethodHandle llama_synchronize$handle() {
         return llama_synchronize.HANDLE;
     }
 
-    /** The address of {@code llama_synchronize} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_synchronize} in the loaded library} */
     public static MemorySegment llama_synchronize$address() {
         return llama_synchronize.ADDR;
     }
@@ -5127,6 +5557,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_synchronize(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_synchronize(MemorySegment ctx) {
         var mh$ = llama_synchronize.HANDLE;
@@ -5143,17 +5575,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_logits}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_logits}} */
     public static FunctionDescriptor llama_get_logits$descriptor() {
         return llama_get_logits.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_logits}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_logits}} */
     public static MethodHandle llama_get_logits$handle() {
         return llama_get_logits.HANDLE;
     }
 
-    /** The address of {@code llama_get_logits} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_logits} in the loaded library} */
     public static MemorySegment llama_get_logits$address() {
         return llama_get_logits.ADDR;
     }
@@ -5170,6 +5602,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_logits(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_logits(MemorySegment ctx) {
         var mh$ = llama_get_logits.HANDLE;
@@ -5186,17 +5621,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_logits_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_logits_ith}} */
     public static FunctionDescriptor llama_get_logits_ith$descriptor() {
         return llama_get_logits_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_logits_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_logits_ith}} */
     public static MethodHandle llama_get_logits_ith$handle() {
         return llama_get_logits_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_logits_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_logits_ith} in the loaded library} */
     public static MemorySegment llama_get_logits_ith$address() {
         return llama_get_logits_ith.ADDR;
     }
@@ -5211,6 +5646,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_logits_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_logits_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_logits_ith.HANDLE;
@@ -5227,17 +5666,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_embeddings}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_embeddings}} */
     public static FunctionDescriptor llama_get_embeddings$descriptor() {
         return llama_get_embeddings.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_embeddings}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_embeddings}} */
     public static MethodHandle llama_get_embeddings$handle() {
         return llama_get_embeddings.HANDLE;
     }
 
-    /** The address of {@code llama_get_embeddings} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_embeddings} in the loaded library} */
     public static MemorySegment llama_get_embeddings$address() {
         return llama_get_embeddings.ADDR;
     }
@@ -5255,6 +5694,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_embeddings(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_embeddings(MemorySegment ctx) {
         var mh$ = llama_get_embeddings.HANDLE;
@@ -5271,17 +5713,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_embeddings_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_embeddings_ith}} */
     public static FunctionDescriptor llama_get_embeddings_ith$descriptor() {
         return llama_get_embeddings_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_embeddings_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_embeddings_ith}} */
     public static MethodHandle llama_get_embeddings_ith$handle() {
         return llama_get_embeddings_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_embeddings_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_embeddings_ith} in the loaded library} */
     public static MemorySegment llama_get_embeddings_ith$address() {
         return llama_get_embeddings_ith.ADDR;
     }
@@ -5297,6 +5739,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_embeddings_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_embeddings_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_embeddings_ith.HANDLE;
@@ -5313,17 +5759,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_embeddings_seq}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_embeddings_seq}} */
     public static FunctionDescriptor llama_get_embeddings_seq$descriptor() {
         return llama_get_embeddings_seq.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_embeddings_seq}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_embeddings_seq}} */
     public static MethodHandle llama_get_embeddings_seq$handle() {
         return llama_get_embeddings_seq.HANDLE;
     }
 
-    /** The address of {@code llama_get_embeddings_seq} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_embeddings_seq} in the loaded library} */
     public static MemorySegment llama_get_embeddings_seq$address() {
         return llama_get_embeddings_seq.ADDR;
     }
@@ -5338,6 +5784,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_embeddings_seq(struct llama_context *ctx, llama_seq_id seq_id);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_embeddings_seq(MemorySegment ctx, int seq_id) {
         var mh$ = llama_get_embeddings_seq.HANDLE;
@@ -5354,17 +5804,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_token_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_token_ith}} */
     public static FunctionDescriptor llama_get_sampled_token_ith$descriptor() {
         return llama_get_sampled_token_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_token_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_token_ith}} */
     public static MethodHandle llama_get_sampled_token_ith$handle() {
         return llama_get_sampled_token_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_token_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_token_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_token_ith$address() {
         return llama_get_sampled_token_ith.ADDR;
     }
@@ -5380,6 +5830,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_get_sampled_token_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code llama_token}
      */
     public static int llama_get_sampled_token_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_token_ith.HANDLE;
@@ -5396,17 +5850,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_probs_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_probs_ith}} */
     public static FunctionDescriptor llama_get_sampled_probs_ith$descriptor() {
         return llama_get_sampled_probs_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_probs_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_probs_ith}} */
     public static MethodHandle llama_get_sampled_probs_ith$handle() {
         return llama_get_sampled_probs_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_probs_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_probs_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_probs_ith$address() {
         return llama_get_sampled_probs_ith.ADDR;
     }
@@ -5420,6 +5874,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_sampled_probs_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_sampled_probs_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_probs_ith.HANDLE;
@@ -5436,17 +5894,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_probs_count_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_probs_count_ith}} */
     public static FunctionDescriptor llama_get_sampled_probs_count_ith$descriptor() {
         return llama_get_sampled_probs_count_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_probs_count_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_probs_count_ith}} */
     public static MethodHandle llama_get_sampled_probs_count_ith$handle() {
         return llama_get_sampled_probs_count_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_probs_count_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_probs_count_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_probs_count_ith$address() {
         return llama_get_sampled_probs_count_ith.ADDR;
     }
@@ -5456,6 +5914,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_get_sampled_probs_count_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code uint32_t}
      */
     public static int llama_get_sampled_probs_count_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_probs_count_ith.HANDLE;
@@ -5472,17 +5934,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_logits_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_logits_ith}} */
     public static FunctionDescriptor llama_get_sampled_logits_ith$descriptor() {
         return llama_get_sampled_logits_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_logits_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_logits_ith}} */
     public static MethodHandle llama_get_sampled_logits_ith$handle() {
         return llama_get_sampled_logits_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_logits_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_logits_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_logits_ith$address() {
         return llama_get_sampled_logits_ith.ADDR;
     }
@@ -5495,6 +5957,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * float *llama_get_sampled_logits_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code float *}
      */
     public static MemorySegment llama_get_sampled_logits_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_logits_ith.HANDLE;
@@ -5511,17 +5977,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_logits_count_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_logits_count_ith}} */
     public static FunctionDescriptor llama_get_sampled_logits_count_ith$descriptor() {
         return llama_get_sampled_logits_count_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_logits_count_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_logits_count_ith}} */
     public static MethodHandle llama_get_sampled_logits_count_ith$handle() {
         return llama_get_sampled_logits_count_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_logits_count_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_logits_count_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_logits_count_ith$address() {
         return llama_get_sampled_logits_count_ith.ADDR;
     }
@@ -5531,6 +5997,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_get_sampled_logits_count_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code uint32_t}
      */
     public static int llama_get_sampled_logits_count_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_logits_count_ith.HANDLE;
@@ -5547,17 +6017,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_candidates_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_candidates_ith}} */
     public static FunctionDescriptor llama_get_sampled_candidates_ith$descriptor() {
         return llama_get_sampled_candidates_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_candidates_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_candidates_ith}} */
     public static MethodHandle llama_get_sampled_candidates_ith$handle() {
         return llama_get_sampled_candidates_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_candidates_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_candidates_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_candidates_ith$address() {
         return llama_get_sampled_candidates_ith.ADDR;
     }
@@ -5571,6 +6041,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token *llama_get_sampled_candidates_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code llama_token *}
      */
     public static MemorySegment llama_get_sampled_candidates_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_candidates_ith.HANDLE;
@@ -5587,17 +6061,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_get_sampled_candidates_count_ith}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_get_sampled_candidates_count_ith}} */
     public static FunctionDescriptor llama_get_sampled_candidates_count_ith$descriptor() {
         return llama_get_sampled_candidates_count_ith.DESC;
     }
 
-    /** The downcall handle of {@code llama_get_sampled_candidates_count_ith}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_get_sampled_candidates_count_ith}} */
     public static MethodHandle llama_get_sampled_candidates_count_ith$handle() {
         return llama_get_sampled_candidates_count_ith.HANDLE;
     }
 
-    /** The address of {@code llama_get_sampled_candidates_count_ith} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_get_sampled_candidates_count_ith} in the loaded library} */
     public static MemorySegment llama_get_sampled_candidates_count_ith$address() {
         return llama_get_sampled_candidates_count_ith.ADDR;
     }
@@ -5607,6 +6081,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_get_sampled_candidates_count_ith(struct llama_context *ctx, int32_t i);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param i C {@code int32_t i}
+     * @return C {@code uint32_t}
      */
     public static int llama_get_sampled_candidates_count_ith(MemorySegment ctx, int i) {
         var mh$ = llama_get_sampled_candidates_count_ith.HANDLE;
@@ -5623,17 +6101,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_text}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_text}} */
     public static FunctionDescriptor llama_vocab_get_text$descriptor() {
         return llama_vocab_get_text.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_text}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_text}} */
     public static MethodHandle llama_vocab_get_text$handle() {
         return llama_vocab_get_text.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_text} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_text} in the loaded library} */
     public static MemorySegment llama_vocab_get_text$address() {
         return llama_vocab_get_text.ADDR;
     }
@@ -5643,6 +6121,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_vocab_get_text(struct llama_vocab *vocab, llama_token token);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param token C {@code llama_token token}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_vocab_get_text(MemorySegment vocab, int token) {
         var mh$ = llama_vocab_get_text.HANDLE;
@@ -5659,17 +6141,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_score}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_score}} */
     public static FunctionDescriptor llama_vocab_get_score$descriptor() {
         return llama_vocab_get_score.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_score}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_score}} */
     public static MethodHandle llama_vocab_get_score$handle() {
         return llama_vocab_get_score.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_score} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_score} in the loaded library} */
     public static MemorySegment llama_vocab_get_score$address() {
         return llama_vocab_get_score.ADDR;
     }
@@ -5679,6 +6161,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * float llama_vocab_get_score(struct llama_vocab *vocab, llama_token token);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param token C {@code llama_token token}
+     * @return C {@code float}
      */
     public static float llama_vocab_get_score(MemorySegment vocab, int token) {
         var mh$ = llama_vocab_get_score.HANDLE;
@@ -5695,17 +6181,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_attr}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_attr}} */
     public static FunctionDescriptor llama_vocab_get_attr$descriptor() {
         return llama_vocab_get_attr.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_attr}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_attr}} */
     public static MethodHandle llama_vocab_get_attr$handle() {
         return llama_vocab_get_attr.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_attr} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_attr} in the loaded library} */
     public static MemorySegment llama_vocab_get_attr$address() {
         return llama_vocab_get_attr.ADDR;
     }
@@ -5715,6 +6201,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * enum llama_token_attr llama_vocab_get_attr(struct llama_vocab *vocab, llama_token token);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param token C {@code llama_token token}
+     * @return C {@code enum llama_token_attr}
      */
     public static int llama_vocab_get_attr(MemorySegment vocab, int token) {
         var mh$ = llama_vocab_get_attr.HANDLE;
@@ -5731,17 +6221,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_is_eog}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_is_eog}} */
     public static FunctionDescriptor llama_vocab_is_eog$descriptor() {
         return llama_vocab_is_eog.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_is_eog}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_is_eog}} */
     public static MethodHandle llama_vocab_is_eog$handle() {
         return llama_vocab_is_eog.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_is_eog} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_is_eog} in the loaded library} */
     public static MemorySegment llama_vocab_is_eog$address() {
         return llama_vocab_is_eog.ADDR;
     }
@@ -5753,6 +6243,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_vocab_is_eog(struct llama_vocab *vocab, llama_token token);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param token C {@code llama_token token}
+     * @return C {@code _Bool}
      */
     public static boolean llama_vocab_is_eog(MemorySegment vocab, int token) {
         var mh$ = llama_vocab_is_eog.HANDLE;
@@ -5769,17 +6263,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_is_control}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_is_control}} */
     public static FunctionDescriptor llama_vocab_is_control$descriptor() {
         return llama_vocab_is_control.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_is_control}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_is_control}} */
     public static MethodHandle llama_vocab_is_control$handle() {
         return llama_vocab_is_control.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_is_control} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_is_control} in the loaded library} */
     public static MemorySegment llama_vocab_is_control$address() {
         return llama_vocab_is_control.ADDR;
     }
@@ -5791,6 +6285,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_vocab_is_control(struct llama_vocab *vocab, llama_token token);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param token C {@code llama_token token}
+     * @return C {@code _Bool}
      */
     public static boolean llama_vocab_is_control(MemorySegment vocab, int token) {
         var mh$ = llama_vocab_is_control.HANDLE;
@@ -5807,17 +6305,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_bos}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_bos}} */
     public static FunctionDescriptor llama_vocab_bos$descriptor() {
         return llama_vocab_bos.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_bos}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_bos}} */
     public static MethodHandle llama_vocab_bos$handle() {
         return llama_vocab_bos.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_bos} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_bos} in the loaded library} */
     public static MemorySegment llama_vocab_bos$address() {
         return llama_vocab_bos.ADDR;
     }
@@ -5830,6 +6328,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_bos(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_bos(MemorySegment vocab) {
         var mh$ = llama_vocab_bos.HANDLE;
@@ -5846,17 +6347,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_eos}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_eos}} */
     public static FunctionDescriptor llama_vocab_eos$descriptor() {
         return llama_vocab_eos.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_eos}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_eos}} */
     public static MethodHandle llama_vocab_eos$handle() {
         return llama_vocab_eos.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_eos} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_eos} in the loaded library} */
     public static MemorySegment llama_vocab_eos$address() {
         return llama_vocab_eos.ADDR;
     }
@@ -5868,6 +6369,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_eos(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_eos(MemorySegment vocab) {
         var mh$ = llama_vocab_eos.HANDLE;
@@ -5884,17 +6388,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_eot}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_eot}} */
     public static FunctionDescriptor llama_vocab_eot$descriptor() {
         return llama_vocab_eot.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_eot}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_eot}} */
     public static MethodHandle llama_vocab_eot$handle() {
         return llama_vocab_eot.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_eot} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_eot} in the loaded library} */
     public static MemorySegment llama_vocab_eot$address() {
         return llama_vocab_eot.ADDR;
     }
@@ -5906,6 +6410,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_eot(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_eot(MemorySegment vocab) {
         var mh$ = llama_vocab_eot.HANDLE;
@@ -5922,17 +6429,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_sep}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_sep}} */
     public static FunctionDescriptor llama_vocab_sep$descriptor() {
         return llama_vocab_sep.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_sep}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_sep}} */
     public static MethodHandle llama_vocab_sep$handle() {
         return llama_vocab_sep.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_sep} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_sep} in the loaded library} */
     public static MemorySegment llama_vocab_sep$address() {
         return llama_vocab_sep.ADDR;
     }
@@ -5944,6 +6451,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_sep(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_sep(MemorySegment vocab) {
         var mh$ = llama_vocab_sep.HANDLE;
@@ -5960,17 +6470,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_nl}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_nl}} */
     public static FunctionDescriptor llama_vocab_nl$descriptor() {
         return llama_vocab_nl.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_nl}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_nl}} */
     public static MethodHandle llama_vocab_nl$handle() {
         return llama_vocab_nl.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_nl} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_nl} in the loaded library} */
     public static MemorySegment llama_vocab_nl$address() {
         return llama_vocab_nl.ADDR;
     }
@@ -5982,6 +6492,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_nl(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_nl(MemorySegment vocab) {
         var mh$ = llama_vocab_nl.HANDLE;
@@ -5998,17 +6511,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_pad}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_pad}} */
     public static FunctionDescriptor llama_vocab_pad$descriptor() {
         return llama_vocab_pad.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_pad}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_pad}} */
     public static MethodHandle llama_vocab_pad$handle() {
         return llama_vocab_pad.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_pad} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_pad} in the loaded library} */
     public static MemorySegment llama_vocab_pad$address() {
         return llama_vocab_pad.ADDR;
     }
@@ -6020,6 +6533,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_pad(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_pad(MemorySegment vocab) {
         var mh$ = llama_vocab_pad.HANDLE;
@@ -6036,17 +6552,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_mask}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_mask}} */
     public static FunctionDescriptor llama_vocab_mask$descriptor() {
         return llama_vocab_mask.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_mask}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_mask}} */
     public static MethodHandle llama_vocab_mask$handle() {
         return llama_vocab_mask.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_mask} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_mask} in the loaded library} */
     public static MemorySegment llama_vocab_mask$address() {
         return llama_vocab_mask.ADDR;
     }
@@ -6058,6 +6574,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_mask(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_mask(MemorySegment vocab) {
         var mh$ = llama_vocab_mask.HANDLE;
@@ -6074,17 +6593,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_add_bos}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_add_bos}} */
     public static FunctionDescriptor llama_vocab_get_add_bos$descriptor() {
         return llama_vocab_get_add_bos.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_add_bos}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_add_bos}} */
     public static MethodHandle llama_vocab_get_add_bos$handle() {
         return llama_vocab_get_add_bos.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_add_bos} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_add_bos} in the loaded library} */
     public static MemorySegment llama_vocab_get_add_bos$address() {
         return llama_vocab_get_add_bos.ADDR;
     }
@@ -6094,6 +6613,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_vocab_get_add_bos(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code _Bool}
      */
     public static boolean llama_vocab_get_add_bos(MemorySegment vocab) {
         var mh$ = llama_vocab_get_add_bos.HANDLE;
@@ -6110,17 +6632,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_add_eos}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_add_eos}} */
     public static FunctionDescriptor llama_vocab_get_add_eos$descriptor() {
         return llama_vocab_get_add_eos.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_add_eos}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_add_eos}} */
     public static MethodHandle llama_vocab_get_add_eos$handle() {
         return llama_vocab_get_add_eos.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_add_eos} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_add_eos} in the loaded library} */
     public static MemorySegment llama_vocab_get_add_eos$address() {
         return llama_vocab_get_add_eos.ADDR;
     }
@@ -6130,6 +6652,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_vocab_get_add_eos(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code _Bool}
      */
     public static boolean llama_vocab_get_add_eos(MemorySegment vocab) {
         var mh$ = llama_vocab_get_add_eos.HANDLE;
@@ -6146,17 +6671,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_add_sep}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_add_sep}} */
     public static FunctionDescriptor llama_vocab_get_add_sep$descriptor() {
         return llama_vocab_get_add_sep.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_add_sep}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_add_sep}} */
     public static MethodHandle llama_vocab_get_add_sep$handle() {
         return llama_vocab_get_add_sep.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_add_sep} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_add_sep} in the loaded library} */
     public static MemorySegment llama_vocab_get_add_sep$address() {
         return llama_vocab_get_add_sep.ADDR;
     }
@@ -6166,6 +6691,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_vocab_get_add_sep(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code _Bool}
      */
     public static boolean llama_vocab_get_add_sep(MemorySegment vocab) {
         var mh$ = llama_vocab_get_add_sep.HANDLE;
@@ -6182,17 +6710,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_get_suppress_tokens}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_get_suppress_tokens}} */
     public static FunctionDescriptor llama_vocab_get_suppress_tokens$descriptor() {
         return llama_vocab_get_suppress_tokens.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_get_suppress_tokens}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_get_suppress_tokens}} */
     public static MethodHandle llama_vocab_get_suppress_tokens$handle() {
         return llama_vocab_get_suppress_tokens.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_get_suppress_tokens} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_get_suppress_tokens} in the loaded library} */
     public static MemorySegment llama_vocab_get_suppress_tokens$address() {
         return llama_vocab_get_suppress_tokens.ADDR;
     }
@@ -6204,6 +6732,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token *llama_vocab_get_suppress_tokens(struct llama_vocab *vocab, int32_t *n_suppress_tokens);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param n_suppress_tokens C {@code int32_t *n_suppress_tokens}
+     * @return C {@code llama_token *}
      */
     public static MemorySegment llama_vocab_get_suppress_tokens(MemorySegment vocab, MemorySegment n_suppress_tokens) {
         var mh$ = llama_vocab_get_suppress_tokens.HANDLE;
@@ -6220,17 +6752,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_fim_pre}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_fim_pre}} */
     public static FunctionDescriptor llama_vocab_fim_pre$descriptor() {
         return llama_vocab_fim_pre.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_fim_pre}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_fim_pre}} */
     public static MethodHandle llama_vocab_fim_pre$handle() {
         return llama_vocab_fim_pre.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_fim_pre} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_fim_pre} in the loaded library} */
     public static MemorySegment llama_vocab_fim_pre$address() {
         return llama_vocab_fim_pre.ADDR;
     }
@@ -6240,6 +6772,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_fim_pre(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_pre(MemorySegment vocab) {
         var mh$ = llama_vocab_fim_pre.HANDLE;
@@ -6256,17 +6791,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_fim_suf}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_fim_suf}} */
     public static FunctionDescriptor llama_vocab_fim_suf$descriptor() {
         return llama_vocab_fim_suf.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_fim_suf}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_fim_suf}} */
     public static MethodHandle llama_vocab_fim_suf$handle() {
         return llama_vocab_fim_suf.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_fim_suf} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_fim_suf} in the loaded library} */
     public static MemorySegment llama_vocab_fim_suf$address() {
         return llama_vocab_fim_suf.ADDR;
     }
@@ -6276,6 +6811,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_fim_suf(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_suf(MemorySegment vocab) {
         var mh$ = llama_vocab_fim_suf.HANDLE;
@@ -6292,17 +6830,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_fim_mid}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_fim_mid}} */
     public static FunctionDescriptor llama_vocab_fim_mid$descriptor() {
         return llama_vocab_fim_mid.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_fim_mid}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_fim_mid}} */
     public static MethodHandle llama_vocab_fim_mid$handle() {
         return llama_vocab_fim_mid.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_fim_mid} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_fim_mid} in the loaded library} */
     public static MemorySegment llama_vocab_fim_mid$address() {
         return llama_vocab_fim_mid.ADDR;
     }
@@ -6312,6 +6850,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_fim_mid(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_mid(MemorySegment vocab) {
         var mh$ = llama_vocab_fim_mid.HANDLE;
@@ -6328,17 +6869,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_fim_pad}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_fim_pad}} */
     public static FunctionDescriptor llama_vocab_fim_pad$descriptor() {
         return llama_vocab_fim_pad.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_fim_pad}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_fim_pad}} */
     public static MethodHandle llama_vocab_fim_pad$handle() {
         return llama_vocab_fim_pad.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_fim_pad} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_fim_pad} in the loaded library} */
     public static MemorySegment llama_vocab_fim_pad$address() {
         return llama_vocab_fim_pad.ADDR;
     }
@@ -6348,6 +6889,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_fim_pad(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_pad(MemorySegment vocab) {
         var mh$ = llama_vocab_fim_pad.HANDLE;
@@ -6364,17 +6908,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_fim_rep}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_fim_rep}} */
     public static FunctionDescriptor llama_vocab_fim_rep$descriptor() {
         return llama_vocab_fim_rep.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_fim_rep}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_fim_rep}} */
     public static MethodHandle llama_vocab_fim_rep$handle() {
         return llama_vocab_fim_rep.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_fim_rep} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_fim_rep} in the loaded library} */
     public static MemorySegment llama_vocab_fim_rep$address() {
         return llama_vocab_fim_rep.ADDR;
     }
@@ -6384,6 +6928,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_fim_rep(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_rep(MemorySegment vocab) {
         var mh$ = llama_vocab_fim_rep.HANDLE;
@@ -6400,17 +6947,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_vocab_fim_sep}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_vocab_fim_sep}} */
     public static FunctionDescriptor llama_vocab_fim_sep$descriptor() {
         return llama_vocab_fim_sep.DESC;
     }
 
-    /** The downcall handle of {@code llama_vocab_fim_sep}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_vocab_fim_sep}} */
     public static MethodHandle llama_vocab_fim_sep$handle() {
         return llama_vocab_fim_sep.HANDLE;
     }
 
-    /** The address of {@code llama_vocab_fim_sep} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_vocab_fim_sep} in the loaded library} */
     public static MemorySegment llama_vocab_fim_sep$address() {
         return llama_vocab_fim_sep.ADDR;
     }
@@ -6420,6 +6967,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_vocab_fim_sep(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_sep(MemorySegment vocab) {
         var mh$ = llama_vocab_fim_sep.HANDLE;
@@ -6436,17 +6986,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_tokenize}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_tokenize}} */
     public static FunctionDescriptor llama_tokenize$descriptor() {
         return llama_tokenize.DESC;
     }
 
-    /** The downcall handle of {@code llama_tokenize}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_tokenize}} */
     public static MethodHandle llama_tokenize$handle() {
         return llama_tokenize.HANDLE;
     }
 
-    /** The address of {@code llama_tokenize} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_tokenize} in the loaded library} */
     public static MemorySegment llama_tokenize$address() {
         return llama_tokenize.ADDR;
     }
@@ -6465,6 +7015,15 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_tokenize(struct llama_vocab *vocab, char *text, int32_t text_len, llama_token *tokens, int32_t n_tokens_max, _Bool add_special, _Bool parse_special);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param text C {@code char *text}
+     * @param text_len C {@code int32_t text_len}
+     * @param tokens C {@code llama_token *tokens}
+     * @param n_tokens_max C {@code int32_t n_tokens_max}
+     * @param add_special C {@code _Bool add_special}
+     * @param parse_special C {@code _Bool parse_special}
+     * @return C {@code int32_t}
      */
     public static int llama_tokenize(MemorySegment vocab, MemorySegment text, int text_len, MemorySegment tokens, int n_tokens_max, boolean add_special, boolean parse_special) {
         var mh$ = llama_tokenize.HANDLE;
@@ -6481,17 +7040,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_token_to_piece}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_token_to_piece}} */
     public static FunctionDescriptor llama_token_to_piece$descriptor() {
         return llama_token_to_piece.DESC;
     }
 
-    /** The downcall handle of {@code llama_token_to_piece}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_token_to_piece}} */
     public static MethodHandle llama_token_to_piece$handle() {
         return llama_token_to_piece.HANDLE;
     }
 
-    /** The address of {@code llama_token_to_piece} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_token_to_piece} in the loaded library} */
     public static MemorySegment llama_token_to_piece$address() {
         return llama_token_to_piece.ADDR;
     }
@@ -6507,6 +7066,14 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_token_to_piece(struct llama_vocab *vocab, llama_token token, char *buf, int32_t length, int32_t lstrip, _Bool special);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param token C {@code llama_token token}
+     * @param buf C {@code char *buf}
+     * @param length C {@code int32_t length}
+     * @param lstrip C {@code int32_t lstrip}
+     * @param special C {@code _Bool special}
+     * @return C {@code int32_t}
      */
     public static int llama_token_to_piece(MemorySegment vocab, int token, MemorySegment buf, int length, int lstrip, boolean special) {
         var mh$ = llama_token_to_piece.HANDLE;
@@ -6523,17 +7090,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_detokenize}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_detokenize}} */
     public static FunctionDescriptor llama_detokenize$descriptor() {
         return llama_detokenize.DESC;
     }
 
-    /** The downcall handle of {@code llama_detokenize}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_detokenize}} */
     public static MethodHandle llama_detokenize$handle() {
         return llama_detokenize.HANDLE;
     }
 
-    /** The address of {@code llama_detokenize} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_detokenize} in the loaded library} */
     public static MemorySegment llama_detokenize$address() {
         return llama_detokenize.ADDR;
     }
@@ -6550,6 +7117,15 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_detokenize(struct llama_vocab *vocab, llama_token *tokens, int32_t n_tokens, char *text, int32_t text_len_max, _Bool remove_special, _Bool unparse_special);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param tokens C {@code llama_token *tokens}
+     * @param n_tokens C {@code int32_t n_tokens}
+     * @param text C {@code char *text}
+     * @param text_len_max C {@code int32_t text_len_max}
+     * @param remove_special C {@code _Bool remove_special}
+     * @param unparse_special C {@code _Bool unparse_special}
+     * @return C {@code int32_t}
      */
     public static int llama_detokenize(MemorySegment vocab, MemorySegment tokens, int n_tokens, MemorySegment text, int text_len_max, boolean remove_special, boolean unparse_special) {
         var mh$ = llama_detokenize.HANDLE;
@@ -6566,17 +7142,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_chat_apply_template}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_chat_apply_template}} */
     public static FunctionDescriptor llama_chat_apply_template$descriptor() {
         return llama_chat_apply_template.DESC;
     }
 
-    /** The downcall handle of {@code llama_chat_apply_template}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_chat_apply_template}} */
     public static MethodHandle llama_chat_apply_template$handle() {
         return llama_chat_apply_template.HANDLE;
     }
 
-    /** The address of {@code llama_chat_apply_template} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_chat_apply_template} in the loaded library} */
     public static MemorySegment llama_chat_apply_template$address() {
         return llama_chat_apply_template.ADDR;
     }
@@ -6596,6 +7172,14 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_chat_apply_template(char *tmpl, struct llama_chat_message *chat, size_t n_msg, _Bool add_ass, char *buf, int32_t length);
      * }
+     *
+     * @param tmpl C {@code char *tmpl}
+     * @param chat C {@code struct llama_chat_message *chat}
+     * @param n_msg C {@code size_t n_msg}
+     * @param add_ass C {@code _Bool add_ass}
+     * @param buf C {@code char *buf}
+     * @param length C {@code int32_t length}
+     * @return C {@code int32_t}
      */
     public static int llama_chat_apply_template(MemorySegment tmpl, MemorySegment chat, long n_msg, boolean add_ass, MemorySegment buf, int length) {
         var mh$ = llama_chat_apply_template.HANDLE;
@@ -6612,17 +7196,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_chat_builtin_templates}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_chat_builtin_templates}} */
     public static FunctionDescriptor llama_chat_builtin_templates$descriptor() {
         return llama_chat_builtin_templates.DESC;
     }
 
-    /** The downcall handle of {@code llama_chat_builtin_templates}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_chat_builtin_templates}} */
     public static MethodHandle llama_chat_builtin_templates$handle() {
         return llama_chat_builtin_templates.HANDLE;
     }
 
-    /** The address of {@code llama_chat_builtin_templates} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_chat_builtin_templates} in the loaded library} */
     public static MemorySegment llama_chat_builtin_templates$address() {
         return llama_chat_builtin_templates.ADDR;
     }
@@ -6634,6 +7218,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_chat_builtin_templates(char **output, size_t len);
      * }
+     *
+     * @param output C {@code char **output}
+     * @param len C {@code size_t len}
+     * @return C {@code int32_t}
      */
     public static int llama_chat_builtin_templates(MemorySegment output, long len) {
         var mh$ = llama_chat_builtin_templates.HANDLE;
@@ -6650,17 +7238,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_set_sampler}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_set_sampler}} */
     public static FunctionDescriptor llama_set_sampler$descriptor() {
         return llama_set_sampler.DESC;
     }
 
-    /** The downcall handle of {@code llama_set_sampler}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_set_sampler}} */
     public static MethodHandle llama_set_sampler$handle() {
         return llama_set_sampler.HANDLE;
     }
 
-    /** The address of {@code llama_set_sampler} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_set_sampler} in the loaded library} */
     public static MemorySegment llama_set_sampler$address() {
         return llama_set_sampler.ADDR;
     }
@@ -6674,6 +7262,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_set_sampler(struct llama_context *ctx, llama_seq_id seq_id, struct llama_sampler *smpl);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param seq_id C {@code llama_seq_id seq_id}
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @return C {@code _Bool}
      */
     public static boolean llama_set_sampler(MemorySegment ctx, int seq_id, MemorySegment smpl) {
         var mh$ = llama_set_sampler.HANDLE;
@@ -6690,17 +7283,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init}} */
     public static FunctionDescriptor llama_sampler_init$descriptor() {
         return llama_sampler_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init}} */
     public static MethodHandle llama_sampler_init$handle() {
         return llama_sampler_init.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init} in the loaded library} */
     public static MemorySegment llama_sampler_init$address() {
         return llama_sampler_init.ADDR;
     }
@@ -6712,6 +7305,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init(struct llama_sampler_i *iface, llama_sampler_context_t ctx);
      * }
+     *
+     * @param iface C {@code struct llama_sampler_i *iface}
+     * @param ctx C {@code llama_sampler_context_t ctx}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init(MemorySegment iface, MemorySegment ctx) {
         var mh$ = llama_sampler_init.HANDLE;
@@ -6728,17 +7325,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_name}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_name}} */
     public static FunctionDescriptor llama_sampler_name$descriptor() {
         return llama_sampler_name.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_name}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_name}} */
     public static MethodHandle llama_sampler_name$handle() {
         return llama_sampler_name.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_name} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_name} in the loaded library} */
     public static MemorySegment llama_sampler_name$address() {
         return llama_sampler_name.ADDR;
     }
@@ -6748,6 +7345,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_sampler_name(struct llama_sampler *smpl);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @return C {@code char *}
      */
     public static MemorySegment llama_sampler_name(MemorySegment smpl) {
         var mh$ = llama_sampler_name.HANDLE;
@@ -6764,17 +7364,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_accept}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_accept}} */
     public static FunctionDescriptor llama_sampler_accept$descriptor() {
         return llama_sampler_accept.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_accept}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_accept}} */
     public static MethodHandle llama_sampler_accept$handle() {
         return llama_sampler_accept.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_accept} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_accept} in the loaded library} */
     public static MemorySegment llama_sampler_accept$address() {
         return llama_sampler_accept.ADDR;
     }
@@ -6784,6 +7384,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_sampler_accept(struct llama_sampler *smpl, llama_token token);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @param token C {@code llama_token token}
      */
     public static void llama_sampler_accept(MemorySegment smpl, int token) {
         var mh$ = llama_sampler_accept.HANDLE;
@@ -6800,17 +7403,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_apply}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_apply}} */
     public static FunctionDescriptor llama_sampler_apply$descriptor() {
         return llama_sampler_apply.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_apply}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_apply}} */
     public static MethodHandle llama_sampler_apply$handle() {
         return llama_sampler_apply.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_apply} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_apply} in the loaded library} */
     public static MemorySegment llama_sampler_apply$address() {
         return llama_sampler_apply.ADDR;
     }
@@ -6820,6 +7423,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_sampler_apply(struct llama_sampler *smpl, llama_token_data_array *cur_p);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @param cur_p C {@code llama_token_data_array *cur_p}
      */
     public static void llama_sampler_apply(MemorySegment smpl, MemorySegment cur_p) {
         var mh$ = llama_sampler_apply.HANDLE;
@@ -6836,17 +7442,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_reset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_reset}} */
     public static FunctionDescriptor llama_sampler_reset$descriptor() {
         return llama_sampler_reset.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_reset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_reset}} */
     public static MethodHandle llama_sampler_reset$handle() {
         return llama_sampler_reset.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_reset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_reset} in the loaded library} */
     public static MemorySegment llama_sampler_reset$address() {
         return llama_sampler_reset.ADDR;
     }
@@ -6856,6 +7462,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_sampler_reset(struct llama_sampler *smpl);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
      */
     public static void llama_sampler_reset(MemorySegment smpl) {
         var mh$ = llama_sampler_reset.HANDLE;
@@ -6872,17 +7480,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_clone}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_clone}} */
     public static FunctionDescriptor llama_sampler_clone$descriptor() {
         return llama_sampler_clone.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_clone}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_clone}} */
     public static MethodHandle llama_sampler_clone$handle() {
         return llama_sampler_clone.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_clone} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_clone} in the loaded library} */
     public static MemorySegment llama_sampler_clone$address() {
         return llama_sampler_clone.ADDR;
     }
@@ -6892,6 +7500,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_clone(struct llama_sampler *smpl);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_clone(MemorySegment smpl) {
         var mh$ = llama_sampler_clone.HANDLE;
@@ -6908,17 +7519,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_copy}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_copy}} */
     public static FunctionDescriptor llama_sampler_copy$descriptor() {
         return llama_sampler_copy.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_copy}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_copy}} */
     public static MethodHandle llama_sampler_copy$handle() {
         return llama_sampler_copy.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_copy} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_copy} in the loaded library} */
     public static MemorySegment llama_sampler_copy$address() {
         return llama_sampler_copy.ADDR;
     }
@@ -6928,6 +7539,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_sampler_copy(struct llama_sampler *src, struct llama_sampler *dst);
      * }
+     *
+     * @param src C {@code struct llama_sampler *src}
+     * @param dst C {@code struct llama_sampler *dst}
      */
     public static void llama_sampler_copy(MemorySegment src, MemorySegment dst) {
         var mh$ = llama_sampler_copy.HANDLE;
@@ -6944,17 +7558,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_free}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_free}} */
     public static FunctionDescriptor llama_sampler_free$descriptor() {
         return llama_sampler_free.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_free}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_free}} */
     public static MethodHandle llama_sampler_free$handle() {
         return llama_sampler_free.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_free} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_free} in the loaded library} */
     public static MemorySegment llama_sampler_free$address() {
         return llama_sampler_free.ADDR;
     }
@@ -6966,6 +7580,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_sampler_free(struct llama_sampler *smpl);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
      */
     public static void llama_sampler_free(MemorySegment smpl) {
         var mh$ = llama_sampler_free.HANDLE;
@@ -6982,17 +7598,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_chain_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_chain_init}} */
     public static FunctionDescriptor llama_sampler_chain_init$descriptor() {
         return llama_sampler_chain_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_chain_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_chain_init}} */
     public static MethodHandle llama_sampler_chain_init$handle() {
         return llama_sampler_chain_init.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_chain_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_chain_init} in the loaded library} */
     public static MemorySegment llama_sampler_chain_init$address() {
         return llama_sampler_chain_init.ADDR;
     }
@@ -7002,6 +7618,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_chain_init(struct llama_sampler_chain_params params);
      * }
+     *
+     * @param params C {@code struct llama_sampler_chain_params params}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_chain_init(MemorySegment params) {
         var mh$ = llama_sampler_chain_init.HANDLE;
@@ -7018,17 +7637,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_chain_add}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_chain_add}} */
     public static FunctionDescriptor llama_sampler_chain_add$descriptor() {
         return llama_sampler_chain_add.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_chain_add}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_chain_add}} */
     public static MethodHandle llama_sampler_chain_add$handle() {
         return llama_sampler_chain_add.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_chain_add} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_chain_add} in the loaded library} */
     public static MemorySegment llama_sampler_chain_add$address() {
         return llama_sampler_chain_add.ADDR;
     }
@@ -7040,6 +7659,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_sampler_chain_add(struct llama_sampler *chain, struct llama_sampler *smpl);
      * }
+     *
+     * @param chain C {@code struct llama_sampler *chain}
+     * @param smpl C {@code struct llama_sampler *smpl}
      */
     public static void llama_sampler_chain_add(MemorySegment chain, MemorySegment smpl) {
         var mh$ = llama_sampler_chain_add.HANDLE;
@@ -7056,17 +7678,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_chain_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_chain_get}} */
     public static FunctionDescriptor llama_sampler_chain_get$descriptor() {
         return llama_sampler_chain_get.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_chain_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_chain_get}} */
     public static MethodHandle llama_sampler_chain_get$handle() {
         return llama_sampler_chain_get.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_chain_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_chain_get} in the loaded library} */
     public static MemorySegment llama_sampler_chain_get$address() {
         return llama_sampler_chain_get.ADDR;
     }
@@ -7082,6 +7704,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_chain_get(struct llama_sampler *chain, int32_t i);
      * }
+     *
+     * @param chain C {@code struct llama_sampler *chain}
+     * @param i C {@code int32_t i}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_chain_get(MemorySegment chain, int i) {
         var mh$ = llama_sampler_chain_get.HANDLE;
@@ -7098,17 +7724,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_chain_n}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_chain_n}} */
     public static FunctionDescriptor llama_sampler_chain_n$descriptor() {
         return llama_sampler_chain_n.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_chain_n}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_chain_n}} */
     public static MethodHandle llama_sampler_chain_n$handle() {
         return llama_sampler_chain_n.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_chain_n} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_chain_n} in the loaded library} */
     public static MemorySegment llama_sampler_chain_n$address() {
         return llama_sampler_chain_n.ADDR;
     }
@@ -7120,6 +7746,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_sampler_chain_n(struct llama_sampler *chain);
      * }
+     *
+     * @param chain C {@code struct llama_sampler *chain}
+     * @return C {@code int32_t}
      */
     public static int llama_sampler_chain_n(MemorySegment chain) {
         var mh$ = llama_sampler_chain_n.HANDLE;
@@ -7136,17 +7765,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_chain_remove}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_chain_remove}} */
     public static FunctionDescriptor llama_sampler_chain_remove$descriptor() {
         return llama_sampler_chain_remove.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_chain_remove}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_chain_remove}} */
     public static MethodHandle llama_sampler_chain_remove$handle() {
         return llama_sampler_chain_remove.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_chain_remove} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_chain_remove} in the loaded library} */
     public static MemorySegment llama_sampler_chain_remove$address() {
         return llama_sampler_chain_remove.ADDR;
     }
@@ -7158,6 +7787,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_chain_remove(struct llama_sampler *chain, int32_t i);
      * }
+     *
+     * @param chain C {@code struct llama_sampler *chain}
+     * @param i C {@code int32_t i}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_chain_remove(MemorySegment chain, int i) {
         var mh$ = llama_sampler_chain_remove.HANDLE;
@@ -7174,17 +7807,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_greedy}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_greedy}} */
     public static FunctionDescriptor llama_sampler_init_greedy$descriptor() {
         return llama_sampler_init_greedy.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_greedy}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_greedy}} */
     public static MethodHandle llama_sampler_init_greedy$handle() {
         return llama_sampler_init_greedy.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_greedy} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_greedy} in the loaded library} */
     public static MemorySegment llama_sampler_init_greedy$address() {
         return llama_sampler_init_greedy.ADDR;
     }
@@ -7194,6 +7827,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_greedy(void);
      * }
+     *
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_greedy() {
         var mh$ = llama_sampler_init_greedy.HANDLE;
@@ -7210,17 +7845,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_dist}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_dist}} */
     public static FunctionDescriptor llama_sampler_init_dist$descriptor() {
         return llama_sampler_init_dist.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_dist}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_dist}} */
     public static MethodHandle llama_sampler_init_dist$handle() {
         return llama_sampler_init_dist.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_dist} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_dist} in the loaded library} */
     public static MemorySegment llama_sampler_init_dist$address() {
         return llama_sampler_init_dist.ADDR;
     }
@@ -7232,6 +7867,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_dist(uint32_t seed);
      * }
+     *
+     * @param seed C {@code uint32_t seed}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_dist(int seed) {
         var mh$ = llama_sampler_init_dist.HANDLE;
@@ -7248,17 +7886,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_top_k}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_top_k}} */
     public static FunctionDescriptor llama_sampler_init_top_k$descriptor() {
         return llama_sampler_init_top_k.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_top_k}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_top_k}} */
     public static MethodHandle llama_sampler_init_top_k$handle() {
         return llama_sampler_init_top_k.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_top_k} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_top_k} in the loaded library} */
     public static MemorySegment llama_sampler_init_top_k$address() {
         return llama_sampler_init_top_k.ADDR;
     }
@@ -7271,6 +7909,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_top_k(int32_t k);
      * }
+     *
+     * @param k C {@code int32_t k}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_top_k(int k) {
         var mh$ = llama_sampler_init_top_k.HANDLE;
@@ -7287,17 +7928,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_top_p}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_top_p}} */
     public static FunctionDescriptor llama_sampler_init_top_p$descriptor() {
         return llama_sampler_init_top_p.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_top_p}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_top_p}} */
     public static MethodHandle llama_sampler_init_top_p$handle() {
         return llama_sampler_init_top_p.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_top_p} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_top_p} in the loaded library} */
     public static MemorySegment llama_sampler_init_top_p$address() {
         return llama_sampler_init_top_p.ADDR;
     }
@@ -7309,6 +7950,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_top_p(float p, size_t min_keep);
      * }
+     *
+     * @param p C {@code float p}
+     * @param min_keep C {@code size_t min_keep}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_top_p(float p, long min_keep) {
         var mh$ = llama_sampler_init_top_p.HANDLE;
@@ -7325,17 +7970,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_min_p}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_min_p}} */
     public static FunctionDescriptor llama_sampler_init_min_p$descriptor() {
         return llama_sampler_init_min_p.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_min_p}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_min_p}} */
     public static MethodHandle llama_sampler_init_min_p$handle() {
         return llama_sampler_init_min_p.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_min_p} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_min_p} in the loaded library} */
     public static MemorySegment llama_sampler_init_min_p$address() {
         return llama_sampler_init_min_p.ADDR;
     }
@@ -7347,6 +7992,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_min_p(float p, size_t min_keep);
      * }
+     *
+     * @param p C {@code float p}
+     * @param min_keep C {@code size_t min_keep}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_min_p(float p, long min_keep) {
         var mh$ = llama_sampler_init_min_p.HANDLE;
@@ -7363,17 +8012,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_typical}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_typical}} */
     public static FunctionDescriptor llama_sampler_init_typical$descriptor() {
         return llama_sampler_init_typical.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_typical}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_typical}} */
     public static MethodHandle llama_sampler_init_typical$handle() {
         return llama_sampler_init_typical.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_typical} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_typical} in the loaded library} */
     public static MemorySegment llama_sampler_init_typical$address() {
         return llama_sampler_init_typical.ADDR;
     }
@@ -7385,6 +8034,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_typical(float p, size_t min_keep);
      * }
+     *
+     * @param p C {@code float p}
+     * @param min_keep C {@code size_t min_keep}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_typical(float p, long min_keep) {
         var mh$ = llama_sampler_init_typical.HANDLE;
@@ -7401,17 +8054,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_temp}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_temp}} */
     public static FunctionDescriptor llama_sampler_init_temp$descriptor() {
         return llama_sampler_init_temp.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_temp}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_temp}} */
     public static MethodHandle llama_sampler_init_temp$handle() {
         return llama_sampler_init_temp.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_temp} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_temp} in the loaded library} */
     public static MemorySegment llama_sampler_init_temp$address() {
         return llama_sampler_init_temp.ADDR;
     }
@@ -7423,6 +8076,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_temp(float t);
      * }
+     *
+     * @param t C {@code float t}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_temp(float t) {
         var mh$ = llama_sampler_init_temp.HANDLE;
@@ -7439,17 +8095,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_temp_ext}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_temp_ext}} */
     public static FunctionDescriptor llama_sampler_init_temp_ext$descriptor() {
         return llama_sampler_init_temp_ext.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_temp_ext}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_temp_ext}} */
     public static MethodHandle llama_sampler_init_temp_ext$handle() {
         return llama_sampler_init_temp_ext.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_temp_ext} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_temp_ext} in the loaded library} */
     public static MemorySegment llama_sampler_init_temp_ext$address() {
         return llama_sampler_init_temp_ext.ADDR;
     }
@@ -7461,6 +8117,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_temp_ext(float t, float delta, float exponent);
      * }
+     *
+     * @param t C {@code float t}
+     * @param delta C {@code float delta}
+     * @param exponent C {@code float exponent}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_temp_ext(float t, float delta, float exponent) {
         var mh$ = llama_sampler_init_temp_ext.HANDLE;
@@ -7477,17 +8138,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_xtc}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_xtc}} */
     public static FunctionDescriptor llama_sampler_init_xtc$descriptor() {
         return llama_sampler_init_xtc.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_xtc}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_xtc}} */
     public static MethodHandle llama_sampler_init_xtc$handle() {
         return llama_sampler_init_xtc.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_xtc} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_xtc} in the loaded library} */
     public static MemorySegment llama_sampler_init_xtc$address() {
         return llama_sampler_init_xtc.ADDR;
     }
@@ -7499,6 +8160,12 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_xtc(float p, float t, size_t min_keep, uint32_t seed);
      * }
+     *
+     * @param p C {@code float p}
+     * @param t C {@code float t}
+     * @param min_keep C {@code size_t min_keep}
+     * @param seed C {@code uint32_t seed}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_xtc(float p, float t, long min_keep, int seed) {
         var mh$ = llama_sampler_init_xtc.HANDLE;
@@ -7515,17 +8182,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_top_n_sigma}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_top_n_sigma}} */
     public static FunctionDescriptor llama_sampler_init_top_n_sigma$descriptor() {
         return llama_sampler_init_top_n_sigma.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_top_n_sigma}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_top_n_sigma}} */
     public static MethodHandle llama_sampler_init_top_n_sigma$handle() {
         return llama_sampler_init_top_n_sigma.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_top_n_sigma} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_top_n_sigma} in the loaded library} */
     public static MemorySegment llama_sampler_init_top_n_sigma$address() {
         return llama_sampler_init_top_n_sigma.ADDR;
     }
@@ -7537,6 +8204,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_top_n_sigma(float n);
      * }
+     *
+     * @param n C {@code float n}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_top_n_sigma(float n) {
         var mh$ = llama_sampler_init_top_n_sigma.HANDLE;
@@ -7553,17 +8223,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_mirostat}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_mirostat}} */
     public static FunctionDescriptor llama_sampler_init_mirostat$descriptor() {
         return llama_sampler_init_mirostat.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_mirostat}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_mirostat}} */
     public static MethodHandle llama_sampler_init_mirostat$handle() {
         return llama_sampler_init_mirostat.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_mirostat} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_mirostat} in the loaded library} */
     public static MemorySegment llama_sampler_init_mirostat$address() {
         return llama_sampler_init_mirostat.ADDR;
     }
@@ -7580,6 +8250,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_mirostat(int32_t n_vocab, uint32_t seed, float tau, float eta, int32_t m);
      * }
+     *
+     * @param n_vocab C {@code int32_t n_vocab}
+     * @param seed C {@code uint32_t seed}
+     * @param tau C {@code float tau}
+     * @param eta C {@code float eta}
+     * @param m C {@code int32_t m}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_mirostat(int n_vocab, int seed, float tau, float eta, int m) {
         var mh$ = llama_sampler_init_mirostat.HANDLE;
@@ -7596,17 +8273,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_mirostat_v2}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_mirostat_v2}} */
     public static FunctionDescriptor llama_sampler_init_mirostat_v2$descriptor() {
         return llama_sampler_init_mirostat_v2.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_mirostat_v2}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_mirostat_v2}} */
     public static MethodHandle llama_sampler_init_mirostat_v2$handle() {
         return llama_sampler_init_mirostat_v2.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_mirostat_v2} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_mirostat_v2} in the loaded library} */
     public static MemorySegment llama_sampler_init_mirostat_v2$address() {
         return llama_sampler_init_mirostat_v2.ADDR;
     }
@@ -7622,6 +8299,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_mirostat_v2(uint32_t seed, float tau, float eta);
      * }
+     *
+     * @param seed C {@code uint32_t seed}
+     * @param tau C {@code float tau}
+     * @param eta C {@code float eta}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_mirostat_v2(int seed, float tau, float eta) {
         var mh$ = llama_sampler_init_mirostat_v2.HANDLE;
@@ -7638,17 +8320,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_grammar}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_grammar}} */
     public static FunctionDescriptor llama_sampler_init_grammar$descriptor() {
         return llama_sampler_init_grammar.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_grammar}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_grammar}} */
     public static MethodHandle llama_sampler_init_grammar$handle() {
         return llama_sampler_init_grammar.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_grammar} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_grammar} in the loaded library} */
     public static MemorySegment llama_sampler_init_grammar$address() {
         return llama_sampler_init_grammar.ADDR;
     }
@@ -7663,6 +8345,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_grammar(struct llama_vocab *vocab, char *grammar_str, char *grammar_root);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param grammar_str C {@code char *grammar_str}
+     * @param grammar_root C {@code char *grammar_root}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_grammar(MemorySegment vocab, MemorySegment grammar_str, MemorySegment grammar_root) {
         var mh$ = llama_sampler_init_grammar.HANDLE;
@@ -7679,17 +8366,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_grammar_lazy_patterns}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_grammar_lazy_patterns}} */
     public static FunctionDescriptor llama_sampler_init_grammar_lazy_patterns$descriptor() {
         return llama_sampler_init_grammar_lazy_patterns.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_grammar_lazy_patterns}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_grammar_lazy_patterns}} */
     public static MethodHandle llama_sampler_init_grammar_lazy_patterns$handle() {
         return llama_sampler_init_grammar_lazy_patterns.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_grammar_lazy_patterns} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_grammar_lazy_patterns} in the loaded library} */
     public static MemorySegment llama_sampler_init_grammar_lazy_patterns$address() {
         return llama_sampler_init_grammar_lazy_patterns.ADDR;
     }
@@ -7703,6 +8390,15 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_grammar_lazy_patterns(struct llama_vocab *vocab, char *grammar_str, char *grammar_root, char **trigger_patterns, size_t num_trigger_patterns, llama_token *trigger_tokens, size_t num_trigger_tokens);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param grammar_str C {@code char *grammar_str}
+     * @param grammar_root C {@code char *grammar_root}
+     * @param trigger_patterns C {@code char **trigger_patterns}
+     * @param num_trigger_patterns C {@code size_t num_trigger_patterns}
+     * @param trigger_tokens C {@code llama_token *trigger_tokens}
+     * @param num_trigger_tokens C {@code size_t num_trigger_tokens}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_grammar_lazy_patterns(MemorySegment vocab, MemorySegment grammar_str, MemorySegment grammar_root, MemorySegment trigger_patterns, long num_trigger_patterns, MemorySegment trigger_tokens, long num_trigger_tokens) {
         var mh$ = llama_sampler_init_grammar_lazy_patterns.HANDLE;
@@ -7719,17 +8415,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_penalties}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_penalties}} */
     public static FunctionDescriptor llama_sampler_init_penalties$descriptor() {
         return llama_sampler_init_penalties.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_penalties}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_penalties}} */
     public static MethodHandle llama_sampler_init_penalties$handle() {
         return llama_sampler_init_penalties.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_penalties} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_penalties} in the loaded library} */
     public static MemorySegment llama_sampler_init_penalties$address() {
         return llama_sampler_init_penalties.ADDR;
     }
@@ -7741,6 +8437,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_penalties(int32_t n_vocab, int32_t penalty_last_n, float penalty_repeat, float penalty_freq, float penalty_present);
      * }
+     *
+     * @param n_vocab C {@code int32_t n_vocab}
+     * @param penalty_last_n C {@code int32_t penalty_last_n}
+     * @param penalty_repeat C {@code float penalty_repeat}
+     * @param penalty_freq C {@code float penalty_freq}
+     * @param penalty_present C {@code float penalty_present}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_penalties(int n_vocab, int penalty_last_n, float penalty_repeat, float penalty_freq, float penalty_present) {
         var mh$ = llama_sampler_init_penalties.HANDLE;
@@ -7757,17 +8460,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_dry}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_dry}} */
     public static FunctionDescriptor llama_sampler_init_dry$descriptor() {
         return llama_sampler_init_dry.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_dry}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_dry}} */
     public static MethodHandle llama_sampler_init_dry$handle() {
         return llama_sampler_init_dry.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_dry} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_dry} in the loaded library} */
     public static MemorySegment llama_sampler_init_dry$address() {
         return llama_sampler_init_dry.ADDR;
     }
@@ -7779,6 +8482,15 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_dry(struct llama_vocab *vocab, float dry_multiplier, float dry_base, int32_t dry_allowed_length, int32_t dry_penalty_last_n, char **seq_breakers, size_t num_breakers);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @param dry_multiplier C {@code float dry_multiplier}
+     * @param dry_base C {@code float dry_base}
+     * @param dry_allowed_length C {@code int32_t dry_allowed_length}
+     * @param dry_penalty_last_n C {@code int32_t dry_penalty_last_n}
+     * @param seq_breakers C {@code char **seq_breakers}
+     * @param num_breakers C {@code size_t num_breakers}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_dry(MemorySegment vocab, float dry_multiplier, float dry_base, int dry_allowed_length, int dry_penalty_last_n, MemorySegment seq_breakers, long num_breakers) {
         var mh$ = llama_sampler_init_dry.HANDLE;
@@ -7795,17 +8507,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_adaptive_p}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_adaptive_p}} */
     public static FunctionDescriptor llama_sampler_init_adaptive_p$descriptor() {
         return llama_sampler_init_adaptive_p.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_adaptive_p}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_adaptive_p}} */
     public static MethodHandle llama_sampler_init_adaptive_p$handle() {
         return llama_sampler_init_adaptive_p.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_adaptive_p} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_adaptive_p} in the loaded library} */
     public static MemorySegment llama_sampler_init_adaptive_p$address() {
         return llama_sampler_init_adaptive_p.ADDR;
     }
@@ -7831,6 +8543,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_adaptive_p(float target, float decay, uint32_t seed);
      * }
+     *
+     * @param target C {@code float target}
+     * @param decay C {@code float decay}
+     * @param seed C {@code uint32_t seed}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_adaptive_p(float target, float decay, int seed) {
         var mh$ = llama_sampler_init_adaptive_p.HANDLE;
@@ -7847,17 +8564,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_logit_bias}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_logit_bias}} */
     public static FunctionDescriptor llama_sampler_init_logit_bias$descriptor() {
         return llama_sampler_init_logit_bias.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_logit_bias}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_logit_bias}} */
     public static MethodHandle llama_sampler_init_logit_bias$handle() {
         return llama_sampler_init_logit_bias.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_logit_bias} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_logit_bias} in the loaded library} */
     public static MemorySegment llama_sampler_init_logit_bias$address() {
         return llama_sampler_init_logit_bias.ADDR;
     }
@@ -7867,6 +8584,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_logit_bias(int32_t n_vocab, int32_t n_logit_bias, llama_logit_bias *logit_bias);
      * }
+     *
+     * @param n_vocab C {@code int32_t n_vocab}
+     * @param n_logit_bias C {@code int32_t n_logit_bias}
+     * @param logit_bias C {@code llama_logit_bias *logit_bias}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_logit_bias(int n_vocab, int n_logit_bias, MemorySegment logit_bias) {
         var mh$ = llama_sampler_init_logit_bias.HANDLE;
@@ -7883,17 +8605,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_init_infill}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_init_infill}} */
     public static FunctionDescriptor llama_sampler_init_infill$descriptor() {
         return llama_sampler_init_infill.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_init_infill}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_init_infill}} */
     public static MethodHandle llama_sampler_init_infill$handle() {
         return llama_sampler_init_infill.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_init_infill} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_init_infill} in the loaded library} */
     public static MemorySegment llama_sampler_init_infill$address() {
         return llama_sampler_init_infill.ADDR;
     }
@@ -7919,6 +8641,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_sampler *llama_sampler_init_infill(struct llama_vocab *vocab);
      * }
+     *
+     * @param vocab C {@code struct llama_vocab *vocab}
+     * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_infill(MemorySegment vocab) {
         var mh$ = llama_sampler_init_infill.HANDLE;
@@ -7935,17 +8660,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_get_seed}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_get_seed}} */
     public static FunctionDescriptor llama_sampler_get_seed$descriptor() {
         return llama_sampler_get_seed.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_get_seed}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_get_seed}} */
     public static MethodHandle llama_sampler_get_seed$handle() {
         return llama_sampler_get_seed.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_get_seed} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_get_seed} in the loaded library} */
     public static MemorySegment llama_sampler_get_seed$address() {
         return llama_sampler_get_seed.ADDR;
     }
@@ -7957,6 +8682,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * uint32_t llama_sampler_get_seed(struct llama_sampler *smpl);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @return C {@code uint32_t}
      */
     public static int llama_sampler_get_seed(MemorySegment smpl) {
         var mh$ = llama_sampler_get_seed.HANDLE;
@@ -7973,17 +8701,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_sampler_sample}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_sampler_sample}} */
     public static FunctionDescriptor llama_sampler_sample$descriptor() {
         return llama_sampler_sample.DESC;
     }
 
-    /** The downcall handle of {@code llama_sampler_sample}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_sampler_sample}} */
     public static MethodHandle llama_sampler_sample$handle() {
         return llama_sampler_sample.HANDLE;
     }
 
-    /** The address of {@code llama_sampler_sample} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_sampler_sample} in the loaded library} */
     public static MemorySegment llama_sampler_sample$address() {
         return llama_sampler_sample.ADDR;
     }
@@ -8004,6 +8732,11 @@ public final class llama_h {
      * {@snippet lang=c :
      * llama_token llama_sampler_sample(struct llama_sampler *smpl, struct llama_context *ctx, int32_t idx);
      * }
+     *
+     * @param smpl C {@code struct llama_sampler *smpl}
+     * @param ctx C {@code struct llama_context *ctx}
+     * @param idx C {@code int32_t idx}
+     * @return C {@code llama_token}
      */
     public static int llama_sampler_sample(MemorySegment smpl, MemorySegment ctx, int idx) {
         var mh$ = llama_sampler_sample.HANDLE;
@@ -8020,17 +8753,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_split_path}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_split_path}} */
     public static FunctionDescriptor llama_split_path$descriptor() {
         return llama_split_path.DESC;
     }
 
-    /** The downcall handle of {@code llama_split_path}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_split_path}} */
     public static MethodHandle llama_split_path$handle() {
         return llama_split_path.HANDLE;
     }
 
-    /** The address of {@code llama_split_path} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_split_path} in the loaded library} */
     public static MemorySegment llama_split_path$address() {
         return llama_split_path.ADDR;
     }
@@ -8044,6 +8777,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_split_path(char *split_path, size_t maxlen, char *path_prefix, int32_t split_no, int32_t split_count);
      * }
+     *
+     * @param split_path C {@code char *split_path}
+     * @param maxlen C {@code size_t maxlen}
+     * @param path_prefix C {@code char *path_prefix}
+     * @param split_no C {@code int32_t split_no}
+     * @param split_count C {@code int32_t split_count}
+     * @return C {@code int32_t}
      */
     public static int llama_split_path(MemorySegment split_path, long maxlen, MemorySegment path_prefix, int split_no, int split_count) {
         var mh$ = llama_split_path.HANDLE;
@@ -8060,17 +8800,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_split_prefix}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_split_prefix}} */
     public static FunctionDescriptor llama_split_prefix$descriptor() {
         return llama_split_prefix.DESC;
     }
 
-    /** The downcall handle of {@code llama_split_prefix}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_split_prefix}} */
     public static MethodHandle llama_split_prefix$handle() {
         return llama_split_prefix.HANDLE;
     }
 
-    /** The address of {@code llama_split_prefix} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_split_prefix} in the loaded library} */
     public static MemorySegment llama_split_prefix$address() {
         return llama_split_prefix.ADDR;
     }
@@ -8084,6 +8824,13 @@ public final class llama_h {
      * {@snippet lang=c :
      * int32_t llama_split_prefix(char *split_prefix, size_t maxlen, char *split_path, int32_t split_no, int32_t split_count);
      * }
+     *
+     * @param split_prefix C {@code char *split_prefix}
+     * @param maxlen C {@code size_t maxlen}
+     * @param split_path C {@code char *split_path}
+     * @param split_no C {@code int32_t split_no}
+     * @param split_count C {@code int32_t split_count}
+     * @return C {@code int32_t}
      */
     public static int llama_split_prefix(MemorySegment split_prefix, long maxlen, MemorySegment split_path, int split_no, int split_count) {
         var mh$ = llama_split_prefix.HANDLE;
@@ -8100,17 +8847,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_print_system_info}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_print_system_info}} */
     public static FunctionDescriptor llama_print_system_info$descriptor() {
         return llama_print_system_info.DESC;
     }
 
-    /** The downcall handle of {@code llama_print_system_info}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_print_system_info}} */
     public static MethodHandle llama_print_system_info$handle() {
         return llama_print_system_info.HANDLE;
     }
 
-    /** The address of {@code llama_print_system_info} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_print_system_info} in the loaded library} */
     public static MemorySegment llama_print_system_info$address() {
         return llama_print_system_info.ADDR;
     }
@@ -8122,6 +8869,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * char *llama_print_system_info(void);
      * }
+     *
+     * @return C {@code char *}
      */
     public static MemorySegment llama_print_system_info() {
         var mh$ = llama_print_system_info.HANDLE;
@@ -8138,17 +8887,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_log_get}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_log_get}} */
     public static FunctionDescriptor llama_log_get$descriptor() {
         return llama_log_get.DESC;
     }
 
-    /** The downcall handle of {@code llama_log_get}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_log_get}} */
     public static MethodHandle llama_log_get$handle() {
         return llama_log_get.HANDLE;
     }
 
-    /** The address of {@code llama_log_get} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_log_get} in the loaded library} */
     public static MemorySegment llama_log_get$address() {
         return llama_log_get.ADDR;
     }
@@ -8162,6 +8911,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_log_get(ggml_log_callback *log_callback, void **user_data);
      * }
+     *
+     * @param log_callback C {@code ggml_log_callback *log_callback}
+     * @param user_data C {@code void **user_data}
      */
     public static void llama_log_get(MemorySegment log_callback, MemorySegment user_data) {
         var mh$ = llama_log_get.HANDLE;
@@ -8178,17 +8930,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_log_set}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_log_set}} */
     public static FunctionDescriptor llama_log_set$descriptor() {
         return llama_log_set.DESC;
     }
 
-    /** The downcall handle of {@code llama_log_set}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_log_set}} */
     public static MethodHandle llama_log_set$handle() {
         return llama_log_set.HANDLE;
     }
 
-    /** The address of {@code llama_log_set} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_log_set} in the loaded library} */
     public static MemorySegment llama_log_set$address() {
         return llama_log_set.ADDR;
     }
@@ -8198,6 +8950,9 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_log_set(ggml_log_callback log_callback, void *user_data);
      * }
+     *
+     * @param log_callback C {@code ggml_log_callback log_callback}
+     * @param user_data C {@code void *user_data}
      */
     public static void llama_log_set(MemorySegment log_callback, MemorySegment user_data) {
         var mh$ = llama_log_set.HANDLE;
@@ -8214,17 +8969,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_perf_context}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_perf_context}} */
     public static FunctionDescriptor llama_perf_context$descriptor() {
         return llama_perf_context.DESC;
     }
 
-    /** The downcall handle of {@code llama_perf_context}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_perf_context}} */
     public static MethodHandle llama_perf_context$handle() {
         return llama_perf_context.HANDLE;
     }
 
-    /** The address of {@code llama_perf_context} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_perf_context} in the loaded library} */
     public static MemorySegment llama_perf_context$address() {
         return llama_perf_context.ADDR;
     }
@@ -8234,6 +8989,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_perf_context_data llama_perf_context(struct llama_context *ctx);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_perf_context_data}
+     * @param ctx C {@code struct llama_context *ctx}
+     * @return C {@code struct llama_perf_context_data} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_perf_context(SegmentAllocator allocator, MemorySegment ctx) {
         var mh$ = llama_perf_context.HANDLE;
@@ -8250,17 +9009,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_perf_context_print}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_perf_context_print}} */
     public static FunctionDescriptor llama_perf_context_print$descriptor() {
         return llama_perf_context_print.DESC;
     }
 
-    /** The downcall handle of {@code llama_perf_context_print}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_perf_context_print}} */
     public static MethodHandle llama_perf_context_print$handle() {
         return llama_perf_context_print.HANDLE;
     }
 
-    /** The address of {@code llama_perf_context_print} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_perf_context_print} in the loaded library} */
     public static MemorySegment llama_perf_context_print$address() {
         return llama_perf_context_print.ADDR;
     }
@@ -8270,6 +9029,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_perf_context_print(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_perf_context_print(MemorySegment ctx) {
         var mh$ = llama_perf_context_print.HANDLE;
@@ -8286,17 +9047,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_perf_context_reset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_perf_context_reset}} */
     public static FunctionDescriptor llama_perf_context_reset$descriptor() {
         return llama_perf_context_reset.DESC;
     }
 
-    /** The downcall handle of {@code llama_perf_context_reset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_perf_context_reset}} */
     public static MethodHandle llama_perf_context_reset$handle() {
         return llama_perf_context_reset.HANDLE;
     }
 
-    /** The address of {@code llama_perf_context_reset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_perf_context_reset} in the loaded library} */
     public static MemorySegment llama_perf_context_reset$address() {
         return llama_perf_context_reset.ADDR;
     }
@@ -8306,6 +9067,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_perf_context_reset(struct llama_context *ctx);
      * }
+     *
+     * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_perf_context_reset(MemorySegment ctx) {
         var mh$ = llama_perf_context_reset.HANDLE;
@@ -8322,17 +9085,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_perf_sampler}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_perf_sampler}} */
     public static FunctionDescriptor llama_perf_sampler$descriptor() {
         return llama_perf_sampler.DESC;
     }
 
-    /** The downcall handle of {@code llama_perf_sampler}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_perf_sampler}} */
     public static MethodHandle llama_perf_sampler$handle() {
         return llama_perf_sampler.HANDLE;
     }
 
-    /** The address of {@code llama_perf_sampler} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_perf_sampler} in the loaded library} */
     public static MemorySegment llama_perf_sampler$address() {
         return llama_perf_sampler.ADDR;
     }
@@ -8344,6 +9107,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * struct llama_perf_sampler_data llama_perf_sampler(struct llama_sampler *chain);
      * }
+     *
+     * @param allocator allocates the returned {@code struct llama_perf_sampler_data}
+     * @param chain C {@code struct llama_sampler *chain}
+     * @return C {@code struct llama_perf_sampler_data} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_perf_sampler(SegmentAllocator allocator, MemorySegment chain) {
         var mh$ = llama_perf_sampler.HANDLE;
@@ -8360,17 +9127,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_perf_sampler_print}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_perf_sampler_print}} */
     public static FunctionDescriptor llama_perf_sampler_print$descriptor() {
         return llama_perf_sampler_print.DESC;
     }
 
-    /** The downcall handle of {@code llama_perf_sampler_print}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_perf_sampler_print}} */
     public static MethodHandle llama_perf_sampler_print$handle() {
         return llama_perf_sampler_print.HANDLE;
     }
 
-    /** The address of {@code llama_perf_sampler_print} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_perf_sampler_print} in the loaded library} */
     public static MemorySegment llama_perf_sampler_print$address() {
         return llama_perf_sampler_print.ADDR;
     }
@@ -8380,6 +9147,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_perf_sampler_print(struct llama_sampler *chain);
      * }
+     *
+     * @param chain C {@code struct llama_sampler *chain}
      */
     public static void llama_perf_sampler_print(MemorySegment chain) {
         var mh$ = llama_perf_sampler_print.HANDLE;
@@ -8396,17 +9165,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_perf_sampler_reset}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_perf_sampler_reset}} */
     public static FunctionDescriptor llama_perf_sampler_reset$descriptor() {
         return llama_perf_sampler_reset.DESC;
     }
 
-    /** The downcall handle of {@code llama_perf_sampler_reset}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_perf_sampler_reset}} */
     public static MethodHandle llama_perf_sampler_reset$handle() {
         return llama_perf_sampler_reset.HANDLE;
     }
 
-    /** The address of {@code llama_perf_sampler_reset} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_perf_sampler_reset} in the loaded library} */
     public static MemorySegment llama_perf_sampler_reset$address() {
         return llama_perf_sampler_reset.ADDR;
     }
@@ -8416,6 +9185,8 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_perf_sampler_reset(struct llama_sampler *chain);
      * }
+     *
+     * @param chain C {@code struct llama_sampler *chain}
      */
     public static void llama_perf_sampler_reset(MemorySegment chain) {
         var mh$ = llama_perf_sampler_reset.HANDLE;
@@ -8432,17 +9203,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_opt_param_filter_all}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_opt_param_filter_all}} */
     public static FunctionDescriptor llama_opt_param_filter_all$descriptor() {
         return llama_opt_param_filter_all.DESC;
     }
 
-    /** The downcall handle of {@code llama_opt_param_filter_all}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_opt_param_filter_all}} */
     public static MethodHandle llama_opt_param_filter_all$handle() {
         return llama_opt_param_filter_all.HANDLE;
     }
 
-    /** The address of {@code llama_opt_param_filter_all} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_opt_param_filter_all} in the loaded library} */
     public static MemorySegment llama_opt_param_filter_all$address() {
         return llama_opt_param_filter_all.ADDR;
     }
@@ -8454,6 +9225,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * _Bool llama_opt_param_filter_all(struct ggml_tensor *tensor, void *userdata);
      * }
+     *
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param userdata C {@code void *userdata}
+     * @return C {@code _Bool}
      */
     public static boolean llama_opt_param_filter_all(MemorySegment tensor, MemorySegment userdata) {
         var mh$ = llama_opt_param_filter_all.HANDLE;
@@ -8470,17 +9245,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_opt_init}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_opt_init}} */
     public static FunctionDescriptor llama_opt_init$descriptor() {
         return llama_opt_init.DESC;
     }
 
-    /** The downcall handle of {@code llama_opt_init}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_opt_init}} */
     public static MethodHandle llama_opt_init$handle() {
         return llama_opt_init.HANDLE;
     }
 
-    /** The address of {@code llama_opt_init} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_opt_init} in the loaded library} */
     public static MemorySegment llama_opt_init$address() {
         return llama_opt_init.ADDR;
     }
@@ -8490,6 +9265,10 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_opt_init(struct llama_context *lctx, struct llama_model *model, struct llama_opt_params lopt_params);
      * }
+     *
+     * @param lctx C {@code struct llama_context *lctx}
+     * @param model C {@code struct llama_model *model}
+     * @param lopt_params C {@code struct llama_opt_params lopt_params}
      */
     public static void llama_opt_init(MemorySegment lctx, MemorySegment model, MemorySegment lopt_params) {
         var mh$ = llama_opt_init.HANDLE;
@@ -8506,17 +9285,17 @@ public final class llama_h {
         static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
 
-    /** The descriptor of {@code llama_opt_epoch}. @return its function descriptor */
+    /** {@return the function descriptor of {@code llama_opt_epoch}} */
     public static FunctionDescriptor llama_opt_epoch$descriptor() {
         return llama_opt_epoch.DESC;
     }
 
-    /** The downcall handle of {@code llama_opt_epoch}. @return the cached method handle */
+    /** {@return the cached downcall handle of {@code llama_opt_epoch}} */
     public static MethodHandle llama_opt_epoch$handle() {
         return llama_opt_epoch.HANDLE;
     }
 
-    /** The address of {@code llama_opt_epoch} in the loaded library. @return the symbol's address */
+    /** {@return the address of {@code llama_opt_epoch} in the loaded library} */
     public static MemorySegment llama_opt_epoch$address() {
         return llama_opt_epoch.ADDR;
     }
@@ -8526,6 +9305,14 @@ public final class llama_h {
      * {@snippet lang=c :
      * void llama_opt_epoch(struct llama_context *lctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result_train, ggml_opt_result_t result_eval, int64_t idata_split, ggml_opt_epoch_callback callback_train, ggml_opt_epoch_callback callback_eval);
      * }
+     *
+     * @param lctx C {@code struct llama_context *lctx}
+     * @param dataset C {@code ggml_opt_dataset_t dataset}
+     * @param result_train C {@code ggml_opt_result_t result_train}
+     * @param result_eval C {@code ggml_opt_result_t result_eval}
+     * @param idata_split C {@code int64_t idata_split}
+     * @param callback_train C {@code ggml_opt_epoch_callback callback_train}
+     * @param callback_eval C {@code ggml_opt_epoch_callback callback_eval}
      */
     public static void llama_opt_epoch(MemorySegment lctx, MemorySegment dataset, MemorySegment result_train, MemorySegment result_eval, long idata_split, MemorySegment callback_train, MemorySegment callback_eval) {
         var mh$ = llama_opt_epoch.HANDLE;

@@ -28,12 +28,12 @@ public final class llama_logit_bias {
         token$LAYOUT,
         bias$LAYOUT).withName("llama_logit_bias");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -88,14 +88,14 @@ public final class llama_logit_bias {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code token}. @return the field's layout */
+    /** {@return the layout of field {@code token}} */
     public static OfInt token$layout() {
         return token$LAYOUT;
     }
 
     private static final long token$OFFSET = 0;
 
-    /** The offset of field {@code token}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code token} within the struct} */
     public static long token$offset() {
         return token$OFFSET;
     }
@@ -118,14 +118,14 @@ public final class llama_logit_bias {
         struct.set(token$LAYOUT, token$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code bias}. @return the field's layout */
+    /** {@return the layout of field {@code bias}} */
     public static OfFloat bias$layout() {
         return bias$LAYOUT;
     }
 
     private static final long bias$OFFSET = 4;
 
-    /** The offset of field {@code bias}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code bias} within the struct} */
     public static long bias$offset() {
         return bias$OFFSET;
     }

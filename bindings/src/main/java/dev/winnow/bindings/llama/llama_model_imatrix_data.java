@@ -31,12 +31,12 @@ public final class llama_model_imatrix_data {
         data$LAYOUT,
         size$LAYOUT).withName("llama_model_imatrix_data");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -91,14 +91,14 @@ public final class llama_model_imatrix_data {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code name}. @return the field's layout */
+    /** {@return the layout of field {@code name}} */
     public static AddressLayout name$layout() {
         return name$LAYOUT;
     }
 
     private static final long name$OFFSET = 0;
 
-    /** The offset of field {@code name}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code name} within the struct} */
     public static long name$offset() {
         return name$OFFSET;
     }
@@ -121,14 +121,14 @@ public final class llama_model_imatrix_data {
         struct.set(name$LAYOUT, name$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code data}. @return the field's layout */
+    /** {@return the layout of field {@code data}} */
     public static AddressLayout data$layout() {
         return data$LAYOUT;
     }
 
     private static final long data$OFFSET = 8;
 
-    /** The offset of field {@code data}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code data} within the struct} */
     public static long data$offset() {
         return data$OFFSET;
     }
@@ -151,14 +151,14 @@ public final class llama_model_imatrix_data {
         struct.set(data$LAYOUT, data$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code size}. @return the field's layout */
+    /** {@return the layout of field {@code size}} */
     public static OfLong size$layout() {
         return size$LAYOUT;
     }
 
     private static final long size$OFFSET = 16;
 
-    /** The offset of field {@code size}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code size} within the struct} */
     public static long size$offset() {
         return size$OFFSET;
     }

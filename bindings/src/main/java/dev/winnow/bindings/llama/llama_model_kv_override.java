@@ -39,12 +39,12 @@ public final class llama_model_kv_override {
             val_bool$LAYOUT,
             val_str$LAYOUT)).withName("llama_model_kv_override");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -99,14 +99,14 @@ public final class llama_model_kv_override {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code tag}. @return the field's layout */
+    /** {@return the layout of field {@code tag}} */
     public static OfInt tag$layout() {
         return tag$LAYOUT;
     }
 
     private static final long tag$OFFSET = 0;
 
-    /** The offset of field {@code tag}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code tag} within the struct} */
     public static long tag$offset() {
         return tag$OFFSET;
     }
@@ -129,19 +129,19 @@ public final class llama_model_kv_override {
         struct.set(tag$LAYOUT, tag$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code key}. @return the field's layout */
+    /** {@return the layout of field {@code key}} */
     public static SequenceLayout key$layout() {
         return key$LAYOUT;
     }
 
     private static final long key$OFFSET = 4;
 
-    /** The offset of field {@code key}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code key} within the struct} */
     public static long key$offset() {
         return key$OFFSET;
     }
 
-    /** Dimensions of array field {@code key}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code key}} */
     public static long[] key$dimensions() {
         return new long[] {128};
     }
@@ -186,14 +186,14 @@ public final class llama_model_kv_override {
         struct.set(llama_h.C_CHAR, key$OFFSET + Objects.checkIndex(index0, 128L) * 1, fieldValue);
     }
 
-    /** The layout of field {@code val_i64}. @return the field's layout */
+    /** {@return the layout of field {@code val_i64}} */
     public static OfLong val_i64$layout() {
         return val_i64$LAYOUT;
     }
 
     private static final long val_i64$OFFSET = 136;
 
-    /** The offset of field {@code val_i64}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code val_i64} within the struct} */
     public static long val_i64$offset() {
         return val_i64$OFFSET;
     }
@@ -216,14 +216,14 @@ public final class llama_model_kv_override {
         struct.set(val_i64$LAYOUT, val_i64$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code val_f64}. @return the field's layout */
+    /** {@return the layout of field {@code val_f64}} */
     public static OfDouble val_f64$layout() {
         return val_f64$LAYOUT;
     }
 
     private static final long val_f64$OFFSET = 136;
 
-    /** The offset of field {@code val_f64}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code val_f64} within the struct} */
     public static long val_f64$offset() {
         return val_f64$OFFSET;
     }
@@ -246,14 +246,14 @@ public final class llama_model_kv_override {
         struct.set(val_f64$LAYOUT, val_f64$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code val_bool}. @return the field's layout */
+    /** {@return the layout of field {@code val_bool}} */
     public static OfBoolean val_bool$layout() {
         return val_bool$LAYOUT;
     }
 
     private static final long val_bool$OFFSET = 136;
 
-    /** The offset of field {@code val_bool}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code val_bool} within the struct} */
     public static long val_bool$offset() {
         return val_bool$OFFSET;
     }
@@ -276,19 +276,19 @@ public final class llama_model_kv_override {
         struct.set(val_bool$LAYOUT, val_bool$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code val_str}. @return the field's layout */
+    /** {@return the layout of field {@code val_str}} */
     public static SequenceLayout val_str$layout() {
         return val_str$LAYOUT;
     }
 
     private static final long val_str$OFFSET = 136;
 
-    /** The offset of field {@code val_str}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code val_str} within the struct} */
     public static long val_str$offset() {
         return val_str$OFFSET;
     }
 
-    /** Dimensions of array field {@code val_str}. @return the element counts */
+    /** {@return the dimensions (element counts) of array field {@code val_str}} */
     public static long[] val_str$dimensions() {
         return new long[] {128};
     }

@@ -75,12 +75,12 @@ public final class llama_model_params {
         load_mtp$LAYOUT,
         MemoryLayout.paddingLayout(2)).withName("llama_model_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -135,14 +135,14 @@ public final class llama_model_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code devices}. @return the field's layout */
+    /** {@return the layout of field {@code devices}} */
     public static AddressLayout devices$layout() {
         return devices$LAYOUT;
     }
 
     private static final long devices$OFFSET = 0;
 
-    /** The offset of field {@code devices}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code devices} within the struct} */
     public static long devices$offset() {
         return devices$OFFSET;
     }
@@ -165,14 +165,14 @@ public final class llama_model_params {
         struct.set(devices$LAYOUT, devices$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code tensor_buft_overrides}. @return the field's layout */
+    /** {@return the layout of field {@code tensor_buft_overrides}} */
     public static AddressLayout tensor_buft_overrides$layout() {
         return tensor_buft_overrides$LAYOUT;
     }
 
     private static final long tensor_buft_overrides$OFFSET = 8;
 
-    /** The offset of field {@code tensor_buft_overrides}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code tensor_buft_overrides} within the struct} */
     public static long tensor_buft_overrides$offset() {
         return tensor_buft_overrides$OFFSET;
     }
@@ -195,14 +195,14 @@ public final class llama_model_params {
         struct.set(tensor_buft_overrides$LAYOUT, tensor_buft_overrides$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_gpu_layers}. @return the field's layout */
+    /** {@return the layout of field {@code n_gpu_layers}} */
     public static OfInt n_gpu_layers$layout() {
         return n_gpu_layers$LAYOUT;
     }
 
     private static final long n_gpu_layers$OFFSET = 16;
 
-    /** The offset of field {@code n_gpu_layers}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_gpu_layers} within the struct} */
     public static long n_gpu_layers$offset() {
         return n_gpu_layers$OFFSET;
     }
@@ -225,14 +225,14 @@ public final class llama_model_params {
         struct.set(n_gpu_layers$LAYOUT, n_gpu_layers$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code split_mode}. @return the field's layout */
+    /** {@return the layout of field {@code split_mode}} */
     public static OfInt split_mode$layout() {
         return split_mode$LAYOUT;
     }
 
     private static final long split_mode$OFFSET = 20;
 
-    /** The offset of field {@code split_mode}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code split_mode} within the struct} */
     public static long split_mode$offset() {
         return split_mode$OFFSET;
     }
@@ -255,14 +255,14 @@ public final class llama_model_params {
         struct.set(split_mode$LAYOUT, split_mode$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code load_mode}. @return the field's layout */
+    /** {@return the layout of field {@code load_mode}} */
     public static OfInt load_mode$layout() {
         return load_mode$LAYOUT;
     }
 
     private static final long load_mode$OFFSET = 24;
 
-    /** The offset of field {@code load_mode}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code load_mode} within the struct} */
     public static long load_mode$offset() {
         return load_mode$OFFSET;
     }
@@ -285,14 +285,14 @@ public final class llama_model_params {
         struct.set(load_mode$LAYOUT, load_mode$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code lazy_mode}. @return the field's layout */
+    /** {@return the layout of field {@code lazy_mode}} */
     public static OfInt lazy_mode$layout() {
         return lazy_mode$LAYOUT;
     }
 
     private static final long lazy_mode$OFFSET = 28;
 
-    /** The offset of field {@code lazy_mode}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code lazy_mode} within the struct} */
     public static long lazy_mode$offset() {
         return lazy_mode$OFFSET;
     }
@@ -315,14 +315,14 @@ public final class llama_model_params {
         struct.set(lazy_mode$LAYOUT, lazy_mode$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code main_gpu}. @return the field's layout */
+    /** {@return the layout of field {@code main_gpu}} */
     public static OfInt main_gpu$layout() {
         return main_gpu$LAYOUT;
     }
 
     private static final long main_gpu$OFFSET = 32;
 
-    /** The offset of field {@code main_gpu}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code main_gpu} within the struct} */
     public static long main_gpu$offset() {
         return main_gpu$OFFSET;
     }
@@ -345,14 +345,14 @@ public final class llama_model_params {
         struct.set(main_gpu$LAYOUT, main_gpu$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code tensor_split}. @return the field's layout */
+    /** {@return the layout of field {@code tensor_split}} */
     public static AddressLayout tensor_split$layout() {
         return tensor_split$LAYOUT;
     }
 
     private static final long tensor_split$OFFSET = 40;
 
-    /** The offset of field {@code tensor_split}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code tensor_split} within the struct} */
     public static long tensor_split$offset() {
         return tensor_split$OFFSET;
     }
@@ -375,14 +375,14 @@ public final class llama_model_params {
         struct.set(tensor_split$LAYOUT, tensor_split$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code progress_callback}. @return the field's layout */
+    /** {@return the layout of field {@code progress_callback}} */
     public static AddressLayout progress_callback$layout() {
         return progress_callback$LAYOUT;
     }
 
     private static final long progress_callback$OFFSET = 48;
 
-    /** The offset of field {@code progress_callback}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code progress_callback} within the struct} */
     public static long progress_callback$offset() {
         return progress_callback$OFFSET;
     }
@@ -405,14 +405,14 @@ public final class llama_model_params {
         struct.set(progress_callback$LAYOUT, progress_callback$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code progress_callback_user_data}. @return the field's layout */
+    /** {@return the layout of field {@code progress_callback_user_data}} */
     public static AddressLayout progress_callback_user_data$layout() {
         return progress_callback_user_data$LAYOUT;
     }
 
     private static final long progress_callback_user_data$OFFSET = 56;
 
-    /** The offset of field {@code progress_callback_user_data}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code progress_callback_user_data} within the struct} */
     public static long progress_callback_user_data$offset() {
         return progress_callback_user_data$OFFSET;
     }
@@ -435,14 +435,14 @@ public final class llama_model_params {
         struct.set(progress_callback_user_data$LAYOUT, progress_callback_user_data$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code kv_overrides}. @return the field's layout */
+    /** {@return the layout of field {@code kv_overrides}} */
     public static AddressLayout kv_overrides$layout() {
         return kv_overrides$LAYOUT;
     }
 
     private static final long kv_overrides$OFFSET = 64;
 
-    /** The offset of field {@code kv_overrides}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code kv_overrides} within the struct} */
     public static long kv_overrides$offset() {
         return kv_overrides$OFFSET;
     }
@@ -465,14 +465,14 @@ public final class llama_model_params {
         struct.set(kv_overrides$LAYOUT, kv_overrides$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code vocab_only}. @return the field's layout */
+    /** {@return the layout of field {@code vocab_only}} */
     public static OfBoolean vocab_only$layout() {
         return vocab_only$LAYOUT;
     }
 
     private static final long vocab_only$OFFSET = 72;
 
-    /** The offset of field {@code vocab_only}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code vocab_only} within the struct} */
     public static long vocab_only$offset() {
         return vocab_only$OFFSET;
     }
@@ -495,14 +495,14 @@ public final class llama_model_params {
         struct.set(vocab_only$LAYOUT, vocab_only$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code check_tensors}. @return the field's layout */
+    /** {@return the layout of field {@code check_tensors}} */
     public static OfBoolean check_tensors$layout() {
         return check_tensors$LAYOUT;
     }
 
     private static final long check_tensors$OFFSET = 73;
 
-    /** The offset of field {@code check_tensors}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code check_tensors} within the struct} */
     public static long check_tensors$offset() {
         return check_tensors$OFFSET;
     }
@@ -525,14 +525,14 @@ public final class llama_model_params {
         struct.set(check_tensors$LAYOUT, check_tensors$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code use_extra_bufts}. @return the field's layout */
+    /** {@return the layout of field {@code use_extra_bufts}} */
     public static OfBoolean use_extra_bufts$layout() {
         return use_extra_bufts$LAYOUT;
     }
 
     private static final long use_extra_bufts$OFFSET = 74;
 
-    /** The offset of field {@code use_extra_bufts}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code use_extra_bufts} within the struct} */
     public static long use_extra_bufts$offset() {
         return use_extra_bufts$OFFSET;
     }
@@ -555,14 +555,14 @@ public final class llama_model_params {
         struct.set(use_extra_bufts$LAYOUT, use_extra_bufts$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code no_host}. @return the field's layout */
+    /** {@return the layout of field {@code no_host}} */
     public static OfBoolean no_host$layout() {
         return no_host$LAYOUT;
     }
 
     private static final long no_host$OFFSET = 75;
 
-    /** The offset of field {@code no_host}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code no_host} within the struct} */
     public static long no_host$offset() {
         return no_host$OFFSET;
     }
@@ -585,14 +585,14 @@ public final class llama_model_params {
         struct.set(no_host$LAYOUT, no_host$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code no_alloc}. @return the field's layout */
+    /** {@return the layout of field {@code no_alloc}} */
     public static OfBoolean no_alloc$layout() {
         return no_alloc$LAYOUT;
     }
 
     private static final long no_alloc$OFFSET = 76;
 
-    /** The offset of field {@code no_alloc}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code no_alloc} within the struct} */
     public static long no_alloc$offset() {
         return no_alloc$OFFSET;
     }
@@ -615,14 +615,14 @@ public final class llama_model_params {
         struct.set(no_alloc$LAYOUT, no_alloc$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code load_mtp}. @return the field's layout */
+    /** {@return the layout of field {@code load_mtp}} */
     public static OfBoolean load_mtp$layout() {
         return load_mtp$LAYOUT;
     }
 
     private static final long load_mtp$OFFSET = 77;
 
-    /** The offset of field {@code load_mtp}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code load_mtp} within the struct} */
     public static long load_mtp$offset() {
         return load_mtp$OFFSET;
     }

@@ -70,12 +70,12 @@ public final class llama_model_quantize_params {
         prune_layers$LAYOUT,
         max_buf_size$LAYOUT).withName("llama_model_quantize_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -130,14 +130,14 @@ public final class llama_model_quantize_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code nthread}. @return the field's layout */
+    /** {@return the layout of field {@code nthread}} */
     public static OfInt nthread$layout() {
         return nthread$LAYOUT;
     }
 
     private static final long nthread$OFFSET = 0;
 
-    /** The offset of field {@code nthread}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code nthread} within the struct} */
     public static long nthread$offset() {
         return nthread$OFFSET;
     }
@@ -160,14 +160,14 @@ public final class llama_model_quantize_params {
         struct.set(nthread$LAYOUT, nthread$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code ftype}. @return the field's layout */
+    /** {@return the layout of field {@code ftype}} */
     public static OfInt ftype$layout() {
         return ftype$LAYOUT;
     }
 
     private static final long ftype$OFFSET = 4;
 
-    /** The offset of field {@code ftype}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code ftype} within the struct} */
     public static long ftype$offset() {
         return ftype$OFFSET;
     }
@@ -190,14 +190,14 @@ public final class llama_model_quantize_params {
         struct.set(ftype$LAYOUT, ftype$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code output_tensor_type}. @return the field's layout */
+    /** {@return the layout of field {@code output_tensor_type}} */
     public static OfInt output_tensor_type$layout() {
         return output_tensor_type$LAYOUT;
     }
 
     private static final long output_tensor_type$OFFSET = 8;
 
-    /** The offset of field {@code output_tensor_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code output_tensor_type} within the struct} */
     public static long output_tensor_type$offset() {
         return output_tensor_type$OFFSET;
     }
@@ -220,14 +220,14 @@ public final class llama_model_quantize_params {
         struct.set(output_tensor_type$LAYOUT, output_tensor_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code token_embedding_type}. @return the field's layout */
+    /** {@return the layout of field {@code token_embedding_type}} */
     public static OfInt token_embedding_type$layout() {
         return token_embedding_type$LAYOUT;
     }
 
     private static final long token_embedding_type$OFFSET = 12;
 
-    /** The offset of field {@code token_embedding_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code token_embedding_type} within the struct} */
     public static long token_embedding_type$offset() {
         return token_embedding_type$OFFSET;
     }
@@ -250,14 +250,14 @@ public final class llama_model_quantize_params {
         struct.set(token_embedding_type$LAYOUT, token_embedding_type$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code allow_requantize}. @return the field's layout */
+    /** {@return the layout of field {@code allow_requantize}} */
     public static OfBoolean allow_requantize$layout() {
         return allow_requantize$LAYOUT;
     }
 
     private static final long allow_requantize$OFFSET = 16;
 
-    /** The offset of field {@code allow_requantize}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code allow_requantize} within the struct} */
     public static long allow_requantize$offset() {
         return allow_requantize$OFFSET;
     }
@@ -280,14 +280,14 @@ public final class llama_model_quantize_params {
         struct.set(allow_requantize$LAYOUT, allow_requantize$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code quantize_output_tensor}. @return the field's layout */
+    /** {@return the layout of field {@code quantize_output_tensor}} */
     public static OfBoolean quantize_output_tensor$layout() {
         return quantize_output_tensor$LAYOUT;
     }
 
     private static final long quantize_output_tensor$OFFSET = 17;
 
-    /** The offset of field {@code quantize_output_tensor}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code quantize_output_tensor} within the struct} */
     public static long quantize_output_tensor$offset() {
         return quantize_output_tensor$OFFSET;
     }
@@ -310,14 +310,14 @@ public final class llama_model_quantize_params {
         struct.set(quantize_output_tensor$LAYOUT, quantize_output_tensor$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code only_copy}. @return the field's layout */
+    /** {@return the layout of field {@code only_copy}} */
     public static OfBoolean only_copy$layout() {
         return only_copy$LAYOUT;
     }
 
     private static final long only_copy$OFFSET = 18;
 
-    /** The offset of field {@code only_copy}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code only_copy} within the struct} */
     public static long only_copy$offset() {
         return only_copy$OFFSET;
     }
@@ -340,14 +340,14 @@ public final class llama_model_quantize_params {
         struct.set(only_copy$LAYOUT, only_copy$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code pure}. @return the field's layout */
+    /** {@return the layout of field {@code pure}} */
     public static OfBoolean pure$layout() {
         return pure$LAYOUT;
     }
 
     private static final long pure$OFFSET = 19;
 
-    /** The offset of field {@code pure}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code pure} within the struct} */
     public static long pure$offset() {
         return pure$OFFSET;
     }
@@ -370,14 +370,14 @@ public final class llama_model_quantize_params {
         struct.set(pure$LAYOUT, pure$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code keep_split}. @return the field's layout */
+    /** {@return the layout of field {@code keep_split}} */
     public static OfBoolean keep_split$layout() {
         return keep_split$LAYOUT;
     }
 
     private static final long keep_split$OFFSET = 20;
 
-    /** The offset of field {@code keep_split}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code keep_split} within the struct} */
     public static long keep_split$offset() {
         return keep_split$OFFSET;
     }
@@ -400,14 +400,14 @@ public final class llama_model_quantize_params {
         struct.set(keep_split$LAYOUT, keep_split$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code dry_run}. @return the field's layout */
+    /** {@return the layout of field {@code dry_run}} */
     public static OfBoolean dry_run$layout() {
         return dry_run$LAYOUT;
     }
 
     private static final long dry_run$OFFSET = 21;
 
-    /** The offset of field {@code dry_run}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code dry_run} within the struct} */
     public static long dry_run$offset() {
         return dry_run$OFFSET;
     }
@@ -430,14 +430,14 @@ public final class llama_model_quantize_params {
         struct.set(dry_run$LAYOUT, dry_run$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code imatrix}. @return the field's layout */
+    /** {@return the layout of field {@code imatrix}} */
     public static AddressLayout imatrix$layout() {
         return imatrix$LAYOUT;
     }
 
     private static final long imatrix$OFFSET = 24;
 
-    /** The offset of field {@code imatrix}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code imatrix} within the struct} */
     public static long imatrix$offset() {
         return imatrix$OFFSET;
     }
@@ -460,14 +460,14 @@ public final class llama_model_quantize_params {
         struct.set(imatrix$LAYOUT, imatrix$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code kv_overrides}. @return the field's layout */
+    /** {@return the layout of field {@code kv_overrides}} */
     public static AddressLayout kv_overrides$layout() {
         return kv_overrides$LAYOUT;
     }
 
     private static final long kv_overrides$OFFSET = 32;
 
-    /** The offset of field {@code kv_overrides}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code kv_overrides} within the struct} */
     public static long kv_overrides$offset() {
         return kv_overrides$OFFSET;
     }
@@ -490,14 +490,14 @@ public final class llama_model_quantize_params {
         struct.set(kv_overrides$LAYOUT, kv_overrides$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code tt_overrides}. @return the field's layout */
+    /** {@return the layout of field {@code tt_overrides}} */
     public static AddressLayout tt_overrides$layout() {
         return tt_overrides$LAYOUT;
     }
 
     private static final long tt_overrides$OFFSET = 40;
 
-    /** The offset of field {@code tt_overrides}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code tt_overrides} within the struct} */
     public static long tt_overrides$offset() {
         return tt_overrides$OFFSET;
     }
@@ -520,14 +520,14 @@ public final class llama_model_quantize_params {
         struct.set(tt_overrides$LAYOUT, tt_overrides$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code prune_layers}. @return the field's layout */
+    /** {@return the layout of field {@code prune_layers}} */
     public static AddressLayout prune_layers$layout() {
         return prune_layers$LAYOUT;
     }
 
     private static final long prune_layers$OFFSET = 48;
 
-    /** The offset of field {@code prune_layers}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code prune_layers} within the struct} */
     public static long prune_layers$offset() {
         return prune_layers$OFFSET;
     }
@@ -550,14 +550,14 @@ public final class llama_model_quantize_params {
         struct.set(prune_layers$LAYOUT, prune_layers$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code max_buf_size}. @return the field's layout */
+    /** {@return the layout of field {@code max_buf_size}} */
     public static OfLong max_buf_size$layout() {
         return max_buf_size$LAYOUT;
     }
 
     private static final long max_buf_size$OFFSET = 56;
 
-    /** The offset of field {@code max_buf_size}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code max_buf_size} within the struct} */
     public static long max_buf_size$offset() {
         return max_buf_size$OFFSET;
     }

@@ -29,7 +29,7 @@ public final class llama_model_set_tensor_data_t {
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER, llama_h.C_POINTER);
 
-    /** The function descriptor. @return the descriptor of this function pointer type */
+    /** {@return the function descriptor of this function pointer type} */
     public static FunctionDescriptor descriptor() {
         return $DESC;
     }

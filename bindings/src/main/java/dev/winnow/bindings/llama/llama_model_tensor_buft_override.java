@@ -28,12 +28,12 @@ public final class llama_model_tensor_buft_override {
         pattern$LAYOUT,
         buft$LAYOUT).withName("llama_model_tensor_buft_override");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -88,14 +88,14 @@ public final class llama_model_tensor_buft_override {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code pattern}. @return the field's layout */
+    /** {@return the layout of field {@code pattern}} */
     public static AddressLayout pattern$layout() {
         return pattern$LAYOUT;
     }
 
     private static final long pattern$OFFSET = 0;
 
-    /** The offset of field {@code pattern}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code pattern} within the struct} */
     public static long pattern$offset() {
         return pattern$OFFSET;
     }
@@ -118,14 +118,14 @@ public final class llama_model_tensor_buft_override {
         struct.set(pattern$LAYOUT, pattern$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code buft}. @return the field's layout */
+    /** {@return the layout of field {@code buft}} */
     public static AddressLayout buft$layout() {
         return buft$LAYOUT;
     }
 
     private static final long buft$OFFSET = 8;
 
-    /** The offset of field {@code buft}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code buft} within the struct} */
     public static long buft$offset() {
         return buft$OFFSET;
     }

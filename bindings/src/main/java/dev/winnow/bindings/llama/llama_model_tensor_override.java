@@ -29,12 +29,12 @@ public final class llama_model_tensor_override {
         type$LAYOUT,
         MemoryLayout.paddingLayout(4)).withName("llama_model_tensor_override");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -89,14 +89,14 @@ public final class llama_model_tensor_override {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code pattern}. @return the field's layout */
+    /** {@return the layout of field {@code pattern}} */
     public static AddressLayout pattern$layout() {
         return pattern$LAYOUT;
     }
 
     private static final long pattern$OFFSET = 0;
 
-    /** The offset of field {@code pattern}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code pattern} within the struct} */
     public static long pattern$offset() {
         return pattern$OFFSET;
     }
@@ -119,14 +119,14 @@ public final class llama_model_tensor_override {
         struct.set(pattern$LAYOUT, pattern$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code type}. @return the field's layout */
+    /** {@return the layout of field {@code type}} */
     public static OfInt type$layout() {
         return type$LAYOUT;
     }
 
     private static final long type$OFFSET = 8;
 
-    /** The offset of field {@code type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code type} within the struct} */
     public static long type$offset() {
         return type$OFFSET;
     }

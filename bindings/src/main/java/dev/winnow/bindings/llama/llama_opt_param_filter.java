@@ -32,7 +32,7 @@ public final class llama_opt_param_filter {
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.of(llama_h.C_BOOL, llama_h.C_POINTER, llama_h.C_POINTER);
 
-    /** The function descriptor. @return the descriptor of this function pointer type */
+    /** {@return the function descriptor of this function pointer type} */
     public static FunctionDescriptor descriptor() {
         return $DESC;
     }

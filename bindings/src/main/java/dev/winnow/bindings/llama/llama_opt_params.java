@@ -42,12 +42,12 @@ public final class llama_opt_params {
         optimizer_type$LAYOUT,
         MemoryLayout.paddingLayout(4)).withName("llama_opt_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -102,14 +102,14 @@ public final class llama_opt_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code n_ctx_train}. @return the field's layout */
+    /** {@return the layout of field {@code n_ctx_train}} */
     public static OfInt n_ctx_train$layout() {
         return n_ctx_train$LAYOUT;
     }
 
     private static final long n_ctx_train$OFFSET = 0;
 
-    /** The offset of field {@code n_ctx_train}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_ctx_train} within the struct} */
     public static long n_ctx_train$offset() {
         return n_ctx_train$OFFSET;
     }
@@ -132,14 +132,14 @@ public final class llama_opt_params {
         struct.set(n_ctx_train$LAYOUT, n_ctx_train$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code param_filter}. @return the field's layout */
+    /** {@return the layout of field {@code param_filter}} */
     public static AddressLayout param_filter$layout() {
         return param_filter$LAYOUT;
     }
 
     private static final long param_filter$OFFSET = 8;
 
-    /** The offset of field {@code param_filter}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code param_filter} within the struct} */
     public static long param_filter$offset() {
         return param_filter$OFFSET;
     }
@@ -162,14 +162,14 @@ public final class llama_opt_params {
         struct.set(param_filter$LAYOUT, param_filter$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code param_filter_ud}. @return the field's layout */
+    /** {@return the layout of field {@code param_filter_ud}} */
     public static AddressLayout param_filter_ud$layout() {
         return param_filter_ud$LAYOUT;
     }
 
     private static final long param_filter_ud$OFFSET = 16;
 
-    /** The offset of field {@code param_filter_ud}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code param_filter_ud} within the struct} */
     public static long param_filter_ud$offset() {
         return param_filter_ud$OFFSET;
     }
@@ -192,14 +192,14 @@ public final class llama_opt_params {
         struct.set(param_filter_ud$LAYOUT, param_filter_ud$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code get_opt_pars}. @return the field's layout */
+    /** {@return the layout of field {@code get_opt_pars}} */
     public static AddressLayout get_opt_pars$layout() {
         return get_opt_pars$LAYOUT;
     }
 
     private static final long get_opt_pars$OFFSET = 24;
 
-    /** The offset of field {@code get_opt_pars}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code get_opt_pars} within the struct} */
     public static long get_opt_pars$offset() {
         return get_opt_pars$OFFSET;
     }
@@ -222,14 +222,14 @@ public final class llama_opt_params {
         struct.set(get_opt_pars$LAYOUT, get_opt_pars$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code get_opt_pars_ud}. @return the field's layout */
+    /** {@return the layout of field {@code get_opt_pars_ud}} */
     public static AddressLayout get_opt_pars_ud$layout() {
         return get_opt_pars_ud$LAYOUT;
     }
 
     private static final long get_opt_pars_ud$OFFSET = 32;
 
-    /** The offset of field {@code get_opt_pars_ud}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code get_opt_pars_ud} within the struct} */
     public static long get_opt_pars_ud$offset() {
         return get_opt_pars_ud$OFFSET;
     }
@@ -252,14 +252,14 @@ public final class llama_opt_params {
         struct.set(get_opt_pars_ud$LAYOUT, get_opt_pars_ud$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code optimizer_type}. @return the field's layout */
+    /** {@return the layout of field {@code optimizer_type}} */
     public static OfInt optimizer_type$layout() {
         return optimizer_type$LAYOUT;
     }
 
     private static final long optimizer_type$OFFSET = 40;
 
-    /** The offset of field {@code optimizer_type}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code optimizer_type} within the struct} */
     public static long optimizer_type$offset() {
         return optimizer_type$OFFSET;
     }

@@ -44,12 +44,12 @@ public final class llama_perf_context_data {
         n_reused$LAYOUT,
         MemoryLayout.paddingLayout(4)).withName("llama_perf_context_data");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -104,14 +104,14 @@ public final class llama_perf_context_data {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code t_start_ms}. @return the field's layout */
+    /** {@return the layout of field {@code t_start_ms}} */
     public static OfDouble t_start_ms$layout() {
         return t_start_ms$LAYOUT;
     }
 
     private static final long t_start_ms$OFFSET = 0;
 
-    /** The offset of field {@code t_start_ms}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code t_start_ms} within the struct} */
     public static long t_start_ms$offset() {
         return t_start_ms$OFFSET;
     }
@@ -134,14 +134,14 @@ public final class llama_perf_context_data {
         struct.set(t_start_ms$LAYOUT, t_start_ms$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code t_load_ms}. @return the field's layout */
+    /** {@return the layout of field {@code t_load_ms}} */
     public static OfDouble t_load_ms$layout() {
         return t_load_ms$LAYOUT;
     }
 
     private static final long t_load_ms$OFFSET = 8;
 
-    /** The offset of field {@code t_load_ms}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code t_load_ms} within the struct} */
     public static long t_load_ms$offset() {
         return t_load_ms$OFFSET;
     }
@@ -164,14 +164,14 @@ public final class llama_perf_context_data {
         struct.set(t_load_ms$LAYOUT, t_load_ms$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code t_p_eval_ms}. @return the field's layout */
+    /** {@return the layout of field {@code t_p_eval_ms}} */
     public static OfDouble t_p_eval_ms$layout() {
         return t_p_eval_ms$LAYOUT;
     }
 
     private static final long t_p_eval_ms$OFFSET = 16;
 
-    /** The offset of field {@code t_p_eval_ms}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code t_p_eval_ms} within the struct} */
     public static long t_p_eval_ms$offset() {
         return t_p_eval_ms$OFFSET;
     }
@@ -194,14 +194,14 @@ public final class llama_perf_context_data {
         struct.set(t_p_eval_ms$LAYOUT, t_p_eval_ms$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code t_eval_ms}. @return the field's layout */
+    /** {@return the layout of field {@code t_eval_ms}} */
     public static OfDouble t_eval_ms$layout() {
         return t_eval_ms$LAYOUT;
     }
 
     private static final long t_eval_ms$OFFSET = 24;
 
-    /** The offset of field {@code t_eval_ms}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code t_eval_ms} within the struct} */
     public static long t_eval_ms$offset() {
         return t_eval_ms$OFFSET;
     }
@@ -224,14 +224,14 @@ public final class llama_perf_context_data {
         struct.set(t_eval_ms$LAYOUT, t_eval_ms$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_p_eval}. @return the field's layout */
+    /** {@return the layout of field {@code n_p_eval}} */
     public static OfInt n_p_eval$layout() {
         return n_p_eval$LAYOUT;
     }
 
     private static final long n_p_eval$OFFSET = 32;
 
-    /** The offset of field {@code n_p_eval}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_p_eval} within the struct} */
     public static long n_p_eval$offset() {
         return n_p_eval$OFFSET;
     }
@@ -254,14 +254,14 @@ public final class llama_perf_context_data {
         struct.set(n_p_eval$LAYOUT, n_p_eval$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_eval}. @return the field's layout */
+    /** {@return the layout of field {@code n_eval}} */
     public static OfInt n_eval$layout() {
         return n_eval$LAYOUT;
     }
 
     private static final long n_eval$OFFSET = 36;
 
-    /** The offset of field {@code n_eval}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_eval} within the struct} */
     public static long n_eval$offset() {
         return n_eval$OFFSET;
     }
@@ -284,14 +284,14 @@ public final class llama_perf_context_data {
         struct.set(n_eval$LAYOUT, n_eval$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_reused}. @return the field's layout */
+    /** {@return the layout of field {@code n_reused}} */
     public static OfInt n_reused$layout() {
         return n_reused$LAYOUT;
     }
 
     private static final long n_reused$OFFSET = 40;
 
-    /** The offset of field {@code n_reused}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_reused} within the struct} */
     public static long n_reused$offset() {
         return n_reused$OFFSET;
     }

@@ -29,12 +29,12 @@ public final class llama_perf_sampler_data {
         n_sample$LAYOUT,
         MemoryLayout.paddingLayout(4)).withName("llama_perf_sampler_data");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -89,14 +89,14 @@ public final class llama_perf_sampler_data {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code t_sample_ms}. @return the field's layout */
+    /** {@return the layout of field {@code t_sample_ms}} */
     public static OfDouble t_sample_ms$layout() {
         return t_sample_ms$LAYOUT;
     }
 
     private static final long t_sample_ms$OFFSET = 0;
 
-    /** The offset of field {@code t_sample_ms}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code t_sample_ms} within the struct} */
     public static long t_sample_ms$offset() {
         return t_sample_ms$OFFSET;
     }
@@ -119,14 +119,14 @@ public final class llama_perf_sampler_data {
         struct.set(t_sample_ms$LAYOUT, t_sample_ms$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code n_sample}. @return the field's layout */
+    /** {@return the layout of field {@code n_sample}} */
     public static OfInt n_sample$layout() {
         return n_sample$LAYOUT;
     }
 
     private static final long n_sample$OFFSET = 8;
 
-    /** The offset of field {@code n_sample}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code n_sample} within the struct} */
     public static long n_sample$offset() {
         return n_sample$OFFSET;
     }

@@ -30,7 +30,7 @@ public final class llama_progress_callback {
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.of(llama_h.C_BOOL, llama_h.C_FLOAT, llama_h.C_POINTER);
 
-    /** The function descriptor. @return the descriptor of this function pointer type */
+    /** {@return the function descriptor of this function pointer type} */
     public static FunctionDescriptor descriptor() {
         return $DESC;
     }

@@ -28,12 +28,12 @@ public final class llama_sampler {
         iface$LAYOUT,
         ctx$LAYOUT).withName("llama_sampler");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -88,14 +88,14 @@ public final class llama_sampler {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code iface}. @return the field's layout */
+    /** {@return the layout of field {@code iface}} */
     public static AddressLayout iface$layout() {
         return iface$LAYOUT;
     }
 
     private static final long iface$OFFSET = 0;
 
-    /** The offset of field {@code iface}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code iface} within the struct} */
     public static long iface$offset() {
         return iface$OFFSET;
     }
@@ -118,14 +118,14 @@ public final class llama_sampler {
         struct.set(iface$LAYOUT, iface$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code ctx}. @return the field's layout */
+    /** {@return the layout of field {@code ctx}} */
     public static AddressLayout ctx$layout() {
         return ctx$LAYOUT;
     }
 
     private static final long ctx$OFFSET = 8;
 
-    /** The offset of field {@code ctx}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code ctx} within the struct} */
     public static long ctx$offset() {
         return ctx$OFFSET;
     }

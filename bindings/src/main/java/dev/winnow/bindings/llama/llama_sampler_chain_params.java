@@ -25,12 +25,12 @@ public final class llama_sampler_chain_params {
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
         no_perf$LAYOUT).withName("llama_sampler_chain_params");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -85,14 +85,14 @@ public final class llama_sampler_chain_params {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code no_perf}. @return the field's layout */
+    /** {@return the layout of field {@code no_perf}} */
     public static OfBoolean no_perf$layout() {
         return no_perf$LAYOUT;
     }
 
     private static final long no_perf$OFFSET = 0;
 
-    /** The offset of field {@code no_perf}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code no_perf} within the struct} */
     public static long no_perf$offset() {
         return no_perf$OFFSET;
     }

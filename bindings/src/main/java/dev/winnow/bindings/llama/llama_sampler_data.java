@@ -34,12 +34,12 @@ public final class llama_sampler_data {
         sampled$LAYOUT,
         candidates$LAYOUT).withName("llama_sampler_data");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -94,14 +94,14 @@ public final class llama_sampler_data {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code logits}. @return the field's layout */
+    /** {@return the layout of field {@code logits}} */
     public static AddressLayout logits$layout() {
         return logits$LAYOUT;
     }
 
     private static final long logits$OFFSET = 0;
 
-    /** The offset of field {@code logits}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code logits} within the struct} */
     public static long logits$offset() {
         return logits$OFFSET;
     }
@@ -124,14 +124,14 @@ public final class llama_sampler_data {
         struct.set(logits$LAYOUT, logits$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code probs}. @return the field's layout */
+    /** {@return the layout of field {@code probs}} */
     public static AddressLayout probs$layout() {
         return probs$LAYOUT;
     }
 
     private static final long probs$OFFSET = 8;
 
-    /** The offset of field {@code probs}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code probs} within the struct} */
     public static long probs$offset() {
         return probs$OFFSET;
     }
@@ -154,14 +154,14 @@ public final class llama_sampler_data {
         struct.set(probs$LAYOUT, probs$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code sampled}. @return the field's layout */
+    /** {@return the layout of field {@code sampled}} */
     public static AddressLayout sampled$layout() {
         return sampled$LAYOUT;
     }
 
     private static final long sampled$OFFSET = 16;
 
-    /** The offset of field {@code sampled}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code sampled} within the struct} */
     public static long sampled$offset() {
         return sampled$OFFSET;
     }
@@ -184,14 +184,14 @@ public final class llama_sampler_data {
         struct.set(sampled$LAYOUT, sampled$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code candidates}. @return the field's layout */
+    /** {@return the layout of field {@code candidates}} */
     public static AddressLayout candidates$layout() {
         return candidates$LAYOUT;
     }
 
     private static final long candidates$OFFSET = 24;
 
-    /** The offset of field {@code candidates}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code candidates} within the struct} */
     public static long candidates$offset() {
         return candidates$OFFSET;
     }

@@ -60,12 +60,12 @@ public final class llama_sampler_i {
         backend_reset$LAYOUT,
         copy_state$LAYOUT).withName("llama_sampler_i");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -120,14 +120,14 @@ public final class llama_sampler_i {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code name}. @return the field's layout */
+    /** {@return the layout of field {@code name}} */
     public static AddressLayout name$layout() {
         return name$LAYOUT;
     }
 
     private static final long name$OFFSET = 0;
 
-    /** The offset of field {@code name}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code name} within the struct} */
     public static long name$offset() {
         return name$OFFSET;
     }
@@ -150,14 +150,14 @@ public final class llama_sampler_i {
         struct.set(name$LAYOUT, name$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code accept}. @return the field's layout */
+    /** {@return the layout of field {@code accept}} */
     public static AddressLayout accept$layout() {
         return accept$LAYOUT;
     }
 
     private static final long accept$OFFSET = 8;
 
-    /** The offset of field {@code accept}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code accept} within the struct} */
     public static long accept$offset() {
         return accept$OFFSET;
     }
@@ -180,14 +180,14 @@ public final class llama_sampler_i {
         struct.set(accept$LAYOUT, accept$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code apply}. @return the field's layout */
+    /** {@return the layout of field {@code apply}} */
     public static AddressLayout apply$layout() {
         return apply$LAYOUT;
     }
 
     private static final long apply$OFFSET = 16;
 
-    /** The offset of field {@code apply}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code apply} within the struct} */
     public static long apply$offset() {
         return apply$OFFSET;
     }
@@ -210,14 +210,14 @@ public final class llama_sampler_i {
         struct.set(apply$LAYOUT, apply$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code reset}. @return the field's layout */
+    /** {@return the layout of field {@code reset}} */
     public static AddressLayout reset$layout() {
         return reset$LAYOUT;
     }
 
     private static final long reset$OFFSET = 24;
 
-    /** The offset of field {@code reset}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code reset} within the struct} */
     public static long reset$offset() {
         return reset$OFFSET;
     }
@@ -240,14 +240,14 @@ public final class llama_sampler_i {
         struct.set(reset$LAYOUT, reset$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code clone}. @return the field's layout */
+    /** {@return the layout of field {@code clone}} */
     public static AddressLayout clone$layout() {
         return clone$LAYOUT;
     }
 
     private static final long clone$OFFSET = 32;
 
-    /** The offset of field {@code clone}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code clone} within the struct} */
     public static long clone$offset() {
         return clone$OFFSET;
     }
@@ -270,14 +270,14 @@ public final class llama_sampler_i {
         struct.set(clone$LAYOUT, clone$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code free}. @return the field's layout */
+    /** {@return the layout of field {@code free}} */
     public static AddressLayout free$layout() {
         return free$LAYOUT;
     }
 
     private static final long free$OFFSET = 40;
 
-    /** The offset of field {@code free}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code free} within the struct} */
     public static long free$offset() {
         return free$OFFSET;
     }
@@ -300,14 +300,14 @@ public final class llama_sampler_i {
         struct.set(free$LAYOUT, free$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code backend_init}. @return the field's layout */
+    /** {@return the layout of field {@code backend_init}} */
     public static AddressLayout backend_init$layout() {
         return backend_init$LAYOUT;
     }
 
     private static final long backend_init$OFFSET = 48;
 
-    /** The offset of field {@code backend_init}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code backend_init} within the struct} */
     public static long backend_init$offset() {
         return backend_init$OFFSET;
     }
@@ -330,14 +330,14 @@ public final class llama_sampler_i {
         struct.set(backend_init$LAYOUT, backend_init$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code backend_accept}. @return the field's layout */
+    /** {@return the layout of field {@code backend_accept}} */
     public static AddressLayout backend_accept$layout() {
         return backend_accept$LAYOUT;
     }
 
     private static final long backend_accept$OFFSET = 56;
 
-    /** The offset of field {@code backend_accept}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code backend_accept} within the struct} */
     public static long backend_accept$offset() {
         return backend_accept$OFFSET;
     }
@@ -360,14 +360,14 @@ public final class llama_sampler_i {
         struct.set(backend_accept$LAYOUT, backend_accept$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code backend_apply}. @return the field's layout */
+    /** {@return the layout of field {@code backend_apply}} */
     public static AddressLayout backend_apply$layout() {
         return backend_apply$LAYOUT;
     }
 
     private static final long backend_apply$OFFSET = 64;
 
-    /** The offset of field {@code backend_apply}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code backend_apply} within the struct} */
     public static long backend_apply$offset() {
         return backend_apply$OFFSET;
     }
@@ -390,14 +390,14 @@ public final class llama_sampler_i {
         struct.set(backend_apply$LAYOUT, backend_apply$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code backend_set_input}. @return the field's layout */
+    /** {@return the layout of field {@code backend_set_input}} */
     public static AddressLayout backend_set_input$layout() {
         return backend_set_input$LAYOUT;
     }
 
     private static final long backend_set_input$OFFSET = 72;
 
-    /** The offset of field {@code backend_set_input}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code backend_set_input} within the struct} */
     public static long backend_set_input$offset() {
         return backend_set_input$OFFSET;
     }
@@ -420,14 +420,14 @@ public final class llama_sampler_i {
         struct.set(backend_set_input$LAYOUT, backend_set_input$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code backend_reset}. @return the field's layout */
+    /** {@return the layout of field {@code backend_reset}} */
     public static AddressLayout backend_reset$layout() {
         return backend_reset$LAYOUT;
     }
 
     private static final long backend_reset$OFFSET = 80;
 
-    /** The offset of field {@code backend_reset}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code backend_reset} within the struct} */
     public static long backend_reset$offset() {
         return backend_reset$OFFSET;
     }
@@ -450,14 +450,14 @@ public final class llama_sampler_i {
         struct.set(backend_reset$LAYOUT, backend_reset$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code copy_state}. @return the field's layout */
+    /** {@return the layout of field {@code copy_state}} */
     public static AddressLayout copy_state$layout() {
         return copy_state$LAYOUT;
     }
 
     private static final long copy_state$OFFSET = 88;
 
-    /** The offset of field {@code copy_state}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code copy_state} within the struct} */
     public static long copy_state$offset() {
         return copy_state$OFFSET;
     }
@@ -498,7 +498,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.of(llama_h.C_POINTER, llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -558,7 +558,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER, llama_h.C_INT);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -618,7 +618,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER, llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -677,7 +677,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -736,7 +736,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.of(llama_h.C_POINTER, llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -795,7 +795,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -856,7 +856,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.of(llama_h.C_BOOL, llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_INT);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -920,7 +920,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -984,7 +984,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_POINTER, llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -1045,7 +1045,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -1103,7 +1103,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }
@@ -1162,7 +1162,7 @@ public final class llama_sampler_i {
 
         private static final FunctionDescriptor $DESC = FunctionDescriptor.ofVoid(llama_h.C_POINTER, llama_h.C_POINTER);
 
-        /** The function descriptor. @return the descriptor of this function pointer type */
+        /** {@return the function descriptor of this function pointer type} */
         public static FunctionDescriptor descriptor() {
             return $DESC;
         }

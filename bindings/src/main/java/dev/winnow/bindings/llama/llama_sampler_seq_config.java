@@ -29,12 +29,12 @@ public final class llama_sampler_seq_config {
         MemoryLayout.paddingLayout(4),
         sampler$LAYOUT).withName("llama_sampler_seq_config");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -89,14 +89,14 @@ public final class llama_sampler_seq_config {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code seq_id}. @return the field's layout */
+    /** {@return the layout of field {@code seq_id}} */
     public static OfInt seq_id$layout() {
         return seq_id$LAYOUT;
     }
 
     private static final long seq_id$OFFSET = 0;
 
-    /** The offset of field {@code seq_id}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code seq_id} within the struct} */
     public static long seq_id$offset() {
         return seq_id$OFFSET;
     }
@@ -119,14 +119,14 @@ public final class llama_sampler_seq_config {
         struct.set(seq_id$LAYOUT, seq_id$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code sampler}. @return the field's layout */
+    /** {@return the layout of field {@code sampler}} */
     public static AddressLayout sampler$layout() {
         return sampler$LAYOUT;
     }
 
     private static final long sampler$OFFSET = 8;
 
-    /** The offset of field {@code sampler}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code sampler} within the struct} */
     public static long sampler$offset() {
         return sampler$OFFSET;
     }

@@ -33,12 +33,12 @@ public final class llama_token_data {
         logit$LAYOUT,
         p$LAYOUT).withName("llama_token_data");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -93,14 +93,14 @@ public final class llama_token_data {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code id}. @return the field's layout */
+    /** {@return the layout of field {@code id}} */
     public static OfInt id$layout() {
         return id$LAYOUT;
     }
 
     private static final long id$OFFSET = 0;
 
-    /** The offset of field {@code id}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code id} within the struct} */
     public static long id$offset() {
         return id$OFFSET;
     }
@@ -123,14 +123,14 @@ public final class llama_token_data {
         struct.set(id$LAYOUT, id$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code logit}. @return the field's layout */
+    /** {@return the layout of field {@code logit}} */
     public static OfFloat logit$layout() {
         return logit$LAYOUT;
     }
 
     private static final long logit$OFFSET = 4;
 
-    /** The offset of field {@code logit}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code logit} within the struct} */
     public static long logit$offset() {
         return logit$OFFSET;
     }
@@ -153,14 +153,14 @@ public final class llama_token_data {
         struct.set(logit$LAYOUT, logit$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code p}. @return the field's layout */
+    /** {@return the layout of field {@code p}} */
     public static OfFloat p$layout() {
         return p$LAYOUT;
     }
 
     private static final long p$OFFSET = 8;
 
-    /** The offset of field {@code p}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code p} within the struct} */
     public static long p$offset() {
         return p$OFFSET;
     }

@@ -35,12 +35,12 @@ public final class llama_token_data_array {
         sorted$LAYOUT,
         MemoryLayout.paddingLayout(7)).withName("llama_token_data_array");
 
-    /** The layout of the struct. @return the struct's group layout */
+    /** {@return the layout of the struct} */
     public static GroupLayout $LAYOUT() {
         return $LAYOUT;
     }
 
-    /** The size of the struct. @return the size in bytes */
+    /** {@return the size of the struct in bytes} */
     public static long sizeof() {
         return $LAYOUT.byteSize();
     }
@@ -95,14 +95,14 @@ public final class llama_token_data_array {
         return addr.reinterpret($LAYOUT.byteSize() * elementCount, arena, cleanup);
     }
 
-    /** The layout of field {@code data}. @return the field's layout */
+    /** {@return the layout of field {@code data}} */
     public static AddressLayout data$layout() {
         return data$LAYOUT;
     }
 
     private static final long data$OFFSET = 0;
 
-    /** The offset of field {@code data}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code data} within the struct} */
     public static long data$offset() {
         return data$OFFSET;
     }
@@ -125,14 +125,14 @@ public final class llama_token_data_array {
         struct.set(data$LAYOUT, data$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code size}. @return the field's layout */
+    /** {@return the layout of field {@code size}} */
     public static OfLong size$layout() {
         return size$LAYOUT;
     }
 
     private static final long size$OFFSET = 8;
 
-    /** The offset of field {@code size}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code size} within the struct} */
     public static long size$offset() {
         return size$OFFSET;
     }
@@ -155,14 +155,14 @@ public final class llama_token_data_array {
         struct.set(size$LAYOUT, size$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code selected}. @return the field's layout */
+    /** {@return the layout of field {@code selected}} */
     public static OfLong selected$layout() {
         return selected$LAYOUT;
     }
 
     private static final long selected$OFFSET = 16;
 
-    /** The offset of field {@code selected}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code selected} within the struct} */
     public static long selected$offset() {
         return selected$OFFSET;
     }
@@ -185,14 +185,14 @@ public final class llama_token_data_array {
         struct.set(selected$LAYOUT, selected$OFFSET, fieldValue);
     }
 
-    /** The layout of field {@code sorted}. @return the field's layout */
+    /** {@return the layout of field {@code sorted}} */
     public static OfBoolean sorted$layout() {
         return sorted$LAYOUT;
     }
 
     private static final long sorted$OFFSET = 24;
 
-    /** The offset of field {@code sorted}. @return the byte offset within the struct */
+    /** {@return the byte offset of field {@code sorted} within the struct} */
     public static long sorted$offset() {
         return sorted$OFFSET;
     }

@@ -41,7 +41,9 @@ import java.util.Optional;
  *       dimensions, each positive; a known ggml type; a row ({@code ne[0]}) a multiple of the type's block size; byte
  *       size without overflow;
  *   <li>data: every tensor's offset aligned, its bytes inside the file, no two tensors overlapping, and the layout
- *       llama.cpp requires (tensors in file order, each at the previous one's end padded to the alignment).
+ *       llama.cpp requires (tensors in file order, each at the previous one's end padded to the alignment);
+ *   <li>what makes llama.cpp abort rather than fail: two tokens of {@code tokenizer.ggml.tokens} with the same text
+ *       (found by fuzzing: {@code GGML_ASSERT(id_to_token.size() == token_to_id.size())} in {@code llama-vocab.cpp}).
  * </ul>
  *
  * <p>Instances are safe to read from several threads. Close to unmap; slices returned earlier are invalid after that.
@@ -61,6 +63,8 @@ public final class GgufFile implements AutoCloseable {
   public static final long MAX_STRING_BYTES = 1L << 30;
   /** Most elements in one array ({@code GGUF_MAX_ARRAY_ELEMENTS} of llama.cpp). */
   public static final long MAX_ARRAY_ELEMENTS = 1L << 30;
+  /** The vocabulary key: its strings must be distinct (llama.cpp aborts on a duplicate token text). */
+  public static final String TOKENS_KEY = "tokenizer.ggml.tokens";
   /** Deepest nesting of arrays in arrays that is accepted. */
   public static final int MAX_ARRAY_NESTING = 8;
 
@@ -479,6 +483,10 @@ public final class GgufFile implements AutoCloseable {
       }
     }
 
+    private static String abbreviate(String s) {
+      return s.length() <= 40 ? "'" + s + "'" : "'" + s.substring(0, 40) + "...'";
+    }
+
     private static String knownTypeIds() {
       StringBuilder b = new StringBuilder();
       for (GgmlType t : GgmlType.values()) {
@@ -517,11 +525,25 @@ public final class GgufFile implements AutoCloseable {
             + ", more than the " + (size - pos) + " bytes left can hold (or over 2^30)");
       }
       List<Object> list = new ArrayList<>((int) n);
+      boolean vocabulary = depth == 0 && et == GgufValueType.STRING && key.equals(TOKENS_KEY);
+      Map<String, Long> seen = vocabulary ? new HashMap<>() : null;
       for (long i = 0; i < n; i++) {
+        long elementAt = pos;
         if (et == GgufValueType.ARRAY) {
           list.add(array(key, depth + 1));
         } else {
           list.add(scalar(et, key));
+        }
+        if (vocabulary) {
+          // llama_vocab::impl::load maps each text to its id and aborts (GGML_ASSERT) when two tokens share a
+          // text; it renames empty tokens "[EMPTY_<id>]" first, so those names can collide too
+          String text = (String) list.getLast();
+          String effective = text.isEmpty() ? "[EMPTY_" + i + "]" : text;
+          Long previous = seen.putIfAbsent(effective, i);
+          if (previous != null) {
+            throw error(elementAt, "token " + i + " of '" + key + "' has the same text as token " + previous + " ("
+                + abbreviate(effective) + "): llama.cpp aborts on duplicate tokens");
+          }
         }
       }
       return new GgufValue(GgufValueType.ARRAY, et, list);

@@ -157,6 +157,32 @@ class GgufValidationTest {
     fails(badArrayType, -1, "unknown element type 99");
   }
 
+  private static Raw vocabulary(String... tokens) {
+    Raw r = new Raw().header(3, 0, 1).str("tokenizer.ggml.tokens").u32(GgufValueType.ARRAY.id())
+        .u32(GgufValueType.STRING.id()).u64(tokens.length);
+    for (String t : tokens) {
+      r.str(t);
+    }
+    return r;
+  }
+
+  @Test
+  void duplicateTokensThatAbortLlamaCpp() throws Exception {
+    try (GgufFile f = vocabulary("a", "b", "").parse()) {
+      assertEquals(3, f.value("tokenizer.ggml.tokens").orElseThrow().asList().size());
+    }
+    long third = 24 + 8 + 21 + 4 + 4 + 8 + 9 + 9;
+    fails(vocabulary("a", "b", "a"), third, "token 2 of 'tokenizer.ggml.tokens' has the same text as token 0 ('a')");
+    // llama.cpp renames an empty token "[EMPTY_<id>]", which can collide with a real token
+    fails(vocabulary("[EMPTY_1]", ""), 24 + 8 + 21 + 4 + 4 + 8 + 17, "same text as token 0 ('[EMPTY_1]')");
+    // other string arrays may repeat values
+    Raw merges = new Raw().header(3, 0, 1).str("tokenizer.ggml.merges").u32(GgufValueType.ARRAY.id())
+        .u32(GgufValueType.STRING.id()).u64(2).str("a b").str("a b");
+    try (GgufFile f = merges.parse()) {
+      assertEquals(2, f.value("tokenizer.ggml.merges").orElseThrow().asList().size());
+    }
+  }
+
   @Test
   void alignmentKey() {
     Raw wrongType = new Raw().header(3, 0, 1).str("general.alignment").u32(GgufValueType.UINT64.id()).u64(32);

@@ -33,6 +33,7 @@ import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.KnnFloatVectorField;
+import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
@@ -42,6 +43,8 @@ import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
@@ -59,6 +62,7 @@ import org.apache.lucene.search.similarities.BM25Similarity;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * An on-disk Lucene index of documents (id, title, text, metadata, optional dense vector) searched by BM25, dense
@@ -369,6 +373,7 @@ public final class DocumentIndex implements AutoCloseable {
       throws JsonProcessingException {
     org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
     d.add(new StringField(ID, doc.id(), Field.Store.YES));
+    d.add(new SortedDocValuesField(ID, new BytesRef(doc.id())));
     d.add(new StoredField(TITLE, doc.title()));
     d.add(new StoredField(TEXT, doc.text()));
     if (!doc.metadata().isEmpty()) {
@@ -585,16 +590,54 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when Lucene cannot read
    */
   public Map<String, List<Hit>> searchAll(List<Query> queries, int k, SearchMode mode) throws IOException {
+    List<List<Hit>> results = parallel(queries, q -> search(q.text(), q.id(), k, mode));
+    Map<String, List<Hit>> out = new LinkedHashMap<>();
+    for (int i = 0; i < queries.size(); i++) {
+      out.put(queries.get(i).id(), results.get(i));
+    }
+    return out;
+  }
+
+  /**
+   * Retrieves for many queries in parallel and returns the result as a run (for evaluation and run files); each
+   * query's own id is removed from its results, as in {@link #searchAll}. Stored fields are not loaded.
+   *
+   * @param queries the queries
+   * @param k hits per query, {@code >= 1}
+   * @param mode the retrieval mode
+   * @param name the run's name
+   * @return the run, every query present (possibly with an empty list)
+   * @throws IOException when Lucene cannot read
+   */
+  public Run run(List<Query> queries, int k, SearchMode mode, String name) throws IOException {
+    IndexSearcher s = searcher();
+    List<List<ScoredDoc>> results = parallel(queries, q -> ranked(s, q.text(), q.id(), k, mode, new java.util.HashMap<>()));
+    Run.Builder b = new Run.Builder(name);
+    for (int i = 0; i < queries.size(); i++) {
+      b.addQuery(queries.get(i).id());
+      for (ScoredDoc d : results.get(i)) {
+        b.add(queries.get(i).id(), d.docId(), d.score());
+      }
+    }
+    return b.build();
+  }
+
+  @FunctionalInterface
+  private interface QueryTask<T> {
+    T apply(Query q) throws IOException;
+  }
+
+  private <T> List<T> parallel(List<Query> queries, QueryTask<T> task) throws IOException {
     searcher();
     int threads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), queries.size()));
-    Map<String, List<Hit>> out = new LinkedHashMap<>();
+    List<T> out = new ArrayList<>(queries.size());
     try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-      List<Future<List<Hit>>> futures = new ArrayList<>();
+      List<Future<T>> futures = new ArrayList<>();
       for (Query q : queries) {
-        futures.add(pool.submit(() -> search(q.text(), q.id(), k, mode)));
+        futures.add(pool.submit(() -> task.apply(q)));
       }
-      for (int i = 0; i < queries.size(); i++) {
-        out.put(queries.get(i).id(), futures.get(i).get());
+      for (Future<T> f : futures) {
+        out.add(f.get());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -611,36 +654,26 @@ public final class DocumentIndex implements AutoCloseable {
     return out;
   }
 
-  /**
-   * Retrieves for many queries and returns the result as a run (for evaluation and run files).
-   *
-   * @param queries the queries
-   * @param k hits per query
-   * @param mode the retrieval mode
-   * @param name the run's name
-   * @return the run, every query present (possibly with an empty list)
-   * @throws IOException when Lucene cannot read
-   */
-  public Run run(List<Query> queries, int k, SearchMode mode, String name) throws IOException {
-    Run.Builder b = new Run.Builder(name);
-    searchAll(queries, k, mode)
-        .forEach(
-            (q, hits) -> {
-              b.addQuery(q);
-              for (Hit h : hits) {
-                b.add(q, h.id(), h.score());
-              }
-            });
-    return b.build();
+  private List<Hit> search(String text, String excludeId, int k, SearchMode mode) throws IOException {
+    IndexSearcher s = searcher();
+    Map<String, Integer> luceneDocs = new java.util.HashMap<>();
+    List<ScoredDoc> ranked = ranked(s, text, excludeId, k, mode, luceneDocs);
+    List<Hit> hits = new ArrayList<>(ranked.size());
+    StoredFields sf = s.storedFields();
+    for (ScoredDoc d : ranked) {
+      org.apache.lucene.document.Document stored = sf.document(luceneDocs.get(d.docId()));
+      hits.add(new Hit(d.docId(), d.score(), hits.size() + 1, stored.get(TITLE), stored.get(TEXT)));
+    }
+    return hits;
   }
 
-  private List<Hit> search(String text, String excludeId, int k, SearchMode mode) throws IOException {
+  private List<ScoredDoc> ranked(
+      IndexSearcher s, String text, String excludeId, int k, SearchMode mode, Map<String, Integer> luceneDocs)
+      throws IOException {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
-    IndexSearcher s = searcher();
     int want = excludeId == null ? k : k + 1;
-    Map<String, Integer> luceneDocs = new java.util.HashMap<>();
     List<ScoredDoc> ranked =
         switch (mode) {
           case BM25 -> bm25(s, text, want, luceneDocs);
@@ -651,19 +684,17 @@ public final class DocumentIndex implements AutoCloseable {
             yield fusion.fuse(bm25(s, text, depth, luceneDocs), dense(s, text, depth, false, luceneDocs));
           }
         };
-    List<Hit> hits = new ArrayList<>(Math.min(k, ranked.size()));
-    StoredFields sf = s.storedFields();
+    List<ScoredDoc> out = new ArrayList<>(Math.min(k, ranked.size()));
     for (ScoredDoc d : ranked) {
       if (d.docId().equals(excludeId)) {
         continue;
       }
-      if (hits.size() == k) {
+      if (out.size() == k) {
         break;
       }
-      org.apache.lucene.document.Document stored = sf.document(luceneDocs.get(d.docId()));
-      hits.add(new Hit(d.docId(), d.score(), hits.size() + 1, stored.get(TITLE), stored.get(TEXT)));
+      out.add(d);
     }
-    return hits;
+    return out;
   }
 
   /**
@@ -707,13 +738,17 @@ public final class DocumentIndex implements AutoCloseable {
     return q == null ? List.of() : scored(s, s.search(q, k), luceneDocs);
   }
 
-  private static List<ScoredDoc> scored(IndexSearcher s, TopDocs td, Map<String, Integer> luceneDocs)
+  private List<ScoredDoc> scored(IndexSearcher s, TopDocs td, Map<String, Integer> luceneDocs)
       throws IOException {
-    StoredFields sf = s.storedFields();
-    Set<String> idOnly = Set.of(ID);
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
     List<ScoredDoc> out = new ArrayList<>(td.scoreDocs.length);
     for (ScoreDoc sd : td.scoreDocs) {
-      String id = sf.document(sd.doc, idOnly).get(ID);
+      LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(sd.doc, leaves));
+      SortedDocValues ids = leaf.reader().getSortedDocValues(ID);
+      if (ids == null || !ids.advanceExact(sd.doc - leaf.docBase)) {
+        throw new IllegalStateException("document " + sd.doc + " of " + path + " has no id doc value");
+      }
+      String id = ids.lookupOrd(ids.ordValue()).utf8ToString();
       luceneDocs.put(id, sd.doc);
       out.add(new ScoredDoc(id, sd.score));
     }
@@ -736,7 +771,7 @@ public final class DocumentIndex implements AutoCloseable {
     return exactDense(s, q, k, luceneDocs);
   }
 
-  private static List<ScoredDoc> exactDense(IndexSearcher s, float[] q, int k, Map<String, Integer> luceneDocs)
+  private List<ScoredDoc> exactDense(IndexSearcher s, float[] q, int k, Map<String, Integer> luceneDocs)
       throws IOException {
     PriorityQueue<ScoreDoc> top =
         new PriorityQueue<>(

@@ -21,9 +21,12 @@ class ScifactBm25ReproductionTest {
   void reproducesAnseriniFlatFigures(@TempDir Path dir) throws Exception {
     TestCollection scifact = TestCollection.open(SharedData.collection("scifact"), false);
     try (DocumentIndex index = DocumentIndex.create(dir.resolve("index"), IndexSettings.DEFAULT)) {
+      long t0 = System.nanoTime();
       index.addAll(scifact.documents(), 2000, false);
+      long t1 = System.nanoTime();
       assertEquals(5183, index.size());
       Run run = index.run(scifact.queries("test"), 1000, SearchMode.BM25, "bm25");
+      System.out.printf("index %.1f s, search %.1f s%n", (t1 - t0) / 1e9, (System.nanoTime() - t1) / 1e9);
       Evaluation eval = new Evaluation(scifact.qrels("test"), scifact.gains());
       double ndcg = eval.mean(run, Metric.NDCG_10);
       double r100 = eval.mean(run, Metric.RECALL_100);

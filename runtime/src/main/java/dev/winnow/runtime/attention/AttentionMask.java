@@ -59,13 +59,17 @@ public interface AttentionMask {
     }
 
     /**
-     * Sets {@code scores[off + (k - k0)]} to {@code -inf} for every key {@code k} in {@code [k0, k1)} that row
-     * {@code query} may not see; leaves the others unchanged.
+     * Sets the score of every pair of the tile {@code [q0, q1) x [k0, k1)} that is not visible to {@code -inf}, and
+     * leaves the others unchanged. Scores are key-major: pair {@code (q, k)} is at
+     * {@code scores[(k - k0) * keyStride + (q - q0)]}.
      */
-    default void applyToRow(int query, int k0, int k1, float[] scores, int off) {
+    default void applyToTile(int q0, int q1, int k0, int k1, float[] scores, int keyStride) {
         for (int k = k0; k < k1; k++) {
-            if (!visible(query, k)) {
-                scores[off + k - k0] = Float.NEGATIVE_INFINITY;
+            int off = (k - k0) * keyStride - q0;
+            for (int q = q0; q < q1; q++) {
+                if (!visible(q, k)) {
+                    scores[off + q] = Float.NEGATIVE_INFINITY;
+                }
             }
         }
     }
@@ -121,7 +125,7 @@ public interface AttentionMask {
             @Override public int keyCount() { return keyCount; }
             @Override public boolean visible(int query, int key) { return true; }
             @Override public Coverage coverage(int q0, int q1, int k0, int k1) { return Coverage.ALL; }
-            @Override public void applyToRow(int query, int k0, int k1, float[] scores, int off) { }
+            @Override public void applyToTile(int q0, int q1, int k0, int k1, float[] scores, int keyStride) { }
             @Override public String toString() { return "AttentionMask.all(" + queryCount + " x " + keyCount + ")"; }
         };
     }

@@ -46,11 +46,14 @@ final class CausalMask implements AttentionMask {
     }
 
     @Override
-    public void applyToRow(int query, int k0, int k1, float[] scores, int off) {
-        int p = queryPositions[query];
+    public void applyToTile(int q0, int q1, int k0, int k1, float[] scores, int keyStride) {
         for (int k = k0; k < k1; k++) {
-            if (keyPositions[k] > p) {
-                scores[off + k - k0] = Float.NEGATIVE_INFINITY;
+            int p = keyPositions[k];
+            int off = (k - k0) * keyStride - q0;
+            for (int q = q0; q < q1; q++) {
+                if (p > queryPositions[q]) {
+                    scores[off + q] = Float.NEGATIVE_INFINITY;
+                }
             }
         }
     }

@@ -2,6 +2,8 @@ package dev.winnow.runtime.attention;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * MoBA's top-k block gating (Lu et al. 2025, "MoBA: Mixture of Block Attention for Long-Context LLMs"), at the
@@ -17,6 +19,7 @@ import java.util.stream.IntStream;
  * <p>Optionally the keys pass through a {@link KeyConvolution} before mean pooling (FlashMoBA's key convolution).
  */
 public final class MobaGate {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private final int blockSize;
     private final int topK;
     private final KeyConvolution convolution;
@@ -151,23 +154,29 @@ public final class MobaGate {
     private float[] poolKeys(AttentionTensor k, int g, int kBlocks) {
         int d = k.dim();
         int nkv = k.tokens();
+        int bound = S.loopBound(d);
         float[] pooled = new float[kBlocks * d];
         int width = convolution == null ? 1 : convolution.width();
         float[][] history = new float[width][d];
+        float[][] taps = new float[width][d];
+        for (int u = 0; u < width; u++) {
+            for (int c = 0; c < d; c++) {
+                taps[u][c] = convolution == null ? 1f : convolution.weight(g, u, c);
+            }
+        }
         for (int t = 0; t < nkv; t++) {
-            float[] cur = history[t % width];
-            k.readRow(t, g, 1f, cur, 0);
+            k.readRow(t, g, 1f, history[t % width], 0);
             int o = (t / blockSize) * d;
-            if (convolution == null) {
-                for (int c = 0; c < d; c++) {
-                    pooled[o + c] += cur[c];
+            for (int u = 0; u < width && u <= t; u++) {
+                float[] past = history[(t - u) % width];
+                float[] w = taps[u];
+                int c = 0;
+                for (; c < bound; c += S.length()) {
+                    FloatVector.fromArray(S, past, c).fma(FloatVector.fromArray(S, w, c), FloatVector.fromArray(S, pooled, o + c))
+                            .intoArray(pooled, o + c);
                 }
-            } else {
-                for (int u = 0; u < width && u <= t; u++) {
-                    float[] past = history[(t - u) % width];
-                    for (int c = 0; c < d; c++) {
-                        pooled[o + c] += convolution.weight(g, u, c) * past[c];
-                    }
+                for (; c < d; c++) {
+                    pooled[o + c] += w[c] * past[c];
                 }
             }
         }

@@ -1,7 +1,6 @@
 package dev.winnow.runtime.attention;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
@@ -58,7 +57,12 @@ final class TiledAttention {
         return (n + m - 1) / m * m;
     }
 
-    /** One (KV head, query tile) unit: scratch is allocated once here, never per row. */
+    /**
+     * One (KV head, query tile) unit. Everything is vectorised over the tile's query rows: Q is held transposed
+     * ({@code qt[c][i]}), scores key-major ({@code st[j][i]}) and the output accumulator transposed ({@code ot[c][i]}),
+     * so the K and V tiles are read in their natural row layout and broadcast, and the softmax's row maxima and sums are
+     * lane-wise. Scratch is allocated once here, never per row.
+     */
     private static final class Task {
         private final AttentionInputs in;
         private final AttentionMask mask;
@@ -71,12 +75,12 @@ final class TiledAttention {
         private final int ratio;
         private final int q0;
         private final int rows;
-        private final int rowsPadded;
+        /** Query rows padded to whole vectors: the stride of qt, st and ot. */
+        private final int qp;
         private final int d;
-        private final int dp;
         private final int dv;
-        private final int dvp;
-        private final int tileKeysPadded;
+        /** V row stride in the scratch tile, dv rounded up to 4 channels. */
+        private final int dv4;
 
         Task(AttentionInputs in, AttentionMask mask, int tile, TilePlan plan, AttentionTensor out, AttentionProbabilities probs,
              int group, int queryTile) {
@@ -91,12 +95,10 @@ final class TiledAttention {
             this.ratio = in.groupSize();
             this.q0 = queryTile * tile;
             this.rows = Math.min(in.q().tokens(), q0 + tile) - q0;
-            this.rowsPadded = roundUp(rows, ROWS);
+            this.qp = roundUp(rows, L);
             this.d = in.q().dim();
-            this.dp = roundUp(d, L);
             this.dv = in.v().dim();
-            this.dvp = roundUp(dv, L);
-            this.tileKeysPadded = roundUp(tile, L);
+            this.dv4 = roundUp(dv, ROWS);
         }
 
         void run() {
@@ -106,16 +108,16 @@ final class TiledAttention {
             int nkv = k.tokens();
             int keyTiles = (nkv + tile - 1) / tile;
             int q1 = q0 + rows;
-            int bkp = tileKeysPadded;
+            int keysPadded = roundUp(tile, ROWS);
 
-            float[] qs = new float[ratio * rowsPadded * dp];
-            float[] o = new float[ratio * rowsPadded * dvp];
-            float[] m = new float[ratio * rowsPadded];
-            float[] l = new float[ratio * rowsPadded];
-            float[] kt = new float[dp * bkp];
-            float[] vs = new float[bkp * dvp];
-            float[] s = new float[rowsPadded * bkp];
-            float[] krow = new float[d];
+            float[] qt = new float[ratio * d * qp];
+            float[] ot = new float[ratio * dv4 * qp];
+            float[] m = new float[ratio * qp];
+            float[] l = new float[ratio * qp];
+            float[] ks = new float[keysPadded * d];
+            float[] vs = new float[keysPadded * dv4];
+            float[] st = new float[keysPadded * qp];
+            float[] row = new float[Math.max(d, dv4)];
             boolean[] headKeeps = new boolean[ratio];
             int[][] visited = probs == null ? null : new int[ratio][keyTiles];
             int[] visitedCount = new int[ratio];
@@ -124,10 +126,12 @@ final class TiledAttention {
             for (int r = 0; r < ratio; r++) {
                 int h = group * ratio + r;
                 for (int i = 0; i < rows; i++) {
-                    q.readRow(q0 + i, h, in.scale(), qs, (r * rowsPadded + i) * dp);
+                    q.readRow(q0 + i, h, in.scale(), row, 0);
+                    for (int c = 0; c < d; c++) {
+                        qt[(r * d + c) * qp + i] = row[c];
+                    }
                     if (probs != null) {
-                        long off = probs.offset(h, q0 + i);
-                        probs.data().asSlice(off, 4L * nkv).fill((byte) 0);
+                        probs.data().asSlice(probs.offset(h, q0 + i), 4L * nkv).fill((byte) 0);
                     }
                 }
             }
@@ -149,204 +153,195 @@ final class TiledAttention {
                     continue;
                 }
                 for (int j = 0; j < kn; j++) {
-                    k.readRow(k0 + j, group, 1f, krow, 0);
-                    for (int c = 0; c < d; c++) {
-                        kt[c * bkp + j] = krow[c];
-                    }
-                    v.readRow(k0 + j, group, 1f, vs, j * dvp);
+                    k.readRow(k0 + j, group, 1f, ks, j * d);
+                    v.readRow(k0 + j, group, 1f, vs, j * dv4);
                 }
                 for (int r = 0; r < ratio; r++) {
                     if (!headKeeps[r]) {
                         continue;
                     }
                     int h = group * ratio + r;
-                    scores(qs, r * rowsPadded * dp, kt, s);
-                    for (int i = 0; i < rows; i++) {
-                        int off = i * bkp;
-                        if (kn < bkp) {
-                            Arrays.fill(s, off + kn, off + bkp, Float.NEGATIVE_INFINITY);
-                        }
-                        if (cov == AttentionMask.Coverage.PARTIAL) {
-                            mask.applyToRow(q0 + i, k0, k1, s, off);
-                        }
-                        if (probs != null) {
-                            MemorySegment.copy(s, off, probs.data(), ValueLayout.JAVA_FLOAT_UNALIGNED, probs.offset(h, q0 + i) + 4L * k0, kn);
-                        }
-                        softmaxStep(s, off, m, l, o, r * rowsPadded + i);
+                    scores(qt, r * d * qp, ks, st, roundUp(kn, ROWS));
+                    if (cov == AttentionMask.Coverage.PARTIAL) {
+                        mask.applyToTile(q0, q1, k0, k1, st, qp);
                     }
-                    accumulate(s, vs, o, r * rowsPadded * dvp, kn);
-                    if (visited != null) {
+                    if (probs != null) {
+                        for (int i = 0; i < rows; i++) {
+                            for (int j = 0; j < kn; j++) {
+                                probs.write(h, q0 + i, k0 + j, st[j * qp + i]);
+                            }
+                        }
                         visited[r][visitedCount[r]++] = kb;
                     }
+                    softmaxStep(st, kn, m, l, ot, r);
+                    accumulate(st, vs, ot, r * dv4 * qp, kn);
                 }
             }
 
             for (int r = 0; r < ratio; r++) {
                 int h = group * ratio + r;
                 for (int i = 0; i < rows; i++) {
-                    int si = r * rowsPadded + i;
-                    float inv = l[si] > 0 ? 1f / l[si] : 0f;
-                    int off = si * dvp;
+                    float sum = l[r * qp + i];
+                    float inv = sum > 0 ? 1f / sum : 0f;
                     for (int c = 0; c < dv; c++) {
-                        o[off + c] *= inv;
+                        row[c] = ot[(r * dv4 + c) * qp + i] * inv;
                     }
-                    out.writeRow(q0 + i, h, o, off);
+                    out.writeRow(q0 + i, h, row, 0);
                     if (probs != null) {
-                        normaliseProbabilities(h, q0 + i, m[si], inv, visited[r], visitedCount[r], nkv);
+                        normaliseProbabilities(h, q0 + i, m[r * qp + i], inv, visited[r], visitedCount[r], nkv);
                     }
                 }
             }
         }
 
-        /** s[i][j] = sum_c qs[i][c] * kt[c][j] for a 4-row by 2-vector register tile. */
-        private void scores(float[] qs, int qOff, float[] kt, float[] s) {
-            int bkp = tileKeysPadded;
-            for (int i = 0; i < rowsPadded; i += ROWS) {
-                int a0 = qOff + i * dp;
-                int a1 = a0 + dp;
-                int a2 = a1 + dp;
-                int a3 = a2 + dp;
-                int j = 0;
-                for (; j + 2 * L <= bkp; j += 2 * L) {
+        /** st[j][i] = sum_c qt[c][i] * ks[j][c] for keys j &lt; kn4, in register tiles of 4 keys by 2 query vectors. */
+        private void scores(float[] qt, int qOff, float[] ks, float[] st, int kn4) {
+            for (int j = 0; j < kn4; j += ROWS) {
+                int k0 = j * d;
+                int k1 = k0 + d;
+                int k2 = k1 + d;
+                int k3 = k2 + d;
+                int i = 0;
+                for (; i + 2 * L <= qp; i += 2 * L) {
                     FloatVector x0 = FloatVector.zero(S), x1 = x0, x2 = x0, x3 = x0;
                     FloatVector y0 = x0, y1 = x0, y2 = x0, y3 = x0;
                     for (int c = 0; c < d; c++) {
-                        int kOff = c * bkp + j;
-                        FloatVector ka = FloatVector.fromArray(S, kt, kOff);
-                        FloatVector kb = FloatVector.fromArray(S, kt, kOff + L);
-                        FloatVector b0 = FloatVector.broadcast(S, qs[a0 + c]);
-                        FloatVector b1 = FloatVector.broadcast(S, qs[a1 + c]);
-                        FloatVector b2 = FloatVector.broadcast(S, qs[a2 + c]);
-                        FloatVector b3 = FloatVector.broadcast(S, qs[a3 + c]);
-                        x0 = ka.fma(b0, x0);
-                        y0 = kb.fma(b0, y0);
-                        x1 = ka.fma(b1, x1);
-                        y1 = kb.fma(b1, y1);
-                        x2 = ka.fma(b2, x2);
-                        y2 = kb.fma(b2, y2);
-                        x3 = ka.fma(b3, x3);
-                        y3 = kb.fma(b3, y3);
+                        int qo = qOff + c * qp + i;
+                        FloatVector qa = FloatVector.fromArray(S, qt, qo);
+                        FloatVector qb = FloatVector.fromArray(S, qt, qo + L);
+                        FloatVector b0 = FloatVector.broadcast(S, ks[k0 + c]);
+                        FloatVector b1 = FloatVector.broadcast(S, ks[k1 + c]);
+                        FloatVector b2 = FloatVector.broadcast(S, ks[k2 + c]);
+                        FloatVector b3 = FloatVector.broadcast(S, ks[k3 + c]);
+                        x0 = qa.fma(b0, x0);
+                        y0 = qb.fma(b0, y0);
+                        x1 = qa.fma(b1, x1);
+                        y1 = qb.fma(b1, y1);
+                        x2 = qa.fma(b2, x2);
+                        y2 = qb.fma(b2, y2);
+                        x3 = qa.fma(b3, x3);
+                        y3 = qb.fma(b3, y3);
                     }
-                    int so = i * bkp + j;
-                    x0.intoArray(s, so);
-                    y0.intoArray(s, so + L);
-                    x1.intoArray(s, so + bkp);
-                    y1.intoArray(s, so + bkp + L);
-                    x2.intoArray(s, so + 2 * bkp);
-                    y2.intoArray(s, so + 2 * bkp + L);
-                    x3.intoArray(s, so + 3 * bkp);
-                    y3.intoArray(s, so + 3 * bkp + L);
+                    int so = j * qp + i;
+                    x0.intoArray(st, so);
+                    y0.intoArray(st, so + L);
+                    x1.intoArray(st, so + qp);
+                    y1.intoArray(st, so + qp + L);
+                    x2.intoArray(st, so + 2 * qp);
+                    y2.intoArray(st, so + 2 * qp + L);
+                    x3.intoArray(st, so + 3 * qp);
+                    y3.intoArray(st, so + 3 * qp + L);
                 }
-                for (; j < bkp; j += L) {
+                for (; i < qp; i += L) {
                     FloatVector x0 = FloatVector.zero(S), x1 = x0, x2 = x0, x3 = x0;
                     for (int c = 0; c < d; c++) {
-                        FloatVector ka = FloatVector.fromArray(S, kt, c * bkp + j);
-                        x0 = ka.fma(FloatVector.broadcast(S, qs[a0 + c]), x0);
-                        x1 = ka.fma(FloatVector.broadcast(S, qs[a1 + c]), x1);
-                        x2 = ka.fma(FloatVector.broadcast(S, qs[a2 + c]), x2);
-                        x3 = ka.fma(FloatVector.broadcast(S, qs[a3 + c]), x3);
+                        FloatVector qa = FloatVector.fromArray(S, qt, qOff + c * qp + i);
+                        x0 = qa.fma(FloatVector.broadcast(S, ks[k0 + c]), x0);
+                        x1 = qa.fma(FloatVector.broadcast(S, ks[k1 + c]), x1);
+                        x2 = qa.fma(FloatVector.broadcast(S, ks[k2 + c]), x2);
+                        x3 = qa.fma(FloatVector.broadcast(S, ks[k3 + c]), x3);
                     }
-                    int so = i * bkp + j;
-                    x0.intoArray(s, so);
-                    x1.intoArray(s, so + bkp);
-                    x2.intoArray(s, so + 2 * bkp);
-                    x3.intoArray(s, so + 3 * bkp);
+                    int so = j * qp + i;
+                    x0.intoArray(st, so);
+                    x1.intoArray(st, so + qp);
+                    x2.intoArray(st, so + 2 * qp);
+                    x3.intoArray(st, so + 3 * qp);
                 }
             }
         }
 
         /**
-         * Online softmax update of one row: folds the tile's scores into the running maximum {@code m} and sum
-         * {@code l}, rescales the row's output accumulator, and leaves {@code exp(s - m)} in {@code s}.
+         * Online softmax update of head {@code r}'s rows, lane-wise over queries: folds the tile's scores into the
+         * running maxima {@code m} and sums {@code l}, rescales the output accumulator, and leaves
+         * {@code exp(s - m)} in {@code st}. Lanes that have seen no visible key yet keep {@code m = -inf}, {@code l = 0}.
          */
-        private void softmaxStep(float[] s, int off, float[] m, float[] l, float[] o, int si) {
-            int bkp = tileKeysPadded;
-            FloatVector mx = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-            for (int j = 0; j < bkp; j += L) {
-                mx = mx.max(FloatVector.fromArray(S, s, off + j));
-            }
-            float tileMax = mx.reduceLanes(VectorOperators.MAX);
-            if (tileMax == Float.NEGATIVE_INFINITY) {
-                Arrays.fill(s, off, off + bkp, 0f);
-                return;
-            }
-            float mOld = m[si];
-            float mNew = Math.max(mOld, tileMax);
-            FloatVector mn = FloatVector.broadcast(S, mNew);
-            FloatVector sum = FloatVector.zero(S);
-            for (int j = 0; j < bkp; j += L) {
-                FloatVector e = FloatVector.fromArray(S, s, off + j).sub(mn).lanewise(VectorOperators.EXP);
-                e.intoArray(s, off + j);
-                sum = sum.add(e);
-            }
-            float alpha = (float) Math.exp(mOld - mNew);
-            l[si] = l[si] * alpha + sum.reduceLanes(VectorOperators.ADD);
-            if (alpha != 1f) {
-                int oo = si * dvp;
-                for (int c = 0; c < dvp; c += L) {
-                    FloatVector.fromArray(S, o, oo + c).mul(alpha).intoArray(o, oo + c);
+        private void softmaxStep(float[] st, int kn, float[] m, float[] l, float[] ot, int r) {
+            FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            FloatVector zero = FloatVector.zero(S);
+            int oOff = r * dv4 * qp;
+            for (int i = 0; i < qp; i += L) {
+                FloatVector mx = negInf;
+                for (int j = 0; j < kn; j++) {
+                    mx = mx.max(FloatVector.fromArray(S, st, j * qp + i));
+                }
+                int mi = r * qp + i;
+                FloatVector mOld = FloatVector.fromArray(S, m, mi);
+                FloatVector mNew = mOld.max(mx);
+                FloatVector mUse = mNew.blend(zero, mNew.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY));
+                FloatVector alpha = mOld.sub(mUse).lanewise(VectorOperators.EXP);
+                FloatVector sum = zero;
+                for (int j = 0; j < kn; j++) {
+                    int so = j * qp + i;
+                    FloatVector p = FloatVector.fromArray(S, st, so).sub(mUse).lanewise(VectorOperators.EXP);
+                    p.intoArray(st, so);
+                    sum = sum.add(p);
+                }
+                FloatVector.fromArray(S, l, mi).fma(alpha, sum).intoArray(l, mi);
+                mNew.intoArray(m, mi);
+                for (int c = 0; c < dv; c++) {
+                    int oo = oOff + c * qp + i;
+                    FloatVector.fromArray(S, ot, oo).mul(alpha).intoArray(ot, oo);
                 }
             }
-            m[si] = mNew;
         }
 
-        /** o[i][:] += sum_j p[i][j] * vs[j][:] over the tile's {@code kn} keys, 4 rows by 2 vectors at a time. */
-        private void accumulate(float[] p, float[] vs, float[] o, int oOff, int kn) {
-            int bkp = tileKeysPadded;
-            for (int i = 0; i < rowsPadded; i += ROWS) {
-                int r0 = oOff + i * dvp;
-                int r1 = r0 + dvp;
-                int r2 = r1 + dvp;
-                int r3 = r2 + dvp;
-                int p0 = i * bkp;
-                int c = 0;
-                for (; c + 2 * L <= dvp; c += 2 * L) {
-                    FloatVector x0 = FloatVector.fromArray(S, o, r0 + c), y0 = FloatVector.fromArray(S, o, r0 + c + L);
-                    FloatVector x1 = FloatVector.fromArray(S, o, r1 + c), y1 = FloatVector.fromArray(S, o, r1 + c + L);
-                    FloatVector x2 = FloatVector.fromArray(S, o, r2 + c), y2 = FloatVector.fromArray(S, o, r2 + c + L);
-                    FloatVector x3 = FloatVector.fromArray(S, o, r3 + c), y3 = FloatVector.fromArray(S, o, r3 + c + L);
+        /** ot[c][i] += sum_j vs[j][c] * p[j][i] over the tile's {@code kn} keys, 4 channels by 2 query vectors at a time. */
+        private void accumulate(float[] p, float[] vs, float[] ot, int oOff, int kn) {
+            for (int c = 0; c < dv4; c += ROWS) {
+                int r0 = oOff + c * qp;
+                int r1 = r0 + qp;
+                int r2 = r1 + qp;
+                int r3 = r2 + qp;
+                int i = 0;
+                for (; i + 2 * L <= qp; i += 2 * L) {
+                    FloatVector x0 = FloatVector.fromArray(S, ot, r0 + i), y0 = FloatVector.fromArray(S, ot, r0 + i + L);
+                    FloatVector x1 = FloatVector.fromArray(S, ot, r1 + i), y1 = FloatVector.fromArray(S, ot, r1 + i + L);
+                    FloatVector x2 = FloatVector.fromArray(S, ot, r2 + i), y2 = FloatVector.fromArray(S, ot, r2 + i + L);
+                    FloatVector x3 = FloatVector.fromArray(S, ot, r3 + i), y3 = FloatVector.fromArray(S, ot, r3 + i + L);
                     for (int j = 0; j < kn; j++) {
-                        int vOff = j * dvp + c;
-                        FloatVector va = FloatVector.fromArray(S, vs, vOff);
-                        FloatVector vb = FloatVector.fromArray(S, vs, vOff + L);
-                        FloatVector b0 = FloatVector.broadcast(S, p[p0 + j]);
-                        FloatVector b1 = FloatVector.broadcast(S, p[p0 + bkp + j]);
-                        FloatVector b2 = FloatVector.broadcast(S, p[p0 + 2 * bkp + j]);
-                        FloatVector b3 = FloatVector.broadcast(S, p[p0 + 3 * bkp + j]);
-                        x0 = va.fma(b0, x0);
-                        y0 = vb.fma(b0, y0);
-                        x1 = va.fma(b1, x1);
-                        y1 = vb.fma(b1, y1);
-                        x2 = va.fma(b2, x2);
-                        y2 = vb.fma(b2, y2);
-                        x3 = va.fma(b3, x3);
-                        y3 = vb.fma(b3, y3);
+                        int po = j * qp + i;
+                        FloatVector pa = FloatVector.fromArray(S, p, po);
+                        FloatVector pb = FloatVector.fromArray(S, p, po + L);
+                        int vo = j * dv4 + c;
+                        FloatVector b0 = FloatVector.broadcast(S, vs[vo]);
+                        FloatVector b1 = FloatVector.broadcast(S, vs[vo + 1]);
+                        FloatVector b2 = FloatVector.broadcast(S, vs[vo + 2]);
+                        FloatVector b3 = FloatVector.broadcast(S, vs[vo + 3]);
+                        x0 = pa.fma(b0, x0);
+                        y0 = pb.fma(b0, y0);
+                        x1 = pa.fma(b1, x1);
+                        y1 = pb.fma(b1, y1);
+                        x2 = pa.fma(b2, x2);
+                        y2 = pb.fma(b2, y2);
+                        x3 = pa.fma(b3, x3);
+                        y3 = pb.fma(b3, y3);
                     }
-                    x0.intoArray(o, r0 + c);
-                    y0.intoArray(o, r0 + c + L);
-                    x1.intoArray(o, r1 + c);
-                    y1.intoArray(o, r1 + c + L);
-                    x2.intoArray(o, r2 + c);
-                    y2.intoArray(o, r2 + c + L);
-                    x3.intoArray(o, r3 + c);
-                    y3.intoArray(o, r3 + c + L);
+                    x0.intoArray(ot, r0 + i);
+                    y0.intoArray(ot, r0 + i + L);
+                    x1.intoArray(ot, r1 + i);
+                    y1.intoArray(ot, r1 + i + L);
+                    x2.intoArray(ot, r2 + i);
+                    y2.intoArray(ot, r2 + i + L);
+                    x3.intoArray(ot, r3 + i);
+                    y3.intoArray(ot, r3 + i + L);
                 }
-                for (; c < dvp; c += L) {
-                    FloatVector x0 = FloatVector.fromArray(S, o, r0 + c);
-                    FloatVector x1 = FloatVector.fromArray(S, o, r1 + c);
-                    FloatVector x2 = FloatVector.fromArray(S, o, r2 + c);
-                    FloatVector x3 = FloatVector.fromArray(S, o, r3 + c);
+                for (; i < qp; i += L) {
+                    FloatVector x0 = FloatVector.fromArray(S, ot, r0 + i);
+                    FloatVector x1 = FloatVector.fromArray(S, ot, r1 + i);
+                    FloatVector x2 = FloatVector.fromArray(S, ot, r2 + i);
+                    FloatVector x3 = FloatVector.fromArray(S, ot, r3 + i);
                     for (int j = 0; j < kn; j++) {
-                        FloatVector va = FloatVector.fromArray(S, vs, j * dvp + c);
-                        x0 = va.fma(FloatVector.broadcast(S, p[p0 + j]), x0);
-                        x1 = va.fma(FloatVector.broadcast(S, p[p0 + bkp + j]), x1);
-                        x2 = va.fma(FloatVector.broadcast(S, p[p0 + 2 * bkp + j]), x2);
-                        x3 = va.fma(FloatVector.broadcast(S, p[p0 + 3 * bkp + j]), x3);
+                        FloatVector pa = FloatVector.fromArray(S, p, j * qp + i);
+                        int vo = j * dv4 + c;
+                        x0 = pa.fma(FloatVector.broadcast(S, vs[vo]), x0);
+                        x1 = pa.fma(FloatVector.broadcast(S, vs[vo + 1]), x1);
+                        x2 = pa.fma(FloatVector.broadcast(S, vs[vo + 2]), x2);
+                        x3 = pa.fma(FloatVector.broadcast(S, vs[vo + 3]), x3);
                     }
-                    x0.intoArray(o, r0 + c);
-                    x1.intoArray(o, r1 + c);
-                    x2.intoArray(o, r2 + c);
-                    x3.intoArray(o, r3 + c);
+                    x0.intoArray(ot, r0 + i);
+                    x1.intoArray(ot, r1 + i);
+                    x2.intoArray(ot, r2 + i);
+                    x3.intoArray(ot, r3 + i);
                 }
             }
         }

@@ -14,7 +14,9 @@ import java.nio.file.StandardOpenOption;
  * A small, self-contained walk over a GGUF file's header that refuses, with a clear {@link InvalidModelException},
  * what would make llama.cpp fail or abort: a missing path, a directory, an empty file, a wrong magic, an unsupported
  * version, counts and lengths that cannot fit in the file, unknown value type tags, a tensor with more than 4
- * dimensions or an unknown ggml type, and tensor data that lies (partly) outside the file or off its alignment.
+ * dimensions or an unknown ggml type, tensor data that lies (partly) outside the file or off its alignment, and the
+ * hyperparameters llama.cpp asserts on while loading ({@code <arch>.block_count} in [1, 512], {@code
+ * <arch>.expert_count} at most 1024), since a failed GGML_ASSERT aborts the whole JVM.
  *
  * <p>The layout checked is GGUF version 2 and 3 as read by llama.cpp's {@code gguf_init_from_file_impl} (gguf.cpp):
  * magic {@code GGUF}, u32 version, u64 tensor count, u64 key/value count, the key/value pairs (u64-length string key,
@@ -30,6 +32,12 @@ public final class GgufPrecheck {
 
   /** llama.cpp's limit on n_dims (GGML_MAX_DIMS). */
   static final int MAX_DIMS = 4;
+
+  /** LLAMA_MAX_LAYERS of llama-hparams.h: a larger block count aborts llama.cpp. */
+  static final long MAX_LAYERS = 512;
+
+  /** LLAMA_MAX_EXPERTS of llama-hparams.h. */
+  static final long MAX_EXPERTS = 1024;
 
   /** GGUF_DEFAULT_ALIGNMENT of gguf.h. */
   static final long DEFAULT_ALIGNMENT = 32;
@@ -160,6 +168,8 @@ public final class GgufPrecheck {
               + " bytes that follow (each tensor info takes at least 24 bytes)");
     }
     long alignment = DEFAULT_ALIGNMENT;
+    String architecture = null;
+    java.util.Map<String, Long> counts = new java.util.HashMap<>();
     for (long i = 0; i < kvCount; i++) {
       long keyAt = pos;
       String key = string("the key of key/value pair " + i);
@@ -177,8 +187,31 @@ public final class GgufPrecheck {
           throw fail("general.alignment " + a + " is not a power of 2");
         }
         alignment = a;
+      } else if (key.equals("general.architecture") && type == T_STRING) {
+        architecture = string("the value of 'general.architecture'");
+      } else if ((key.endsWith(".block_count") || key.endsWith(".expert_count")) && width(type) >= 4
+          && type != T_FLOAT32 && type != T_FLOAT64) {
+        long at = pos;
+        value(key, type, tagAt, false);
+        long v = width(type) == 4 ? Integer.toUnsignedLong(data.get(U32, at)) : data.get(U64, at);
+        counts.put(key, v);
       } else {
         value(key, type, tagAt, false);
+      }
+    }
+    // limits llama.cpp asserts (GGML_ASSERT aborts the process) while reading hyperparameters (llama-model.cpp)
+    if (architecture != null) {
+      Long layers = counts.get(architecture + ".block_count");
+      if (layers != null && (layers < 1 || layers > MAX_LAYERS)) {
+        throw fail(
+            "'" + architecture + ".block_count' is " + Long.toUnsignedString(layers) + ", outside [1, " + MAX_LAYERS
+                + "] (LLAMA_MAX_LAYERS)");
+      }
+      Long experts = counts.get(architecture + ".expert_count");
+      if (experts != null && (experts < 0 || experts > MAX_EXPERTS)) {
+        throw fail(
+            "'" + architecture + ".expert_count' is " + Long.toUnsignedString(experts) + ", above " + MAX_EXPERTS
+                + " (LLAMA_MAX_EXPERTS)");
       }
     }
     long[] offsets = new long[(int) tensorCount];

@@ -12,6 +12,8 @@ import picocli.CommandLine.Command;
     description = "Model files: inspect GGUF files, write synthetic models, fuzz the GGUF reader.",
     subcommands = {
       ModelsInspectCommand.class,
+      ModelsFuzzCommand.class,
+      ModelsSynthCommand.class,
     })
 public final class ModelsCommand implements Runnable {
 

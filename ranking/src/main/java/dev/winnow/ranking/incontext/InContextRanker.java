@@ -1,0 +1,50 @@
+package dev.winnow.ranking.incontext;
+
+import dev.winnow.ranking.incontext.blockrank.BlockRankRanker;
+import dev.winnow.runtime.Model;
+
+import java.util.List;
+
+/**
+ * Re-ranks first-stage candidates with a language model. Create one with a factory ({@link #blockRank},
+ * {@link #icr}, {@link #listwise}, {@link #pointwise}, {@link #embedding}), call {@link #rank} per query, close it
+ * before the model. A ranker owns llama.cpp contexts and is confined to one thread at a time.
+ *
+ * <pre>{@code
+ * try (Model model = Llama.load().loadModel(path);
+ *      InContextRanker ranker = InContextRanker.blockRank(model, InContextOptions.defaults())) {
+ *     Ranking r = ranker.rank("what causes tides", candidates);
+ *     r.documents().forEach(d -> System.out.println(d.rank() + " " + d.docId() + " " + d.score()));
+ * }
+ * }</pre>
+ */
+public interface InContextRanker extends AutoCloseable {
+
+    /**
+     * Ranks the candidates for the query.
+     *
+     * @param query      the query; non-blank
+     * @param candidates one or more candidates with distinct docIds (their order does not matter)
+     * @return the documents best first, with scores and attention detail where the ranker reads attention
+     * @throws IllegalArgumentException for a blank query, no candidates, or duplicate docIds
+     */
+    Ranking rank(String query, List<Candidate> candidates);
+
+    /** The ranker's name as the CLI spells it ("blockrank", "icr", "listwise", "pointwise", "embedding"). */
+    String name();
+
+    /** Frees the ranker's contexts. */
+    @Override
+    void close();
+
+    /**
+     * BlockRank (Gupta et al. 2025): structured attention through llama.cpp sequences, linear in the number of
+     * documents; score = the signal token's attention on each document at the scoring layer.
+     *
+     * @param model   a causal language model with a Llama-type graph (Qcur/Kcur ROPE nodes)
+     * @param options settings
+     */
+    static InContextRanker blockRank(Model model, InContextOptions options) {
+        return new BlockRankRanker(model, options);
+    }
+}

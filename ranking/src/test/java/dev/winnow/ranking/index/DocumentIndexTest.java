@@ -1,0 +1,93 @@
+package dev.winnow.ranking.index;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.winnow.ranking.collection.Document;
+import dev.winnow.ranking.collection.Query;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DocumentIndexTest {
+
+  private static final List<Document> DOCS =
+      List.of(
+          new Document("d1", "Polio vaccines", "The oral polio vaccine protects children.", Map.of("year", "1961")),
+          new Document("d2", "Malaria", "Mosquito nets reduce malaria in children."),
+          new Document("d3", "Vaccines and vaccination", "Vaccination programmes and vaccine safety."),
+          new Document("q1", "", "a document whose id equals a query id: vaccine vaccine"));
+
+  @Test
+  void addSearchUpdateDeleteAndReopen(@TempDir Path dir) throws Exception {
+    Path p = dir.resolve("idx");
+    try (DocumentIndex index = DocumentIndex.create(p, IndexSettings.DEFAULT.withBm25(1.2f, 0.75f))) {
+      index.addAll(DOCS, 2, false);
+      assertEquals(4, index.size());
+      List<Hit> stemmed = index.search("vaccinated", 10, SearchMode.BM25);
+      // "vaccinated" stems to "vaccin", matching vaccine(s)/vaccination: Porter stemming is on
+      assertEquals(java.util.Set.of("d3", "q1", "d1"), java.util.Set.copyOf(stemmed.stream().map(Hit::id).toList()));
+      assertEquals("d3", stemmed.get(0).id(), "four occurrences of the stem");
+      assertEquals(1, stemmed.get(0).rank());
+      assertEquals("Vaccines and vaccination", stemmed.get(0).title());
+      List<Hit> hits = index.search("vaccinated children", 10, SearchMode.BM25);
+      assertEquals("d1", hits.get(0).id(), "the only document with both terms");
+      assertEquals(4, hits.size());
+      assertTrue(index.search("the and of", 10, SearchMode.BM25).isEmpty(), "stopwords only: no terms, no hits");
+      assertEquals(Map.of("year", "1961"), index.get("d1").orElseThrow().metadata());
+
+      // batch search removes a query's own id from its results
+      Map<String, List<Hit>> all = index.searchAll(List.of(new Query("q1", "vaccine")), 10, SearchMode.BM25);
+      assertTrue(all.get("q1").stream().noneMatch(h -> h.id().equals("q1")));
+      assertTrue(index.search("vaccine", 10, SearchMode.BM25).stream().anyMatch(h -> h.id().equals("q1")));
+      assertEquals(2, all.get("q1").size());
+
+      index.update(new Document("d2", "Malaria", "Bed nets."));
+      assertEquals("Bed nets.", index.get("d2").orElseThrow().text());
+      assertThrows(NoSuchElementException.class, () -> index.update(new Document("nope", "", "x")));
+      assertTrue(index.delete("d1"));
+      assertFalse(index.delete("d1"));
+      assertEquals(3, index.size());
+    }
+    try (DocumentIndex index = DocumentIndex.open(p)) {
+      assertEquals(3, index.size(), "close commits");
+      assertEquals(1.2f, index.settings().k1());
+      assertEquals(0.75f, index.settings().b());
+      assertEquals("english", index.settings().analyzer());
+    }
+    assertThrows(IOException.class, () -> DocumentIndex.create(p, IndexSettings.DEFAULT));
+    assertThrows(IOException.class, () -> DocumentIndex.open(dir.resolve("missing")));
+  }
+
+  @Test
+  void analyzerAndBm25ParametersMatter(@TempDir Path dir) throws Exception {
+    try (DocumentIndex std = DocumentIndex.create(dir.resolve("std"), IndexSettings.DEFAULT.withAnalyzer("standard"))) {
+      std.addAll(DOCS, 10, false);
+      // no stemming: "vaccinated" matches nothing
+      assertTrue(std.search("vaccinated", 10, SearchMode.BM25).isEmpty());
+      double before = std.search("children", 1, SearchMode.BM25).get(0).score();
+      std.setBm25(0.9f, 0.0f);
+      double after = std.search("children", 1, SearchMode.BM25).get(0).score();
+      assertTrue(before != after, "b changes BM25 scores at query time");
+    }
+    assertThrows(IllegalArgumentException.class, () -> IndexSettings.DEFAULT.withBm25(0.9f, 1.5f));
+    assertThrows(IllegalArgumentException.class, () -> IndexSettings.DEFAULT.withAnalyzer("klingon"));
+  }
+
+  @Test
+  void denseWithoutEmbedderIsAClearError(@TempDir Path dir) throws Exception {
+    try (DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexSettings.DEFAULT)) {
+      index.addAll(DOCS, 10, false);
+      IllegalStateException e =
+          assertThrows(IllegalStateException.class, () -> index.search("x", 10, SearchMode.DENSE));
+      assertTrue(e.getMessage().contains("embedder"), e.getMessage());
+      assertThrows(IllegalArgumentException.class, () -> index.search("x", 0, SearchMode.BM25));
+    }
+  }
+}
