@@ -168,7 +168,10 @@ public final class ScriptSession implements AutoCloseable {
           "{} cell did not stop within {} ms; cancelling its context", g.language().displayName(),
           INTERRUPT_GRACE.toMillis());
       g.markBroken();
-      g.context().close(true);
+      // cancelling waits for the host call to return: do it off the caller's thread so interrupt() stays prompt
+      Thread closer = new Thread(() -> g.context().close(true), "winnow-script-cancel");
+      closer.setDaemon(true);
+      closer.start();
     } catch (IllegalStateException | PolyglotException e) {
       LOG.debug("interrupt raced with the end of the cell", e);
     }

@@ -6,6 +6,7 @@ import dev.winnow.ranking.index.SearchMode;
 import java.util.ArrayList;
 import java.util.List;
 import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
 
 /** A Lucene document index opened or built by a script ({@code winnow.openIndex}, {@code winnow.buildIndex}). */
 public final class ScriptIndex implements AutoCloseable {
@@ -70,14 +71,15 @@ public final class ScriptIndex implements AutoCloseable {
    * @return the run
    */
   @HostAccess.Export
-  public ScriptRun run(List<ScriptQuery> queries, int k, String mode, String name) {
+  public ScriptRun run(Value queries, int k, String mode, String name) {
     return Verbs.call(
         env,
         () -> {
           checkK(k);
+          List<ScriptQuery> list = Verbs.hostObjects(queries, ScriptQuery.class, "run: queries");
           SearchMode m = SearchMode.parse(mode);
-          List<Query> qs = new ArrayList<>(queries.size());
-          for (ScriptQuery q : queries) {
+          List<Query> qs = new ArrayList<>(list.size());
+          for (ScriptQuery q : list) {
             qs.add(q.toQuery());
           }
           // one chunk of queries at a time, so an interrupt stops a long run between chunks

@@ -41,6 +41,14 @@ public final class ScriptModel implements AutoCloseable {
     this.threads = threads;
   }
 
+  Model model() {
+    return model;
+  }
+
+  int threads() {
+    return threads;
+  }
+
   private ContextOptions contextOptions() {
     return ContextOptions.defaults().withThreads(threads);
   }

@@ -3,6 +3,7 @@ package dev.winnow.scripting.host;
 import dev.winnow.ranking.eval.Qrels;
 import java.util.List;
 import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
 
 /** Relevance judgments (qrels) of a collection split, as scripts see them. */
 public final class ScriptQrels {
@@ -44,6 +45,18 @@ public final class ScriptQrels {
   @HostAccess.Export
   public int size() {
     return qrels.size();
+  }
+
+  /**
+   * The judgments of some queries only (to evaluate a run over a subset).
+   *
+   * @param queryIds the queries to keep
+   * @return the restricted qrels
+   */
+  @HostAccess.Export
+  public ScriptQrels restrictTo(Value queryIds) {
+    return Verbs.call(
+        env, () -> new ScriptQrels(env, qrels.restrictTo(new java.util.HashSet<>(Verbs.strings(queryIds, "restrictTo")))));
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
 import java.util.List;
 import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
 
 /** A run: each query's ranked documents, as made by {@code index.run(...)}, ready for {@code winnow.evaluate}. */
 public final class ScriptRun {
@@ -53,6 +54,28 @@ public final class ScriptRun {
   @HostAccess.Export
   public double[] scores(String queryId) {
     return run.ranking(queryId).stream().mapToDouble(ScoredDoc::score).toArray();
+  }
+
+  /**
+   * The same run limited to some queries (to compare with a run over a subset).
+   *
+   * @param queryIds the queries to keep
+   * @return a new run with the same name
+   */
+  @HostAccess.Export
+  public ScriptRun restrictTo(Value queryIds) {
+    return new ScriptRun(run.restrictTo(new java.util.HashSet<>(Verbs.strings(queryIds, "restrictTo"))));
+  }
+
+  /**
+   * The same run under another name (metric tables label rows by name).
+   *
+   * @param name the new name
+   * @return a renamed copy
+   */
+  @HostAccess.Export
+  public ScriptRun withName(String name) {
+    return new ScriptRun(run.withName(name));
   }
 
   @Override

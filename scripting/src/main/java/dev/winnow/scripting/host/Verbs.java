@@ -3,8 +3,11 @@ package dev.winnow.scripting.host;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
 
 /**
  * How every exported host method runs its body: Java exceptions become the guest's {@code WinnowError} with the
@@ -36,5 +39,40 @@ final class Verbs {
 
   static void run(HostEnvironment env, Body<?> body) {
     call(env, body);
+  }
+
+  /**
+   * Reads a guest list (JS array, Python list, or a host list) of strings; guest arrays are not converted to Java
+   * lists implicitly under the constrained sandbox.
+   */
+  static List<String> strings(Value list, String what) {
+    if (list == null || !list.hasArrayElements()) {
+      throw new IllegalArgumentException(what + ": expected a list of strings");
+    }
+    List<String> out = new ArrayList<>((int) list.getArraySize());
+    for (long i = 0; i < list.getArraySize(); i++) {
+      Value v = list.getArrayElement(i);
+      if (!v.isString()) {
+        throw new IllegalArgumentException(what + ": element " + i + " is not a string");
+      }
+      out.add(v.asString());
+    }
+    return out;
+  }
+
+  /** Reads a guest list of host objects of one type. */
+  static <T> List<T> hostObjects(Value list, Class<T> type, String what) {
+    if (list == null || !list.hasArrayElements()) {
+      throw new IllegalArgumentException(what + ": expected a list");
+    }
+    List<T> out = new ArrayList<>((int) list.getArraySize());
+    for (long i = 0; i < list.getArraySize(); i++) {
+      Value v = list.getArrayElement(i);
+      if (!v.isHostObject() || !type.isInstance(v.asHostObject())) {
+        throw new IllegalArgumentException(what + ": element " + i + " is not a " + type.getSimpleName());
+      }
+      out.add(type.cast(v.asHostObject()));
+    }
+    return out;
   }
 }

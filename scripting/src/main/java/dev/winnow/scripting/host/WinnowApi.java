@@ -5,6 +5,8 @@ import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.HashedBagOfWordsEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.runtime.Llama;
@@ -295,6 +297,55 @@ public final class WinnowApi {
           }
           return new MetricsTable(names, ms, results);
         });
+  }
+
+  /**
+   * Creates an in-context re-ranker over a loaded model.
+   *
+   * @param model the model ({@code winnow.loadModel})
+   * @param name {@code "blockrank"} (Gupta et al. 2025; the one available now)
+   * @param options {@code {layer: L, documentTokens: N, threads: T}} or null: scoring layer (default n_layer*5/8),
+   *     content tokens kept per document (default 384), llama.cpp threads (default the model's)
+   * @return the ranker; closed when the session closes
+   */
+  @HostAccess.Export
+  public ScriptRanker ranker(ScriptModel model, String name, Value options) {
+    return Verbs.call(
+        env,
+        () -> {
+          InContextOptions o = InContextOptions.defaults().withThreads(model.threads());
+          if (options != null && !options.isNull()) {
+            Value v;
+            if ((v = ScriptModel.option(options, "layer")) != null) {
+              o = o.withScoringLayer(v.asInt());
+            }
+            if ((v = ScriptModel.option(options, "documentTokens")) != null) {
+              o = o.withBudgets(v.asInt(), o.queryTokenBudget());
+            }
+            if ((v = ScriptModel.option(options, "threads")) != null) {
+              o = o.withThreads(v.asInt());
+            }
+          }
+          InContextRanker r =
+              switch (name == null ? "blockrank" : name.toLowerCase(java.util.Locale.ROOT)) {
+                case "blockrank" -> InContextRanker.blockRank(model.model(), o);
+                default ->
+                    throw new IllegalArgumentException(
+                        "unknown ranker '" + name + "': available is blockrank");
+              };
+          return track(new ScriptRanker(env, r));
+        });
+  }
+
+  /**
+   * Creates a BlockRank re-ranker with default options.
+   *
+   * @param model the model
+   * @return the ranker
+   */
+  @HostAccess.Export
+  public ScriptRanker ranker(ScriptModel model) {
+    return ranker(model, "blockrank", null);
   }
 
   /**
