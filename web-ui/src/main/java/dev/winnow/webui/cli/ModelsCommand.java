@@ -15,6 +15,8 @@ import picocli.CommandLine.Command;
       ModelsFuzzCommand.class,
       ModelsSynthCommand.class,
       ModelsConvertOnnxCommand.class,
+      ModelsListCommand.class,
+      ModelsPullCommand.class,
     })
 public final class ModelsCommand implements Runnable {
 
