@@ -17,6 +17,9 @@ import picocli.CommandLine.Command;
     description = "Local language models and in-context ranking over Lucene, on the JVM.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      GenerateCommand.class,
+      ModelsCommand.class,
+      RunCommand.class,
       IndexCommand.class,
       SearchCommand.class,
       EvalCommand.class,

@@ -1,0 +1,424 @@
+package dev.winnow.ranking.incontext.blockrank;
+
+import dev.winnow.ranking.incontext.AttentionDetail;
+import dev.winnow.ranking.incontext.Candidate;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.InContextRanker;
+import dev.winnow.ranking.incontext.ModelTokenizer;
+import dev.winnow.ranking.incontext.Ranking;
+import dev.winnow.ranking.incontext.Rankings;
+import dev.winnow.ranking.incontext.capture.QkCapture;
+import dev.winnow.ranking.incontext.prompt.PromptBuilder;
+import dev.winnow.ranking.incontext.prompt.PromptFamily;
+import dev.winnow.ranking.incontext.prompt.PromptLayout;
+import dev.winnow.ranking.incontext.score.HeadShape;
+import dev.winnow.ranking.incontext.score.SignalAttention;
+import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Context;
+import dev.winnow.runtime.ContextOptions;
+import dev.winnow.runtime.FlashAttention;
+import dev.winnow.runtime.Model;
+import dev.winnow.runtime.TensorListener;
+import dev.winnow.runtime.TensorSelector;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * BlockRank (Gupta et al. 2025, "Scalable In-context Ranking with Generative Models") on llama.cpp, linear in the
+ * number of documents.
+ *
+ * <p><b>Attention structure.</b> The instruction attends causally to itself; each document attends to the
+ * instruction and causally to itself, never to another document; the query block attends to everything. Every
+ * document starts at the same position (the instruction's length), so the order of documents does not matter; the
+ * query block starts right after the longest document.
+ *
+ * <p><b>How it runs.</b> Two contexts with the same flash-attention setting (on by default) and KV type:
+ * <ol>
+ *   <li>a small document context: the instruction is decoded once in sequence 0; documents are packed into batches
+ *       (at most {@code batchTokens} tokens), each in its own sequence that first receives the instruction's cells
+ *       ({@code llama_memory_seq_cp}); a batch's documents are computed together, each seeing only the instruction
+ *       and itself, and the KV cache never holds more than one batch of documents, so cost grows linearly;</li>
+ *   <li>a query context: the instruction's state and, after each batch, each document's own cells (its sequence
+ *       with the instruction cells removed) are moved in with {@code llama_state_seq_get_data} /
+ *       {@code llama_state_seq_set_data} into a working sequence, copied into the query's sequence and the working
+ *       sequence freed, so one sequence id serves every document; then the query block is decoded there.</li>
+ * </ol>
+ * The score is computed Java-side from the post-RoPE {@code Kcur} of the document tokens (captured while they are
+ * decoded) and the {@code Qcur} of the signal token(s) at the scoring layer ({@link SignalAttention}); with early exit
+ * the graph stops after the last layer the score needs, for the documents and for the query.
+ *
+ * <p><b>Windows.</b> When instruction + documents + query exceed {@code maxPromptCells}, documents are split into
+ * windows (in canonical order), each ranked with the same instruction and query. Per (signal row, head) the logits of
+ * all windows' document tokens go through one softmax, so the scores of all documents sum to 1 as in one prompt;
+ * the approximation is that each window's signal query only saw that window's documents in earlier layers.
+ *
+ * <p>llama.cpp refuses to move a sequence state from a {@code kv_unified=false} context into a unified one ("n_stream
+ * mismatch") and between contexts of different flash-attention settings ("incompatible V transposition"); both
+ * contexts here are unified with the same setting.
+ */
+public final class BlockRankRanker implements InContextRanker {
+
+    private static final int INSTRUCTION_SEQ = 0;
+    private static final int QUERY_SEQ = 0;
+    private static final int WORK_SEQ = 1;
+
+    private final Model model;
+    private final InContextOptions options;
+    private final ModelTokenizer tokenizer;
+    private final PromptBuilder prompts;
+    private final int[] layers;
+    private final int maxDocsPerBatch;
+
+    private Context docContext;
+    private QkCapture docCapture;
+    private Context queryContext;
+    private QkCapture queryCapture;
+    private Batch batch;
+    private final List<Observer> documentObservers = new ArrayList<>();
+    private final Arena arena = Arena.ofShared();
+    private MemorySegment stateBuffer;
+
+    /**
+     * @param model   a causal language model whose graph names post-RoPE Q/K {@code Qcur-L}/{@code Kcur-L}
+     * @param options settings
+     * @throws IllegalArgumentException when the scoring layer is outside the model
+     */
+    public BlockRankRanker(Model model, InContextOptions options) {
+        this.model = model;
+        this.options = options;
+        this.tokenizer = new ModelTokenizer(model.vocabulary());
+        PromptFamily family = options.family() != null ? options.family()
+                : PromptFamily.detect(model.chatTemplate().orElse(null));
+        this.prompts = new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
+                options.queryTokenBudget());
+        this.layers = options.layers(model.layerCount());
+        this.maxDocsPerBatch = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES - 1);
+    }
+
+    /**
+     * Where the time of the last {@link #rank} call went, in nanoseconds (summed over windows).
+     *
+     * @param instruction decoding the instruction
+     * @param documents   decoding the document batches
+     * @param moves       moving KV cells from the document context to the query context
+     * @param query       decoding the query block
+     * @param scoring     Java-side scoring
+     */
+    public record Timings(long instruction, long documents, long moves, long query, long scoring) {
+    }
+
+    private long tInstruction;
+    private long tDocuments;
+    private long tMoves;
+    private long tQuery;
+    private long tScoring;
+
+    /** The phase timings of the last {@link #rank} call. */
+    public Timings lastTimings() {
+        return new Timings(tInstruction, tDocuments, tMoves, tQuery, tScoring);
+    }
+
+    private record Observer(TensorSelector selector, TensorListener listener) {
+    }
+
+    /**
+     * Observes a tensor of the document context from the next context on (diagnostics and tests: for example
+     * {@code l_out-L} of the document batches). The document context decodes the instruction first, then one
+     * batch of documents per decode, each document's tokens contiguous, in canonical order.
+     *
+     * @param selector which tensors
+     * @param listener called on the decoding thread
+     */
+    public void observeDocuments(TensorSelector selector, TensorListener listener) {
+        documentObservers.add(new Observer(selector, listener));
+        if (docContext != null) {
+            docContext.taps().tap(selector, listener);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "blockrank";
+    }
+
+    /** The 0-based layers whose attention is read. */
+    public int[] layers() {
+        return layers.clone();
+    }
+
+    @Override
+    public Ranking rank(String query, List<Candidate> candidates) {
+        long start = System.nanoTime();
+        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
+        PromptLayout layout = prompts.blockRank(query, ordered);
+        List<int[]> windows = windows(layout);
+        tInstruction = tDocuments = tMoves = tQuery = tScoring = 0;
+        int n = ordered.size();
+        List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
+        for (int l = 0; l < layers.length; l++) {
+            perLayer.add(new ArrayList<>(Arrays.asList(new SignalAttention.DocumentLogits[n])));
+        }
+        long evaluated = 0;
+        for (int[] window : windows) {
+            evaluated += runWindow(layout, window, perLayer);
+        }
+        double[] scores = new double[n];
+        float[][] weights = new float[n][];
+        for (int l = 0; l < layers.length; l++) {
+            SignalAttention.Scores s = SignalAttention.combine(perLayer.get(l));
+            for (int d = 0; d < n; d++) {
+                scores[d] += s.scores()[d];
+                if (weights[d] == null) {
+                    weights[d] = s.tokenWeights()[d];
+                } else {
+                    for (int t = 0; t < weights[d].length; t++) {
+                        weights[d][t] += s.tokenWeights()[d][t];
+                    }
+                }
+            }
+        }
+        AttentionDetail[] details = new AttentionDetail[n];
+        for (int d = 0; d < n; d++) {
+            int[] tokens = layout.documents().get(d).tokens();
+            String[] pieces = new String[tokens.length];
+            for (int t = 0; t < tokens.length; t++) {
+                pieces[t] = tokenizer.piece(tokens[t]);
+            }
+            details[d] = new AttentionDetail(tokens, pieces, weights[d]);
+        }
+        return new Ranking(query, name(), Rankings.assemble(ordered, scores, details),
+                new Ranking.Stats(evaluated, layout.totalTokens(), windows.size(), layout.truncatedDocuments(),
+                        System.nanoTime() - start));
+    }
+
+    /** Splits the documents (canonical order) into windows that fit {@code maxPromptCells}. */
+    private List<int[]> windows(PromptLayout layout) {
+        int fixed = layout.instruction().length() + layout.query().length();
+        int budget = options.maxPromptCells() - fixed;
+        List<int[]> out = new ArrayList<>();
+        List<Integer> current = new ArrayList<>();
+        int used = 0;
+        for (PromptLayout.Block b : layout.documents()) {
+            if (b.length() > budget) {
+                throw new IllegalArgumentException("document " + (b.document() + 1) + " needs " + b.length()
+                        + " KV cells beside instruction and query (" + fixed + "), more than maxPromptCells "
+                        + options.maxPromptCells() + ": lower the document token budget or raise maxPromptCells");
+            }
+            if (used + b.length() > budget) {
+                out.add(current.stream().mapToInt(Integer::intValue).toArray());
+                current.clear();
+                used = 0;
+            }
+            current.add(b.document());
+            used += b.length();
+        }
+        out.add(current.stream().mapToInt(Integer::intValue).toArray());
+        return out;
+    }
+
+    /** Ranks one window; fills the window's documents' logits; returns the tokens evaluated. */
+    private long runWindow(PromptLayout layout, int[] window,
+                           List<List<SignalAttention.DocumentLogits>> perLayer) {
+        PromptLayout.Block instruction = layout.instruction();
+        int instructionLength = instruction.length();
+        int maxDoc = 0;
+        int docCells = 0;
+        for (int d : window) {
+            maxDoc = Math.max(maxDoc, layout.documents().get(d).length());
+            docCells += layout.documents().get(d).length();
+        }
+        int batchTokens = Math.max(options.batchTokens(), Math.max(maxDoc, layout.query().length()));
+        batchTokens = Math.max(batchTokens, instructionLength);
+        ensureDocContext(instructionLength + batchTokens, batchTokens);
+        ensureQueryContext(instructionLength + docCells + layout.query().length(), batchTokens);
+        long before = docContext.evaluatedTokens() + queryContext.evaluatedTokens();
+        docContext.kvCache().clear(false);
+        queryContext.kvCache().clear(false);
+
+        // 1. the instruction, once, moved into the query's sequence
+        batch.clear();
+        batch.addSequence(instruction.tokens(), 0, INSTRUCTION_SEQ, false);
+        long t0 = System.nanoTime();
+        docCapture.begin(false, true, options.earlyExit());
+        docContext.decode(batch);
+        docCapture.end();
+        docCapture.clear();
+        long t1 = System.nanoTime();
+        tInstruction += t1 - t0;
+        move(INSTRUCTION_SEQ, QUERY_SEQ, false);
+        tMoves += System.nanoTime() - t1;
+
+        // 2. documents, packed into batches; each sees the instruction and itself
+        List<float[]>[] keys = newKeyLists();
+        int next = 0;
+        while (next < window.length) {
+            batch.clear();
+            int first = next;
+            int tokens = 0;
+            while (next < window.length && next - first < maxDocsPerBatch
+                    && tokens + layout.documents().get(window[next]).length() <= batchTokens) {
+                PromptLayout.Block doc = layout.documents().get(window[next]);
+                int seq = 1 + next - first;
+                docContext.kvCache().copySequence(INSTRUCTION_SEQ, seq, -1, -1);
+                batch.addSequence(doc.tokens(), instructionLength, seq, false);
+                tokens += doc.length();
+                next++;
+            }
+            long d0 = System.nanoTime();
+            docCapture.begin(false, true, options.earlyExit());
+            docContext.decode(batch);
+            docCapture.end();
+            long d1 = System.nanoTime();
+            tDocuments += d1 - d0;
+            int row = 0;
+            for (int j = first; j < next; j++) {
+                int len = layout.documents().get(window[j]).length();
+                for (int l = 0; l < layers.length; l++) {
+                    keys[l].add(docCapture.keys(l).copyRows(row, row + len));
+                }
+                row += len;
+                int seq = 1 + j - first;
+                docContext.kvCache().removeSequence(seq, 0, instructionLength);
+                move(seq, WORK_SEQ, true);
+                docContext.kvCache().removeSequence(seq);
+            }
+            docCapture.clear();
+            tMoves += System.nanoTime() - d1;
+        }
+
+        // 3. the query block after the longest document; read the signal rows' Q
+        batch.clear();
+        batch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
+        long q0 = System.nanoTime();
+        queryCapture.begin(true, false, options.earlyExit());
+        queryContext.decode(batch);
+        queryCapture.end();
+        long q1 = System.nanoTime();
+        tQuery += q1 - q0;
+        int rows = options.signalTokens();
+        int qLen = layout.query().length();
+        for (int l = 0; l < layers.length; l++) {
+            HeadShape shape = queryCapture.shape(l, docCapture);
+            float[] signal = queryCapture.queries(l).copyRows(qLen - rows, qLen);
+            SignalAttention.DocumentLogits[] logits = SignalAttention.logits(shape, signal, rows, keys[l]);
+            for (int j = 0; j < window.length; j++) {
+                perLayer.get(l).set(window[j], logits[j]);
+            }
+        }
+        queryCapture.clear();
+        tScoring += System.nanoTime() - q1;
+        return docContext.evaluatedTokens() + queryContext.evaluatedTokens() - before;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<float[]>[] newKeyLists() {
+        List<float[]>[] keys = new List[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            keys[l] = new ArrayList<>();
+        }
+        return keys;
+    }
+
+    /**
+     * Moves a sequence's KV cells from the document context to the query context: into the query's sequence
+     * directly (the instruction) or through the working sequence (a document, so the query's cells are kept).
+     */
+    private void move(int docSeq, int targetSeq, boolean viaWork) {
+        long size = docContext.sequenceStateSize(docSeq);
+        if (stateBuffer == null || stateBuffer.byteSize() < size) {
+            stateBuffer = arena.allocate(Math.max(size, stateBuffer == null ? 0 : stateBuffer.byteSize() * 2), 64);
+        }
+        long written = docContext.saveSequence(docSeq, stateBuffer);
+        MemorySegment state = stateBuffer.asSlice(0, written);
+        if (!viaWork) {
+            queryContext.restoreSequence(state, targetSeq);
+            return;
+        }
+        queryContext.restoreSequence(state, WORK_SEQ);
+        queryContext.kvCache().copySequence(WORK_SEQ, QUERY_SEQ, -1, -1);
+        queryContext.kvCache().removeSequence(WORK_SEQ);
+    }
+
+    private ContextOptions contextOptions(int cells, int batchTokens, int sequences) {
+        return ContextOptions.defaults()
+                .withContextSize(roundUp(cells, 256))
+                .withBatchSize(batchTokens)
+                .withMaxSequences(sequences)
+                .withThreads(options.threads())
+                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                .withKvTypes(options.kvType(), options.kvType())
+                .withKvUnified(true)
+                .withTaps(true);
+    }
+
+    private void ensureDocContext(int cells, int batchTokens) {
+        if (docContext != null && docContext.contextSize() >= cells && docContext.batchSize() >= batchTokens) {
+            return;
+        }
+        closeDoc();
+        docContext = model.newContext(contextOptions(Math.max(cells, 1024), batchTokens, maxDocsPerBatch + 1));
+        docCapture = new QkCapture(docContext, layers);
+        for (Observer o : documentObservers) {
+            docContext.taps().tap(o.selector(), o.listener());
+        }
+        if (batch == null || batch.capacity() < batchTokens) {
+            if (batch != null) {
+                batch.close();
+            }
+            batch = Batch.allocate(batchTokens, 1);
+        }
+    }
+
+    private void ensureQueryContext(int cells, int batchTokens) {
+        if (queryContext != null && queryContext.contextSize() >= cells && queryContext.batchSize() >= batchTokens) {
+            return;
+        }
+        closeQuery();
+        int size = Math.min(Math.max(roundUp(cells, 4096), cells), Math.max(cells, options.maxPromptCells()));
+        queryContext = model.newContext(contextOptions(size, batchTokens, 2));
+        queryCapture = new QkCapture(queryContext, layers);
+    }
+
+    private static int roundUp(int n, int m) {
+        return (n + m - 1) / m * m;
+    }
+
+    private void closeDoc() {
+        if (docCapture != null) {
+            docCapture.close();
+            docCapture = null;
+        }
+        if (docContext != null) {
+            docContext.close();
+            docContext = null;
+        }
+    }
+
+    private void closeQuery() {
+        if (queryCapture != null) {
+            queryCapture.close();
+            queryCapture = null;
+        }
+        if (queryContext != null) {
+            queryContext.close();
+            queryContext = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeDoc();
+        closeQuery();
+        if (batch != null) {
+            batch.close();
+            batch = null;
+        }
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}

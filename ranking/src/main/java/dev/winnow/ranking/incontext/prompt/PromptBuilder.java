@@ -1,0 +1,189 @@
+package dev.winnow.ranking.incontext.prompt;
+
+import dev.winnow.ranking.incontext.Candidate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.OptionalInt;
+
+/**
+ * Builds {@link PromptLayout}s for a model: BlockRank's layout (the query stated in the instruction and restated in
+ * the query block) and the causal layout of ICR (documents first, the query only at the end, so that the documents'
+ * KV cache does not depend on the query).
+ *
+ * <p>Blocks: instruction = [BOS] + family's user start + task + {@code Query: {q}} + {@code Documents:};
+ * document i = {@code ID: {i} | CONTENT: {title} {text} | END ID: {i}} (i 1-based, or the docId with
+ * {@link PromptWording#docIdLabels}; content cut to the document budget in tokens); query block = {@code Query: {q}} + the question + the family's assistant start + the answer
+ * prefix ending in {@code [}. Template text is tokenized with special tokens parsed; query and document text without,
+ * so content cannot inject control tokens. Truncation cuts the content's tokens and re-tokenizes their text inside the
+ * block, so a block may differ from the budget by a token at the cut; every cut is reported on the block.
+ */
+public final class PromptBuilder {
+
+    private final PromptTokenizer tokenizer;
+    private final PromptFamily family;
+    private final PromptWording wording;
+    private final int documentBudget;
+    private final int queryBudget;
+
+    /**
+     * @param tokenizer      the model's tokenizer
+     * @param family         the chat family ({@link PromptFamily#detect})
+     * @param wording        the task, question and answer prefix
+     * @param documentBudget most content tokens kept per document (title and text), >= 1 (384 at evaluation)
+     * @param queryBudget    most tokens kept of the query text, >= 1
+     */
+    public PromptBuilder(PromptTokenizer tokenizer, PromptFamily family, PromptWording wording,
+                         int documentBudget, int queryBudget) {
+        this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
+        this.family = Objects.requireNonNull(family, "family");
+        this.wording = Objects.requireNonNull(wording, "wording");
+        if (documentBudget < 1) {
+            throw new IllegalArgumentException("document token budget must be >= 1: " + documentBudget);
+        }
+        if (queryBudget < 1) {
+            throw new IllegalArgumentException("query token budget must be >= 1: " + queryBudget);
+        }
+        this.documentBudget = documentBudget;
+        this.queryBudget = queryBudget;
+    }
+
+    /** The chat family used. */
+    public PromptFamily family() {
+        return family;
+    }
+
+    /**
+     * BlockRank's layout: the query appears in the instruction and again in the query block.
+     *
+     * @param query     the search query; non-blank
+     * @param documents the candidates in the order their IDs are given (1-based)
+     */
+    public PromptLayout blockRank(String query, List<Candidate> documents) {
+        Truncated q = truncate(checkQuery(query), queryBudget);
+        PromptLayout.Block instruction = instruction("\nQuery: " + q.text + "\nDocuments:\n");
+        return new PromptLayout(instruction, documentBlocks(documents), queryBlock(q));
+    }
+
+    /**
+     * ICR's causal layout: instruction without the query, documents, then the query block.
+     *
+     * @param query     the search query (non-blank), or {@code "N/A"} for the content-free calibration query
+     * @param documents the candidates in prompt order
+     */
+    public PromptLayout queryLast(String query, List<Candidate> documents) {
+        PromptLayout.Block instruction = instruction("\nDocuments:\n");
+        return new PromptLayout(instruction, documentBlocks(documents), queryBlock(query));
+    }
+
+    /** A query block for {@code query} (used for ICR's calibration query "N/A"). */
+    public PromptLayout.Block queryBlock(String query) {
+        return queryBlock(truncate(checkQuery(query), queryBudget));
+    }
+
+    /**
+     * One pointwise prompt: [BOS] user start + document + query + relevance question + assistant start + answer
+     * prefix {@code Answer:}; the model's next token is the relevance answer.
+     */
+    public int[] pointwise(String query, Candidate document, String question) {
+        Truncated q = truncate(checkQuery(query), queryBudget);
+        Truncated d = truncate(document.content(), documentBudget);
+        IntList out = new IntList();
+        bos(out);
+        out.add(tokenizer.tokenize(family.userStart(), true));
+        out.add(tokenizer.tokenize("Document: " + d.text + "\nQuery: " + q.text + "\n" + question, false));
+        out.add(tokenizer.tokenize(family.assistantStart(), true));
+        out.add(tokenizer.tokenize("Answer:", false));
+        return out.toArray();
+    }
+
+    /** Whether the document's content is longer than the document budget (and gets cut). */
+    public boolean truncates(Candidate document) {
+        return tokenizer.tokenize(document.content().strip(), false).length > documentBudget;
+    }
+
+    private PromptLayout.Block instruction(String tail) {
+        IntList out = new IntList();
+        bos(out);
+        out.add(tokenizer.tokenize(family.userStart(), true));
+        out.add(tokenizer.tokenize(wording.task() + tail, false));
+        return new PromptLayout.Block(PromptLayout.Kind.INSTRUCTION, -1, out.toArray(), 0, false);
+    }
+
+    private List<PromptLayout.Block> documentBlocks(List<Candidate> documents) {
+        List<PromptLayout.Block> blocks = new ArrayList<>(documents.size());
+        for (int i = 0; i < documents.size(); i++) {
+            Candidate c = documents.get(i);
+            Truncated t = truncate(c.content(), documentBudget);
+            String id = wording.docIdLabels() ? c.docId() : Integer.toString(i + 1);
+            int[] tokens = tokenizer.tokenize("ID: " + id + " | CONTENT: " + t.text + " | END ID: " + id + "\n", false);
+            blocks.add(new PromptLayout.Block(PromptLayout.Kind.DOCUMENT, i, tokens, t.kept, t.truncated));
+        }
+        return blocks;
+    }
+
+    private PromptLayout.Block queryBlock(Truncated q) {
+        IntList out = new IntList();
+        out.add(tokenizer.tokenize("Query: " + q.text + "\n" + wording.question(), false));
+        out.add(tokenizer.tokenize(family.assistantStart(), true));
+        out.add(tokenizer.tokenize(wording.answerPrefix(), false));
+        int[] tokens = out.toArray();
+        String last = tokenizer.piece(tokens[tokens.length - 1]);
+        if (!last.contains("[")) {
+            throw new IllegalStateException("the query block's last token is \"" + last
+                    + "\", not the signal token '[' (answer prefix \"" + wording.answerPrefix() + "\")");
+        }
+        return new PromptLayout.Block(PromptLayout.Kind.QUERY, -1, tokens, q.kept, q.truncated);
+    }
+
+    private void bos(IntList out) {
+        OptionalInt bos = tokenizer.bos();
+        if (bos.isPresent()) {
+            out.add(new int[] {bos.getAsInt()});
+        }
+    }
+
+    private static String checkQuery(String query) {
+        Objects.requireNonNull(query, "query");
+        if (query.isBlank()) {
+            throw new IllegalArgumentException("query is blank");
+        }
+        return query.strip();
+    }
+
+    private record Truncated(String text, int kept, boolean truncated) {
+    }
+
+    private Truncated truncate(String text, int budget) {
+        String clean = text.strip();
+        int[] tokens = tokenizer.tokenize(clean, false);
+        if (tokens.length <= budget) {
+            return new Truncated(clean, tokens.length, false);
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < budget; i++) {
+            sb.append(tokenizer.piece(tokens[i]));
+        }
+        return new Truncated(sb.toString().strip(), budget, true);
+    }
+
+    /** Growable int array. */
+    private static final class IntList {
+        private int[] data = new int[64];
+        private int size;
+
+        void add(int[] values) {
+            if (size + values.length > data.length) {
+                data = Arrays.copyOf(data, Math.max(data.length * 2, size + values.length));
+            }
+            System.arraycopy(values, 0, data, size, values.length);
+            size += values.length;
+        }
+
+        int[] toArray() {
+            return Arrays.copyOf(data, size);
+        }
+    }
+}

@@ -1,0 +1,883 @@
+package dev.winnow.runtime;
+
+import dev.winnow.bindings.llama.ggml_abort_callback;
+import dev.winnow.bindings.llama.ggml_backend_sched_eval_callback;
+import dev.winnow.bindings.llama.llama_context_params;
+import dev.winnow.bindings.llama.llama_h;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A llama.cpp context ({@code llama_context}): the KV cache, the compute buffers, and the results of the last
+ * {@link #decode}. Create it with {@link Model#newContext(ContextOptions)}.
+ *
+ * <p>A context is confined to one thread at a time: a call while another thread is inside a call throws {@link
+ * IllegalStateException} instead of corrupting native state (as does a decode from inside a tap listener). Inputs
+ * that would make llama.cpp abort are refused in Java with an exception naming the limit. Results ({@link
+ * #logits(int)}, {@link #embeddings(int)}) are read-only views valid until the next decode or encode; the {@code
+ * ...Copy} methods return arrays.
+ */
+public final class Context implements AutoCloseable {
+  private final Model model;
+  private final ContextOptions options;
+  private final NativeHandle handle;
+  private final MemorySegment ctx;
+  private final MemorySegment memory;
+  private final int nCtx;
+  private final int nBatch;
+  private final int nUbatch;
+  private final int nSeqMax;
+  private final int nVocab;
+  private final int nEmbd;
+  private final Pooling pooling;
+  private final boolean nonCausal;
+  private final Arena callbacks = Arena.ofShared();
+  private final Taps taps;
+  private final KvCache kvCache;
+  private final AtomicReference<Thread> user = new AtomicReference<>();
+  private volatile BooleanSupplier abortCheck;
+  private final MemorySegment abortStub;
+
+  /** Which batch entries of the last decode have outputs: index in batch -> output row, or -1. */
+  private int[] outputRow = new int[0];
+  private int lastBatchSize;
+  private boolean[] lastSeqs = new boolean[0];
+  private boolean resultsValid;
+  private String stoppedAfter;
+  private Arena resultsArena;
+  private long evaluated;
+
+  Context(Model model, ContextOptions options) {
+    this.model = model;
+    this.options = options;
+    MemorySegment mptr = model.pointer();
+    this.nonCausal = model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
+    checkKvFits(model, options);
+    this.taps = options.taps() ? new Taps() : null;
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment p = llama_h.llama_context_default_params(arena);
+      llama_context_params.n_ctx(p, options.contextSize());
+      llama_context_params.n_batch(p, options.batchSize());
+      llama_context_params.n_ubatch(p, options.ubatchSize());
+      llama_context_params.n_seq_max(p, options.maxSequences());
+      llama_context_params.n_threads(p, options.threads());
+      llama_context_params.n_threads_batch(p, options.batchThreads());
+      llama_context_params.flash_attn_type(p, options.flashAttention().id());
+      llama_context_params.type_k(p, options.typeK().id());
+      llama_context_params.type_v(p, options.typeV().id());
+      llama_context_params.kv_unified(p, options.kvUnified());
+      llama_context_params.embeddings(p, options.embeddings());
+      llama_context_params.pooling_type(p, options.pooling().id());
+      if (taps != null) {
+        Taps t = taps;
+        MemorySegment cb = ggml_backend_sched_eval_callback.allocate((tensor, ask, ud) -> t.evaluate(tensor, ask), callbacks);
+        llama_context_params.cb_eval(p, cb);
+        llama_context_params.cb_eval_user_data(p, MemorySegment.NULL);
+      }
+      MemorySegment c = llama_h.llama_init_from_model(mptr, p);
+      if (c.equals(MemorySegment.NULL)) {
+        callbacks.close();
+        throw new LlamaException(
+            "llama.cpp could not create a context for " + model.path().getFileName() + " with " + options
+                + " (its log, routed to SLF4J, says why)");
+      }
+      this.ctx = c;
+    }
+    this.handle = new NativeHandle(this, "context of " + model.path().getFileName(), ctx, llama_h::llama_free);
+    model.contextOpened();
+    this.memory = llama_h.llama_get_memory(ctx);
+    this.nCtx = llama_h.llama_n_ctx(ctx);
+    this.nBatch = llama_h.llama_n_batch(ctx);
+    this.nUbatch = llama_h.llama_n_ubatch(ctx);
+    this.nSeqMax = llama_h.llama_n_seq_max(ctx);
+    this.nVocab = model.vocabulary().size();
+    this.nEmbd = model.embeddingSize();
+    this.pooling = Pooling.of(llama_h.llama_pooling_type(ctx));
+    this.kvCache = new KvCache(this);
+    this.abortStub =
+        ggml_abort_callback.allocate(
+            data -> {
+              BooleanSupplier check = abortCheck;
+              return check != null && check.getAsBoolean();
+            },
+            callbacks);
+  }
+
+  /**
+   * Refuses a context whose KV cache alone would not fit in the memory available now: K and V of every layer for
+   * n_ctx cells, estimated from the model's shape (n_layer x n_ctx x n_embd_kv x (size(typeK) + size(typeV))).
+   */
+  private static void checkKvFits(Model model, ContextOptions o) {
+    long nCtx = o.contextSize() == 0 ? model.trainingContextSize() : o.contextSize();
+    int heads = Math.max(1, model.headCount());
+    long headDim = model.embeddingSize() / heads;
+    long nEmbdKv = headDim * Math.max(1, model.headCountKv());
+    double bytesPer = bytesPerElement(o.typeK()) + bytesPerElement(o.typeV());
+    long estimate = (long) (model.layerCount() * nCtx * nEmbdKv * bytesPer);
+    long available = availableMemory();
+    if (available > 0 && estimate > available) {
+      throw new IllegalArgumentException(
+          String.format(
+              "context size %d needs a KV cache of about %.1f MiB (%d layers x %d cells x %d K/V width, %s/%s), "
+                  + "more than the %.1f MiB of memory available: lower contextSize",
+              nCtx, estimate / 1048576.0, model.layerCount(), nCtx, nEmbdKv, o.typeK(), o.typeV(),
+              available / 1048576.0));
+    }
+  }
+
+  private static double bytesPerElement(GgmlType t) {
+    return switch (t) {
+      case F32 -> 4;
+      case F16, BF16 -> 2;
+      case Q8_0 -> 34.0 / 32;
+      case Q5_0 -> 22.0 / 32;
+      case Q5_1 -> 24.0 / 32;
+      case Q4_0, IQ4_NL -> 18.0 / 32;
+      case Q4_1 -> 20.0 / 32;
+      default -> 4;
+    };
+  }
+
+  /** MemAvailable of /proc/meminfo in bytes, or -1 where unknown. */
+  private static long availableMemory() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+        if (line.startsWith("MemAvailable:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
+  }
+
+  // ---- confinement ----
+
+  private void enter() {
+    Thread me = Thread.currentThread();
+    Thread prev = user.compareAndExchange(null, me);
+    if (prev != null) {
+      if (prev == me) {
+        throw new IllegalStateException(
+            "context is already in a call on this thread (a decode from inside a tap listener is not allowed)");
+      }
+      throw new IllegalStateException(
+          "context is in use by thread '" + prev.getName() + "': a Context is confined to one thread at a time");
+    }
+    if (handle.isClosed()) {
+      user.set(null);
+      throw new IllegalStateException("context is closed");
+    }
+  }
+
+  private void exit() {
+    user.set(null);
+  }
+
+  MemorySegment pointer() {
+    return handle.get();
+  }
+
+  MemorySegment memory() {
+    handle.get();
+    return memory;
+  }
+
+  /** Runs a native call under the confinement check (for KvCache and state). */
+  <T> T confined(java.util.function.Supplier<T> call) {
+    enter();
+    try {
+      return call.get();
+    } finally {
+      exit();
+    }
+  }
+
+  void checkSeq(int seqId, boolean allowAll) {
+    if (allowAll && seqId == -1) {
+      return;
+    }
+    if (seqId < 0 || seqId >= nSeqMax) {
+      throw new IllegalArgumentException(
+          "sequence id " + seqId + " is outside [0, n_seq_max=" + nSeqMax + ")" + (allowAll ? " (or -1 for all)" : ""));
+    }
+  }
+
+  // ---- decode / encode ----
+
+  /**
+   * Runs the model on a batch (llama_decode): appends its tokens to the KV cache of their sequences and computes
+   * logits (and embeddings, if enabled) for the entries marked as outputs.
+   *
+   * @param batch the input; not modified
+   * @throws IllegalArgumentException if the batch breaks a limit: empty, larger than n_batch, a token outside the
+   *     vocabulary, a sequence id &gt;= n_seq_max, a position &gt;= n_ctx, or positions of a sequence that do not
+   *     continue its KV cache (last position + 1) or leave gaps
+   * @throws LlamaException if llama.cpp fails (for example no free KV cells: return code 1)
+   * @throws CancellationException if the abort check asked to stop
+   * @throws IllegalStateException if the context is closed or in use by another thread
+   */
+  public void decode(Batch batch) {
+    run(batch, false);
+  }
+
+  /**
+   * Runs an encoder (non-causal, e.g. BERT) over a batch (llama_encode); results are embeddings. The whole batch must
+   * fit in one ubatch.
+   *
+   * @param batch the input
+   * @throws IllegalArgumentException as {@link #decode}, and if the batch is longer than n_ubatch
+   */
+  public void encode(Batch batch) {
+    run(batch, true);
+  }
+
+  private void run(Batch batch, boolean encode) {
+    enter();
+    try {
+      validate(batch, encode);
+      invalidateResults();
+      if (taps != null) {
+        taps.beginDecode();
+      }
+      int rc = encode ? llama_h.llama_encode(ctx, batch.struct()) : llama_h.llama_decode(ctx, batch.struct());
+      if (taps != null && taps.failure() != null) {
+        Throwable f = taps.failure();
+        if (f instanceof RuntimeException r) {
+          throw r;
+        }
+        if (f instanceof Error e) {
+          throw e;
+        }
+        throw new LlamaException("a tap listener failed", f);
+      }
+      if (rc == 2) {
+        throw new CancellationException((encode ? "encode" : "decode") + " aborted by the abort check");
+      }
+      if (rc != 0) {
+        throw new LlamaException(
+            (encode ? "llama_encode" : "llama_decode")
+                + " returned "
+                + rc
+                + (rc == 1 ? " (no free KV cache cells for the batch: n_ctx=" + nCtx + "; remove sequences or use a larger context)" : ""));
+      }
+      recordOutputs(batch);
+      evaluated += batch.size();
+      stoppedAfter = taps == null ? null : taps.stoppedAfter();
+      resultsValid = true;
+    } finally {
+      exit();
+    }
+  }
+
+  private void validate(Batch batch, boolean encode) {
+    int n = batch.size();
+    if (n == 0) {
+      throw new IllegalArgumentException("batch is empty");
+    }
+    if (n > nBatch) {
+      throw new IllegalArgumentException("batch of " + n + " tokens exceeds n_batch=" + nBatch);
+    }
+    if ((encode || nonCausal) && n > nUbatch) {
+      throw new IllegalArgumentException(
+          "a non-causal (encoder) batch must fit in one ubatch: " + n + " tokens > n_ubatch=" + nUbatch);
+    }
+    int[] minPos = new int[nSeqMax];
+    int[] maxPos = new int[nSeqMax];
+    int[] count = new int[nSeqMax];
+    java.util.Arrays.fill(minPos, Integer.MAX_VALUE);
+    java.util.Arrays.fill(maxPos, -1);
+    for (int i = 0; i < n; i++) {
+      int tok = batch.token(i);
+      if (tok < 0 || tok >= nVocab) {
+        throw new IllegalArgumentException(
+            "batch entry " + i + ": token id " + tok + " is outside the vocabulary [0, " + nVocab + ")");
+      }
+      int pos = batch.position(i);
+      if (pos >= nCtx) {
+        throw new IllegalArgumentException(
+            "batch entry " + i + ": position " + pos + " is beyond the context: n_ctx=" + nCtx);
+      }
+      for (int s : batch.sequenceIds(i)) {
+        if (s < 0 || s >= nSeqMax) {
+          throw new IllegalArgumentException(
+              "batch entry " + i + ": sequence id " + s + " is outside [0, n_seq_max=" + nSeqMax + ")");
+        }
+        minPos[s] = Math.min(minPos[s], pos);
+        maxPos[s] = Math.max(maxPos[s], pos);
+        count[s]++;
+      }
+    }
+    for (int s = 0; s < nSeqMax; s++) {
+      if (count[s] == 0) {
+        continue;
+      }
+      int last = llama_h.llama_memory_seq_pos_max(memory, s);
+      if (last >= 0 && minPos[s] != last + 1) {
+        throw new IllegalArgumentException(
+            "sequence "
+                + s
+                + " ends at position "
+                + last
+                + " in the KV cache, so its new tokens must start at "
+                + (last + 1)
+                + ", not "
+                + minPos[s]);
+      }
+      if (maxPos[s] - minPos[s] + 1 > count[s]) {
+        throw new IllegalArgumentException(
+            "sequence " + s + " has a gap in its positions: " + count[s] + " tokens span [" + minPos[s] + ", "
+                + maxPos[s] + "]");
+      }
+    }
+    if (lastSeqs.length != nSeqMax) {
+      lastSeqs = new boolean[nSeqMax];
+    }
+    for (int s = 0; s < nSeqMax; s++) {
+      lastSeqs[s] = count[s] > 0;
+    }
+  }
+
+  private void recordOutputs(Batch batch) {
+    int n = batch.size();
+    if (outputRow.length < n) {
+      outputRow = new int[Math.max(n, nBatch)];
+    }
+    int row = 0;
+    for (int i = 0; i < n; i++) {
+      outputRow[i] = batch.output(i) ? row++ : -1;
+    }
+    lastBatchSize = n;
+  }
+
+  private void invalidateResults() {
+    resultsValid = false;
+    stoppedAfter = null;
+    if (resultsArena != null) {
+      resultsArena.close();
+      resultsArena = null;
+    }
+  }
+
+  int checkOutput(int batchIndex, String what) {
+    if (!resultsValid) {
+      throw new IllegalStateException("no " + what + ": nothing decoded yet, or the last decode failed");
+    }
+    if (stoppedAfter != null) {
+      throw new IllegalStateException(
+          "no " + what + ": the last decode was stopped after tensor '" + stoppedAfter + "' by a tap (early exit)");
+    }
+    int i = batchIndex < 0 ? lastBatchSize + batchIndex : batchIndex;
+    if (i < 0 || i >= lastBatchSize) {
+      throw new IndexOutOfBoundsException(
+          "batch index " + batchIndex + " outside the last batch of " + lastBatchSize + " entries");
+    }
+    if (outputRow[i] < 0) {
+      throw new IllegalArgumentException("batch entry " + i + " was not marked as an output, so it has no " + what);
+    }
+    return i;
+  }
+
+  private MemorySegment view(MemorySegment p, long floats) {
+    if (resultsArena == null) {
+      resultsArena = Arena.ofShared();
+    }
+    return p.reinterpret(floats * 4, resultsArena, null).asReadOnly();
+  }
+
+  /**
+   * The logits of one output entry of the last decode, as a read-only view of llama.cpp's buffer (n_vocab floats),
+   * valid until the next decode; reading it afterwards throws.
+   *
+   * @param batchIndex index of the entry in the last batch; negative counts from the end (-1 = last)
+   * @return n_vocab floats
+   * @throws IllegalStateException if the logits are absent (no decode, or a tap stopped the graph early)
+   * @throws IllegalArgumentException if the entry was not marked as an output
+   */
+  public MemorySegment logits(int batchIndex) {
+    handle.get();
+    int i = checkOutput(batchIndex, "logits");
+    return view(llama_h.llama_get_logits_ith(ctx, i), nVocab);
+  }
+
+  /**
+   * @param batchIndex as {@link #logits(int)}
+   * @return a copy of the logits (n_vocab floats)
+   */
+  public float[] logitsCopy(int batchIndex) {
+    handle.get();
+    int i = checkOutput(batchIndex, "logits");
+    return llama_h.llama_get_logits_ith(ctx, i).reinterpret(4L * nVocab).toArray(ValueLayout.JAVA_FLOAT);
+  }
+
+  /**
+   * The index of the largest logit of an output entry (greedy sampling without a sampler object).
+   *
+   * @param batchIndex as {@link #logits(int)}
+   * @return token id
+   */
+  public int argmax(int batchIndex) {
+    handle.get();
+    int i = checkOutput(batchIndex, "logits");
+    MemorySegment l = llama_h.llama_get_logits_ith(ctx, i).reinterpret(4L * nVocab);
+    int best = 0;
+    float bestV = Float.NEGATIVE_INFINITY;
+    for (int k = 0; k < nVocab; k++) {
+      float v = l.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+      if (v > bestV) {
+        bestV = v;
+        best = k;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * Per-token embedding of an output entry (pooling NONE), read-only view of n_embd floats valid until the next decode.
+   *
+   * @param batchIndex index in the last batch (negative from the end)
+   * @return n_embd floats
+   * @throws IllegalStateException if the context was created without embeddings or pools them
+   */
+  public MemorySegment embeddings(int batchIndex) {
+    handle.get();
+    requireEmbeddings(false);
+    int i = checkOutput(batchIndex, "embeddings");
+    MemorySegment p = llama_h.llama_get_embeddings_ith(ctx, i);
+    if (p.equals(MemorySegment.NULL)) {
+      throw new LlamaException("llama_get_embeddings_ith returned NULL for batch entry " + i);
+    }
+    return view(p, nEmbd);
+  }
+
+  /**
+   * @param batchIndex as {@link #embeddings(int)}
+   * @param normalize scale to unit L2 norm
+   * @return a copy of the token's embedding
+   */
+  public float[] embeddingCopy(int batchIndex, boolean normalize) {
+    float[] v = embeddings(batchIndex).toArray(ValueLayout.JAVA_FLOAT);
+    return normalize ? l2normalize(v) : v;
+  }
+
+  /**
+   * The pooled embedding of a sequence of the last decode/encode (pooling MEAN, CLS, LAST; RANK gives the
+   * classifier's scores), as a read-only view valid until the next decode.
+   *
+   * @param seqId a sequence of the last batch
+   * @return n_embd floats (for RANK: the model's classifier outputs, at least one)
+   * @throws IllegalStateException if the context has no embeddings or no pooling
+   */
+  public MemorySegment sequenceEmbeddings(int seqId) {
+    handle.get();
+    requireEmbeddings(true);
+    checkSeq(seqId, false);
+    if (!resultsValid || stoppedAfter != null) {
+      throw new IllegalStateException("no embeddings: nothing decoded, the decode failed, or a tap stopped it");
+    }
+    if (!lastSeqs[seqId]) {
+      throw new IllegalArgumentException("sequence " + seqId + " was not in the last batch");
+    }
+    MemorySegment p = llama_h.llama_get_embeddings_seq(ctx, seqId);
+    if (p.equals(MemorySegment.NULL)) {
+      throw new LlamaException("llama_get_embeddings_seq returned NULL for sequence " + seqId);
+    }
+    long n = pooling == Pooling.RANK ? Math.max(1, llama_h.llama_model_n_cls_out(model.pointer())) : nEmbd;
+    return view(p, n);
+  }
+
+  /**
+   * @param seqId as {@link #sequenceEmbeddings(int)}
+   * @param normalize scale to unit L2 norm
+   * @return a copy of the pooled embedding
+   */
+  public float[] sequenceEmbeddingCopy(int seqId, boolean normalize) {
+    float[] v = sequenceEmbeddings(seqId).toArray(ValueLayout.JAVA_FLOAT);
+    return normalize ? l2normalize(v) : v;
+  }
+
+  private void requireEmbeddings(boolean pooled) {
+    if (!options.embeddings()) {
+      throw new IllegalStateException("this context computes no embeddings: create it with withEmbeddings(true, ...)");
+    }
+    if (pooled && pooling == Pooling.NONE) {
+      throw new IllegalStateException(
+          "this context's pooling is NONE: there is no pooled embedding; use embeddings(batchIndex) per token");
+    }
+    if (!pooled && pooling != Pooling.NONE) {
+      throw new IllegalStateException(
+          "this context pools embeddings (" + pooling + "): use sequenceEmbeddings(seqId), or create it with pooling NONE");
+    }
+  }
+
+  private static float[] l2normalize(float[] v) {
+    double s = 0;
+    for (float x : v) {
+      s += (double) x * x;
+    }
+    if (s > 0) {
+      float inv = (float) (1.0 / Math.sqrt(s));
+      for (int i = 0; i < v.length; i++) {
+        v[i] *= inv;
+      }
+    }
+    return v;
+  }
+
+  // ---- taps, memory, state ----
+
+  /**
+   * @return the taps and interventions of this context
+   * @throws IllegalStateException if the context was created without {@link ContextOptions#withTaps(boolean) taps}
+   */
+  public Taps taps() {
+    if (taps == null) {
+      throw new IllegalStateException("this context was created without taps: use ContextOptions.withTaps(true)");
+    }
+    return taps;
+  }
+
+  /**
+   * @return the KV cache operations (sequences, positions)
+   */
+  public KvCache kvCache() {
+    return kvCache;
+  }
+
+  /**
+   * Applies LoRA adapters with scales, replacing those applied before (llama_set_adapters_lora). An empty map removes
+   * all. Takes effect from the next decode; the KV cache is not recomputed.
+   *
+   * @param scales adapter -&gt; scale (0 disables the adapter, 1 applies it as trained)
+   * @throws IllegalArgumentException if an adapter belongs to another model or is closed
+   */
+  public void setLoraAdapters(java.util.Map<LoraAdapter, Float> scales) {
+    for (LoraAdapter a : scales.keySet()) {
+      if (a.model() != model) {
+        throw new IllegalArgumentException("LoRA adapter " + a.path().getFileName() + " belongs to another model");
+      }
+      if (a.isClosed()) {
+        throw new IllegalArgumentException("LoRA adapter " + a.path().getFileName() + " is closed");
+      }
+    }
+    confined(
+        () -> {
+          try (Arena arena = Arena.ofConfined()) {
+            int n = scales.size();
+            MemorySegment ptrs = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            MemorySegment sc = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
+            int i = 0;
+            for (java.util.Map.Entry<LoraAdapter, Float> e : scales.entrySet()) {
+              ptrs.setAtIndex(ValueLayout.ADDRESS, i, e.getKey().pointer());
+              sc.setAtIndex(ValueLayout.JAVA_FLOAT, i, e.getValue());
+              i++;
+            }
+            int rc = llama_h.llama_set_adapters_lora(ctx, n == 0 ? MemorySegment.NULL : ptrs, n,
+                n == 0 ? MemorySegment.NULL : sc);
+            if (rc != 0) {
+              throw new LlamaException("llama_set_adapters_lora returned " + rc);
+            }
+            return null;
+          }
+        });
+  }
+
+  /**
+   * Applies a control vector (activation steering, llama_set_adapter_cvec): for each layer L in [firstLayer,
+   * lastLayer], {@code vectors[(L - 1) * n_embd .. L * n_embd)} is added to that layer's output ({@code l_out-L}).
+   * Layer 0 cannot be steered (the data starts at layer 1, as in llama.cpp).
+   *
+   * @param vectors n_embd x (n_layer - 1) floats, layer 1 first
+   * @param firstLayer first steered layer, in [1, n_layer - 1]
+   * @param lastLayer last steered layer, in [firstLayer, n_layer - 1]
+   * @throws IllegalArgumentException if the length or the layer range is wrong
+   */
+  public void setControlVector(float[] vectors, int firstLayer, int lastLayer) {
+    int nLayer = model.layerCount();
+    long want = (long) nEmbd * (nLayer - 1);
+    if (vectors.length != want) {
+      throw new IllegalArgumentException(
+          "control vector needs n_embd x (n_layer - 1) = " + nEmbd + " x " + (nLayer - 1) + " = " + want
+              + " floats, got " + vectors.length);
+    }
+    if (firstLayer < 1 || lastLayer > nLayer - 1 || firstLayer > lastLayer) {
+      throw new IllegalArgumentException(
+          "control vector layers [" + firstLayer + ", " + lastLayer + "] must lie in [1, " + (nLayer - 1) + "]");
+    }
+    confined(
+        () -> {
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocateFrom(ValueLayout.JAVA_FLOAT, vectors);
+            int rc = llama_h.llama_set_adapter_cvec(ctx, data, vectors.length, nEmbd, firstLayer, lastLayer);
+            if (rc != 0) {
+              throw new LlamaException("llama_set_adapter_cvec returned " + rc);
+            }
+            return null;
+          }
+        });
+  }
+
+  /** Removes the control vector. */
+  public void clearControlVector() {
+    confined(
+        () -> {
+          int rc = llama_h.llama_set_adapter_cvec(ctx, MemorySegment.NULL, 0, nEmbd, 0, 0);
+          if (rc != 0) {
+            throw new LlamaException("llama_set_adapter_cvec(NULL) returned " + rc);
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Sets a check that llama.cpp calls during decode (from its compute threads, between graph nodes); when it returns
+   * true the decode stops and throws {@link CancellationException}. The check itself may read state set by any
+   * thread; setting it follows the context's thread rules. null removes it (and its per-node cost: llama.cpp calls no
+   * Java code when no check is set).
+   *
+   * @param check the abort check
+   */
+  public void abortCheck(BooleanSupplier check) {
+    enter();
+    try {
+      this.abortCheck = check;
+      llama_h.llama_set_abort_callback(ctx, check == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
+    } finally {
+      exit();
+    }
+  }
+
+  /**
+   * Saves one sequence's KV cache state (llama_state_seq_get_data).
+   *
+   * @param seqId the sequence
+   * @return the state bytes, to give to {@link #restoreSequence(byte[], int)} of a context of the same model and
+   *     settings
+   */
+  public byte[] saveSequence(int seqId) {
+    checkSeq(seqId, false);
+    return confined(
+        () -> {
+          long size = llama_h.llama_state_seq_get_size(ctx, seqId);
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(1, size));
+            long n = llama_h.llama_state_seq_get_data(ctx, buf, size, seqId);
+            if (n != size) {
+              throw new LlamaException("llama_state_seq_get_data wrote " + n + " of " + size + " bytes");
+            }
+            return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+          }
+        });
+  }
+
+  /**
+   * Restores a sequence state saved by {@link #saveSequence(int)} into {@code seqId} (llama_state_seq_set_data).
+   *
+   * @param state the bytes
+   * @param seqId the destination sequence (should be empty)
+   * @throws LlamaException if llama.cpp refuses the state (different model, settings, or not enough cells)
+   */
+  public void restoreSequence(byte[] state, int seqId) {
+    checkSeq(seqId, false);
+    confined(
+        () -> {
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, state);
+            long n = llama_h.llama_state_seq_set_data(ctx, buf, state.length, seqId);
+            if (n == 0) {
+              throw new LlamaException(
+                  "llama_state_seq_set_data refused a state of " + state.length + " bytes for sequence " + seqId
+                      + " (another model or context settings, or no room in the KV cache)");
+            }
+            invalidateResults();
+            return null;
+          }
+        });
+  }
+
+  /**
+   * @param seqId the sequence
+   * @return bytes {@link #saveSequence(int, MemorySegment)} needs (llama_state_seq_get_size)
+   */
+  public long sequenceStateSize(int seqId) {
+    checkSeq(seqId, false);
+    return confined(() -> llama_h.llama_state_seq_get_size(ctx, seqId));
+  }
+
+  /**
+   * Saves a sequence's state into caller memory without a heap copy (llama_state_seq_get_data).
+   *
+   * @param seqId the sequence
+   * @param dst at least {@link #sequenceStateSize(int)} bytes
+   * @return bytes written
+   */
+  public long saveSequence(int seqId, MemorySegment dst) {
+    checkSeq(seqId, false);
+    return confined(
+        () -> {
+          long size = llama_h.llama_state_seq_get_size(ctx, seqId);
+          if (dst.byteSize() < size) {
+            throw new IllegalArgumentException(
+                "destination of " + dst.byteSize() + " bytes is smaller than the state of sequence " + seqId + " ("
+                    + size + " bytes)");
+          }
+          return llama_h.llama_state_seq_get_data(ctx, dst, size, seqId);
+        });
+  }
+
+  /**
+   * Restores a sequence state from memory (llama_state_seq_set_data), as {@link #restoreSequence(byte[], int)}.
+   *
+   * @param src the state bytes (exactly the saved length)
+   * @param seqId destination sequence
+   * @return bytes read
+   * @throws LlamaException if llama.cpp refuses the state; its log (SLF4J) names the reason, e.g. "n_stream mismatch"
+   *     (taken from a kv_unified=false context) or "incompatible V transposition" (flash attention differs)
+   */
+  public long restoreSequence(MemorySegment src, int seqId) {
+    checkSeq(seqId, false);
+    return confined(
+        () -> {
+          long n = llama_h.llama_state_seq_set_data(ctx, src, src.byteSize(), seqId);
+          if (n == 0) {
+            throw new LlamaException(
+                "llama_state_seq_set_data refused a state of " + src.byteSize() + " bytes for sequence " + seqId
+                    + " (another model, a kv_unified or flash-attention setting that differs, or no room in the KV"
+                    + " cache; llama.cpp's log says which)");
+          }
+          invalidateResults();
+          return n;
+        });
+  }
+
+  /**
+   * Tokens this context has decoded or encoded successfully since creation (the sum of batch sizes), e.g. to check
+   * that a cached prefix was not evaluated again.
+   *
+   * @return tokens evaluated
+   */
+  public long evaluatedTokens() {
+    return evaluated;
+  }
+
+  /**
+   * Saves a sequence's state to a file, atomically (temp file, then rename).
+   *
+   * @param seqId the sequence
+   * @param file destination
+   * @throws IOException if the file cannot be written
+   */
+  public void saveSequence(int seqId, Path file) throws IOException {
+    byte[] state = saveSequence(seqId);
+    Path abs = file.toAbsolutePath();
+    Path tmp = Files.createTempFile(abs.getParent(), abs.getFileName().toString(), ".tmp");
+    try {
+      Files.write(tmp, state);
+      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /**
+   * Restores a sequence's state from a file written by {@link #saveSequence(int, Path)}.
+   *
+   * @param file the state file
+   * @param seqId destination sequence
+   * @throws IOException if the file cannot be read
+   */
+  public void restoreSequence(Path file, int seqId) throws IOException {
+    restoreSequence(Files.readAllBytes(file), seqId);
+  }
+
+  // ---- properties ----
+
+  /**
+   * @return the model
+   */
+  public Model model() {
+    return model;
+  }
+
+  /**
+   * @return the options it was created with
+   */
+  public ContextOptions options() {
+    return options;
+  }
+
+  /**
+   * @return n_ctx as llama.cpp set it (may be rounded up from the option)
+   */
+  public int contextSize() {
+    return nCtx;
+  }
+
+  /**
+   * @return n_batch
+   */
+  public int batchSize() {
+    return nBatch;
+  }
+
+  /**
+   * @return n_ubatch
+   */
+  public int ubatchSize() {
+    return nUbatch;
+  }
+
+  /**
+   * @return n_seq_max
+   */
+  public int maxSequences() {
+    return nSeqMax;
+  }
+
+  /**
+   * @return the pooling llama.cpp uses
+   */
+  public Pooling pooling() {
+    return pooling;
+  }
+
+  /**
+   * @return the number of threads llama.cpp uses for single-token decoding
+   */
+  public int threads() {
+    return llama_h.llama_n_threads(pointer());
+  }
+
+  /**
+   * Frees the context. Idempotent.
+   *
+   * @throws IllegalStateException if another thread is inside a call on it
+   */
+  @Override
+  public void close() {
+    if (handle.isClosed()) {
+      return;
+    }
+    enter();
+    try {
+      if (resultsArena != null) {
+        resultsArena.close();
+        resultsArena = null;
+      }
+      handle.close();
+      model.contextClosed();
+    } finally {
+      exit();
+    }
+    callbacks.close();
+  }
+}

@@ -1,0 +1,307 @@
+package dev.winnow.runtime;
+
+import dev.winnow.bindings.llama.llama_h;
+import dev.winnow.bindings.llama.llama_model_params;
+import dev.winnow.bindings.llama.llama_progress_callback;
+import dev.winnow.runtime.model.GgufPrecheck;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A loaded model ({@code llama_model}): weights, vocabulary and metadata. Safe to share across threads; create one
+ * {@link Context} per thread of work with {@link #newContext(ContextOptions)}. Close it after its contexts.
+ */
+public final class Model implements AutoCloseable {
+  private final NativeHandle handle;
+  private final Path path;
+  private final Vocabulary vocabulary;
+  private final Map<String, String> metadata;
+  private final AtomicInteger openContexts = new AtomicInteger();
+  private final boolean vocabOnly;
+  private final java.util.Set<LoraAdapter> adapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  private Model(Path path, MemorySegment ptr, boolean vocabOnly) {
+    this.path = path;
+    this.vocabOnly = vocabOnly;
+    this.handle = new NativeHandle(this, "model " + path.getFileName(), ptr, llama_h::llama_model_free);
+    this.vocabulary = new Vocabulary(this, llama_h.llama_model_get_vocab(ptr));
+    this.metadata = readMetadata(ptr);
+  }
+
+  static Model load(Path path, ModelOptions options) {
+    Llama.load();
+    Path abs = path.toAbsolutePath();
+    GgufPrecheck.check(abs);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment params = llama_h.llama_model_default_params(arena);
+      llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? Integer.MAX_VALUE : options.gpuLayers());
+      if (!options.mmap()) {
+        llama_model_params.load_mode(params, llama_h.LLAMA_LOAD_MODE_NONE());
+      }
+      llama_model_params.vocab_only(params, options.vocabOnly());
+      llama_model_params.check_tensors(params, options.checkTensors());
+      RuntimeException[] listenerFailure = new RuntimeException[1];
+      if (options.progress() != null) {
+        MemorySegment cb =
+            llama_progress_callback.allocate(
+                (progress, userData) -> {
+                  try {
+                    options.progress().accept(progress);
+                    return true;
+                  } catch (RuntimeException e) {
+                    listenerFailure[0] = e;
+                    return false;
+                  }
+                },
+                arena);
+        llama_model_params.progress_callback(params, cb);
+      }
+      MemorySegment ptr = llama_h.llama_model_load_from_file(arena.allocateFrom(abs.toString()), params);
+      if (listenerFailure[0] != null) {
+        if (!ptr.equals(MemorySegment.NULL)) {
+          llama_h.llama_model_free(ptr);
+        }
+        throw new LlamaException("loading " + abs + " stopped: the progress listener threw", listenerFailure[0]);
+      }
+      if (ptr.equals(MemorySegment.NULL)) {
+        throw new LlamaException(
+            "llama.cpp could not load model file " + abs + " (its log, routed to SLF4J, says why)");
+      }
+      return new Model(abs, ptr, options.vocabOnly());
+    }
+  }
+
+  private static Map<String, String> readMetadata(MemorySegment m) {
+    int n = llama_h.llama_model_meta_count(m);
+    Map<String, String> out = new LinkedHashMap<>();
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(256);
+      for (int i = 0; i < n; i++) {
+        int len = llama_h.llama_model_meta_key_by_index(m, i, buf, buf.byteSize());
+        if (len < 0) {
+          continue;
+        }
+        if (len >= buf.byteSize()) {
+          buf = arena.allocate(len + 1L);
+          llama_h.llama_model_meta_key_by_index(m, i, buf, buf.byteSize());
+        }
+        String key = buf.getString(0);
+        len = llama_h.llama_model_meta_val_str_by_index(m, i, buf, buf.byteSize());
+        if (len >= buf.byteSize()) {
+          buf = arena.allocate(len + 1L);
+          llama_h.llama_model_meta_val_str_by_index(m, i, buf, buf.byteSize());
+        }
+        out.put(key, len < 0 ? "" : buf.getString(0));
+      }
+    }
+    return Collections.unmodifiableMap(out);
+  }
+
+  MemorySegment pointer() {
+    return handle.get();
+  }
+
+  void contextOpened() {
+    openContexts.incrementAndGet();
+  }
+
+  void contextClosed() {
+    openContexts.decrementAndGet();
+  }
+
+  /**
+   * Creates a context with the given options.
+   *
+   * @param options context options
+   * @return a new context; close it before the model
+   * @throws IllegalStateException if the model is closed or was loaded vocabulary-only
+   * @throws IllegalArgumentException if the options exceed what the model or memory allows
+   */
+  public Context newContext(ContextOptions options) {
+    if (vocabOnly) {
+      throw new IllegalStateException("model " + path + " was loaded vocabulary-only: it has no weights for a context");
+    }
+    return new Context(this, options);
+  }
+
+  /**
+   * @return a context with {@link ContextOptions#defaults()}
+   */
+  public Context newContext() {
+    return newContext(ContextOptions.defaults());
+  }
+
+  /**
+   * Loads a LoRA adapter GGUF for this model (llama_adapter_lora_init).
+   *
+   * @param file the adapter file ({@code general.type} "adapter", {@code adapter.type} "lora", same architecture)
+   * @return the adapter; apply it with {@link Context#setLoraAdapters}
+   * @throws dev.winnow.runtime.model.InvalidModelException if the file is missing or not valid GGUF
+   * @throws LlamaException if llama.cpp refuses it (other architecture, shapes that do not match the model)
+   */
+  public LoraAdapter loadLora(Path file) {
+    Path abs = file.toAbsolutePath();
+    GgufPrecheck.check(abs);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment p = llama_h.llama_adapter_lora_init(pointer(), arena.allocateFrom(abs.toString()));
+      if (p.equals(MemorySegment.NULL)) {
+        throw new LlamaException(
+            "llama.cpp refused LoRA adapter " + abs + " for model " + path.getFileName()
+                + " (architecture, general.type/adapter.type or tensor shapes; its log says which)");
+      }
+      LoraAdapter a = new LoraAdapter(this, abs, p);
+      adapters.add(a);
+      return a;
+    }
+  }
+
+  void adapterClosed(LoraAdapter a) {
+    adapters.remove(a);
+  }
+
+  /**
+   * @return the model's vocabulary (lives as long as the model)
+   */
+  public Vocabulary vocabulary() {
+    return vocabulary;
+  }
+
+  /**
+   * @return the file it was loaded from (absolute)
+   */
+  public Path path() {
+    return path;
+  }
+
+  /**
+   * @return every GGUF key/value as llama.cpp renders it as text (arrays are summarised by llama.cpp), in file order
+   */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /**
+   * @return {@code general.architecture} ("llama", "bert", ...)
+   */
+  public String architecture() {
+    return metadata.getOrDefault("general.architecture", "");
+  }
+
+  /**
+   * @return number of layers (llama_model_n_layer)
+   */
+  public int layerCount() {
+    return llama_h.llama_model_n_layer(pointer());
+  }
+
+  /**
+   * @return number of attention (query) heads (llama_model_n_head)
+   */
+  public int headCount() {
+    return llama_h.llama_model_n_head(pointer());
+  }
+
+  /**
+   * @return number of key/value heads (llama_model_n_head_kv; smaller than {@link #headCount()} with grouped-query
+   *     attention)
+   */
+  public int headCountKv() {
+    return llama_h.llama_model_n_head_kv(pointer());
+  }
+
+  /**
+   * @return embedding width n_embd (llama_model_n_embd)
+   */
+  public int embeddingSize() {
+    return llama_h.llama_model_n_embd(pointer());
+  }
+
+  /**
+   * @return the context length the model was trained with (llama_model_n_ctx_train)
+   */
+  public int trainingContextSize() {
+    return llama_h.llama_model_n_ctx_train(pointer());
+  }
+
+  /**
+   * @return total parameter count (llama_model_n_params)
+   */
+  public long parameterCount() {
+    return llama_h.llama_model_n_params(pointer());
+  }
+
+  /**
+   * @return total bytes of the weights (llama_model_size)
+   */
+  public long sizeBytes() {
+    return llama_h.llama_model_size(pointer());
+  }
+
+  /**
+   * @return whether the model has an encoder (BERT-like, T5): use {@link Context#encode}
+   */
+  public boolean hasEncoder() {
+    return llama_h.llama_model_has_encoder(pointer());
+  }
+
+  /**
+   * @return whether the model has a decoder (causal language models)
+   */
+  public boolean hasDecoder() {
+    return llama_h.llama_model_has_decoder(pointer());
+  }
+
+  /**
+   * @return the model's default chat template (GGUF {@code tokenizer.chat_template}), if it has one
+   */
+  public Optional<String> chatTemplate() {
+    MemorySegment s = llama_h.llama_model_chat_template(pointer(), MemorySegment.NULL);
+    if (s.equals(MemorySegment.NULL)) {
+      return Optional.empty();
+    }
+    return Optional.of(s.reinterpret(Long.MAX_VALUE).getString(0));
+  }
+
+  /**
+   * @return llama.cpp's one-line description ("llama ?B all F32")
+   */
+  public String description() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment buf = arena.allocate(256);
+      llama_h.llama_model_desc(pointer(), buf, buf.byteSize());
+      return buf.getString(0);
+    }
+  }
+
+  /**
+   * Frees the model. Idempotent.
+   *
+   * @throws IllegalStateException if contexts created from it are still open
+   */
+  @Override
+  public void close() {
+    if (handle.isClosed()) {
+      return;
+    }
+    int open = openContexts.get();
+    if (open > 0) {
+      throw new IllegalStateException(
+          "model " + path.getFileName() + " still has " + open + " open context(s): close them first");
+    }
+    for (LoraAdapter a : java.util.List.copyOf(adapters)) {
+      a.close();
+    }
+    handle.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Model[" + path.getFileName() + ", " + architecture() + "]";
+  }
+}

@@ -1,0 +1,72 @@
+package dev.winnow.runtime;
+
+import java.util.function.DoubleConsumer;
+
+/**
+ * How to load a model ({@code struct llama_model_params}).
+ *
+ * @param mmap memory-map the file (llama.cpp's default) instead of reading it into memory
+ * @param gpuLayers layers to offload to a GPU backend; -1 all, 0 none (the CPU libraries ignore it)
+ * @param vocabOnly load only the vocabulary and metadata, no weights (no context can be created)
+ * @param checkTensors let llama.cpp validate tensor data while loading (slower)
+ * @param progress called with the load progress in [0, 1], on the loading thread; null for none
+ */
+public record ModelOptions(
+    boolean mmap, int gpuLayers, boolean vocabOnly, boolean checkTensors, DoubleConsumer progress) {
+
+  /**
+   * @throws IllegalArgumentException if gpuLayers is below -1
+   */
+  public ModelOptions {
+    if (gpuLayers < -1) {
+      throw new IllegalArgumentException("gpuLayers must be -1 (all) or >= 0, got " + gpuLayers);
+    }
+  }
+
+  /**
+   * @return mmap on, no GPU layers, weights loaded, no tensor check, no progress listener
+   */
+  public static ModelOptions defaults() {
+    return new ModelOptions(true, 0, false, false, null);
+  }
+
+  /**
+   * @param on memory-map the file
+   * @return a copy with mmap set
+   */
+  public ModelOptions withMmap(boolean on) {
+    return new ModelOptions(on, gpuLayers, vocabOnly, checkTensors, progress);
+  }
+
+  /**
+   * @param n layers to offload (-1 all)
+   * @return a copy with gpuLayers set
+   */
+  public ModelOptions withGpuLayers(int n) {
+    return new ModelOptions(mmap, n, vocabOnly, checkTensors, progress);
+  }
+
+  /**
+   * @param on load only the vocabulary
+   * @return a copy with vocabOnly set
+   */
+  public ModelOptions withVocabOnly(boolean on) {
+    return new ModelOptions(mmap, gpuLayers, on, checkTensors, progress);
+  }
+
+  /**
+   * @param on validate tensor data while loading
+   * @return a copy with checkTensors set
+   */
+  public ModelOptions withCheckTensors(boolean on) {
+    return new ModelOptions(mmap, gpuLayers, vocabOnly, on, progress);
+  }
+
+  /**
+   * @param listener receives progress in [0, 1]
+   * @return a copy with the progress listener set
+   */
+  public ModelOptions withProgress(DoubleConsumer listener) {
+    return new ModelOptions(mmap, gpuLayers, vocabOnly, checkTensors, listener);
+  }
+}

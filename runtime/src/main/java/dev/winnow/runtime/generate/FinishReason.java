@@ -1,0 +1,15 @@
+package dev.winnow.runtime.generate;
+
+/** Why a generation ended. */
+public enum FinishReason {
+  /** maxTokens were generated. */
+  MAX_TOKENS,
+  /** The model produced an end-of-generation token. */
+  END_OF_GENERATION,
+  /** A stop string appeared. */
+  STOP_STRING,
+  /** {@link Generation#cancel()} was called. */
+  CANCELLED,
+  /** The context's KV cache is full. */
+  CONTEXT_FULL
+}

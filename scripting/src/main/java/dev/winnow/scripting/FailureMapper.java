@@ -1,0 +1,144 @@
+package dev.winnow.scripting;
+
+import dev.winnow.scripting.engine.GuestContext;
+import java.util.concurrent.CancellationException;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.SourceSection;
+import org.graalvm.polyglot.Value;
+
+/** Maps a {@link PolyglotException} that ended a cell to the {@link ScriptFailure} the caller sees. */
+final class FailureMapper {
+  private FailureMapper() {}
+
+  static ScriptFailure map(
+      GuestContext g, PolyglotException e, String sourceName, String interruptReason, long statementLimit) {
+    Language lang = g.language();
+    SourceSection where = innermostScriptFrame(e, sourceName);
+    String file = where == null ? null : where.getSource().getName();
+    int line = where == null ? -1 : where.getStartLine();
+    boolean hostCancelled = e.isHostException() && e.asHostException() instanceof CancellationException;
+    if (e.isInterrupted() || hostCancelled || (e.isCancelled() && interruptReason != null)) {
+      if (e.isCancelled()) {
+        g.markBroken();
+      }
+      String why = interruptReason != null ? interruptReason : "interrupted";
+      return new ScriptInterrupted(lang, why, file, line, "Interrupted: " + why + at(file, line));
+    }
+    if (e.isResourceExhausted() || e.isCancelled()) {
+      g.markBroken();
+      String msg =
+          e.isResourceExhausted() && statementLimit > 0
+              ? "the cell exceeded the statement limit of "
+                  + statementLimit
+                  + " statements; the "
+                  + lang.displayName()
+                  + " context was reset (its variables are gone)"
+              : "the " + lang.displayName() + " context was cancelled: " + e.getMessage();
+      return new ScriptFailure(lang, "ResourceLimit", msg, file, line, "ResourceLimit: " + msg + at(file, line), true);
+    }
+    if (e.isHostException()) {
+      Throwable h = e.asHostException();
+      String msg = h.getMessage() == null ? h.getClass().getName() : h.getMessage();
+      return new ScriptFailure(
+          lang, h.getClass().getSimpleName(), msg, file, line, h.getClass().getSimpleName() + ": " + msg + at(file, line),
+          false);
+    }
+    Value exc = e.getGuestObject();
+    if (lang == Language.PYTHON && exc != null && !exc.isNull() && g.describer() != null && !g.broken()) {
+      try {
+        Value d = g.describer().execute(exc, sourceName);
+        String pyFile = d.getArrayElement(2).isNull() ? file : d.getArrayElement(2).asString();
+        int pyLine = d.getArrayElement(3).asInt();
+        return new ScriptFailure(
+            lang,
+            d.getArrayElement(0).asString(),
+            d.getArrayElement(1).asString(),
+            pyFile,
+            pyLine > 0 ? pyLine : line,
+            d.getArrayElement(4).asString().stripTrailing(),
+            false);
+      } catch (PolyglotException | IllegalStateException | ClassCastException describeFailed) {
+        // fall through to the language-neutral form
+      }
+    }
+    String type = "Error";
+    String message = e.getMessage() == null ? "" : e.getMessage();
+    String traceback = null;
+    if (lang == Language.JS && exc != null && exc.hasMembers() && !g.broken()) {
+      try {
+        Value name = exc.getMember("name");
+        Value msg = exc.getMember("message");
+        if (name != null && name.isString() && msg != null && msg.isString()) {
+          type = name.asString();
+          message = msg.asString();
+          Value stack = g.stackFormatter().execute(exc);
+          traceback = stack.isString() ? stack.asString() : null;
+        }
+      } catch (PolyglotException | IllegalStateException | ClassCastException stackFailed) {
+        // keep the polyglot message
+      }
+    } else {
+      int colon = message.indexOf(": ");
+      if (colon > 0 && message.substring(0, colon).matches("[A-Za-z_][A-Za-z0-9_.]*")) {
+        type = message.substring(0, colon);
+        message = message.substring(colon + 2);
+      }
+    }
+    if (traceback == null) {
+      traceback = formatFrames(e) + type + ": " + message;
+    }
+    return new ScriptFailure(lang, type, message, file, line, traceback, false);
+  }
+
+  private static String at(String file, int line) {
+    return file == null ? "" : " (at " + file + (line > 0 ? ":" + line : "") + ")";
+  }
+
+  /**
+   * The innermost guest frame of the cell's own source, else the innermost one that is not the prelude's or an
+   * internal source's.
+   */
+  static SourceSection innermostScriptFrame(PolyglotException e, String sourceName) {
+    if (e.isSyntaxError() && e.getSourceLocation() != null) {
+      return e.getSourceLocation();
+    }
+    SourceSection other = null;
+    for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
+      SourceSection s = f.getSourceLocation();
+      if (f.isGuestFrame() && s != null && isScript(s)) {
+        if (s.getSource().getName().equals(sourceName)) {
+          return s;
+        }
+        if (other == null) {
+          other = s;
+        }
+      }
+    }
+    if (other != null) {
+      return other;
+    }
+    SourceSection s = e.getSourceLocation();
+    return s != null && isScript(s) ? s : null;
+  }
+
+  private static boolean isScript(SourceSection s) {
+    return !s.getSource().isInternal() && !GuestContext.PRELUDE_NAME.equals(s.getSource().getName());
+  }
+
+  private static String formatFrames(PolyglotException e) {
+    StringBuilder b = new StringBuilder();
+    for (PolyglotException.StackFrame f : e.getPolyglotStackTrace()) {
+      SourceSection s = f.getSourceLocation();
+      if (f.isGuestFrame() && s != null && isScript(s)) {
+        b.append("    at ")
+            .append(f.getRootName() == null || f.getRootName().isEmpty() ? "<cell>" : f.getRootName())
+            .append(" (")
+            .append(s.getSource().getName())
+            .append(':')
+            .append(s.getStartLine())
+            .append(")\n");
+      }
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,266 @@
+package dev.winnow.scripting;
+
+import dev.winnow.scripting.engine.DisplayBridge;
+import dev.winnow.scripting.engine.GuestContext;
+import dev.winnow.scripting.engine.Renderer;
+import dev.winnow.scripting.host.Cancellation;
+import dev.winnow.scripting.host.HostEnvironment;
+import dev.winnow.scripting.host.WinnowApi;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
+import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Source;
+import org.graalvm.polyglot.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A kernel: one sandboxed context per language (created on the first cell of that language), whose variables persist
+ * from cell to cell, the {@code winnow} host object and the global {@code display(...)}. Cells run one at a time;
+ * {@link #interrupt()} may be called from any thread.
+ */
+public final class ScriptSession implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ScriptSession.class);
+  /** How long {@link #interrupt()} waits for the cell to stop before cancelling its context. */
+  public static final Duration INTERRUPT_GRACE = Duration.ofSeconds(1);
+
+  private static final ScheduledExecutorService DEADLINES =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "winnow-script-deadline");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private final ScriptHost host;
+  private final List<String> arguments;
+  private final Map<Language, GuestContext> contexts = new EnumMap<>(Language.class);
+  private final ReentrantLock cellLock = new ReentrantLock();
+  private final Cancellation cancellation = new Cancellation();
+  private final DisplayBridge bridge;
+  private final WinnowApi winnow;
+  private volatile GuestContext running;
+  private volatile OutputSink sink;
+  private volatile String interruptReason;
+  private volatile boolean closed;
+
+  ScriptSession(ScriptHost host, List<String> arguments) {
+    this.host = host;
+    this.arguments = arguments;
+    this.bridge = new DisplayBridge(() -> running, () -> sink);
+    this.winnow = new WinnowApi(new Environment());
+  }
+
+  /**
+   * Runs a cell with no deadline.
+   *
+   * @see #run(Language, String, String, OutputSink, Duration)
+   */
+  public CellResult run(Language language, String code, String sourceName, OutputSink sink) throws ScriptFailure {
+    return run(language, code, sourceName, sink, null);
+  }
+
+  /**
+   * Runs a cell and blocks until it ends. Standard output and error reach {@code sink} as the script writes them, and
+   * so do {@code display(...)} calls; the value of the last expression is returned rendered as a MIME bundle.
+   *
+   * @param language the cell's language
+   * @param code the source code
+   * @param sourceName the name tracebacks use, e.g. {@code "cell-3.py"} or the script's path
+   * @param sink where output goes while the cell runs
+   * @param deadline the longest the cell may run before it is interrupted, or {@code null} for none
+   * @return the value of the last expression
+   * @throws ScriptFailure when the cell raised, did not parse, exceeded the statement limit, or ({@link
+   *     ScriptInterrupted}) was interrupted or ran past its deadline
+   * @throws IllegalStateException when the session is closed
+   */
+  public CellResult run(Language language, String code, String sourceName, OutputSink sink, Duration deadline)
+      throws ScriptFailure {
+    if (language == null || code == null || sourceName == null || sink == null) {
+      throw new IllegalArgumentException("run: language, code, sourceName and sink must not be null");
+    }
+    if (deadline != null && (deadline.isNegative() || deadline.isZero())) {
+      throw new IllegalArgumentException("run: deadline must be positive, got " + deadline);
+    }
+    cellLock.lock();
+    try {
+      if (closed) {
+        throw new IllegalStateException("script session is closed");
+      }
+      GuestContext g = context(language);
+      cancellation.reset();
+      interruptReason = null;
+      this.sink = sink;
+      g.output(sink);
+      running = g;
+      ScheduledFuture<?> timer = null;
+      long t0 = System.nanoTime();
+      try {
+        g.context().resetLimits();
+        g.register(sourceName, code);
+        if (deadline != null) {
+          timer =
+              DEADLINES.schedule(
+                  () -> interrupt("deadline of " + deadline.toMillis() + " ms exceeded"),
+                  deadline.toNanos(),
+                  TimeUnit.NANOSECONDS);
+        }
+        Value v = g.context().eval(Source.newBuilder(language.id(), code, sourceName).buildLiteral());
+        DisplayData shown = Renderer.render(g, v, null);
+        return new CellResult(language, Optional.ofNullable(shown), Duration.ofNanos(System.nanoTime() - t0));
+      } catch (PolyglotException e) {
+        throw FailureMapper.map(g, e, sourceName, interruptReason, host.sandbox().statementLimit());
+      } catch (IllegalArgumentException e) {
+        // a value the renderer could not show
+        throw new ScriptFailure(language, "DisplayError", e.getMessage(), sourceName, -1, e.getMessage(), false);
+      } finally {
+        if (timer != null) {
+          timer.cancel(false);
+        }
+        try {
+          g.flush();
+        } catch (PolyglotException | IllegalStateException e) {
+          LOG.debug("flushing script output failed", e);
+        }
+        running = null;
+        g.output(null);
+        this.sink = null;
+        if (g.broken()) {
+          contexts.remove(language);
+          g.close();
+        }
+      }
+    } finally {
+      cellLock.unlock();
+    }
+  }
+
+  /**
+   * Stops the running cell, if any: the cell ends with {@link ScriptInterrupted} within {@link #INTERRUPT_GRACE} and
+   * the session stays usable. Host calls in progress observe the session's cancellation token. If the cell does not
+   * stop in time (a host call that does not poll), its context is cancelled and rebuilt for the next cell, losing
+   * that language's variables. Callable from any thread; does nothing when no cell runs.
+   */
+  public void interrupt() {
+    interrupt("interrupted");
+  }
+
+  private void interrupt(String reason) {
+    GuestContext g = running;
+    if (g == null) {
+      return;
+    }
+    interruptReason = reason;
+    cancellation.cancel(reason);
+    try {
+      g.context().interrupt(INTERRUPT_GRACE);
+    } catch (TimeoutException e) {
+      LOG.warn(
+          "{} cell did not stop within {} ms; cancelling its context", g.language().displayName(),
+          INTERRUPT_GRACE.toMillis());
+      g.markBroken();
+      // cancelling waits for the host call to return: do it off the caller's thread so interrupt() stays prompt
+      Thread closer = new Thread(() -> g.context().close(true), "winnow-script-cancel");
+      closer.setDaemon(true);
+      closer.start();
+    } catch (IllegalStateException | PolyglotException e) {
+      LOG.debug("interrupt raced with the end of the cell", e);
+    }
+  }
+
+  /**
+   * Whether a cell is running now.
+   *
+   * @return {@code true} between the start and the end of {@link #run}
+   */
+  public boolean busy() {
+    return running != null;
+  }
+
+  /**
+   * The {@code winnow} object this session's scripts see (for Java callers that want the same verbs).
+   *
+   * @return the host object
+   */
+  public WinnowApi winnow() {
+    return winnow;
+  }
+
+  private GuestContext context(Language language) {
+    GuestContext g = contexts.get(language);
+    if (g == null) {
+      g = host.take(language);
+      g.attach(bridge, winnow);
+      contexts.put(language, g);
+    }
+    return g;
+  }
+
+  /**
+   * Interrupts a running cell and closes the session's contexts. Idempotent.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    interrupt("session closed");
+    cellLock.lock();
+    try {
+      winnow.close();
+      for (GuestContext g : contexts.values()) {
+        g.close();
+      }
+      contexts.clear();
+    } finally {
+      cellLock.unlock();
+    }
+    host.forget(this);
+  }
+
+  private final class Environment implements HostEnvironment {
+    @Override
+    public Cancellation cancellation() {
+      return cancellation;
+    }
+
+    @Override
+    public Sandbox sandbox() {
+      return host.sandbox();
+    }
+
+    @Override
+    public List<String> arguments() {
+      return arguments;
+    }
+
+    @Override
+    public void display(Value value, String mime) {
+      bridge.display(value, mime);
+    }
+
+    @Override
+    public RuntimeException guestError(String message) {
+      GuestContext g = running;
+      if (g == null) {
+        return new IllegalStateException(message);
+      }
+      try {
+        g.raiser().execute("WinnowError", message);
+      } catch (PolyglotException e) {
+        return e;
+      }
+      return new IllegalStateException(message);
+    }
+  }
+}

@@ -1,0 +1,50 @@
+package dev.winnow.scripting.host;
+
+import dev.winnow.scripting.Sandbox;
+import java.util.List;
+import org.graalvm.polyglot.Value;
+
+/**
+ * What the {@code winnow} host object needs from the session it belongs to.
+ */
+public interface HostEnvironment {
+
+  /**
+   * The running cell's cancellation token, for long host calls to poll.
+   *
+   * @return the session's token
+   */
+  Cancellation cancellation();
+
+  /**
+   * The session's sandbox (paths scripts may pass to the host API are checked against it).
+   *
+   * @return the sandbox
+   */
+  Sandbox sandbox();
+
+  /**
+   * The script's command-line arguments ({@code winnow run SCRIPT ARGS...}); empty in a notebook.
+   *
+   * @return the arguments
+   */
+  List<String> arguments();
+
+  /**
+   * Renders a guest value and sends it to the running cell's output.
+   *
+   * @param value the value
+   * @param mime the MIME type, or null to choose from the value
+   */
+  void display(Value value, String mime);
+
+  /**
+   * Raises an error in the running cell's guest language and returns the exception that carries it, to be thrown by
+   * the host method so the script sees {@code WinnowError} (catchable with {@code except Exception} in Python and
+   * {@code catch} in JavaScript) with the message.
+   *
+   * @param message the message the script sees
+   * @return the exception to throw
+   */
+  RuntimeException guestError(String message);
+}

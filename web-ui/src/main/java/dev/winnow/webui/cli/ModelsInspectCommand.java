@@ -1,0 +1,56 @@
+package dev.winnow.webui.cli;
+
+import dev.winnow.models.gguf.GgufFile;
+import dev.winnow.models.gguf.inspect.GgufInspector;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code winnow models inspect FILE [--json]}: validates a GGUF file and prints its metadata and tensor table.
+ */
+@Command(
+    name = "inspect",
+    mixinStandardHelpOptions = true,
+    description = "Validate a GGUF file and print its metadata (key, type, value) and tensors (name, type, shape, "
+        + "offset, bytes).")
+public final class ModelsInspectCommand implements Callable<Integer> {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "FILE", description = "the GGUF file")
+  Path file;
+
+  @Option(names = "--json", description = "print JSON instead of tables")
+  boolean json;
+
+  @Option(names = "--array-limit", paramLabel = "N", defaultValue = "16",
+      description = "show at most N elements of each array, 0 for all (default ${DEFAULT-VALUE})")
+  int arrayLimit;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!Files.isRegularFile(file)) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "no such file: " + file);
+    }
+    if (arrayLimit < 0) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "--array-limit must be 0 or more, got " + arrayLimit);
+    }
+    GgufInspector inspector = new GgufInspector(arrayLimit);
+    PrintWriter out = spec.commandLine().getOut();
+    try (GgufFile f = GgufFile.open(file)) {
+      if (json) {
+        out.println(GgufInspector.toJsonText(inspector.json(f, file.toString())));
+        out.flush();
+      } else {
+        inspector.printText(f, file.toString(), out);
+      }
+    }
+    return 0;
+  }
+}

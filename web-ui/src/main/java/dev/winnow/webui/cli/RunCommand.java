@@ -1,0 +1,142 @@
+package dev.winnow.webui.cli;
+
+import dev.winnow.scripting.DisplayData;
+import dev.winnow.scripting.Language;
+import dev.winnow.scripting.OutputSink;
+import dev.winnow.scripting.Sandbox;
+import dev.winnow.scripting.ScriptFailure;
+import dev.winnow.scripting.ScriptHost;
+import dev.winnow.scripting.ScriptSession;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * {@code winnow run SCRIPT.js|SCRIPT.py [ARGS...]}: runs a script in the scripting sandbox with the {@code winnow}
+ * host object. Standard output and error stream as the script writes them; {@code display(...)} prints the plain-text
+ * form. Exit codes: 0 when the script ends, 1 when it raises (the traceback goes to standard error), 130 when it is
+ * interrupted (Ctrl-C, or {@code --timeout}).
+ */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs a JavaScript (.js) or Python (.py) script with the `winnow` host object, sandboxed:",
+      "it may read and write under --workspace and read the script's directory and each --read-only directory.",
+      "Exit codes: 0 done, 1 script error (traceback on stderr), 130 interrupted (Ctrl-C or --timeout)."
+    })
+public final class RunCommand implements Callable<Integer> {
+  /** Exit code of an interrupted script (128 + SIGINT, the shell convention). */
+  public static final int EXIT_INTERRUPTED = 130;
+
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", paramLabel = "SCRIPT", description = "the script: a .js or .py file")
+  Path script;
+
+  @Parameters(index = "1..*", paramLabel = "ARGS", description = "arguments the script reads with winnow.args()")
+  List<String> args = new ArrayList<>();
+
+  @Option(
+      names = "--workspace",
+      paramLabel = "DIR",
+      description = "the directory the script may write, and its current directory (default: the current directory)")
+  Path workspace = Path.of("");
+
+  @Option(
+      names = "--read-only",
+      paramLabel = "DIR",
+      description =
+          "a directory the script may read (repeatable); the script's own directory and, beside the repository,"
+              + " shared/models and shared/data are readable too")
+  List<Path> readOnly = new ArrayList<>();
+
+  @Option(names = "--timeout", paramLabel = "SECONDS", description = "interrupt the script after this many seconds")
+  Double timeoutSeconds;
+
+  @Option(
+      names = "--statement-limit",
+      paramLabel = "N",
+      description = "stop the script after N guest statements (0: no limit, the default)")
+  long statementLimit;
+
+  @Override
+  public Integer call() throws IOException {
+    Language language = Language.forFile(script);
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalArgumentException("script " + script + " does not exist or is not a file");
+    }
+    String code = Files.readString(script, StandardCharsets.UTF_8);
+    Path ws = workspace.toAbsolutePath();
+    List<Path> roots = new ArrayList<>(readOnly);
+    Path dir = script.toAbsolutePath().getParent();
+    if (dir != null && !dir.startsWith(ws.normalize())) {
+      roots.add(dir);
+    }
+    String repo = System.getProperty("winnow.repo.dir");
+    if (repo != null) {
+      for (String sub : List.of("models", "data")) {
+        Path p = Path.of(repo).resolveSibling("shared").resolve(sub);
+        if (Files.isDirectory(p)) {
+          roots.add(p);
+        }
+      }
+    }
+    if (timeoutSeconds != null && !(timeoutSeconds > 0)) {
+      throw new IllegalArgumentException("--timeout must be a positive number of seconds, got " + timeoutSeconds);
+    }
+    Duration deadline = timeoutSeconds == null ? null : Duration.ofMillis(Math.round(timeoutSeconds * 1000));
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    Sandbox sandbox = new Sandbox(ws, roots, statementLimit);
+    try (ScriptHost host = ScriptHost.create(sandbox);
+        ScriptSession session = host.openSession(args)) {
+      InterruptOnSigint.install(session);
+      try {
+        session.run(language, code, script.toString(), new PrintingSink(out, err), deadline);
+        return 0;
+      } catch (ScriptFailure f) {
+        out.flush();
+        err.println(f.traceback());
+        err.flush();
+        return f.interrupted() ? EXIT_INTERRUPTED : 1;
+      } finally {
+        InterruptOnSigint.uninstall();
+        out.flush();
+        err.flush();
+      }
+    }
+  }
+
+  /** Prints output as it comes; rich outputs as their plain text. */
+  private record PrintingSink(PrintWriter out, PrintWriter err) implements OutputSink {
+    @Override
+    public void stdout(String text) {
+      out.print(text);
+      out.flush();
+    }
+
+    @Override
+    public void stderr(String text) {
+      err.print(text);
+      err.flush();
+    }
+
+    @Override
+    public void display(DisplayData data) {
+      out.println(data.plainText());
+      out.flush();
+    }
+  }
+}
