@@ -168,7 +168,10 @@ public final class ScriptSession implements AutoCloseable {
           "{} cell did not stop within {} ms; cancelling its context", g.language().displayName(),
           INTERRUPT_GRACE.toMillis());
       g.markBroken();
-      g.context().close(true);
+      // cancelling waits for the host call to return: do it off the caller's thread so interrupt() stays prompt
+      Thread closer = new Thread(() -> g.context().close(true), "winnow-script-cancel");
+      closer.setDaemon(true);
+      closer.start();
     } catch (IllegalStateException | PolyglotException e) {
       LOG.debug("interrupt raced with the end of the cell", e);
     }
@@ -214,6 +217,7 @@ public final class ScriptSession implements AutoCloseable {
     interrupt("session closed");
     cellLock.lock();
     try {
+      winnow.close();
       for (GuestContext g : contexts.values()) {
         g.close();
       }
@@ -241,8 +245,8 @@ public final class ScriptSession implements AutoCloseable {
     }
 
     @Override
-    public void show(DisplayData data) {
-      bridge.show(data);
+    public void display(Value value, String mime) {
+      bridge.display(value, mime);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.winnow.scripting.host;
 
+import java.util.List;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -9,6 +11,7 @@ import java.util.function.BooleanSupplier;
  * loops) so that interrupting a cell stops them too. Reset when the next cell starts.
  */
 public final class Cancellation implements BooleanSupplier {
+  private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile String reason;
 
   /**
@@ -18,6 +21,24 @@ public final class Cancellation implements BooleanSupplier {
    */
   public void cancel(String why) {
     reason = why == null ? "interrupted" : why;
+    for (Runnable r : listeners) {
+      r.run();
+    }
+  }
+
+  /**
+   * Registers an action to run when cancellation is requested (e.g. {@code Generation::cancel}), on the thread that
+   * cancels; runs it at once when already cancelled.
+   *
+   * @param action the action
+   * @return a handle whose {@code close()} removes it
+   */
+  public AutoCloseable onCancel(Runnable action) {
+    listeners.add(action);
+    if (reason != null) {
+      action.run();
+    }
+    return () -> listeners.remove(action);
   }
 
   /** Clears the request (a new cell starts). */

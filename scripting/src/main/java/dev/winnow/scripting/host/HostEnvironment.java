@@ -1,8 +1,8 @@
 package dev.winnow.scripting.host;
 
-import dev.winnow.scripting.DisplayData;
 import dev.winnow.scripting.Sandbox;
 import java.util.List;
+import org.graalvm.polyglot.Value;
 
 /**
  * What the {@code winnow} host object needs from the session it belongs to.
@@ -31,11 +31,12 @@ public interface HostEnvironment {
   List<String> arguments();
 
   /**
-   * Sends a bundle to the running cell's output.
+   * Renders a guest value and sends it to the running cell's output.
    *
-   * @param data the bundle
+   * @param value the value
+   * @param mime the MIME type, or null to choose from the value
    */
-  void show(DisplayData data);
+  void display(Value value, String mime);
 
   /**
    * Raises an error in the running cell's guest language and returns the exception that carries it, to be thrown by

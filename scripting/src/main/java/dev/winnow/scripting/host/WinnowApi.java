@@ -1,10 +1,27 @@
 package dev.winnow.scripting.host;
 
+import dev.winnow.ranking.collection.Document;
+import dev.winnow.ranking.collection.TestCollection;
+import dev.winnow.ranking.dense.HashedBagOfWordsEmbedder;
+import dev.winnow.ranking.eval.Evaluation;
+import dev.winnow.ranking.eval.Metric;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.InContextRanker;
+import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.runtime.Llama;
+import dev.winnow.scripting.sandbox.SandboxFileSystem;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
-import java.util.function.Supplier;
 import org.graalvm.polyglot.HostAccess;
-import org.graalvm.polyglot.PolyglotException;
+import org.graalvm.polyglot.Value;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code winnow} object scripts see, the same in JavaScript and Python. Only members annotated
@@ -12,7 +29,11 @@ import org.graalvm.polyglot.PolyglotException;
  * carrying the Winnow message; an interrupt ends the cell.
  */
 public final class WinnowApi {
+  private static final Logger LOG = LoggerFactory.getLogger(WinnowApi.class);
+  private static final String HASHED_PREFIX = "hashed-bag-of-words";
   private final HostEnvironment env;
+  private final SandboxFileSystem paths;
+  private final List<AutoCloseable> resources = new ArrayList<>();
 
   /**
    * Creates the object of one session.
@@ -21,6 +42,7 @@ public final class WinnowApi {
    */
   public WinnowApi(HostEnvironment env) {
     this.env = env;
+    this.paths = new SandboxFileSystem(env.sandbox());
   }
 
   /**
@@ -61,7 +83,8 @@ public final class WinnowApi {
    */
   @HostAccess.Export
   public void sleep(long millis) {
-    call(
+    Verbs.run(
+        env,
         () -> {
           if (millis < 0 || millis > 86_400_000L) {
             throw new IllegalArgumentException("sleep: millis must be in [0, 86400000], got " + millis);
@@ -81,21 +104,286 @@ public final class WinnowApi {
   }
 
   /**
-   * Runs a verb's body, turning a Java exception into a guest {@code WinnowError} and letting cancellation and guest
-   * exceptions through unchanged.
+   * Loads a GGUF model with llama.cpp's threads = the JVM's processors.
    *
-   * @param body the verb
-   * @param <T> its result type
-   * @return its result
+   * @param path the .gguf file, relative to the workspace or absolute (read access is checked against the sandbox)
+   * @return the model; closed when the session closes, or by {@code model.close()}
    */
-  <T> T call(Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (CancellationException | PolyglotException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw env.guestError(msg);
+  @HostAccess.Export
+  public ScriptModel loadModel(String path) {
+    return loadModel(path, null);
+  }
+
+  /**
+   * Loads a GGUF model.
+   *
+   * @param path the .gguf file, relative to the workspace or absolute (read access is checked against the sandbox)
+   * @param options {@code {threads: N}} (1..512, default the JVM's processors; on a busy machine fewer threads avoid
+   *     llama.cpp's spin-waiting), or null
+   * @return the model; closed when the session closes, or by {@code model.close()}
+   */
+  @HostAccess.Export
+  public ScriptModel loadModel(String path, Value options) {
+    return Verbs.call(
+        env,
+        () -> {
+          Path p = paths.hostPath(path, false);
+          int threads = Runtime.getRuntime().availableProcessors();
+          if (options != null && !options.isNull()) {
+            Value t = ScriptModel.option(options, "threads");
+            if (t != null) {
+              threads = t.asInt();
+              if (threads < 1 || threads > 512) {
+                throw new IllegalArgumentException("loadModel: threads must be in [1, 512], got " + threads);
+              }
+            }
+          }
+          env.cancellation().check();
+          return track(new ScriptModel(env, Llama.load().loadModel(p), threads));
+        });
+  }
+
+  /**
+   * Opens a test collection: a BEIR ({@code corpus.jsonl}, {@code queries.jsonl}, {@code qrels/}), TREC or Cranfield
+   * directory.
+   *
+   * @param dir the directory
+   * @return the collection
+   */
+  @HostAccess.Export
+  public ScriptCollection collection(String dir) {
+    return Verbs.call(env, () -> new ScriptCollection(env, TestCollection.open(paths.hostPath(dir, false), false)));
+  }
+
+  /**
+   * Opens an existing Lucene index (dense search works when its vectors came from the hashed bag-of-words embedder).
+   *
+   * @param dir the index directory
+   * @return the index; closed when the session closes
+   */
+  @HostAccess.Export
+  public ScriptIndex openIndex(String dir) {
+    return Verbs.call(
+        env,
+        () -> {
+          DocumentIndex index = DocumentIndex.open(paths.hostPath(dir, false));
+          String e = index.settings().embedder();
+          if (e != null && e.startsWith(HASHED_PREFIX)) {
+            int dim = index.settings().vectorDimension();
+            index.setEmbedder(new HashedBagOfWordsEmbedder(dim));
+          }
+          return track(new ScriptIndex(env, index));
+        });
+  }
+
+  /**
+   * Builds a BM25 index of a collection's documents (English analysis, k1 0.9, b 0.4), replacing documents of the
+   * same ids when the index exists; with {@code {dense: N}} also N-dimensional hashed bag-of-words vectors for
+   * dense and hybrid search. Stops between batches of 500 documents when the cell is interrupted (what was committed
+   * stays).
+   *
+   * @param collection a collection from {@link #collection}
+   * @param dir the index directory, inside the workspace
+   * @param options {@code {dense: N}} or null
+   * @return the index; closed when the session closes
+   */
+  @HostAccess.Export
+  public ScriptIndex buildIndex(ScriptCollection collection, String dir, Value options) {
+    return Verbs.call(
+        env,
+        () -> {
+          Path p = paths.hostPath(dir, true);
+          int dense = 0;
+          if (options != null && !options.isNull()) {
+            Value d = ScriptModel.option(options, "dense");
+            if (d != null) {
+              dense = d.asInt();
+              if (dense < 1 || dense > 4096) {
+                throw new IllegalArgumentException("buildIndex: dense must be in [1, 4096], got " + dense);
+              }
+            }
+          }
+          DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT);
+          try {
+            List<Document> docs = collection.collection.documents();
+            for (int i = 0; i < docs.size(); i += 500) {
+              env.cancellation().check();
+              index.addAll(docs.subList(i, Math.min(docs.size(), i + 500)), 500, false);
+            }
+            if (dense > 0) {
+              env.cancellation().check();
+              index.embedMissing(new HashedBagOfWordsEmbedder(dense), 500, false);
+            }
+            index.commit();
+          } finally {
+            index.close();
+          }
+          // searched through a fresh read-only instance: DocumentIndex refreshes its reader when the writer changed,
+          // and a background merge finishing during a parallel run would close a reader other threads still use
+          return openIndex(p.toString());
+        });
+  }
+
+  /**
+   * Builds a BM25 index of a collection.
+   *
+   * @param collection the collection
+   * @param dir the index directory, inside the workspace
+   * @return the index
+   */
+  @HostAccess.Export
+  public ScriptIndex buildIndex(ScriptCollection collection, String dir) {
+    return buildIndex(collection, dir, null);
+  }
+
+  /**
+   * Evaluates runs against qrels with nDCG@10, R@100 and RR@10.
+   *
+   * @param runs a run, or a list of runs
+   * @param qrels the judgments
+   * @return one row per run
+   */
+  @HostAccess.Export
+  public MetricsTable evaluate(Value runs, ScriptQrels qrels) {
+    return evaluate(runs, qrels, null);
+  }
+
+  /**
+   * Evaluates runs against qrels (means over the judged queries; unjudged documents count as non-relevant).
+   *
+   * @param runs a run, or a list of runs
+   * @param qrels the judgments
+   * @param metrics metric labels such as {@code ["nDCG@10", "R@100", "RR@10", "MAP"]}, or null for those three
+   * @return one row per run, one column per metric
+   */
+  @HostAccess.Export
+  public MetricsTable evaluate(Value runs, ScriptQrels qrels, Value metrics) {
+    return Verbs.call(
+        env,
+        () -> {
+          List<ScriptRun> list = new ArrayList<>();
+          if (runs.isHostObject() && runs.asHostObject() instanceof ScriptRun r) {
+            list.add(r);
+          } else if (runs.hasArrayElements()) {
+            for (long i = 0; i < runs.getArraySize(); i++) {
+              Value v = runs.getArrayElement(i);
+              if (!(v.isHostObject() && v.asHostObject() instanceof ScriptRun r)) {
+                throw new IllegalArgumentException("evaluate: element " + i + " is not a run");
+              }
+              list.add(r);
+            }
+          } else {
+            throw new IllegalArgumentException("evaluate: expected a run or a list of runs");
+          }
+          List<Metric> ms = new ArrayList<>();
+          if (metrics == null || metrics.isNull()) {
+            ms.addAll(List.of(Metric.NDCG_10, Metric.RECALL_100, Metric.RR_10));
+          } else {
+            for (long i = 0; i < metrics.getArraySize(); i++) {
+              ms.add(Metric.parse(metrics.getArrayElement(i).asString()));
+            }
+          }
+          Evaluation ev = new Evaluation(qrels.qrels);
+          Map<String, List<Evaluation.Result>> results = new LinkedHashMap<>();
+          List<String> names = new ArrayList<>();
+          for (ScriptRun r : list) {
+            env.cancellation().check();
+            String name = r.run.name();
+            if (results.containsKey(name)) {
+              throw new IllegalArgumentException("evaluate: two runs are named '" + name + "'");
+            }
+            names.add(name);
+            results.put(name, ev.evaluate(r.run, ms));
+          }
+          return new MetricsTable(names, ms, results);
+        });
+  }
+
+  /**
+   * Creates an in-context re-ranker over a loaded model.
+   *
+   * @param model the model ({@code winnow.loadModel})
+   * @param name {@code "blockrank"} (Gupta et al. 2025; the one available now)
+   * @param options {@code {layer: L, documentTokens: N, threads: T}} or null: scoring layer (default n_layer*5/8),
+   *     content tokens kept per document (default 384), llama.cpp threads (default the model's)
+   * @return the ranker; closed when the session closes
+   */
+  @HostAccess.Export
+  public ScriptRanker ranker(ScriptModel model, String name, Value options) {
+    return Verbs.call(
+        env,
+        () -> {
+          InContextOptions o = InContextOptions.defaults().withThreads(model.threads());
+          if (options != null && !options.isNull()) {
+            Value v;
+            if ((v = ScriptModel.option(options, "layer")) != null) {
+              o = o.withScoringLayer(v.asInt());
+            }
+            if ((v = ScriptModel.option(options, "documentTokens")) != null) {
+              o = o.withBudgets(v.asInt(), o.queryTokenBudget());
+            }
+            if ((v = ScriptModel.option(options, "threads")) != null) {
+              o = o.withThreads(v.asInt());
+            }
+          }
+          InContextRanker r =
+              switch (name == null ? "blockrank" : name.toLowerCase(java.util.Locale.ROOT)) {
+                case "blockrank" -> InContextRanker.blockRank(model.model(), o);
+                default ->
+                    throw new IllegalArgumentException(
+                        "unknown ranker '" + name + "': available is blockrank");
+              };
+          return track(new ScriptRanker(env, r));
+        });
+  }
+
+  /**
+   * Creates a BlockRank re-ranker with default options.
+   *
+   * @param model the model
+   * @return the ranker
+   */
+  @HostAccess.Export
+  public ScriptRanker ranker(ScriptModel model) {
+    return ranker(model, "blockrank", null);
+  }
+
+  /**
+   * Shows a value as a rich output (same as the global {@code display}).
+   *
+   * @param value the value
+   * @param mime the MIME type, or null to choose from the value
+   */
+  @HostAccess.Export
+  public void display(Value value, String mime) {
+    Verbs.run(
+        env,
+        () -> {
+          env.display(value, mime);
+          return null;
+        });
+  }
+
+  private <T extends AutoCloseable> T track(T resource) {
+    synchronized (resources) {
+      resources.add(resource);
+    }
+    return resource;
+  }
+
+  /** Closes every model and index the session's scripts opened (the session calls this when it closes). */
+  public void close() {
+    List<AutoCloseable> all;
+    synchronized (resources) {
+      all = new ArrayList<>(resources);
+      resources.clear();
+    }
+    for (int i = all.size() - 1; i >= 0; i--) {
+      try {
+        all.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", all.get(i), e);
+      }
     }
   }
 }

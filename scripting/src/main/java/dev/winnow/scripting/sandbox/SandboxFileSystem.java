@@ -127,6 +127,23 @@ public final class SandboxFileSystem implements FileSystem {
     return real;
   }
 
+  /**
+   * Checks a path that a script passes to the host API (which reads and writes files itself, outside the polyglot
+   * file system), with the same rules as the scripts' own file access. Relative paths resolve against the workspace.
+   *
+   * @param path the path as the script wrote it
+   * @param write whether the host call will write there
+   * @return the checked real path
+   * @throws AccessDeniedException when the path is outside the allowed trees for that access
+   * @throws IOException when the path cannot be resolved
+   */
+  public Path hostPath(String path, boolean write) throws IOException {
+    if (path == null || path.isBlank()) {
+      throw new IllegalArgumentException("path is empty");
+    }
+    return check(parsePath(path), write ? Mode.WRITE : Mode.READ, true);
+  }
+
   @Override
   public Path parsePath(URI uri) {
     if (!"file".equalsIgnoreCase(uri.getScheme())) {

@@ -20,6 +20,9 @@ import picocli.CommandLine.Command;
       GenerateCommand.class,
       ModelsCommand.class,
       RunCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      EvalCommand.class,
     })
 public final class WinnowCli implements Runnable {
 

@@ -1,0 +1,143 @@
+package dev.winnow.scripting.host;
+
+import dev.winnow.ranking.collection.Query;
+import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.SearchMode;
+import java.util.ArrayList;
+import java.util.List;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
+
+/** A Lucene document index opened or built by a script ({@code winnow.openIndex}, {@code winnow.buildIndex}). */
+public final class ScriptIndex implements AutoCloseable {
+  private final HostEnvironment env;
+  final DocumentIndex index;
+
+  ScriptIndex(HostEnvironment env, DocumentIndex index) {
+    this.env = env;
+    this.index = index;
+  }
+
+  /**
+   * Retrieves the top {@code k} documents (BM25).
+   *
+   * @param query the query text
+   * @param k how many, 1..10000
+   * @return the hits
+   */
+  @HostAccess.Export
+  public SearchResults search(String query, int k) {
+    return search(query, k, "bm25");
+  }
+
+  /**
+   * Retrieves the top 10 documents (BM25).
+   *
+   * @param query the query text
+   * @return the hits
+   */
+  @HostAccess.Export
+  public SearchResults search(String query) {
+    return search(query, 10, "bm25");
+  }
+
+  /**
+   * Retrieves the top {@code k} documents.
+   *
+   * @param query the query text
+   * @param k how many, 1..10000
+   * @param mode {@code bm25}, {@code dense}, {@code dense-exact} or {@code hybrid} (dense modes need vectors)
+   * @return the hits
+   */
+  @HostAccess.Export
+  public SearchResults search(String query, int k, String mode) {
+    return Verbs.call(
+        env,
+        () -> {
+          env.cancellation().check();
+          checkK(k);
+          SearchMode m = SearchMode.parse(mode);
+          return new SearchResults(query, m.cliName(), index.search(query, k, m));
+        });
+  }
+
+  /**
+   * Retrieves for many queries (in parallel) and returns the run, each query's own id removed from its results.
+   *
+   * @param queries the queries ({@code collection.queries(split)})
+   * @param k hits per query, 1..10000
+   * @param mode the retrieval mode
+   * @param name the run's name
+   * @return the run
+   */
+  @HostAccess.Export
+  public ScriptRun run(Value queries, int k, String mode, String name) {
+    return Verbs.call(
+        env,
+        () -> {
+          checkK(k);
+          List<ScriptQuery> list = Verbs.hostObjects(queries, ScriptQuery.class, "run: queries");
+          SearchMode m = SearchMode.parse(mode);
+          List<Query> qs = new ArrayList<>(list.size());
+          for (ScriptQuery q : list) {
+            qs.add(q.toQuery());
+          }
+          // one chunk of queries at a time, so an interrupt stops a long run between chunks
+          dev.winnow.ranking.eval.Run.Builder b = new dev.winnow.ranking.eval.Run.Builder(name == null ? m.cliName() : name);
+          for (int i = 0; i < qs.size(); i += 64) {
+            env.cancellation().check();
+            index
+                .searchAll(qs.subList(i, Math.min(qs.size(), i + 64)), k, m)
+                .forEach(
+                    (q, hits) -> {
+                      b.addQuery(q);
+                      hits.forEach(h -> b.add(q, h.id(), h.score()));
+                    });
+          }
+          return new ScriptRun(b.build());
+        });
+  }
+
+  /**
+   * The number of documents.
+   *
+   * @return the count
+   */
+  @HostAccess.Export
+  public int size() {
+    return Verbs.call(env, index::size);
+  }
+
+  /**
+   * The index directory.
+   *
+   * @return its path
+   */
+  @HostAccess.Export
+  public String path() {
+    return index.path().toString();
+  }
+
+  private static void checkK(int k) {
+    if (k < 1 || k > 10_000) {
+      throw new IllegalArgumentException("k must be in [1, 10000], got " + k);
+    }
+  }
+
+  /** Closes the index (also done when the session closes). */
+  @HostAccess.Export
+  @Override
+  public void close() {
+    Verbs.run(
+        env,
+        () -> {
+          index.close();
+          return null;
+        });
+  }
+
+  @Override
+  public String toString() {
+    return "index " + index.path();
+  }
+}

@@ -1,0 +1,198 @@
+package dev.winnow.scripting.host;
+
+import dev.winnow.ranking.eval.Run;
+import dev.winnow.ranking.incontext.Candidate;
+import dev.winnow.ranking.incontext.InContextRanker;
+import dev.winnow.ranking.incontext.RankedDocument;
+import dev.winnow.ranking.incontext.Ranking;
+import dev.winnow.ranking.index.SearchMode;
+import java.util.ArrayList;
+import java.util.List;
+import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
+
+/**
+ * An in-context re-ranker made by {@code winnow.ranker(model, name, options)}: re-ranks search results for a query,
+ * or a whole query set into a run for {@code winnow.evaluate}.
+ *
+ * <p>Cancellation: an interrupt is observed between queries; a single {@code rank} call runs to its end (the
+ * ranker's decodes take no abort check yet).
+ */
+public final class ScriptRanker implements AutoCloseable {
+  private final HostEnvironment env;
+  private final InContextRanker ranker;
+
+  ScriptRanker(HostEnvironment env, InContextRanker ranker) {
+    this.env = env;
+    this.ranker = ranker;
+  }
+
+  /**
+   * The ranker's name.
+   *
+   * @return e.g. {@code "blockrank"}
+   */
+  @HostAccess.Export
+  public String name() {
+    return ranker.name();
+  }
+
+  /**
+   * Re-ranks search results.
+   *
+   * @param query the query text
+   * @param results the first-stage results ({@code index.search(...)})
+   * @return the documents best first, with the ranker's scores and the first-stage scores
+   */
+  @HostAccess.Export
+  public ScriptRanking rank(String query, SearchResults results) {
+    return Verbs.call(
+        env,
+        () -> {
+          env.cancellation().check();
+          return new ScriptRanking(ranker.rank(query, candidates(results.hits)));
+        });
+  }
+
+  /**
+   * Retrieves the top {@code k} of each query with {@code mode} and re-ranks them: a run to evaluate. Checks for an
+   * interrupt between queries.
+   *
+   * @param index the index
+   * @param queries the queries ({@code collection.queries(split)})
+   * @param k candidates per query, 1..1000
+   * @param mode the first-stage mode ({@code bm25}, {@code dense}, {@code hybrid})
+   * @param name the run's name
+   * @return the re-ranked run
+   */
+  @HostAccess.Export
+  public ScriptRun rerank(ScriptIndex index, Value queries, int k, String mode, String name) {
+    return Verbs.call(
+        env,
+        () -> {
+          List<ScriptQuery> list = Verbs.hostObjects(queries, ScriptQuery.class, "rerank: queries");
+          if (k < 1 || k > 1000) {
+            throw new IllegalArgumentException("rerank: k must be in [1, 1000], got " + k);
+          }
+          SearchMode m = SearchMode.parse(mode);
+          Run.Builder b = new Run.Builder(name == null ? ranker.name() : name);
+          for (ScriptQuery q : list) {
+            env.cancellation().check();
+            b.addQuery(q.id);
+            List<ScriptHit> hits = new ArrayList<>();
+            index.index.search(q.text, k + 1, m).stream()
+                .filter(h -> !h.id().equals(q.id))
+                .limit(k)
+                .forEach(h -> hits.add(new ScriptHit(h)));
+            if (hits.isEmpty()) {
+              continue;
+            }
+            for (RankedDocument d : ranker.rank(q.text, candidates(hits)).documents()) {
+              b.add(q.id, d.docId(), d.score());
+            }
+          }
+          return new ScriptRun(b.build());
+        });
+  }
+
+  private static List<Candidate> candidates(List<ScriptHit> hits) {
+    List<Candidate> c = new ArrayList<>(hits.size());
+    for (ScriptHit h : hits) {
+      c.add(new Candidate(h.id, h.title, h.text, h.score));
+    }
+    return c;
+  }
+
+  /** Frees the ranker's contexts (also done when the session closes). */
+  @HostAccess.Export
+  @Override
+  public void close() {
+    ranker.close();
+  }
+
+  @Override
+  public String toString() {
+    return "ranker " + ranker.name();
+  }
+
+  /** One re-ranking: {@code ranking.documents} (each with id, rank, score, firstStageScore), shown as a table. */
+  public static final class ScriptRanking implements Displayable {
+    /** The query. */
+    @HostAccess.Export public final String query;
+
+    /** The documents, best first. */
+    @HostAccess.Export public final List<Ranked> documents;
+
+    /** Tokens the model evaluated for this ranking. */
+    @HostAccess.Export public final long tokensEvaluated;
+
+    /** Wall time in milliseconds. */
+    @HostAccess.Export public final double millis;
+
+    private final String ranker;
+
+    ScriptRanking(Ranking r) {
+      this.query = r.query();
+      this.ranker = r.ranker();
+      this.documents = r.documents().stream().map(Ranked::new).toList();
+      this.tokensEvaluated = r.stats().tokensEvaluated();
+      this.millis = r.stats().nanos() / 1e6;
+    }
+
+    /**
+     * The document ids, best first.
+     *
+     * @return the ids
+     */
+    @HostAccess.Export
+    public List<String> ids() {
+      return documents.stream().map(d -> d.id).toList();
+    }
+
+    @Override
+    public dev.winnow.scripting.DisplayData toDisplayData() {
+      HtmlTable t = new HtmlTable(List.of("rank", "id", ranker + " score", "first-stage score", "title"));
+      for (Ranked d : documents) {
+        t.row(
+            List.of(
+                Integer.toString(d.rank),
+                d.id,
+                String.format("%.5f", d.score),
+                String.format("%.4f", d.firstStageScore),
+                d.title));
+      }
+      return t.toDisplayData(ranker + " ranking for: " + query);
+    }
+
+    @Override
+    public String toString() {
+      return ranker + " ranking of " + documents.size() + " documents for '" + query + "'";
+    }
+  }
+
+  /** One re-ranked document. */
+  public static final class Ranked {
+    /** The document id. */
+    @HostAccess.Export public final String id;
+
+    /** The 1-based rank after re-ranking. */
+    @HostAccess.Export public final int rank;
+
+    /** The ranker's score (BlockRank: attention mass in [0, 1], summing to 1 over one call). */
+    @HostAccess.Export public final double score;
+
+    /** The first-stage retrieval score. */
+    @HostAccess.Export public final double firstStageScore;
+
+    /** The title. */
+    @HostAccess.Export public final String title;
+
+    Ranked(RankedDocument d) {
+      this.id = d.docId();
+      this.rank = d.rank();
+      this.score = d.score();
+      this.firstStageScore = d.candidate().firstStageScore();
+      this.title = d.candidate().title();
+    }
+  }
+}
