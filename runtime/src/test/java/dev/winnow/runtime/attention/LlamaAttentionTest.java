@@ -140,6 +140,26 @@ class LlamaAttentionTest {
                         }
                     }
                 }
+                // BlockRank's score read from llama.cpp's probabilities (cells past the prompt: no segment) equals the
+                // score computed from the captured Q and K
+                int[] tokenSegments = new int[n];
+                int[] cellSegments = new int[nKv];
+                java.util.Arrays.fill(cellSegments, -1);
+                for (int t = 0; t < n; t++) {
+                    tokenSegments[t] = t * 4 / n;
+                    cellSegments[t] = tokenSegments[t];
+                }
+                int[] rows = {n - 2, n - 1};
+                int[] scored = {0, 1, 2};
+                SegmentRelevance fromLlama = BlockRelevance.fromProbabilities(theirP, rows, cellSegments, scored);
+                SegmentRelevance fromQk = BlockRelevance.fromAttention(in, rows, AttentionMask.causal(n, n), tokenSegments, scored);
+                for (int r = 0; r < rows.length; r++) {
+                    for (int sg = 0; sg < scored.length; sg++) {
+                        assertEquals(fromLlama.perRow()[r][sg], fromQk.perRow()[r][sg], 1e-5,
+                                "block relevance, layer " + layer + " row " + rows[r] + " segment " + sg);
+                    }
+                }
+
                 System.out.printf("%s layer %d: worst relative difference, probabilities %.2e, kqv_out %.2e (absolute %.2e)%n",
                         modelFile.getFileName(), layer, worstP, worstO, worstAbs);
             }
