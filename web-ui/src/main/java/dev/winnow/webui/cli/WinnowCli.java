@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       IndexCommand.class,
       SearchCommand.class,
       EvalCommand.class,
+      RankCommand.class,
     })
 public final class WinnowCli implements Runnable {
 
