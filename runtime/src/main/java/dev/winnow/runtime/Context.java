@@ -43,7 +43,7 @@ public final class Context implements AutoCloseable {
   private final Taps taps;
   private final KvCache kvCache;
   private final AtomicReference<Thread> user = new AtomicReference<>();
-  private volatile BooleanSupplier abortCheck;
+  private final AtomicReference<BooleanSupplier> abortCheck = new AtomicReference<>();
   private final MemorySegment abortStub;
 
   /** Which batch entries of the last decode have outputs: index in batch -> output row, or -1. */
@@ -91,7 +91,19 @@ public final class Context implements AutoCloseable {
       }
       this.ctx = c;
     }
-    this.handle = new NativeHandle(this, "context of " + model.path().getFileName(), ctx, llama_h::llama_free);
+    // the cleanup captures the model and the upcall arena, never this context, so a leaked context is still freed
+    Model owner = model;
+    Arena stubs = callbacks;
+    this.handle =
+        new NativeHandle(
+            this,
+            "context of " + model.path().getFileName(),
+            ctx,
+            p -> {
+              llama_h.llama_free(p);
+              stubs.close();
+              owner.contextClosed();
+            });
     model.contextOpened();
     this.memory = llama_h.llama_get_memory(ctx);
     this.nCtx = llama_h.llama_n_ctx(ctx);
@@ -102,11 +114,13 @@ public final class Context implements AutoCloseable {
     this.nEmbd = model.embeddingSize();
     this.pooling = Pooling.of(llama_h.llama_pooling_type(ctx));
     this.kvCache = new KvCache(this);
+    // upcall targets are GC roots until their arena closes: capture the holder, never this context
+    AtomicReference<BooleanSupplier> check = abortCheck;
     this.abortStub =
         ggml_abort_callback.allocate(
             data -> {
-              BooleanSupplier check = abortCheck;
-              return check != null && check.getAsBoolean();
+              BooleanSupplier c = check.get();
+              return c != null && c.getAsBoolean();
             },
             callbacks);
   }
@@ -649,7 +663,7 @@ public final class Context implements AutoCloseable {
   public void abortCheck(BooleanSupplier check) {
     enter();
     try {
-      this.abortCheck = check;
+      this.abortCheck.set(check);
       llama_h.llama_set_abort_callback(ctx, check == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
     } finally {
       exit();
@@ -874,10 +888,8 @@ public final class Context implements AutoCloseable {
         resultsArena = null;
       }
       handle.close();
-      model.contextClosed();
     } finally {
       exit();
     }
-    callbacks.close();
   }
 }

@@ -282,6 +282,34 @@ class ContextTest {
   }
 
   @Test
+  void aLeakedContextIsFreedByTheCleaner() throws Exception {
+    try (Model own = Llama.load().loadModel(TestModels.stories260K())) {
+      leak(own);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (true) {
+        System.gc();
+        try {
+          own.close(); // throws while the leaked context is open
+          break;
+        } catch (IllegalStateException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
+    }
+  }
+
+  private static void leak(Model m) {
+    Context c = m.newContext(exact());
+    try (Batch b = Batch.allocate(8, 1)) {
+      b.add(1, 0, 0, true);
+      c.decode(b);
+    }
+  }
+
+  @Test
   void concurrentUseFromAnotherThreadThrows() throws Exception {
     try (Context c = model.newContext(exact().withTaps(true));
         Batch b = Batch.allocate(64, 1);
