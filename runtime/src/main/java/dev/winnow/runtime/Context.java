@@ -250,6 +250,7 @@ public final class Context implements AutoCloseable {
    *
    * @param batch the input
    * @throws IllegalArgumentException as {@link #decode}, and if the batch is longer than n_ubatch
+   * @throws IllegalStateException if the model is a causal decoder (no encoder, causal attention)
    */
   public void encode(Batch batch) {
     run(batch, true);
@@ -294,6 +295,10 @@ public final class Context implements AutoCloseable {
   }
 
   private void validate(Batch batch, boolean encode) {
+    if (encode && !nonCausal) {
+      throw new IllegalStateException(
+          "model " + model.path().getFileName() + " is a causal decoder without an encoder: use decode, not encode");
+    }
     int n = batch.size();
     if (n == 0) {
       throw new IllegalArgumentException("batch is empty");
