@@ -82,12 +82,13 @@ public final class Context implements AutoCloseable {
         llama_context_params.cb_eval(p, cb);
         llama_context_params.cb_eval_user_data(p, MemorySegment.NULL);
       }
+      NativeErrors.clear();
       MemorySegment c = llama_h.llama_init_from_model(mptr, p);
       if (c.equals(MemorySegment.NULL)) {
         callbacks.close();
         throw new LlamaException(
             "llama.cpp could not create a context for " + model.path().getFileName() + " with " + options
-                + " (its log, routed to SLF4J, says why)");
+                + NativeErrors.reason("no reason logged"));
       }
       this.ctx = c;
     }
@@ -264,6 +265,7 @@ public final class Context implements AutoCloseable {
       if (taps != null) {
         taps.beginDecode();
       }
+      NativeErrors.clear();
       int rc = encode ? llama_h.llama_encode(ctx, batch.struct()) : llama_h.llama_decode(ctx, batch.struct());
       if (taps != null && taps.failure() != null) {
         Throwable f = taps.failure();
@@ -283,7 +285,10 @@ public final class Context implements AutoCloseable {
             (encode ? "llama_encode" : "llama_decode")
                 + " returned "
                 + rc
-                + (rc == 1 ? " (no free KV cache cells for the batch: n_ctx=" + nCtx + "; remove sequences or use a larger context)" : ""));
+                + (rc == 1
+                    ? " (no free KV cache cells for the batch: n_ctx=" + nCtx
+                        + "; remove sequences or use a larger context)"
+                    : NativeErrors.reason("no reason logged")));
       }
       recordOutputs(batch);
       evaluated += batch.size();
@@ -711,11 +716,12 @@ public final class Context implements AutoCloseable {
         () -> {
           try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, state);
+            NativeErrors.clear();
             long n = llama_h.llama_state_seq_set_data(ctx, buf, state.length, seqId);
             if (n == 0) {
               throw new LlamaException(
                   "llama_state_seq_set_data refused a state of " + state.length + " bytes for sequence " + seqId
-                      + " (another model or context settings, or no room in the KV cache)");
+                      + NativeErrors.reason("another model or context settings, or no room in the KV cache"));
             }
             invalidateResults();
             return null;
@@ -759,19 +765,21 @@ public final class Context implements AutoCloseable {
    * @param src the state bytes (exactly the saved length)
    * @param seqId destination sequence
    * @return bytes read
-   * @throws LlamaException if llama.cpp refuses the state; its log (SLF4J) names the reason, e.g. "n_stream mismatch"
-   *     (taken from a kv_unified=false context) or "incompatible V transposition" (flash attention differs)
+   * @throws LlamaException if llama.cpp refuses the state, with its reason, e.g. "n_stream mismatch" (taken from a
+   *     kv_unified=false context) or "incompatible V transposition" (flash attention differs)
    */
   public long restoreSequence(MemorySegment src, int seqId) {
     checkSeq(seqId, false);
     return confined(
         () -> {
+          NativeErrors.clear();
           long n = llama_h.llama_state_seq_set_data(ctx, src, src.byteSize(), seqId);
           if (n == 0) {
             throw new LlamaException(
                 "llama_state_seq_set_data refused a state of " + src.byteSize() + " bytes for sequence " + seqId
-                    + " (another model, a kv_unified or flash-attention setting that differs, or no room in the KV"
-                    + " cache; llama.cpp's log says which)");
+                    + NativeErrors.reason(
+                        "another model, a kv_unified or flash-attention setting that differs, or no room in the KV"
+                            + " cache"));
           }
           invalidateResults();
           return n;

@@ -263,6 +263,7 @@ class ContextTest {
     }
     try (Context fresh = model.newContext(exact())) {
       assertMessage(() -> fresh.restoreSequence(new byte[] {1, 2, 3}, 0), "llama_state_seq_set_data refused");
+      assertMessage(() -> fresh.restoreSequence(new byte[] {1, 2, 3}, 0), "llama.cpp: ");
     }
   }
 
