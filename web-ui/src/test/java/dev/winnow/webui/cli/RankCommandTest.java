@@ -49,13 +49,13 @@ class RankCommandTest {
     run("index", "--collection", CRANFIELD.toString(), "--index", index.toString());
     String query = "boundary layer transition";
     String[] lines = run("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
-        "--model", MODEL.toString(), "--depth", "8", "-k", "5", "--threads", "2", "--doc-tokens", "64");
+        "--model", MODEL.toString(), "--depth", "8", "-k", "5", "--threads", "1", "--doc-tokens", "64");
     assertEquals(7, lines.length, String.join("\n", lines));
     List<Hit> hits;
     String apiTop;
     try (DocumentIndex idx = DocumentIndex.open(index); Model m = Llama.load().loadModel(MODEL);
         InContextRanker r = InContextRanker.blockRank(m,
-            InContextOptions.defaults().withThreads(2).withBudgets(64, 64))) {
+            InContextOptions.defaults().withThreads(1).withBudgets(64, 64))) {
       hits = idx.search(query, 8, SearchMode.BM25);
       Ranking ranking = r.rank(query, Reranking.candidates(hits));
       apiTop = ranking.documents().getFirst().docId();
@@ -80,7 +80,7 @@ class RankCommandTest {
         + "<top>\n<num> Number: 2\n<title> heat transfer in hypersonic flow\n</top>\n");
     Path out = dir.resolve("run.trec");
     run("rank", "--index", index.toString(), "--topics", topics.toString(), "--ranker", "embedding",
-        "--model", MODEL.toString(), "--depth", "6", "--threads", "2", "--run", out.toString());
+        "--model", MODEL.toString(), "--depth", "6", "--threads", "1", "--run", out.toString());
     Run written = TrecFiles.readRun(out);
     assertEquals(Set.of("1", "2"), written.queryIds());
     assertEquals(6, written.ranking("1").size());

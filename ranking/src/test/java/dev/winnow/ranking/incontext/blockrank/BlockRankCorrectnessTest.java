@@ -54,7 +54,7 @@ class BlockRankCorrectnessTest {
     }
 
     private static InContextOptions options() {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2).withBatchTokens(512);
+        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(512);
     }
 
     private static PromptLayout layout(InContextOptions o, String query, List<Candidate> ordered) {
@@ -145,7 +145,7 @@ class BlockRankCorrectnessTest {
         int instruction = layout.instruction().length();
         int querySeq = n + 1;
         ContextOptions co = ContextOptions.defaults().withContextSize(1024).withBatchSize(512).withMaxSequences(n + 2)
-                .withThreads(2).withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                .withThreads(1).withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
                 .withKvTypes(GgmlType.F32, GgmlType.F32).withKvUnified(true).withTaps(true);
         List<float[]> keys = new ArrayList<>();
         List<float[]> queries = new ArrayList<>();

@@ -38,7 +38,7 @@ class IcrRankerTest {
 
     @Test
     void calibrationReusesTheDocumentsKvCacheAndEqualsTwoFullPasses() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2);
+        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1);
         String query = "Ben gave the stone to his sister.";
         Ranking reused;
         Ranking twice;
