@@ -2,7 +2,9 @@ package dev.winnow.webui.cli;
 
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
+import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Provenance;
@@ -167,12 +169,17 @@ public final class EvalCommand implements Callable<Integer> {
     String s = split == null ? c.defaultSplit() : split;
     Evaluation eval = new Evaluation(c.qrels(s), c.gains());
     List<Run> runs = new ArrayList<>();
-    try (DocumentIndex idx = DocumentIndex.open(index)) {
+    boolean needsVectors = modes.stream().map(SearchMode::parse).anyMatch(m -> m != SearchMode.BM25);
+    try (DocumentIndex idx = DocumentIndex.open(index);
+        Embedder embedder =
+            needsVectors && idx.settings().embedder() != null
+                ? Embedders.fromDescription(idx.settings().embedder())
+                : null) {
+      if (embedder != null) {
+        idx.setEmbedder(embedder);
+      }
       for (String name : modes) {
         SearchMode m = SearchMode.parse(name);
-        if (m != SearchMode.BM25 && idx.settings().embedder() != null) {
-          idx.setEmbedder(Embedders.fromDescription(idx.settings().embedder()));
-        }
         String fusionDescription = "rrf k=60 over the top 1000 of each list";
         if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
           LinearFusion tuned = tuneLinearFusion(c, s, idx, out);
@@ -192,7 +199,8 @@ public final class EvalCommand implements Callable<Integer> {
           if (m == SearchMode.HYBRID) {
             params.put("fusion", fusionDescription);
           }
-          TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), null, params, null));
+          Path modelFile = embedder instanceof LlamaEmbedder l && m != SearchMode.BM25 ? l.file() : null;
+          TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
           out.println("wrote " + file + " (+ .json provenance)");
         }
         if (rankerName != null) {
