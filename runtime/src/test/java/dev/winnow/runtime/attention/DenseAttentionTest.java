@@ -102,6 +102,25 @@ class DenseAttentionTest {
     }
 
     @Test
+    void emptyKvGivesZerosAndEmptyQueriesDoNothing() {
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(5);
+            AttentionTensor q = ReferenceAttention.random(arena, rnd, ElementType.F32, 3, 2, 16, 1f, false);
+            AttentionTensor none = AttentionTensor.allocate(arena, ElementType.F32, 0, 1, 16);
+            AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, 3, 2, 16);
+            out.set(1, 1, 7, 42f);
+            AttentionInputs in = AttentionInputs.of(q, none, none);
+            Attention.dense(in, null, out);
+            assertEquals(0f, out.get(1, 1, 7));
+            Attention.blockSparse(in, BlockMask.full(3, 0, 8), null, out);
+            assertEquals(0, new MobaGate(8, 2, null).select(in, AttentionMask.all(3, 0)).keptCount());
+            AttentionTensor noQ = AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16);
+            AttentionTensor kv = ReferenceAttention.random(arena, rnd, ElementType.F32, 5, 1, 16, 1f, false);
+            Attention.dense(AttentionInputs.of(noQ, kv, kv), null, AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16));
+        }
+    }
+
+    @Test
     void ggmlViewMapsNeAndNb() {
         try (Arena arena = Arena.ofShared()) {
             // ne = [d=4, n_head=3, n_tokens=2], rows padded: nb1 = 5 floats, nb2 = 16 floats
