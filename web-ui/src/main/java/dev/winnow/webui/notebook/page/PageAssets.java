@@ -70,7 +70,8 @@ public final class PageAssets {
         "default-src 'none'; script-src 'self' 'sha256-" + hash + "'; style-src 'self' 'unsafe-inline'; "
             + "img-src 'self' data:; connect-src 'self'; frame-src 'self' about:; base-uri 'none'; "
             + "form-action 'none'; frame-ancestors 'none'";
-    return new PageAssets(new String(read("index.html"), StandardCharsets.UTF_8), Map.copyOf(m), csp);
+    String html = new String(read("index.html"), StandardCharsets.UTF_8).replace("{{FRAME_HASH}}", "sha256-" + hash);
+    return new PageAssets(html, Map.copyOf(m), csp);
   }
 
   private static byte[] read(String name) {
@@ -85,7 +86,8 @@ public final class PageAssets {
   }
 
   /**
-   * The page with the CSRF token in its {@code <meta name="winnow-csrf">}.
+   * The page with the CSRF token in its {@code <meta name="winnow-csrf">} (and the size reporter's hash, which the
+   * frames' own policy names, in {@code <meta name="winnow-frame-hash">}).
    *
    * @param csrfToken the token (base64url: no characters to escape)
    * @return the HTML

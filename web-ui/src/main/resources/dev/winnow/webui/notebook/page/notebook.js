@@ -4,6 +4,7 @@ import { renderMarkdown, escapeHtml } from '/static/markdown.js';
 import { rankingTable, heatmap, metricsChart, metricsFromRows, progress, jsonTree } from '/static/views.js';
 
 const CSRF = document.querySelector('meta[name="winnow-csrf"]').content;
+const FRAME_HASH = document.querySelector('meta[name="winnow-frame-hash"]').content;
 const RESIZER = await (await fetch('/static/frame-resizer.js')).text();
 const $ = id => document.getElementById(id);
 const LANGS = { js: 'JavaScript', python: 'Python' };
@@ -73,7 +74,7 @@ function richFrame(html) {
   f.setAttribute('sandbox', 'allow-scripts');
   f.name = 'f' + newId();
   f.srcdoc = '<!doctype html><html><head><meta charset="utf-8">'
-    + '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; style-src \'unsafe-inline\'; connect-src \'none\'">'
+    + '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; script-src \'' + FRAME_HASH + '\'; img-src data:; style-src \'unsafe-inline\'; connect-src \'none\'">'
     + '<style>body{margin:0;font:14px system-ui,sans-serif}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}</style>'
     + '</head><body>' + html + '<script>' + RESIZER + '</script></body></html>';
   return f;
