@@ -139,7 +139,7 @@ public final class ScriptingBench {
         for (Language lang : Language.values()) {
           String cell =
               lang == Language.JS
-                  ? "let t = 0; for (let i = 0; i < " + n + "; i++) t += winnow.version().length; t"
+                  ? "(() => { let t = 0; for (let i = 0; i < " + n + "; i++) t += winnow.version().length; return t; })()"
                   : "t = 0\nfor i in range(" + n + "):\n  t += len(winnow.version())\nt";
           double[] reps = new double[5];
           for (int r = 0; r < reps.length; r++) {
