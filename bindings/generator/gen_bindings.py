@@ -423,7 +423,7 @@ class Parser:
         if base is None:
             if not words:
                 raise SystemExit("no type at %s:%d near %r" % (self.peek().file, self.peek().line, self.text()))
-            spelled = " ".join(words)
+            spelled = " ".join(words).replace("_Bool", "bool")
             w = [x for x in words if x not in ("signed", "unsigned")]
             if w.count("long") >= 2:
                 name = "longlong"
@@ -883,7 +883,12 @@ class Gen:
                                                       "{@code allocator})" if struct_ret else ""))
         lines.append(self.javadoc(doc, proto, extra=extra, tags=tags))
         lines.append("    public static %s %s(%s) {" % (jret, n, sig))
-        lines.append("        var mh$ = %s.HANDLE;" % n)
+        lines.append("        MethodHandle mh$;")
+        lines.append("        try {")
+        lines.append("            mh$ = %s.HANDLE;" % n)
+        lines.append("        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {")
+        lines.append("            throw LlamaNative.bindingUnavailable(\"%s\", e);" % n)
+        lines.append("        }")
         lines.append("        try {")
         if void:
             lines.append("            mh$.invokeExact(%s);" % args)
@@ -906,6 +911,8 @@ class Gen:
         params = [(self.java_type(pt), java_name(pn) if pn else "x%d" % k) for k, (pn, pt) in enumerate(f.params)]
         sig = ", ".join("%s %s" % p for p in params)
         args = ", ".join(p[1] for p in params)
+        ctypes = {pj: self.esc(c_spell(pt, pn or "")) for (_, pj), (pn, pt) in zip(params, f.params)}
+        cret = self.esc(c_spell(f.ret))
         i = indent
         L = []
         L.append(i + "/** The Java side of the function pointer; an implementation must not throw (a throwing upcall "
@@ -915,9 +922,9 @@ class Gen:
         L.append(i + "    /**")
         L.append(i + "     * Called from native code.")
         for t, pn in params:
-            L.append(i + "     * @param %s the C argument {@code %s}" % (pn, pn))
+            L.append(i + "     * @param %s C {@code %s}" % (pn, ctypes[pn]))
         if not void:
-            L.append(i + "     * @return the value handed back to C")
+            L.append(i + "     * @return C {@code %s}, handed back to the caller" % cret)
         L.append(i + "     */")
         L.append(i + "    %s apply(%s);" % (jret, sig))
         L.append(i + "}")
@@ -959,7 +966,7 @@ class Gen:
         if struct_ret:
             L.append(i + " * @param allocator allocates the returned struct")
         for t, pn in params:
-            L.append(i + " * @param %s the C argument {@code %s}" % (pn, pn))
+            L.append(i + " * @param %s C {@code %s}" % (pn, ctypes[pn]))
         if not void:
             L.append(i + " * @return what the function returned")
         L.append(i + " */")
@@ -1273,7 +1280,11 @@ def main():
     ap = argparse.ArgumentParser()
     home = Path(os.environ.get("WINNOW_HOME", str(Path.home() / ".cache/winnow")))
     ap.add_argument("--include", default=str(home / "llama.cpp" / NPM_VERSION / "include"))
+    ap.add_argument("--java-out", default=str(JAVA_OUT), help="where the Java sources go (default: the module's)")
+    ap.add_argument("--manifest-out", default=str(TEST_RES / "abi-manifest.tsv"), help="where the manifest goes")
     a = ap.parse_args()
+    java_out = Path(a.java_out)
+    manifest_out = Path(a.manifest_out)
     include_dir = Path(a.include).resolve()
     tokens, defines = preprocess(include_dir)
     p = Parser(tokens).parse()
@@ -1306,8 +1317,8 @@ def main():
             g.reach(TypedefRef(d.name, d.type), seen)
     g.reach(RecordRef(p.records["struct ggml_tensor"]), seen)
 
-    JAVA_OUT.mkdir(parents=True, exist_ok=True)
-    for old in JAVA_OUT.glob("*.java"):
+    java_out.mkdir(parents=True, exist_ok=True)
+    for old in java_out.glob("*.java"):
         old.unlink()
 
     defs = int_defines(defines, p)
@@ -1338,7 +1349,7 @@ def main():
         "Calling any function loads the native library first (LlamaNative.load()). The ggml, ggml-backend and gguf "
         "functions are in ggml_h.",
         "Invalid arguments can make llama.cpp abort() the process: validate in Java before calling."])
-    (JAVA_OUT / "llama_h.java").write_text(src, encoding="utf-8")
+    (java_out / "llama_h.java").write_text(src, encoding="utf-8")
     g.current_header = "ggml_h"
     src = g.header_class("ggml_h", ggml_funcs, ggml_enums, defines_for(GGML_CONST_HEADERS), [
         "Static bindings of the parts of ggml.h, ggml-backend.h and gguf.h that Winnow uses (see GGML_INCLUDE in "
@@ -1346,19 +1357,30 @@ def main():
         "sizes, GGUF reading;",
         "and the constants of every enum and integer #define of those headers. Calling any function loads the "
         "native library first (LlamaNative.load())."])
-    (JAVA_OUT / "ggml_h.java").write_text(src, encoding="utf-8")
+    (java_out / "ggml_h.java").write_text(src, encoding="utf-8")
 
+    (java_out / "package-info.java").write_text(
+        "// Generated by bindings/generator/gen_bindings.py. Do not edit.\n"
+        "/**\n"
+        " * FFM bindings of llama.cpp (node-llama-cpp %s) in jextract's shape: {@link %s.llama_h} (llama.h functions,\n"
+        " * enum constants and #defines, the C value layouts), {@link %s.ggml_h} (the ggml, ggml-backend and gguf parts\n"
+        " * used), one class per struct ({@code $LAYOUT()}, {@code sizeof()}, {@code allocate}, field accessors and\n"
+        " * offsets) and one per function pointer type ({@code Function}, {@code allocate(Function, Arena)},\n"
+        " * {@code invoke}). Names are the C names. Checked against the headers by the module's ABI, signature and\n"
+        " * coverage tests.\n"
+        " */\n"
+        "package %s;\n" % (NPM_VERSION, PACKAGE, PACKAGE, PACKAGE), encoding="utf-8")
     for rec, cls in sorted(g.struct_classes.items(), key=lambda kv: kv[1]):
         g.manifest_struct_key = cls
         g.java_fqn = "%s.%s" % (PACKAGE, cls)
         g.manifest.append(("struct", cls, g.java_fqn, "%s %s" % (rec.kind, rec.name)))
-        (JAVA_OUT / (cls + ".java")).write_text(g.struct_source(rec, cls), encoding="utf-8")
+        (java_out / (cls + ".java")).write_text(g.struct_source(rec, cls), encoding="utf-8")
     for name, f in sorted(g.callback_typedefs.items()):
-        (JAVA_OUT / (name + ".java")).write_text(g.callback_class(name, f), encoding="utf-8")
+        (java_out / (name + ".java")).write_text(g.callback_class(name, f), encoding="utf-8")
         g.manifest.append(("callback", name, "%s.%s" % (PACKAGE, name), ""))
 
-    TEST_RES.mkdir(parents=True, exist_ok=True)
-    with open(TEST_RES / "abi-manifest.tsv", "w", encoding="utf-8") as fh:
+    manifest_out.parent.mkdir(parents=True, exist_ok=True)
+    with open(manifest_out, "w", encoding="utf-8") as fh:
         fh.write("# Generated by bindings/generator/gen_bindings.py: what the ABI and coverage tests check.\n")
         fh.write("# struct KEY JAVA_CLASS C_TYPE | field STRUCT_KEY NAME C_PATH | enum NAME CLASS VALUE | "
                  "define NAME CLASS JAVA_TYPE | function NAME CLASS HEADER | callback NAME CLASS | "

@@ -5,6 +5,8 @@ import dev.winnow.bindings.llama.llama_h;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
@@ -12,9 +14,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -36,15 +41,16 @@ import org.slf4j.LoggerFactory;
  * without it llama.cpp has no backend and cannot load a model) and calls {@code llama_backend_init()}.
  *
  * <p>Thread-safe: concurrent first calls wait for one load; later calls return the same instance. A failed load is
- * remembered: every later call throws a {@link NativeLibraryException} with the same explanation.
+ * remembered: every later call throws a {@link NativeLibraryException} with the same explanation. The load makes its
+ * own downcalls ({@link #LOADER_FUNCTIONS}) instead of going through the bindings: a binding's holder class calls
+ * {@code load()} from its static initialiser, so the load must never need another holder class (it could be the one
+ * being initialised, on this thread or on a thread waiting for the load).
  */
 public final class LlamaNative {
 
     private static final Logger LOG = LoggerFactory.getLogger(LlamaNative.class);
     private static final Object LOCK = new Object();
     private static volatile LlamaNative instance;
-    /** Set while the loading thread (which holds LOCK) initialises the library; re-entrant calls get it. */
-    private static LlamaNative initializing;
     private static NativeLibraryException failure;
 
     /** Library base names in load order (each depends on the ones before it). */
@@ -101,9 +107,6 @@ public final class LlamaNative {
             if (instance != null) {
                 return instance;
             }
-            if (initializing != null) {
-                return initializing; // a binding called from inside the load, on the loading thread
-            }
             if (failure != null) {
                 throw new NativeLibraryException(failure.getMessage(), failure);
             }
@@ -116,9 +119,44 @@ public final class LlamaNative {
             } catch (RuntimeException | Error e) {
                 failure = new NativeLibraryException("loading llama.cpp failed: " + e, e);
                 throw failure;
-            } finally {
-                initializing = null;
             }
+        }
+    }
+
+    /**
+     * The functions the load itself calls, with their descriptors (the same as the bindings', which a test checks).
+     */
+    static final Map<String, FunctionDescriptor> LOADER_FUNCTIONS = loaderFunctions();
+
+    private static Map<String, FunctionDescriptor> loaderFunctions() {
+        var p = llama_h.C_POINTER;
+        var l = llama_h.C_LONG;
+        Map<String, FunctionDescriptor> m = new LinkedHashMap<>();
+        m.put("llama_log_set", FunctionDescriptor.ofVoid(p, p));
+        m.put("ggml_backend_load_all_from_path", FunctionDescriptor.ofVoid(p));
+        m.put("llama_backend_init", FunctionDescriptor.ofVoid());
+        m.put("ggml_backend_reg_count", FunctionDescriptor.of(l));
+        m.put("ggml_backend_reg_get", FunctionDescriptor.of(p, l));
+        m.put("ggml_backend_reg_name", FunctionDescriptor.of(p, p));
+        m.put("ggml_backend_reg_dev_count", FunctionDescriptor.of(l, p));
+        m.put("ggml_backend_dev_count", FunctionDescriptor.of(l));
+        m.put("ggml_backend_dev_get", FunctionDescriptor.of(p, l));
+        m.put("ggml_backend_dev_name", FunctionDescriptor.of(p, p));
+        m.put("ggml_backend_dev_description", FunctionDescriptor.of(p, p));
+        m.put("ggml_backend_dev_type", FunctionDescriptor.of(llama_h.C_INT, p));
+        m.put("ggml_backend_dev_memory", FunctionDescriptor.ofVoid(p, p, p));
+        return Map.copyOf(m);
+    }
+
+    /** Calls one of {@link #LOADER_FUNCTIONS} (load-time only: the handle is not cached). */
+    private Object call(String name, Object... args) {
+        MethodHandle h = Linker.nativeLinker().downcallHandle(symbol(name), LOADER_FUNCTIONS.get(name));
+        try {
+            return h.invokeWithArguments(args);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new AssertionError("a downcall threw a checked exception", t);
         }
     }
 
@@ -142,12 +180,11 @@ public final class LlamaNative {
             lookup = lookup == null ? one : lookup.or(one);
         }
         LlamaNative lib = new LlamaNative(location, List.copyOf(libs), lookup, readRelease(dir));
-        initializing = lib;
-        NativeLogBridge.install();
+        lib.call("llama_log_set", NativeLogBridge.upcallStub(), MemorySegment.NULL);
         try (Arena arena = Arena.ofConfined()) {
-            ggml_h.ggml_backend_load_all_from_path(arena.allocateFrom(dir.toString()));
+            lib.call("ggml_backend_load_all_from_path", arena.allocateFrom(dir.toString()));
         }
-        llama_h.llama_backend_init();
+        lib.call("llama_backend_init");
         lib.enumerateBackends();
         LOG.debug("llama.cpp {} loaded from {} ({}); backends {}", lib.release.orElse("(unknown release)"), dir,
                 location.origin(), lib.backends);
@@ -156,22 +193,23 @@ public final class LlamaNative {
 
     private void enumerateBackends() {
         List<Backend> regs = new ArrayList<>();
-        long n = ggml_h.ggml_backend_reg_count();
+        long n = (long) call("ggml_backend_reg_count");
         for (long i = 0; i < n; i++) {
-            MemorySegment reg = ggml_h.ggml_backend_reg_get(i);
-            regs.add(new Backend(ggml_h.ggml_backend_reg_name(reg).getString(0), ggml_h.ggml_backend_reg_dev_count(reg)));
+            MemorySegment reg = (MemorySegment) call("ggml_backend_reg_get", i);
+            regs.add(new Backend(((MemorySegment) call("ggml_backend_reg_name", reg)).getString(0),
+                    (long) call("ggml_backend_reg_dev_count", reg)));
         }
         List<Device> devs = new ArrayList<>();
-        long m = ggml_h.ggml_backend_dev_count();
+        long m = (long) call("ggml_backend_dev_count");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment free = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment total = arena.allocate(ValueLayout.JAVA_LONG);
             for (long i = 0; i < m; i++) {
-                MemorySegment dev = ggml_h.ggml_backend_dev_get(i);
-                ggml_h.ggml_backend_dev_memory(dev, free, total);
-                devs.add(new Device(ggml_h.ggml_backend_dev_name(dev).getString(0),
-                        ggml_h.ggml_backend_dev_description(dev).getString(0),
-                        deviceType(ggml_h.ggml_backend_dev_type(dev)), free.get(ValueLayout.JAVA_LONG, 0),
+                MemorySegment dev = (MemorySegment) call("ggml_backend_dev_get", i);
+                call("ggml_backend_dev_memory", dev, free, total);
+                devs.add(new Device(((MemorySegment) call("ggml_backend_dev_name", dev)).getString(0),
+                        ((MemorySegment) call("ggml_backend_dev_description", dev)).getString(0),
+                        deviceType((int) call("ggml_backend_dev_type", dev)), free.get(ValueLayout.JAVA_LONG, 0),
                         total.get(ValueLayout.JAVA_LONG, 0)));
             }
         }
@@ -344,6 +382,26 @@ public final class LlamaNative {
                     + "rebuild the bindings module with Maven");
         }
         return v;
+    }
+
+    /**
+     * The exception a binding throws when its holder class could not be initialised (called by the generated code of
+     * {@link llama_h} and {@link ggml_h}): the load's own {@link NativeLibraryException} when the library did not load,
+     * the missing-symbol one when the library lacks the function, else one naming the function and the error.
+     *
+     * @param function the C function whose binding failed
+     * @param error the {@link ExceptionInInitializerError} or {@link NoClassDefFoundError} of its holder class
+     * @return the exception to throw
+     */
+    public static NativeLibraryException bindingUnavailable(String function, Throwable error) {
+        NativeLibraryException e;
+        try {
+            load().symbol(function);
+            e = new NativeLibraryException("the binding of " + function + " could not be initialised: " + error, error);
+        } catch (NativeLibraryException reason) {
+            e = new NativeLibraryException(reason.getMessage(), reason);
+        }
+        return e;
     }
 
     /**

@@ -154,6 +154,22 @@ class LoaderTest {
     }
 
     @Test
+    void aFunctionTheLoaderItselfCallsCanBeTheFirstCall() throws Exception {
+        String out = runJava(Map.of(), FirstCallMain.class.getName());
+        assertTrue(out.startsWith("exit=0"), out);
+        assertTrue(out.contains("loaded: llama.cpp"), out);
+    }
+
+    @Test
+    void loaderDescriptorsAreTheBindings() throws Exception {
+        for (Map.Entry<String, java.lang.foreign.FunctionDescriptor> e : LlamaNative.LOADER_FUNCTIONS.entrySet()) {
+            Class<?> header = e.getKey().startsWith("llama_") ? dev.winnow.bindings.llama.llama_h.class
+                    : dev.winnow.bindings.llama.ggml_h.class;
+            assertEquals(header.getMethod(e.getKey() + "$descriptor").invoke(null), e.getValue(), e.getKey());
+        }
+    }
+
+    @Test
     void aBadLibraryDirectoryFailsTheFirstBindingCallWithTheNamedPathAndTheJvmLives(@TempDir Path tmp)
             throws Exception {
         Path missing = tmp.resolve("nowhere");
@@ -161,8 +177,10 @@ class LoaderTest {
         assertTrue(out.startsWith("exit=0"), out);
         assertTrue(out.contains("load: dev.winnow.bindings.NativeLibraryException: llama.cpp library directory "
                 + missing + " does not exist"), out);
-        assertTrue(out.contains("binding: java.lang.ExceptionInInitializerError caused by "
-                + "dev.winnow.bindings.NativeLibraryException"), out);
+        String reason = "dev.winnow.bindings.NativeLibraryException: llama.cpp library directory " + missing
+                + " does not exist";
+        assertEquals(2, out.lines().filter(l -> l.startsWith("binding: " + reason)).count(),
+                "the first and the second binding call both say why:\n" + out);
         assertTrue(out.contains("again: dev.winnow.bindings.NativeLibraryException"), out);
     }
 

@@ -44,6 +44,7 @@ public final class Context implements AutoCloseable {
   private final KvCache kvCache;
   private final AtomicReference<Thread> user = new AtomicReference<>();
   private volatile BooleanSupplier abortCheck;
+  private final MemorySegment abortStub;
 
   /** Which batch entries of the last decode have outputs: index in batch -> output row, or -1. */
   private int[] outputRow = new int[0];
@@ -101,14 +102,13 @@ public final class Context implements AutoCloseable {
     this.nEmbd = model.embeddingSize();
     this.pooling = Pooling.of(llama_h.llama_pooling_type(ctx));
     this.kvCache = new KvCache(this);
-    MemorySegment abort =
+    this.abortStub =
         ggml_abort_callback.allocate(
             data -> {
               BooleanSupplier check = abortCheck;
               return check != null && check.getAsBoolean();
             },
             callbacks);
-    llama_h.llama_set_abort_callback(ctx, abort, MemorySegment.NULL);
   }
 
   /**
@@ -554,13 +554,106 @@ public final class Context implements AutoCloseable {
   }
 
   /**
-   * Sets a check that llama.cpp calls during decode (from its compute threads); when it returns true the decode
-   * stops and throws {@link CancellationException}. Thread-safe; null removes it.
+   * Applies LoRA adapters with scales, replacing those applied before (llama_set_adapters_lora). An empty map removes
+   * all. Takes effect from the next decode; the KV cache is not recomputed.
+   *
+   * @param scales adapter -&gt; scale (0 disables the adapter, 1 applies it as trained)
+   * @throws IllegalArgumentException if an adapter belongs to another model or is closed
+   */
+  public void setLoraAdapters(java.util.Map<LoraAdapter, Float> scales) {
+    for (LoraAdapter a : scales.keySet()) {
+      if (a.model() != model) {
+        throw new IllegalArgumentException("LoRA adapter " + a.path().getFileName() + " belongs to another model");
+      }
+      if (a.isClosed()) {
+        throw new IllegalArgumentException("LoRA adapter " + a.path().getFileName() + " is closed");
+      }
+    }
+    confined(
+        () -> {
+          try (Arena arena = Arena.ofConfined()) {
+            int n = scales.size();
+            MemorySegment ptrs = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
+            MemorySegment sc = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
+            int i = 0;
+            for (java.util.Map.Entry<LoraAdapter, Float> e : scales.entrySet()) {
+              ptrs.setAtIndex(ValueLayout.ADDRESS, i, e.getKey().pointer());
+              sc.setAtIndex(ValueLayout.JAVA_FLOAT, i, e.getValue());
+              i++;
+            }
+            int rc = llama_h.llama_set_adapters_lora(ctx, n == 0 ? MemorySegment.NULL : ptrs, n,
+                n == 0 ? MemorySegment.NULL : sc);
+            if (rc != 0) {
+              throw new LlamaException("llama_set_adapters_lora returned " + rc);
+            }
+            return null;
+          }
+        });
+  }
+
+  /**
+   * Applies a control vector (activation steering, llama_set_adapter_cvec): for each layer L in [firstLayer,
+   * lastLayer], {@code vectors[(L - 1) * n_embd .. L * n_embd)} is added to that layer's output ({@code l_out-L}).
+   * Layer 0 cannot be steered (the data starts at layer 1, as in llama.cpp).
+   *
+   * @param vectors n_embd x (n_layer - 1) floats, layer 1 first
+   * @param firstLayer first steered layer, in [1, n_layer - 1]
+   * @param lastLayer last steered layer, in [firstLayer, n_layer - 1]
+   * @throws IllegalArgumentException if the length or the layer range is wrong
+   */
+  public void setControlVector(float[] vectors, int firstLayer, int lastLayer) {
+    int nLayer = model.layerCount();
+    long want = (long) nEmbd * (nLayer - 1);
+    if (vectors.length != want) {
+      throw new IllegalArgumentException(
+          "control vector needs n_embd x (n_layer - 1) = " + nEmbd + " x " + (nLayer - 1) + " = " + want
+              + " floats, got " + vectors.length);
+    }
+    if (firstLayer < 1 || lastLayer > nLayer - 1 || firstLayer > lastLayer) {
+      throw new IllegalArgumentException(
+          "control vector layers [" + firstLayer + ", " + lastLayer + "] must lie in [1, " + (nLayer - 1) + "]");
+    }
+    confined(
+        () -> {
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocateFrom(ValueLayout.JAVA_FLOAT, vectors);
+            int rc = llama_h.llama_set_adapter_cvec(ctx, data, vectors.length, nEmbd, firstLayer, lastLayer);
+            if (rc != 0) {
+              throw new LlamaException("llama_set_adapter_cvec returned " + rc);
+            }
+            return null;
+          }
+        });
+  }
+
+  /** Removes the control vector. */
+  public void clearControlVector() {
+    confined(
+        () -> {
+          int rc = llama_h.llama_set_adapter_cvec(ctx, MemorySegment.NULL, 0, nEmbd, 0, 0);
+          if (rc != 0) {
+            throw new LlamaException("llama_set_adapter_cvec(NULL) returned " + rc);
+          }
+          return null;
+        });
+  }
+
+  /**
+   * Sets a check that llama.cpp calls during decode (from its compute threads, between graph nodes); when it returns
+   * true the decode stops and throws {@link CancellationException}. The check itself may read state set by any
+   * thread; setting it follows the context's thread rules. null removes it (and its per-node cost: llama.cpp calls no
+   * Java code when no check is set).
    *
    * @param check the abort check
    */
   public void abortCheck(BooleanSupplier check) {
-    this.abortCheck = check;
+    enter();
+    try {
+      this.abortCheck = check;
+      llama_h.llama_set_abort_callback(ctx, check == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
+    } finally {
+      exit();
+    }
   }
 
   /**

@@ -24,6 +24,7 @@ public final class Model implements AutoCloseable {
   private final Map<String, String> metadata;
   private final AtomicInteger openContexts = new AtomicInteger();
   private final boolean vocabOnly;
+  private final java.util.Set<LoraAdapter> adapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private Model(Path path, MemorySegment ptr, boolean vocabOnly) {
     this.path = path;
@@ -134,6 +135,34 @@ public final class Model implements AutoCloseable {
    */
   public Context newContext() {
     return newContext(ContextOptions.defaults());
+  }
+
+  /**
+   * Loads a LoRA adapter GGUF for this model (llama_adapter_lora_init).
+   *
+   * @param file the adapter file ({@code general.type} "adapter", {@code adapter.type} "lora", same architecture)
+   * @return the adapter; apply it with {@link Context#setLoraAdapters}
+   * @throws dev.winnow.runtime.model.InvalidModelException if the file is missing or not valid GGUF
+   * @throws LlamaException if llama.cpp refuses it (other architecture, shapes that do not match the model)
+   */
+  public LoraAdapter loadLora(Path file) {
+    Path abs = file.toAbsolutePath();
+    GgufPrecheck.check(abs);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment p = llama_h.llama_adapter_lora_init(pointer(), arena.allocateFrom(abs.toString()));
+      if (p.equals(MemorySegment.NULL)) {
+        throw new LlamaException(
+            "llama.cpp refused LoRA adapter " + abs + " for model " + path.getFileName()
+                + " (architecture, general.type/adapter.type or tensor shapes; its log says which)");
+      }
+      LoraAdapter a = new LoraAdapter(this, abs, p);
+      adapters.add(a);
+      return a;
+    }
+  }
+
+  void adapterClosed(LoraAdapter a) {
+    adapters.remove(a);
   }
 
   /**
@@ -264,6 +293,9 @@ public final class Model implements AutoCloseable {
     if (open > 0) {
       throw new IllegalStateException(
           "model " + path.getFileName() + " still has " + open + " open context(s): close them first");
+    }
+    for (LoraAdapter a : java.util.List.copyOf(adapters)) {
+      a.close();
     }
     handle.close();
   }

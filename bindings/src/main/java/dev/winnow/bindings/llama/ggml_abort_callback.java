@@ -12,7 +12,7 @@ import java.lang.invoke.MethodHandle;
  * <p>
  * Function pointer type {@code ggml_abort_callback} of {@code ggml.h}.
  * {@snippet lang=c :
- * typedef _Bool (*ggml_abort_callback)(void *data);
+ * typedef bool (*ggml_abort_callback)(void *data);
  * }
  */
 public final class ggml_abort_callback {
@@ -25,8 +25,8 @@ public final class ggml_abort_callback {
     public interface Function {
         /**
          * Called from native code.
-         * @param data the C argument {@code data}
-         * @return the value handed back to C
+         * @param data C {@code void *data}
+         * @return C {@code bool}, handed back to the caller
          */
         boolean apply(MemorySegment data);
     }
@@ -63,7 +63,7 @@ public final class ggml_abort_callback {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param data the C argument {@code data}
+     * @param data C {@code void *data}
      * @return what the function returned
      */
     public static boolean invoke(MemorySegment funcPtr, MemorySegment data) {

@@ -13,11 +13,11 @@ import java.util.function.Consumer;
  * Layout of {@code struct ggml_backend_dev_caps} (ggml-backend.h; x86-64: 5 bytes, aligned to 1): static accessors over a {@link MemorySegment} holding one.
  * {@snippet lang=c :
  * struct ggml_backend_dev_caps {
- *     _Bool async;
- *     _Bool host_buffer;
- *     _Bool buffer_from_host_ptr;
- *     _Bool events;
- *     _Bool mmap_support;
+ *     bool async;
+ *     bool host_buffer;
+ *     bool buffer_from_host_ptr;
+ *     bool events;
+ *     bool mmap_support;
  * }
  * }
  */
@@ -112,7 +112,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Getter for {@code _Bool async}: asynchronous operations.
+     * Getter for {@code bool async}: asynchronous operations.
      * @param struct the struct
      * @return the field's value
      */
@@ -121,7 +121,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Setter for {@code _Bool async}.
+     * Setter for {@code bool async}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -142,7 +142,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Getter for {@code _Bool host_buffer}: pinned host buffer.
+     * Getter for {@code bool host_buffer}: pinned host buffer.
      * @param struct the struct
      * @return the field's value
      */
@@ -151,7 +151,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Setter for {@code _Bool host_buffer}.
+     * Setter for {@code bool host_buffer}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -172,7 +172,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Getter for {@code _Bool buffer_from_host_ptr}: creating buffers from host ptr.
+     * Getter for {@code bool buffer_from_host_ptr}: creating buffers from host ptr.
      * @param struct the struct
      * @return the field's value
      */
@@ -181,7 +181,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Setter for {@code _Bool buffer_from_host_ptr}.
+     * Setter for {@code bool buffer_from_host_ptr}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -202,7 +202,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Getter for {@code _Bool events}: event synchronization.
+     * Getter for {@code bool events}: event synchronization.
      * @param struct the struct
      * @return the field's value
      */
@@ -211,7 +211,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Setter for {@code _Bool events}.
+     * Setter for {@code bool events}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -232,7 +232,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Getter for {@code _Bool mmap_support}: mmap is supported for loading.
+     * Getter for {@code bool mmap_support}: mmap is supported for loading.
      * @param struct the struct
      * @return the field's value
      */
@@ -241,7 +241,7 @@ public final class ggml_backend_dev_caps {
     }
 
     /**
-     * Setter for {@code _Bool mmap_support}.
+     * Setter for {@code bool mmap_support}.
      * @param struct the struct
      * @param fieldValue the new value
      */

@@ -14,7 +14,7 @@ import java.lang.invoke.MethodHandle;
  * <p>
  * Function pointer type {@code ggml_backend_sched_eval_callback} of {@code ggml-backend.h}.
  * {@snippet lang=c :
- * typedef _Bool (*ggml_backend_sched_eval_callback)(struct ggml_tensor *t, _Bool ask, void *user_data);
+ * typedef bool (*ggml_backend_sched_eval_callback)(struct ggml_tensor *t, bool ask, void *user_data);
  * }
  */
 public final class ggml_backend_sched_eval_callback {
@@ -27,10 +27,10 @@ public final class ggml_backend_sched_eval_callback {
     public interface Function {
         /**
          * Called from native code.
-         * @param t the C argument {@code t}
-         * @param ask the C argument {@code ask}
-         * @param user_data the C argument {@code user_data}
-         * @return the value handed back to C
+         * @param t C {@code struct ggml_tensor *t}
+         * @param ask C {@code bool ask}
+         * @param user_data C {@code void *user_data}
+         * @return C {@code bool}, handed back to the caller
          */
         boolean apply(MemorySegment t, boolean ask, MemorySegment user_data);
     }
@@ -67,9 +67,9 @@ public final class ggml_backend_sched_eval_callback {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param t the C argument {@code t}
-     * @param ask the C argument {@code ask}
-     * @param user_data the C argument {@code user_data}
+     * @param t C {@code struct ggml_tensor *t}
+     * @param ask C {@code bool ask}
+     * @param user_data C {@code void *user_data}
      * @return what the function returned
      */
     public static boolean invoke(MemorySegment funcPtr, MemorySegment t, boolean ask, MemorySegment user_data) {

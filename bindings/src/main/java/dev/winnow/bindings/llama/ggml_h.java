@@ -1600,7 +1600,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_status_to_string(int status) {
-        var mh$ = ggml_status_to_string.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_status_to_string.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_status_to_string", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(status);
         } catch (Throwable ex$) {
@@ -1639,7 +1644,12 @@ public final class ggml_h {
      * @return C {@code float}
      */
     public static float ggml_fp16_to_fp32(short x0) {
-        var mh$ = ggml_fp16_to_fp32.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_fp16_to_fp32.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_fp16_to_fp32", e);
+        }
         try {
             return (float) mh$.invokeExact(x0);
         } catch (Throwable ex$) {
@@ -1678,7 +1688,12 @@ public final class ggml_h {
      * @return C {@code ggml_fp16_t}
      */
     public static short ggml_fp32_to_fp16(float x0) {
-        var mh$ = ggml_fp32_to_fp16.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_fp32_to_fp16.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_fp32_to_fp16", e);
+        }
         try {
             return (short) mh$.invokeExact(x0);
         } catch (Throwable ex$) {
@@ -1718,7 +1733,12 @@ public final class ggml_h {
      * @param x2 C {@code int64_t}
      */
     public static void ggml_fp16_to_fp32_row(MemorySegment x0, MemorySegment x1, long x2) {
-        var mh$ = ggml_fp16_to_fp32_row.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_fp16_to_fp32_row.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_fp16_to_fp32_row", e);
+        }
         try {
             mh$.invokeExact(x0, x1, x2);
         } catch (Throwable ex$) {
@@ -1758,7 +1778,12 @@ public final class ggml_h {
      * @param x2 C {@code int64_t}
      */
     public static void ggml_fp32_to_fp16_row(MemorySegment x0, MemorySegment x1, long x2) {
-        var mh$ = ggml_fp32_to_fp16_row.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_fp32_to_fp16_row.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_fp32_to_fp16_row", e);
+        }
         try {
             mh$.invokeExact(x0, x1, x2);
         } catch (Throwable ex$) {
@@ -1798,7 +1823,12 @@ public final class ggml_h {
      * @param x2 C {@code int64_t}
      */
     public static void ggml_bf16_to_fp32_row(MemorySegment x0, MemorySegment x1, long x2) {
-        var mh$ = ggml_bf16_to_fp32_row.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_bf16_to_fp32_row.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_bf16_to_fp32_row", e);
+        }
         try {
             mh$.invokeExact(x0, x1, x2);
         } catch (Throwable ex$) {
@@ -1838,7 +1868,12 @@ public final class ggml_h {
      * @param x2 C {@code int64_t}
      */
     public static void ggml_fp32_to_bf16_row(MemorySegment x0, MemorySegment x1, long x2) {
-        var mh$ = ggml_fp32_to_bf16_row.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_fp32_to_bf16_row.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_fp32_to_bf16_row", e);
+        }
         try {
             mh$.invokeExact(x0, x1, x2);
         } catch (Throwable ex$) {
@@ -1876,7 +1911,12 @@ public final class ggml_h {
      * }
      */
     public static void ggml_time_init() {
-        var mh$ = ggml_time_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_time_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_time_init", e);
+        }
         try {
             mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1914,7 +1954,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long ggml_time_ms() {
-        var mh$ = ggml_time_ms.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_time_ms.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_time_ms", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1952,7 +1997,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long ggml_time_us() {
-        var mh$ = ggml_time_us.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_time_us.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_time_us", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1991,7 +2041,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long ggml_nelements(MemorySegment tensor) {
-        var mh$ = ggml_nelements.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_nelements.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_nelements", e);
+        }
         try {
             return (long) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2030,7 +2085,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long ggml_nrows(MemorySegment tensor) {
-        var mh$ = ggml_nrows.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_nrows.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_nrows", e);
+        }
         try {
             return (long) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2069,7 +2129,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_nbytes(MemorySegment tensor) {
-        var mh$ = ggml_nbytes.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_nbytes.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_nbytes", e);
+        }
         try {
             return (long) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2110,7 +2175,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_nbytes_pad(MemorySegment tensor) {
-        var mh$ = ggml_nbytes_pad.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_nbytes_pad.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_nbytes_pad", e);
+        }
         try {
             return (long) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2149,7 +2219,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long ggml_blck_size(int type) {
-        var mh$ = ggml_blck_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_blck_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_blck_size", e);
+        }
         try {
             return (long) mh$.invokeExact(type);
         } catch (Throwable ex$) {
@@ -2190,7 +2265,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_type_size(int type) {
-        var mh$ = ggml_type_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_type_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_type_size", e);
+        }
         try {
             return (long) mh$.invokeExact(type);
         } catch (Throwable ex$) {
@@ -2232,7 +2312,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_row_size(int type, long ne) {
-        var mh$ = ggml_row_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_row_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_row_size", e);
+        }
         try {
             return (long) mh$.invokeExact(type, ne);
         } catch (Throwable ex$) {
@@ -2271,7 +2356,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_type_name(int type) {
-        var mh$ = ggml_type_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_type_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_type_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(type);
         } catch (Throwable ex$) {
@@ -2310,7 +2400,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_op_name(int op) {
-        var mh$ = ggml_op_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_op_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_op_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(op);
         } catch (Throwable ex$) {
@@ -2349,7 +2444,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_op_symbol(int op) {
-        var mh$ = ggml_op_symbol.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_op_symbol.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_op_symbol", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(op);
         } catch (Throwable ex$) {
@@ -2388,7 +2488,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_unary_op_name(int op) {
-        var mh$ = ggml_unary_op_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_unary_op_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_unary_op_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(op);
         } catch (Throwable ex$) {
@@ -2429,7 +2534,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_op_desc(MemorySegment t) {
-        var mh$ = ggml_op_desc.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_op_desc.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_op_desc", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(t);
         } catch (Throwable ex$) {
@@ -2468,7 +2578,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_element_size(MemorySegment tensor) {
-        var mh$ = ggml_element_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_element_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_element_size", e);
+        }
         try {
             return (long) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2500,14 +2615,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_quantized} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_quantized(enum ggml_type type);
+     * bool ggml_is_quantized(enum ggml_type type);
      * }
      *
      * @param type C {@code enum ggml_type type}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_quantized(int type) {
-        var mh$ = ggml_is_quantized.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_quantized.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_quantized", e);
+        }
         try {
             return (boolean) mh$.invokeExact(type);
         } catch (Throwable ex$) {
@@ -2548,7 +2668,12 @@ public final class ggml_h {
      * @return C {@code enum ggml_type}
      */
     public static int ggml_ftype_to_ggml_type(int ftype) {
-        var mh$ = ggml_ftype_to_ggml_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_ftype_to_ggml_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_ftype_to_ggml_type", e);
+        }
         try {
             return (int) mh$.invokeExact(ftype);
         } catch (Throwable ex$) {
@@ -2580,14 +2705,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_transposed} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_transposed(struct ggml_tensor *tensor);
+     * bool ggml_is_transposed(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_transposed(MemorySegment tensor) {
-        var mh$ = ggml_is_transposed.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_transposed.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_transposed", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2619,14 +2749,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_permuted} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_permuted(struct ggml_tensor *tensor);
+     * bool ggml_is_permuted(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_permuted(MemorySegment tensor) {
-        var mh$ = ggml_is_permuted.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_permuted.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_permuted", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2658,14 +2793,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_empty} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_empty(struct ggml_tensor *tensor);
+     * bool ggml_is_empty(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_empty(MemorySegment tensor) {
-        var mh$ = ggml_is_empty.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_empty.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_empty", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2697,14 +2837,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_scalar} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_scalar(struct ggml_tensor *tensor);
+     * bool ggml_is_scalar(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_scalar(MemorySegment tensor) {
-        var mh$ = ggml_is_scalar.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_scalar.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_scalar", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2736,14 +2881,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_vector} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_vector(struct ggml_tensor *tensor);
+     * bool ggml_is_vector(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_vector(MemorySegment tensor) {
-        var mh$ = ggml_is_vector.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_vector.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_vector", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2775,14 +2925,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_matrix} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_matrix(struct ggml_tensor *tensor);
+     * bool ggml_is_matrix(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_matrix(MemorySegment tensor) {
-        var mh$ = ggml_is_matrix.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_matrix.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_matrix", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2814,14 +2969,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_is_3d} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_3d(struct ggml_tensor *tensor);
+     * bool ggml_is_3d(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_3d(MemorySegment tensor) {
-        var mh$ = ggml_is_3d.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_3d.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_3d", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2862,7 +3022,12 @@ public final class ggml_h {
      * @return C {@code int}
      */
     public static int ggml_n_dims(MemorySegment tensor) {
-        var mh$ = ggml_n_dims.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_n_dims.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_n_dims", e);
+        }
         try {
             return (int) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2896,14 +3061,19 @@ public final class ggml_h {
      * <p>
      * Binds {@code ggml_is_contiguous} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_is_contiguous(struct ggml_tensor *tensor);
+     * bool ggml_is_contiguous(struct ggml_tensor *tensor);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_is_contiguous(MemorySegment tensor) {
-        var mh$ = ggml_is_contiguous.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_is_contiguous.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_is_contiguous", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -2935,15 +3105,20 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_are_same_shape} of {@code ggml.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_are_same_shape(struct ggml_tensor *t0, struct ggml_tensor *t1);
+     * bool ggml_are_same_shape(struct ggml_tensor *t0, struct ggml_tensor *t1);
      * }
      *
      * @param t0 C {@code struct ggml_tensor *t0}
      * @param t1 C {@code struct ggml_tensor *t1}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_are_same_shape(MemorySegment t0, MemorySegment t1) {
-        var mh$ = ggml_are_same_shape.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_are_same_shape.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_are_same_shape", e);
+        }
         try {
             return (boolean) mh$.invokeExact(t0, t1);
         } catch (Throwable ex$) {
@@ -2982,7 +3157,12 @@ public final class ggml_h {
      * @return C {@code struct ggml_context *}
      */
     public static MemorySegment ggml_init(MemorySegment params) {
-        var mh$ = ggml_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_init", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(params);
         } catch (Throwable ex$) {
@@ -3020,7 +3200,12 @@ public final class ggml_h {
      * @param ctx C {@code struct ggml_context *ctx}
      */
     public static void ggml_free(MemorySegment ctx) {
-        var mh$ = ggml_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_free", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -3059,7 +3244,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_used_mem(MemorySegment ctx) {
-        var mh$ = ggml_used_mem.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_used_mem.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_used_mem", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -3100,7 +3290,12 @@ public final class ggml_h {
      * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_get_first_tensor(MemorySegment ctx) {
-        var mh$ = ggml_get_first_tensor.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_first_tensor.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_first_tensor", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -3140,7 +3335,12 @@ public final class ggml_h {
      * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_get_next_tensor(MemorySegment ctx, MemorySegment tensor) {
-        var mh$ = ggml_get_next_tensor.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_next_tensor.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_next_tensor", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, tensor);
         } catch (Throwable ex$) {
@@ -3180,7 +3380,12 @@ public final class ggml_h {
      * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_get_tensor(MemorySegment ctx, MemorySegment name) {
-        var mh$ = ggml_get_tensor.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_tensor.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_tensor", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, name);
         } catch (Throwable ex$) {
@@ -3219,7 +3424,12 @@ public final class ggml_h {
      * @return C {@code enum ggml_unary_op}
      */
     public static int ggml_get_unary_op(MemorySegment tensor) {
-        var mh$ = ggml_get_unary_op.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_unary_op.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_unary_op", e);
+        }
         try {
             return (int) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -3258,7 +3468,12 @@ public final class ggml_h {
      * @return C {@code void *}
      */
     public static MemorySegment ggml_get_data(MemorySegment tensor) {
-        var mh$ = ggml_get_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_data", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -3297,7 +3512,12 @@ public final class ggml_h {
      * @return C {@code float *}
      */
     public static MemorySegment ggml_get_data_f32(MemorySegment tensor) {
-        var mh$ = ggml_get_data_f32.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_data_f32.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_data_f32", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -3336,7 +3556,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_get_name(MemorySegment tensor) {
-        var mh$ = ggml_get_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_get_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_get_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(tensor);
         } catch (Throwable ex$) {
@@ -3376,7 +3601,12 @@ public final class ggml_h {
      * @return C {@code struct ggml_tensor *}
      */
     public static MemorySegment ggml_set_name(MemorySegment tensor, MemorySegment name) {
-        var mh$ = ggml_set_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_set_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_set_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(tensor, name);
         } catch (Throwable ex$) {
@@ -3418,7 +3648,12 @@ public final class ggml_h {
      * @param user_data C {@code void **user_data}
      */
     public static void ggml_log_get(MemorySegment log_callback, MemorySegment user_data) {
-        var mh$ = ggml_log_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_log_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_log_get", e);
+        }
         try {
             mh$.invokeExact(log_callback, user_data);
         } catch (Throwable ex$) {
@@ -3457,7 +3692,12 @@ public final class ggml_h {
      * @param user_data C {@code void *user_data}
      */
     public static void ggml_log_set(MemorySegment log_callback, MemorySegment user_data) {
-        var mh$ = ggml_log_set.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_log_set.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_log_set", e);
+        }
         try {
             mh$.invokeExact(log_callback, user_data);
         } catch (Throwable ex$) {
@@ -3496,7 +3736,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_buft_name(MemorySegment buft) {
-        var mh$ = ggml_backend_buft_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buft_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buft_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(buft);
         } catch (Throwable ex$) {
@@ -3536,7 +3781,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_buffer_t}
      */
     public static MemorySegment ggml_backend_buft_alloc_buffer(MemorySegment buft, long size) {
-        var mh$ = ggml_backend_buft_alloc_buffer.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buft_alloc_buffer.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buft_alloc_buffer", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(buft, size);
         } catch (Throwable ex$) {
@@ -3575,7 +3825,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_buft_get_alignment(MemorySegment buft) {
-        var mh$ = ggml_backend_buft_get_alignment.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buft_get_alignment.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buft_get_alignment", e);
+        }
         try {
             return (long) mh$.invokeExact(buft);
         } catch (Throwable ex$) {
@@ -3614,7 +3869,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_buft_get_max_size(MemorySegment buft) {
-        var mh$ = ggml_backend_buft_get_max_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buft_get_max_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buft_get_max_size", e);
+        }
         try {
             return (long) mh$.invokeExact(buft);
         } catch (Throwable ex$) {
@@ -3646,14 +3906,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_buft_is_host} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_buft_is_host(ggml_backend_buffer_type_t buft);
+     * bool ggml_backend_buft_is_host(ggml_backend_buffer_type_t buft);
      * }
      *
      * @param buft C {@code ggml_backend_buffer_type_t buft}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_buft_is_host(MemorySegment buft) {
-        var mh$ = ggml_backend_buft_is_host.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buft_is_host.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buft_is_host", e);
+        }
         try {
             return (boolean) mh$.invokeExact(buft);
         } catch (Throwable ex$) {
@@ -3692,7 +3957,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_buft_get_device(MemorySegment buft) {
-        var mh$ = ggml_backend_buft_get_device.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buft_get_device.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buft_get_device", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(buft);
         } catch (Throwable ex$) {
@@ -3731,7 +4001,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_buffer_name(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -3769,7 +4044,12 @@ public final class ggml_h {
      * @param buffer C {@code ggml_backend_buffer_t buffer}
      */
     public static void ggml_backend_buffer_free(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_free", e);
+        }
         try {
             mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -3808,7 +4088,12 @@ public final class ggml_h {
      * @return C {@code void *}
      */
     public static MemorySegment ggml_backend_buffer_get_base(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_get_base.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_get_base.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_get_base", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -3847,7 +4132,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_buffer_get_size(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_get_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_get_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_get_size", e);
+        }
         try {
             return (long) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -3886,7 +4176,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_buffer_get_alignment(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_get_alignment.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_get_alignment.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_get_alignment", e);
+        }
         try {
             return (long) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -3925,7 +4220,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_buffer_get_max_size(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_get_max_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_get_max_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_get_max_size", e);
+        }
         try {
             return (long) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -3964,7 +4264,12 @@ public final class ggml_h {
      * @param value C {@code uint8_t value}
      */
     public static void ggml_backend_buffer_clear(MemorySegment buffer, byte value) {
-        var mh$ = ggml_backend_buffer_clear.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_clear.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_clear", e);
+        }
         try {
             mh$.invokeExact(buffer, value);
         } catch (Throwable ex$) {
@@ -3996,14 +4301,19 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_buffer_is_host} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_buffer_is_host(ggml_backend_buffer_t buffer);
+     * bool ggml_backend_buffer_is_host(ggml_backend_buffer_t buffer);
      * }
      *
      * @param buffer C {@code ggml_backend_buffer_t buffer}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_buffer_is_host(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_is_host.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_is_host.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_is_host", e);
+        }
         try {
             return (boolean) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -4042,7 +4352,12 @@ public final class ggml_h {
      * @param usage C {@code enum ggml_backend_buffer_usage usage}
      */
     public static void ggml_backend_buffer_set_usage(MemorySegment buffer, int usage) {
-        var mh$ = ggml_backend_buffer_set_usage.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_set_usage.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_set_usage", e);
+        }
         try {
             mh$.invokeExact(buffer, usage);
         } catch (Throwable ex$) {
@@ -4081,7 +4396,12 @@ public final class ggml_h {
      * @return C {@code enum ggml_backend_buffer_usage}
      */
     public static int ggml_backend_buffer_get_usage(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_get_usage.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_get_usage.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_get_usage", e);
+        }
         try {
             return (int) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -4120,7 +4440,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_buffer_get_type(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_get_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_get_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_get_type", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -4158,7 +4483,12 @@ public final class ggml_h {
      * @param buffer C {@code ggml_backend_buffer_t buffer}
      */
     public static void ggml_backend_buffer_reset(MemorySegment buffer) {
-        var mh$ = ggml_backend_buffer_reset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_buffer_reset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_buffer_reset", e);
+        }
         try {
             mh$.invokeExact(buffer);
         } catch (Throwable ex$) {
@@ -4199,7 +4529,12 @@ public final class ggml_h {
      * @param dst C {@code struct ggml_tensor *dst}
      */
     public static void ggml_backend_tensor_copy(MemorySegment src, MemorySegment dst) {
-        var mh$ = ggml_backend_tensor_copy.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_tensor_copy.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_tensor_copy", e);
+        }
         try {
             mh$.invokeExact(src, dst);
         } catch (Throwable ex$) {
@@ -4238,7 +4573,12 @@ public final class ggml_h {
      * @return C {@code ggml_guid_t}
      */
     public static MemorySegment ggml_backend_guid(MemorySegment backend) {
-        var mh$ = ggml_backend_guid.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_guid.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_guid", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4277,7 +4617,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_name(MemorySegment backend) {
-        var mh$ = ggml_backend_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4315,7 +4660,12 @@ public final class ggml_h {
      * @param backend C {@code ggml_backend_t backend}
      */
     public static void ggml_backend_free(MemorySegment backend) {
-        var mh$ = ggml_backend_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_free", e);
+        }
         try {
             mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4354,7 +4704,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_get_default_buffer_type(MemorySegment backend) {
-        var mh$ = ggml_backend_get_default_buffer_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_get_default_buffer_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_get_default_buffer_type", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4394,7 +4749,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_buffer_t}
      */
     public static MemorySegment ggml_backend_alloc_buffer(MemorySegment backend, long size) {
-        var mh$ = ggml_backend_alloc_buffer.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_alloc_buffer.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_alloc_buffer", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(backend, size);
         } catch (Throwable ex$) {
@@ -4433,7 +4793,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_get_alignment(MemorySegment backend) {
-        var mh$ = ggml_backend_get_alignment.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_get_alignment.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_get_alignment", e);
+        }
         try {
             return (long) mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4472,7 +4837,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_get_max_size(MemorySegment backend) {
-        var mh$ = ggml_backend_get_max_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_get_max_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_get_max_size", e);
+        }
         try {
             return (long) mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4514,7 +4884,12 @@ public final class ggml_h {
      * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_set_async(MemorySegment backend, MemorySegment tensor, MemorySegment data, long offset, long size) {
-        var mh$ = ggml_backend_tensor_set_async.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_tensor_set_async.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_tensor_set_async", e);
+        }
         try {
             mh$.invokeExact(backend, tensor, data, offset, size);
         } catch (Throwable ex$) {
@@ -4556,7 +4931,12 @@ public final class ggml_h {
      * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_get_async(MemorySegment backend, MemorySegment tensor, MemorySegment data, long offset, long size) {
-        var mh$ = ggml_backend_tensor_get_async.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_tensor_get_async.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_tensor_get_async", e);
+        }
         try {
             mh$.invokeExact(backend, tensor, data, offset, size);
         } catch (Throwable ex$) {
@@ -4599,7 +4979,12 @@ public final class ggml_h {
      * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_set(MemorySegment tensor, MemorySegment data, long offset, long size) {
-        var mh$ = ggml_backend_tensor_set.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_tensor_set.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_tensor_set", e);
+        }
         try {
             mh$.invokeExact(tensor, data, offset, size);
         } catch (Throwable ex$) {
@@ -4640,7 +5025,12 @@ public final class ggml_h {
      * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_get(MemorySegment tensor, MemorySegment data, long offset, long size) {
-        var mh$ = ggml_backend_tensor_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_tensor_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_tensor_get", e);
+        }
         try {
             mh$.invokeExact(tensor, data, offset, size);
         } catch (Throwable ex$) {
@@ -4681,7 +5071,12 @@ public final class ggml_h {
      * @param size C {@code size_t size}
      */
     public static void ggml_backend_tensor_memset(MemorySegment tensor, byte value, long offset, long size) {
-        var mh$ = ggml_backend_tensor_memset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_tensor_memset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_tensor_memset", e);
+        }
         try {
             mh$.invokeExact(tensor, value, offset, size);
         } catch (Throwable ex$) {
@@ -4719,7 +5114,12 @@ public final class ggml_h {
      * @param backend C {@code ggml_backend_t backend}
      */
     public static void ggml_backend_synchronize(MemorySegment backend) {
-        var mh$ = ggml_backend_synchronize.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_synchronize.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_synchronize", e);
+        }
         try {
             mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4758,7 +5158,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_get_device(MemorySegment backend) {
-        var mh$ = ggml_backend_get_device.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_get_device.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_get_device", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(backend);
         } catch (Throwable ex$) {
@@ -4797,7 +5202,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_dev_name(MemorySegment device) {
-        var mh$ = ggml_backend_dev_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(device);
         } catch (Throwable ex$) {
@@ -4836,7 +5246,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_dev_description(MemorySegment device) {
-        var mh$ = ggml_backend_dev_description.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_description.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_description", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(device);
         } catch (Throwable ex$) {
@@ -4876,7 +5291,12 @@ public final class ggml_h {
      * @param total C {@code size_t *total}
      */
     public static void ggml_backend_dev_memory(MemorySegment device, MemorySegment free, MemorySegment total) {
-        var mh$ = ggml_backend_dev_memory.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_memory.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_memory", e);
+        }
         try {
             mh$.invokeExact(device, free, total);
         } catch (Throwable ex$) {
@@ -4915,7 +5335,12 @@ public final class ggml_h {
      * @return C {@code enum ggml_backend_dev_type}
      */
     public static int ggml_backend_dev_type(MemorySegment device) {
-        var mh$ = ggml_backend_dev_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_type", e);
+        }
         try {
             return (int) mh$.invokeExact(device);
         } catch (Throwable ex$) {
@@ -4954,7 +5379,12 @@ public final class ggml_h {
      * @param props C {@code struct ggml_backend_dev_props *props}
      */
     public static void ggml_backend_dev_get_props(MemorySegment device, MemorySegment props) {
-        var mh$ = ggml_backend_dev_get_props.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_get_props.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_get_props", e);
+        }
         try {
             mh$.invokeExact(device, props);
         } catch (Throwable ex$) {
@@ -4993,7 +5423,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_dev_backend_reg(MemorySegment device) {
-        var mh$ = ggml_backend_dev_backend_reg.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_backend_reg.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_backend_reg", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(device);
         } catch (Throwable ex$) {
@@ -5033,7 +5468,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_dev_init(MemorySegment device, MemorySegment params) {
-        var mh$ = ggml_backend_dev_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_init", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(device, params);
         } catch (Throwable ex$) {
@@ -5072,7 +5512,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_dev_buffer_type(MemorySegment device) {
-        var mh$ = ggml_backend_dev_buffer_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_buffer_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_buffer_type", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(device);
         } catch (Throwable ex$) {
@@ -5111,7 +5556,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_buffer_type_t}
      */
     public static MemorySegment ggml_backend_dev_host_buffer_type(MemorySegment device) {
-        var mh$ = ggml_backend_dev_host_buffer_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_host_buffer_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_host_buffer_type", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(device);
         } catch (Throwable ex$) {
@@ -5143,15 +5593,20 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_dev_supports_op} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_dev_supports_op(ggml_backend_dev_t device, struct ggml_tensor *op);
+     * bool ggml_backend_dev_supports_op(ggml_backend_dev_t device, struct ggml_tensor *op);
      * }
      *
      * @param device C {@code ggml_backend_dev_t device}
      * @param op C {@code struct ggml_tensor *op}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_dev_supports_op(MemorySegment device, MemorySegment op) {
-        var mh$ = ggml_backend_dev_supports_op.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_supports_op.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_supports_op", e);
+        }
         try {
             return (boolean) mh$.invokeExact(device, op);
         } catch (Throwable ex$) {
@@ -5183,15 +5638,20 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_dev_supports_buft} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_dev_supports_buft(ggml_backend_dev_t device, ggml_backend_buffer_type_t buft);
+     * bool ggml_backend_dev_supports_buft(ggml_backend_dev_t device, ggml_backend_buffer_type_t buft);
      * }
      *
      * @param device C {@code ggml_backend_dev_t device}
      * @param buft C {@code ggml_backend_buffer_type_t buft}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_dev_supports_buft(MemorySegment device, MemorySegment buft) {
-        var mh$ = ggml_backend_dev_supports_buft.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_supports_buft.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_supports_buft", e);
+        }
         try {
             return (boolean) mh$.invokeExact(device, buft);
         } catch (Throwable ex$) {
@@ -5223,15 +5683,20 @@ public final class ggml_h {
     /**
      * Binds {@code ggml_backend_dev_offload_op} of {@code ggml-backend.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool ggml_backend_dev_offload_op(ggml_backend_dev_t device, struct ggml_tensor *op);
+     * bool ggml_backend_dev_offload_op(ggml_backend_dev_t device, struct ggml_tensor *op);
      * }
      *
      * @param device C {@code ggml_backend_dev_t device}
      * @param op C {@code struct ggml_tensor *op}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean ggml_backend_dev_offload_op(MemorySegment device, MemorySegment op) {
-        var mh$ = ggml_backend_dev_offload_op.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_offload_op.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_offload_op", e);
+        }
         try {
             return (boolean) mh$.invokeExact(device, op);
         } catch (Throwable ex$) {
@@ -5270,7 +5735,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment ggml_backend_reg_name(MemorySegment reg) {
-        var mh$ = ggml_backend_reg_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(reg);
         } catch (Throwable ex$) {
@@ -5309,7 +5779,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_reg_dev_count(MemorySegment reg) {
-        var mh$ = ggml_backend_reg_dev_count.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_dev_count.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_dev_count", e);
+        }
         try {
             return (long) mh$.invokeExact(reg);
         } catch (Throwable ex$) {
@@ -5349,7 +5824,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_reg_dev_get(MemorySegment reg, long index) {
-        var mh$ = ggml_backend_reg_dev_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_dev_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_dev_get", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(reg, index);
         } catch (Throwable ex$) {
@@ -5389,7 +5869,12 @@ public final class ggml_h {
      * @return C {@code void *}
      */
     public static MemorySegment ggml_backend_reg_get_proc_address(MemorySegment reg, MemorySegment name) {
-        var mh$ = ggml_backend_reg_get_proc_address.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_get_proc_address.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_get_proc_address", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(reg, name);
         } catch (Throwable ex$) {
@@ -5429,7 +5914,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_reg_count() {
-        var mh$ = ggml_backend_reg_count.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_count.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_count", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -5468,7 +5958,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_reg_get(long index) {
-        var mh$ = ggml_backend_reg_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_get", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(index);
         } catch (Throwable ex$) {
@@ -5507,7 +6002,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_reg_by_name(MemorySegment name) {
-        var mh$ = ggml_backend_reg_by_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_reg_by_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_reg_by_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(name);
         } catch (Throwable ex$) {
@@ -5547,7 +6047,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long ggml_backend_dev_count() {
-        var mh$ = ggml_backend_dev_count.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_count.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_count", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -5586,7 +6091,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_dev_get(long index) {
-        var mh$ = ggml_backend_dev_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_get", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(index);
         } catch (Throwable ex$) {
@@ -5625,7 +6135,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_dev_by_name(MemorySegment name) {
-        var mh$ = ggml_backend_dev_by_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_by_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_by_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(name);
         } catch (Throwable ex$) {
@@ -5664,7 +6179,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_dev_t}
      */
     public static MemorySegment ggml_backend_dev_by_type(int type) {
-        var mh$ = ggml_backend_dev_by_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_dev_by_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_dev_by_type", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(type);
         } catch (Throwable ex$) {
@@ -5707,7 +6227,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_init_by_name(MemorySegment name, MemorySegment params) {
-        var mh$ = ggml_backend_init_by_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_init_by_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_init_by_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(name, params);
         } catch (Throwable ex$) {
@@ -5749,7 +6274,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_init_by_type(int type, MemorySegment params) {
-        var mh$ = ggml_backend_init_by_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_init_by_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_init_by_type", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(type, params);
         } catch (Throwable ex$) {
@@ -5789,7 +6319,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_t}
      */
     public static MemorySegment ggml_backend_init_best() {
-        var mh$ = ggml_backend_init_best.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_init_best.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_init_best", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -5830,7 +6365,12 @@ public final class ggml_h {
      * @return C {@code ggml_backend_reg_t}
      */
     public static MemorySegment ggml_backend_load(MemorySegment path) {
-        var mh$ = ggml_backend_load.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_load.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_load", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(path);
         } catch (Throwable ex$) {
@@ -5870,7 +6410,12 @@ public final class ggml_h {
      * @param reg C {@code ggml_backend_reg_t reg}
      */
     public static void ggml_backend_unload(MemorySegment reg) {
-        var mh$ = ggml_backend_unload.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_unload.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_unload", e);
+        }
         try {
             mh$.invokeExact(reg);
         } catch (Throwable ex$) {
@@ -5908,7 +6453,12 @@ public final class ggml_h {
      * }
      */
     public static void ggml_backend_load_all() {
-        var mh$ = ggml_backend_load_all.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_load_all.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_load_all", e);
+        }
         try {
             mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -5946,7 +6496,12 @@ public final class ggml_h {
      * @param dir_path C {@code char *dir_path}
      */
     public static void ggml_backend_load_all_from_path(MemorySegment dir_path) {
-        var mh$ = ggml_backend_load_all_from_path.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = ggml_backend_load_all_from_path.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("ggml_backend_load_all_from_path", e);
+        }
         try {
             mh$.invokeExact(dir_path);
         } catch (Throwable ex$) {
@@ -5984,7 +6539,12 @@ public final class ggml_h {
      * @return C {@code struct gguf_context *}
      */
     public static MemorySegment gguf_init_empty() {
-        var mh$ = gguf_init_empty.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_init_empty.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_init_empty", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -6024,7 +6584,12 @@ public final class ggml_h {
      * @return C {@code struct gguf_context *}
      */
     public static MemorySegment gguf_init_from_file(MemorySegment fname, MemorySegment params) {
-        var mh$ = gguf_init_from_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_init_from_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_init_from_file", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(fname, params);
         } catch (Throwable ex$) {
@@ -6065,7 +6630,12 @@ public final class ggml_h {
      * @return C {@code struct gguf_context *}
      */
     public static MemorySegment gguf_init_from_buffer(MemorySegment data, long size, MemorySegment params) {
-        var mh$ = gguf_init_from_buffer.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_init_from_buffer.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_init_from_buffer", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(data, size, params);
         } catch (Throwable ex$) {
@@ -6103,7 +6673,12 @@ public final class ggml_h {
      * @param ctx C {@code struct gguf_context *ctx}
      */
     public static void gguf_free(MemorySegment ctx) {
-        var mh$ = gguf_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_free", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -6142,7 +6717,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment gguf_type_name(int type) {
-        var mh$ = gguf_type_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_type_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_type_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(type);
         } catch (Throwable ex$) {
@@ -6181,7 +6761,12 @@ public final class ggml_h {
      * @return C {@code uint32_t}
      */
     public static int gguf_get_version(MemorySegment ctx) {
-        var mh$ = gguf_get_version.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_version.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_version", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -6220,7 +6805,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long gguf_get_alignment(MemorySegment ctx) {
-        var mh$ = gguf_get_alignment.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_alignment.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_alignment", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -6261,7 +6851,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long gguf_get_data_offset(MemorySegment ctx) {
-        var mh$ = gguf_get_data_offset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_data_offset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_data_offset", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -6300,7 +6895,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long gguf_get_n_kv(MemorySegment ctx) {
-        var mh$ = gguf_get_n_kv.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_n_kv.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_n_kv", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -6342,7 +6942,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long gguf_find_key(MemorySegment ctx, MemorySegment key) {
-        var mh$ = gguf_find_key.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_find_key.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_find_key", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, key);
         } catch (Throwable ex$) {
@@ -6382,7 +6987,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment gguf_get_key(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_key.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_key.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_key", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6422,7 +7032,12 @@ public final class ggml_h {
      * @return C {@code enum gguf_type}
      */
     public static int gguf_get_kv_type(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_kv_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_kv_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_kv_type", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6462,7 +7077,12 @@ public final class ggml_h {
      * @return C {@code enum gguf_type}
      */
     public static int gguf_get_arr_type(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_arr_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_arr_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_arr_type", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6504,7 +7124,12 @@ public final class ggml_h {
      * @return C {@code uint8_t}
      */
     public static byte gguf_get_val_u8(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_u8.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_u8.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_u8", e);
+        }
         try {
             return (byte) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6544,7 +7169,12 @@ public final class ggml_h {
      * @return C {@code int8_t}
      */
     public static byte gguf_get_val_i8(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_i8.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_i8.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_i8", e);
+        }
         try {
             return (byte) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6584,7 +7214,12 @@ public final class ggml_h {
      * @return C {@code uint16_t}
      */
     public static short gguf_get_val_u16(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_u16.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_u16.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_u16", e);
+        }
         try {
             return (short) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6624,7 +7259,12 @@ public final class ggml_h {
      * @return C {@code int16_t}
      */
     public static short gguf_get_val_i16(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_i16.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_i16.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_i16", e);
+        }
         try {
             return (short) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6664,7 +7304,12 @@ public final class ggml_h {
      * @return C {@code uint32_t}
      */
     public static int gguf_get_val_u32(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_u32.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_u32.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_u32", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6704,7 +7349,12 @@ public final class ggml_h {
      * @return C {@code int32_t}
      */
     public static int gguf_get_val_i32(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_i32.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_i32.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_i32", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6744,7 +7394,12 @@ public final class ggml_h {
      * @return C {@code float}
      */
     public static float gguf_get_val_f32(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_f32.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_f32.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_f32", e);
+        }
         try {
             return (float) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6784,7 +7439,12 @@ public final class ggml_h {
      * @return C {@code uint64_t}
      */
     public static long gguf_get_val_u64(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_u64.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_u64.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_u64", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6824,7 +7484,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long gguf_get_val_i64(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_i64.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_i64.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_i64", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6864,7 +7529,12 @@ public final class ggml_h {
      * @return C {@code double}
      */
     public static double gguf_get_val_f64(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_f64.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_f64.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_f64", e);
+        }
         try {
             return (double) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6896,15 +7566,20 @@ public final class ggml_h {
     /**
      * Binds {@code gguf_get_val_bool} of {@code gguf.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool gguf_get_val_bool(struct gguf_context *ctx, int64_t key_id);
+     * bool gguf_get_val_bool(struct gguf_context *ctx, int64_t key_id);
      * }
      *
      * @param ctx C {@code struct gguf_context *ctx}
      * @param key_id C {@code int64_t key_id}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean gguf_get_val_bool(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_bool.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_bool.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_bool", e);
+        }
         try {
             return (boolean) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6944,7 +7619,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment gguf_get_val_str(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_str.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_str.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_str", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -6984,7 +7664,12 @@ public final class ggml_h {
      * @return C {@code void *}
      */
     public static MemorySegment gguf_get_val_data(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_val_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_val_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_val_data", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -7024,7 +7709,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long gguf_get_arr_n(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_arr_n.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_arr_n.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_arr_n", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -7067,7 +7757,12 @@ public final class ggml_h {
      * @return C {@code void *}
      */
     public static MemorySegment gguf_get_arr_data(MemorySegment ctx, long key_id) {
-        var mh$ = gguf_get_arr_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_arr_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_arr_data", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, key_id);
         } catch (Throwable ex$) {
@@ -7110,7 +7805,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment gguf_get_arr_str(MemorySegment ctx, long key_id, long i) {
-        var mh$ = gguf_get_arr_str.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_arr_str.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_arr_str", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, key_id, i);
         } catch (Throwable ex$) {
@@ -7149,7 +7849,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long gguf_get_n_tensors(MemorySegment ctx) {
-        var mh$ = gguf_get_n_tensors.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_n_tensors.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_n_tensors", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -7191,7 +7896,12 @@ public final class ggml_h {
      * @return C {@code int64_t}
      */
     public static long gguf_find_tensor(MemorySegment ctx, MemorySegment name) {
-        var mh$ = gguf_find_tensor.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_find_tensor.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_find_tensor", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, name);
         } catch (Throwable ex$) {
@@ -7231,7 +7941,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long gguf_get_tensor_offset(MemorySegment ctx, long tensor_id) {
-        var mh$ = gguf_get_tensor_offset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_tensor_offset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_tensor_offset", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, tensor_id);
         } catch (Throwable ex$) {
@@ -7271,7 +7986,12 @@ public final class ggml_h {
      * @return C {@code char *}
      */
     public static MemorySegment gguf_get_tensor_name(MemorySegment ctx, long tensor_id) {
-        var mh$ = gguf_get_tensor_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_tensor_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_tensor_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, tensor_id);
         } catch (Throwable ex$) {
@@ -7313,7 +8033,12 @@ public final class ggml_h {
      * @return C {@code int64_t *}
      */
     public static MemorySegment gguf_get_tensor_ne(MemorySegment ctx, long tensor_id) {
-        var mh$ = gguf_get_tensor_ne.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_tensor_ne.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_tensor_ne", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, tensor_id);
         } catch (Throwable ex$) {
@@ -7353,7 +8078,12 @@ public final class ggml_h {
      * @return C {@code enum ggml_type}
      */
     public static int gguf_get_tensor_type(MemorySegment ctx, long tensor_id) {
-        var mh$ = gguf_get_tensor_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_tensor_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_tensor_type", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, tensor_id);
         } catch (Throwable ex$) {
@@ -7393,7 +8123,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long gguf_get_tensor_size(MemorySegment ctx, long tensor_id) {
-        var mh$ = gguf_get_tensor_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_tensor_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_tensor_size", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, tensor_id);
         } catch (Throwable ex$) {
@@ -7434,7 +8169,12 @@ public final class ggml_h {
      * @return C {@code size_t}
      */
     public static long gguf_get_meta_size(MemorySegment ctx) {
-        var mh$ = gguf_get_meta_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_meta_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_meta_size", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -7475,7 +8215,12 @@ public final class ggml_h {
      * @param data C {@code void *data}
      */
     public static void gguf_get_meta_data(MemorySegment ctx, MemorySegment data) {
-        var mh$ = gguf_get_meta_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = gguf_get_meta_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("gguf_get_meta_data", e);
+        }
         try {
             mh$.invokeExact(ctx, data);
         } catch (Throwable ex$) {

@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * struct ggml_init_params {
  *     size_t mem_size;
  *     void *mem_buffer;
- *     _Bool no_alloc;
+ *     bool no_alloc;
  * }
  * }
  */
@@ -165,7 +165,7 @@ public final class ggml_init_params {
     }
 
     /**
-     * Getter for {@code _Bool no_alloc}: don't allocate memory for the tensor data.
+     * Getter for {@code bool no_alloc}: don't allocate memory for the tensor data.
      * @param struct the struct
      * @return the field's value
      */
@@ -174,7 +174,7 @@ public final class ggml_init_params {
     }
 
     /**
-     * Setter for {@code _Bool no_alloc}.
+     * Setter for {@code bool no_alloc}.
      * @param struct the struct
      * @param fieldValue the new value
      */

@@ -23,9 +23,9 @@ public final class ggml_log_callback {
     public interface Function {
         /**
          * Called from native code.
-         * @param level the C argument {@code level}
-         * @param text the C argument {@code text}
-         * @param user_data the C argument {@code user_data}
+         * @param level C {@code enum ggml_log_level level}
+         * @param text C {@code char *text}
+         * @param user_data C {@code void *user_data}
          */
         void apply(int level, MemorySegment text, MemorySegment user_data);
     }
@@ -62,9 +62,9 @@ public final class ggml_log_callback {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param level the C argument {@code level}
-     * @param text the C argument {@code text}
-     * @param user_data the C argument {@code user_data}
+     * @param level C {@code enum ggml_log_level level}
+     * @param text C {@code char *text}
+     * @param user_data C {@code void *user_data}
      */
     public static void invoke(MemorySegment funcPtr, int level, MemorySegment text, MemorySegment user_data) {
         try {

@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandle;
  * <p>
  * Function pointer type {@code ggml_opt_epoch_callback} of {@code ggml-opt.h}.
  * {@snippet lang=c :
- * typedef void (*ggml_opt_epoch_callback)(_Bool train, ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result, int64_t ibatch, int64_t ibatch_max, int64_t t_start_us);
+ * typedef void (*ggml_opt_epoch_callback)(bool train, ggml_opt_context_t opt_ctx, ggml_opt_dataset_t dataset, ggml_opt_result_t result, int64_t ibatch, int64_t ibatch_max, int64_t t_start_us);
  * }
  */
 public final class ggml_opt_epoch_callback {
@@ -23,13 +23,13 @@ public final class ggml_opt_epoch_callback {
     public interface Function {
         /**
          * Called from native code.
-         * @param train the C argument {@code train}
-         * @param opt_ctx the C argument {@code opt_ctx}
-         * @param dataset the C argument {@code dataset}
-         * @param result the C argument {@code result}
-         * @param ibatch the C argument {@code ibatch}
-         * @param ibatch_max the C argument {@code ibatch_max}
-         * @param t_start_us the C argument {@code t_start_us}
+         * @param train C {@code bool train}
+         * @param opt_ctx C {@code ggml_opt_context_t opt_ctx}
+         * @param dataset C {@code ggml_opt_dataset_t dataset}
+         * @param result C {@code ggml_opt_result_t result}
+         * @param ibatch C {@code int64_t ibatch}
+         * @param ibatch_max C {@code int64_t ibatch_max}
+         * @param t_start_us C {@code int64_t t_start_us}
          */
         void apply(boolean train, MemorySegment opt_ctx, MemorySegment dataset, MemorySegment result, long ibatch, long ibatch_max, long t_start_us);
     }
@@ -66,13 +66,13 @@ public final class ggml_opt_epoch_callback {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param train the C argument {@code train}
-     * @param opt_ctx the C argument {@code opt_ctx}
-     * @param dataset the C argument {@code dataset}
-     * @param result the C argument {@code result}
-     * @param ibatch the C argument {@code ibatch}
-     * @param ibatch_max the C argument {@code ibatch_max}
-     * @param t_start_us the C argument {@code t_start_us}
+     * @param train C {@code bool train}
+     * @param opt_ctx C {@code ggml_opt_context_t opt_ctx}
+     * @param dataset C {@code ggml_opt_dataset_t dataset}
+     * @param result C {@code ggml_opt_result_t result}
+     * @param ibatch C {@code int64_t ibatch}
+     * @param ibatch_max C {@code int64_t ibatch_max}
+     * @param t_start_us C {@code int64_t t_start_us}
      */
     public static void invoke(MemorySegment funcPtr, boolean train, MemorySegment opt_ctx, MemorySegment dataset, MemorySegment result, long ibatch, long ibatch_max, long t_start_us) {
         try {

@@ -24,8 +24,8 @@ public final class ggml_opt_get_optimizer_params {
     public interface Function {
         /**
          * Called from native code.
-         * @param userdata the C argument {@code userdata}
-         * @return the value handed back to C
+         * @param userdata C {@code void *userdata}
+         * @return C {@code struct ggml_opt_optimizer_params}, handed back to the caller
          */
         MemorySegment apply(MemorySegment userdata);
     }
@@ -63,7 +63,7 @@ public final class ggml_opt_get_optimizer_params {
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
      * @param allocator allocates the returned struct
-     * @param userdata the C argument {@code userdata}
+     * @param userdata C {@code void *userdata}
      * @return what the function returned
      */
     public static MemorySegment invoke(MemorySegment funcPtr, SegmentAllocator allocator, MemorySegment userdata) {

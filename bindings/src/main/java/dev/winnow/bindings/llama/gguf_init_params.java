@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * Layout of {@code struct gguf_init_params} (gguf.h; x86-64: 16 bytes, aligned to 8): static accessors over a {@link MemorySegment} holding one.
  * {@snippet lang=c :
  * struct gguf_init_params {
- *     _Bool no_alloc;
+ *     bool no_alloc;
  *     struct ggml_context **ctx;
  * }
  * }
@@ -102,7 +102,7 @@ public final class gguf_init_params {
     }
 
     /**
-     * Getter for {@code _Bool no_alloc}.
+     * Getter for {@code bool no_alloc}.
      * @param struct the struct
      * @return the field's value
      */
@@ -111,7 +111,7 @@ public final class gguf_init_params {
     }
 
     /**
-     * Setter for {@code _Bool no_alloc}.
+     * Setter for {@code bool no_alloc}.
      * @param struct the struct
      * @param fieldValue the new value
      */

@@ -42,12 +42,12 @@ import java.util.function.Consumer;
  *     enum ggml_type type_v;
  *     ggml_abort_callback abort_callback;
  *     void *abort_callback_data;
- *     _Bool embeddings;
- *     _Bool offload_kqv;
- *     _Bool no_perf;
- *     _Bool op_offload;
- *     _Bool swa_full;
- *     _Bool kv_unified;
+ *     bool embeddings;
+ *     bool offload_kqv;
+ *     bool no_perf;
+ *     bool op_offload;
+ *     bool swa_full;
+ *     bool kv_unified;
  *     struct llama_sampler_seq_config *samplers;
  *     size_t n_samplers;
  *     struct llama_context *ctx_other;
@@ -1050,7 +1050,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Getter for {@code _Bool embeddings}: Keep the booleans together and at the end of the struct to avoid misalignment during copy-by-value. if true, extract embeddings (together with logits).
+     * Getter for {@code bool embeddings}: Keep the booleans together and at the end of the struct to avoid misalignment during copy-by-value. if true, extract embeddings (together with logits).
      * @param struct the struct
      * @return the field's value
      */
@@ -1059,7 +1059,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Setter for {@code _Bool embeddings}.
+     * Setter for {@code bool embeddings}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -1080,7 +1080,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Getter for {@code _Bool offload_kqv}: offload the KQV ops (including the KV cache) to GPU.
+     * Getter for {@code bool offload_kqv}: offload the KQV ops (including the KV cache) to GPU.
      * @param struct the struct
      * @return the field's value
      */
@@ -1089,7 +1089,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Setter for {@code _Bool offload_kqv}.
+     * Setter for {@code bool offload_kqv}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -1110,7 +1110,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Getter for {@code _Bool no_perf}: measure performance timings.
+     * Getter for {@code bool no_perf}: measure performance timings.
      * @param struct the struct
      * @return the field's value
      */
@@ -1119,7 +1119,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Setter for {@code _Bool no_perf}.
+     * Setter for {@code bool no_perf}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -1140,7 +1140,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Getter for {@code _Bool op_offload}: offload host tensor operations to device.
+     * Getter for {@code bool op_offload}: offload host tensor operations to device.
      * @param struct the struct
      * @return the field's value
      */
@@ -1149,7 +1149,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Setter for {@code _Bool op_offload}.
+     * Setter for {@code bool op_offload}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -1170,7 +1170,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Getter for {@code _Bool swa_full}: use full-size SWA cache (https://github.com/ggml-org/llama.cpp/pull/13194#issuecomment-2868343055).
+     * Getter for {@code bool swa_full}: use full-size SWA cache (https://github.com/ggml-org/llama.cpp/pull/13194#issuecomment-2868343055).
      * @param struct the struct
      * @return the field's value
      */
@@ -1179,7 +1179,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Setter for {@code _Bool swa_full}.
+     * Setter for {@code bool swa_full}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -1200,7 +1200,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Getter for {@code _Bool kv_unified}: NOTE: setting to false when n_seq_max &gt; 1 can cause bad performance in some cases ref: https://github.com/ggml-org/llama.cpp/pull/13845#issuecomment-2924800573 use a unified buffer across the input sequences when computing the attention.
+     * Getter for {@code bool kv_unified}: NOTE: setting to false when n_seq_max &gt; 1 can cause bad performance in some cases ref: https://github.com/ggml-org/llama.cpp/pull/13845#issuecomment-2924800573 use a unified buffer across the input sequences when computing the attention.
      * @param struct the struct
      * @return the field's value
      */
@@ -1209,7 +1209,7 @@ public final class llama_context_params {
     }
 
     /**
-     * Setter for {@code _Bool kv_unified}.
+     * Setter for {@code bool kv_unified}.
      * @param struct the struct
      * @param fieldValue the new value
      */

@@ -737,7 +737,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_ftype_name(int ftype) {
-        var mh$ = llama_ftype_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_ftype_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_ftype_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ftype);
         } catch (Throwable ex$) {
@@ -776,7 +781,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_flash_attn_type_name(int flash_attn_type) {
-        var mh$ = llama_flash_attn_type_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_flash_attn_type_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_flash_attn_type_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(flash_attn_type);
         } catch (Throwable ex$) {
@@ -815,7 +825,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_load_mode_name(int load_mode) {
-        var mh$ = llama_load_mode_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_load_mode_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_load_mode_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(load_mode);
         } catch (Throwable ex$) {
@@ -854,7 +869,12 @@ public final class llama_h {
      * @return C {@code enum llama_load_mode}
      */
     public static int llama_load_mode_from_str(MemorySegment str) {
-        var mh$ = llama_load_mode_from_str.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_load_mode_from_str.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_load_mode_from_str", e);
+        }
         try {
             return (int) mh$.invokeExact(str);
         } catch (Throwable ex$) {
@@ -892,7 +912,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_version() {
-        var mh$ = llama_version.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_version.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_version", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -934,7 +959,12 @@ public final class llama_h {
      * @return C {@code struct llama_model_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_model_default_params(SegmentAllocator allocator) {
-        var mh$ = llama_model_default_params.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_default_params.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_default_params", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator);
         } catch (Throwable ex$) {
@@ -973,7 +1003,12 @@ public final class llama_h {
      * @return C {@code struct llama_context_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_context_default_params(SegmentAllocator allocator) {
-        var mh$ = llama_context_default_params.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_context_default_params.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_context_default_params", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator);
         } catch (Throwable ex$) {
@@ -1012,7 +1047,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler_chain_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_sampler_chain_default_params(SegmentAllocator allocator) {
-        var mh$ = llama_sampler_chain_default_params.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_chain_default_params.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_chain_default_params", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator);
         } catch (Throwable ex$) {
@@ -1051,7 +1091,12 @@ public final class llama_h {
      * @return C {@code struct llama_model_quantize_params} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_model_quantize_default_params(SegmentAllocator allocator) {
-        var mh$ = llama_model_quantize_default_params.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_quantize_default_params.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_quantize_default_params", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator);
         } catch (Throwable ex$) {
@@ -1091,7 +1136,12 @@ public final class llama_h {
      * }
      */
     public static void llama_backend_init() {
-        var mh$ = llama_backend_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_backend_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_backend_init", e);
+        }
         try {
             mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1129,7 +1179,12 @@ public final class llama_h {
      * }
      */
     public static void llama_backend_free() {
-        var mh$ = llama_backend_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_backend_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_backend_free", e);
+        }
         try {
             mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1169,7 +1224,12 @@ public final class llama_h {
      * @param numa C {@code enum ggml_numa_strategy numa}
      */
     public static void llama_numa_init(int numa) {
-        var mh$ = llama_numa_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_numa_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_numa_init", e);
+        }
         try {
             mh$.invokeExact(numa);
         } catch (Throwable ex$) {
@@ -1211,7 +1271,12 @@ public final class llama_h {
      * @param threadpool_batch C {@code ggml_threadpool_t threadpool_batch}
      */
     public static void llama_attach_threadpool(MemorySegment ctx, MemorySegment threadpool, MemorySegment threadpool_batch) {
-        var mh$ = llama_attach_threadpool.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_attach_threadpool.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_attach_threadpool", e);
+        }
         try {
             mh$.invokeExact(ctx, threadpool, threadpool_batch);
         } catch (Throwable ex$) {
@@ -1249,7 +1314,12 @@ public final class llama_h {
      * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_detach_threadpool(MemorySegment ctx) {
-        var mh$ = llama_detach_threadpool.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_detach_threadpool.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_detach_threadpool", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -1295,7 +1365,12 @@ public final class llama_h {
      * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_init_from_user(MemorySegment metadata, MemorySegment set_tensor_data, MemorySegment set_tensor_data_ud, MemorySegment params) {
-        var mh$ = llama_model_init_from_user.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_init_from_user.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_init_from_user", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(metadata, set_tensor_data, set_tensor_data_ud, params);
         } catch (Throwable ex$) {
@@ -1339,7 +1414,12 @@ public final class llama_h {
      * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_load_from_file(MemorySegment path_model, MemorySegment params) {
-        var mh$ = llama_model_load_from_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_load_from_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_load_from_file", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(path_model, params);
         } catch (Throwable ex$) {
@@ -1383,7 +1463,12 @@ public final class llama_h {
      * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_load_from_file_ptr(MemorySegment file, MemorySegment params) {
-        var mh$ = llama_model_load_from_file_ptr.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_load_from_file_ptr.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_load_from_file_ptr", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(file, params);
         } catch (Throwable ex$) {
@@ -1427,7 +1512,12 @@ public final class llama_h {
      * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_model_load_from_splits(MemorySegment paths, long n_paths, MemorySegment params) {
-        var mh$ = llama_model_load_from_splits.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_load_from_splits.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_load_from_splits", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(paths, n_paths, params);
         } catch (Throwable ex$) {
@@ -1466,7 +1556,12 @@ public final class llama_h {
      * @param path_model C {@code char *path_model}
      */
     public static void llama_model_save_to_file(MemorySegment model, MemorySegment path_model) {
-        var mh$ = llama_model_save_to_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_save_to_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_save_to_file", e);
+        }
         try {
             mh$.invokeExact(model, path_model);
         } catch (Throwable ex$) {
@@ -1504,7 +1599,12 @@ public final class llama_h {
      * @param model C {@code struct llama_model *model}
      */
     public static void llama_model_free(MemorySegment model) {
-        var mh$ = llama_model_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_free", e);
+        }
         try {
             mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -1544,7 +1644,12 @@ public final class llama_h {
      * @return C {@code struct llama_context *}
      */
     public static MemorySegment llama_init_from_model(MemorySegment model, MemorySegment params) {
-        var mh$ = llama_init_from_model.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_init_from_model.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_init_from_model", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(model, params);
         } catch (Throwable ex$) {
@@ -1584,7 +1689,12 @@ public final class llama_h {
      * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_free(MemorySegment ctx) {
-        var mh$ = llama_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_free", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -1622,7 +1732,12 @@ public final class llama_h {
      * @return C {@code int64_t}
      */
     public static long llama_time_us() {
-        var mh$ = llama_time_us.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_time_us.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_time_us", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1660,7 +1775,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_max_devices() {
-        var mh$ = llama_max_devices.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_max_devices.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_max_devices", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1698,7 +1818,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_max_parallel_sequences() {
-        var mh$ = llama_max_parallel_sequences.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_max_parallel_sequences.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_max_parallel_sequences", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1736,7 +1861,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_max_tensor_buft_overrides() {
-        var mh$ = llama_max_tensor_buft_overrides.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_max_tensor_buft_overrides.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_max_tensor_buft_overrides", e);
+        }
         try {
             return (long) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1768,13 +1898,18 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_mmap} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_mmap(void);
+     * bool llama_supports_mmap(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_mmap() {
-        var mh$ = llama_supports_mmap.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_supports_mmap.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_supports_mmap", e);
+        }
         try {
             return (boolean) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1806,13 +1941,18 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_mlock} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_mlock(void);
+     * bool llama_supports_mlock(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_mlock() {
-        var mh$ = llama_supports_mlock.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_supports_mlock.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_supports_mlock", e);
+        }
         try {
             return (boolean) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1844,13 +1984,18 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_gpu_offload} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_gpu_offload(void);
+     * bool llama_supports_gpu_offload(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_gpu_offload() {
-        var mh$ = llama_supports_gpu_offload.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_supports_gpu_offload.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_supports_gpu_offload", e);
+        }
         try {
             return (boolean) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1882,13 +2027,18 @@ public final class llama_h {
     /**
      * Binds {@code llama_supports_rpc} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_supports_rpc(void);
+     * bool llama_supports_rpc(void);
      * }
      *
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_supports_rpc() {
-        var mh$ = llama_supports_rpc.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_supports_rpc.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_supports_rpc", e);
+        }
         try {
             return (boolean) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -1931,7 +2081,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_n_ctx(MemorySegment ctx) {
-        var mh$ = llama_n_ctx.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_ctx.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_ctx", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -1970,7 +2125,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_n_ctx_seq(MemorySegment ctx) {
-        var mh$ = llama_n_ctx_seq.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_ctx_seq.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_ctx_seq", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2009,7 +2169,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_n_batch(MemorySegment ctx) {
-        var mh$ = llama_n_batch.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_batch.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_batch", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2048,7 +2213,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_n_ubatch(MemorySegment ctx) {
-        var mh$ = llama_n_ubatch.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_ubatch.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_ubatch", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2087,7 +2257,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_n_seq_max(MemorySegment ctx) {
-        var mh$ = llama_n_seq_max.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_seq_max.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_seq_max", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2126,7 +2301,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_n_rs_seq(MemorySegment ctx) {
-        var mh$ = llama_n_rs_seq.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_rs_seq.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_rs_seq", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2165,7 +2345,12 @@ public final class llama_h {
      * @return C {@code struct llama_model *}
      */
     public static MemorySegment llama_get_model(MemorySegment ctx) {
-        var mh$ = llama_get_model.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_model.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_model", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2204,7 +2389,12 @@ public final class llama_h {
      * @return C {@code llama_memory_t}
      */
     public static MemorySegment llama_get_memory(MemorySegment ctx) {
-        var mh$ = llama_get_memory.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_memory.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_memory", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2245,7 +2435,12 @@ public final class llama_h {
      * @return C {@code enum llama_pooling_type}
      */
     public static int llama_pooling_type(MemorySegment ctx) {
-        var mh$ = llama_pooling_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_pooling_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_pooling_type", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -2284,7 +2479,12 @@ public final class llama_h {
      * @return C {@code struct llama_vocab *}
      */
     public static MemorySegment llama_model_get_vocab(MemorySegment model) {
-        var mh$ = llama_model_get_vocab.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_get_vocab.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_get_vocab", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2323,7 +2523,12 @@ public final class llama_h {
      * @return C {@code enum llama_rope_type}
      */
     public static int llama_model_rope_type(MemorySegment model) {
-        var mh$ = llama_model_rope_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_rope_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_rope_type", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2362,7 +2567,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_ctx_train(MemorySegment model) {
-        var mh$ = llama_model_n_ctx_train.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_ctx_train.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_ctx_train", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2401,7 +2611,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_embd(MemorySegment model) {
-        var mh$ = llama_model_n_embd.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_embd.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_embd", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2440,7 +2655,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_embd_inp(MemorySegment model) {
-        var mh$ = llama_model_n_embd_inp.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_embd_inp.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_embd_inp", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2479,7 +2699,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_embd_out(MemorySegment model) {
-        var mh$ = llama_model_n_embd_out.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_embd_out.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_embd_out", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2518,7 +2743,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_layer(MemorySegment model) {
-        var mh$ = llama_model_n_layer.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_layer.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_layer", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2557,7 +2787,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_layer_nextn(MemorySegment model) {
-        var mh$ = llama_model_n_layer_nextn.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_layer_nextn.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_layer_nextn", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2596,7 +2831,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_head(MemorySegment model) {
-        var mh$ = llama_model_n_head.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_head.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_head", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2635,7 +2875,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_head_kv(MemorySegment model) {
-        var mh$ = llama_model_n_head_kv.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_head_kv.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_head_kv", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2674,7 +2919,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_n_swa(MemorySegment model) {
-        var mh$ = llama_model_n_swa.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_swa.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_swa", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2715,7 +2965,12 @@ public final class llama_h {
      * @return C {@code float}
      */
     public static float llama_model_rope_freq_scale_train(MemorySegment model) {
-        var mh$ = llama_model_rope_freq_scale_train.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_rope_freq_scale_train.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_rope_freq_scale_train", e);
+        }
         try {
             return (float) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2757,7 +3012,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_model_n_cls_out(MemorySegment model) {
-        var mh$ = llama_model_n_cls_out.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_cls_out.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_cls_out", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -2799,7 +3059,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_model_cls_label(MemorySegment model, int i) {
-        var mh$ = llama_model_cls_label.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_cls_label.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_cls_label", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(model, i);
         } catch (Throwable ex$) {
@@ -2838,7 +3103,12 @@ public final class llama_h {
      * @return C {@code enum llama_vocab_type}
      */
     public static int llama_vocab_type(MemorySegment vocab) {
-        var mh$ = llama_vocab_type.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_type.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_type", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -2877,7 +3147,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_vocab_n_tokens(MemorySegment vocab) {
-        var mh$ = llama_vocab_n_tokens.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_n_tokens.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_n_tokens", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -2921,7 +3196,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_meta_val_str(MemorySegment model, MemorySegment key, MemorySegment buf, long buf_size) {
-        var mh$ = llama_model_meta_val_str.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_meta_val_str.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_meta_val_str", e);
+        }
         try {
             return (int) mh$.invokeExact(model, key, buf, buf_size);
         } catch (Throwable ex$) {
@@ -2962,7 +3242,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_meta_count(MemorySegment model) {
-        var mh$ = llama_model_meta_count.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_meta_count.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_meta_count", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3003,7 +3288,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_model_meta_key_str(int key) {
-        var mh$ = llama_model_meta_key_str.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_meta_key_str.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_meta_key_str", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(key);
         } catch (Throwable ex$) {
@@ -3047,7 +3337,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_meta_key_by_index(MemorySegment model, int i, MemorySegment buf, long buf_size) {
-        var mh$ = llama_model_meta_key_by_index.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_meta_key_by_index.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_meta_key_by_index", e);
+        }
         try {
             return (int) mh$.invokeExact(model, i, buf, buf_size);
         } catch (Throwable ex$) {
@@ -3091,7 +3386,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_meta_val_str_by_index(MemorySegment model, int i, MemorySegment buf, long buf_size) {
-        var mh$ = llama_model_meta_val_str_by_index.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_meta_val_str_by_index.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_meta_val_str_by_index", e);
+        }
         try {
             return (int) mh$.invokeExact(model, i, buf, buf_size);
         } catch (Throwable ex$) {
@@ -3134,7 +3434,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_model_desc(MemorySegment model, MemorySegment buf, long buf_size) {
-        var mh$ = llama_model_desc.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_desc.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_desc", e);
+        }
         try {
             return (int) mh$.invokeExact(model, buf, buf_size);
         } catch (Throwable ex$) {
@@ -3175,7 +3480,12 @@ public final class llama_h {
      * @return C {@code enum llama_ftype}
      */
     public static int llama_model_ftype(MemorySegment model) {
-        var mh$ = llama_model_ftype.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_ftype.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_ftype", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3216,7 +3526,12 @@ public final class llama_h {
      * @return C {@code uint64_t}
      */
     public static long llama_model_size(MemorySegment model) {
-        var mh$ = llama_model_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_size", e);
+        }
         try {
             return (long) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3259,7 +3574,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_model_chat_template(MemorySegment model, MemorySegment name) {
-        var mh$ = llama_model_chat_template.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_chat_template.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_chat_template", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(model, name);
         } catch (Throwable ex$) {
@@ -3300,7 +3620,12 @@ public final class llama_h {
      * @return C {@code uint64_t}
      */
     public static long llama_model_n_params(MemorySegment model) {
-        var mh$ = llama_model_n_params.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_n_params.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_n_params", e);
+        }
         try {
             return (long) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3334,14 +3659,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_has_encoder} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_has_encoder(struct llama_model *model);
+     * bool llama_model_has_encoder(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_has_encoder(MemorySegment model) {
-        var mh$ = llama_model_has_encoder.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_has_encoder.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_has_encoder", e);
+        }
         try {
             return (boolean) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3375,14 +3705,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_has_decoder} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_has_decoder(struct llama_model *model);
+     * bool llama_model_has_decoder(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_has_decoder(MemorySegment model) {
-        var mh$ = llama_model_has_decoder.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_has_decoder.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_has_decoder", e);
+        }
         try {
             return (boolean) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3424,7 +3759,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_model_decoder_start_token(MemorySegment model) {
-        var mh$ = llama_model_decoder_start_token.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_decoder_start_token.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_decoder_start_token", e);
+        }
         try {
             return (int) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3458,14 +3798,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_is_recurrent} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_is_recurrent(struct llama_model *model);
+     * bool llama_model_is_recurrent(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_is_recurrent(MemorySegment model) {
-        var mh$ = llama_model_is_recurrent.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_is_recurrent.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_is_recurrent", e);
+        }
         try {
             return (boolean) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3499,14 +3844,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_is_hybrid} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_is_hybrid(struct llama_model *model);
+     * bool llama_model_is_hybrid(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_is_hybrid(MemorySegment model) {
-        var mh$ = llama_model_is_hybrid.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_is_hybrid.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_is_hybrid", e);
+        }
         try {
             return (boolean) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3540,14 +3890,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_model_is_diffusion} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_model_is_diffusion(struct llama_model *model);
+     * bool llama_model_is_diffusion(struct llama_model *model);
      * }
      *
      * @param model C {@code struct llama_model *model}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_model_is_diffusion(MemorySegment model) {
-        var mh$ = llama_model_is_diffusion.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_is_diffusion.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_is_diffusion", e);
+        }
         try {
             return (boolean) mh$.invokeExact(model);
         } catch (Throwable ex$) {
@@ -3590,7 +3945,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_model_quantize(MemorySegment fname_inp, MemorySegment fname_out, MemorySegment params) {
-        var mh$ = llama_model_quantize.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_model_quantize.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_model_quantize", e);
+        }
         try {
             return (int) mh$.invokeExact(fname_inp, fname_out, params);
         } catch (Throwable ex$) {
@@ -3633,7 +3993,12 @@ public final class llama_h {
      * @return C {@code struct llama_adapter_lora *}
      */
     public static MemorySegment llama_adapter_lora_init(MemorySegment model, MemorySegment path_lora) {
-        var mh$ = llama_adapter_lora_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_lora_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_lora_init", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(model, path_lora);
         } catch (Throwable ex$) {
@@ -3675,7 +4040,12 @@ public final class llama_h {
      * @return C {@code struct llama_adapter_lora *}
      */
     public static MemorySegment llama_adapter_lora_init_from_file_ptr(MemorySegment model, MemorySegment file) {
-        var mh$ = llama_adapter_lora_init_from_file_ptr.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_lora_init_from_file_ptr.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_lora_init_from_file_ptr", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(model, file);
         } catch (Throwable ex$) {
@@ -3719,7 +4089,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_val_str(MemorySegment adapter, MemorySegment key, MemorySegment buf, long buf_size) {
-        var mh$ = llama_adapter_meta_val_str.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_meta_val_str.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_meta_val_str", e);
+        }
         try {
             return (int) mh$.invokeExact(adapter, key, buf, buf_size);
         } catch (Throwable ex$) {
@@ -3760,7 +4135,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_count(MemorySegment adapter) {
-        var mh$ = llama_adapter_meta_count.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_meta_count.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_meta_count", e);
+        }
         try {
             return (int) mh$.invokeExact(adapter);
         } catch (Throwable ex$) {
@@ -3804,7 +4184,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_key_by_index(MemorySegment adapter, int i, MemorySegment buf, long buf_size) {
-        var mh$ = llama_adapter_meta_key_by_index.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_meta_key_by_index.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_meta_key_by_index", e);
+        }
         try {
             return (int) mh$.invokeExact(adapter, i, buf, buf_size);
         } catch (Throwable ex$) {
@@ -3848,7 +4233,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_adapter_meta_val_str_by_index(MemorySegment adapter, int i, MemorySegment buf, long buf_size) {
-        var mh$ = llama_adapter_meta_val_str_by_index.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_meta_val_str_by_index.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_meta_val_str_by_index", e);
+        }
         try {
             return (int) mh$.invokeExact(adapter, i, buf, buf_size);
         } catch (Throwable ex$) {
@@ -3889,7 +4279,12 @@ public final class llama_h {
      * @param adapter C {@code struct llama_adapter_lora *adapter}
      */
     public static void llama_adapter_lora_free(MemorySegment adapter) {
-        var mh$ = llama_adapter_lora_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_lora_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_lora_free", e);
+        }
         try {
             mh$.invokeExact(adapter);
         } catch (Throwable ex$) {
@@ -3930,7 +4325,12 @@ public final class llama_h {
      * @return C {@code uint64_t}
      */
     public static long llama_adapter_get_alora_n_invocation_tokens(MemorySegment adapter) {
-        var mh$ = llama_adapter_get_alora_n_invocation_tokens.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_get_alora_n_invocation_tokens.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_get_alora_n_invocation_tokens", e);
+        }
         try {
             return (long) mh$.invokeExact(adapter);
         } catch (Throwable ex$) {
@@ -3969,7 +4369,12 @@ public final class llama_h {
      * @return C {@code llama_token *}
      */
     public static MemorySegment llama_adapter_get_alora_invocation_tokens(MemorySegment adapter) {
-        var mh$ = llama_adapter_get_alora_invocation_tokens.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_adapter_get_alora_invocation_tokens.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_adapter_get_alora_invocation_tokens", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(adapter);
         } catch (Throwable ex$) {
@@ -4013,7 +4418,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_set_adapters_lora(MemorySegment ctx, MemorySegment adapters, long n_adapters, MemorySegment scales) {
-        var mh$ = llama_set_adapters_lora.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_adapters_lora.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_adapters_lora", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, adapters, n_adapters, scales);
         } catch (Throwable ex$) {
@@ -4064,7 +4474,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_set_adapter_cvec(MemorySegment ctx, MemorySegment data, long len, int n_embd, int il_start, int il_end) {
-        var mh$ = llama_set_adapter_cvec.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_adapter_cvec.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_adapter_cvec", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, data, len, n_embd, il_start, il_end);
         } catch (Throwable ex$) {
@@ -4099,14 +4514,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_memory_clear} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * void llama_memory_clear(llama_memory_t mem, _Bool data);
+     * void llama_memory_clear(llama_memory_t mem, bool data);
      * }
      *
      * @param mem C {@code llama_memory_t mem}
-     * @param data C {@code _Bool data}
+     * @param data C {@code bool data}
      */
     public static void llama_memory_clear(MemorySegment mem, boolean data) {
-        var mh$ = llama_memory_clear.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_clear.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_clear", e);
+        }
         try {
             mh$.invokeExact(mem, data);
         } catch (Throwable ex$) {
@@ -4144,17 +4564,22 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_memory_seq_rm} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
+     * bool llama_memory_seq_rm(llama_memory_t mem, llama_seq_id seq_id, llama_pos p0, llama_pos p1);
      * }
      *
      * @param mem C {@code llama_memory_t mem}
      * @param seq_id C {@code llama_seq_id seq_id}
      * @param p0 C {@code llama_pos p0}
      * @param p1 C {@code llama_pos p1}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_memory_seq_rm(MemorySegment mem, int seq_id, int p0, int p1) {
-        var mh$ = llama_memory_seq_rm.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_rm.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_rm", e);
+        }
         try {
             return (boolean) mh$.invokeExact(mem, seq_id, p0, p1);
         } catch (Throwable ex$) {
@@ -4200,7 +4625,12 @@ public final class llama_h {
      * @param p1 C {@code llama_pos p1}
      */
     public static void llama_memory_seq_cp(MemorySegment mem, int seq_id_src, int seq_id_dst, int p0, int p1) {
-        var mh$ = llama_memory_seq_cp.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_cp.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_cp", e);
+        }
         try {
             mh$.invokeExact(mem, seq_id_src, seq_id_dst, p0, p1);
         } catch (Throwable ex$) {
@@ -4241,7 +4671,12 @@ public final class llama_h {
      * @param seq_id C {@code llama_seq_id seq_id}
      */
     public static void llama_memory_seq_keep(MemorySegment mem, int seq_id) {
-        var mh$ = llama_memory_seq_keep.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_keep.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_keep", e);
+        }
         try {
             mh$.invokeExact(mem, seq_id);
         } catch (Throwable ex$) {
@@ -4287,7 +4722,12 @@ public final class llama_h {
      * @param delta C {@code llama_pos delta}
      */
     public static void llama_memory_seq_add(MemorySegment mem, int seq_id, int p0, int p1, int delta) {
-        var mh$ = llama_memory_seq_add.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_add.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_add", e);
+        }
         try {
             mh$.invokeExact(mem, seq_id, p0, p1, delta);
         } catch (Throwable ex$) {
@@ -4333,7 +4773,12 @@ public final class llama_h {
      * @param d C {@code int d}
      */
     public static void llama_memory_seq_div(MemorySegment mem, int seq_id, int p0, int p1, int d) {
-        var mh$ = llama_memory_seq_div.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_div.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_div", e);
+        }
         try {
             mh$.invokeExact(mem, seq_id, p0, p1, d);
         } catch (Throwable ex$) {
@@ -4378,7 +4823,12 @@ public final class llama_h {
      * @return C {@code llama_pos}
      */
     public static int llama_memory_seq_pos_min(MemorySegment mem, int seq_id) {
-        var mh$ = llama_memory_seq_pos_min.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_pos_min.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_pos_min", e);
+        }
         try {
             return (int) mh$.invokeExact(mem, seq_id);
         } catch (Throwable ex$) {
@@ -4422,7 +4872,12 @@ public final class llama_h {
      * @return C {@code llama_pos}
      */
     public static int llama_memory_seq_pos_max(MemorySegment mem, int seq_id) {
-        var mh$ = llama_memory_seq_pos_max.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_seq_pos_max.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_seq_pos_max", e);
+        }
         try {
             return (int) mh$.invokeExact(mem, seq_id);
         } catch (Throwable ex$) {
@@ -4456,14 +4911,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_memory_can_shift} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_memory_can_shift(llama_memory_t mem);
+     * bool llama_memory_can_shift(llama_memory_t mem);
      * }
      *
      * @param mem C {@code llama_memory_t mem}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_memory_can_shift(MemorySegment mem) {
-        var mh$ = llama_memory_can_shift.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_memory_can_shift.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_memory_can_shift", e);
+        }
         try {
             return (boolean) mh$.invokeExact(mem);
         } catch (Throwable ex$) {
@@ -4506,7 +4966,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_get_size(MemorySegment ctx) {
-        var mh$ = llama_state_get_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_get_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_get_size", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -4551,7 +5016,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_get_data(MemorySegment ctx, MemorySegment dst, long size) {
-        var mh$ = llama_state_get_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_get_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_get_data", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, dst, size);
         } catch (Throwable ex$) {
@@ -4595,7 +5065,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_set_data(MemorySegment ctx, MemorySegment src, long size) {
-        var mh$ = llama_state_set_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_set_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_set_data", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, src, size);
         } catch (Throwable ex$) {
@@ -4629,7 +5104,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_state_load_file} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_state_load_file(struct llama_context *ctx, char *path_session, llama_token *tokens_out, size_t n_token_capacity, size_t *n_token_count_out);
+     * bool llama_state_load_file(struct llama_context *ctx, char *path_session, llama_token *tokens_out, size_t n_token_capacity, size_t *n_token_count_out);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
@@ -4637,10 +5112,15 @@ public final class llama_h {
      * @param tokens_out C {@code llama_token *tokens_out}
      * @param n_token_capacity C {@code size_t n_token_capacity}
      * @param n_token_count_out C {@code size_t *n_token_count_out}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_state_load_file(MemorySegment ctx, MemorySegment path_session, MemorySegment tokens_out, long n_token_capacity, MemorySegment n_token_count_out) {
-        var mh$ = llama_state_load_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_load_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_load_file", e);
+        }
         try {
             return (boolean) mh$.invokeExact(ctx, path_session, tokens_out, n_token_capacity, n_token_count_out);
         } catch (Throwable ex$) {
@@ -4672,17 +5152,22 @@ public final class llama_h {
     /**
      * Binds {@code llama_state_save_file} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_state_save_file(struct llama_context *ctx, char *path_session, llama_token *tokens, size_t n_token_count);
+     * bool llama_state_save_file(struct llama_context *ctx, char *path_session, llama_token *tokens, size_t n_token_count);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
      * @param path_session C {@code char *path_session}
      * @param tokens C {@code llama_token *tokens}
      * @param n_token_count C {@code size_t n_token_count}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_state_save_file(MemorySegment ctx, MemorySegment path_session, MemorySegment tokens, long n_token_count) {
-        var mh$ = llama_state_save_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_save_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_save_file", e);
+        }
         try {
             return (boolean) mh$.invokeExact(ctx, path_session, tokens, n_token_count);
         } catch (Throwable ex$) {
@@ -4724,7 +5209,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_get_size(MemorySegment ctx, int seq_id) {
-        var mh$ = llama_state_seq_get_size.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_get_size.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_get_size", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, seq_id);
         } catch (Throwable ex$) {
@@ -4768,7 +5258,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_get_data(MemorySegment ctx, MemorySegment dst, long size, int seq_id) {
-        var mh$ = llama_state_seq_get_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_get_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_get_data", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, dst, size, seq_id);
         } catch (Throwable ex$) {
@@ -4815,7 +5310,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_set_data(MemorySegment ctx, MemorySegment src, long size, int dest_seq_id) {
-        var mh$ = llama_state_seq_set_data.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_set_data.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_set_data", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, src, size, dest_seq_id);
         } catch (Throwable ex$) {
@@ -4858,7 +5358,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_save_file(MemorySegment ctx, MemorySegment filepath, int seq_id, MemorySegment tokens, long n_token_count) {
-        var mh$ = llama_state_seq_save_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_save_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_save_file", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, filepath, seq_id, tokens, n_token_count);
         } catch (Throwable ex$) {
@@ -4904,7 +5409,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_load_file(MemorySegment ctx, MemorySegment filepath, int dest_seq_id, MemorySegment tokens_out, long n_token_capacity, MemorySegment n_token_count_out) {
-        var mh$ = llama_state_seq_load_file.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_load_file.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_load_file", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, filepath, dest_seq_id, tokens_out, n_token_capacity, n_token_count_out);
         } catch (Throwable ex$) {
@@ -4945,7 +5455,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_get_size_ext(MemorySegment ctx, int seq_id, int flags) {
-        var mh$ = llama_state_seq_get_size_ext.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_get_size_ext.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_get_size_ext", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, seq_id, flags);
         } catch (Throwable ex$) {
@@ -4988,7 +5503,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_get_data_ext(MemorySegment ctx, MemorySegment dst, long size, int seq_id, int flags) {
-        var mh$ = llama_state_seq_get_data_ext.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_get_data_ext.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_get_data_ext", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, dst, size, seq_id, flags);
         } catch (Throwable ex$) {
@@ -5031,7 +5551,12 @@ public final class llama_h {
      * @return C {@code size_t}
      */
     public static long llama_state_seq_set_data_ext(MemorySegment ctx, MemorySegment src, long size, int dest_seq_id, int flags) {
-        var mh$ = llama_state_seq_set_data_ext.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_state_seq_set_data_ext.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_state_seq_set_data_ext", e);
+        }
         try {
             return (long) mh$.invokeExact(ctx, src, size, dest_seq_id, flags);
         } catch (Throwable ex$) {
@@ -5077,7 +5602,12 @@ public final class llama_h {
      * @return C {@code struct llama_batch} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_batch_get_one(SegmentAllocator allocator, MemorySegment tokens, int n_tokens) {
-        var mh$ = llama_batch_get_one.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_batch_get_one.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_batch_get_one", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator, tokens, n_tokens);
         } catch (Throwable ex$) {
@@ -5127,7 +5657,12 @@ public final class llama_h {
      * @return C {@code struct llama_batch} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_batch_init(SegmentAllocator allocator, int n_tokens, int embd, int n_seq_max) {
-        var mh$ = llama_batch_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_batch_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_batch_init", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator, n_tokens, embd, n_seq_max);
         } catch (Throwable ex$) {
@@ -5167,7 +5702,12 @@ public final class llama_h {
      * @param batch C {@code struct llama_batch batch}
      */
     public static void llama_batch_free(MemorySegment batch) {
-        var mh$ = llama_batch_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_batch_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_batch_free", e);
+        }
         try {
             mh$.invokeExact(batch);
         } catch (Throwable ex$) {
@@ -5214,7 +5754,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_encode(MemorySegment ctx, MemorySegment batch) {
-        var mh$ = llama_encode.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_encode.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_encode", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, batch);
         } catch (Throwable ex$) {
@@ -5267,7 +5812,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_decode(MemorySegment ctx, MemorySegment batch) {
-        var mh$ = llama_decode.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_decode.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_decode", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, batch);
         } catch (Throwable ex$) {
@@ -5311,7 +5861,12 @@ public final class llama_h {
      * @param n_threads_batch C {@code int32_t n_threads_batch}
      */
     public static void llama_set_n_threads(MemorySegment ctx, int n_threads, int n_threads_batch) {
-        var mh$ = llama_set_n_threads.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_n_threads.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_n_threads", e);
+        }
         try {
             mh$.invokeExact(ctx, n_threads, n_threads_batch);
         } catch (Throwable ex$) {
@@ -5352,7 +5907,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_n_threads(MemorySegment ctx) {
-        var mh$ = llama_n_threads.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_threads.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_threads", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -5393,7 +5953,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_n_threads_batch(MemorySegment ctx) {
-        var mh$ = llama_n_threads_batch.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_n_threads_batch.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_n_threads_batch", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -5428,14 +5993,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_set_embeddings} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * void llama_set_embeddings(struct llama_context *ctx, _Bool embeddings);
+     * void llama_set_embeddings(struct llama_context *ctx, bool embeddings);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
-     * @param embeddings C {@code _Bool embeddings}
+     * @param embeddings C {@code bool embeddings}
      */
     public static void llama_set_embeddings(MemorySegment ctx, boolean embeddings) {
-        var mh$ = llama_set_embeddings.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_embeddings.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_embeddings", e);
+        }
         try {
             mh$.invokeExact(ctx, embeddings);
         } catch (Throwable ex$) {
@@ -5470,14 +6040,19 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_set_causal_attn} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * void llama_set_causal_attn(struct llama_context *ctx, _Bool causal_attn);
+     * void llama_set_causal_attn(struct llama_context *ctx, bool causal_attn);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
-     * @param causal_attn C {@code _Bool causal_attn}
+     * @param causal_attn C {@code bool causal_attn}
      */
     public static void llama_set_causal_attn(MemorySegment ctx, boolean causal_attn) {
-        var mh$ = llama_set_causal_attn.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_causal_attn.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_causal_attn", e);
+        }
         try {
             mh$.invokeExact(ctx, causal_attn);
         } catch (Throwable ex$) {
@@ -5519,7 +6094,12 @@ public final class llama_h {
      * @param abort_callback_data C {@code void *abort_callback_data}
      */
     public static void llama_set_abort_callback(MemorySegment ctx, MemorySegment abort_callback, MemorySegment abort_callback_data) {
-        var mh$ = llama_set_abort_callback.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_abort_callback.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_abort_callback", e);
+        }
         try {
             mh$.invokeExact(ctx, abort_callback, abort_callback_data);
         } catch (Throwable ex$) {
@@ -5561,7 +6141,12 @@ public final class llama_h {
      * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_synchronize(MemorySegment ctx) {
-        var mh$ = llama_synchronize.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_synchronize.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_synchronize", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -5607,7 +6192,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_logits(MemorySegment ctx) {
-        var mh$ = llama_get_logits.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_logits.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_logits", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -5652,7 +6242,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_logits_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_logits_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_logits_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_logits_ith", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -5699,7 +6294,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_embeddings(MemorySegment ctx) {
-        var mh$ = llama_get_embeddings.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_embeddings.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_embeddings", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -5745,7 +6345,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_embeddings_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_embeddings_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_embeddings_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_embeddings_ith", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -5790,7 +6395,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_embeddings_seq(MemorySegment ctx, int seq_id) {
-        var mh$ = llama_get_embeddings_seq.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_embeddings_seq.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_embeddings_seq", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, seq_id);
         } catch (Throwable ex$) {
@@ -5836,7 +6446,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_get_sampled_token_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_token_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_token_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_token_ith", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -5880,7 +6495,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_sampled_probs_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_probs_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_probs_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_probs_ith", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -5920,7 +6540,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_get_sampled_probs_count_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_probs_count_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_probs_count_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_probs_count_ith", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -5963,7 +6588,12 @@ public final class llama_h {
      * @return C {@code float *}
      */
     public static MemorySegment llama_get_sampled_logits_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_logits_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_logits_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_logits_ith", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -6003,7 +6633,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_get_sampled_logits_count_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_logits_count_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_logits_count_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_logits_count_ith", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -6047,7 +6682,12 @@ public final class llama_h {
      * @return C {@code llama_token *}
      */
     public static MemorySegment llama_get_sampled_candidates_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_candidates_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_candidates_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_candidates_ith", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -6087,7 +6727,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_get_sampled_candidates_count_ith(MemorySegment ctx, int i) {
-        var mh$ = llama_get_sampled_candidates_count_ith.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_get_sampled_candidates_count_ith.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_get_sampled_candidates_count_ith", e);
+        }
         try {
             return (int) mh$.invokeExact(ctx, i);
         } catch (Throwable ex$) {
@@ -6127,7 +6772,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_vocab_get_text(MemorySegment vocab, int token) {
-        var mh$ = llama_vocab_get_text.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_text.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_text", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(vocab, token);
         } catch (Throwable ex$) {
@@ -6167,7 +6817,12 @@ public final class llama_h {
      * @return C {@code float}
      */
     public static float llama_vocab_get_score(MemorySegment vocab, int token) {
-        var mh$ = llama_vocab_get_score.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_score.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_score", e);
+        }
         try {
             return (float) mh$.invokeExact(vocab, token);
         } catch (Throwable ex$) {
@@ -6207,7 +6862,12 @@ public final class llama_h {
      * @return C {@code enum llama_token_attr}
      */
     public static int llama_vocab_get_attr(MemorySegment vocab, int token) {
-        var mh$ = llama_vocab_get_attr.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_attr.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_attr", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab, token);
         } catch (Throwable ex$) {
@@ -6241,15 +6901,20 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_vocab_is_eog} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_is_eog(struct llama_vocab *vocab, llama_token token);
+     * bool llama_vocab_is_eog(struct llama_vocab *vocab, llama_token token);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
      * @param token C {@code llama_token token}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_is_eog(MemorySegment vocab, int token) {
-        var mh$ = llama_vocab_is_eog.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_is_eog.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_is_eog", e);
+        }
         try {
             return (boolean) mh$.invokeExact(vocab, token);
         } catch (Throwable ex$) {
@@ -6283,15 +6948,20 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_vocab_is_control} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_is_control(struct llama_vocab *vocab, llama_token token);
+     * bool llama_vocab_is_control(struct llama_vocab *vocab, llama_token token);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
      * @param token C {@code llama_token token}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_is_control(MemorySegment vocab, int token) {
-        var mh$ = llama_vocab_is_control.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_is_control.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_is_control", e);
+        }
         try {
             return (boolean) mh$.invokeExact(vocab, token);
         } catch (Throwable ex$) {
@@ -6333,7 +7003,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_bos(MemorySegment vocab) {
-        var mh$ = llama_vocab_bos.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_bos.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_bos", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6374,7 +7049,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_eos(MemorySegment vocab) {
-        var mh$ = llama_vocab_eos.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_eos.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_eos", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6415,7 +7095,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_eot(MemorySegment vocab) {
-        var mh$ = llama_vocab_eot.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_eot.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_eot", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6456,7 +7141,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_sep(MemorySegment vocab) {
-        var mh$ = llama_vocab_sep.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_sep.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_sep", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6497,7 +7187,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_nl(MemorySegment vocab) {
-        var mh$ = llama_vocab_nl.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_nl.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_nl", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6538,7 +7233,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_pad(MemorySegment vocab) {
-        var mh$ = llama_vocab_pad.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_pad.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_pad", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6579,7 +7279,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_mask(MemorySegment vocab) {
-        var mh$ = llama_vocab_mask.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_mask.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_mask", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6611,14 +7316,19 @@ public final class llama_h {
     /**
      * Binds {@code llama_vocab_get_add_bos} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_get_add_bos(struct llama_vocab *vocab);
+     * bool llama_vocab_get_add_bos(struct llama_vocab *vocab);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_get_add_bos(MemorySegment vocab) {
-        var mh$ = llama_vocab_get_add_bos.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_add_bos.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_add_bos", e);
+        }
         try {
             return (boolean) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6650,14 +7360,19 @@ public final class llama_h {
     /**
      * Binds {@code llama_vocab_get_add_eos} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_get_add_eos(struct llama_vocab *vocab);
+     * bool llama_vocab_get_add_eos(struct llama_vocab *vocab);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_get_add_eos(MemorySegment vocab) {
-        var mh$ = llama_vocab_get_add_eos.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_add_eos.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_add_eos", e);
+        }
         try {
             return (boolean) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6689,14 +7404,19 @@ public final class llama_h {
     /**
      * Binds {@code llama_vocab_get_add_sep} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_vocab_get_add_sep(struct llama_vocab *vocab);
+     * bool llama_vocab_get_add_sep(struct llama_vocab *vocab);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_vocab_get_add_sep(MemorySegment vocab) {
-        var mh$ = llama_vocab_get_add_sep.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_add_sep.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_add_sep", e);
+        }
         try {
             return (boolean) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6738,7 +7458,12 @@ public final class llama_h {
      * @return C {@code llama_token *}
      */
     public static MemorySegment llama_vocab_get_suppress_tokens(MemorySegment vocab, MemorySegment n_suppress_tokens) {
-        var mh$ = llama_vocab_get_suppress_tokens.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_get_suppress_tokens.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_get_suppress_tokens", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(vocab, n_suppress_tokens);
         } catch (Throwable ex$) {
@@ -6777,7 +7502,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_pre(MemorySegment vocab) {
-        var mh$ = llama_vocab_fim_pre.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_fim_pre.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_fim_pre", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6816,7 +7546,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_suf(MemorySegment vocab) {
-        var mh$ = llama_vocab_fim_suf.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_fim_suf.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_fim_suf", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6855,7 +7590,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_mid(MemorySegment vocab) {
-        var mh$ = llama_vocab_fim_mid.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_fim_mid.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_fim_mid", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6894,7 +7634,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_pad(MemorySegment vocab) {
-        var mh$ = llama_vocab_fim_pad.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_fim_pad.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_fim_pad", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6933,7 +7678,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_rep(MemorySegment vocab) {
-        var mh$ = llama_vocab_fim_rep.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_fim_rep.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_fim_rep", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -6972,7 +7722,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_vocab_fim_sep(MemorySegment vocab) {
-        var mh$ = llama_vocab_fim_sep.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_vocab_fim_sep.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_vocab_fim_sep", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -7013,7 +7768,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_tokenize} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_tokenize(struct llama_vocab *vocab, char *text, int32_t text_len, llama_token *tokens, int32_t n_tokens_max, _Bool add_special, _Bool parse_special);
+     * int32_t llama_tokenize(struct llama_vocab *vocab, char *text, int32_t text_len, llama_token *tokens, int32_t n_tokens_max, bool add_special, bool parse_special);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
@@ -7021,12 +7776,17 @@ public final class llama_h {
      * @param text_len C {@code int32_t text_len}
      * @param tokens C {@code llama_token *tokens}
      * @param n_tokens_max C {@code int32_t n_tokens_max}
-     * @param add_special C {@code _Bool add_special}
-     * @param parse_special C {@code _Bool parse_special}
+     * @param add_special C {@code bool add_special}
+     * @param parse_special C {@code bool parse_special}
      * @return C {@code int32_t}
      */
     public static int llama_tokenize(MemorySegment vocab, MemorySegment text, int text_len, MemorySegment tokens, int n_tokens_max, boolean add_special, boolean parse_special) {
-        var mh$ = llama_tokenize.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_tokenize.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_tokenize", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab, text, text_len, tokens, n_tokens_max, add_special, parse_special);
         } catch (Throwable ex$) {
@@ -7064,7 +7824,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_token_to_piece} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_token_to_piece(struct llama_vocab *vocab, llama_token token, char *buf, int32_t length, int32_t lstrip, _Bool special);
+     * int32_t llama_token_to_piece(struct llama_vocab *vocab, llama_token token, char *buf, int32_t length, int32_t lstrip, bool special);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
@@ -7072,11 +7832,16 @@ public final class llama_h {
      * @param buf C {@code char *buf}
      * @param length C {@code int32_t length}
      * @param lstrip C {@code int32_t lstrip}
-     * @param special C {@code _Bool special}
+     * @param special C {@code bool special}
      * @return C {@code int32_t}
      */
     public static int llama_token_to_piece(MemorySegment vocab, int token, MemorySegment buf, int length, int lstrip, boolean special) {
-        var mh$ = llama_token_to_piece.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_token_to_piece.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_token_to_piece", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab, token, buf, length, lstrip, special);
         } catch (Throwable ex$) {
@@ -7115,7 +7880,7 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_detokenize} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_detokenize(struct llama_vocab *vocab, llama_token *tokens, int32_t n_tokens, char *text, int32_t text_len_max, _Bool remove_special, _Bool unparse_special);
+     * int32_t llama_detokenize(struct llama_vocab *vocab, llama_token *tokens, int32_t n_tokens, char *text, int32_t text_len_max, bool remove_special, bool unparse_special);
      * }
      *
      * @param vocab C {@code struct llama_vocab *vocab}
@@ -7123,12 +7888,17 @@ public final class llama_h {
      * @param n_tokens C {@code int32_t n_tokens}
      * @param text C {@code char *text}
      * @param text_len_max C {@code int32_t text_len_max}
-     * @param remove_special C {@code _Bool remove_special}
-     * @param unparse_special C {@code _Bool unparse_special}
+     * @param remove_special C {@code bool remove_special}
+     * @param unparse_special C {@code bool unparse_special}
      * @return C {@code int32_t}
      */
     public static int llama_detokenize(MemorySegment vocab, MemorySegment tokens, int n_tokens, MemorySegment text, int text_len_max, boolean remove_special, boolean unparse_special) {
-        var mh$ = llama_detokenize.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_detokenize.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_detokenize", e);
+        }
         try {
             return (int) mh$.invokeExact(vocab, tokens, n_tokens, text, text_len_max, remove_special, unparse_special);
         } catch (Throwable ex$) {
@@ -7170,19 +7940,24 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_chat_apply_template} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * int32_t llama_chat_apply_template(char *tmpl, struct llama_chat_message *chat, size_t n_msg, _Bool add_ass, char *buf, int32_t length);
+     * int32_t llama_chat_apply_template(char *tmpl, struct llama_chat_message *chat, size_t n_msg, bool add_ass, char *buf, int32_t length);
      * }
      *
      * @param tmpl C {@code char *tmpl}
      * @param chat C {@code struct llama_chat_message *chat}
      * @param n_msg C {@code size_t n_msg}
-     * @param add_ass C {@code _Bool add_ass}
+     * @param add_ass C {@code bool add_ass}
      * @param buf C {@code char *buf}
      * @param length C {@code int32_t length}
      * @return C {@code int32_t}
      */
     public static int llama_chat_apply_template(MemorySegment tmpl, MemorySegment chat, long n_msg, boolean add_ass, MemorySegment buf, int length) {
-        var mh$ = llama_chat_apply_template.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_chat_apply_template.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_chat_apply_template", e);
+        }
         try {
             return (int) mh$.invokeExact(tmpl, chat, n_msg, add_ass, buf, length);
         } catch (Throwable ex$) {
@@ -7224,7 +7999,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_chat_builtin_templates(MemorySegment output, long len) {
-        var mh$ = llama_chat_builtin_templates.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_chat_builtin_templates.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_chat_builtin_templates", e);
+        }
         try {
             return (int) mh$.invokeExact(output, len);
         } catch (Throwable ex$) {
@@ -7260,16 +8040,21 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_set_sampler} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_set_sampler(struct llama_context *ctx, llama_seq_id seq_id, struct llama_sampler *smpl);
+     * bool llama_set_sampler(struct llama_context *ctx, llama_seq_id seq_id, struct llama_sampler *smpl);
      * }
      *
      * @param ctx C {@code struct llama_context *ctx}
      * @param seq_id C {@code llama_seq_id seq_id}
      * @param smpl C {@code struct llama_sampler *smpl}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_set_sampler(MemorySegment ctx, int seq_id, MemorySegment smpl) {
-        var mh$ = llama_set_sampler.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_set_sampler.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_set_sampler", e);
+        }
         try {
             return (boolean) mh$.invokeExact(ctx, seq_id, smpl);
         } catch (Throwable ex$) {
@@ -7311,7 +8096,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init(MemorySegment iface, MemorySegment ctx) {
-        var mh$ = llama_sampler_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(iface, ctx);
         } catch (Throwable ex$) {
@@ -7350,7 +8140,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_sampler_name(MemorySegment smpl) {
-        var mh$ = llama_sampler_name.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_name.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_name", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(smpl);
         } catch (Throwable ex$) {
@@ -7389,7 +8184,12 @@ public final class llama_h {
      * @param token C {@code llama_token token}
      */
     public static void llama_sampler_accept(MemorySegment smpl, int token) {
-        var mh$ = llama_sampler_accept.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_accept.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_accept", e);
+        }
         try {
             mh$.invokeExact(smpl, token);
         } catch (Throwable ex$) {
@@ -7428,7 +8228,12 @@ public final class llama_h {
      * @param cur_p C {@code llama_token_data_array *cur_p}
      */
     public static void llama_sampler_apply(MemorySegment smpl, MemorySegment cur_p) {
-        var mh$ = llama_sampler_apply.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_apply.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_apply", e);
+        }
         try {
             mh$.invokeExact(smpl, cur_p);
         } catch (Throwable ex$) {
@@ -7466,7 +8271,12 @@ public final class llama_h {
      * @param smpl C {@code struct llama_sampler *smpl}
      */
     public static void llama_sampler_reset(MemorySegment smpl) {
-        var mh$ = llama_sampler_reset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_reset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_reset", e);
+        }
         try {
             mh$.invokeExact(smpl);
         } catch (Throwable ex$) {
@@ -7505,7 +8315,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_clone(MemorySegment smpl) {
-        var mh$ = llama_sampler_clone.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_clone.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_clone", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(smpl);
         } catch (Throwable ex$) {
@@ -7544,7 +8359,12 @@ public final class llama_h {
      * @param dst C {@code struct llama_sampler *dst}
      */
     public static void llama_sampler_copy(MemorySegment src, MemorySegment dst) {
-        var mh$ = llama_sampler_copy.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_copy.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_copy", e);
+        }
         try {
             mh$.invokeExact(src, dst);
         } catch (Throwable ex$) {
@@ -7584,7 +8404,12 @@ public final class llama_h {
      * @param smpl C {@code struct llama_sampler *smpl}
      */
     public static void llama_sampler_free(MemorySegment smpl) {
-        var mh$ = llama_sampler_free.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_free.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_free", e);
+        }
         try {
             mh$.invokeExact(smpl);
         } catch (Throwable ex$) {
@@ -7623,7 +8448,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_chain_init(MemorySegment params) {
-        var mh$ = llama_sampler_chain_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_chain_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_chain_init", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(params);
         } catch (Throwable ex$) {
@@ -7664,7 +8494,12 @@ public final class llama_h {
      * @param smpl C {@code struct llama_sampler *smpl}
      */
     public static void llama_sampler_chain_add(MemorySegment chain, MemorySegment smpl) {
-        var mh$ = llama_sampler_chain_add.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_chain_add.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_chain_add", e);
+        }
         try {
             mh$.invokeExact(chain, smpl);
         } catch (Throwable ex$) {
@@ -7710,7 +8545,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_chain_get(MemorySegment chain, int i) {
-        var mh$ = llama_sampler_chain_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_chain_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_chain_get", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(chain, i);
         } catch (Throwable ex$) {
@@ -7751,7 +8591,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_sampler_chain_n(MemorySegment chain) {
-        var mh$ = llama_sampler_chain_n.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_chain_n.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_chain_n", e);
+        }
         try {
             return (int) mh$.invokeExact(chain);
         } catch (Throwable ex$) {
@@ -7793,7 +8638,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_chain_remove(MemorySegment chain, int i) {
-        var mh$ = llama_sampler_chain_remove.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_chain_remove.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_chain_remove", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(chain, i);
         } catch (Throwable ex$) {
@@ -7831,7 +8681,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_greedy() {
-        var mh$ = llama_sampler_init_greedy.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_greedy.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_greedy", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -7872,7 +8727,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_dist(int seed) {
-        var mh$ = llama_sampler_init_dist.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_dist.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_dist", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(seed);
         } catch (Throwable ex$) {
@@ -7914,7 +8774,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_top_k(int k) {
-        var mh$ = llama_sampler_init_top_k.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_top_k.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_top_k", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(k);
         } catch (Throwable ex$) {
@@ -7956,7 +8821,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_top_p(float p, long min_keep) {
-        var mh$ = llama_sampler_init_top_p.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_top_p.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_top_p", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(p, min_keep);
         } catch (Throwable ex$) {
@@ -7998,7 +8868,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_min_p(float p, long min_keep) {
-        var mh$ = llama_sampler_init_min_p.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_min_p.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_min_p", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(p, min_keep);
         } catch (Throwable ex$) {
@@ -8040,7 +8915,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_typical(float p, long min_keep) {
-        var mh$ = llama_sampler_init_typical.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_typical.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_typical", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(p, min_keep);
         } catch (Throwable ex$) {
@@ -8081,7 +8961,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_temp(float t) {
-        var mh$ = llama_sampler_init_temp.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_temp.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_temp", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(t);
         } catch (Throwable ex$) {
@@ -8124,7 +9009,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_temp_ext(float t, float delta, float exponent) {
-        var mh$ = llama_sampler_init_temp_ext.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_temp_ext.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_temp_ext", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(t, delta, exponent);
         } catch (Throwable ex$) {
@@ -8168,7 +9058,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_xtc(float p, float t, long min_keep, int seed) {
-        var mh$ = llama_sampler_init_xtc.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_xtc.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_xtc", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(p, t, min_keep, seed);
         } catch (Throwable ex$) {
@@ -8209,7 +9104,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_top_n_sigma(float n) {
-        var mh$ = llama_sampler_init_top_n_sigma.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_top_n_sigma.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_top_n_sigma", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(n);
         } catch (Throwable ex$) {
@@ -8259,7 +9159,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_mirostat(int n_vocab, int seed, float tau, float eta, int m) {
-        var mh$ = llama_sampler_init_mirostat.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_mirostat.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_mirostat", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(n_vocab, seed, tau, eta, m);
         } catch (Throwable ex$) {
@@ -8306,7 +9211,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_mirostat_v2(int seed, float tau, float eta) {
-        var mh$ = llama_sampler_init_mirostat_v2.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_mirostat_v2.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_mirostat_v2", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(seed, tau, eta);
         } catch (Throwable ex$) {
@@ -8352,7 +9262,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_grammar(MemorySegment vocab, MemorySegment grammar_str, MemorySegment grammar_root) {
-        var mh$ = llama_sampler_init_grammar.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_grammar.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_grammar", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(vocab, grammar_str, grammar_root);
         } catch (Throwable ex$) {
@@ -8401,7 +9316,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_grammar_lazy_patterns(MemorySegment vocab, MemorySegment grammar_str, MemorySegment grammar_root, MemorySegment trigger_patterns, long num_trigger_patterns, MemorySegment trigger_tokens, long num_trigger_tokens) {
-        var mh$ = llama_sampler_init_grammar_lazy_patterns.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_grammar_lazy_patterns.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_grammar_lazy_patterns", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(vocab, grammar_str, grammar_root, trigger_patterns, num_trigger_patterns, trigger_tokens, num_trigger_tokens);
         } catch (Throwable ex$) {
@@ -8446,7 +9366,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_penalties(int n_vocab, int penalty_last_n, float penalty_repeat, float penalty_freq, float penalty_present) {
-        var mh$ = llama_sampler_init_penalties.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_penalties.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_penalties", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(n_vocab, penalty_last_n, penalty_repeat, penalty_freq, penalty_present);
         } catch (Throwable ex$) {
@@ -8493,7 +9418,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_dry(MemorySegment vocab, float dry_multiplier, float dry_base, int dry_allowed_length, int dry_penalty_last_n, MemorySegment seq_breakers, long num_breakers) {
-        var mh$ = llama_sampler_init_dry.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_dry.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_dry", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(vocab, dry_multiplier, dry_base, dry_allowed_length, dry_penalty_last_n, seq_breakers, num_breakers);
         } catch (Throwable ex$) {
@@ -8550,7 +9480,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_adaptive_p(float target, float decay, int seed) {
-        var mh$ = llama_sampler_init_adaptive_p.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_adaptive_p.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_adaptive_p", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(target, decay, seed);
         } catch (Throwable ex$) {
@@ -8591,7 +9526,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_logit_bias(int n_vocab, int n_logit_bias, MemorySegment logit_bias) {
-        var mh$ = llama_sampler_init_logit_bias.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_logit_bias.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_logit_bias", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(n_vocab, n_logit_bias, logit_bias);
         } catch (Throwable ex$) {
@@ -8646,7 +9586,12 @@ public final class llama_h {
      * @return C {@code struct llama_sampler *}
      */
     public static MemorySegment llama_sampler_init_infill(MemorySegment vocab) {
-        var mh$ = llama_sampler_init_infill.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_init_infill.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_init_infill", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(vocab);
         } catch (Throwable ex$) {
@@ -8687,7 +9632,12 @@ public final class llama_h {
      * @return C {@code uint32_t}
      */
     public static int llama_sampler_get_seed(MemorySegment smpl) {
-        var mh$ = llama_sampler_get_seed.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_get_seed.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_get_seed", e);
+        }
         try {
             return (int) mh$.invokeExact(smpl);
         } catch (Throwable ex$) {
@@ -8739,7 +9689,12 @@ public final class llama_h {
      * @return C {@code llama_token}
      */
     public static int llama_sampler_sample(MemorySegment smpl, MemorySegment ctx, int idx) {
-        var mh$ = llama_sampler_sample.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_sampler_sample.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_sampler_sample", e);
+        }
         try {
             return (int) mh$.invokeExact(smpl, ctx, idx);
         } catch (Throwable ex$) {
@@ -8786,7 +9741,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_split_path(MemorySegment split_path, long maxlen, MemorySegment path_prefix, int split_no, int split_count) {
-        var mh$ = llama_split_path.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_split_path.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_split_path", e);
+        }
         try {
             return (int) mh$.invokeExact(split_path, maxlen, path_prefix, split_no, split_count);
         } catch (Throwable ex$) {
@@ -8833,7 +9793,12 @@ public final class llama_h {
      * @return C {@code int32_t}
      */
     public static int llama_split_prefix(MemorySegment split_prefix, long maxlen, MemorySegment split_path, int split_no, int split_count) {
-        var mh$ = llama_split_prefix.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_split_prefix.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_split_prefix", e);
+        }
         try {
             return (int) mh$.invokeExact(split_prefix, maxlen, split_path, split_no, split_count);
         } catch (Throwable ex$) {
@@ -8873,7 +9838,12 @@ public final class llama_h {
      * @return C {@code char *}
      */
     public static MemorySegment llama_print_system_info() {
-        var mh$ = llama_print_system_info.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_print_system_info.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_print_system_info", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact();
         } catch (Throwable ex$) {
@@ -8916,7 +9886,12 @@ public final class llama_h {
      * @param user_data C {@code void **user_data}
      */
     public static void llama_log_get(MemorySegment log_callback, MemorySegment user_data) {
-        var mh$ = llama_log_get.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_log_get.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_log_get", e);
+        }
         try {
             mh$.invokeExact(log_callback, user_data);
         } catch (Throwable ex$) {
@@ -8955,7 +9930,12 @@ public final class llama_h {
      * @param user_data C {@code void *user_data}
      */
     public static void llama_log_set(MemorySegment log_callback, MemorySegment user_data) {
-        var mh$ = llama_log_set.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_log_set.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_log_set", e);
+        }
         try {
             mh$.invokeExact(log_callback, user_data);
         } catch (Throwable ex$) {
@@ -8995,7 +9975,12 @@ public final class llama_h {
      * @return C {@code struct llama_perf_context_data} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_perf_context(SegmentAllocator allocator, MemorySegment ctx) {
-        var mh$ = llama_perf_context.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_perf_context.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_perf_context", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator, ctx);
         } catch (Throwable ex$) {
@@ -9033,7 +10018,12 @@ public final class llama_h {
      * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_perf_context_print(MemorySegment ctx) {
-        var mh$ = llama_perf_context_print.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_perf_context_print.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_perf_context_print", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -9071,7 +10061,12 @@ public final class llama_h {
      * @param ctx C {@code struct llama_context *ctx}
      */
     public static void llama_perf_context_reset(MemorySegment ctx) {
-        var mh$ = llama_perf_context_reset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_perf_context_reset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_perf_context_reset", e);
+        }
         try {
             mh$.invokeExact(ctx);
         } catch (Throwable ex$) {
@@ -9113,7 +10108,12 @@ public final class llama_h {
      * @return C {@code struct llama_perf_sampler_data} (a struct in a segment from {@code allocator})
      */
     public static MemorySegment llama_perf_sampler(SegmentAllocator allocator, MemorySegment chain) {
-        var mh$ = llama_perf_sampler.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_perf_sampler.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_perf_sampler", e);
+        }
         try {
             return (MemorySegment) mh$.invokeExact(allocator, chain);
         } catch (Throwable ex$) {
@@ -9151,7 +10151,12 @@ public final class llama_h {
      * @param chain C {@code struct llama_sampler *chain}
      */
     public static void llama_perf_sampler_print(MemorySegment chain) {
-        var mh$ = llama_perf_sampler_print.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_perf_sampler_print.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_perf_sampler_print", e);
+        }
         try {
             mh$.invokeExact(chain);
         } catch (Throwable ex$) {
@@ -9189,7 +10194,12 @@ public final class llama_h {
      * @param chain C {@code struct llama_sampler *chain}
      */
     public static void llama_perf_sampler_reset(MemorySegment chain) {
-        var mh$ = llama_perf_sampler_reset.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_perf_sampler_reset.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_perf_sampler_reset", e);
+        }
         try {
             mh$.invokeExact(chain);
         } catch (Throwable ex$) {
@@ -9223,15 +10233,20 @@ public final class llama_h {
      * <p>
      * Binds {@code llama_opt_param_filter_all} of {@code llama.h} (llama.cpp); the C parameters map as: pointers and {@code const char *} to {@link MemorySegment}, {@code bool} to {@code boolean}, integers and enums to {@code int}/{@code long} of the same width.
      * {@snippet lang=c :
-     * _Bool llama_opt_param_filter_all(struct ggml_tensor *tensor, void *userdata);
+     * bool llama_opt_param_filter_all(struct ggml_tensor *tensor, void *userdata);
      * }
      *
      * @param tensor C {@code struct ggml_tensor *tensor}
      * @param userdata C {@code void *userdata}
-     * @return C {@code _Bool}
+     * @return C {@code bool}
      */
     public static boolean llama_opt_param_filter_all(MemorySegment tensor, MemorySegment userdata) {
-        var mh$ = llama_opt_param_filter_all.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_opt_param_filter_all.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_opt_param_filter_all", e);
+        }
         try {
             return (boolean) mh$.invokeExact(tensor, userdata);
         } catch (Throwable ex$) {
@@ -9271,7 +10286,12 @@ public final class llama_h {
      * @param lopt_params C {@code struct llama_opt_params lopt_params}
      */
     public static void llama_opt_init(MemorySegment lctx, MemorySegment model, MemorySegment lopt_params) {
-        var mh$ = llama_opt_init.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_opt_init.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_opt_init", e);
+        }
         try {
             mh$.invokeExact(lctx, model, lopt_params);
         } catch (Throwable ex$) {
@@ -9315,7 +10335,12 @@ public final class llama_h {
      * @param callback_eval C {@code ggml_opt_epoch_callback callback_eval}
      */
     public static void llama_opt_epoch(MemorySegment lctx, MemorySegment dataset, MemorySegment result_train, MemorySegment result_eval, long idata_split, MemorySegment callback_train, MemorySegment callback_eval) {
-        var mh$ = llama_opt_epoch.HANDLE;
+        MethodHandle mh$;
+        try {
+            mh$ = llama_opt_epoch.HANDLE;
+        } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+            throw LlamaNative.bindingUnavailable("llama_opt_epoch", e);
+        }
         try {
             mh$.invokeExact(lctx, dataset, result_train, result_eval, idata_split, callback_train, callback_eval);
         } catch (Throwable ex$) {

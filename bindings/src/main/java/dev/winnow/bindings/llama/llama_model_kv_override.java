@@ -259,7 +259,7 @@ public final class llama_model_kv_override {
     }
 
     /**
-     * Getter for {@code _Bool val_bool}.
+     * Getter for {@code bool val_bool}.
      * @param struct the struct
      * @return the field's value
      */
@@ -268,7 +268,7 @@ public final class llama_model_kv_override {
     }
 
     /**
-     * Setter for {@code _Bool val_bool}.
+     * Setter for {@code bool val_bool}.
      * @param struct the struct
      * @param fieldValue the new value
      */

@@ -22,12 +22,12 @@ import java.util.function.Consumer;
  *     llama_progress_callback progress_callback;
  *     void *progress_callback_user_data;
  *     struct llama_model_kv_override *kv_overrides;
- *     _Bool vocab_only;
- *     _Bool check_tensors;
- *     _Bool use_extra_bufts;
- *     _Bool no_host;
- *     _Bool no_alloc;
- *     _Bool load_mtp;
+ *     bool vocab_only;
+ *     bool check_tensors;
+ *     bool use_extra_bufts;
+ *     bool no_host;
+ *     bool no_alloc;
+ *     bool load_mtp;
  * }
  * }
  */
@@ -478,7 +478,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Getter for {@code _Bool vocab_only}: Keep the booleans together to avoid misalignment during copy-by-value. only load the vocabulary, no weights.
+     * Getter for {@code bool vocab_only}: Keep the booleans together to avoid misalignment during copy-by-value. only load the vocabulary, no weights.
      * @param struct the struct
      * @return the field's value
      */
@@ -487,7 +487,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Setter for {@code _Bool vocab_only}.
+     * Setter for {@code bool vocab_only}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -508,7 +508,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Getter for {@code _Bool check_tensors}: validate model tensor data.
+     * Getter for {@code bool check_tensors}: validate model tensor data.
      * @param struct the struct
      * @return the field's value
      */
@@ -517,7 +517,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Setter for {@code _Bool check_tensors}.
+     * Setter for {@code bool check_tensors}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -538,7 +538,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Getter for {@code _Bool use_extra_bufts}: use extra buffer types (used for weight repacking).
+     * Getter for {@code bool use_extra_bufts}: use extra buffer types (used for weight repacking).
      * @param struct the struct
      * @return the field's value
      */
@@ -547,7 +547,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Setter for {@code _Bool use_extra_bufts}.
+     * Setter for {@code bool use_extra_bufts}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -568,7 +568,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Getter for {@code _Bool no_host}: bypass host buffer allowing extra buffers to be used.
+     * Getter for {@code bool no_host}: bypass host buffer allowing extra buffers to be used.
      * @param struct the struct
      * @return the field's value
      */
@@ -577,7 +577,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Setter for {@code _Bool no_host}.
+     * Setter for {@code bool no_host}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -598,7 +598,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Getter for {@code _Bool no_alloc}: only load metadata and simulate memory allocations.
+     * Getter for {@code bool no_alloc}: only load metadata and simulate memory allocations.
      * @param struct the struct
      * @return the field's value
      */
@@ -607,7 +607,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Setter for {@code _Bool no_alloc}.
+     * Setter for {@code bool no_alloc}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -628,7 +628,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Getter for {@code _Bool load_mtp}: whether to load MTP layers.
+     * Getter for {@code bool load_mtp}: whether to load MTP layers.
      * @param struct the struct
      * @return the field's value
      */
@@ -637,7 +637,7 @@ public final class llama_model_params {
     }
 
     /**
-     * Setter for {@code _Bool load_mtp}.
+     * Setter for {@code bool load_mtp}.
      * @param struct the struct
      * @param fieldValue the new value
      */

@@ -17,12 +17,12 @@ import java.util.function.Consumer;
  *     enum llama_ftype ftype;
  *     enum ggml_type output_tensor_type;
  *     enum ggml_type token_embedding_type;
- *     _Bool allow_requantize;
- *     _Bool quantize_output_tensor;
- *     _Bool only_copy;
- *     _Bool pure;
- *     _Bool keep_split;
- *     _Bool dry_run;
+ *     bool allow_requantize;
+ *     bool quantize_output_tensor;
+ *     bool only_copy;
+ *     bool pure;
+ *     bool keep_split;
+ *     bool dry_run;
  *     struct llama_model_imatrix_data *imatrix;
  *     struct llama_model_kv_override *kv_overrides;
  *     struct llama_model_tensor_override *tt_overrides;
@@ -263,7 +263,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Getter for {@code _Bool allow_requantize}: allow quantizing non-f32/f16 tensors.
+     * Getter for {@code bool allow_requantize}: allow quantizing non-f32/f16 tensors.
      * @param struct the struct
      * @return the field's value
      */
@@ -272,7 +272,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Setter for {@code _Bool allow_requantize}.
+     * Setter for {@code bool allow_requantize}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -293,7 +293,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Getter for {@code _Bool quantize_output_tensor}: quantize output.weight.
+     * Getter for {@code bool quantize_output_tensor}: quantize output.weight.
      * @param struct the struct
      * @return the field's value
      */
@@ -302,7 +302,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Setter for {@code _Bool quantize_output_tensor}.
+     * Setter for {@code bool quantize_output_tensor}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -323,7 +323,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Getter for {@code _Bool only_copy}: only copy tensors - ftype, allow_requantize and quantize_output_tensor are ignored.
+     * Getter for {@code bool only_copy}: only copy tensors - ftype, allow_requantize and quantize_output_tensor are ignored.
      * @param struct the struct
      * @return the field's value
      */
@@ -332,7 +332,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Setter for {@code _Bool only_copy}.
+     * Setter for {@code bool only_copy}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -353,7 +353,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Getter for {@code _Bool pure}: quantize all tensors to the default type.
+     * Getter for {@code bool pure}: quantize all tensors to the default type.
      * @param struct the struct
      * @return the field's value
      */
@@ -362,7 +362,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Setter for {@code _Bool pure}.
+     * Setter for {@code bool pure}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -383,7 +383,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Getter for {@code _Bool keep_split}: quantize to the same number of shards.
+     * Getter for {@code bool keep_split}: quantize to the same number of shards.
      * @param struct the struct
      * @return the field's value
      */
@@ -392,7 +392,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Setter for {@code _Bool keep_split}.
+     * Setter for {@code bool keep_split}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -413,7 +413,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Getter for {@code _Bool dry_run}: calculate and show the final quantization size without performing quantization.
+     * Getter for {@code bool dry_run}: calculate and show the final quantization size without performing quantization.
      * @param struct the struct
      * @return the field's value
      */
@@ -422,7 +422,7 @@ public final class llama_model_quantize_params {
     }
 
     /**
-     * Setter for {@code _Bool dry_run}.
+     * Setter for {@code bool dry_run}.
      * @param struct the struct
      * @param fieldValue the new value
      */

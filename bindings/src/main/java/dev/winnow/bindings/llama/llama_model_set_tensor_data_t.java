@@ -21,8 +21,8 @@ public final class llama_model_set_tensor_data_t {
     public interface Function {
         /**
          * Called from native code.
-         * @param tensor the C argument {@code tensor}
-         * @param userdata the C argument {@code userdata}
+         * @param tensor C {@code struct ggml_tensor *tensor}
+         * @param userdata C {@code void *userdata}
          */
         void apply(MemorySegment tensor, MemorySegment userdata);
     }
@@ -59,8 +59,8 @@ public final class llama_model_set_tensor_data_t {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param tensor the C argument {@code tensor}
-     * @param userdata the C argument {@code userdata}
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param userdata C {@code void *userdata}
      */
     public static void invoke(MemorySegment funcPtr, MemorySegment tensor, MemorySegment userdata) {
         try {

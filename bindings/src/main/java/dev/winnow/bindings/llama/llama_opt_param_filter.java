@@ -10,7 +10,7 @@ import java.lang.invoke.MethodHandle;
  * <p>
  * Function pointer type {@code llama_opt_param_filter} of {@code llama.h}.
  * {@snippet lang=c :
- * typedef _Bool (*llama_opt_param_filter)(struct ggml_tensor *tensor, void *userdata);
+ * typedef bool (*llama_opt_param_filter)(struct ggml_tensor *tensor, void *userdata);
  * }
  */
 public final class llama_opt_param_filter {
@@ -23,9 +23,9 @@ public final class llama_opt_param_filter {
     public interface Function {
         /**
          * Called from native code.
-         * @param tensor the C argument {@code tensor}
-         * @param userdata the C argument {@code userdata}
-         * @return the value handed back to C
+         * @param tensor C {@code struct ggml_tensor *tensor}
+         * @param userdata C {@code void *userdata}
+         * @return C {@code bool}, handed back to the caller
          */
         boolean apply(MemorySegment tensor, MemorySegment userdata);
     }
@@ -62,8 +62,8 @@ public final class llama_opt_param_filter {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param tensor the C argument {@code tensor}
-     * @param userdata the C argument {@code userdata}
+     * @param tensor C {@code struct ggml_tensor *tensor}
+     * @param userdata C {@code void *userdata}
      * @return what the function returned
      */
     public static boolean invoke(MemorySegment funcPtr, MemorySegment tensor, MemorySegment userdata) {

@@ -8,7 +8,7 @@ import java.lang.invoke.MethodHandle;
 /**
  * Function pointer type {@code llama_progress_callback} of {@code llama.h}.
  * {@snippet lang=c :
- * typedef _Bool (*llama_progress_callback)(float progress, void *user_data);
+ * typedef bool (*llama_progress_callback)(float progress, void *user_data);
  * }
  */
 public final class llama_progress_callback {
@@ -21,9 +21,9 @@ public final class llama_progress_callback {
     public interface Function {
         /**
          * Called from native code.
-         * @param progress the C argument {@code progress}
-         * @param user_data the C argument {@code user_data}
-         * @return the value handed back to C
+         * @param progress C {@code float progress}
+         * @param user_data C {@code void *user_data}
+         * @return C {@code bool}, handed back to the caller
          */
         boolean apply(float progress, MemorySegment user_data);
     }
@@ -60,8 +60,8 @@ public final class llama_progress_callback {
     /**
      * Calls a C function pointer of this type.
      * @param funcPtr the function pointer
-     * @param progress the C argument {@code progress}
-     * @param user_data the C argument {@code user_data}
+     * @param progress C {@code float progress}
+     * @param user_data C {@code void *user_data}
      * @return what the function returned
      */
     public static boolean invoke(MemorySegment funcPtr, float progress, MemorySegment user_data) {

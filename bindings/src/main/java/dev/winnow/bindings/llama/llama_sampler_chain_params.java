@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * Layout of {@code struct llama_sampler_chain_params} (llama.h; x86-64: 1 bytes, aligned to 1): static accessors over a {@link MemorySegment} holding one.
  * {@snippet lang=c :
  * struct llama_sampler_chain_params {
- *     _Bool no_perf;
+ *     bool no_perf;
  * }
  * }
  */
@@ -98,7 +98,7 @@ public final class llama_sampler_chain_params {
     }
 
     /**
-     * Getter for {@code _Bool no_perf}: whether to measure performance timings.
+     * Getter for {@code bool no_perf}: whether to measure performance timings.
      * @param struct the struct
      * @return the field's value
      */
@@ -107,7 +107,7 @@ public final class llama_sampler_chain_params {
     }
 
     /**
-     * Setter for {@code _Bool no_perf}.
+     * Setter for {@code bool no_perf}.
      * @param struct the struct
      * @param fieldValue the new value
      */

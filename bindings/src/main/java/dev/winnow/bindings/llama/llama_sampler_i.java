@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  *     void (*reset)(struct llama_sampler *smpl);
  *     struct llama_sampler *(*clone)(struct llama_sampler *smpl);
  *     void (*free)(struct llama_sampler *smpl);
- *     _Bool (*backend_init)(struct llama_sampler *smpl, ggml_backend_buffer_type_t buft, uint32_t n_outputs_max_per_seq);
+ *     bool (*backend_init)(struct llama_sampler *smpl, ggml_backend_buffer_type_t buft, uint32_t n_outputs_max_per_seq);
  *     void (*backend_accept)(struct llama_sampler *smpl, struct ggml_context *ctx, struct ggml_cgraph *gf, struct ggml_tensor *selected_token);
  *     void (*backend_apply)(struct llama_sampler *smpl, struct ggml_context *ctx, struct ggml_cgraph *gf, struct llama_sampler_data *data);
  *     void (*backend_set_input)(struct llama_sampler *smpl);
@@ -313,7 +313,7 @@ public final class llama_sampler_i {
     }
 
     /**
-     * Getter for {@code _Bool (*backend_init)(struct llama_sampler *smpl, ggml_backend_buffer_type_t buft, uint32_t n_outputs_max_per_seq)}: return true if the backend supports all ops needed by the sampler and can handle up to n_outputs_max_per_seq outputs per sequence note: call once per sampler.
+     * Getter for {@code bool (*backend_init)(struct llama_sampler *smpl, ggml_backend_buffer_type_t buft, uint32_t n_outputs_max_per_seq)}: return true if the backend supports all ops needed by the sampler and can handle up to n_outputs_max_per_seq outputs per sequence note: call once per sampler.
      * @param struct the struct
      * @return the field's value
      */
@@ -322,7 +322,7 @@ public final class llama_sampler_i {
     }
 
     /**
-     * Setter for {@code _Bool (*backend_init)(struct llama_sampler *smpl, ggml_backend_buffer_type_t buft, uint32_t n_outputs_max_per_seq)}.
+     * Setter for {@code bool (*backend_init)(struct llama_sampler *smpl, ggml_backend_buffer_type_t buft, uint32_t n_outputs_max_per_seq)}.
      * @param struct the struct
      * @param fieldValue the new value
      */
@@ -490,8 +490,8 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @return the value handed back to C
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @return C {@code char *}, handed back to the caller
              */
             MemorySegment apply(MemorySegment smpl);
         }
@@ -528,7 +528,7 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
+         * @param smpl C {@code struct llama_sampler *smpl}
          * @return what the function returned
          */
         public static MemorySegment invoke(MemorySegment funcPtr, MemorySegment smpl) {
@@ -550,8 +550,8 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @param token the C argument {@code token}
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @param token C {@code llama_token token}
              */
             void apply(MemorySegment smpl, int token);
         }
@@ -588,8 +588,8 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
-         * @param token the C argument {@code token}
+         * @param smpl C {@code struct llama_sampler *smpl}
+         * @param token C {@code llama_token token}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl, int token) {
             try {
@@ -610,8 +610,8 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @param cur_p the C argument {@code cur_p}
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @param cur_p C {@code llama_token_data_array *cur_p}
              */
             void apply(MemorySegment smpl, MemorySegment cur_p);
         }
@@ -648,8 +648,8 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
-         * @param cur_p the C argument {@code cur_p}
+         * @param smpl C {@code struct llama_sampler *smpl}
+         * @param cur_p C {@code llama_token_data_array *cur_p}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl, MemorySegment cur_p) {
             try {
@@ -670,7 +670,7 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
+             * @param smpl C {@code struct llama_sampler *smpl}
              */
             void apply(MemorySegment smpl);
         }
@@ -707,7 +707,7 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
+         * @param smpl C {@code struct llama_sampler *smpl}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl) {
             try {
@@ -728,8 +728,8 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @return the value handed back to C
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @return C {@code struct llama_sampler *}, handed back to the caller
              */
             MemorySegment apply(MemorySegment smpl);
         }
@@ -766,7 +766,7 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
+         * @param smpl C {@code struct llama_sampler *smpl}
          * @return what the function returned
          */
         public static MemorySegment invoke(MemorySegment funcPtr, MemorySegment smpl) {
@@ -788,7 +788,7 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
+             * @param smpl C {@code struct llama_sampler *smpl}
              */
             void apply(MemorySegment smpl);
         }
@@ -825,7 +825,7 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
+         * @param smpl C {@code struct llama_sampler *smpl}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl) {
             try {
@@ -846,10 +846,10 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @param buft the C argument {@code buft}
-             * @param n_outputs_max_per_seq the C argument {@code n_outputs_max_per_seq}
-             * @return the value handed back to C
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @param buft C {@code ggml_backend_buffer_type_t buft}
+             * @param n_outputs_max_per_seq C {@code uint32_t n_outputs_max_per_seq}
+             * @return C {@code bool}, handed back to the caller
              */
             boolean apply(MemorySegment smpl, MemorySegment buft, int n_outputs_max_per_seq);
         }
@@ -886,9 +886,9 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
-         * @param buft the C argument {@code buft}
-         * @param n_outputs_max_per_seq the C argument {@code n_outputs_max_per_seq}
+         * @param smpl C {@code struct llama_sampler *smpl}
+         * @param buft C {@code ggml_backend_buffer_type_t buft}
+         * @param n_outputs_max_per_seq C {@code uint32_t n_outputs_max_per_seq}
          * @return what the function returned
          */
         public static boolean invoke(MemorySegment funcPtr, MemorySegment smpl, MemorySegment buft, int n_outputs_max_per_seq) {
@@ -910,10 +910,10 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @param ctx the C argument {@code ctx}
-             * @param gf the C argument {@code gf}
-             * @param selected_token the C argument {@code selected_token}
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @param ctx C {@code struct ggml_context *ctx}
+             * @param gf C {@code struct ggml_cgraph *gf}
+             * @param selected_token C {@code struct ggml_tensor *selected_token}
              */
             void apply(MemorySegment smpl, MemorySegment ctx, MemorySegment gf, MemorySegment selected_token);
         }
@@ -950,10 +950,10 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
-         * @param ctx the C argument {@code ctx}
-         * @param gf the C argument {@code gf}
-         * @param selected_token the C argument {@code selected_token}
+         * @param smpl C {@code struct llama_sampler *smpl}
+         * @param ctx C {@code struct ggml_context *ctx}
+         * @param gf C {@code struct ggml_cgraph *gf}
+         * @param selected_token C {@code struct ggml_tensor *selected_token}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl, MemorySegment ctx, MemorySegment gf, MemorySegment selected_token) {
             try {
@@ -974,10 +974,10 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
-             * @param ctx the C argument {@code ctx}
-             * @param gf the C argument {@code gf}
-             * @param data the C argument {@code data}
+             * @param smpl C {@code struct llama_sampler *smpl}
+             * @param ctx C {@code struct ggml_context *ctx}
+             * @param gf C {@code struct ggml_cgraph *gf}
+             * @param data C {@code struct llama_sampler_data *data}
              */
             void apply(MemorySegment smpl, MemorySegment ctx, MemorySegment gf, MemorySegment data);
         }
@@ -1014,10 +1014,10 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
-         * @param ctx the C argument {@code ctx}
-         * @param gf the C argument {@code gf}
-         * @param data the C argument {@code data}
+         * @param smpl C {@code struct llama_sampler *smpl}
+         * @param ctx C {@code struct ggml_context *ctx}
+         * @param gf C {@code struct ggml_cgraph *gf}
+         * @param data C {@code struct llama_sampler_data *data}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl, MemorySegment ctx, MemorySegment gf, MemorySegment data) {
             try {
@@ -1038,7 +1038,7 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
+             * @param smpl C {@code struct llama_sampler *smpl}
              */
             void apply(MemorySegment smpl);
         }
@@ -1075,7 +1075,7 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
+         * @param smpl C {@code struct llama_sampler *smpl}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl) {
             try {
@@ -1096,7 +1096,7 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param smpl the C argument {@code smpl}
+             * @param smpl C {@code struct llama_sampler *smpl}
              */
             void apply(MemorySegment smpl);
         }
@@ -1133,7 +1133,7 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param smpl the C argument {@code smpl}
+         * @param smpl C {@code struct llama_sampler *smpl}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment smpl) {
             try {
@@ -1154,8 +1154,8 @@ public final class llama_sampler_i {
         public interface Function {
             /**
              * Called from native code.
-             * @param src the C argument {@code src}
-             * @param dst the C argument {@code dst}
+             * @param src C {@code struct llama_sampler *src}
+             * @param dst C {@code struct llama_sampler *dst}
              */
             void apply(MemorySegment src, MemorySegment dst);
         }
@@ -1192,8 +1192,8 @@ public final class llama_sampler_i {
         /**
          * Calls a C function pointer of this type.
          * @param funcPtr the function pointer
-         * @param src the C argument {@code src}
-         * @param dst the C argument {@code dst}
+         * @param src C {@code struct llama_sampler *src}
+         * @param dst C {@code struct llama_sampler *dst}
          */
         public static void invoke(MemorySegment funcPtr, MemorySegment src, MemorySegment dst) {
             try {

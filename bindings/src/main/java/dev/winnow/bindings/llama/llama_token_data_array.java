@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  *     llama_token_data *data;
  *     size_t size;
  *     int64_t selected;
- *     _Bool sorted;
+ *     bool sorted;
  * }
  * }
  */
@@ -198,7 +198,7 @@ public final class llama_token_data_array {
     }
 
     /**
-     * Getter for {@code _Bool sorted}: note: do not assume the data is sorted - always check this flag.
+     * Getter for {@code bool sorted}: note: do not assume the data is sorted - always check this flag.
      * @param struct the struct
      * @return the field's value
      */
@@ -207,7 +207,7 @@ public final class llama_token_data_array {
     }
 
     /**
-     * Setter for {@code _Bool sorted}.
+     * Setter for {@code bool sorted}.
      * @param struct the struct
      * @param fieldValue the new value
      */

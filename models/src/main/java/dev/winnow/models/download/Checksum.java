@@ -52,6 +52,15 @@ public record Checksum(String algorithm, String hex) {
   }
 
   /**
+   * @param file the file to hash
+   * @return its SHA-256, lowercase hexadecimal
+   * @throws IOException if the file cannot be read
+   */
+  public static String sha256Of(Path file) throws IOException {
+    return digest("SHA-256", file);
+  }
+
+  /**
    * Computes a file's digest with this checksum's algorithm.
    *
    * @param file the file to hash
@@ -59,6 +68,10 @@ public record Checksum(String algorithm, String hex) {
    * @throws IOException if the file cannot be read
    */
   public String compute(Path file) throws IOException {
+    return digest(algorithm, file);
+  }
+
+  private static String digest(String algorithm, Path file) throws IOException {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance(algorithm);

@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +21,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -43,19 +49,35 @@ public final class HttpDownloader {
   private static final Logger LOG = LoggerFactory.getLogger(HttpDownloader.class);
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
+  /** How long a transfer may go without receiving a byte before it is abandoned (and can be resumed). */
+  public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
+
   private final HttpClient client;
   private final boolean showProgress;
+  private final Duration stallTimeout;
 
   /**
+   * A downloader that gives up on a transfer after {@link #DEFAULT_STALL_TIMEOUT} without data.
+   *
    * @param showProgress whether to draw a progress bar on standard error while downloading
    */
   public HttpDownloader(boolean showProgress) {
+    this(showProgress, DEFAULT_STALL_TIMEOUT);
+  }
+
+  /**
+   * @param showProgress whether to draw a progress bar on standard error while downloading
+   * @param stallTimeout how long to wait for the next bytes (and for the answer's headers) before the transfer is
+   *     abandoned as interrupted
+   */
+  public HttpDownloader(boolean showProgress, Duration stallTimeout) {
     this.client =
         HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NORMAL)
             .connectTimeout(Duration.ofSeconds(20))
             .build();
     this.showProgress = showProgress;
+    this.stallTimeout = stallTimeout;
   }
 
   /**
@@ -67,7 +89,10 @@ public final class HttpDownloader {
    * @throws IOException on other transfer errors
    */
   public Optional<String> fetchTextIfPresent(URI uri) throws IOException {
-    HttpResponse<String> r = send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> r =
+        send(
+            HttpRequest.newBuilder(uri).timeout(stallTimeout).GET().build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     if (r.statusCode() == 404) {
       return Optional.empty();
     }
@@ -119,7 +144,7 @@ public final class HttpDownloader {
 
   private void transfer(URI uri, Path part, String label, boolean mayRestart) throws IOException {
     long have = Files.exists(part) ? Files.size(part) : 0;
-    HttpRequest.Builder rb = HttpRequest.newBuilder(uri).GET();
+    HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(stallTimeout).GET();
     if (have > 0) {
       rb.header("Range", "bytes=" + have + "-");
     }
@@ -152,7 +177,31 @@ public final class HttpDownloader {
     long total = length.isPresent() ? have + length.getAsLong() : -1;
     long received = have;
     ProgressBar bar = showProgress ? progressBar(label, total, have) : null;
-    try (InputStream in = r.body();
+    InputStream body = r.body();
+    AtomicLong lastProgress = new AtomicLong(System.nanoTime());
+    AtomicBoolean stalled = new AtomicBoolean();
+    ScheduledExecutorService watchdog =
+        Executors.newSingleThreadScheduledExecutor(
+            task -> {
+              Thread t = new Thread(task, "download-stall-watchdog");
+              t.setDaemon(true);
+              return t;
+            });
+    long checkMillis = Math.max(50, Math.min(1000, stallTimeout.toMillis() / 4));
+    watchdog.scheduleWithFixedDelay(
+        () -> {
+          if (System.nanoTime() - lastProgress.get() > stallTimeout.toNanos() && !stalled.getAndSet(true)) {
+            try {
+              body.close(); // makes the blocked read fail
+            } catch (IOException ignored) {
+              // the read reports the failure
+            }
+          }
+        },
+        checkMillis,
+        checkMillis,
+        TimeUnit.MILLISECONDS);
+    try (InputStream in = body;
         OutputStream out =
             append
                 ? Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
@@ -162,22 +211,25 @@ public final class HttpDownloader {
       while ((n = in.read(buf)) > 0) {
         out.write(buf, 0, n);
         received += n;
+        lastProgress.set(System.nanoTime());
         if (bar != null) {
           bar.stepTo(received);
         }
       }
     } catch (IOException e) {
+      String why = stalled.get() ? "no data for " + stallTimeout.toSeconds() + " s" : String.valueOf(e.getMessage());
       throw new DownloadException(
           uri + ": transfer interrupted after " + received + (total >= 0 ? " of " + total : "") + " bytes ("
-              + e.getMessage() + "); the partial file " + part + " is kept and the next attempt resumes from it",
+              + why + "); the partial file " + part + " is kept and the next attempt resumes from it",
           0,
           e);
     } finally {
+      watchdog.shutdownNow();
       if (bar != null) {
         bar.close();
       }
     }
-    if (total >= 0 && received != total) {
+    if (stalled.get() || (total >= 0 && received != total)) {
       throw new DownloadException(
           uri + ": transfer ended after " + received + " of " + total + " bytes; the partial file " + part
               + " is kept and the next attempt resumes from it",
@@ -189,12 +241,14 @@ public final class HttpDownloader {
   private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) throws IOException {
     try {
       return client.send(request, handler);
-    } catch (ConnectException | UnknownHostException | HttpConnectTimeoutException | UnresolvedAddressException e) {
+    } catch (ConnectException | UnknownHostException | UnresolvedAddressException | HttpConnectTimeoutException e) {
       throw new DownloadException(
           request.uri() + ": cannot reach " + request.uri().getHost()
               + " (offline, or the host is blocked?): " + e,
           0,
           e);
+    } catch (HttpTimeoutException e) {
+      throw new DownloadException(request.uri() + ": no answer within " + stallTimeout.toSeconds() + " s", 0, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new DownloadException(request.uri() + ": interrupted", 0, e);

@@ -80,6 +80,7 @@ public final class GgufFile implements AutoCloseable {
   private final int version;
   private final int alignment;
   private final Map<String, GgufValue> metadata;
+  private final Map<String, Long> keyOffsets;
   private final List<GgufTensorInfo> tensors;
   private final Map<String, GgufTensorInfo> tensorsByName;
   private final long dataOffset;
@@ -91,6 +92,7 @@ public final class GgufFile implements AutoCloseable {
     this.version = p.version;
     this.alignment = p.alignment;
     this.metadata = Collections.unmodifiableMap(p.metadata);
+    this.keyOffsets = p.keyOffsets;
     this.tensors = List.copyOf(p.tensors);
     Map<String, GgufTensorInfo> byName = new HashMap<>();
     for (GgufTensorInfo t : tensors) {
@@ -168,6 +170,14 @@ public final class GgufFile implements AutoCloseable {
    */
   public Optional<GgufValue> value(String key) {
     return Optional.ofNullable(metadata.get(key));
+  }
+
+  /**
+   * @param key a metadata key
+   * @return the byte offset where the key/value pair starts in the file, or -1 when the file has no such key
+   */
+  public long keyOffset(String key) {
+    return keyOffsets.getOrDefault(key, -1L);
   }
 
   /**
@@ -276,6 +286,7 @@ public final class GgufFile implements AutoCloseable {
     int version;
     int alignment = DEFAULT_ALIGNMENT;
     final Map<String, GgufValue> metadata = new LinkedHashMap<>();
+    final Map<String, Long> keyOffsets = new HashMap<>();
     final List<GgufTensorInfo> tensors = new ArrayList<>();
     long dataOffset;
 
@@ -381,6 +392,7 @@ public final class GgufFile implements AutoCloseable {
         }
         GgufValue v = value(key, 0);
         metadata.put(key, v);
+        keyOffsets.put(key, keyAt);
       }
       GgufValue align = metadata.get(ALIGNMENT_KEY);
       if (align != null) {

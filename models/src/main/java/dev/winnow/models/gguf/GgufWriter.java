@@ -215,6 +215,18 @@ public final class GgufWriter {
 
   /**
    * @param name tensor name
+   * @param type element type
+   * @param shape ggml order
+   * @param data bytes from position to limit in the type's layout (not copied: read when written)
+   * @return this writer
+   * @see #addTensor(String, GgmlType, long[], TensorData)
+   */
+  public GgufWriter addTensor(String name, GgmlType type, long[] shape, ByteBuffer data) {
+    return addTensor(name, type, shape, TensorData.of(data));
+  }
+
+  /**
+   * @param name tensor name
    * @param type F32, F16, BF16 or Q8_0: the values are converted when written
    * @param shape ggml order; its element count must equal {@code values.length}
    * @param values the values in ggml order

@@ -111,6 +111,14 @@ class GgufValidationTest {
   }
 
   @Test
+  void version2HasTheSameLayout() throws Exception {
+    try (GgufFile f = new Raw().header(2, 0, 1).kvU32("a", 5).parse()) {
+      assertEquals(2, f.version());
+      assertEquals(5, f.requireLong("a"));
+    }
+  }
+
+  @Test
   void magicAndVersion() {
     fails(new Raw().u32(0x46554746).u32(3).u64(0).u64(0), 0, "expected the magic 'GGUF'");
     fails(new Raw().header(1, 0, 0), 4, "version 1 is not supported");

@@ -45,6 +45,9 @@ class GgufWriterTest {
     }
     w.addTensor("t.f32", GgmlType.F32, new long[] {16, 4}, values);
     w.addTensor("t.q8", GgmlType.Q8_0, new long[] {32, 2}, values);
+    ByteBuffer i32 = ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(7).putInt(-1).putInt(0)
+        .putInt(Integer.MAX_VALUE).flip();
+    w.addTensor("t.i32", GgmlType.I32, new long[] {4}, i32);
     Path out = tmp.resolve("all.gguf");
     w.write(out);
     try (GgufFile f = GgufFile.open(out)) {
@@ -58,7 +61,10 @@ class GgufWriterTest {
       for (int i = 0; i < 64; i++) {
         assertEquals(values[i], q[i], 0.13f, "q8_0 value " + i);
       }
-      assertEquals(f.fileSize(), f.dataOffset() + 256 + 128);
+      assertEquals(f.fileSize(), f.dataOffset() + 256 + 128 + 64);
+      var seg = f.tensorData(f.tensor("t.i32").orElseThrow());
+      assertEquals(Integer.MAX_VALUE, seg.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 12));
+      assertEquals(-1, seg.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, 4));
     }
   }
 

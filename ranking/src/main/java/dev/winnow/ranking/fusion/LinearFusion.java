@@ -125,7 +125,7 @@ public final class LinearFusion implements Fusion {
     double bestValue = Double.NEGATIVE_INFINITY;
     int n = (int) Math.round(1 / step);
     for (int i = 0; i <= n; i++) {
-      LinearFusion f = new LinearFusion(Math.min(1, i * step), normalization);
+      LinearFusion f = new LinearFusion(Math.min(1, Math.round(i * step * 1e6) / 1e6), normalization);
       double v = evaluation.mean(f.fuse(first, second, "tune"), metric);
       if (v > bestValue + 1e-12) {
         bestValue = v;

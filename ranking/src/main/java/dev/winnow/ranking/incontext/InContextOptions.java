@@ -26,6 +26,9 @@ import java.util.Objects;
  * @param wording             task, question and answer prefix
  * @param family              prompt family, or null to detect it from the model's chat template
  * @param parallelSequences   sequences decoded side by side (pointwise pairs, BlockRank documents per batch), 1..255
+ * @param flashAttention      flash attention on (fast; the default) or off. llama.cpp's CPU flash attention is not
+ *                            exact even with an F32 KV cache (layer-0 attention output off by up to 3e-3 on
+ *                            stories260K, against 3e-7 with it off), so exact comparisons turn it off
  */
 public record InContextOptions(
         int scoringLayer,
@@ -40,7 +43,8 @@ public record InContextOptions(
         GgmlType kvType,
         PromptWording wording,
         PromptFamily family,
-        int parallelSequences) {
+        int parallelSequences,
+        boolean flashAttention) {
 
     /** Validates. @throws IllegalArgumentException naming the field and its range */
     public InContextOptions {
@@ -72,11 +76,12 @@ public record InContextOptions(
 
     /**
      * Default layer, one signal token, 384-token documents, 64-token queries, 512-token batches, 32768 cells, early
-     * exit on, all cores, F16 KV cache, BlockRank wording, family detected, 64 parallel sequences.
+     * exit on, all cores, F16 KV cache, BlockRank wording, family detected, 64 parallel sequences, flash attention
+     * on.
      */
     public static InContextOptions defaults() {
         return new InContextOptions(-1, false, 1, 384, 64, 512, 32768, true,
-                Runtime.getRuntime().availableProcessors(), GgmlType.F16, PromptWording.DEFAULT, null, 64);
+                Runtime.getRuntime().availableProcessors(), GgmlType.F16, PromptWording.DEFAULT, null, 64, true);
     }
 
     /** The scoring layer for a model of {@code nLayer} layers. @throws IllegalArgumentException when out of range */
@@ -103,72 +108,78 @@ public record InContextOptions(
     /** @return a copy with this scoring layer (-1 = default) */
     public InContextOptions withScoringLayer(int layer) {
         return new InContextOptions(layer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy summing the score over all layers (or not) */
     public InContextOptions withSumOverLayers(boolean on) {
         return new InContextOptions(scoringLayer, on, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with 1 or 2 signal tokens */
     public InContextOptions withSignalTokens(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, n, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with these token budgets */
     public InContextOptions withBudgets(int documentTokens, int queryTokens) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokens, queryTokens,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with this many tokens per decode */
     public InContextOptions withBatchTokens(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                n, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences);
+                n, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with this many KV cells per prompt */
     public InContextOptions withMaxPromptCells(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, n, earlyExit, threads, kvType, wording, family, parallelSequences);
+                batchTokens, n, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with early exit on or off */
     public InContextOptions withEarlyExit(boolean on) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, on, threads, kvType, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, on, threads, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with this many threads */
     public InContextOptions withThreads(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, n, kvType, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, n, kvType, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with this KV cache type */
     public InContextOptions withKvType(GgmlType type) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, type, wording, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, type, wording, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with this wording */
     public InContextOptions withWording(PromptWording w) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, w, family, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, w, family, parallelSequences, flashAttention);
     }
 
     /** @return a copy with this prompt family (null = detect) */
     public InContextOptions withFamily(PromptFamily f) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, f, parallelSequences);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, f, parallelSequences, flashAttention);
+    }
+
+    /** @return a copy with flash attention on or off */
+    public InContextOptions withFlashAttention(boolean on) {
+        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, on);
     }
 
     /** @return a copy with this many parallel sequences */
     public InContextOptions withParallelSequences(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, n);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, n, flashAttention);
     }
 }

@@ -1,6 +1,10 @@
 package dev.winnow.ranking.incontext;
 
 import dev.winnow.ranking.incontext.blockrank.BlockRankRanker;
+import dev.winnow.ranking.incontext.blockrank.ListwiseRanker;
+import dev.winnow.ranking.incontext.embedding.EmbeddingRanker;
+import dev.winnow.ranking.incontext.icr.IcrRanker;
+import dev.winnow.ranking.incontext.pointwise.PointwiseRanker;
 import dev.winnow.runtime.Model;
 
 import java.util.List;
@@ -46,5 +50,66 @@ public interface InContextRanker extends AutoCloseable {
      */
     static InContextRanker blockRank(Model model, InContextOptions options) {
         return new BlockRankRanker(model, options);
+    }
+
+    /**
+     * ICR (Chen et al. 2024): zero-shot, causal prompt, query-span attention over all layers and heads calibrated
+     * with the content-free query "N/A".
+     *
+     * @param model   a causal language model with a Llama-type graph
+     * @param options settings
+     */
+    static InContextRanker icr(Model model, InContextOptions options) {
+        return new IcrRanker(model, options);
+    }
+
+    /**
+     * Full-attention listwise: BlockRank's prompt and score with ordinary causal attention (the efficiency baseline).
+     *
+     * @param model   a causal language model with a Llama-type graph
+     * @param options settings
+     */
+    static InContextRanker listwise(Model model, InContextOptions options) {
+        return new ListwiseRanker(model, options);
+    }
+
+    /**
+     * Pointwise: log-probability of " yes" after a relevance question, one prompt per document.
+     *
+     * @param model   a causal language model
+     * @param options settings
+     */
+    static InContextRanker pointwise(Model model, InContextOptions options) {
+        return new PointwiseRanker(model, options);
+    }
+
+    /**
+     * Bi-encoder: cosine between the query's and each document's embedding.
+     *
+     * @param embeddingModel an embedding model (e.g. all-MiniLM-L6-v2 converted to GGUF)
+     * @param options        settings
+     */
+    static InContextRanker embedding(Model embeddingModel, InContextOptions options) {
+        return new EmbeddingRanker(embeddingModel, options);
+    }
+
+    /**
+     * A ranker by its CLI name.
+     *
+     * @param name    blockrank, icr, listwise, pointwise or embedding
+     * @param model   the model (an embedding model for "embedding")
+     * @param options settings
+     * @throws IllegalArgumentException for an unknown name
+     */
+    static InContextRanker byName(String name, Model model, InContextOptions options) {
+        return switch (name) {
+            case "blockrank" -> blockRank(model, options);
+            case "icr" -> icr(model, options);
+            case "listwise" -> listwise(model, options);
+            case "pointwise" -> pointwise(model, options);
+            case "embedding" -> embedding(model, options);
+            default -> throw new IllegalArgumentException("unknown ranker \"" + name
+                    + "\": expected blockrank, icr, listwise, pointwise or embedding");
+        };
     }
 }

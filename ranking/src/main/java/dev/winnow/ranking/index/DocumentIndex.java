@@ -48,6 +48,7 @@ import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -99,6 +100,9 @@ public final class DocumentIndex implements AutoCloseable {
   private static final String SETTINGS_KEY = "winnow.settings";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DEFAULT_FUSION_DEPTH = 1000;
+  private static final int DEFAULT_KNN_CANDIDATES = 100;
+  private static final int EMBED_COMMIT_DOCS = 1000;
+  private static final long EMBED_COMMIT_NANOS = 30_000_000_000L;
 
   private final Path path;
   private final Directory directory;
@@ -111,6 +115,7 @@ public final class DocumentIndex implements AutoCloseable {
   private volatile Embedder embedder;
   private volatile Fusion fusion = Fusion.rrf(60);
   private volatile int fusionDepth = DEFAULT_FUSION_DEPTH;
+  private volatile int knnCandidates = DEFAULT_KNN_CANDIDATES;
 
   private DocumentIndex(Path path, Directory directory, IndexSettings settings) {
     this.path = path;
@@ -171,6 +176,22 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
+   * Returns whether a directory holds a Lucene index (a commit).
+   *
+   * @param path the directory
+   * @return true when an index exists there
+   * @throws IOException when the directory cannot be read
+   */
+  public static boolean exists(Path path) throws IOException {
+    if (!Files.isDirectory(path)) {
+      return false;
+    }
+    try (Directory d = FSDirectory.open(path)) {
+      return DirectoryReader.indexExists(d);
+    }
+  }
+
+  /**
    * Opens the index at {@code path}, or creates it with {@code settings} when there is none.
    *
    * @param path the index directory
@@ -179,14 +200,7 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when the directory cannot be read or written
    */
   public static DocumentIndex openOrCreate(Path path, IndexSettings settings) throws IOException {
-    if (Files.isDirectory(path)) {
-      try (Directory d = FSDirectory.open(path)) {
-        if (DirectoryReader.indexExists(d)) {
-          return open(path);
-        }
-      }
-    }
-    return create(path, settings);
+    return exists(path) ? open(path) : create(path, settings);
   }
 
   /**
@@ -260,6 +274,19 @@ public final class DocumentIndex implements AutoCloseable {
     this.fusionDepth = depth;
   }
 
+  /**
+   * Sets how many nearest-neighbour candidates an HNSW search collects before keeping the top k (the search beam,
+   * Elasticsearch's {@code num_candidates}): more candidates, higher recall against exact search, slower queries.
+   *
+   * @param candidates the beam width, {@code >= 1} (default 100; a search uses {@code max(k, candidates)})
+   */
+  public void setKnnCandidates(int candidates) {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("KNN candidates must be >= 1, got " + candidates);
+    }
+    this.knnCandidates = candidates;
+  }
+
   // ---------------------------------------------------------------- writing
 
   /**
@@ -308,6 +335,7 @@ public final class DocumentIndex implements AutoCloseable {
    * @param progress whether to show a progress bar (shown only when the console is a terminal)
    * @return the number of documents added
    * @throws IOException when Lucene cannot write; the batches committed before stay readable
+   *     <p>Replaced documents are merged away at the end, so BM25 statistics match an index built once.
    */
   public int addAll(List<Document> docs, int batchSize, boolean progress) throws IOException {
     if (batchSize < 1) {
@@ -327,6 +355,7 @@ public final class DocumentIndex implements AutoCloseable {
         }
       }
     }
+    mergeDeletes();
     return docs.size();
   }
 
@@ -364,6 +393,9 @@ public final class DocumentIndex implements AutoCloseable {
       c.setSimilarity(similarity);
       c.setRAMBufferSizeMB(128);
       c.setCommitOnClose(false);
+      TieredMergePolicy merges = new TieredMergePolicy();
+      merges.setForceMergeDeletesPctAllowed(0.0);
+      c.setMergePolicy(merges);
       writer = new IndexWriter(directory, c);
     }
     return writer;
@@ -401,8 +433,10 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
-   * Embeds every document that has no vector yet, in batches, committing after each batch: an interrupted run
-   * resumes where it stopped. The first call records the embedder's dimension and description in the index.
+   * Embeds every document that has no vector yet, in batches, committing every 1000 documents or 30 seconds
+   * (whichever comes first) and at the end: an interrupted run resumes from its last commit. The first call records the embedder's dimension and description in the index. Vectors
+   * are added by replacing documents; the replaced versions are merged away at the end so that BM25 statistics are
+   * unchanged.
    *
    * @param embedder the embedder (becomes this instance's query embedder too)
    * @param batchSize documents per embedding call and commit, {@code >= 1}
@@ -441,6 +475,8 @@ public final class DocumentIndex implements AutoCloseable {
     synchronized (this) {
       settings = settings.withVectors(embedder.dimension(), embedder.describe());
     }
+    long lastCommit = System.nanoTime();
+    int sinceCommit = 0;
     try (ProgressBar bar = progressBar("embedding", todo.size(), progress)) {
       for (int i = 0; i < todo.size(); i += batchSize) {
         List<Document> batch = todo.subList(i, Math.min(todo.size(), i + batchSize));
@@ -455,14 +491,33 @@ public final class DocumentIndex implements AutoCloseable {
             writer(IndexWriterConfig.OpenMode.APPEND)
                 .updateDocument(new Term(ID, batch.get(j).id()), luceneDocument(batch.get(j), Embedder.unitLength(v)));
           }
-          commit();
+          sinceCommit += batch.size();
+          if (sinceCommit >= EMBED_COMMIT_DOCS || System.nanoTime() - lastCommit > EMBED_COMMIT_NANOS) {
+            commit();
+            sinceCommit = 0;
+            lastCommit = System.nanoTime();
+          }
         }
         if (bar != null) {
           bar.stepBy(batch.size());
         }
       }
     }
+    commit();
+    mergeDeletes();
     return todo.size();
+  }
+
+  /**
+   * Replaced and deleted documents still count in BM25's statistics (document frequency, average length) until merged
+   * away: merge them so that BM25 scores are those of an index built in one go.
+   */
+  private synchronized void mergeDeletes() throws IOException {
+    IndexWriter w = writer(IndexWriterConfig.OpenMode.APPEND);
+    if (w.hasDeletions()) {
+      w.forceMergeDeletes();
+      commit();
+    }
   }
 
   private static float[] checkDimension(float[] v, int dim, String what) {
@@ -766,7 +821,8 @@ public final class DocumentIndex implements AutoCloseable {
     }
     float[] q = Embedder.unitLength(checkDimension(e.embedQuery(text), e.dimension(), "the query"));
     if (!exact) {
-      return scored(s, s.search(new KnnFloatVectorQuery(VECTOR, q, k), k), luceneDocs);
+      int beam = Math.max(k, knnCandidates);
+      return scored(s, s.search(new KnnFloatVectorQuery(VECTOR, q, beam), k), luceneDocs);
     }
     return exactDense(s, q, k, luceneDocs);
   }

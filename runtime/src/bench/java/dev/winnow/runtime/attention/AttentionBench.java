@@ -42,6 +42,7 @@ public class AttentionBench {
     private AttentionMask causal;
     private BlockMask eighth;
     private MobaGate gate;
+    private MobaGate.PooledKeys pooled;
     private AttentionTensor out;
 
     /** Shape parameters {n_q, n_kv, d, n_head, n_head_kv, MoBA top-k}. */
@@ -74,6 +75,7 @@ public class AttentionBench {
         causal = AttentionMask.causal(nq, nkv);
         eighth = eighthOfCausal(causal, rnd);
         gate = new MobaGate(BLOCK, s[5], null);
+        pooled = gate.pool(in.k());
     }
 
     /** Keeps every partially visible (diagonal) tile and random wholly visible ones, 1/8 of the visible tiles in all. */
@@ -176,6 +178,15 @@ public class AttentionBench {
     public BlockMask mobaGate(Cpu cpu) {
         long t = Cpu.now();
         BlockMask m = gate.select(in, causal);
+        cpu.add(t);
+        return m;
+    }
+
+    /** MoBA gating with the pooled keys computed before (K unchanged): block scoring and top-k only. */
+    @Benchmark
+    public BlockMask mobaSelectPooled(Cpu cpu) {
+        long t = Cpu.now();
+        BlockMask m = gate.select(in, causal, pooled);
         cpu.add(t);
         return m;
     }

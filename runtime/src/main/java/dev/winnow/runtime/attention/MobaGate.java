@@ -52,7 +52,37 @@ public final class MobaGate {
     }
 
     /**
-     * Selects the key blocks of every query block, one layer per query head.
+     * The gate's view of the keys: the mean of every key block of every KV head (after the key convolution, when
+     * set). It depends only on K, so it can be computed once and reused while K is unchanged (for example by every
+     * query block of a prompt, or across decode steps over the same cache).
+     *
+     * @param blockSize B of the gate that made it
+     * @param keyCount  keys pooled
+     * @param means     {@code [n_head_kv][keyBlocks * dim]}: mean key of block {@code j} at {@code [j * dim, (j+1) * dim)}
+     */
+    public record PooledKeys(int blockSize, int keyCount, float[][] means) {
+    }
+
+    /**
+     * Pools the keys: reads all of K once ({@code O(n_kv * n_head_kv * d)}, times the convolution width).
+     *
+     * @throws IllegalArgumentException when the convolution does not fit K
+     */
+    public PooledKeys pool(AttentionTensor k) {
+        if (convolution != null && (convolution.heads() != k.heads() || convolution.dim() != k.dim())) {
+            throw new IllegalArgumentException("MoBA gate: key convolution has " + convolution.heads() + " heads of dim "
+                    + convolution.dim() + ", K has " + k.heads() + " of dim " + k.dim());
+        }
+        int kBlocks = (k.tokens() + blockSize - 1) / blockSize;
+        float[][] pooled = new float[k.heads()][];
+        IntStream kvHeads = IntStream.range(0, k.heads());
+        (TiledAttention.sharable(k.data()) ? kvHeads.parallel() : kvHeads).forEach(g -> pooled[g] = poolKeys(k, g, kBlocks));
+        return new PooledKeys(blockSize, k.tokens(), pooled);
+    }
+
+    /**
+     * Selects the key blocks of every query block, one layer per query head; pools the keys first
+     * ({@link #pool}).
      *
      * @param in   the operands (Q and K are read; V is not)
      * @param mask visibility {@code [n_q, n_kv]}, usually {@link AttentionMask#causal}
@@ -60,6 +90,15 @@ public final class MobaGate {
      * @throws IllegalArgumentException when the mask or the convolution does not fit the inputs
      */
     public BlockMask select(AttentionInputs in, AttentionMask mask) {
+        return select(in, mask, pool(in.k()));
+    }
+
+    /**
+     * Selects the key blocks of every query block with keys pooled before ({@link #pool} of this K).
+     *
+     * @throws IllegalArgumentException when the mask or the pooled keys do not fit the inputs
+     */
+    public BlockMask select(AttentionInputs in, AttentionMask mask, PooledKeys keys) {
         AttentionTensor q = in.q();
         AttentionTensor k = in.k();
         int nq = q.tokens();
@@ -68,9 +107,9 @@ public final class MobaGate {
             throw new IllegalArgumentException("MoBA gate: mask covers " + mask.queryCount() + " x " + mask.keyCount() + " but Q has "
                     + nq + " tokens and K " + nkv);
         }
-        if (convolution != null && (convolution.heads() != k.heads() || convolution.dim() != k.dim())) {
-            throw new IllegalArgumentException("MoBA gate: key convolution has " + convolution.heads() + " heads of dim "
-                    + convolution.dim() + ", K has " + k.heads() + " of dim " + k.dim());
+        if (keys.blockSize() != blockSize || keys.keyCount() != nkv || keys.means().length != k.heads()) {
+            throw new IllegalArgumentException("MoBA gate: pooled keys (B=" + keys.blockSize() + ", " + keys.keyCount() + " keys, "
+                    + keys.means().length + " KV heads) do not fit B=" + blockSize + " and K with " + nkv + " keys, " + k.heads() + " heads");
         }
         BlockMask blocks = BlockMask.empty(nq, nkv, blockSize, q.heads());
         int qBlocks = blocks.queryBlocks();
@@ -84,13 +123,11 @@ public final class MobaGate {
                         kb * blockSize, Math.min(nkv, (kb + 1) * blockSize)).ordinal();
             }
         }
-        float[][] pooled = new float[k.heads()][];
-        boolean parallel = TiledAttention.sharable(q.data()) && TiledAttention.sharable(k.data());
-        IntStream kvHeads = IntStream.range(0, k.heads());
-        (parallel ? kvHeads.parallel() : kvHeads).forEach(g -> pooled[g] = poolKeys(k, g, kBlocks));
+        float[][] pooled = keys.means();
+        boolean parallel = TiledAttention.sharable(q.data());
         IntStream heads = IntStream.range(0, q.heads());
         (parallel ? heads.parallel() : heads).forEach(h -> {
-            float[] keys = pooled[in.kvHead(h)];
+            float[] means = pooled[in.kvHead(h)];
             float[] qMean = new float[d];
             float[] row = new float[d];
             float[] affinity = new float[kBlocks];
@@ -115,7 +152,7 @@ public final class MobaGate {
                         float dot = 0;
                         int o = kb * d;
                         for (int c = 0; c < d; c++) {
-                            dot += qMean[c] * keys[o + c];
+                            dot += qMean[c] * means[o + c];
                         }
                         affinity[kb] = dot;
                         candidates++;

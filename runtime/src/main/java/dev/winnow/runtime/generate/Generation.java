@@ -89,6 +89,21 @@ public final class Generation implements Iterator<String>, AutoCloseable {
   }
 
   /**
+   * Starts a generation from chat messages formatted by a chat template, ending with an assistant turn.
+   *
+   * @param context the context
+   * @param template the chat format
+   * @param messages the chat
+   * @param options limits and sampling
+   * @return the generation of the assistant's reply
+   */
+  public static Generation startChat(
+      Context context, ChatTemplate template, List<ChatMessage> messages, GenerationOptions options) {
+    String prompt = template.apply(messages, true);
+    return start(context, context.model().vocabulary().tokenize(prompt, true, true), options);
+  }
+
+  /**
    * Runs a whole generation, passing each piece to a callback, and returns all the text.
    *
    * @param onPiece receives each text piece in order

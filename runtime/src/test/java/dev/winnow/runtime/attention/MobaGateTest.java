@@ -121,6 +121,38 @@ class MobaGateTest {
     }
 
     @Test
+    void pooledKeysComputedOnceGiveTheSameSelection() {
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(24);
+            int nkv = 250;
+            AttentionInputs in = AttentionInputs.of(
+                    ReferenceAttention.random(arena, rnd, ElementType.F32, nkv, 4, 32, 1f, false),
+                    ReferenceAttention.random(arena, rnd, ElementType.F16, nkv, 2, 32, 1f, false),
+                    ReferenceAttention.random(arena, rnd, ElementType.F16, nkv, 2, 32, 1f, false));
+            MobaGate gate = new MobaGate(16, 2, null);
+            AttentionMask causal = AttentionMask.causal(nkv, nkv);
+            MobaGate.PooledKeys pooled = gate.pool(in.k());
+            BlockMask direct = gate.select(in, causal);
+            BlockMask cached = gate.select(in, causal, pooled);
+            assertEquals(direct.keptCount(), cached.keptCount());
+            for (int h = 0; h < 4; h++) {
+                for (int qb = 0; qb < direct.queryBlocks(); qb++) {
+                    for (int kb = 0; kb < direct.keyBlocks(); kb++) {
+                        assertEquals(direct.isKept(h, qb, kb), cached.isKept(h, qb, kb));
+                    }
+                }
+            }
+            // mean of key block 3 of KV head 1, channel 5
+            double mean = 0;
+            for (int t = 48; t < 64; t++) {
+                mean += in.k().get(t, 1, 5) / 16.0;
+            }
+            assertEquals(mean, pooled.means()[1][3 * 32 + 5], 1e-5);
+            assertThrows(IllegalArgumentException.class, () -> new MobaGate(32, 2, null).select(in, causal, pooled));
+        }
+    }
+
+    @Test
     void rejectsMismatchedShapes() {
         try (Arena arena = Arena.ofShared()) {
             Random rnd = new Random(23);

@@ -14,6 +14,9 @@ import picocli.CommandLine.Command;
       ModelsInspectCommand.class,
       ModelsFuzzCommand.class,
       ModelsSynthCommand.class,
+      ModelsConvertOnnxCommand.class,
+      ModelsListCommand.class,
+      ModelsPullCommand.class,
     })
 public final class ModelsCommand implements Runnable {
 

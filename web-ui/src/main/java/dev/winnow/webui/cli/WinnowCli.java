@@ -21,6 +21,9 @@ import picocli.CommandLine.Command;
       ModelsCommand.class,
       NotebookCommand.class,
       RunCommand.class,
+      IndexCommand.class,
+      SearchCommand.class,
+      EvalCommand.class,
     })
 public final class WinnowCli implements Runnable {
 

@@ -3,6 +3,7 @@ package dev.winnow.models.gguf.fuzz;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.GgufFormatException;
 import dev.winnow.models.gguf.GgufTensorInfo;
+import dev.winnow.models.gguf.GgufValidator;
 import dev.winnow.models.gguf.inspect.GgufInspector;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,8 +29,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Feeds seeded mutations of a valid GGUF file (bit flips, byte runs, truncations, huge lengths, inflated counts,
- * shifts) through {@link GgufFile#parse} and, when a variant is accepted, through every accessor and
- * {@link GgufInspector}. The contract under test: each variant is accepted or rejected with a
+ * shifts) through {@link GgufFile#parse} and {@link GgufValidator#checkForLlama} and, when a variant is accepted,
+ * through every accessor and {@link GgufInspector}. The contract under test: each variant is accepted or rejected with a
  * {@link GgufFormatException}, within the time limit, without any other exception or error (OutOfMemoryError,
  * StackOverflowError, IndexOutOfBoundsException...).
  *
@@ -261,6 +262,7 @@ public final class GgufFuzzer {
    */
   static String check(byte[] input, String name) throws GgufFormatException {
     try (GgufFile f = GgufFile.parse(MemorySegment.ofArray(input), name)) {
+      GgufValidator.checkForLlama(f);
       long sum = 0;
       for (GgufTensorInfo t : f.tensors()) {
         MemorySegment data = f.tensorData(t);

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.models.gguf.GgufFile;
+import dev.winnow.models.gguf.GgufFormatException;
 import dev.winnow.models.gguf.GgufTensorInfo;
+import dev.winnow.models.gguf.GgufValidator;
 import dev.winnow.models.gguf.GgufValue;
 import dev.winnow.models.gguf.GgufValueType;
 import java.io.PrintWriter;
@@ -16,7 +18,8 @@ import java.util.Map;
 /**
  * Describes a GGUF file for people and programs, like llama.cpp's {@code gguf-dump}: the header, each metadata key with
  * its type and value (arrays longer than a limit shown as their first elements and their length), and the tensor
- * table (name, ggml type, shape in ggml order, data offset, bytes). Used by {@code winnow models inspect}.
+ * table (name, ggml type, shape in ggml order, data offset, bytes), and the verdict of
+ * {@link GgufValidator#checkForLlama}. Used by {@code winnow models inspect}.
  */
 public final class GgufInspector {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -66,11 +69,13 @@ public final class GgufInspector {
     }
     long elements = file.tensors().stream().mapToLong(GgufTensorInfo::elementCount).sum();
     out.printf("%d tensors, %,d elements, %,d bytes of tensor data%n", file.tensors().size(), elements, total);
+    out.println("llama.cpp checks: " + llamaChecks(file));
     out.flush();
   }
 
   /**
-   * The description as JSON: {@code {file, version, fileSize, alignment, dataOffset, metadata: [{key, type, value,
+   * The description as JSON: {@code {file, version, fileSize, alignment, dataOffset, llamaChecks ("passed" or
+   * "FAILED: ..."), metadata: [{key, type, value,
    * length?, truncated?}], tensors: [{name, type, shape, offset, fileOffset, bytes, elements}]}}. Integer values are
    * JSON numbers (UINT64 as an unsigned number), floats JSON numbers or the strings {@code "NaN"}, {@code "Infinity"},
    * {@code "-Infinity"}.
@@ -86,6 +91,7 @@ public final class GgufInspector {
     root.put("fileSize", file.fileSize());
     root.put("alignment", file.alignment());
     root.put("dataOffset", file.dataOffset());
+    root.put("llamaChecks", llamaChecks(file));
     ArrayNode md = root.putArray("metadata");
     for (Map.Entry<String, GgufValue> e : file.metadata().entrySet()) {
       ObjectNode kv = md.addObject();
@@ -154,6 +160,16 @@ public final class GgufInspector {
       case STRING -> NODES.textNode((String) o);
       case ARRAY -> throw new IllegalStateException("arrays are converted by jsonArray");
     };
+  }
+
+  /** @return "passed", or the problem {@link GgufValidator#checkForLlama} found */
+  private static String llamaChecks(GgufFile file) {
+    try {
+      GgufValidator.checkForLlama(file);
+      return "passed";
+    } catch (GgufFormatException e) {
+      return "FAILED: " + e.getMessage();
+    }
   }
 
   private static boolean finite(double d) {

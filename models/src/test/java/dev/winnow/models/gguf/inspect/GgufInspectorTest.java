@@ -27,6 +27,7 @@ class GgufInspectorTest {
     try (GgufFile f = GgufFile.open(SharedFiles.stories260K())) {
       JsonNode root = new ObjectMapper().readTree(GgufInspector.toJsonText(new GgufInspector(4).json(f, "s")));
       assertEquals(3, root.get("version").asInt());
+      assertEquals("passed", root.get("llamaChecks").asText());
       assertEquals(1_185_376, root.get("fileSize").asLong());
       assertEquals(5, entry(root, "llama.block_count").get("value").asInt());
       assertEquals("UINT32", entry(root, "llama.block_count").get("type").asText());
@@ -61,6 +62,7 @@ class GgufInspectorTest {
     String text = sw.toString();
     assertTrue(text.startsWith("stories: GGUF v3, 1,185,376 bytes, 19 metadata keys, 48 tensors, alignment 32"), text);
     assertTrue(text.contains("[\"<unk>\", \"<s>\", \"</s>\", ... (509 more)] (512)"), text);
+    assertTrue(text.endsWith("llama.cpp checks: passed" + System.lineSeparator()), text);
     assertTrue(text.matches("(?s).*token_embd\\.weight\\s+f32\\s+\\[64, 512\\]\\s+0\\s+131,072.*"), text);
   }
 }

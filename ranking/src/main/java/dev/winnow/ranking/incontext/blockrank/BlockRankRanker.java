@@ -36,7 +36,7 @@ import java.util.List;
  * document starts at the same position (the instruction's length), so the order of documents does not matter; the
  * query block starts right after the longest document.
  *
- * <p><b>How it runs.</b> Two contexts with flash attention on and the same KV type:
+ * <p><b>How it runs.</b> Two contexts with the same flash-attention setting (on by default) and KV type:
  * <ol>
  *   <li>a small document context: the instruction is decoded once in sequence 0; documents are packed into batches
  *       (at most {@code batchTokens} tokens), each in its own sequence that first receives the instruction's cells
@@ -58,7 +58,7 @@ import java.util.List;
  *
  * <p>llama.cpp refuses to move a sequence state from a {@code kv_unified=false} context into a unified one ("n_stream
  * mismatch") and between contexts of different flash-attention settings ("incompatible V transposition"); both
- * contexts here are unified with flash attention on.
+ * contexts here are unified with the same setting.
  */
 public final class BlockRankRanker implements InContextRanker {
 
@@ -99,6 +99,29 @@ public final class BlockRankRanker implements InContextRanker {
         this.maxDocsPerBatch = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES - 1);
     }
 
+    /**
+     * Where the time of the last {@link #rank} call went, in nanoseconds (summed over windows).
+     *
+     * @param instruction decoding the instruction
+     * @param documents   decoding the document batches
+     * @param moves       moving KV cells from the document context to the query context
+     * @param query       decoding the query block
+     * @param scoring     Java-side scoring
+     */
+    public record Timings(long instruction, long documents, long moves, long query, long scoring) {
+    }
+
+    private long tInstruction;
+    private long tDocuments;
+    private long tMoves;
+    private long tQuery;
+    private long tScoring;
+
+    /** The phase timings of the last {@link #rank} call. */
+    public Timings lastTimings() {
+        return new Timings(tInstruction, tDocuments, tMoves, tQuery, tScoring);
+    }
+
     private record Observer(TensorSelector selector, TensorListener listener) {
     }
 
@@ -133,6 +156,7 @@ public final class BlockRankRanker implements InContextRanker {
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout layout = prompts.blockRank(query, ordered);
         List<int[]> windows = windows(layout);
+        tInstruction = tDocuments = tMoves = tQuery = tScoring = 0;
         int n = ordered.size();
         List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
         for (int l = 0; l < layers.length; l++) {
@@ -218,11 +242,15 @@ public final class BlockRankRanker implements InContextRanker {
         // 1. the instruction, once, moved into the query's sequence
         batch.clear();
         batch.addSequence(instruction.tokens(), 0, INSTRUCTION_SEQ, false);
+        long t0 = System.nanoTime();
         docCapture.begin(false, true, options.earlyExit());
         docContext.decode(batch);
         docCapture.end();
         docCapture.clear();
+        long t1 = System.nanoTime();
+        tInstruction += t1 - t0;
         move(INSTRUCTION_SEQ, QUERY_SEQ, false);
+        tMoves += System.nanoTime() - t1;
 
         // 2. documents, packed into batches; each sees the instruction and itself
         List<float[]>[] keys = newKeyLists();
@@ -240,9 +268,12 @@ public final class BlockRankRanker implements InContextRanker {
                 tokens += doc.length();
                 next++;
             }
+            long d0 = System.nanoTime();
             docCapture.begin(false, true, options.earlyExit());
             docContext.decode(batch);
             docCapture.end();
+            long d1 = System.nanoTime();
+            tDocuments += d1 - d0;
             int row = 0;
             for (int j = first; j < next; j++) {
                 int len = layout.documents().get(window[j]).length();
@@ -256,14 +287,18 @@ public final class BlockRankRanker implements InContextRanker {
                 docContext.kvCache().removeSequence(seq);
             }
             docCapture.clear();
+            tMoves += System.nanoTime() - d1;
         }
 
         // 3. the query block after the longest document; read the signal rows' Q
         batch.clear();
         batch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
+        long q0 = System.nanoTime();
         queryCapture.begin(true, false, options.earlyExit());
         queryContext.decode(batch);
         queryCapture.end();
+        long q1 = System.nanoTime();
+        tQuery += q1 - q0;
         int rows = options.signalTokens();
         int qLen = layout.query().length();
         for (int l = 0; l < layers.length; l++) {
@@ -275,6 +310,7 @@ public final class BlockRankRanker implements InContextRanker {
             }
         }
         queryCapture.clear();
+        tScoring += System.nanoTime() - q1;
         return docContext.evaluatedTokens() + queryContext.evaluatedTokens() - before;
     }
 
@@ -313,7 +349,7 @@ public final class BlockRankRanker implements InContextRanker {
                 .withBatchSize(batchTokens)
                 .withMaxSequences(sequences)
                 .withThreads(options.threads())
-                .withFlashAttention(FlashAttention.ENABLED)
+                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
                 .withKvTypes(options.kvType(), options.kvType())
                 .withKvUnified(true)
                 .withTaps(true);

@@ -49,6 +49,14 @@ public final class FloatRows {
         return Arrays.copyOfRange(data, from * width, to * width);
     }
 
+    /** Keeps only the first {@code n} rows. */
+    public void truncate(int n) {
+        if (n < 0 || n > rows) {
+            throw new IndexOutOfBoundsException("cannot keep " + n + " of " + rows + " rows");
+        }
+        rows = n;
+    }
+
     /** Removes all rows (the memory is kept). */
     public void clear() {
         rows = 0;

@@ -14,8 +14,8 @@ import java.util.OptionalInt;
  * KV cache does not depend on the query).
  *
  * <p>Blocks: instruction = [BOS] + family's user start + task + {@code Query: {q}} + {@code Documents:};
- * document i = {@code ID: {i} | CONTENT: {title} {text} | END ID: {i}} (i 1-based, content cut to the document
- * budget in tokens); query block = {@code Query: {q}} + the question + the family's assistant start + the answer
+ * document i = {@code ID: {i} | CONTENT: {title} {text} | END ID: {i}} (i 1-based, or the docId with
+ * {@link PromptWording#docIdLabels}; content cut to the document budget in tokens); query block = {@code Query: {q}} + the question + the family's assistant start + the answer
  * prefix ending in {@code [}. Template text is tokenized with special tokens parsed; query and document text without,
  * so content cannot inject control tokens. Truncation cuts the content's tokens and re-tokenizes their text inside the
  * block, so a block may differ from the budget by a token at the cut; every cut is reported on the block.
@@ -99,6 +99,11 @@ public final class PromptBuilder {
         return out.toArray();
     }
 
+    /** Whether the document's content is longer than the document budget (and gets cut). */
+    public boolean truncates(Candidate document) {
+        return tokenizer.tokenize(document.content().strip(), false).length > documentBudget;
+    }
+
     private PromptLayout.Block instruction(String tail) {
         IntList out = new IntList();
         bos(out);
@@ -112,7 +117,7 @@ public final class PromptBuilder {
         for (int i = 0; i < documents.size(); i++) {
             Candidate c = documents.get(i);
             Truncated t = truncate(c.content(), documentBudget);
-            int id = i + 1;
+            String id = wording.docIdLabels() ? c.docId() : Integer.toString(i + 1);
             int[] tokens = tokenizer.tokenize("ID: " + id + " | CONTENT: " + t.text + " | END ID: " + id + "\n", false);
             blocks.add(new PromptLayout.Block(PromptLayout.Kind.DOCUMENT, i, tokens, t.kept, t.truncated));
         }

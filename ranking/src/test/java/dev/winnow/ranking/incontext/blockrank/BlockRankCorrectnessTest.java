@@ -1,0 +1,247 @@
+package dev.winnow.ranking.incontext.blockrank;
+
+import dev.winnow.ranking.incontext.Candidate;
+import dev.winnow.ranking.incontext.Fixtures;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.ModelTokenizer;
+import dev.winnow.ranking.incontext.Rankings;
+import dev.winnow.ranking.incontext.prompt.PromptBuilder;
+import dev.winnow.ranking.incontext.prompt.PromptFamily;
+import dev.winnow.ranking.incontext.prompt.PromptLayout;
+import dev.winnow.ranking.incontext.prompt.PromptWording;
+import dev.winnow.ranking.incontext.score.HeadShape;
+import dev.winnow.ranking.incontext.score.SignalAttention;
+import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Context;
+import dev.winnow.runtime.ContextOptions;
+import dev.winnow.runtime.FlashAttention;
+import dev.winnow.runtime.GgmlType;
+import dev.winnow.runtime.Llama;
+import dev.winnow.runtime.Model;
+import dev.winnow.runtime.TensorSelector;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * BlockRank's structured attention and Java-side scores checked against llama.cpp itself (stories260K: 5 layers,
+ * 8 query heads over 4 KV heads, F32 KV cache).
+ */
+class BlockRankCorrectnessTest {
+
+    private static Model model;
+
+    @BeforeAll
+    static void load() {
+        model = Llama.load().loadModel(Fixtures.stories260K());
+    }
+
+    @AfterAll
+    static void unload() {
+        model.close();
+    }
+
+    private static InContextOptions options() {
+        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2).withBatchTokens(512);
+    }
+
+    private static PromptLayout layout(InContextOptions o, String query, List<Candidate> ordered) {
+        return new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN, o.wording(),
+                o.documentTokenBudget(), o.queryTokenBudget()).blockRank(query, ordered);
+    }
+
+    /** Runs the ranker and returns the l_out rows (hidden states entering the scoring layer) of document "d2". */
+    private static float[] hiddenStateOfD2(InContextOptions o, List<Candidate> docs, String query) {
+        int layer = o.scoringLayer(model.layerCount()) - 1;
+        List<float[]> decodes = new ArrayList<>();
+        int[] width = new int[1];
+        try (BlockRankRanker ranker = new BlockRankRanker(model, o)) {
+            ranker.observeDocuments(TensorSelector.name("l_out-" + layer), v -> {
+                width[0] = (int) v.ne(0);
+                decodes.add(v.toFloatArray());
+            });
+            ranker.rank(query, docs);
+        }
+        assertEquals(2, decodes.size(), "instruction, then every document in one batch");
+        List<Candidate> ordered = Rankings.canonicalOrder(docs);
+        PromptLayout layout = layout(o, query, ordered);
+        int offset = 0;
+        int length = -1;
+        for (int i = 0; i < ordered.size(); i++) {
+            if (ordered.get(i).docId().equals("d2")) {
+                length = layout.documents().get(i).length();
+                break;
+            }
+            offset += layout.documents().get(i).length();
+        }
+        float[] all = decodes.get(1);
+        assertEquals(layout.documentTokens() * width[0], all.length);
+        return Arrays.copyOfRange(all, offset * width[0], (offset + length) * width[0]);
+    }
+
+    private static void assertClose(float[] want, float[] got, double tol) {
+        assertEquals(want.length, got.length);
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], tol, "element " + i);
+        }
+    }
+
+    @Test
+    void aDocumentsHiddenStateDoesNotDependOnTheOtherDocumentsOrTheirOrder() {
+        String query = "Who found a shiny stone?";
+        List<Candidate> five = Fixtures.stories(5);
+        Candidate d2 = five.get(2);
+        List<Candidate> d2First = new ArrayList<>(five);
+        d2First.set(2, new Candidate("d2", d2.title(), d2.text(), 100));
+        List<Candidate> d2Last = new ArrayList<>(five);
+        d2Last.set(2, new Candidate("d2", d2.title(), d2.text(), -100));
+
+        // documents labelled by docId: the block is the same alone, among others, first or last
+        InContextOptions byId = options().withWording(PromptWording.DEFAULT.withDocIdLabels(true));
+        float[] alone = hiddenStateOfD2(byId, List.of(d2), query);
+        double maxAbs = 0;
+        for (float v : alone) {
+            maxAbs = Math.max(maxAbs, Math.abs(v));
+        }
+        assertTrue(maxAbs > 0.1, "hidden state is not trivial");
+        assertClose(alone, hiddenStateOfD2(byId, five, query), 1e-4);
+        assertClose(alone, hiddenStateOfD2(byId, d2First, query), 1e-4);
+        assertClose(alone, hiddenStateOfD2(byId, d2Last, query), 1e-4);
+
+        // labelled by position: d2 last (ID 5) after two different sets of other documents
+        InContextOptions byPosition = options();
+        List<Candidate> others = new ArrayList<>(Fixtures.stories(8).subList(4, 8));
+        others.add(new Candidate("d2", d2.title(), d2.text(), -100));
+        assertClose(hiddenStateOfD2(byPosition, d2Last, query), hiddenStateOfD2(byPosition, others, query), 1e-4);
+    }
+
+    /** Scores from one unified context holding the whole BlockRank prompt, documents decoded one by one. */
+    private record Reference(double[] fromKqSoftMax, double[] fromCapturedQk) {
+    }
+
+    private static Reference reference(InContextOptions o, PromptLayout layout, boolean flashAttention) {
+        int n = layout.documents().size();
+        int scoring = o.scoringLayer(model.layerCount());
+        int instruction = layout.instruction().length();
+        int querySeq = n + 1;
+        ContextOptions co = ContextOptions.defaults().withContextSize(1024).withBatchSize(512).withMaxSequences(n + 2)
+                .withThreads(2).withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                .withKvTypes(GgmlType.F32, GgmlType.F32).withKvUnified(true).withTaps(true);
+        List<float[]> keys = new ArrayList<>();
+        List<float[]> queries = new ArrayList<>();
+        List<float[][]> probs = new ArrayList<>();
+        int[] heads = new int[3];
+        try (Context ctx = model.newContext(co); Batch batch = Batch.allocate(512, 1)) {
+            ctx.taps().tap(TensorSelector.name("Kcur-" + scoring).withOp("ROPE"), v -> {
+                heads[1] = (int) v.ne(1);
+                keys.add(v.toFloatArray());
+            });
+            ctx.taps().tap(TensorSelector.name("Qcur-" + scoring).withOp("ROPE"), v -> {
+                heads[0] = (int) v.ne(1);
+                heads[2] = (int) v.ne(0);
+                queries.add(v.toFloatArray());
+            });
+            ctx.taps().tap(TensorSelector.name("kq_soft_max-" + scoring).withOp("SOFT_MAX"), v -> {
+                int nKv = (int) v.ne(0);
+                int row = (int) v.ne(1) - 1;
+                float[][] p = new float[(int) v.ne(2)][nKv];
+                for (int h = 0; h < p.length; h++) {
+                    for (int c = 0; c < nKv; c++) {
+                        p[h][c] = v.get(c, row, h, 0);
+                    }
+                }
+                probs.add(p);
+            });
+            batch.addSequence(layout.instruction().tokens(), 0, 0, false);
+            ctx.decode(batch);
+            for (int i = 0; i < n; i++) {
+                ctx.kvCache().copySequence(0, i + 1, -1, -1);
+                batch.clear();
+                batch.addSequence(layout.documents().get(i).tokens(), instruction, i + 1, false);
+                ctx.decode(batch);
+                ctx.kvCache().copySequence(i + 1, querySeq, -1, -1);
+            }
+            batch.clear();
+            batch.addSequence(layout.query().tokens(), instruction + layout.maxDocumentLength(), querySeq, false);
+            ctx.decode(batch);
+        }
+        // Java-side from the captured Q (signal = last query token) and the documents' K
+        HeadShape shape = HeadShape.standard(heads[0], heads[1], heads[2]);
+        float[] lastQ = queries.getLast();
+        float[] signal = Arrays.copyOfRange(lastQ, lastQ.length - shape.qWidth(), lastQ.length);
+        double[] captured = SignalAttention.combine(Arrays.asList(
+                SignalAttention.logits(shape, signal, 1, keys.subList(1, 1 + n)))).scores();
+        if (flashAttention) {
+            return new Reference(null, captured);
+        }
+        // kq_soft_max: cells were filled in decode order (instruction, documents 0..n-1, query)
+        assertEquals(n + 2, probs.size());
+        float[][] p = probs.getLast();
+        double[] want = new double[n];
+        for (float[] head : p) {
+            double rowSum = 0;
+            for (int c = 0; c < head.length; c++) {
+                rowSum += head[c];
+                if (c >= layout.totalTokens()) {
+                    assertEquals(0f, head[c], "padding cell " + c);
+                }
+            }
+            assertEquals(1.0, rowSum, 1e-4);
+            double[] mass = new double[n];
+            double docTotal = 0;
+            int cell = instruction;
+            for (int i = 0; i < n; i++) {
+                for (int t = 0; t < layout.documents().get(i).length(); t++) {
+                    mass[i] += head[cell++];
+                }
+                docTotal += mass[i];
+            }
+            for (int i = 0; i < n; i++) {
+                want[i] += mass[i] / docTotal / p.length;
+            }
+        }
+        return new Reference(want, captured);
+    }
+
+    private static double[] rankerScores(InContextOptions o, String query, List<Candidate> ordered) {
+        Map<String, Double> got;
+        try (BlockRankRanker ranker = new BlockRankRanker(model, o)) {
+            got = BlockRankRankerTest.scores(ranker.rank(query, ordered));
+        }
+        return ordered.stream().mapToDouble(c -> got.get(c.docId())).toArray();
+    }
+
+    @Test
+    void javaSideScoresEqualKqSoftMaxOfAFlashAttentionOffRun() {
+        String query = "The cat looked at the fish.";
+        List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(6));
+        InContextOptions o = options().withFlashAttention(false);
+        Reference ref = reference(o, layout(o, query, ordered), false);
+        double[] got = rankerScores(o, query, ordered);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(ref.fromKqSoftMax()[i], got[i], 1e-4, ordered.get(i).docId());
+            assertEquals(ref.fromKqSoftMax()[i], ref.fromCapturedQk()[i], 1e-4, ordered.get(i).docId());
+        }
+    }
+
+    @Test
+    void flashAttentionPipelineEqualsOneContextHoldingTheWholePrompt() {
+        // the two-context pipeline (state moves, shared start positions) reproduces the single-context layout
+        String query = "Tom played with his dog.";
+        List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(7));
+        InContextOptions o = options();
+        Reference ref = reference(o, layout(o, query, ordered), true);
+        double[] got = rankerScores(o, query, ordered);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(ref.fromCapturedQk()[i], got[i], 1e-6, ordered.get(i).docId());
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package dev.winnow.webui.cli;
+
+import dev.winnow.ranking.collection.TestCollection;
+import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.dense.Embedders;
+import dev.winnow.ranking.eval.Evaluation;
+import dev.winnow.ranking.eval.Metric;
+import dev.winnow.ranking.eval.Provenance;
+import dev.winnow.ranking.eval.Run;
+import dev.winnow.ranking.eval.SignificanceTest;
+import dev.winnow.ranking.fusion.Fusion;
+import dev.winnow.ranking.fusion.LinearFusion;
+import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.SearchMode;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code winnow eval}: runs a split's queries against an index with one or more methods, writes the runs with their
+ * provenance, and prints one row per method (and per compared run file) with nDCG@10, R@100, RR@10 (and MAP, P@10
+ * with {@code --all}); with more than one row, the p-values of a paired t-test and a randomisation test of each row
+ * against the first, on nDCG@10.
+ */
+@Command(
+    name = "eval",
+    mixinStandardHelpOptions = true,
+    description = "Run a collection's queries, write the runs, print nDCG@10, R@100, RR@10 per method.")
+public final class EvalCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--collection", required = true, paramLabel = "DIR", description = "collection directory")
+  Path collection;
+
+  @Option(names = "--index", required = true, paramLabel = "DIR", description = "index built from that collection")
+  Path index;
+
+  @Option(names = "--split", paramLabel = "NAME", description = "query split (default: test, else the only one)")
+  String split;
+
+  @Option(
+      names = "--mode",
+      split = ",",
+      defaultValue = "bm25",
+      description = "methods, comma-separated: bm25, dense, dense-exact, hybrid (default ${DEFAULT-VALUE})")
+  List<String> modes;
+
+  @Option(names = "--depth", defaultValue = "1000", description = "hits per query (default ${DEFAULT-VALUE})")
+  int depth;
+
+  @Option(
+      names = "--run",
+      paramLabel = "OUT",
+      description = "write the run (TREC format, provenance in OUT.json); with several methods OUT.METHOD")
+  Path runOut;
+
+  @Option(names = "--compare", arity = "1..*", paramLabel = "RUN", description = "TREC run files to compare")
+  List<Path> compare = List.of();
+
+  @Option(names = "--all", description = "also print MAP and P@10")
+  boolean all;
+
+  @Option(names = "--trials", defaultValue = "10000", description = "randomisation test permutations (default ${DEFAULT-VALUE})")
+  int trials;
+
+  @Option(names = "--seed", defaultValue = "42", description = "randomisation test seed (default ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--skip-bad", description = "skip and count malformed collection lines")
+  boolean skipBad;
+
+  @Option(
+      names = "--fusion",
+      defaultValue = "rrf",
+      description = "hybrid fusion: rrf (k = 60), minmax or zscore (linear, weight tuned on --tune-split)")
+  String fusionName;
+
+  @Option(
+      names = "--tune-split",
+      paramLabel = "NAME",
+      description = "split the linear fusion weight is tuned on, never the evaluated one (default: train)")
+  String tuneSplit;
+
+  private String tuneSplitOf(TestCollection c, String evaluated) {
+    String t = tuneSplit != null ? tuneSplit : "train";
+    if (!c.splits().contains(t)) {
+      throw new IllegalArgumentException(
+          "linear fusion needs a split to tune its weight on; " + c.name() + " has " + c.splits() + " (--tune-split)");
+    }
+    if (t.equals(evaluated)) {
+      throw new IllegalArgumentException("refusing to tune the fusion weight on the evaluated split " + t);
+    }
+    return t;
+  }
+
+  private LinearFusion tuneLinearFusion(TestCollection c, String evaluated, DocumentIndex idx, PrintWriter out)
+      throws java.io.IOException {
+    String t = tuneSplitOf(c, evaluated);
+    LinearFusion.Normalization norm =
+        switch (fusionName) {
+          case "minmax" -> LinearFusion.Normalization.MIN_MAX;
+          case "zscore" -> LinearFusion.Normalization.Z_SCORE;
+          default -> throw new IllegalArgumentException("unknown --fusion '" + fusionName + "' (rrf, minmax, zscore)");
+        };
+    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25");
+    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense");
+    LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t), c.gains()), Metric.NDCG_10, norm, 0.05);
+    out.printf(Locale.ROOT, "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n", f.describe(), f.weight(), t,
+        c.queries(t).size());
+    return f;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (depth < 1) {
+      throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    TestCollection c = TestCollection.open(collection, skipBad);
+    String s = split == null ? c.defaultSplit() : split;
+    Evaluation eval = new Evaluation(c.qrels(s), c.gains());
+    List<Run> runs = new ArrayList<>();
+    try (DocumentIndex idx = DocumentIndex.open(index)) {
+      for (String name : modes) {
+        SearchMode m = SearchMode.parse(name);
+        if (m != SearchMode.BM25 && idx.settings().embedder() != null) {
+          idx.setEmbedder(Embedders.fromDescription(idx.settings().embedder()));
+        }
+        String fusionDescription = "rrf k=60 over the top 1000 of each list";
+        if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
+          LinearFusion tuned = tuneLinearFusion(c, s, idx, out);
+          idx.setFusion(tuned, 1000);
+          fusionDescription = tuned.describe() + " (BM25 weight, tuned on " + tuneSplitOf(c, s) + " nDCG@10)";
+        } else if (m == SearchMode.HYBRID) {
+          idx.setFusion(Fusion.rrf(60), 1000);
+        }
+        Run run = idx.run(c.queries(s), depth, m, m.cliName());
+        runs.add(run);
+        if (runOut != null) {
+          Path file = modes.size() == 1 ? runOut : runOut.resolveSibling(runOut.getFileName() + "." + m.cliName());
+          Map<String, Object> params = new LinkedHashMap<>();
+          params.put("mode", m.cliName());
+          params.put("depth", depth);
+          params.put("queryIdRemovedFromResults", true);
+          if (m == SearchMode.HYBRID) {
+            params.put("fusion", fusionDescription);
+          }
+          TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), null, params, null));
+          out.println("wrote " + file + " (+ .json provenance)");
+        }
+      }
+    }
+    for (Path p : compare) {
+      runs.add(TrecFiles.readRun(p).withName(p.getFileName().toString().replaceAll("\\s", "_")));
+    }
+    List<Metric> metrics = new ArrayList<>(List.of(Metric.NDCG_10, Metric.RECALL_100, Metric.RR_10));
+    if (all) {
+      metrics.add(Metric.AP);
+      metrics.add(Metric.P_10);
+    }
+    out.printf(Locale.ROOT, "%s, split %s, %d queries%n", c.name(), s, eval.qrels().queryIds().size());
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-24s", "method"));
+    metrics.forEach(m -> header.append(String.format(Locale.ROOT, " %8s", m.label())));
+    if (runs.size() > 1) {
+      header.append("  p(t-test) p(rand)  [nDCG@10 vs first row]");
+    }
+    out.println(header);
+    Map<String, Double> first = null;
+    for (Run r : runs) {
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-24s", r.name()));
+      for (Metric m : metrics) {
+        row.append(String.format(Locale.ROOT, " %8.4f", eval.mean(r, m)));
+      }
+      Map<String, Double> ndcg = eval.perQuery(r, Metric.NDCG_10);
+      if (first == null) {
+        first = ndcg;
+      } else {
+        row.append(
+            String.format(
+                Locale.ROOT,
+                "  %10.4g %7.4g",
+                SignificanceTest.pairedTTest(first, ndcg),
+                SignificanceTest.randomization(first, ndcg, trials, seed)));
+      }
+      out.println(row);
+    }
+    return 0;
+  }
+}
