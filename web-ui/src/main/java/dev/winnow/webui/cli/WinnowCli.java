@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
       CommandLine.HelpCommand.class,
       GenerateCommand.class,
       ModelsCommand.class,
+      NotebookCommand.class,
       RunCommand.class,
       IndexCommand.class,
       SearchCommand.class,
