@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Local language models and in-context ranking over Lucene, on the JVM.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      DemoCommand.class,
       GenerateCommand.class,
       ModelsCommand.class,
       NotebookCommand.class,
