@@ -17,12 +17,15 @@ import picocli.CommandLine.Command;
     description = "Local language models and in-context ranking over Lucene, on the JVM.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      DemoCommand.class,
       GenerateCommand.class,
       ModelsCommand.class,
+      NotebookCommand.class,
       RunCommand.class,
       IndexCommand.class,
       SearchCommand.class,
       EvalCommand.class,
+      RankCommand.class,
     })
 public final class WinnowCli implements Runnable {
 
