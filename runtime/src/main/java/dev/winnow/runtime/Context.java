@@ -53,6 +53,7 @@ public final class Context implements AutoCloseable {
   private boolean resultsValid;
   private String stoppedAfter;
   private Arena resultsArena;
+  private Thread resultsArenaThread;
   private long evaluated;
 
   Context(Model model, ContextOptions options) {
@@ -387,7 +388,11 @@ public final class Context implements AutoCloseable {
     resultsValid = false;
     stoppedAfter = null;
     if (resultsArena != null) {
-      resultsArena.close();
+      // confined (cheap to close, unlike a shared arena's handshake); views made on another thread are dropped
+      // unclosed: they stay readable, but no memory is lost, since they only borrow llama.cpp's buffers
+      if (resultsArenaThread == Thread.currentThread()) {
+        resultsArena.close();
+      }
       resultsArena = null;
     }
   }
@@ -413,14 +418,17 @@ public final class Context implements AutoCloseable {
 
   private MemorySegment view(MemorySegment p, long floats) {
     if (resultsArena == null) {
-      resultsArena = Arena.ofShared();
+      resultsArena = Arena.ofConfined();
+      resultsArenaThread = Thread.currentThread();
     }
     return p.reinterpret(floats * 4, resultsArena, null).asReadOnly();
   }
 
   /**
    * The logits of one output entry of the last decode, as a read-only view of llama.cpp's buffer (n_vocab floats),
-   * valid until the next decode; reading it afterwards throws.
+   * valid until the next decode; reading it afterwards throws (when the view was made on the thread that runs that
+   * decode; a view made on another thread is not invalidated and then shows whatever the buffer holds). The view is
+   * confined to the thread that asked for it.
    *
    * @param batchIndex index of the entry in the last batch; negative counts from the end (-1 = last)
    * @return n_vocab floats
@@ -896,10 +904,7 @@ public final class Context implements AutoCloseable {
     }
     enter();
     try {
-      if (resultsArena != null) {
-        resultsArena.close();
-        resultsArena = null;
-      }
+      invalidateResults();
       handle.close();
     } finally {
       exit();

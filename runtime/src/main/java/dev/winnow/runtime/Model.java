@@ -267,7 +267,7 @@ public final class Model implements AutoCloseable {
     if (s.equals(MemorySegment.NULL)) {
       return Optional.empty();
     }
-    return Optional.of(s.reinterpret(Long.MAX_VALUE).getString(0));
+    return Optional.of(s.getString(0));
   }
 
   /**
