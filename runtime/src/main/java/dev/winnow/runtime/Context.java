@@ -62,6 +62,7 @@ public final class Context implements AutoCloseable {
     MemorySegment mptr = model.pointer();
     this.nonCausal = model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
     checkKvFits(model, options);
+    checkPooledUbatch(model, options);
     this.taps = options.taps() ? new Taps() : null;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment p = llama_h.llama_context_default_params(arena);
@@ -147,6 +148,37 @@ public final class Context implements AutoCloseable {
               nCtx, estimate / 1048576.0, model.layerCount(), nCtx, nEmbdKv, o.typeK(), o.typeV(),
               available / 1048576.0));
     }
+  }
+
+  /**
+   * Refuses pooled embeddings over several sequences when llama.cpp's worst-case graph reservation would abort the
+   * process. llama_init_from_model reserves a graph for {@code r = min(n_ctx, n_ubatch)} tokens split evenly over
+   * n_seq_max sequences; when r is not a multiple of n_seq_max it rounds the token count up but keeps r outputs, and
+   * with pooling (mean, CLS, last, rank) the pooling product then has mismatched shapes:
+   * {@code GGML_ASSERT(ggml_can_mul_mat(a, b))} (llama-context.cpp graph_reserve, v0.5.0). n_ctx here is llama.cpp's
+   * padded value (a multiple of 256; per sequence when the KV cache is not unified). Pooling NONE is not affected.
+   */
+  private static void checkPooledUbatch(Model model, ContextOptions o) {
+    int nSeq = o.maxSequences();
+    if (!o.embeddings() || o.pooling() == Pooling.NONE || nSeq == 1) {
+      return;
+    }
+    long nCtx = padTo256(o.contextSize() == 0 ? model.trainingContextSize() : o.contextSize());
+    if (!o.kvUnified()) {
+      nCtx = padTo256(nCtx / nSeq) * nSeq;
+    }
+    long reserve = Math.min(nCtx, Math.min(o.batchSize(), o.ubatchSize()));
+    if (reserve % nSeq != 0) {
+      throw new IllegalArgumentException(
+          "pooled embeddings (pooling " + o.pooling() + ") over " + nSeq + " sequences: llama.cpp reserves its graph"
+              + " for min(n_ctx=" + nCtx + ", n_ubatch=" + Math.min(o.batchSize(), o.ubatchSize()) + ") = " + reserve
+              + " tokens, which must be a multiple of maxSequences or it aborts; choose ubatchSize "
+              + (reserve / nSeq) * nSeq + " (or another multiple of " + nSeq + " no larger than n_ctx)");
+    }
+  }
+
+  private static long padTo256(long n) {
+    return (n + 255) / 256 * 256;
   }
 
   private static double bytesPerElement(GgmlType t) {
