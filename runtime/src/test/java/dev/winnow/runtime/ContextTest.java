@@ -67,6 +67,36 @@ class ContextTest {
     assertTrue(model.chatTemplate().isEmpty());
   }
 
+  @Test
+  void pooledEmbeddingsNeedUbatchAMultipleOfTheSequenceCount() {
+    ContextOptions threeSeqs =
+        ContextOptions.defaults().withContextSize(256).withMaxSequences(3).withThreads(1)
+            .withEmbeddings(true, Pooling.MEAN);
+    // n_ctx 256 caps the reservation at 256 tokens, not a multiple of 3, whatever the ubatch: llama.cpp would abort
+    for (int ubatch : new int[] {512, 510}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> model.newContext(threeSeqs.withUbatchSize(ubatch)));
+      assertTrue(e.getMessage().contains("multiple of maxSequences"), e.getMessage());
+      assertTrue(e.getMessage().contains("choose ubatchSize 255"), e.getMessage());
+    }
+    // the suggested size works: three sequences pooled in one batch, each finite, equal texts equal
+    try (Context c = model.newContext(threeSeqs.withUbatchSize(255));
+        Batch b = Batch.allocate(64, 1)) {
+      b.addSequence(once, 0, 0, true);
+      b.addSequence(other, 0, 1, true);
+      b.addSequence(once, 0, 2, true);
+      c.decode(b);
+      float[] e0 = c.sequenceEmbeddingCopy(0, false);
+      float[] e1 = c.sequenceEmbeddingCopy(1, false);
+      float[] e2 = c.sequenceEmbeddingCopy(2, false);
+      for (float v : e0) {
+        assertTrue(Float.isFinite(v));
+      }
+      assertArrayEquals(e0, e2, 1e-5f);
+      assertFalse(java.util.Arrays.equals(e0, e1));
+    }
+  }
+
   static float[] decodeAlone(int[] tokens) {
     try (Context c = model.newContext(exact());
         Batch b = Batch.allocate(64, 1)) {
@@ -263,6 +293,7 @@ class ContextTest {
     }
     try (Context fresh = model.newContext(exact())) {
       assertMessage(() -> fresh.restoreSequence(new byte[] {1, 2, 3}, 0), "llama_state_seq_set_data refused");
+      assertMessage(() -> fresh.restoreSequence(new byte[] {1, 2, 3}, 0), "llama.cpp: ");
     }
   }
 
@@ -279,6 +310,34 @@ class ContextTest {
     b.close();
     b.close();
     assertMessage(() -> b.add(1, 0, 0, true), "batch is closed");
+  }
+
+  @Test
+  void aLeakedContextIsFreedByTheCleaner() throws Exception {
+    try (Model own = Llama.load().loadModel(TestModels.stories260K())) {
+      leak(own);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (true) {
+        System.gc();
+        try {
+          own.close(); // throws while the leaked context is open
+          break;
+        } catch (IllegalStateException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
+    }
+  }
+
+  private static void leak(Model m) {
+    Context c = m.newContext(exact());
+    try (Batch b = Batch.allocate(8, 1)) {
+      b.add(1, 0, 0, true);
+      c.decode(b);
+    }
   }
 
   @Test

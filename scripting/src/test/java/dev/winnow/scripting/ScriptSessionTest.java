@@ -25,7 +25,7 @@ class ScriptSessionTest {
 
   @BeforeAll
   static void open() {
-    host = ScriptHost.create(Sandbox.of(workspace));
+    host = ScriptHost.create(Sandbox.of(workspace)).prewarm(Language.PYTHON, Language.JS);
     session = host.openSession();
   }
 
@@ -84,6 +84,19 @@ class ScriptSessionTest {
     assertEquals("iVA=", py.displays.get(1).mimeBundle().get("image/png"));
     assertEquals("# h", py.displays.get(2).mimeBundle().get("text/markdown"));
     assertEquals("<i>t</i>", r.value().orElseThrow().mimeBundle().get("text/html"));
+  }
+
+  @Test
+  void sessionsAreIsolatedAndPrewarmedSparesAreRefilled() throws ScriptFailure {
+    session.run(Language.PYTHON, "secret = 41", "own.py", new RecordingSink());
+    for (int i = 0; i < 2; i++) {
+      try (ScriptSession other = host.openSession()) {
+        assertEquals("False", valueText(other.run(Language.PYTHON, "'secret' in globals()", "other.py", new RecordingSink())));
+        assertEquals("'undefined'", valueText(other.run(Language.PYTHON, "import builtins\n'undefined' if not hasattr(builtins, 'secret') else 'leak'", "other.py", new RecordingSink())));
+        assertEquals("undefined", valueText(other.run(Language.JS, "typeof kept", "other.js", new RecordingSink())));
+      }
+    }
+    assertEquals("42", valueText(session.run(Language.PYTHON, "secret + 1", "own.py", new RecordingSink())));
   }
 
   @Test

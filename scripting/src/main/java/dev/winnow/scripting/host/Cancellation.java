@@ -14,6 +14,13 @@ public final class Cancellation implements BooleanSupplier {
   private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
   private volatile String reason;
 
+  /** A registered cancellation action; {@link #close()} removes it. */
+  public interface Registration extends AutoCloseable {
+    /** Removes the action. */
+    @Override
+    void close();
+  }
+
   /**
    * Requests cancellation.
    *
@@ -33,7 +40,7 @@ public final class Cancellation implements BooleanSupplier {
    * @param action the action
    * @return a handle whose {@code close()} removes it
    */
-  public AutoCloseable onCancel(Runnable action) {
+  public Registration onCancel(Runnable action) {
     listeners.add(action);
     if (reason != null) {
       action.run();

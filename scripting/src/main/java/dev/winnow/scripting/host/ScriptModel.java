@@ -95,19 +95,21 @@ public final class ScriptModel implements AutoCloseable {
           }
           GenerationOptions go = generationOptions(options);
           Context ctx = generationContext();
-          try (Generation g = Generation.start(ctx, prompt, go);
-              AutoCloseable stop = env.cancellation().onCancel(g::cancel)) {
-            while (g.hasNext()) {
-              env.cancellation().check();
-              String piece = g.next();
-              if (onPiece != null && !onPiece.isNull()) {
-                onPiece.executeVoid(piece);
+          try (Generation g = Generation.start(ctx, prompt, go)) {
+            Cancellation.Registration stop = env.cancellation().onCancel(g::cancel);
+            try {
+              while (g.hasNext()) {
+                env.cancellation().check();
+                String piece = g.next();
+                if (onPiece != null && !onPiece.isNull()) {
+                  onPiece.executeVoid(piece);
+                }
               }
+              env.cancellation().check();
+              return g.text();
+            } finally {
+              stop.close();
             }
-            env.cancellation().check();
-            return g.text();
-          } catch (Exception e) {
-            throw rethrow(e);
           }
         });
   }
@@ -190,7 +192,7 @@ public final class ScriptModel implements AutoCloseable {
               Batch b = Batch.allocate(Math.max(1, n), 1)) {
             checkLength(tokens, ctx);
             Taps taps = ctx.taps();
-            try (Taps.Subscription sub =
+            Taps.Subscription sub =
                 taps.tap(
                     TensorSelector.name("kq_soft_max-" + layer),
                     view -> {
@@ -204,10 +206,13 @@ public final class ScriptModel implements AutoCloseable {
                         }
                       }
                       seen[0] = true;
-                    })) {
+                    });
+            try {
               ctx.abortCheck(env.cancellation());
               b.addSequence(tokens, 0, 0, true);
               ctx.decode(b);
+            } finally {
+              sub.close();
             }
           }
           if (!seen[0]) {
@@ -347,7 +352,4 @@ public final class ScriptModel implements AutoCloseable {
     return out;
   }
 
-  private static RuntimeException rethrow(Exception e) {
-    return e instanceof RuntimeException r ? r : new IllegalStateException(e.getMessage(), e);
-  }
 }

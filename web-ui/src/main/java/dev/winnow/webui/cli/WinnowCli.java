@@ -20,10 +20,12 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       GenerateCommand.class,
       ModelsCommand.class,
+      NotebookCommand.class,
       RunCommand.class,
       IndexCommand.class,
       SearchCommand.class,
       EvalCommand.class,
+      RankCommand.class,
     })
 public final class WinnowCli implements Runnable {
 

@@ -1,0 +1,106 @@
+package dev.winnow.webui.cli;
+
+import dev.winnow.scripting.Language;
+import dev.winnow.scripting.Sandbox;
+import dev.winnow.scripting.ScriptHost;
+import dev.winnow.webui.notebook.NotebookServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code winnow notebook [DIR] [--port P] [--host H]}: serves the notebooks of DIR on 127.0.0.1 and prints the URL
+ * with its access token; runs until Ctrl-C.
+ */
+@Command(
+    name = "notebook",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serves the .ipynb notebooks of DIR (default: the current directory) on http://127.0.0.1 and prints the URL,",
+      "with the access token every request needs. Cells run sandboxed: they may write under DIR and read the",
+      "--read-only directories (and shared/models, shared/data beside the repository)."
+    })
+public final class NotebookCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "DIR", description = "the notebook directory (default: .)")
+  Path directory = Path.of(".");
+
+  @Option(names = "--port", paramLabel = "P", description = "the port (default: 8888; 0 picks a free one)")
+  int port = 8888;
+
+  @Option(
+      names = "--host",
+      paramLabel = "H",
+      description = "the address to listen on (default: 127.0.0.1); anything else exposes the server to the network")
+  String host = "127.0.0.1";
+
+  @Option(
+      names = "--allow-host",
+      paramLabel = "NAME",
+      description = "a name to accept in the Host header besides loopback names (repeatable; DNS rebinding check)")
+  List<String> allowHosts = new ArrayList<>();
+
+  @Option(names = "--read-only", paramLabel = "DIR", description = "a directory cells may read (repeatable)")
+  List<Path> readOnly = new ArrayList<>();
+
+  @Option(
+      names = "--max-request-mb",
+      paramLabel = "MB",
+      description = "the largest request body (a notebook save), MiB (default: 32)")
+  long maxRequestMb = 32;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    if (!Files.isDirectory(directory)) {
+      throw new IllegalArgumentException("notebook directory " + directory + " does not exist");
+    }
+    if (maxRequestMb <= 0) {
+      throw new IllegalArgumentException("--max-request-mb must be positive, got " + maxRequestMb);
+    }
+    List<Path> roots = new ArrayList<>(readOnly);
+    String repo = System.getProperty("winnow.repo.dir");
+    if (repo != null) {
+      for (String sub : List.of("models", "data")) {
+        Path p = Path.of(repo).resolveSibling("shared").resolve(sub);
+        if (Files.isDirectory(p)) {
+          roots.add(p);
+        }
+      }
+    }
+    var err = spec.commandLine().getErr();
+    var out = spec.commandLine().getOut();
+    if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
+      err.println(
+          "winnow notebook: WARNING: listening on " + host + ", not loopback: anyone who can reach this address and"
+              + " has the token can run code on this machine");
+    }
+    ScriptHost scripts = ScriptHost.create(new Sandbox(directory, roots, 0)).prewarm(Language.JS);
+    NotebookServer server =
+        NotebookServer.start(
+            new NotebookServer.Options(directory, host, port, allowHosts, maxRequestMb << 20), scripts);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  scripts.close();
+                  stopped.countDown();
+                },
+                "winnow-notebook-stop"));
+    out.println("Winnow notebook serving " + directory.toAbsolutePath().normalize());
+    out.println("Open: " + server.url());
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+}

@@ -1,0 +1,479 @@
+package dev.winnow.webui.notebook;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.winnow.scripting.Language;
+import dev.winnow.scripting.ScriptHost;
+import dev.winnow.webui.notebook.kernel.Kernel;
+import dev.winnow.webui.notebook.kernel.KernelListener;
+import dev.winnow.webui.notebook.kernel.KernelRegistry;
+import dev.winnow.webui.notebook.page.PageAssets;
+import dev.winnow.webui.notebook.security.AccessPolicy;
+import dev.winnow.webui.notebook.security.Refusal;
+import dev.winnow.webui.notebook.store.NotebookStore;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.websocket.WsContext;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The notebook server: the page, the notebook files of one directory, and one kernel per open notebook, over HTTP and
+ * a WebSocket (Javalin on Jetty), guarded by {@link AccessPolicy} on every request.
+ *
+ * <p>HTTP API (JSON; {@code path} is a notebook's path relative to the directory):
+ *
+ * <ul>
+ *   <li>{@code GET /} the page; {@code GET /static/NAME} its scripts and styles;
+ *   <li>{@code GET /api/notebooks} the list; {@code POST /api/notebooks {path, language}} creates one (201);
+ *   <li>{@code GET|PUT|DELETE /api/notebook?path=P} read, save (autosave; the body is the nbformat document), delete;
+ *   <li>{@code POST /api/notebook/rename?path=P {to}}; {@code GET|POST /api/notebook/checkpoint?path=P} when the
+ *       checkpoint was taken / take one; {@code POST /api/notebook/revert?path=P};
+ *   <li>{@code POST /api/kernel/interrupt?path=P}, {@code POST /api/kernel/restart?path=P};
+ *   <li>WebSocket {@code /api/kernel?path=P}: the client sends {@code {type: "execute", cellId, language, code}},
+ *       {@code {type: "interrupt"}} or {@code {type: "restart"}}; the server sends the {@link Kernel} messages.
+ * </ul>
+ *
+ * <p>Refusals: 401 no token, 403 wrong token / foreign Host / foreign Origin / missing CSRF header, 400 a bad path or
+ * document, 404 no such notebook, 409 it exists already, 411 a body without a length, 413 a body over the limit.
+ */
+public final class NotebookServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(NotebookServer.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * How to serve.
+   *
+   * @param directory the notebook directory (it must exist); scripts' workspace is the host's sandbox, not this
+   * @param host the address to bind, {@code 127.0.0.1} by default; anything else is reachable from other machines
+   * @param port the port, {@code 0} for a free one
+   * @param allowedHosts names accepted in the {@code Host} header besides loopback names
+   * @param maxRequestBytes the largest request body (a notebook save, a WebSocket message), bytes
+   */
+  public record Options(Path directory, String host, int port, List<String> allowedHosts, long maxRequestBytes) {
+    /** Default body limit: 32 MiB (notebooks with images). */
+    public static final long DEFAULT_MAX_REQUEST_BYTES = 32L << 20;
+
+    /**
+     * Checks the options.
+     *
+     * @throws IllegalArgumentException for a port outside 0-65535 or a non-positive limit
+     */
+    public Options {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0-65535, got " + port);
+      }
+      if (maxRequestBytes <= 0) {
+        throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
+      }
+      host = host == null ? "127.0.0.1" : host;
+      allowedHosts = List.copyOf(allowedHosts == null ? List.of() : allowedHosts);
+    }
+
+    /**
+     * Loopback, a free port, no extra hosts, the default limit.
+     *
+     * @param directory the notebook directory
+     * @return the options
+     */
+    public static Options loopback(Path directory) {
+      return new Options(directory, "127.0.0.1", 0, List.of(), DEFAULT_MAX_REQUEST_BYTES);
+    }
+  }
+
+  private final Options options;
+  private final AccessPolicy policy;
+  private final NotebookStore store;
+  private final KernelRegistry kernels;
+  private final PageAssets assets;
+  private final Map<WsContext, KernelListener> sockets = new ConcurrentHashMap<>();
+  private final Javalin app;
+
+  private NotebookServer(Options options, ScriptHost host) {
+    this.options = options;
+    this.store = new NotebookStore(options.directory());
+    this.kernels = new KernelRegistry(host);
+    List<String> extra = new java.util.ArrayList<>(options.allowedHosts());
+    if (!isLoopback(options.host()) && !isWildcard(options.host())) {
+      extra.add(options.host());
+    }
+    this.policy = AccessPolicy.random(extra);
+    this.assets = PageAssets.load();
+    this.app =
+        Javalin.create(
+            config -> {
+              config.showJavalinBanner = false;
+              config.http.maxRequestSize = options.maxRequestBytes();
+              // WebSocket upgrades are checked by a servlet filter: a refusal in a Javalin before-handler would not
+              // stop Javalin 6 from upgrading the connection
+              config.jetty.modifyServletContextHandler(
+                  h ->
+                      h.addFilter(
+                          new org.eclipse.jetty.servlet.FilterHolder(new UpgradeGuard()),
+                          "/*",
+                          java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+              config.jetty.modifyWebSocketServletFactory(
+                  f -> {
+                    f.setMaxTextMessageSize(options.maxRequestBytes());
+                    f.setIdleTimeout(Duration.ofHours(12));
+                  });
+            });
+    routes();
+  }
+
+  /**
+   * Starts a server.
+   *
+   * @param options how to serve
+   * @param host the script host kernels run in (closed by the caller, after the server)
+   * @return the running server
+   * @throws IllegalArgumentException when the directory does not exist
+   */
+  public static NotebookServer start(Options options, ScriptHost host) {
+    NotebookServer s = new NotebookServer(options, host);
+    s.app.start(options.host(), options.port());
+    if (!isLoopback(options.host())) {
+      LOG.warn(
+          "the notebook server listens on {}, not on loopback: anyone who can reach it and has the token can run code",
+          options.host());
+    }
+    return s;
+  }
+
+  /**
+   * The port the server listens on.
+   *
+   * @return the port
+   */
+  public int port() {
+    return app.port();
+  }
+
+  /**
+   * The access policy (its token and CSRF token).
+   *
+   * @return the policy
+   */
+  public AccessPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * The URL to open: {@code http://HOST:PORT/?token=T} (loopback hosts shown as {@code 127.0.0.1}).
+   *
+   * @return the start-up URL
+   */
+  public String url() {
+    String h = isWildcard(options.host()) || isLoopback(options.host()) ? "127.0.0.1" : options.host();
+    if (h.contains(":") && !h.startsWith("[")) {
+      h = "[" + h + "]";
+    }
+    return "http://" + h + ":" + port() + "/?token=" + URLEncoder.encode(policy.token(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The notebook files.
+   *
+   * @return the store
+   */
+  public NotebookStore store() {
+    return store;
+  }
+
+  /**
+   * The kernels.
+   *
+   * @return the registry
+   */
+  public KernelRegistry kernels() {
+    return kernels;
+  }
+
+  private void routes() {
+    app.before(this::guard);
+    app.exception(Refusal.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
+    app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+    app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400, "request body is not JSON: "
+        + e.getOriginalMessage()));
+    app.exception(NoSuchFileException.class, (e, ctx) -> error(ctx, 404, "no such notebook: " + e.getMessage()));
+    app.exception(FileAlreadyExistsException.class, (e, ctx) -> error(ctx, 409, "notebook exists: " + e.getMessage()));
+    app.exception(IOException.class, (e, ctx) -> {
+      LOG.error("notebook request {} {} failed", ctx.method(), ctx.path(), e);
+      error(ctx, 500, e.toString());
+    });
+
+    app.get("/", this::page);
+    app.get("/static/{name}", this::asset);
+    app.get("/api/notebooks", ctx -> {
+      ArrayNode list = JSON.createArrayNode();
+      for (NotebookStore.Entry e : store.list()) {
+        ObjectNode o = list.addObject();
+        o.put("path", e.path());
+        o.put("size", e.size());
+        o.put("modified", e.modified().toString());
+      }
+      json(ctx, 200, list);
+    });
+    app.post("/api/notebooks", ctx -> {
+      JsonNode body = body(ctx);
+      String path = body.path("path").asText("");
+      Language lang = Language.fromId(body.path("language").asText("js"));
+      json(ctx, 201, store.create(path, lang));
+    });
+    app.get("/api/notebook", ctx -> json(ctx, 200, store.read(path(ctx))));
+    app.put("/api/notebook", ctx -> json(ctx, 200, store.save(path(ctx), body(ctx))));
+    app.delete("/api/notebook", ctx -> {
+      String p = path(ctx);
+      store.delete(p);
+      kernels.shutdown(p);
+      ctx.status(204);
+    });
+    app.post("/api/notebook/rename", ctx -> {
+      String p = path(ctx);
+      String to = body(ctx).path("to").asText("");
+      store.rename(p, to);
+      kernels.rename(p, to);
+      json(ctx, 200, JSON.createObjectNode().put("path", to));
+    });
+    app.get("/api/notebook/checkpoint", ctx -> {
+      ObjectNode o = JSON.createObjectNode();
+      store.checkpointTime(path(ctx)).ifPresentOrElse(t -> o.put("checkpoint", t.toString()),
+          () -> o.putNull("checkpoint"));
+      json(ctx, 200, o);
+    });
+    app.post("/api/notebook/checkpoint", ctx ->
+        json(ctx, 200, JSON.createObjectNode().put("checkpoint", store.checkpoint(path(ctx)).toString())));
+    app.post("/api/notebook/revert", ctx -> json(ctx, 200, store.revert(path(ctx))));
+    app.post("/api/kernel/interrupt", ctx -> {
+      kernels.kernel(existing(ctx)).interrupt();
+      ctx.status(204);
+    });
+    app.post("/api/kernel/restart", ctx -> {
+      kernels.kernel(existing(ctx)).restart();
+      ctx.status(204);
+    });
+    app.ws("/api/kernel", ws -> {
+      ws.onConnect(ctx -> {
+        String p = ctx.queryParam("path");
+        store.resolve(p);
+        Kernel k = kernels.kernel(p);
+        KernelListener l = m -> send(ctx, m);
+        sockets.put(ctx, l);
+        k.attach(l);
+      });
+      ws.onMessage(ctx -> onMessage(ctx, ctx.message()));
+      ws.onClose(ctx -> detach(ctx));
+      ws.onError(ctx -> detach(ctx));
+    });
+  }
+
+  private void detach(WsContext ctx) {
+    KernelListener l = sockets.remove(ctx);
+    String p = ctx.queryParam("path");
+    if (l != null && p != null) {
+      kernels.kernel(p).detach(l);
+    }
+  }
+
+  private void onMessage(WsContext ctx, String text) {
+    String p = ctx.queryParam("path");
+    Kernel k = kernels.kernel(p);
+    JsonNode m;
+    try {
+      m = JSON.readTree(text);
+    } catch (JsonProcessingException e) {
+      send(ctx, JSON.createObjectNode().put("type", "refused").put("message", "message is not JSON"));
+      return;
+    }
+    try {
+      switch (m.path("type").asText("")) {
+        case "execute" ->
+            k.execute(
+                m.path("cellId").asText(""),
+                Language.fromId(m.path("language").asText("js")),
+                m.path("code").asText(""));
+        case "interrupt" -> k.interrupt();
+        case "restart" -> k.restart();
+        default -> throw new IllegalArgumentException("unknown message type '" + m.path("type").asText("") + "'");
+      }
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      send(ctx, JSON.createObjectNode().put("type", "refused").put("message", e.getMessage()));
+    }
+  }
+
+  private static void send(WsContext ctx, ObjectNode m) {
+    String s = m.toString();
+    synchronized (ctx.session) {
+      if (ctx.session.isOpen()) {
+        ctx.send(s);
+      }
+    }
+  }
+
+  private void guard(Context ctx) {
+    ctx.header("X-Content-Type-Options", "nosniff");
+    ctx.header("Referrer-Policy", "no-referrer");
+    ctx.header("X-Frame-Options", "DENY");
+    ctx.header("Cache-Control", "no-store");
+    String method = ctx.method().name();
+    boolean ws = "websocket".equalsIgnoreCase(ctx.header("Upgrade"));
+    AccessPolicy.Proof proof =
+        policy.check(
+            new AccessPolicy.Request(
+                method,
+                ctx.header("Host"),
+                ctx.header("Origin"),
+                ctx.queryParam("token"),
+                ctx.cookie(AccessPolicy.COOKIE),
+                ctx.header("Authorization"),
+                ctx.header(AccessPolicy.CSRF_HEADER),
+                ws));
+    if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE")) {
+      String len = ctx.header("Content-Length");
+      if (len == null) {
+        if (ctx.header("Transfer-Encoding") != null) {
+          throw new Refusal(411, "a request body needs a Content-Length (chunked bodies are refused)");
+        }
+      } else {
+        long n;
+        try {
+          n = Long.parseLong(len.trim());
+        } catch (NumberFormatException e) {
+          throw new Refusal(400, "Content-Length '" + len + "' is not a number");
+        }
+        if (n > options.maxRequestBytes()) {
+          throw new Refusal(413, "request body of " + n + " bytes is over the limit of " + options.maxRequestBytes());
+        }
+      }
+    }
+    if (proof == AccessPolicy.Proof.QUERY) {
+      ctx.header(
+          "Set-Cookie", AccessPolicy.COOKIE + "=" + policy.token() + "; Path=/; HttpOnly; SameSite=Strict");
+      if (!ws && method.equals("GET") && ctx.path().equals("/")) {
+        // drop the token from the address bar (and from anything that could leak it later)
+        String rest = ctx.queryString() == null ? "" : ctx.queryString().replaceAll("(^|&)token=[^&]*", "");
+        rest = rest.replaceAll("^&", "");
+        ctx.redirect(rest.isEmpty() ? "/" : "/?" + rest, io.javalin.http.HttpStatus.SEE_OTHER);
+        ctx.skipRemainingHandlers();
+      }
+    }
+  }
+
+  /** Refuses WebSocket upgrades that fail the access policy, before Jetty upgrades them. */
+  private final class UpgradeGuard implements jakarta.servlet.Filter {
+    @Override
+    public void doFilter(
+        jakarta.servlet.ServletRequest request,
+        jakarta.servlet.ServletResponse response,
+        jakarta.servlet.FilterChain chain)
+        throws IOException, jakarta.servlet.ServletException {
+      var req = (jakarta.servlet.http.HttpServletRequest) request;
+      var res = (jakarta.servlet.http.HttpServletResponse) response;
+      if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
+        String cookie = null;
+        if (req.getCookies() != null) {
+          for (jakarta.servlet.http.Cookie c : req.getCookies()) {
+            if (c.getName().equals(AccessPolicy.COOKIE)) {
+              cookie = c.getValue();
+            }
+          }
+        }
+        try {
+          policy.check(
+              new AccessPolicy.Request(
+                  req.getMethod(),
+                  req.getHeader("Host"),
+                  req.getHeader("Origin"),
+                  req.getParameter("token"),
+                  cookie,
+                  req.getHeader("Authorization"),
+                  req.getHeader(AccessPolicy.CSRF_HEADER),
+                  true));
+        } catch (Refusal r) {
+          res.setStatus(r.status());
+          res.setContentType("application/json");
+          res.getWriter().write(JSON.createObjectNode().put("error", r.getMessage()).toString());
+          return;
+        }
+      }
+      chain.doFilter(request, response);
+    }
+  }
+
+  private void page(Context ctx) {
+    ctx.header("Content-Security-Policy", assets.contentSecurityPolicy());
+    ctx.contentType("text/html; charset=utf-8");
+    ctx.result(assets.indexHtml(policy.csrfToken()));
+  }
+
+  private void asset(Context ctx) {
+    PageAssets.Asset a = assets.asset(ctx.pathParam("name"));
+    if (a == null) {
+      throw new Refusal(404, "no page asset named '" + ctx.pathParam("name") + "'");
+    }
+    ctx.contentType(a.contentType());
+    ctx.result(a.bytes());
+  }
+
+  private String path(Context ctx) {
+    String p = ctx.queryParam("path");
+    store.resolve(p);
+    return p;
+  }
+
+  private String existing(Context ctx) throws NoSuchFileException {
+    String p = path(ctx);
+    if (!java.nio.file.Files.isRegularFile(store.resolve(p))) {
+      throw new NoSuchFileException(p);
+    }
+    return p;
+  }
+
+  private static JsonNode body(Context ctx) throws JsonProcessingException {
+    byte[] b = ctx.bodyAsBytes();
+    return JSON.readTree(b.length == 0 ? "{}" : new String(b, StandardCharsets.UTF_8));
+  }
+
+  private static void json(Context ctx, int status, JsonNode body) {
+    ctx.status(status);
+    ctx.contentType("application/json");
+    ctx.result(body.toString());
+  }
+
+  private static void error(Context ctx, int status, String message) {
+    json(ctx, status, JSON.createObjectNode().put("error", message == null ? "" : message));
+  }
+
+  private static boolean isLoopback(String host) {
+    try {
+      return host.equals("localhost") || InetAddress.getByName(host).isLoopbackAddress();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private static boolean isWildcard(String host) {
+    return host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]");
+  }
+
+  /** Stops the server and shuts the kernels down. */
+  @Override
+  public void close() {
+    app.stop();
+    kernels.close();
+  }
+}

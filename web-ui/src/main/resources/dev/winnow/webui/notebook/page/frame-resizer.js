@@ -1,0 +1,1 @@
+new ResizeObserver(function(){parent.postMessage({winnowFrame:window.name,height:Math.ceil(document.documentElement.getBoundingClientRect().height)},"*")}).observe(document.documentElement);

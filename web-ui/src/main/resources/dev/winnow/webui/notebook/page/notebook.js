@@ -1,0 +1,456 @@
+// The notebook page: one notebook at a time, edited in place, run through the kernel's WebSocket, autosaved as
+// nbformat 4.5. Untrusted rich outputs (HTML, SVG) go into sandboxed iframes; Winnow's own views are drawn here.
+import { renderMarkdown, escapeHtml } from '/static/markdown.js';
+import { rankingTable, heatmap, metricsChart, metricsFromRows, progress, jsonTree } from '/static/views.js';
+
+const CSRF = document.querySelector('meta[name="winnow-csrf"]').content;
+const FRAME_HASH = document.querySelector('meta[name="winnow-frame-hash"]').content;
+const RESIZER = await (await fetch('/static/frame-resizer.js')).text();
+const $ = id => document.getElementById(id);
+const LANGS = { js: 'JavaScript', python: 'Python' };
+
+const state = {
+  path: null, nb: null, selected: 0, mode: 'command', ws: null, dirty: false, saveTimer: null,
+  running: new Set(), lastKey: null, lastKeyAt: 0,
+};
+
+// ---------- HTTP ----------
+async function api(method, url, body) {
+  const init = { method, headers: { [ 'X-Winnow-Csrf' ]: CSRF }, credentials: 'same-origin' };
+  if (body !== undefined) { init.body = JSON.stringify(body); init.headers['Content-Type'] = 'application/json'; }
+  const r = await fetch(url, init);
+  if (!r.ok) {
+    let msg = r.statusText;
+    try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+    throw new Error(`${method} ${url}: ${r.status} ${msg}`);
+  }
+  return r.status === 204 ? null : r.json();
+}
+const q = p => encodeURIComponent(p);
+
+// ---------- model helpers ----------
+const source = c => Array.isArray(c.source) ? c.source.join('') : (c.source || '');
+const defaultLang = () => {
+  const md = state.nb.metadata || {};
+  const l = (md.kernelspec && md.kernelspec.language) || (md.language_info && md.language_info.name) || 'javascript';
+  return /^py/i.test(l) ? 'python' : 'js';
+};
+const cellLang = c => (c.metadata && c.metadata.winnow && c.metadata.winnow.language) || defaultLang();
+const newId = () => crypto.getRandomValues(new Uint32Array(1))[0].toString(16).padStart(8, '0');
+const newCell = type => type === 'code'
+  ? { id: newId(), cell_type: 'code', metadata: {}, source: '', outputs: [], execution_count: null }
+  : { id: newId(), cell_type: 'markdown', metadata: {}, source: '' };
+const cellIndex = id => state.nb.cells.findIndex(c => c.id === id);
+
+// ---------- saving ----------
+function markDirty() {
+  state.dirty = true;
+  document.body.dataset.saveState = 'dirty';
+  $('save-status').textContent = 'unsaved changes';
+  clearTimeout(state.saveTimer);
+  state.saveTimer = setTimeout(save, 800);
+}
+
+let saving = Promise.resolve();
+function save() {
+  clearTimeout(state.saveTimer);
+  if (!state.path || !state.dirty) return saving;
+  state.dirty = false;
+  const path = state.path, doc = JSON.parse(JSON.stringify(state.nb));
+  document.body.dataset.saveState = 'saving';
+  saving = saving.then(() => api('PUT', `/api/notebook?path=${q(path)}`, doc)).then(() => {
+    if (!state.dirty) {
+      document.body.dataset.saveState = 'saved';
+      $('save-status').textContent = 'saved ' + new Date().toLocaleTimeString();
+    }
+  }, e => { state.dirty = true; document.body.dataset.saveState = 'error'; $('save-status').textContent = e.message; });
+  return saving;
+}
+
+// ---------- outputs ----------
+function richFrame(html) {
+  const f = document.createElement('iframe');
+  f.className = 'rich';
+  f.setAttribute('sandbox', 'allow-scripts');
+  f.name = 'f' + newId();
+  f.srcdoc = '<!doctype html><html><head><meta charset="utf-8">'
+    + '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; script-src \'' + FRAME_HASH + '\'; img-src data:; style-src \'unsafe-inline\'; connect-src \'none\'">'
+    + '<style>body{margin:0;font:14px system-ui,sans-serif}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:2px 8px;text-align:left}</style>'
+    + '</head><body>' + html + '<script>' + RESIZER + '</script></body></html>';
+  return f;
+}
+window.addEventListener('message', ev => {
+  if (!ev.data || typeof ev.data.winnowFrame !== 'string') return;
+  for (const f of document.querySelectorAll('iframe.rich')) {
+    if (f.contentWindow === ev.source && f.name === ev.data.winnowFrame) {
+      f.style.height = Math.min(4000, Math.max(20, ev.data.height | 0)) + 'px';
+    }
+  }
+});
+
+const stripAnsi = s => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
+function pre(cls, text) { const p = document.createElement('pre'); p.className = cls; p.textContent = text; return p; }
+
+function renderBundle(data) {
+  const box = document.createElement('div');
+  box.className = 'bundle';
+  const parse = s => typeof s === 'string' ? JSON.parse(s) : s;
+  try {
+    if (data['application/vnd.winnow.ranking+json']) box.append(rankingTable(parse(data['application/vnd.winnow.ranking+json'])));
+    else if (data['application/vnd.winnow.heatmap+json']) box.append(heatmap(parse(data['application/vnd.winnow.heatmap+json'])));
+    else if (data['application/vnd.winnow.metrics+json']) box.append(metricsChart(parse(data['application/vnd.winnow.metrics+json'])));
+    else if (data['application/vnd.winnow.progress+json']) box.append(progress(parse(data['application/vnd.winnow.progress+json'])));
+    else if (data['text/html']) {
+      box.append(richFrame(data['text/html']));
+      if (data['application/json']) {
+        let chart = null;
+        try { chart = metricsFromRows(parse(data['application/json'])); } catch (e) { /* not metrics */ }
+        if (chart) box.append(metricsChart(chart));
+      }
+    } else if (data['image/svg+xml']) box.append(richFrame(data['image/svg+xml']));
+    else if (data['image/png'] || data['image/jpeg']) {
+      const img = document.createElement('img');
+      img.className = 'rich';
+      img.src = data['image/png'] ? 'data:image/png;base64,' + data['image/png'] : 'data:image/jpeg;base64,' + data['image/jpeg'];
+      box.append(img);
+    } else if (data['text/markdown']) {
+      const d = document.createElement('div'); d.className = 'rendered'; d.innerHTML = renderMarkdown(data['text/markdown']); box.append(d);
+    } else if (data['application/json']) box.append(jsonTree(parse(data['application/json'])));
+    else box.append(pre('text', data['text/plain'] ?? ''));
+  } catch (e) {
+    box.append(pre('error', `cannot show this output: ${e.message}`), pre('text', data['text/plain'] ?? ''));
+  }
+  return box;
+}
+
+function renderOutput(o) {
+  switch (o.output_type) {
+    case 'stream': return pre('stream ' + o.name, Array.isArray(o.text) ? o.text.join('') : o.text);
+    case 'error': return pre('error', stripAnsi((o.traceback && o.traceback.length ? o.traceback.join('\n') : `${o.ename}: ${o.evalue}`)));
+    default: return renderBundle(o.data || {});
+  }
+}
+
+function renderOutputs(cellEl, cell) {
+  const box = cellEl.querySelector('.outputs');
+  box.replaceChildren(...(cell.outputs || []).map(renderOutput));
+  const hasResult = (cell.outputs || []).some(o => o.output_type === 'execute_result');
+  cellEl.querySelector('.cell-out .prompt').textContent = hasResult && cell.execution_count ? `Out[${cell.execution_count}]:` : '';
+}
+
+// ---------- cells ----------
+function promptText(cell) {
+  if (state.running.has(cell.id)) return 'In [*]:';
+  return `In [${cell.execution_count ?? ' '}]:`;
+}
+
+function autosize(ta) { ta.style.height = 'auto'; ta.style.height = ta.scrollHeight + 2 + 'px'; }
+
+function cellElement(cell) {
+  const el = document.createElement('div');
+  el.className = `cell ${cell.cell_type}`;
+  el.dataset.id = cell.id;
+  el.tabIndex = -1;
+  el.innerHTML = '<div class="cell-in"><div class="prompt"></div><div class="editor-wrap">'
+    + '<textarea class="editor" spellcheck="false" rows="1"></textarea></div></div>'
+    + '<div class="rendered"></div><div class="cell-out"><div class="prompt"></div><div class="outputs"></div></div>';
+  const ta = el.querySelector('textarea');
+  ta.value = source(cell);
+  if (cell.cell_type === 'code') {
+    const sel = document.createElement('select');
+    sel.className = 'cell-lang';
+    for (const [id, name] of Object.entries(LANGS)) sel.append(new Option(name, id));
+    sel.value = cellLang(cell);
+    sel.addEventListener('change', () => {
+      if (sel.value === defaultLang()) { if (cell.metadata.winnow) delete cell.metadata.winnow.language; }
+      else { cell.metadata.winnow = Object.assign(cell.metadata.winnow || {}, { language: sel.value }); }
+      markDirty();
+    });
+    el.querySelector('.editor-wrap').prepend(sel);
+    el.querySelector('.cell-in .prompt').textContent = promptText(cell);
+    el.querySelector('.rendered').remove();
+    renderOutputs(el, cell);
+  } else {
+    el.querySelector('.cell-out').remove();
+    el.querySelector('.rendered').innerHTML = renderMarkdown(source(cell)) || '<p class="status">(empty markdown cell: double-click to edit)</p>';
+    el.querySelector('.rendered').addEventListener('dblclick', () => { select(cellIndex(cell.id)); editMode(); });
+  }
+  ta.addEventListener('input', () => { cell.source = ta.value; autosize(ta); markDirty(); });
+  ta.addEventListener('focus', () => { select(cellIndex(cell.id), false); setMode('edit'); });
+  el.addEventListener('mousedown', ev => { if (ev.target === ta) return; select(cellIndex(cell.id), false); if (state.mode === 'edit') setMode('command'); });
+  return el;
+}
+
+function renderAll() {
+  const main = $('notebook');
+  main.replaceChildren(...state.nb.cells.map(cellElement));
+  main.querySelectorAll('textarea').forEach(autosize);
+  select(Math.min(state.selected, state.nb.cells.length - 1));
+}
+
+const cellEl = i => $('notebook').children[i];
+
+function select(i, focus = true) {
+  if (!state.nb.cells.length) return;
+  i = Math.max(0, Math.min(i, state.nb.cells.length - 1));
+  state.selected = i;
+  for (const c of $('notebook').children) c.classList.remove('selected', 'editing');
+  const el = cellEl(i);
+  el.classList.add('selected');
+  if (state.mode === 'edit') el.classList.add('editing');
+  if (focus && state.mode === 'command') el.focus({ preventScroll: false });
+}
+
+function setMode(m) {
+  state.mode = m;
+  document.body.dataset.mode = m;
+  const el = cellEl(state.selected);
+  if (!el) return;
+  el.classList.toggle('editing', m === 'edit');
+  if (m === 'command') { if (document.activeElement && document.activeElement.tagName === 'TEXTAREA') document.activeElement.blur(); el.focus(); }
+}
+
+function editMode() {
+  setMode('edit');
+  const ta = cellEl(state.selected).querySelector('textarea');
+  autosize(ta);
+  ta.focus();
+}
+
+function insertCell(at, type = 'code') {
+  const c = newCell(type);
+  state.nb.cells.splice(at, 0, c);
+  const el = cellElement(c);
+  $('notebook').insertBefore(el, cellEl(at) || null);
+  autosize(el.querySelector('textarea'));
+  state.mode = 'command';
+  select(at);
+  markDirty();
+  return c;
+}
+
+function deleteCell(i) {
+  if (state.nb.cells.length <= 1) { state.nb.cells[0].source = ''; renderAll(); markDirty(); return; }
+  state.nb.cells.splice(i, 1);
+  cellEl(i).remove();
+  select(Math.min(i, state.nb.cells.length - 1));
+  markDirty();
+}
+
+function changeType(i, type) {
+  const c = state.nb.cells[i];
+  if (c.cell_type === type) return;
+  const n = type === 'code' ? newCell('code') : newCell('markdown');
+  n.id = c.id; n.source = source(c);
+  state.nb.cells[i] = n;
+  cellEl(i).replaceWith(cellElement(n));
+  autosize(cellEl(i).querySelector('textarea'));
+  select(i);
+  markDirty();
+}
+
+// ---------- running ----------
+function runCell(i) {
+  const c = state.nb.cells[i];
+  const el = cellEl(i);
+  if (c.cell_type === 'markdown') {
+    el.querySelector('.rendered').innerHTML = renderMarkdown(source(c)) || '<p class="status">(empty markdown cell)</p>';
+    el.classList.remove('editing');
+    return;
+  }
+  if (c.cell_type !== 'code') return;
+  c.outputs = [];
+  c.execution_count = null;
+  state.running.add(c.id);
+  el.querySelector('.cell-in .prompt').textContent = promptText(c);
+  renderOutputs(el, c);
+  send({ type: 'execute', cellId: c.id, language: cellLang(c), code: source(c) });
+  markDirty();
+}
+
+function runAndAdvance() {
+  const i = state.selected;
+  runCell(i);
+  if (i === state.nb.cells.length - 1) insertCell(i + 1);
+  else { state.mode = 'command'; select(i + 1); }
+  setMode('command');
+}
+
+function send(m) {
+  if (!state.ws || state.ws.readyState !== WebSocket.OPEN) { kernelStatus('disconnected: reconnecting'); return; }
+  state.ws.send(JSON.stringify(m));
+}
+
+function kernelStatus(text, cls = '') {
+  const s = $('kernel-status');
+  s.textContent = 'kernel: ' + text;
+  s.className = 'status ' + cls;
+  document.body.dataset.kernelState = text;
+}
+
+function appendOutput(c, el, out) {
+  const outs = c.outputs;
+  const last = outs[outs.length - 1];
+  if (out.output_type === 'stream' && last && last.output_type === 'stream' && last.name === out.name) {
+    last.text += out.text;
+    el.querySelector('.outputs').lastChild.textContent = last.text;
+    return;
+  }
+  const pid = out.data && out.data['application/vnd.winnow.progress+json'];
+  if (pid) {
+    let id = null;
+    try { id = JSON.parse(pid).id; } catch (e) { /* no id */ }
+    const k = id == null ? -1 : outs.findIndex(o => o.data && o.data['application/vnd.winnow.progress+json'] && (() => { try { return JSON.parse(o.data['application/vnd.winnow.progress+json']).id === id; } catch (e) { return false; } })());
+    if (k >= 0) { outs[k] = out; el.querySelector('.outputs').children[k].replaceWith(renderOutput(out)); return; }
+  }
+  outs.push(out);
+  el.querySelector('.outputs').append(renderOutput(out));
+}
+
+function onKernelMessage(m) {
+  if (m.type === 'status') {
+    kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' ? 'restarted' : 'idle', m.state === 'busy' ? 'busy' : '');
+    if (m.state === 'restarted') { state.running.clear(); renderAll(); }
+    return;
+  }
+  if (m.type === 'refused') { kernelStatus('refused: ' + m.message); return; }
+  const i = cellIndex(m.cellId);
+  if (i < 0) return;
+  const c = state.nb.cells[i], el = cellEl(i);
+  switch (m.type) {
+    case 'queued': break;
+    case 'start': c.execution_count = m.count; el.querySelector('.cell-in .prompt').textContent = 'In [*]:'; break;
+    case 'running': el.querySelector('.cell-in .prompt').textContent = `In [*] ${Math.round(m.elapsedMs / 1000)}s`; break;
+    case 'stream': appendOutput(c, el, { output_type: 'stream', name: m.name, text: m.text }); break;
+    case 'display': appendOutput(c, el, { output_type: 'display_data', data: m.data, metadata: {} }); break;
+    case 'result': appendOutput(c, el, { output_type: 'execute_result', execution_count: m.count, data: m.data, metadata: {} }); renderOutputs(el, c); break;
+    case 'error': appendOutput(c, el, { output_type: 'error', ename: m.ename, evalue: m.evalue, traceback: m.traceback }); break;
+    case 'done':
+      state.running.delete(c.id);
+      if (m.status === 'aborted') c.execution_count = null;
+      el.querySelector('.cell-in .prompt').textContent = promptText(c);
+      el.dataset.status = m.status;
+      markDirty();
+      save();
+      break;
+  }
+}
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/kernel?path=${q(state.path)}`);
+  state.ws = ws;
+  ws.onopen = () => kernelStatus('idle');
+  ws.onmessage = ev => onKernelMessage(JSON.parse(ev.data));
+  ws.onclose = () => {
+    if (state.ws !== ws) return;
+    kernelStatus('disconnected: reconnecting');
+    setTimeout(() => { if (state.ws === ws) connect(); }, 1000);
+  };
+}
+
+// ---------- notebooks ----------
+async function refreshList() {
+  const list = await api('GET', '/api/notebooks');
+  const sel = $('notebook-list');
+  sel.replaceChildren(...list.map(e => new Option(e.path, e.path)));
+  if (state.path) sel.value = state.path;
+  return list;
+}
+
+async function open(path) {
+  await save();
+  state.nb = await api('GET', `/api/notebook?path=${q(path)}`);
+  state.path = path;
+  state.selected = 0;
+  state.running.clear();
+  history.replaceState(null, '', `/?path=${q(path)}`);
+  document.title = `${path} – Winnow`;
+  $('notebook-list').value = path;
+  state.mode = 'command';
+  renderAll();
+  document.body.dataset.saveState = 'clean';
+  if (state.ws) { const old = state.ws; state.ws = null; old.close(); }
+  connect();
+}
+
+async function start() {
+  const list = await refreshList();
+  let path = new URLSearchParams(location.search).get('path');
+  if (!path) path = list.length ? list[0].path : null;
+  if (!path) { path = 'Untitled.ipynb'; await api('POST', '/api/notebooks', { path, language: 'js' }); await refreshList(); }
+  await open(path);
+  document.body.dataset.ready = 'true';
+}
+
+// ---------- toolbar ----------
+$('notebook-list').addEventListener('change', ev => open(ev.target.value));
+$('new-notebook').addEventListener('click', async () => {
+  const name = prompt('New notebook (path ending in .ipynb):', 'Untitled.ipynb');
+  if (!name) return;
+  const lang = confirm('JavaScript notebook? (Cancel: Python)') ? 'js' : 'python';
+  try { await api('POST', '/api/notebooks', { path: name, language: lang }); await refreshList(); await open(name); } catch (e) { alert(e.message); }
+});
+$('rename-notebook').addEventListener('click', async () => {
+  const to = prompt('Rename to:', state.path);
+  if (!to || to === state.path) return;
+  try { await save(); await api('POST', `/api/notebook/rename?path=${q(state.path)}`, { to }); state.path = to; await refreshList(); history.replaceState(null, '', `/?path=${q(to)}`); connect(); } catch (e) { alert(e.message); }
+});
+$('delete-notebook').addEventListener('click', async () => {
+  if (!confirm(`Delete ${state.path}?`)) return;
+  try { await api('DELETE', `/api/notebook?path=${q(state.path)}`); state.path = null; state.dirty = false; await start(); } catch (e) { alert(e.message); }
+});
+$('run-cell').addEventListener('click', runAndAdvance);
+$('run-above').addEventListener('click', () => { for (let i = 0; i < state.selected; i++) runCell(i); });
+$('run-all').addEventListener('click', () => { for (let i = 0; i < state.nb.cells.length; i++) runCell(i); });
+$('interrupt').addEventListener('click', () => send({ type: 'interrupt' }));
+$('restart').addEventListener('click', () => send({ type: 'restart' }));
+$('clear-outputs').addEventListener('click', () => { for (const c of state.nb.cells) if (c.cell_type === 'code') { c.outputs = []; c.execution_count = null; } renderAll(); markDirty(); });
+$('add-code').addEventListener('click', () => insertCell(state.selected + 1, 'code'));
+$('add-markdown').addEventListener('click', () => insertCell(state.selected + 1, 'markdown'));
+$('checkpoint').addEventListener('click', async () => { await save(); const r = await api('POST', `/api/notebook/checkpoint?path=${q(state.path)}`); $('save-status').textContent = 'checkpoint ' + new Date(r.checkpoint).toLocaleTimeString(); });
+$('revert').addEventListener('click', async () => {
+  if (!confirm('Revert to the checkpoint? Changes since then are lost.')) return;
+  try { clearTimeout(state.saveTimer); state.dirty = false; state.nb = await api('POST', `/api/notebook/revert?path=${q(state.path)}`); renderAll(); } catch (e) { alert(e.message); }
+});
+
+// ---------- keyboard (Jupyter's) ----------
+document.addEventListener('keydown', ev => {
+  if (!state.nb) return;
+  const inEditor = document.activeElement && document.activeElement.tagName === 'TEXTAREA';
+  if (ev.key === 'Enter' && ev.shiftKey) { ev.preventDefault(); runAndAdvance(); return; }
+  if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); runCell(state.selected); setMode('command'); return; }
+  if (ev.key === 'Enter' && ev.altKey) { ev.preventDefault(); runCell(state.selected); insertCell(state.selected + 1); editMode(); return; }
+  if (inEditor) {
+    if (ev.key === 'Escape') { ev.preventDefault(); setMode('command'); }
+    else if (ev.key === 'Tab' && !ev.shiftKey) {
+      ev.preventDefault();
+      const ta = document.activeElement, s = ta.selectionStart;
+      ta.setRangeText('  ', s, ta.selectionEnd, 'end'); ta.dispatchEvent(new Event('input'));
+    }
+    return;
+  }
+  if (document.activeElement && ['INPUT', 'SELECT'].includes(document.activeElement.tagName)) return;
+  if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+  const now = Date.now(), twice = k => state.lastKey === k && now - state.lastKeyAt < 800;
+  let handled = true;
+  switch (ev.key) {
+    case 'Enter': editMode(); break;
+    case 'a': case 'A': insertCell(state.selected, 'code'); break;
+    case 'b': case 'B': insertCell(state.selected + 1, 'code'); break;
+    case 'm': case 'M': changeType(state.selected, 'markdown'); break;
+    case 'y': case 'Y': changeType(state.selected, 'code'); break;
+    case 'd': case 'D': if (twice('d')) { deleteCell(state.selected); state.lastKey = null; return; } break;
+    case 'i': case 'I': if (twice('i')) { send({ type: 'interrupt' }); state.lastKey = null; return; } break;
+    case '0': if (twice('0')) { send({ type: 'restart' }); state.lastKey = null; return; } break;
+    case 'ArrowUp': case 'k': case 'K': select(state.selected - 1); break;
+    case 'ArrowDown': case 'j': case 'J': select(state.selected + 1); break;
+    case 's': case 'S': save(); break;
+    default: handled = false;
+  }
+  if (handled) ev.preventDefault();
+  state.lastKey = ev.key.toLowerCase(); state.lastKeyAt = now;
+});
+window.addEventListener('beforeunload', () => { if (state.dirty) save(); });
+
+start().catch(e => { document.body.dataset.ready = 'error'; kernelStatus('error: ' + e.message); });
+export { escapeHtml };
