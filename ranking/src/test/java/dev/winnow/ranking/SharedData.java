@@ -22,4 +22,18 @@ public final class SharedData {
     }
     return p;
   }
+
+  /**
+   * Returns a model file under shared/models, failing clearly when it is missing.
+   *
+   * @param name e.g. {@code stories260K.gguf}
+   * @return the file
+   */
+  public static Path model(String name) {
+    Path p = Path.of(System.getProperty("winnow.shared.dir", "../shared"), "models", name);
+    if (!Files.isRegularFile(p)) {
+      throw new IllegalStateException("test model not found: " + p.toAbsolutePath());
+    }
+    return p;
+  }
 }

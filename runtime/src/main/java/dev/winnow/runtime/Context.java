@@ -43,7 +43,7 @@ public final class Context implements AutoCloseable {
   private final Taps taps;
   private final KvCache kvCache;
   private final AtomicReference<Thread> user = new AtomicReference<>();
-  private volatile BooleanSupplier abortCheck;
+  private final AtomicReference<BooleanSupplier> abortCheck = new AtomicReference<>();
   private final MemorySegment abortStub;
 
   /** Which batch entries of the last decode have outputs: index in batch -> output row, or -1. */
@@ -53,6 +53,7 @@ public final class Context implements AutoCloseable {
   private boolean resultsValid;
   private String stoppedAfter;
   private Arena resultsArena;
+  private Thread resultsArenaThread;
   private long evaluated;
 
   Context(Model model, ContextOptions options) {
@@ -82,16 +83,29 @@ public final class Context implements AutoCloseable {
         llama_context_params.cb_eval(p, cb);
         llama_context_params.cb_eval_user_data(p, MemorySegment.NULL);
       }
+      NativeErrors.clear();
       MemorySegment c = llama_h.llama_init_from_model(mptr, p);
       if (c.equals(MemorySegment.NULL)) {
         callbacks.close();
         throw new LlamaException(
             "llama.cpp could not create a context for " + model.path().getFileName() + " with " + options
-                + " (its log, routed to SLF4J, says why)");
+                + NativeErrors.reason("no reason logged"));
       }
       this.ctx = c;
     }
-    this.handle = new NativeHandle(this, "context of " + model.path().getFileName(), ctx, llama_h::llama_free);
+    // the cleanup captures the model and the upcall arena, never this context, so a leaked context is still freed
+    Model owner = model;
+    Arena stubs = callbacks;
+    this.handle =
+        new NativeHandle(
+            this,
+            "context of " + model.path().getFileName(),
+            ctx,
+            p -> {
+              llama_h.llama_free(p);
+              stubs.close();
+              owner.contextClosed();
+            });
     model.contextOpened();
     this.memory = llama_h.llama_get_memory(ctx);
     this.nCtx = llama_h.llama_n_ctx(ctx);
@@ -102,11 +116,13 @@ public final class Context implements AutoCloseable {
     this.nEmbd = model.embeddingSize();
     this.pooling = Pooling.of(llama_h.llama_pooling_type(ctx));
     this.kvCache = new KvCache(this);
+    // upcall targets are GC roots until their arena closes: capture the holder, never this context
+    AtomicReference<BooleanSupplier> check = abortCheck;
     this.abortStub =
         ggml_abort_callback.allocate(
             data -> {
-              BooleanSupplier check = abortCheck;
-              return check != null && check.getAsBoolean();
+              BooleanSupplier c = check.get();
+              return c != null && c.getAsBoolean();
             },
             callbacks);
   }
@@ -236,6 +252,7 @@ public final class Context implements AutoCloseable {
    *
    * @param batch the input
    * @throws IllegalArgumentException as {@link #decode}, and if the batch is longer than n_ubatch
+   * @throws IllegalStateException if the model is a causal decoder (no encoder, causal attention)
    */
   public void encode(Batch batch) {
     run(batch, true);
@@ -249,6 +266,7 @@ public final class Context implements AutoCloseable {
       if (taps != null) {
         taps.beginDecode();
       }
+      NativeErrors.clear();
       int rc = encode ? llama_h.llama_encode(ctx, batch.struct()) : llama_h.llama_decode(ctx, batch.struct());
       if (taps != null && taps.failure() != null) {
         Throwable f = taps.failure();
@@ -268,7 +286,10 @@ public final class Context implements AutoCloseable {
             (encode ? "llama_encode" : "llama_decode")
                 + " returned "
                 + rc
-                + (rc == 1 ? " (no free KV cache cells for the batch: n_ctx=" + nCtx + "; remove sequences or use a larger context)" : ""));
+                + (rc == 1
+                    ? " (no free KV cache cells for the batch: n_ctx=" + nCtx
+                        + "; remove sequences or use a larger context)"
+                    : NativeErrors.reason("no reason logged")));
       }
       recordOutputs(batch);
       evaluated += batch.size();
@@ -280,6 +301,10 @@ public final class Context implements AutoCloseable {
   }
 
   private void validate(Batch batch, boolean encode) {
+    if (encode && !nonCausal) {
+      throw new IllegalStateException(
+          "model " + model.path().getFileName() + " is a causal decoder without an encoder: use decode, not encode");
+    }
     int n = batch.size();
     if (n == 0) {
       throw new IllegalArgumentException("batch is empty");
@@ -363,7 +388,11 @@ public final class Context implements AutoCloseable {
     resultsValid = false;
     stoppedAfter = null;
     if (resultsArena != null) {
-      resultsArena.close();
+      // confined (cheap to close, unlike a shared arena's handshake); views made on another thread are dropped
+      // unclosed: they stay readable, but no memory is lost, since they only borrow llama.cpp's buffers
+      if (resultsArenaThread == Thread.currentThread()) {
+        resultsArena.close();
+      }
       resultsArena = null;
     }
   }
@@ -389,14 +418,17 @@ public final class Context implements AutoCloseable {
 
   private MemorySegment view(MemorySegment p, long floats) {
     if (resultsArena == null) {
-      resultsArena = Arena.ofShared();
+      resultsArena = Arena.ofConfined();
+      resultsArenaThread = Thread.currentThread();
     }
     return p.reinterpret(floats * 4, resultsArena, null).asReadOnly();
   }
 
   /**
    * The logits of one output entry of the last decode, as a read-only view of llama.cpp's buffer (n_vocab floats),
-   * valid until the next decode; reading it afterwards throws.
+   * valid until the next decode; reading it afterwards throws (when the view was made on the thread that runs that
+   * decode; a view made on another thread is not invalidated and then shows whatever the buffer holds). The view is
+   * confined to the thread that asked for it.
    *
    * @param batchIndex index of the entry in the last batch; negative counts from the end (-1 = last)
    * @return n_vocab floats
@@ -649,7 +681,7 @@ public final class Context implements AutoCloseable {
   public void abortCheck(BooleanSupplier check) {
     enter();
     try {
-      this.abortCheck = check;
+      this.abortCheck.set(check);
       llama_h.llama_set_abort_callback(ctx, check == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
     } finally {
       exit();
@@ -692,11 +724,12 @@ public final class Context implements AutoCloseable {
         () -> {
           try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, state);
+            NativeErrors.clear();
             long n = llama_h.llama_state_seq_set_data(ctx, buf, state.length, seqId);
             if (n == 0) {
               throw new LlamaException(
                   "llama_state_seq_set_data refused a state of " + state.length + " bytes for sequence " + seqId
-                      + " (another model or context settings, or no room in the KV cache)");
+                      + NativeErrors.reason("another model or context settings, or no room in the KV cache"));
             }
             invalidateResults();
             return null;
@@ -740,19 +773,21 @@ public final class Context implements AutoCloseable {
    * @param src the state bytes (exactly the saved length)
    * @param seqId destination sequence
    * @return bytes read
-   * @throws LlamaException if llama.cpp refuses the state; its log (SLF4J) names the reason, e.g. "n_stream mismatch"
-   *     (taken from a kv_unified=false context) or "incompatible V transposition" (flash attention differs)
+   * @throws LlamaException if llama.cpp refuses the state, with its reason, e.g. "n_stream mismatch" (taken from a
+   *     kv_unified=false context) or "incompatible V transposition" (flash attention differs)
    */
   public long restoreSequence(MemorySegment src, int seqId) {
     checkSeq(seqId, false);
     return confined(
         () -> {
+          NativeErrors.clear();
           long n = llama_h.llama_state_seq_set_data(ctx, src, src.byteSize(), seqId);
           if (n == 0) {
             throw new LlamaException(
                 "llama_state_seq_set_data refused a state of " + src.byteSize() + " bytes for sequence " + seqId
-                    + " (another model, a kv_unified or flash-attention setting that differs, or no room in the KV"
-                    + " cache; llama.cpp's log says which)");
+                    + NativeErrors.reason(
+                        "another model, a kv_unified or flash-attention setting that differs, or no room in the KV"
+                            + " cache"));
           }
           invalidateResults();
           return n;
@@ -869,15 +904,10 @@ public final class Context implements AutoCloseable {
     }
     enter();
     try {
-      if (resultsArena != null) {
-        resultsArena.close();
-        resultsArena = null;
-      }
+      invalidateResults();
       handle.close();
-      model.contextClosed();
     } finally {
       exit();
     }
-    callbacks.close();
   }
 }

@@ -2,7 +2,6 @@ package dev.winnow.runtime;
 
 import dev.winnow.bindings.LlamaNative;
 import dev.winnow.bindings.llama.llama_h;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 
 /**
@@ -71,7 +70,6 @@ public final class Llama {
    * @return llama.cpp's system information line (SIMD features, backends), from {@code llama_print_system_info}
    */
   public String systemInfo() {
-    MemorySegment s = llama_h.llama_print_system_info();
-    return s.reinterpret(Long.MAX_VALUE).getString(0);
+    return llama_h.llama_print_system_info().getString(0);
   }
 }

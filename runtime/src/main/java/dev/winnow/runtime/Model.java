@@ -62,6 +62,7 @@ public final class Model implements AutoCloseable {
                 arena);
         llama_model_params.progress_callback(params, cb);
       }
+      NativeErrors.clear();
       MemorySegment ptr = llama_h.llama_model_load_from_file(arena.allocateFrom(abs.toString()), params);
       if (listenerFailure[0] != null) {
         if (!ptr.equals(MemorySegment.NULL)) {
@@ -71,7 +72,7 @@ public final class Model implements AutoCloseable {
       }
       if (ptr.equals(MemorySegment.NULL)) {
         throw new LlamaException(
-            "llama.cpp could not load model file " + abs + " (its log, routed to SLF4J, says why)");
+            "llama.cpp could not load model file " + abs + NativeErrors.reason("no reason logged"));
       }
       return new Model(abs, ptr, options.vocabOnly());
     }
@@ -149,11 +150,12 @@ public final class Model implements AutoCloseable {
     Path abs = file.toAbsolutePath();
     GgufPrecheck.check(abs);
     try (Arena arena = Arena.ofConfined()) {
+      NativeErrors.clear();
       MemorySegment p = llama_h.llama_adapter_lora_init(pointer(), arena.allocateFrom(abs.toString()));
       if (p.equals(MemorySegment.NULL)) {
         throw new LlamaException(
             "llama.cpp refused LoRA adapter " + abs + " for model " + path.getFileName()
-                + " (architecture, general.type/adapter.type or tensor shapes; its log says which)");
+                + NativeErrors.reason("architecture, general.type/adapter.type or tensor shapes"));
       }
       LoraAdapter a = new LoraAdapter(this, abs, p);
       adapters.add(a);
@@ -265,7 +267,7 @@ public final class Model implements AutoCloseable {
     if (s.equals(MemorySegment.NULL)) {
       return Optional.empty();
     }
-    return Optional.of(s.reinterpret(Long.MAX_VALUE).getString(0));
+    return Optional.of(s.getString(0));
   }
 
   /**

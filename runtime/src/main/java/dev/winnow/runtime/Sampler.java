@@ -67,12 +67,14 @@ public final class Sampler implements AutoCloseable {
     }
     if (o.grammar() != null) {
       try (Arena arena = Arena.ofConfined()) {
+        NativeErrors.clear();
         MemorySegment g =
             llama_h.llama_sampler_init_grammar(
                 vocabulary.pointerForSampler(), arena.allocateFrom(o.grammar()), arena.allocateFrom(o.grammarRoot()));
         if (g.equals(MemorySegment.NULL)) {
           throw new IllegalArgumentException(
-              "GBNF grammar does not parse (or has no rule '" + o.grammarRoot() + "'); llama.cpp's log says where");
+              "GBNF grammar does not parse or has no rule '" + o.grammarRoot() + "'"
+                  + NativeErrors.reason("the parser's message went to stderr"));
         }
         add(chain, g);
       }

@@ -115,10 +115,10 @@ public final class Taps {
   boolean evaluate(MemorySegment tensorPtr, boolean ask) {
     try {
       if (failure != null) {
-        return !ask ? false : true;
+        return ask; // ask for the node, then stop the graph at its ask=false call
       }
       if (subscriptions.isEmpty()) {
-        return false;
+        return !ask; // want nothing; a node asked for before the last unsubscribe still completes
       }
       MemorySegment t = tensorPtr.reinterpret(ggml_tensor.sizeof());
       String name = name(t);

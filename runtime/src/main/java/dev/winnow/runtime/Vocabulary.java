@@ -155,7 +155,7 @@ public final class Vocabulary {
    */
   public String text(int token) {
     checkToken(token);
-    return llama_h.llama_vocab_get_text(ptr(), token).reinterpret(Long.MAX_VALUE).getString(0);
+    return llama_h.llama_vocab_get_text(ptr(), token).getString(0);
   }
 
   /**

@@ -114,6 +114,8 @@ class AdaptersTest {
     float[] b = new float[RANK * VOCAB];
     Throwable e = assertThrows(LlamaException.class, () -> model.loadLora(writeLora("bert.gguf", a, b, "bert")));
     assertTrue(e.getMessage().contains("refused LoRA adapter"), e.getMessage());
+    assertTrue(e.getMessage().contains("llama.cpp: ") && e.getMessage().contains("model arch and LoRA arch mismatch"),
+        e.getMessage());
     assertThrows(dev.winnow.runtime.model.InvalidModelException.class, () -> model.loadLora(dir.resolve("none.gguf")));
   }
 

@@ -263,6 +263,7 @@ class ContextTest {
     }
     try (Context fresh = model.newContext(exact())) {
       assertMessage(() -> fresh.restoreSequence(new byte[] {1, 2, 3}, 0), "llama_state_seq_set_data refused");
+      assertMessage(() -> fresh.restoreSequence(new byte[] {1, 2, 3}, 0), "llama.cpp: ");
     }
   }
 
@@ -279,6 +280,34 @@ class ContextTest {
     b.close();
     b.close();
     assertMessage(() -> b.add(1, 0, 0, true), "batch is closed");
+  }
+
+  @Test
+  void aLeakedContextIsFreedByTheCleaner() throws Exception {
+    try (Model own = Llama.load().loadModel(TestModels.stories260K())) {
+      leak(own);
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (true) {
+        System.gc();
+        try {
+          own.close(); // throws while the leaked context is open
+          break;
+        } catch (IllegalStateException e) {
+          if (System.nanoTime() > deadline) {
+            throw e;
+          }
+          Thread.sleep(50);
+        }
+      }
+    }
+  }
+
+  private static void leak(Model m) {
+    Context c = m.newContext(exact());
+    try (Batch b = Batch.allocate(8, 1)) {
+      b.add(1, 0, 0, true);
+      c.decode(b);
+    }
   }
 
   @Test

@@ -119,6 +119,8 @@ class EmbeddingsTest {
       c.decode(b);
       Throwable e = assertThrows(IllegalStateException.class, () -> c.sequenceEmbeddings(0));
       assertTrue(e.getMessage().contains("pooling is NONE"), e.getMessage());
+      e = assertThrows(IllegalStateException.class, () -> c.encode(b));
+      assertTrue(e.getMessage().contains("is a causal decoder without an encoder"), e.getMessage());
     }
   }
 

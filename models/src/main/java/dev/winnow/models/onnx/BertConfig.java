@@ -21,12 +21,4 @@ public record BertConfig(
     int vocabSize,
     int contextLength,
     int tokenTypes,
-    float layerNormEps) {
-
-  /**
-   * @return the size of one attention head, {@code embd / heads}
-   */
-  public int headDim() {
-    return embd / heads;
-  }
-}
+    float layerNormEps) {}

@@ -10,7 +10,7 @@ import java.util.Arrays;
  *
  * @param name the initializer's name in the graph
  * @param shape dimensions, outermost first; empty for a scalar
- * @param data the elements, row-major; length is the product of {@code shape}
+ * @param data the elements, row-major; length is the product of {@code shape} (the array is shared, not copied)
  */
 public record OnnxTensor(String name, long[] shape, float[] data) {
 
@@ -38,21 +38,6 @@ public record OnnxTensor(String name, long[] shape, float[] data) {
   @Override
   public long[] shape() {
     return shape.clone();
-  }
-
-  /**
-   * @return the number of dimensions
-   */
-  public int rank() {
-    return shape.length;
-  }
-
-  /**
-   * @param axis 0 for the outermost dimension
-   * @return the size of that dimension
-   */
-  public long dim(int axis) {
-    return shape[axis];
   }
 
   /**

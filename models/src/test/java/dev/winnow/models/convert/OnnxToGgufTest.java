@@ -67,6 +67,7 @@ class OnnxToGgufTest {
   @Test
   void metadataFollowsLlamaCppBertConventions() throws Exception {
     try (GgufFile f = GgufFile.open(gguf)) {
+      dev.winnow.models.gguf.GgufValidator.checkForLlama(f); // no metadata llama.cpp would abort on
       assertEquals("bert", f.requireString("general.architecture"));
       assertEquals("all-MiniLM-L6-v2", f.requireString("general.name"));
       assertEquals(512, f.requireLong("bert.context_length"));

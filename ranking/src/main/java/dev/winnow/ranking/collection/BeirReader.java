@@ -100,9 +100,9 @@ final class BeirReader {
     if (!Files.isRegularFile(file)) {
       throw new IOException("file not found: " + file);
     }
+    long n = 0;
     try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
       String line;
-      long n = 0;
       while ((line = r.readLine()) != null) {
         n++;
         if (line.isBlank()) {
@@ -125,6 +125,8 @@ final class BeirReader {
           report.malformed(file, n, e.problem());
         }
       }
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new MalformedInputException(file, n + 1, "not valid UTF-8");
     }
   }
 

@@ -728,7 +728,8 @@ public final class DocumentIndex implements AutoCloseable {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
-    int want = excludeId == null ? k : k + 1;
+    // no more hits than documents: keeps a huge k from allocating huge queues
+    int want = (int) Math.min((long) k + (excludeId == null ? 0 : 1), Math.max(1, s.getIndexReader().maxDoc()));
     List<ScoredDoc> ranked =
         switch (mode) {
           case BM25 -> bm25(s, text, want, luceneDocs);

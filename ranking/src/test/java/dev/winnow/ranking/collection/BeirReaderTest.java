@@ -93,6 +93,14 @@ class BeirReaderTest {
   }
 
   @Test
+  void invalidUtf8NamesTheFile(@TempDir Path dir) throws Exception {
+    writeBeir(dir, "", "{\"_id\": \"q1\", \"text\": \"x\"}\n", "q1\td1\t1\n");
+    Files.write(dir.resolve("corpus.jsonl"), new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
+    MalformedInputException e = assertThrows(MalformedInputException.class, () -> TestCollection.open(dir, true));
+    assertTrue(e.getMessage().contains("corpus.jsonl:1: not valid UTF-8"), e.getMessage());
+  }
+
+  @Test
   void badTsvRowNamesFileAndLine(@TempDir Path dir) throws Exception {
     writeBeir(
         dir,

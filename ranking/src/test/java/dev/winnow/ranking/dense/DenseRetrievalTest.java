@@ -84,15 +84,13 @@ class DenseRetrievalTest {
       // score ties between documents are broken by float rounding that depends on the segment layout: the plain
       // index's 0.6789 may move in the fourth decimal
       assertEquals(0.679, nb, 0.005, "adding vectors leaves BM25 as in the plain index (deletes merged away)");
-      // the index's hybrid mode is exactly RRF(60) over its own BM25 and dense lists
-      // (runs drop the query's own id after retrieving k + 1; SciFact queries are not documents, so lists agree)
-      String qid = test.get(5).id();
-      List<Query> one = List.of(new Query("none", test.get(5).text()));
-      Run fused = Fusion.rrf(60).fuse(index.run(one, 100, SearchMode.BM25, "b"),
-          index.run(one, 100, SearchMode.DENSE, "d"), "f");
+      // the index's hybrid mode is exactly RRF(60) over its own BM25 and dense lists (100 deep each here)
+      String text = test.get(5).text();
+      List<ScoredDoc> fused =
+          Fusion.rrf(60).fuse(scored(index.search(text, 100, SearchMode.BM25)), scored(index.search(text, 100, SearchMode.DENSE)));
       assertEquals(
-          hybrid.ranking(qid).subList(0, 10).stream().map(ScoredDoc::docId).toList(),
-          fused.ranking("none").subList(0, 10).stream().map(ScoredDoc::docId).toList());
+          fused.subList(0, 10).stream().map(ScoredDoc::docId).toList(),
+          index.search(text, 10, SearchMode.HYBRID).stream().map(Hit::id).toList());
     }
     try (DocumentIndex reopened = DocumentIndex.open(p)) {
       IllegalArgumentException e =
@@ -111,6 +109,10 @@ class DenseRetrievalTest {
       assertEquals("f", hits.get(0).id());
       assertEquals(0.5, hits.get(1).score(), 1e-6, "zero vector: dot 0, score (1 + 0) / 2");
     }
+  }
+
+  private static List<ScoredDoc> scored(List<Hit> hits) {
+    return hits.stream().map(h -> new ScoredDoc(h.id(), h.score())).toList();
   }
 
   private static Set<String> ids(List<Hit> hits) {

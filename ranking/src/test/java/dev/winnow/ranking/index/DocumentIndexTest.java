@@ -88,6 +88,12 @@ class DocumentIndexTest {
           assertThrows(IllegalStateException.class, () -> index.search("x", 10, SearchMode.DENSE));
       assertTrue(e.getMessage().contains("embedder"), e.getMessage());
       assertThrows(IllegalArgumentException.class, () -> index.search("x", 0, SearchMode.BM25));
+      assertEquals(4, index.search("vaccine children malaria", Integer.MAX_VALUE, SearchMode.BM25).size());
+      assertEquals(
+          3,
+          index.searchAll(List.of(new Query("q1", "vaccine children malaria")), Integer.MAX_VALUE, SearchMode.BM25)
+              .get("q1")
+              .size());
     }
   }
 }

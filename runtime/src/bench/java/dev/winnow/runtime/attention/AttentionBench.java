@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code prefill}: n_q = n_kv = 4096, d = 64, 8 heads (8 KV heads); {@code query64}: 64 queries at the end of
  * n_kv = 16384 keys, d = 128, 32 heads over 8 KV heads. Block size 64. The block-sparse mask keeps exactly 1/8 of the
  * tiles the causal dense kernel computes (every diagonal tile plus random earlier ones); the MoBA gate's top-k is
- * chosen for about the same density. Run through {@link AttentionBenchReport}, which prints the ratios.
+ * chosen for about the same density. {@code denseF16} repeats the dense case with K and V stored as f16. Run through
+ * {@link AttentionBenchReport}, which prints the ratios.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -39,6 +40,8 @@ public class AttentionBench {
 
     private Arena arena;
     private AttentionInputs in;
+    /** The same Q, with K and V rounded to f16 (llama.cpp's default KV cache type). */
+    private AttentionInputs inF16;
     private AttentionMask causal;
     private BlockMask eighth;
     private MobaGate gate;
@@ -72,6 +75,7 @@ public class AttentionBench {
         Random rnd = new Random(42);
         in = AttentionInputs.of(random(rnd, nq, heads, d), random(rnd, nkv, kvHeads, d), random(rnd, nkv, kvHeads, d));
         out = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, d);
+        inF16 = new AttentionInputs(in.q(), toF16(in.k()), toF16(in.v()), in.scale());
         causal = AttentionMask.causal(nq, nkv);
         eighth = eighthOfCausal(causal, rnd);
         gate = new MobaGate(BLOCK, s[5], null);
@@ -114,6 +118,18 @@ public class AttentionBench {
             t.data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, rnd.nextFloat() * 2 - 1);
         }
         return t;
+    }
+
+    private AttentionTensor toF16(AttentionTensor t) {
+        AttentionTensor h = AttentionTensor.allocate(arena, ElementType.F16, t.tokens(), t.heads(), t.dim());
+        for (int i = 0; i < t.tokens(); i++) {
+            for (int g = 0; g < t.heads(); g++) {
+                for (int c = 0; c < t.dim(); c++) {
+                    h.set(i, g, c, t.get(i, g, c));
+                }
+            }
+        }
+        return h;
     }
 
     @TearDown(Level.Trial)
@@ -160,6 +176,15 @@ public class AttentionBench {
     public AttentionTensor dense(Cpu cpu) {
         long t = Cpu.now();
         Attention.dense(in, causal, out);
+        cpu.add(t);
+        return out;
+    }
+
+    /** Dense causal attention with f16 K and V. */
+    @Benchmark
+    public AttentionTensor denseF16(Cpu cpu) {
+        long t = Cpu.now();
+        Attention.dense(inF16, causal, out);
         cpu.add(t);
         return out;
     }

@@ -67,9 +67,9 @@ public final class AttentionBenchReport {
         System.out.printf("%-8s %-16s %9s %9s %12s %12s%n", "shape", "benchmark", "wall ms", "cpu ms", "GFLOP/s/core", "vs dense");
         for (String s : shapes) {
             double denseCpu = cpu.getOrDefault(s + "/dense", Double.NaN);
-            for (String b : new String[] {"dense", "sparseEighth", "mobaGate", "mobaSelectPooled", "mobaAttend"}) {
+            for (String b : new String[] {"dense", "denseF16", "sparseEighth", "mobaGate", "mobaSelectPooled", "mobaAttend"}) {
                 double c = cpu.getOrDefault(s + "/" + b, Double.NaN);
-                String gflops = b.equals("dense") ? String.format("%12.1f", AttentionBench.flops(s) / (c * 1e-3) / 1e9) : String.format("%12s", "");
+                String gflops = b.startsWith("dense") ? String.format("%12.1f", AttentionBench.flops(s) / (c * 1e-3) / 1e9) : String.format("%12s", "");
                 System.out.printf("%-8s %-16s %9.1f %9.1f %s %11.2fx%n", s, b, wall.getOrDefault(s + "/" + b, Double.NaN), c, gflops, denseCpu / c);
             }
             double gate = cpu.getOrDefault(s + "/mobaGate", Double.NaN);

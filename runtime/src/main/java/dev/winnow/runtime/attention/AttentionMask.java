@@ -8,6 +8,9 @@ import java.util.Arrays;
  *
  * <p>Besides the element test {@link #visible}, a mask answers {@link #coverage} for a tile of queries and keys, so
  * that the kernels skip tiles with no visible key and apply no mask inside fully visible ones.
+ *
+ * <p>The kernels query a mask from several threads at once and never modify it: an implementation must answer
+ * consistently while a kernel runs.
  */
 public interface AttentionMask {
 

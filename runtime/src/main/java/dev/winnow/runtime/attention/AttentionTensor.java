@@ -153,6 +153,11 @@ public record AttentionTensor(MemorySegment data, ElementType type, int tokens, 
                     dst[off + i] = data.get(F32, o + i * dimStride) * scale;
                 }
             }
+        } else if (dimStride == 2 && scale == 1f) {
+            // a plain loop over contiguous halves, which C2 vectorises (load, then F16C conversion)
+            for (int i = 0; i < dim; i++) {
+                dst[off + i] = Float.float16ToFloat(data.get(F16, o + 2L * i));
+            }
         } else {
             for (int i = 0; i < dim; i++) {
                 dst[off + i] = Float.float16ToFloat(data.get(F16, o + i * dimStride)) * scale;

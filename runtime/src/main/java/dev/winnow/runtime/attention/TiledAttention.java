@@ -61,7 +61,10 @@ final class TiledAttention {
      * One (KV head, query tile) unit. Everything is vectorised over the tile's query rows: Q is held transposed
      * ({@code qt[c][i]}), scores key-major ({@code st[j][i]}) and the output accumulator transposed ({@code ot[c][i]}),
      * so the K and V tiles are read in their natural row layout and broadcast, and the softmax's row maxima and sums are
-     * lane-wise. Scratch is allocated once here, never per row.
+     * lane-wise. A tile of at most a quarter vector of rows (decode-like: one or a few query tokens) would leave most
+     * lanes idle, so it runs in row mode instead: Q and the accumulator stay row-major ({@code qt[i][c]},
+     * {@code ot[i][c]}), scores are dot products over the head dimension and the output update is a vector AXPY per
+     * key. Scratch is allocated once here, never per row.
      */
     private static final class Task {
         private final AttentionInputs in;
@@ -79,8 +82,12 @@ final class TiledAttention {
         private final int qp;
         private final int d;
         private final int dv;
-        /** V row stride in the scratch tile, dv rounded up to 4 channels. */
+        /** V row stride in the scratch tile: dv rounded up to 4 channels, or to whole vectors in row mode. */
         private final int dv4;
+        /** Row mode: few query rows, vectorised over the head dimension instead of over rows. */
+        private final boolean rowMode;
+        /** K row stride in the scratch tile: d, or d rounded up to whole vectors in row mode. */
+        private final int dk;
 
         Task(AttentionInputs in, AttentionMask mask, int tile, TilePlan plan, AttentionTensor out, AttentionProbabilities probs,
              int group, int queryTile) {
@@ -98,7 +105,9 @@ final class TiledAttention {
             this.qp = roundUp(rows, L);
             this.d = in.q().dim();
             this.dv = in.v().dim();
-            this.dv4 = roundUp(dv, ROWS);
+            this.rowMode = rows * ROWS <= L;
+            this.dv4 = rowMode ? roundUp(dv, L) : roundUp(dv, ROWS);
+            this.dk = rowMode ? roundUp(d, L) : d;
         }
 
         void run() {
@@ -110,11 +119,11 @@ final class TiledAttention {
             int q1 = q0 + rows;
             int keysPadded = roundUp(tile, ROWS);
 
-            float[] qt = new float[ratio * d * qp];
+            float[] qt = new float[ratio * dk * qp];
             float[] ot = new float[ratio * dv4 * qp];
             float[] m = new float[ratio * qp];
             float[] l = new float[ratio * qp];
-            float[] ks = new float[keysPadded * d];
+            float[] ks = new float[keysPadded * dk];
             float[] vs = new float[keysPadded * dv4];
             float[] st = new float[keysPadded * qp];
             float[] row = new float[Math.max(d, dv4)];
@@ -126,9 +135,13 @@ final class TiledAttention {
             for (int r = 0; r < ratio; r++) {
                 int h = group * ratio + r;
                 for (int i = 0; i < rows; i++) {
-                    q.readRow(q0 + i, h, in.scale(), row, 0);
-                    for (int c = 0; c < d; c++) {
-                        qt[(r * d + c) * qp + i] = row[c];
+                    if (rowMode) {
+                        q.readRow(q0 + i, h, in.scale(), qt, (r * qp + i) * dk);
+                    } else {
+                        q.readRow(q0 + i, h, in.scale(), row, 0);
+                        for (int c = 0; c < d; c++) {
+                            qt[(r * d + c) * qp + i] = row[c];
+                        }
                     }
                     if (probs != null) {
                         probs.data().asSlice(probs.offset(h, q0 + i), 4L * nkv).fill((byte) 0);
@@ -153,7 +166,7 @@ final class TiledAttention {
                     continue;
                 }
                 for (int j = 0; j < kn; j++) {
-                    k.readRow(k0 + j, group, 1f, ks, j * d);
+                    k.readRow(k0 + j, group, 1f, ks, j * dk);
                     v.readRow(k0 + j, group, 1f, vs, j * dv4);
                 }
                 for (int r = 0; r < ratio; r++) {
@@ -161,7 +174,11 @@ final class TiledAttention {
                         continue;
                     }
                     int h = group * ratio + r;
-                    scores(qt, r * d * qp, ks, st, roundUp(kn, ROWS));
+                    if (rowMode) {
+                        rowScores(qt, r * qp * dk, ks, st, kn);
+                    } else {
+                        scores(qt, r * d * qp, ks, st, roundUp(kn, ROWS));
+                    }
                     if (cov == AttentionMask.Coverage.PARTIAL) {
                         mask.applyToTile(q0, q1, k0, k1, st, qp);
                     }
@@ -174,7 +191,11 @@ final class TiledAttention {
                         visited[r][visitedCount[r]++] = kb;
                     }
                     softmaxStep(st, kn, m, l, ot, r);
-                    accumulate(st, vs, ot, r * dv4 * qp, kn);
+                    if (rowMode) {
+                        rowAccumulate(st, vs, ot, r * qp * dv4, kn);
+                    } else {
+                        accumulate(st, vs, ot, r * dv4 * qp, kn);
+                    }
                 }
             }
 
@@ -184,7 +205,7 @@ final class TiledAttention {
                     float sum = l[r * qp + i];
                     float inv = sum > 0 ? 1f / sum : 0f;
                     for (int c = 0; c < dv; c++) {
-                        row[c] = ot[(r * dv4 + c) * qp + i] * inv;
+                        row[c] = (rowMode ? ot[(r * qp + i) * dv4 + c] : ot[(r * dv4 + c) * qp + i]) * inv;
                     }
                     out.writeRow(q0 + i, h, row, 0);
                     if (probs != null) {
@@ -278,9 +299,50 @@ final class TiledAttention {
                 }
                 FloatVector.fromArray(S, l, mi).fma(alpha, sum).intoArray(l, mi);
                 mNew.intoArray(m, mi);
-                for (int c = 0; c < dv; c++) {
-                    int oo = oOff + c * qp + i;
-                    FloatVector.fromArray(S, ot, oo).mul(alpha).intoArray(ot, oo);
+                if (rowMode) {
+                    for (int lane = 0; lane < L && i + lane < rows; lane++) {
+                        float a = alpha.lane(lane);
+                        if (a != 1f) {
+                            int oo = (r * qp + i + lane) * dv4;
+                            for (int c = 0; c < dv4; c += L) {
+                                FloatVector.fromArray(S, ot, oo + c).mul(a).intoArray(ot, oo + c);
+                            }
+                        }
+                    }
+                } else {
+                    for (int c = 0; c < dv; c++) {
+                        int oo = oOff + c * qp + i;
+                        FloatVector.fromArray(S, ot, oo).mul(alpha).intoArray(ot, oo);
+                    }
+                }
+            }
+        }
+
+        /** Row mode: st[j][i] = qt[i] . ks[j] for the tile's rows and its {@code kn} keys, vectorised over the head dim. */
+        private void rowScores(float[] qt, int qOff, float[] ks, float[] st, int kn) {
+            for (int i = 0; i < rows; i++) {
+                int qo = qOff + i * dk;
+                for (int j = 0; j < kn; j++) {
+                    int ko = j * dk;
+                    FloatVector acc = FloatVector.zero(S);
+                    for (int c = 0; c < dk; c += L) {
+                        acc = FloatVector.fromArray(S, qt, qo + c).fma(FloatVector.fromArray(S, ks, ko + c), acc);
+                    }
+                    st[j * qp + i] = acc.reduceLanes(VectorOperators.ADD);
+                }
+            }
+        }
+
+        /** Row mode: ot[i][:] += sum_j p[j][i] * vs[j][:] over the tile's {@code kn} keys, one vector of channels at a time. */
+        private void rowAccumulate(float[] p, float[] vs, float[] ot, int oOff, int kn) {
+            for (int i = 0; i < rows; i++) {
+                int oo = oOff + i * dv4;
+                for (int c = 0; c < dv4; c += L) {
+                    FloatVector acc = FloatVector.fromArray(S, ot, oo + c);
+                    for (int j = 0; j < kn; j++) {
+                        acc = FloatVector.fromArray(S, vs, j * dv4 + c).fma(FloatVector.broadcast(S, p[j * qp + i]), acc);
+                    }
+                    acc.intoArray(ot, oo + c);
                 }
             }
         }

@@ -102,6 +102,61 @@ class DenseAttentionTest {
     }
 
     @Test
+    void oneToFourQueryRowsAtTheEndOfALongKv() {
+        // decode-like tiles of 1..4 rows (the kernel's row mode), grouped-query heads, f16 K/V, odd head dims
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(6);
+            int[][] shapes = {{1, 300, 64, 8, 2}, {2, 131, 40, 4, 4}, {3, 77, 128, 6, 3}, {4, 200, 72, 2, 1}};
+            for (int[] sh : shapes) {
+                int nq = sh[0], nkv = sh[1], d = sh[2], heads = sh[3], kvHeads = sh[4];
+                AttentionInputs in = AttentionInputs.of(
+                        ReferenceAttention.random(arena, rnd, ElementType.F32, nq, heads, d, 1.5f, true),
+                        ReferenceAttention.random(arena, rnd, ElementType.F16, nkv, kvHeads, d, 1.5f, false),
+                        ReferenceAttention.random(arena, rnd, ElementType.F16, nkv, kvHeads, d, 1f, true));
+                AttentionMask causal = AttentionMask.causal(nq, nkv);
+                AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, d);
+                AttentionProbabilities p = AttentionProbabilities.allocate(arena, heads, nq, nkv);
+                Attention.dense(in, causal, out, p);
+                ReferenceAttention.Result ref = ReferenceAttention.compute(in, (h, i, j) -> causal.visible(i, j));
+                String what = nq + " rows over " + nkv + " keys, d " + d;
+                ReferenceAttention.assertOutputClose(ref.out(), out, 1e-4, what);
+                ReferenceAttention.assertProbsClose(ref.probs(), p, 1e-6, what);
+                BlockMask blocks = BlockMask.empty(nq, nkv, 16, heads);
+                for (int h = 0; h < heads; h++) {
+                    for (int kb = 0; kb < blocks.keyBlocks(); kb++) {
+                        if (rnd.nextInt(3) == 0) {
+                            blocks.keep(h, 0, kb);
+                        }
+                    }
+                }
+                AttentionTensor sparse = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, d);
+                Attention.blockSparse(in, blocks, causal, sparse);
+                ReferenceAttention.assertOutputClose(ReferenceAttention.compute(in,
+                        (h, i, j) -> causal.visible(i, j) && blocks.isKept(h, 0, j / 16)).out(), sparse, 1e-4, what + ", block-sparse");
+            }
+        }
+    }
+
+    @Test
+    void emptyKvGivesZerosAndEmptyQueriesDoNothing() {
+        try (Arena arena = Arena.ofShared()) {
+            Random rnd = new Random(5);
+            AttentionTensor q = ReferenceAttention.random(arena, rnd, ElementType.F32, 3, 2, 16, 1f, false);
+            AttentionTensor none = AttentionTensor.allocate(arena, ElementType.F32, 0, 1, 16);
+            AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, 3, 2, 16);
+            out.set(1, 1, 7, 42f);
+            AttentionInputs in = AttentionInputs.of(q, none, none);
+            Attention.dense(in, null, out);
+            assertEquals(0f, out.get(1, 1, 7));
+            Attention.blockSparse(in, BlockMask.full(3, 0, 8), null, out);
+            assertEquals(0, new MobaGate(8, 2, null).select(in, AttentionMask.all(3, 0)).keptCount());
+            AttentionTensor noQ = AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16);
+            AttentionTensor kv = ReferenceAttention.random(arena, rnd, ElementType.F32, 5, 1, 16, 1f, false);
+            Attention.dense(AttentionInputs.of(noQ, kv, kv), null, AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16));
+        }
+    }
+
+    @Test
     void ggmlViewMapsNeAndNb() {
         try (Arena arena = Arena.ofShared()) {
             // ne = [d=4, n_head=3, n_tokens=2], rows padded: nb1 = 5 floats, nb2 = 16 floats

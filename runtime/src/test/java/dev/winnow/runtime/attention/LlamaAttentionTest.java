@@ -49,6 +49,69 @@ class LlamaAttentionTest {
         compareEveryLayer(model, 2, 8, 2);
     }
 
+    @Test
+    void javaAttentionWrittenIntoKqvOutAsAnInterventionReproducesTheLogits() {
+        try (Model model = Llama.load().loadModel(TestModels.stories260K());
+             Arena arena = Arena.ofShared();
+             Context ctx = model.newContext(ContextOptions.defaults()
+                     .withContextSize(256)
+                     .withMaxSequences(1)
+                     .withFlashAttention(FlashAttention.DISABLED)
+                     .withKvTypes(GgmlType.F32, GgmlType.F32)
+                     .withThreads(1)
+                     .withTaps(true));
+             Batch batch = Batch.allocate(128, 1)) {
+            int[] tokens = model.vocabulary().tokenize("One day, a little boy found a big red ball in the garden.");
+            int n = tokens.length;
+            batch.addSequence(tokens, 0, 0, true);
+            ctx.decode(batch);
+            float[] plain = ctx.logitsCopy(-1);
+
+            // replace every layer's kqv_out by the Java kernel's output, from that layer's Q, K, V; then with
+            // BlockRank's mask (two halves as independent documents after a 4-token instruction) the logits change
+            Map<String, Captured> seen = new HashMap<>();
+            for (String glob : new String[] {"Qcur-*", "Kcur-*", "Vcur-*"}) {
+                ctx.taps().tap(TensorSelector.name(glob), v -> seen.put(v.name() + "/" + v.op(), copy(arena, v)));
+            }
+            int docs = (n - 4 - 2) / 2;
+            SegmentMask blockRank = SegmentMask.blockRank(4, new int[] {docs, n - 4 - 2 - docs}, 2);
+            float[][] results = new float[2][];
+            for (int run = 0; run < 2; run++) {
+                AttentionMask mask = run == 0 ? AttentionMask.causal(n, n) : blockRank;
+                try (var s = ctx.taps().intervene(TensorSelector.name("kqv_out-*"), v -> {
+                    int layer = v.layer();
+                    Captured qc = seen.get("Qcur-" + layer + "/ROPE");
+                    Captured kc = seen.get("Kcur-" + layer + "/ROPE");
+                    Captured vc = vcur(seen, layer);
+                    AttentionTensor q = AttentionTensor.fromGgml(qc.data(), ElementType.F32, qc.ne()[0], qc.ne()[1], qc.ne()[2],
+                            qc.nb()[0], qc.nb()[1], qc.nb()[2]);
+                    AttentionTensor k = AttentionTensor.fromGgml(kc.data(), ElementType.F32, kc.ne()[0], kc.ne()[1], kc.ne()[2],
+                            kc.nb()[0], kc.nb()[1], kc.nb()[2]);
+                    int d = q.dim();
+                    AttentionTensor vt = vc.ne()[2] == n
+                            ? AttentionTensor.fromGgml(vc.data(), ElementType.F32, vc.ne()[0], vc.ne()[1], vc.ne()[2], vc.nb()[0], vc.nb()[1], vc.nb()[2])
+                            : new AttentionTensor(vc.data(), ElementType.F32, n, k.heads(), d, vc.nb()[1], d * vc.nb()[0], vc.nb()[0]);
+                    AttentionTensor target = new AttentionTensor(v.data(), ElementType.F32, n, q.heads(), d, v.nb(1), d * v.nb(0), v.nb(0));
+                    Attention.blockSparse(AttentionInputs.of(q, k, vt), mask.toBlockMask(8), mask, target);
+                })) {
+                    ctx.kvCache().clear(true);
+                    batch.clear();
+                    batch.addSequence(tokens, 0, 0, true);
+                    ctx.decode(batch);
+                    results[run] = ctx.logitsCopy(-1);
+                }
+            }
+            double same = 0;
+            double changed = 0;
+            for (int i = 0; i < plain.length; i++) {
+                same = Math.max(same, Math.abs(results[0][i] - plain[i]));
+                changed = Math.max(changed, Math.abs(results[1][i] - plain[i]));
+            }
+            assertTrue(same < 1e-4, "causal Java attention written into kqv_out moved the logits by " + same);
+            assertTrue(changed > 1e-2, "BlockRank's mask should change the last token's logits, moved " + changed);
+        }
+    }
+
     /** A copy of a tapped tensor: its bytes and ggml shape, valid after the callback. */
     private record Captured(String op, MemorySegment data, long[] ne, long[] nb) {
     }
@@ -140,6 +203,26 @@ class LlamaAttentionTest {
                         }
                     }
                 }
+                // BlockRank's score read from llama.cpp's probabilities (cells past the prompt: no segment) equals the
+                // score computed from the captured Q and K
+                int[] tokenSegments = new int[n];
+                int[] cellSegments = new int[nKv];
+                java.util.Arrays.fill(cellSegments, -1);
+                for (int t = 0; t < n; t++) {
+                    tokenSegments[t] = t * 4 / n;
+                    cellSegments[t] = tokenSegments[t];
+                }
+                int[] rows = {n - 2, n - 1};
+                int[] scored = {0, 1, 2};
+                SegmentRelevance fromLlama = BlockRelevance.fromProbabilities(theirP, rows, cellSegments, scored);
+                SegmentRelevance fromQk = BlockRelevance.fromAttention(in, rows, AttentionMask.causal(n, n), tokenSegments, scored);
+                for (int r = 0; r < rows.length; r++) {
+                    for (int sg = 0; sg < scored.length; sg++) {
+                        assertEquals(fromLlama.perRow()[r][sg], fromQk.perRow()[r][sg], 1e-5,
+                                "block relevance, layer " + layer + " row " + rows[r] + " segment " + sg);
+                    }
+                }
+
                 System.out.printf("%s layer %d: worst relative difference, probabilities %.2e, kqv_out %.2e (absolute %.2e)%n",
                         modelFile.getFileName(), layer, worstP, worstO, worstAbs);
             }

@@ -83,6 +83,24 @@ class GenerationTest {
   }
 
   @Test
+  void oneModelServesContextsOnSeveralThreadsAtOnce() throws Exception {
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(3)) {
+      List<java.util.concurrent.Future<String>> runs = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        runs.add(pool.submit(() -> {
+          try (Context c = context();
+              Generation g = Generation.start(c, "Once upon a time", GenerationOptions.greedy(30))) {
+            return g.run(s -> {});
+          }
+        }));
+      }
+      for (var r : runs) {
+        assertEquals(CONTINUATION, r.get(120, TimeUnit.SECONDS));
+      }
+    }
+  }
+
+  @Test
   void stopStringEndsBeforeIt() {
     try (Context c = context();
         Generation g =

@@ -2,7 +2,9 @@ package dev.winnow.webui.cli;
 
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
+import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Provenance;
@@ -91,6 +93,43 @@ public final class EvalCommand implements Callable<Integer> {
       description = "split the linear fusion weight is tuned on, never the evaluated one (default: train)")
   String tuneSplit;
 
+  @Option(names = "--ranker", paramLabel = "R",
+      description = "also re-rank each method's top --rerank-depth: blockrank, icr, listwise, pointwise or embedding")
+  String rankerName;
+
+  @Option(names = "--model", paramLabel = "FILE", description = "GGUF model for --ranker")
+  Path rankerModel;
+
+  @Option(names = "--rerank-depth", defaultValue = "100", description = "hits re-ranked by --ranker (default ${DEFAULT-VALUE})")
+  int rerankDepth;
+
+  /** Re-ranks the method's top hits with --ranker; returns the run (written beside --run as OUT.METHOD+RANKER). */
+  private Run rerank(TestCollection c, String s, DocumentIndex idx, SearchMode m, PrintWriter out) throws Exception {
+    if (rankerModel == null) {
+      throw new IllegalArgumentException("--ranker needs --model FILE");
+    }
+    dev.winnow.ranking.incontext.InContextOptions options = dev.winnow.ranking.incontext.InContextOptions.defaults();
+    try (dev.winnow.runtime.Model lm = dev.winnow.runtime.Llama.load().loadModel(rankerModel);
+        dev.winnow.ranking.incontext.InContextRanker r =
+            dev.winnow.ranking.incontext.InContextRanker.byName(rankerName, lm, options)) {
+      List<dev.winnow.ranking.collection.Query> queries = c.queries(s);
+      Run run = dev.winnow.ranking.incontext.Reranking.rerank(queries, idx.searchAll(queries, rerankDepth, m), r,
+          m.cliName() + "+" + r.name(),
+          done -> { if (done % 25 == 0) out.printf(Locale.ROOT, "%s: %d/%d queries re-ranked%n", r.name(), done, queries.size()); });
+      if (runOut != null) {
+        Path file = runOut.resolveSibling(runOut.getFileName() + "." + run.name());
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("mode", m.cliName());
+        params.put("ranker", r.name());
+        params.put("rerankDepth", rerankDepth);
+        params.put("options", options.toString());
+        TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), rankerModel, params, null));
+        out.println("wrote " + file + " (+ .json provenance)");
+      }
+      return run;
+    }
+  }
+
   private String tuneSplitOf(TestCollection c, String evaluated) {
     String t = tuneSplit != null ? tuneSplit : "train";
     if (!c.splits().contains(t)) {
@@ -130,12 +169,17 @@ public final class EvalCommand implements Callable<Integer> {
     String s = split == null ? c.defaultSplit() : split;
     Evaluation eval = new Evaluation(c.qrels(s), c.gains());
     List<Run> runs = new ArrayList<>();
-    try (DocumentIndex idx = DocumentIndex.open(index)) {
+    boolean needsVectors = modes.stream().map(SearchMode::parse).anyMatch(m -> m != SearchMode.BM25);
+    try (DocumentIndex idx = DocumentIndex.open(index);
+        Embedder embedder =
+            needsVectors && idx.settings().embedder() != null
+                ? Embedders.fromDescription(idx.settings().embedder())
+                : null) {
+      if (embedder != null) {
+        idx.setEmbedder(embedder);
+      }
       for (String name : modes) {
         SearchMode m = SearchMode.parse(name);
-        if (m != SearchMode.BM25 && idx.settings().embedder() != null) {
-          idx.setEmbedder(Embedders.fromDescription(idx.settings().embedder()));
-        }
         String fusionDescription = "rrf k=60 over the top 1000 of each list";
         if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
           LinearFusion tuned = tuneLinearFusion(c, s, idx, out);
@@ -155,8 +199,12 @@ public final class EvalCommand implements Callable<Integer> {
           if (m == SearchMode.HYBRID) {
             params.put("fusion", fusionDescription);
           }
-          TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), null, params, null));
+          Path modelFile = embedder instanceof LlamaEmbedder l && m != SearchMode.BM25 ? l.file() : null;
+          TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
           out.println("wrote " + file + " (+ .json provenance)");
+        }
+        if (rankerName != null) {
+          runs.add(rerank(c, s, idx, m, out));
         }
       }
     }

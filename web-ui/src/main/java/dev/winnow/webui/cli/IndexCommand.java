@@ -36,7 +36,7 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(
       names = "--dense",
       paramLabel = "MODEL",
-      description = "also embed documents: hashed-bow:DIM (model-free hashing) or a GGUF embedding model")
+      description = "also embed documents: a GGUF embedding model (mean pooling, 256 tokens) or hashed-bow:DIM")
   String dense;
 
   @Option(names = "--analyzer", defaultValue = "english", description = "english or standard (new index only)")
@@ -57,7 +57,6 @@ public final class IndexCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
     long t0 = System.nanoTime();
     TestCollection c = TestCollection.open(collection, skipBad);
     out.printf(
@@ -70,23 +69,22 @@ public final class IndexCommand implements Callable<Integer> {
         c.splits());
     out.println("read report: " + c.report().summary());
     c.report().examples().forEach(e -> out.println("  " + e));
-    Embedder embedder = null;
-    if (dense != null) {
-      try {
-        embedder = Embedders.open(dense);
-      } catch (UnsupportedOperationException e) {
-        err.println("winnow: " + e.getMessage());
-      }
-    }
     IndexSettings settings = IndexSettings.DEFAULT.withAnalyzer(analyzer).withBm25(k1, b);
     boolean existed = DocumentIndex.exists(index);
-    try (DocumentIndex idx = DocumentIndex.openOrCreate(index, settings)) {
+    try (Embedder embedder = dense == null ? null : Embedders.open(dense);
+        DocumentIndex idx = DocumentIndex.openOrCreate(index, settings)) {
       if (existed) {
         out.println("updating the existing index; its settings: " + idx.settings().asMap());
       }
       idx.addAll(c.documents(), batch, true);
       double secs = (System.nanoTime() - t0) / 1e9;
-      out.printf(Locale.ROOT, "indexed %d documents into %s (%d in the index) in %.1f s%n", c.documents().size(), index, idx.size(), secs);
+      out.printf(
+          Locale.ROOT,
+          "indexed %d documents into %s (%d in the index) in %.1f s%n",
+          c.documents().size(),
+          index,
+          idx.size(),
+          secs);
       if (embedder != null) {
         long t1 = System.nanoTime();
         int n = idx.embedMissing(embedder, 32, true);
@@ -97,9 +95,8 @@ public final class IndexCommand implements Callable<Integer> {
             idx.vectorCount(),
             embedder.describe(),
             (System.nanoTime() - t1) / 1e9);
-        embedder.close();
       }
     }
-    return dense != null && embedder == null ? 1 : 0;
+    return 0;
   }
 }

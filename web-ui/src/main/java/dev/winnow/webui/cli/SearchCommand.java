@@ -1,5 +1,6 @@
 package dev.winnow.webui.cli;
 
+import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
@@ -45,14 +46,10 @@ public final class SearchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SearchMode m = SearchMode.parse(mode);
     PrintWriter out = spec.commandLine().getOut();
-    try (DocumentIndex idx = DocumentIndex.open(index)) {
-      if (m != SearchMode.BM25) {
-        String made = idx.settings().embedder();
-        if (made == null) {
-          throw new IllegalStateException(
-              "index " + index + " has no vectors: build it with winnow index --dense MODEL for --mode " + m.cliName());
-        }
-        idx.setEmbedder(Embedders.fromDescription(made));
+    try (DocumentIndex idx = DocumentIndex.open(index);
+        Embedder embedder = m == SearchMode.BM25 ? null : embedderOf(idx, m)) {
+      if (embedder != null) {
+        idx.setEmbedder(embedder);
       }
       List<Hit> hits = idx.search(query, k, m);
       out.printf(Locale.ROOT, "%4s  %-14s %10s  %s%n", "rank", "id", "score", "title");
@@ -68,6 +65,15 @@ public final class SearchCommand implements Callable<Integer> {
       }
     }
     return 0;
+  }
+
+  private Embedder embedderOf(DocumentIndex idx, SearchMode m) throws java.io.IOException {
+    String made = idx.settings().embedder();
+    if (made == null) {
+      throw new IllegalStateException(
+          "index " + index + " has no vectors: build it with winnow index --dense MODEL for --mode " + m.cliName());
+    }
+    return Embedders.fromDescription(made);
   }
 
   private static String shorten(String s, int max) {

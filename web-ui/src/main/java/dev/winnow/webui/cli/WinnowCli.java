@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
     description = "Local language models and in-context ranking over Lucene, on the JVM.",
     subcommands = {
       CommandLine.HelpCommand.class,
+      DemoCommand.class,
       GenerateCommand.class,
       ModelsCommand.class,
       NotebookCommand.class,
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
       IndexCommand.class,
       SearchCommand.class,
       EvalCommand.class,
+      RankCommand.class,
     })
 public final class WinnowCli implements Runnable {
 

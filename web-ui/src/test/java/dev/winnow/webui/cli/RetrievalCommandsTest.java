@@ -113,7 +113,7 @@ class RetrievalCommandsTest {
         run("index", "--collection", dir.resolve("beir").toString(), "--index", dir.resolve("i").toString(), "--skip-bad",
             "--dense", "minilm.gguf");
     assertEquals(1, model.code());
-    assertTrue(model.err().contains("needs the runtime (pending merge)"), model.err());
+    assertTrue(model.err().contains("neither hashed-bow:DIM nor an existing GGUF model file"), model.err());
     Result noVectors = run("search", "--index", dir.resolve("i").toString(), "--query", "x", "--mode", "dense");
     assertEquals(1, noVectors.code());
     assertTrue(noVectors.err().contains("has no vectors"), noVectors.err());

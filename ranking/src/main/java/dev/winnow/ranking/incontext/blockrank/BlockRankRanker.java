@@ -100,26 +100,49 @@ public final class BlockRankRanker implements InContextRanker {
     }
 
     /**
-     * Where the time of the last {@link #rank} call went, in nanoseconds (summed over windows).
+     * Where the time of the last {@link #rank} call went, in nanoseconds summed over windows: wall time, or the
+     * calling thread's CPU time (which is llama.cpp's compute time too when it runs with one thread: ggml then
+     * computes on the calling thread).
      *
      * @param instruction decoding the instruction
      * @param documents   decoding the document batches
-     * @param moves       moving KV cells from the document context to the query context
+     * @param moves       moving KV cells from the document context to the query context, and copying keys
      * @param query       decoding the query block
      * @param scoring     Java-side scoring
      */
     public record Timings(long instruction, long documents, long moves, long query, long scoring) {
     }
 
-    private long tInstruction;
-    private long tDocuments;
-    private long tMoves;
-    private long tQuery;
-    private long tScoring;
+    private static final java.lang.management.ThreadMXBean THREADS =
+            java.lang.management.ManagementFactory.getThreadMXBean();
+    private final long[] wall = new long[5];
+    private final long[] cpu = new long[5];
+    private long markWall;
+    private long markCpu;
 
-    /** The phase timings of the last {@link #rank} call. */
+    private void mark() {
+        markWall = System.nanoTime();
+        markCpu = THREADS.getCurrentThreadCpuTime();
+    }
+
+    /** Adds the time since the last mark to a phase and marks again. */
+    private void lap(int phase) {
+        long w = System.nanoTime();
+        long c = THREADS.getCurrentThreadCpuTime();
+        wall[phase] += w - markWall;
+        cpu[phase] += c - markCpu;
+        markWall = w;
+        markCpu = c;
+    }
+
+    /** The wall-time phases of the last {@link #rank} call. */
     public Timings lastTimings() {
-        return new Timings(tInstruction, tDocuments, tMoves, tQuery, tScoring);
+        return new Timings(wall[0], wall[1], wall[2], wall[3], wall[4]);
+    }
+
+    /** The calling thread's CPU time per phase of the last {@link #rank} call. */
+    public Timings lastCpuTimings() {
+        return new Timings(cpu[0], cpu[1], cpu[2], cpu[3], cpu[4]);
     }
 
     private record Observer(TensorSelector selector, TensorListener listener) {
@@ -156,7 +179,8 @@ public final class BlockRankRanker implements InContextRanker {
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout layout = prompts.blockRank(query, ordered);
         List<int[]> windows = windows(layout);
-        tInstruction = tDocuments = tMoves = tQuery = tScoring = 0;
+        Arrays.fill(wall, 0);
+        Arrays.fill(cpu, 0);
         int n = ordered.size();
         List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
         for (int l = 0; l < layers.length; l++) {
@@ -242,15 +266,14 @@ public final class BlockRankRanker implements InContextRanker {
         // 1. the instruction, once, moved into the query's sequence
         batch.clear();
         batch.addSequence(instruction.tokens(), 0, INSTRUCTION_SEQ, false);
-        long t0 = System.nanoTime();
+        mark();
         docCapture.begin(false, true, options.earlyExit());
         docContext.decode(batch);
         docCapture.end();
         docCapture.clear();
-        long t1 = System.nanoTime();
-        tInstruction += t1 - t0;
+        lap(0);
         move(INSTRUCTION_SEQ, QUERY_SEQ, false);
-        tMoves += System.nanoTime() - t1;
+        lap(2);
 
         // 2. documents, packed into batches; each sees the instruction and itself
         List<float[]>[] keys = newKeyLists();
@@ -268,12 +291,11 @@ public final class BlockRankRanker implements InContextRanker {
                 tokens += doc.length();
                 next++;
             }
-            long d0 = System.nanoTime();
+            mark();
             docCapture.begin(false, true, options.earlyExit());
             docContext.decode(batch);
             docCapture.end();
-            long d1 = System.nanoTime();
-            tDocuments += d1 - d0;
+            lap(1);
             int row = 0;
             for (int j = first; j < next; j++) {
                 int len = layout.documents().get(window[j]).length();
@@ -287,18 +309,17 @@ public final class BlockRankRanker implements InContextRanker {
                 docContext.kvCache().removeSequence(seq);
             }
             docCapture.clear();
-            tMoves += System.nanoTime() - d1;
+            lap(2);
         }
 
         // 3. the query block after the longest document; read the signal rows' Q
         batch.clear();
         batch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
-        long q0 = System.nanoTime();
+        mark();
         queryCapture.begin(true, false, options.earlyExit());
         queryContext.decode(batch);
         queryCapture.end();
-        long q1 = System.nanoTime();
-        tQuery += q1 - q0;
+        lap(3);
         int rows = options.signalTokens();
         int qLen = layout.query().length();
         for (int l = 0; l < layers.length; l++) {
@@ -310,7 +331,7 @@ public final class BlockRankRanker implements InContextRanker {
             }
         }
         queryCapture.clear();
-        tScoring += System.nanoTime() - q1;
+        lap(4);
         return docContext.evaluatedTokens() + queryContext.evaluatedTokens() - before;
     }
 

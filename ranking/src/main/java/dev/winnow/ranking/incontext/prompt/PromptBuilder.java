@@ -15,9 +15,10 @@ import java.util.OptionalInt;
  *
  * <p>Blocks: instruction = [BOS] + family's user start + task + {@code Query: {q}} + {@code Documents:};
  * document i = {@code ID: {i} | CONTENT: {title} {text} | END ID: {i}} (i 1-based, or the docId with
- * {@link PromptWording#docIdLabels}; content cut to the document budget in tokens); query block = {@code Query: {q}} + the question + the family's assistant start + the answer
- * prefix ending in {@code [}. Template text is tokenized with special tokens parsed; query and document text without,
- * so content cannot inject control tokens. Truncation cuts the content's tokens and re-tokenizes their text inside the
+ * {@link PromptWording#docIdLabels}; content cut to the document budget in tokens); query block =
+ * {@code Query: {q}} + the question + the family's assistant start + the answer prefix ending in {@code [}.
+ * Template text is tokenized with special tokens parsed; query and document text without, so content cannot inject
+ * control tokens. Truncation cuts the content's tokens and re-tokenizes their text inside the
  * block, so a block may differ from the budget by a token at the cut; every cut is reported on the block.
  */
 public final class PromptBuilder {

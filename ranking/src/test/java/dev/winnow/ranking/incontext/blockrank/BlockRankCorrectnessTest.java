@@ -22,6 +22,10 @@ import dev.winnow.runtime.TensorSelector;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import dev.winnow.models.synth.SynthSpec;
+import dev.winnow.models.synth.SyntheticModel;
+import java.nio.file.Path;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -50,10 +54,14 @@ class BlockRankCorrectnessTest {
     }
 
     private static InContextOptions options() {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2).withBatchTokens(512);
+        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(512);
     }
 
     private static PromptLayout layout(InContextOptions o, String query, List<Candidate> ordered) {
+        return layout(model, o, query, ordered);
+    }
+
+    private static PromptLayout layout(Model model, InContextOptions o, String query, List<Candidate> ordered) {
         return new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN, o.wording(),
                 o.documentTokenBudget(), o.queryTokenBudget()).blockRank(query, ordered);
     }
@@ -128,12 +136,16 @@ class BlockRankCorrectnessTest {
     }
 
     private static Reference reference(InContextOptions o, PromptLayout layout, boolean flashAttention) {
+        return reference(model, o, layout, flashAttention);
+    }
+
+    private static Reference reference(Model model, InContextOptions o, PromptLayout layout, boolean flashAttention) {
         int n = layout.documents().size();
         int scoring = o.scoringLayer(model.layerCount());
         int instruction = layout.instruction().length();
         int querySeq = n + 1;
         ContextOptions co = ContextOptions.defaults().withContextSize(1024).withBatchSize(512).withMaxSequences(n + 2)
-                .withThreads(2).withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                .withThreads(1).withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
                 .withKvTypes(GgmlType.F32, GgmlType.F32).withKvUnified(true).withTaps(true);
         List<float[]> keys = new ArrayList<>();
         List<float[]> queries = new ArrayList<>();
@@ -212,6 +224,10 @@ class BlockRankCorrectnessTest {
     }
 
     private static double[] rankerScores(InContextOptions o, String query, List<Candidate> ordered) {
+        return rankerScores(model, o, query, ordered);
+    }
+
+    private static double[] rankerScores(Model model, InContextOptions o, String query, List<Candidate> ordered) {
         Map<String, Double> got;
         try (BlockRankRanker ranker = new BlockRankRanker(model, o)) {
             got = BlockRankRankerTest.scores(ranker.rank(query, ordered));
@@ -229,6 +245,25 @@ class BlockRankCorrectnessTest {
         for (int i = 0; i < got.length; i++) {
             assertEquals(ref.fromKqSoftMax()[i], got[i], 1e-4, ordered.get(i).docId());
             assertEquals(ref.fromKqSoftMax()[i], ref.fromCapturedQk()[i], 1e-4, ordered.get(i).docId());
+        }
+    }
+
+    @Test
+    void javaSideScoresEqualKqSoftMaxOnASyntheticTiny4lModel(@TempDir Path dir) throws Exception {
+        // tiny-4l: 4 layers, 256 wide, 8 query heads over 4 KV heads, head size 32 (f32 weights, seed 3)
+        Path file = dir.resolve("tiny-4l.gguf");
+        SyntheticModel.write(SynthSpec.preset("tiny-4l", dev.winnow.models.gguf.GgmlType.F32, 3),
+                Fixtures.stories260K(), file);
+        String query = "A bear looked for honey.";
+        List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(5));
+        InContextOptions o = options().withFlashAttention(false);
+        try (Model tiny = Llama.load().loadModel(file)) {
+            assertEquals(2, o.scoringLayer(tiny.layerCount()));
+            Reference ref = reference(tiny, o, layout(tiny, o, query, ordered), false);
+            double[] got = rankerScores(tiny, o, query, ordered);
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(ref.fromKqSoftMax()[i], got[i], 1e-4, ordered.get(i).docId());
+            }
         }
     }
 

@@ -37,7 +37,7 @@ class BlockRankRankerTest {
     }
 
     static InContextOptions exact() {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2).withBatchTokens(256);
+        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(256);
     }
 
     static Map<String, Double> scores(Ranking r) {

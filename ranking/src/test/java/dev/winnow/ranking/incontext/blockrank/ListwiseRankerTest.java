@@ -29,7 +29,7 @@ class ListwiseRankerTest {
 
     @Test
     void scoresEqualKqSoftMaxOfTheCausalPromptAndWindowsStillSumToOne() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2)
+        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1)
                 .withFlashAttention(false).withSignalTokens(2);
         String query = "The girl helped the bird.";
         List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(5));
@@ -40,7 +40,7 @@ class ListwiseRankerTest {
                     o.wording(), o.documentTokenBudget(), o.queryTokenBudget()).blockRank(query, ordered);
             int layer = o.scoringLayer(model.layerCount());
             List<float[][][]> probs = new ArrayList<>();
-            try (Context ctx = model.newContext(ContextOptions.defaults().withContextSize(1024).withBatchSize(1024).withThreads(2)
+            try (Context ctx = model.newContext(ContextOptions.defaults().withContextSize(1024).withBatchSize(1024).withThreads(1)
                     .withFlashAttention(FlashAttention.DISABLED).withKvTypes(GgmlType.F32, GgmlType.F32).withTaps(true));
                  Batch b = Batch.allocate(1024, 1)) {
                 ctx.taps().tap(TensorSelector.name("kq_soft_max-" + layer).withOp("SOFT_MAX"), v -> {

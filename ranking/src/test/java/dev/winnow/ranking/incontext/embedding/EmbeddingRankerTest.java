@@ -17,7 +17,7 @@ class EmbeddingRankerTest {
 
     @Test
     void cosineIsOneForTheDocumentEqualToTheQueryAndBatchingChangesNothing() {
-        InContextOptions o = InContextOptions.defaults().withThreads(2).withParallelSequences(4);
+        InContextOptions o = InContextOptions.defaults().withThreads(1).withParallelSequences(4);
         List<Candidate> docs = Fixtures.stories(6);
         String query = docs.get(3).content();
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());

@@ -23,7 +23,7 @@ class PointwiseRankerTest {
 
     @Test
     void batchedScoresEqualEachPromptDecodedAloneAndAreLogProbabilities() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(2)
+        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1)
                 .withFlashAttention(false).withParallelSequences(3);
         String query = "Where did the bear look for honey?";
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());
@@ -35,7 +35,7 @@ class PointwiseRankerTest {
                 assertTrue(d.score() < 0, "a log-probability: " + d.score());
                 Candidate c = d.candidate();
                 int[] prompt = builder.pointwise(query, c, PointwiseRanker.QUESTION);
-                try (Context ctx = model.newContext(ContextOptions.defaults().withContextSize(512).withThreads(2).withFlashAttention(dev.winnow.runtime.FlashAttention.DISABLED)
+                try (Context ctx = model.newContext(ContextOptions.defaults().withContextSize(512).withThreads(1).withFlashAttention(dev.winnow.runtime.FlashAttention.DISABLED)
                         .withKvTypes(GgmlType.F32, GgmlType.F32)); Batch b = Batch.allocate(512, 1)) {
                     b.addSequence(prompt, 0, 0, true);
                     ctx.decode(b);

@@ -1,0 +1,89 @@
+package dev.winnow.webui.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.eval.Run;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.InContextRanker;
+import dev.winnow.ranking.incontext.Ranking;
+import dev.winnow.ranking.incontext.Reranking;
+import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.Hit;
+import dev.winnow.ranking.index.SearchMode;
+import dev.winnow.runtime.Llama;
+import dev.winnow.runtime.Model;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** winnow rank in-process: Cranfield BM25 candidates re-ranked by stories260K (mechanics, not quality). */
+class RankCommandTest {
+
+  private static final Path SHARED = Path.of(System.getProperty("winnow.shared.dir", "../shared"));
+  private static final Path CRANFIELD = SHARED.resolve("data/cranfield");
+  private static final Path MODEL = SHARED.resolve("models/stories260K.gguf");
+
+  private static String[] run(String... args) {
+    CommandLine cli = WinnowCli.newCommandLine();
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    int code = cli.execute(args);
+    assertEquals(0, code, err.toString());
+    return out.toString().lines().toArray(String[]::new);
+  }
+
+  @Test
+  void rankReordersTheBm25CandidatesAsTheJavaApiDoes(@TempDir Path dir) throws Exception {
+    Path index = dir.resolve("cran");
+    run("index", "--collection", CRANFIELD.toString(), "--index", index.toString());
+    String query = "boundary layer transition";
+    String[] lines = run("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
+        "--model", MODEL.toString(), "--depth", "8", "-k", "5", "--threads", "1", "--doc-tokens", "64");
+    assertEquals(7, lines.length, String.join("\n", lines));
+    List<Hit> hits;
+    String apiTop;
+    try (DocumentIndex idx = DocumentIndex.open(index); Model m = Llama.load().loadModel(MODEL);
+        InContextRanker r = InContextRanker.blockRank(m,
+            InContextOptions.defaults().withThreads(1).withBudgets(64, 64))) {
+      hits = idx.search(query, 8, SearchMode.BM25);
+      Ranking ranking = r.rank(query, Reranking.candidates(hits));
+      apiTop = ranking.documents().getFirst().docId();
+    }
+    Set<String> bm25 = new HashSet<>();
+    hits.forEach(h -> bm25.add(h.id()));
+    double previous = Double.MAX_VALUE;
+    for (int i = 1; i <= 5; i++) {
+      String[] f = lines[i].trim().split("\\s+");
+      assertEquals(Integer.toString(i), f[0]);
+      assertTrue(bm25.contains(f[1]), f[1] + " is not a BM25 candidate");
+      double score = Double.parseDouble(f[2]);
+      assertTrue(score <= previous && score > 0 && score < 1, lines[i]);
+      previous = score;
+    }
+    assertEquals(apiTop, lines[1].trim().split("\\s+")[1]);
+    assertTrue(lines[6].startsWith("8 candidates"), lines[6]);
+
+    // a topics file: one re-ranked list per topic, written as a run with its provenance
+    Path topics = dir.resolve("topics.txt");
+    Files.writeString(topics, "<top>\n<num> Number: 1\n<title> boundary layer transition\n</top>\n"
+        + "<top>\n<num> Number: 2\n<title> heat transfer in hypersonic flow\n</top>\n");
+    Path out = dir.resolve("run.trec");
+    run("rank", "--index", index.toString(), "--topics", topics.toString(), "--ranker", "embedding",
+        "--model", MODEL.toString(), "--depth", "6", "--threads", "1", "--run", out.toString());
+    Run written = TrecFiles.readRun(out);
+    assertEquals(Set.of("1", "2"), written.queryIds());
+    assertEquals(6, written.ranking("1").size());
+    assertEquals("embedding", TrecFiles.readProvenance(out).parameters().get("ranker"));
+  }
+}
