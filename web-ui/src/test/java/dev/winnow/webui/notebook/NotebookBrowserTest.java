@@ -256,6 +256,9 @@ class NotebookBrowserTest {
       }
       assertEquals(10, driver.findElements(By.cssSelector("table.ranking tbody tr")).size());
       assertFalse(driver.findElements(By.cssSelector(".heatmap canvas")).isEmpty(), "attention heatmap drawn");
+      List<WebElement> bars = driver.findElements(By.cssSelector(".progress"));
+      assertEquals(1, bars.size(), "progress updates replace each other in place");
+      assertTrue(bars.get(0).getText().contains("done") && bars.get(0).getText().contains("100%"), bars.get(0).getText());
       assertTrue(driver.findElements(By.cssSelector("svg.chart rect")).size() >= 9, "metrics chart drawn");
       waiting(20).until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
       JsonNode saved = new ObjectMapper().readTree(Files.readString(exampleDir.resolve("scifact-blockrank.ipynb")));
