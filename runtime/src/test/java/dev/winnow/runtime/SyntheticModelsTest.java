@@ -1,5 +1,6 @@
 package dev.winnow.runtime;
 
+import static dev.winnow.runtime.TestVectors.cosine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -88,17 +89,5 @@ class SyntheticModelsTest {
     assertTrue(cosF16 >= 0.9999, a + ": f16 logits cosine to f32 " + cosF16);
     assertTrue(cosQ8 >= 0.999, a + ": q8_0 logits cosine to f32 " + cosQ8);
     assertTrue(cosSeed < 0.9, a + ": another seed's logits are as close as a re-encoding: " + cosSeed);
-  }
-
-  static double cosine(float[] x, float[] y) {
-    double dot = 0;
-    double nx = 0;
-    double ny = 0;
-    for (int i = 0; i < x.length; i++) {
-      dot += x[i] * (double) y[i];
-      nx += x[i] * (double) x[i];
-      ny += y[i] * (double) y[i];
-    }
-    return dot / Math.sqrt(nx * ny);
   }
 }

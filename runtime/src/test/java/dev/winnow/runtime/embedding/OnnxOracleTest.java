@@ -2,6 +2,7 @@ package dev.winnow.runtime.embedding;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.winnow.runtime.TestVectors.cosine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
@@ -160,17 +161,6 @@ class OnnxOracleTest {
     return false;
   }
 
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += a[i] * (double) b[i];
-      na += a[i] * (double) a[i];
-      nb += b[i] * (double) b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  }
 
   static Path jarOf(String entry) throws IOException {
     URL url = OnnxOracleTest.class.getClassLoader().getResource(entry);

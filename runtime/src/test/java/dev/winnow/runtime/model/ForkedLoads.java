@@ -54,14 +54,7 @@ final class ForkedLoads {
     while (results.size() < files.size()) {
       List<Path> rest = files.subList(results.size(), files.size());
       Path stderr = workDir.resolve("worker-" + worker++ + ".stderr");
-      List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      cmd.add("--enable-native-access=ALL-UNNAMED");
-      cmd.add("-cp");
-      cmd.add(System.getProperty("java.class.path"));
-      cmd.add(LoadProbe.class.getName());
-      rest.forEach(f -> cmd.add(f.toString()));
-      Process p = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
+      Process p = new ProcessBuilder(probeCommand(rest)).redirectError(stderr.toFile()).start();
       BlockingQueue<String> lines = new LinkedBlockingQueue<>();
       Thread reader = Thread.ofPlatform().daemon().start(() -> {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -90,6 +83,21 @@ final class ForkedLoads {
       p.destroyForcibly();
     }
     return results;
+  }
+
+  /**
+   * @param files model files
+   * @return the command line of a worker JVM ({@link LoadProbe}) with this JVM's class path, over {@code files}
+   */
+  static List<String> probeCommand(List<Path> files) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(LoadProbe.class.getName());
+    files.forEach(f -> cmd.add(f.toString()));
+    return cmd;
   }
 
   private static Result parse(Path f, String line) {
