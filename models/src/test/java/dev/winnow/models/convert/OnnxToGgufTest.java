@@ -147,6 +147,9 @@ class OnnxToGgufTest {
     assertEquals(GgmlType.F32, types.get("blk.0.attn_output_norm.weight"));
     assertEquals(7, w.metadata().get("general.file_type").asLong());
     assertThrows(IllegalArgumentException.class, () -> new OnnxToGguf.Options("m", Pooling.MEAN, GgmlType.Q4_0));
+    // MODEL (-1) is a context setting, not a value for bert.pooling_type; a BERT encoder has no head for RANK
+    assertThrows(IllegalArgumentException.class, () -> new OnnxToGguf.Options("m", Pooling.MODEL, GgmlType.F32));
+    assertThrows(IllegalArgumentException.class, () -> new OnnxToGguf.Options("m", Pooling.RANK, GgmlType.F32));
   }
 
   @Test
