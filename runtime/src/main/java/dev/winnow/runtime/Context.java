@@ -4,6 +4,8 @@ import dev.winnow.bindings.llama.ggml_abort_callback;
 import dev.winnow.bindings.llama.ggml_backend_sched_eval_callback;
 import dev.winnow.bindings.llama.llama_context_params;
 import dev.winnow.bindings.llama.llama_h;
+import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.GgmlType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -182,16 +184,7 @@ public final class Context implements AutoCloseable {
   }
 
   private static double bytesPerElement(GgmlType t) {
-    return switch (t) {
-      case F32 -> 4;
-      case F16, BF16 -> 2;
-      case Q8_0 -> 34.0 / 32;
-      case Q5_0 -> 22.0 / 32;
-      case Q5_1 -> 24.0 / 32;
-      case Q4_0, IQ4_NL -> 18.0 / 32;
-      case Q4_1 -> 20.0 / 32;
-      default -> 4;
-    };
+    return (double) t.typeSize() / t.blockSize();
   }
 
   /** MemAvailable of /proc/meminfo in bytes, or -1 where unknown. */

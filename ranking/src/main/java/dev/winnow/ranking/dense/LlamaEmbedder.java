@@ -1,5 +1,6 @@
 package dev.winnow.ranking.dense;
 
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
@@ -7,7 +8,6 @@ import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
-import dev.winnow.runtime.Pooling;
 import dev.winnow.runtime.Vocabulary;
 import java.io.IOException;
 import java.nio.file.Files;
