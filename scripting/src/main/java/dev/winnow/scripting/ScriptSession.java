@@ -1,5 +1,7 @@
 package dev.winnow.scripting;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.scripting.engine.DisplayBridge;
 import dev.winnow.scripting.engine.GuestContext;
 import dev.winnow.scripting.engine.Renderer;
@@ -41,6 +43,10 @@ public final class ScriptSession implements AutoCloseable {
             return t;
           });
 
+  /** The MIME type of progress bundles of long host calls (the notebook draws a progress bar). */
+  public static final String PROGRESS_MIME = "application/vnd.winnow.progress+json";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
   private final ScriptHost host;
   private final List<String> arguments;
   private final Map<Language, GuestContext> contexts = new EnumMap<>(Language.class);
@@ -254,6 +260,25 @@ public final class ScriptSession implements AutoCloseable {
     @Override
     public void display(Value value, String mime) {
       bridge.display(value, mime);
+    }
+
+    private long lastProgress;
+
+    @Override
+    public void progress(String id, String label, long done, long total) {
+      long now = System.nanoTime();
+      if (done != total && now - lastProgress < 250_000_000L) {
+        return;
+      }
+      lastProgress = now;
+      ObjectNode o = JSON.createObjectNode().put("id", id).put("label", label).put("done", done);
+      if (total >= 0) {
+        o.put("total", total);
+      }
+      Map<String, String> bundle = new java.util.LinkedHashMap<>();
+      bundle.put(PROGRESS_MIME, o.toString());
+      bundle.put(DisplayData.TEXT_PLAIN, label + " " + done + (total >= 0 ? "/" + total : ""));
+      bridge.show(new DisplayData(bundle));
     }
 
     @Override

@@ -93,6 +93,12 @@ class ExamplesTest {
       throw new AssertionError(f.traceback() + "\nafter output:\n" + sink.out, f);
     }
     assertTrue(sink.out.toString().contains("indexed 5183 documents"), sink.out.toString());
+    // progress bundles of the long calls (indexing, the run, re-ranking), each ending with done == total
+    List<DisplayData> progress =
+        sink.displays.stream().filter(d -> d.mimeBundle().containsKey(ScriptSession.PROGRESS_MIME)).toList();
+    assertTrue(progress.stream().anyMatch(d -> d.plainText().equals("indexing scifact 5183/5183")), progress.toString());
+    assertTrue(progress.stream().anyMatch(d -> d.plainText().equals("searching 300/300")), progress.toString());
+    sink.displays.removeAll(progress);
     assertEquals(5, sink.displays.size());
     assertTrue(sink.displays.get(0).mimeBundle().get("text/html").startsWith("<table"));
     assertTrue(sink.displays.get(1).plainText().contains("nDCG@10"));

@@ -39,6 +39,19 @@ public interface HostEnvironment {
   void display(Value value, String mime);
 
   /**
+   * Reports the progress of a long host call as a display bundle of type
+   * {@code application/vnd.winnow.progress+json} ({@code {"id", "label", "done", "total"}}, which the notebook draws
+   * as a progress bar replacing the earlier bundle of the same id) with a text fallback; throttled to a few per
+   * second, the last one ({@code done == total}) always sent.
+   *
+   * @param id one id per call, e.g. {@code "buildIndex-1"}
+   * @param label what is progressing, e.g. {@code "indexing scifact"}
+   * @param done units done, 0..total
+   * @param total units in all, or -1 when unknown
+   */
+  void progress(String id, String label, long done, long total);
+
+  /**
    * Raises an error in the running cell's guest language and returns the exception that carries it, to be thrown by
    * the host method so the script sees {@code WinnowError} (catchable with {@code except Exception} in Python and
    * {@code catch} in JavaScript) with the message.

@@ -84,8 +84,10 @@ public final class ScriptIndex implements AutoCloseable {
           }
           // one chunk of queries at a time, so an interrupt stops a long run between chunks
           dev.winnow.ranking.eval.Run.Builder b = new dev.winnow.ranking.eval.Run.Builder(name == null ? m.cliName() : name);
+          String id = "run-" + WinnowApi.CALLS.incrementAndGet();
           for (int i = 0; i < qs.size(); i += 64) {
             env.cancellation().check();
+            env.progress(id, "searching", i, qs.size());
             index
                 .searchAll(qs.subList(i, Math.min(qs.size(), i + 64)), k, m)
                 .forEach(
@@ -94,6 +96,7 @@ public final class ScriptIndex implements AutoCloseable {
                       hits.forEach(h -> b.add(q, h.id(), h.score()));
                     });
           }
+          env.progress(id, "searching", qs.size(), qs.size());
           return new ScriptRun(b.build());
         });
   }

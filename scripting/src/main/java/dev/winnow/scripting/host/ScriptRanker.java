@@ -76,8 +76,11 @@ public final class ScriptRanker implements AutoCloseable {
           }
           SearchMode m = SearchMode.parse(mode);
           Run.Builder b = new Run.Builder(name == null ? ranker.name() : name);
+          String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
+          int done = 0;
           for (ScriptQuery q : list) {
             env.cancellation().check();
+            env.progress(id, "re-ranking with " + ranker.name(), done++, list.size());
             b.addQuery(q.id);
             List<ScriptHit> hits = new ArrayList<>();
             index.index.search(q.text, k + 1, m).stream()
@@ -91,6 +94,7 @@ public final class ScriptRanker implements AutoCloseable {
               b.add(q.id, d.docId(), d.score());
             }
           }
+          env.progress(id, "re-ranking with " + ranker.name(), list.size(), list.size());
           return new ScriptRun(b.build());
         });
   }

@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class WinnowApi {
   private static final Logger LOG = LoggerFactory.getLogger(WinnowApi.class);
   private static final String HASHED_PREFIX = "hashed-bag-of-words";
+  /** Numbers the progress ids of long calls. */
+  static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
   private final HostEnvironment env;
   private final SandboxFileSystem paths;
   private final List<AutoCloseable> resources = new ArrayList<>();
@@ -206,9 +208,14 @@ public final class WinnowApi {
           DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT);
           try {
             List<Document> docs = collection.collection.documents();
+            String id = "buildIndex-" + CALLS.incrementAndGet();
+            String label = "indexing " + collection.collection.name();
+            env.progress(id, label, 0, docs.size());
             for (int i = 0; i < docs.size(); i += 500) {
               env.cancellation().check();
-              index.addAll(docs.subList(i, Math.min(docs.size(), i + 500)), 500, false);
+              int end = Math.min(docs.size(), i + 500);
+              index.addAll(docs.subList(i, end), 500, false);
+              env.progress(id, label, end, docs.size());
             }
             if (dense > 0) {
               env.cancellation().check();

@@ -135,6 +135,11 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public void display(DisplayData data) {
+      if (data.mimeBundle().containsKey(ScriptSession.PROGRESS_MIME)) {
+        err.println(data.plainText()); // progress of long host calls: on stderr, keeping stdout the script's
+        err.flush();
+        return;
+      }
       out.println(data.plainText());
       out.flush();
     }
