@@ -451,21 +451,23 @@ public final class DocumentIndex implements AutoCloseable {
     }
     setEmbedder(embedder);
     List<Document> todo = new ArrayList<>();
-    IndexSearcher s = searcher();
-    for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
-      Set<Integer> withVector = new HashSet<>();
-      FloatVectorValues vv = leaf.reader().getFloatVectorValues(VECTOR);
-      if (vv != null) {
-        KnnVectorValues.DocIndexIterator it = vv.iterator();
-        for (int d = it.nextDoc(); d != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
-          withVector.add(d);
+    try (Lease lease = lease()) {
+      IndexSearcher s = lease.searcher();
+      for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+        Set<Integer> withVector = new HashSet<>();
+        FloatVectorValues vv = leaf.reader().getFloatVectorValues(VECTOR);
+        if (vv != null) {
+          KnnVectorValues.DocIndexIterator it = vv.iterator();
+          for (int d = it.nextDoc(); d != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+            withVector.add(d);
+          }
         }
-      }
-      Bits live = leaf.reader().getLiveDocs();
-      StoredFields sf = leaf.reader().storedFields();
-      for (int d = 0; d < leaf.reader().maxDoc(); d++) {
-        if ((live == null || live.get(d)) && !withVector.contains(d)) {
-          todo.add(toDocument(sf.document(d)));
+        Bits live = leaf.reader().getLiveDocs();
+        StoredFields sf = leaf.reader().storedFields();
+        for (int d = 0; d < leaf.reader().maxDoc(); d++) {
+          if ((live == null || live.get(d)) && !withVector.contains(d)) {
+            todo.add(toDocument(sf.document(d)));
+          }
         }
       }
     }
@@ -544,6 +546,23 @@ public final class DocumentIndex implements AutoCloseable {
 
   // ---------------------------------------------------------------- reading
 
+  /**
+   * A searcher over the latest changes whose reader stays open until the lease is closed, even when another thread
+   * refreshes the index meanwhile (a background merge makes the next refresh return a new reader).
+   */
+  private record Lease(IndexSearcher searcher) implements AutoCloseable {
+    @Override
+    public void close() throws IOException {
+      searcher.getIndexReader().decRef();
+    }
+  }
+
+  private synchronized Lease lease() throws IOException {
+    IndexSearcher s = searcher();
+    s.getIndexReader().incRef();
+    return new Lease(s);
+  }
+
   private synchronized IndexSearcher searcher() throws IOException {
     DirectoryReader fresh;
     if (reader == null) {
@@ -553,7 +572,7 @@ public final class DocumentIndex implements AutoCloseable {
     }
     if (fresh != null) {
       if (reader != null) {
-        reader.close();
+        reader.decRef(); // closes it once the searches still holding a lease on it release theirs
       }
       reader = fresh;
       IndexSearcher s = new IndexSearcher(reader);
@@ -570,7 +589,9 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when Lucene cannot read
    */
   public int size() throws IOException {
-    return searcher().getIndexReader().numDocs();
+    try (Lease lease = lease()) {
+      return lease.searcher().getIndexReader().numDocs();
+    }
   }
 
   /**
@@ -580,21 +601,23 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when Lucene cannot read
    */
   public int vectorCount() throws IOException {
-    int n = 0;
-    for (LeafReaderContext leaf : searcher().getIndexReader().leaves()) {
-      FloatVectorValues vv = leaf.reader().getFloatVectorValues(VECTOR);
-      if (vv == null) {
-        continue;
-      }
-      Bits live = leaf.reader().getLiveDocs();
-      KnnVectorValues.DocIndexIterator it = vv.iterator();
-      for (int d = it.nextDoc(); d != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
-        if (live == null || live.get(d)) {
-          n++;
+    try (Lease lease = lease()) {
+      int n = 0;
+      for (LeafReaderContext leaf : lease.searcher().getIndexReader().leaves()) {
+        FloatVectorValues vv = leaf.reader().getFloatVectorValues(VECTOR);
+        if (vv == null) {
+          continue;
+        }
+        Bits live = leaf.reader().getLiveDocs();
+        KnnVectorValues.DocIndexIterator it = vv.iterator();
+        for (int d = it.nextDoc(); d != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS; d = it.nextDoc()) {
+          if (live == null || live.get(d)) {
+            n++;
+          }
         }
       }
+      return n;
     }
-    return n;
   }
 
   /**
@@ -605,12 +628,14 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when Lucene cannot read
    */
   public Optional<Document> get(String id) throws IOException {
-    IndexSearcher s = searcher();
-    TopDocs td = s.search(new TermQuery(new Term(ID, id)), 1);
-    if (td.scoreDocs.length == 0) {
-      return Optional.empty();
+    try (Lease lease = lease()) {
+      IndexSearcher s = lease.searcher();
+      TopDocs td = s.search(new TermQuery(new Term(ID, id)), 1);
+      if (td.scoreDocs.length == 0) {
+        return Optional.empty();
+      }
+      return Optional.of(toDocument(s.storedFields().document(td.scoreDocs[0].doc)));
     }
-    return Optional.of(toDocument(s.storedFields().document(td.scoreDocs[0].doc)));
   }
 
   private static Document toDocument(org.apache.lucene.document.Document d) throws IOException {
@@ -665,16 +690,18 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when Lucene cannot read
    */
   public Run run(List<Query> queries, int k, SearchMode mode, String name) throws IOException {
-    IndexSearcher s = searcher();
-    List<List<ScoredDoc>> results = parallel(queries, q -> ranked(s, q.text(), q.id(), k, mode, new java.util.HashMap<>()));
-    Run.Builder b = new Run.Builder(name);
-    for (int i = 0; i < queries.size(); i++) {
-      b.addQuery(queries.get(i).id());
-      for (ScoredDoc d : results.get(i)) {
-        b.add(queries.get(i).id(), d.docId(), d.score());
+    try (Lease lease = lease()) {
+      IndexSearcher s = lease.searcher();
+      List<List<ScoredDoc>> results = parallel(queries, q -> ranked(s, q.text(), q.id(), k, mode, new java.util.HashMap<>()));
+      Run.Builder b = new Run.Builder(name);
+      for (int i = 0; i < queries.size(); i++) {
+        b.addQuery(queries.get(i).id());
+        for (ScoredDoc d : results.get(i)) {
+          b.add(queries.get(i).id(), d.docId(), d.score());
+        }
       }
+      return b.build();
     }
-    return b.build();
   }
 
   @FunctionalInterface
@@ -710,16 +737,18 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   private List<Hit> search(String text, String excludeId, int k, SearchMode mode) throws IOException {
-    IndexSearcher s = searcher();
-    Map<String, Integer> luceneDocs = new java.util.HashMap<>();
-    List<ScoredDoc> ranked = ranked(s, text, excludeId, k, mode, luceneDocs);
-    List<Hit> hits = new ArrayList<>(ranked.size());
-    StoredFields sf = s.storedFields();
-    for (ScoredDoc d : ranked) {
-      org.apache.lucene.document.Document stored = sf.document(luceneDocs.get(d.docId()));
-      hits.add(new Hit(d.docId(), d.score(), hits.size() + 1, stored.get(TITLE), stored.get(TEXT)));
+    try (Lease lease = lease()) {
+      IndexSearcher s = lease.searcher();
+      Map<String, Integer> luceneDocs = new java.util.HashMap<>();
+      List<ScoredDoc> ranked = ranked(s, text, excludeId, k, mode, luceneDocs);
+      List<Hit> hits = new ArrayList<>(ranked.size());
+      StoredFields sf = s.storedFields();
+      for (ScoredDoc d : ranked) {
+        org.apache.lucene.document.Document stored = sf.document(luceneDocs.get(d.docId()));
+        hits.add(new Hit(d.docId(), d.score(), hits.size() + 1, stored.get(TITLE), stored.get(TEXT)));
+      }
+      return hits;
     }
-    return hits;
   }
 
   private List<ScoredDoc> ranked(

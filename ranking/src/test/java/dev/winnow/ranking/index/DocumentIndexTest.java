@@ -24,6 +24,45 @@ class DocumentIndexTest {
           new Document("d3", "Vaccines and vaccination", "Vaccination programmes and vaccine safety."),
           new Document("q1", "", "a document whose id equals a query id: vaccine vaccine"));
 
+  /**
+   * Searches running while another thread writes and commits (each commit makes the next search refresh the reader)
+   * must never see a reader closed under them: every search returns the documents that existed before it started.
+   */
+  @Test
+  void searchesInFlightSurviveConcurrentRefreshes(@TempDir Path dir) throws Exception {
+    try (DocumentIndex index = DocumentIndex.create(dir.resolve("idx"), IndexSettings.DEFAULT)) {
+      index.addAll(DOCS, 4, false);
+      java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+      Thread writer =
+          Thread.ofPlatform()
+              .start(
+                  () -> {
+                    try {
+                      for (int i = 0; i < 300; i++) {
+                        index.add(new Document("w" + i, "", "vaccine trial number " + i));
+                        if (i % 3 == 0) {
+                          index.commit();
+                        }
+                      }
+                    } catch (IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    } finally {
+                      writing.set(false);
+                    }
+                  });
+      List<Query> queries = List.of(new Query("a", "vaccine"), new Query("b", "children"), new Query("c", "trial"));
+      int rounds = 0;
+      while (writing.get() || rounds < 5) {
+        Map<String, List<Hit>> all = index.searchAll(queries, 10, SearchMode.BM25);
+        assertTrue(all.get("a").size() >= 3, "the three original vaccine documents are always there");
+        assertEquals(3, index.run(queries, 10, SearchMode.BM25, "r").queryIds().size());
+        rounds++;
+      }
+      writer.join();
+      assertEquals(304, index.size());
+    }
+  }
+
   @Test
   void addSearchUpdateDeleteAndReopen(@TempDir Path dir) throws Exception {
     Path p = dir.resolve("idx");
