@@ -98,6 +98,9 @@ class ExamplesTest {
         sink.displays.stream().filter(d -> d.mimeBundle().containsKey(ScriptSession.PROGRESS_MIME)).toList();
     assertTrue(progress.stream().anyMatch(d -> d.plainText().equals("indexing scifact 5183/5183")), progress.toString());
     assertTrue(progress.stream().anyMatch(d -> d.plainText().equals("searching 300/300")), progress.toString());
+    assertTrue(
+        progress.stream().anyMatch(d -> d.plainText().equals("loading " + modelPath.getFileName() + " 100/100")),
+        progress.toString());
     sink.displays.removeAll(progress);
     assertEquals(5, sink.displays.size());
     assertTrue(sink.displays.get(0).mimeBundle().get("text/html").startsWith("<table"));

@@ -10,6 +10,8 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.runtime.Llama;
+import dev.winnow.runtime.Model;
+import dev.winnow.runtime.ModelOptions;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -141,7 +143,25 @@ public final class WinnowApi {
             }
           }
           env.cancellation().check();
-          return track(new ScriptModel(env, Llama.load().loadModel(p), threads));
+          // llama.cpp reports load progress per tensor: shown in whole percent, each step once, ending at 100/100
+          String id = "loadModel-" + CALLS.incrementAndGet();
+          String label = "loading " + p.getFileName();
+          int[] shown = {-1};
+          ModelOptions progress =
+              ModelOptions.defaults()
+                  .withProgress(
+                      f -> {
+                        int pct = (int) Math.floor(Math.min(1.0, Math.max(0.0, f)) * 100);
+                        if (pct > shown[0]) {
+                          shown[0] = pct;
+                          env.progress(id, label, pct, 100);
+                        }
+                      });
+          Model model = Llama.load().loadModel(p, progress);
+          if (shown[0] < 100) {
+            env.progress(id, label, 100, 100);
+          }
+          return track(new ScriptModel(env, model, threads));
         });
   }
 
