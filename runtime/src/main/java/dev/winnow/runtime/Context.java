@@ -4,6 +4,8 @@ import dev.winnow.bindings.llama.ggml_abort_callback;
 import dev.winnow.bindings.llama.ggml_backend_sched_eval_callback;
 import dev.winnow.bindings.llama.llama_context_params;
 import dev.winnow.bindings.llama.llama_h;
+import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.GgmlType;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -62,6 +64,7 @@ public final class Context implements AutoCloseable {
     MemorySegment mptr = model.pointer();
     this.nonCausal = model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
     checkKvFits(model, options);
+    checkPooledUbatch(model, options);
     this.taps = options.taps() ? new Taps() : null;
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment p = llama_h.llama_context_default_params(arena);
@@ -149,17 +152,39 @@ public final class Context implements AutoCloseable {
     }
   }
 
+  /**
+   * Refuses pooled embeddings over several sequences when llama.cpp's worst-case graph reservation would abort the
+   * process. llama_init_from_model reserves a graph for {@code r = min(n_ctx, n_ubatch)} tokens split evenly over
+   * n_seq_max sequences; when r is not a multiple of n_seq_max it rounds the token count up but keeps r outputs, and
+   * with pooling (mean, CLS, last, rank) the pooling product then has mismatched shapes:
+   * {@code GGML_ASSERT(ggml_can_mul_mat(a, b))} (llama-context.cpp graph_reserve, v0.5.0). n_ctx here is llama.cpp's
+   * padded value (a multiple of 256; per sequence when the KV cache is not unified). Pooling NONE is not affected.
+   */
+  private static void checkPooledUbatch(Model model, ContextOptions o) {
+    int nSeq = o.maxSequences();
+    if (!o.embeddings() || o.pooling() == Pooling.NONE || nSeq == 1) {
+      return;
+    }
+    long nCtx = padTo256(o.contextSize() == 0 ? model.trainingContextSize() : o.contextSize());
+    if (!o.kvUnified()) {
+      nCtx = padTo256(nCtx / nSeq) * nSeq;
+    }
+    long reserve = Math.min(nCtx, Math.min(o.batchSize(), o.ubatchSize()));
+    if (reserve % nSeq != 0) {
+      throw new IllegalArgumentException(
+          "pooled embeddings (pooling " + o.pooling() + ") over " + nSeq + " sequences: llama.cpp reserves its graph"
+              + " for min(n_ctx=" + nCtx + ", n_ubatch=" + Math.min(o.batchSize(), o.ubatchSize()) + ") = " + reserve
+              + " tokens, which must be a multiple of maxSequences or it aborts; choose ubatchSize "
+              + (reserve / nSeq) * nSeq + " (or another multiple of " + nSeq + " no larger than n_ctx)");
+    }
+  }
+
+  private static long padTo256(long n) {
+    return (n + 255) / 256 * 256;
+  }
+
   private static double bytesPerElement(GgmlType t) {
-    return switch (t) {
-      case F32 -> 4;
-      case F16, BF16 -> 2;
-      case Q8_0 -> 34.0 / 32;
-      case Q5_0 -> 22.0 / 32;
-      case Q5_1 -> 24.0 / 32;
-      case Q4_0, IQ4_NL -> 18.0 / 32;
-      case Q4_1 -> 20.0 / 32;
-      default -> 4;
-    };
+    return (double) t.typeSize() / t.blockSize();
   }
 
   /** MemAvailable of /proc/meminfo in bytes, or -1 where unknown. */

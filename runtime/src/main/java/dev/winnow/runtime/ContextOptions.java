@@ -1,5 +1,8 @@
 package dev.winnow.runtime;
 
+import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.GgmlType;
+
 /**
  * How to create a context ({@code struct llama_context_params}). Start from {@link #defaults()} and change what you
  * need with the {@code with...} methods.

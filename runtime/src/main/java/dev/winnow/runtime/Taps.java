@@ -2,6 +2,7 @@ package dev.winnow.runtime;
 
 import dev.winnow.bindings.llama.ggml_h;
 import dev.winnow.bindings.llama.ggml_tensor;
+import dev.winnow.models.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
@@ -149,7 +150,9 @@ public final class Taps {
       ne[d] = ggml_tensor.ne(t, d);
       nb[d] = ggml_tensor.nb(t, d);
     }
-    GgmlType type = GgmlType.of(ggml_tensor.type(t));
+    int typeId = ggml_tensor.type(t);
+    GgmlType type = GgmlType.byId(typeId)
+        .orElseThrow(() -> new IllegalStateException("tensor " + name + " has unknown ggml type " + typeId));
     long nbytes = ggml_h.ggml_nbytes(t);
     MemorySegment buffer = ggml_tensor.buffer(t);
     boolean host = buffer.equals(MemorySegment.NULL) || ggml_h.ggml_backend_buffer_is_host(buffer);

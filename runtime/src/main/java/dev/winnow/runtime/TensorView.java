@@ -1,5 +1,6 @@
 package dev.winnow.runtime;
 
+import dev.winnow.models.gguf.GgmlType;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 

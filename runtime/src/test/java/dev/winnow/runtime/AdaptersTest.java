@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.GgufWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -64,8 +65,8 @@ class AdaptersTest {
     w.putString("general.type", "adapter");
     w.putString("adapter.type", "lora");
     w.putFloat32("adapter.lora.alpha", RANK);
-    w.addTensor("output.weight.lora_a", dev.winnow.models.gguf.GgmlType.F32, new long[] {EMBD, RANK}, a);
-    w.addTensor("output.weight.lora_b", dev.winnow.models.gguf.GgmlType.F32, new long[] {RANK, VOCAB}, b);
+    w.addTensor("output.weight.lora_a", GgmlType.F32, new long[] {EMBD, RANK}, a);
+    w.addTensor("output.weight.lora_b", GgmlType.F32, new long[] {RANK, VOCAB}, b);
     Path f = dir.resolve(name);
     w.write(f);
     return f;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.winnow.models.gguf.GgmlType;
+import dev.winnow.models.convert.Pooling;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -65,6 +67,36 @@ class ContextTest {
     assertEquals(2, model.vocabulary().eos());
     assertTrue(model.vocabulary().isEndOfGeneration(2));
     assertTrue(model.chatTemplate().isEmpty());
+  }
+
+  @Test
+  void pooledEmbeddingsNeedUbatchAMultipleOfTheSequenceCount() {
+    ContextOptions threeSeqs =
+        ContextOptions.defaults().withContextSize(256).withMaxSequences(3).withThreads(1)
+            .withEmbeddings(true, Pooling.MEAN);
+    // n_ctx 256 caps the reservation at 256 tokens, not a multiple of 3, whatever the ubatch: llama.cpp would abort
+    for (int ubatch : new int[] {512, 510}) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> model.newContext(threeSeqs.withUbatchSize(ubatch)));
+      assertTrue(e.getMessage().contains("multiple of maxSequences"), e.getMessage());
+      assertTrue(e.getMessage().contains("choose ubatchSize 255"), e.getMessage());
+    }
+    // the suggested size works: three sequences pooled in one batch, each finite, equal texts equal
+    try (Context c = model.newContext(threeSeqs.withUbatchSize(255));
+        Batch b = Batch.allocate(64, 1)) {
+      b.addSequence(once, 0, 0, true);
+      b.addSequence(other, 0, 1, true);
+      b.addSequence(once, 0, 2, true);
+      c.decode(b);
+      float[] e0 = c.sequenceEmbeddingCopy(0, false);
+      float[] e1 = c.sequenceEmbeddingCopy(1, false);
+      float[] e2 = c.sequenceEmbeddingCopy(2, false);
+      for (float v : e0) {
+        assertTrue(Float.isFinite(v));
+      }
+      assertArrayEquals(e0, e2, 1e-5f);
+      assertFalse(java.util.Arrays.equals(e0, e1));
+    }
   }
 
   static float[] decodeAlone(int[] tokens) {

@@ -24,10 +24,26 @@ final class FailureMapper {
       String why = interruptReason != null ? interruptReason : "interrupted";
       return new ScriptInterrupted(lang, why, file, line, "Interrupted: " + why + at(file, line));
     }
-    if (e.isResourceExhausted() || e.isCancelled()) {
+    boolean limitHit = e.isResourceExhausted();
+    if (e.isInternalError()) {
+      // the context's state is unknown after an internal error: rebuild it. GraalPy 25.0.2 reports a statement limit
+      // as an internal error (IllegalMonitorStateException while releasing its GIL); the next evaluation tells.
+      g.markBroken();
+      if (statementLimit > 0) {
+        try {
+          g.context().eval(lang.id(), "1");
+        } catch (PolyglotException probe) {
+          limitHit = probe.isResourceExhausted()
+              || (probe.getMessage() != null && probe.getMessage().startsWith("Statement count limit"));
+        } catch (IllegalStateException closed) {
+          // closed meanwhile: not a limit
+        }
+      }
+    }
+    if (limitHit || e.isCancelled()) {
       g.markBroken();
       String msg =
-          e.isResourceExhausted() && statementLimit > 0
+          limitHit && statementLimit > 0
               ? "the cell exceeded the statement limit of "
                   + statementLimit
                   + " statements; the "

@@ -15,8 +15,9 @@ import java.util.List;
  * @param workspace the read-write directory; it must exist; stored as its real path (symbolic links resolved)
  * @param readOnlyRoots directories scripts may read (models, data); each must exist; stored as real paths
  * @param statementLimit the most guest statements one cell may execute before it is stopped, {@code 0} for no limit
- *     (GraalVM {@code ResourceLimits}); a cell that exceeds it fails and its language's context is recreated, losing
- *     that language's variables
+ *     (GraalVM {@code ResourceLimits}); counted in the cells' own code (loops, functions they define), not in library
+ *     modules; a cell that exceeds it fails and its language's context is recreated, losing that language's
+ *     variables
  */
 public record Sandbox(Path workspace, List<Path> readOnlyRoots, long statementLimit) {
 

@@ -96,7 +96,14 @@ public final class ScriptSession implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("script session is closed");
       }
-      GuestContext g = context(language);
+      GuestContext g;
+      try {
+        g = context(language);
+      } catch (PolyglotException e) {
+        throw new ScriptFailure(
+            language, "ContextError", "the " + language.displayName() + " context could not start: " + e.getMessage(),
+            null, -1, e.getMessage(), e.isResourceExhausted());
+      }
       cancellation.reset();
       interruptReason = null;
       this.sink = sink;

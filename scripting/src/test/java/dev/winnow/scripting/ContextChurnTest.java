@@ -57,7 +57,7 @@ class ContextChurnTest {
   @Test
   void hundredContextsKeepHeapAndRssFlat() throws Exception {
     try (ScriptHost host = ScriptHost.create(Sandbox.of(workspace))) {
-      churn(host, 10); // warm-up: engine, language caches, code paths
+      churn(host, 20); // warm-up: engine, language caches, code paths
       long heap0 = heapAfterGc();
       long native0 = rss() - committedHeap();
       churn(host, 100);

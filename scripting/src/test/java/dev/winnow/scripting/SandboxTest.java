@@ -130,6 +130,10 @@ class SandboxTest {
       assertTrue(f.getMessage().contains("statement limit of 10000"), f.getMessage());
       // a fresh context: earlier variables are gone, the limit applies per cell again
       assertEquals("undefined", s.run(Language.JS, "typeof t", "after.js", sink).value().orElseThrow().plainText());
+      ScriptFailure py =
+          assertThrows(ScriptFailure.class, () -> s.run(Language.PYTHON, "while True:\n  pass", "big.py", sink));
+      assertTrue(py.resourceExhausted(), py.toString());
+      assertEquals("3", s.run(Language.PYTHON, "1 + 2", "after.py", sink).value().orElseThrow().plainText());
     }
   }
 

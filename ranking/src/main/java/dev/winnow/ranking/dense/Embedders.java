@@ -1,6 +1,6 @@
 package dev.winnow.ranking.dense;
 
-import dev.winnow.runtime.Pooling;
+import dev.winnow.models.convert.Pooling;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

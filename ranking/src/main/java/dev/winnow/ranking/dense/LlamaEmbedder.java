@@ -1,5 +1,6 @@
 package dev.winnow.ranking.dense;
 
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
@@ -7,7 +8,6 @@ import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
-import dev.winnow.runtime.Pooling;
 import dev.winnow.runtime.Vocabulary;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -448,7 +448,12 @@ public final class LlamaEmbedder implements Embedder {
     return out;
   }
 
-  private void ensureContext(int batchTokens) {
+  private void ensureContext(int wanted) {
+    // llama.cpp reserves its worst-case graph as n_seq_max sequences of n_ubatch / n_seq_max tokens each; when that
+    // does not divide, the mean-pooling matrix mismatches and llama_init_from_model aborts the process
+    // (GGML_ASSERT(ggml_can_mul_mat), seen with n_ubatch 512 and n_seq_max 3): keep n_ubatch a multiple of n_seq_max
+    int seqs = options.maxSequences();
+    int batchTokens = (wanted + seqs - 1) / seqs * seqs;
     if (context != null && context.batchSize() >= batchTokens) {
       return;
     }
@@ -458,7 +463,7 @@ public final class LlamaEmbedder implements Embedder {
         ContextOptions.defaults()
             .withContextSize(ctx)
             .withBatchSize(batchTokens)
-            .withMaxSequences(options.maxSequences())
+            .withMaxSequences(seqs)
             .withThreads(options.threads());
     Context c = model.newContext(o.withEmbeddings(true, options.pooling()));
     if (c.pooling() == Pooling.NONE) {

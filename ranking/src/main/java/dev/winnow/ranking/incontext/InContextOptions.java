@@ -1,8 +1,8 @@
 package dev.winnow.ranking.incontext;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptWording;
-import dev.winnow.runtime.GgmlType;
 
 import java.util.Objects;
 

@@ -328,14 +328,14 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
-   * Adds many documents, committing after every batch, with a progress bar on an interactive terminal.
+   * Adds many documents, committing after every batch, with a progress bar on an interactive terminal. Replaced
+   * documents are merged away at the end, so BM25 statistics match an index built in one pass.
    *
    * @param docs the documents (each replaces any document with the same id)
    * @param batchSize documents per commit, {@code >= 1}
    * @param progress whether to show a progress bar (shown only when the console is a terminal)
    * @return the number of documents added
    * @throws IOException when Lucene cannot write; the batches committed before stay readable
-   *     <p>Replaced documents are merged away at the end, so BM25 statistics match an index built once.
    */
   public int addAll(List<Document> docs, int batchSize, boolean progress) throws IOException {
     if (batchSize < 1) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.winnow.models.convert.EmbeddingModels;
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.SharedData;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
@@ -23,7 +24,6 @@ import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import dev.winnow.runtime.Pooling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

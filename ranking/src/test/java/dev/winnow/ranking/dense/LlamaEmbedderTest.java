@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.SharedData;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.eval.Provenance;
@@ -13,7 +14,6 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.ranking.index.SearchMode;
-import dev.winnow.runtime.Pooling;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.winnow.runtime.attention;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.synth.Architecture;
 import dev.winnow.models.synth.SynthSpec;
 import dev.winnow.models.synth.SyntheticModel;
@@ -7,7 +8,6 @@ import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
-import dev.winnow.runtime.GgmlType;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorSelector;
@@ -45,7 +45,7 @@ class LlamaAttentionTest {
     void syntheticModelWithFourQueryHeadsPerKvHeadMatchesLlamaCpp(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("synth-gqa4.gguf");
         SyntheticModel.write(new SynthSpec(Architecture.LLAMA, 2, 128, 8, 2, 256, 0,
-                dev.winnow.models.gguf.GgmlType.F32, 7, 512, false), TestModels.stories260K(), model);
+                GgmlType.F32, 7, 512, false), TestModels.stories260K(), model);
         compareEveryLayer(model, 2, 8, 2);
     }
 

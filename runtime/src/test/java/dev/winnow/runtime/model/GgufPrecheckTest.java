@@ -123,7 +123,7 @@ class GgufPrecheckTest {
   void notGguf() throws IOException {
     refused(
         write("text.gguf", "this is a plain text file, not a model\n".getBytes(StandardCharsets.UTF_8)),
-        "is not a GGUF file: magic is 74 68 69 73");
+        "at byte 0: expected the magic 'GGUF' (47 47 55 46), found 74 68 69 73");
   }
 
   static LongStream truncationOffsets() throws IOException {
@@ -138,11 +138,11 @@ class GgufPrecheckTest {
     Path f = write("trunc-" + at + ".gguf", Arrays.copyOf(original(), (int) at));
     InvalidModelException e = assertThrows(InvalidModelException.class, () -> GgufPrecheck.check(f));
     assertTrue(e.getMessage().startsWith("model file " + f.toAbsolutePath() + ": "), e.getMessage());
+    // a field cut short, a count the remaining bytes cannot hold, or tensor data past the end
     assertTrue(
-        e.getMessage().contains("truncated")
-            || e.getMessage().contains("too short")
-            || e.getMessage().contains("beyond the end of the file")
-            || e.getMessage().contains("cannot fit"),
+        e.getMessage().contains("but the file ends after")
+            || e.getMessage().contains("bytes left can hold")
+            || e.getMessage().contains("but the data section has"),
         e.getMessage());
   }
 
@@ -150,18 +150,18 @@ class GgufPrecheckTest {
   void corruptedMagic() throws IOException {
     byte[] b = original();
     b[1] = 'X';
-    refused(write("magic.gguf", b), "magic is 47 58 55 46");
+    refused(write("magic.gguf", b), "at byte 0: expected the magic 'GGUF' (47 47 55 46), found 47 58 55 46");
   }
 
   @Test
   void corruptedVersion() throws IOException {
-    refused(write("version.gguf", withU32(original(), 4, 99)), "unsupported GGUF version 99");
-    refused(write("version1.gguf", withU32(original(), 4, 1)), "GGUF version 1 is not supported");
+    refused(write("version.gguf", withU32(original(), 4, 99)), "at byte 4: expected GGUF version 2 or 3, found 99");
+    refused(write("version1.gguf", withU32(original(), 4, 1)), "at byte 4: GGUF version 1 is not supported");
   }
 
   @Test
   void corruptedTensorCount() throws IOException {
-    refused(write("tensors.gguf", withU64(original(), 8, 1L << 40)), "tensor count 1099511627776");
+    refused(write("tensors.gguf", withU64(original(), 8, 1L << 40)), "at byte 8: tensor count 1099511627776 is more than");
     // a count that fits in the file but makes the walk run into the data section
     Path f = write("tensors-more.gguf", withU64(original(), 8, 49));
     assertThrows(InvalidModelException.class, () -> GgufPrecheck.check(f));
@@ -169,19 +169,19 @@ class GgufPrecheckTest {
 
   @Test
   void corruptedKvCount() throws IOException {
-    refused(write("kv.gguf", withU64(original(), 16, -1L)), "key/value count 18446744073709551615");
+    refused(write("kv.gguf", withU64(original(), 16, -1L)), "at byte 16: metadata count 18446744073709551615 is more than");
   }
 
   @Test
   void corruptedKeyLength() throws IOException {
     Offsets o = locate(original());
-    refused(write("keylen.gguf", withU64(original(), o.firstKeyLen(), 1L << 33)), "the length of the key of key/value pair 0");
+    refused(write("keylen.gguf", withU64(original(), o.firstKeyLen(), 1L << 33)), "at byte " + o.firstKeyLen() + ": length of metadata key 0 is 8589934592");
   }
 
   @Test
   void corruptedValueTypeTag() throws IOException {
     Offsets o = locate(original());
-    refused(write("tag.gguf", withU32(original(), o.firstTag(), 77)), "unknown value type tag 77");
+    refused(write("tag.gguf", withU32(original(), o.firstTag(), 77)), "at byte " + o.firstTag() + ": key 'tokenizer.ggml.tokens' has unknown value type 77");
   }
 
   @Test
@@ -189,26 +189,26 @@ class GgufPrecheckTest {
     Offsets o = locate(original());
     refused(
         write("strlen.gguf", withU64(original(), o.stringValueLen(), 5_000_000)),
-        "the string length of the value of key 'tokenizer.ggml.model' is 5000000");
+        "expected a string value of 'tokenizer.ggml.model' (5000000 bytes), but the file ends");
   }
 
   @Test
   void corruptedTensorDims() throws IOException {
     Offsets o = locate(original());
-    refused(write("dims.gguf", withU32(original(), o.tensorDims(), 7)), "tensor 'token_embd.weight' has 7 dimensions");
+    refused(write("dims.gguf", withU32(original(), o.tensorDims(), 7)), "at byte " + o.tensorDims() + ": tensor 'token_embd.weight' has 7 dimensions");
   }
 
   @Test
   void corruptedTensorType() throws IOException {
     Offsets o = locate(original());
-    refused(write("type.gguf", withU32(original(), o.tensorType(), 4)), "unknown ggml type 4");
-    refused(write("type99.gguf", withU32(original(), o.tensorType(), 99)), "unknown ggml type 99");
+    refused(write("type.gguf", withU32(original(), o.tensorType(), 4)), "at byte " + o.tensorType() + ": tensor 'token_embd.weight' has unknown ggml type 4");
+    refused(write("type99.gguf", withU32(original(), o.tensorType(), 99)), "at byte " + o.tensorType() + ": tensor 'token_embd.weight' has unknown ggml type 99");
   }
 
   @Test
   void corruptedTensorDataOffset() throws IOException {
     Offsets o = locate(original());
-    refused(write("off-align.gguf", withU64(original(), o.tensorOffset(), 17)), "is not a multiple of the alignment 32");
-    refused(write("off-far.gguf", withU64(original(), o.tensorOffset(), 1L << 30)), "data offset 1073741824, expected 0");
+    refused(write("off-align.gguf", withU64(original(), o.tensorOffset(), 17)), "at byte " + o.tensorOffset() + ": tensor 'token_embd.weight' has data offset 17, expected a non-negative multiple of the alignment 32");
+    refused(write("off-far.gguf", withU64(original(), o.tensorOffset(), 1L << 30)), "at byte " + o.tensorOffset() + ": tensor 'token_embd.weight' needs 131072 bytes at data offset 1073741824");
   }
 }

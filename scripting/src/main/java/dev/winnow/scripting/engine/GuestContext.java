@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Predicate;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
@@ -41,6 +42,13 @@ public final class GuestContext implements AutoCloseable {
           .allowIterableAccess(true)
           .allowIteratorAccess(true)
           .build();
+
+  /**
+   * The sources whose statements count towards the statement limit: code given as text (cells), not files (library
+   * modules) nor the prelude. One instance: an engine accepts a single predicate for all its contexts.
+   */
+  private static final Predicate<Source> CELL_CODE =
+      s -> s.getPath() == null && !s.isInternal() && !PRELUDE_NAME.equals(s.getName());
 
   private final Language language;
   private final Context context;
@@ -81,7 +89,7 @@ public final class GuestContext implements AutoCloseable {
     if (sandbox.statementLimit() > 0) {
       b.resourceLimits(
           ResourceLimits.newBuilder()
-              .statementLimit(sandbox.statementLimit(), s -> !PRELUDE_NAME.equals(s.getName()) && !s.isInternal())
+              .statementLimit(sandbox.statementLimit(), CELL_CODE)
               .build());
     }
     this.context = b.build();

@@ -1,11 +1,11 @@
 package dev.winnow.scripting.host;
 
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
-import dev.winnow.runtime.Pooling;
 import dev.winnow.runtime.SamplerOptions;
 import dev.winnow.runtime.TensorSelector;
 import dev.winnow.runtime.Taps;

@@ -58,6 +58,10 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "DIR", description = "where runs go (default: <index>/runs/<date-time>)")
   Path out;
 
+  @Option(names = "--indexes", paramLabel = "DIR",
+      description = "where indexes are kept, one directory per collection and embedding setting (default: $WINNOW_HOME/indexes, ~/.cache/winnow/indexes)")
+  Path indexes;
+
   @Option(names = "--threads", paramLabel = "T", description = "CPU threads (default: the cores the JVM can use)")
   Integer threads;
 
@@ -76,7 +80,7 @@ public final class DemoCommand implements Callable<Integer> {
             queries,
             depth,
             out,
-            WinnowHome.dir().resolve("indexes"),
+            indexes != null ? indexes : WinnowHome.dir().resolve("indexes"),
             threads != null ? threads : Runtime.getRuntime().availableProcessors(),
             10);
     new Demo(o, spec.commandLine().getOut()).run();

@@ -103,12 +103,18 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--rerank-depth", defaultValue = "100", description = "hits re-ranked by --ranker (default ${DEFAULT-VALUE})")
   int rerankDepth;
 
+  @Option(names = "--threads", description = "CPU threads of the --ranker model (default: all cores)")
+  Integer rankerThreads;
+
   /** Re-ranks the method's top hits with --ranker; returns the run (written beside --run as OUT.METHOD+RANKER). */
   private Run rerank(TestCollection c, String s, DocumentIndex idx, SearchMode m, PrintWriter out) throws Exception {
     if (rankerModel == null) {
       throw new IllegalArgumentException("--ranker needs --model FILE");
     }
     dev.winnow.ranking.incontext.InContextOptions options = dev.winnow.ranking.incontext.InContextOptions.defaults();
+    if (rankerThreads != null) {
+      options = options.withThreads(rankerThreads);
+    }
     try (dev.winnow.runtime.Model lm = dev.winnow.runtime.Llama.load().loadModel(rankerModel);
         dev.winnow.ranking.incontext.InContextRanker r =
             dev.winnow.ranking.incontext.InContextRanker.byName(rankerName, lm, options)) {

@@ -76,13 +76,11 @@ public final class NotebookCommand implements Callable<Integer> {
         }
       }
     }
-    var err = spec.commandLine().getErr();
     var out = spec.commandLine().getOut();
-    if (!host.equals("127.0.0.1") && !host.equals("localhost") && !host.equals("::1")) {
-      err.println(
-          "winnow notebook: WARNING: listening on " + host + ", not loopback: anyone who can reach this address and"
-              + " has the token can run code on this machine");
-    }
+    // NotebookServer.start logs a warning when the host is not loopback
+    // the start-up URL is the one line people need; Javalin's and Jetty's start-up chatter stays below WARN
+    System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
     ScriptHost scripts = ScriptHost.create(new Sandbox(directory, roots, 0)).prewarm(Language.JS);
     NotebookServer server =
         NotebookServer.start(

@@ -16,14 +16,14 @@ import java.util.Locale;
 
 /**
  * The demo's index of a collection: BM25 and dense vectors in one on-disk Lucene index under {@code
- * INDEXES/<collection>-<key>}, where the key hashes what the index depends on (the corpus file's path, size and
+ * INDEXES/<collection>-<key>} ({@code --indexes}), where the key hashes what the index depends on (the corpus file's path, size and
  * modification time, the index settings, and the embedder's description: model SHA-256, pooling, token budget). A
  * later run with the same inputs finds it and reuses it; an interrupted build resumes (documents are committed in
  * batches, and only documents without a vector are embedded).
  */
 public final class DemoIndex {
 
-  /** Documents per embedding call and commit: what an interrupted set-up can lose. */
+  /** Documents per embedding call (the index commits every 1000 documents or 30 s: what an interrupted set-up can lose). */
   static final int COMMIT_BATCH = 64;
 
   /**

@@ -224,4 +224,51 @@ class NotebookBrowserTest {
     driver.switchTo().activeElement().sendKeys("y");
     assertTrue(cell(0).getAttribute("class").contains("code"));
   }
+
+  @Test
+  void exampleNotebookRunsAllAndShowsItsViews() throws Exception {
+    Path shared = Path.of(System.getProperty("winnow.shared.dir", "../shared")).toRealPath();
+    Path example = Path.of("..", "examples", "scifact-blockrank.ipynb");
+    Assumptions.assumeTrue(Files.isDirectory(shared.resolve("data/scifact")), "needs shared/data/scifact");
+    Path exampleDir = dir.resolve("examples");
+    Files.createDirectories(exampleDir);
+    Files.copy(example, exampleDir.resolve("scifact-blockrank.ipynb"));
+    // the notebook looks for shared/ beside its directory, as in the repository; the sandbox may read it
+    Files.createSymbolicLink(exampleDir.resolve("shared"), shared);
+    try (ScriptHost exampleHost = ScriptHost.create(Sandbox.of(exampleDir, shared)).prewarm(Language.JS);
+        NotebookServer exampleServer = NotebookServer.start(NotebookServer.Options.loopback(exampleDir), exampleHost)) {
+      driver.get(exampleServer.url() + "&path=scifact-blockrank.ipynb");
+      waiting(30).until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+      waiting(30).until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
+      driver.findElement(By.id("run-all")).click();
+      List<WebElement> code = driver.findElements(By.cssSelector("#notebook .cell.code"));
+      WebElement last = code.get(code.size() - 1);
+      try {
+        new WebDriverWait(driver, Duration.ofSeconds(300), Duration.ofMillis(200))
+            .until(d -> last.getAttribute("data-status") != null);
+      } finally {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 4200));
+        Files.write(Path.of("target", "notebook-example.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1400));
+      }
+      for (WebElement c : driver.findElements(By.cssSelector("#notebook .cell.code"))) {
+        assertEquals("ok", c.getAttribute("data-status"), c.findElement(By.cssSelector(".outputs")).getText());
+      }
+      assertEquals(10, driver.findElements(By.cssSelector("table.ranking tbody tr")).size());
+      assertFalse(driver.findElements(By.cssSelector(".heatmap canvas")).isEmpty(), "attention heatmap drawn");
+      List<WebElement> bars = driver.findElements(By.cssSelector(".progress"));
+      assertEquals(1, bars.size(), "progress updates replace each other in place");
+      assertTrue(bars.get(0).getText().contains("done") && bars.get(0).getText().contains("100%"), bars.get(0).getText());
+      assertTrue(driver.findElements(By.cssSelector("svg.chart rect")).size() >= 9, "metrics chart drawn");
+      waiting(20).until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
+      JsonNode saved = new ObjectMapper().readTree(Files.readString(exampleDir.resolve("scifact-blockrank.ipynb")));
+      boolean heatmapSaved = false;
+      for (JsonNode c : saved.get("cells")) {
+        for (JsonNode o : c.path("outputs")) {
+          heatmapSaved |= o.path("data").has("application/vnd.winnow.heatmap+json");
+        }
+      }
+      assertTrue(heatmapSaved, "the heatmap's data is saved in the .ipynb");
+    }
+  }
 }

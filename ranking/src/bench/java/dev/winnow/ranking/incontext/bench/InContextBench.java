@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.bench;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.synth.SynthSpec;
 import dev.winnow.models.synth.SyntheticModel;
 import dev.winnow.ranking.incontext.Candidate;
@@ -16,7 +17,6 @@ import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
-import dev.winnow.runtime.GgmlType;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 
@@ -255,7 +255,7 @@ public final class InContextBench {
         Files.createDirectories(dir);
         Path out = dir.resolve("synth-" + preset + "-f16.gguf");
         if (!Files.isRegularFile(out)) {
-            SynthSpec spec = SynthSpec.preset(preset, dev.winnow.models.gguf.GgmlType.F16, 1);
+            SynthSpec spec = SynthSpec.preset(preset, GgmlType.F16, 1);
             SyntheticModel.write(spec, shared.resolve("models/stories260K.gguf"), out);
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.embedding;
 
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.InContextRanker;
@@ -9,7 +10,6 @@ import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Model;
-import dev.winnow.runtime.Pooling;
 import dev.winnow.runtime.Vocabulary;
 
 import java.util.Arrays;

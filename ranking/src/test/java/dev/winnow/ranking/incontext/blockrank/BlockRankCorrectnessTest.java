@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -15,7 +16,6 @@ import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
-import dev.winnow.runtime.GgmlType;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorSelector;
@@ -252,7 +252,7 @@ class BlockRankCorrectnessTest {
     void javaSideScoresEqualKqSoftMaxOnASyntheticTiny4lModel(@TempDir Path dir) throws Exception {
         // tiny-4l: 4 layers, 256 wide, 8 query heads over 4 KV heads, head size 32 (f32 weights, seed 3)
         Path file = dir.resolve("tiny-4l.gguf");
-        SyntheticModel.write(SynthSpec.preset("tiny-4l", dev.winnow.models.gguf.GgmlType.F32, 3),
+        SyntheticModel.write(SynthSpec.preset("tiny-4l", GgmlType.F32, 3),
                 Fixtures.stories260K(), file);
         String query = "A bear looked for honey.";
         List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(5));

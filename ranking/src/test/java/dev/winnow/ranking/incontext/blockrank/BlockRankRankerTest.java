@@ -1,11 +1,11 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.runtime.GgmlType;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import org.junit.jupiter.api.AfterAll;

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -13,7 +14,6 @@ import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
-import dev.winnow.runtime.GgmlType;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorSelector;

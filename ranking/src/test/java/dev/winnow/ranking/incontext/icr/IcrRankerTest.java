@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.icr;
 
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.ModelTokenizer;
@@ -9,7 +10,6 @@ import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.runtime.GgmlType;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import org.junit.jupiter.api.AfterAll;

@@ -28,7 +28,9 @@ export function rankingTable(data) {
   if (data.query) table.append(el('caption', {}, `Query: ${data.query}`));
   const head = el('tr');
   for (const h of ['#', 'document', 'title', ...stages, 'relevance']) head.append(el('th', {}, h));
-  table.append(el('thead')).firstChild.append(head);
+  const thead = el('thead');
+  thead.append(head);
+  table.append(thead);
   const body = el('tbody');
   (data.rows || []).forEach((r, i) => {
     const tr = el('tr');

@@ -2,6 +2,7 @@ package dev.winnow.runtime.embedding;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static dev.winnow.runtime.TestVectors.cosine;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OnnxTensor;
@@ -9,6 +10,7 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import dev.winnow.models.convert.EmbeddingModelSpec;
 import dev.winnow.models.convert.EmbeddingModels;
+import dev.winnow.models.convert.Pooling;
 import dev.winnow.models.download.HttpDownloader;
 import dev.winnow.models.maven.MavenArtifactResolver;
 import dev.winnow.models.tokenizer.WordPieceTokenizer;
@@ -17,7 +19,6 @@ import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import dev.winnow.runtime.Pooling;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.JarURLConnection;
@@ -113,7 +114,7 @@ class OnnxOracleTest {
         ctx.kvCache().clear(true);
         ctx.encode(batch);
         float[] got = ctx.sequenceEmbeddingCopy(0, false);
-        float[] want = reference(env, ort, ids, spec.pooling() == dev.winnow.models.convert.Pooling.CLS);
+        float[] want = reference(env, ort, ids, spec.pooling() == Pooling.CLS);
         double cos = cosine(got, want);
         minCos = Math.min(minCos, cos);
         report.add(ours.length + ":" + String.format("%.6f", cos));
@@ -160,17 +161,6 @@ class OnnxOracleTest {
     return false;
   }
 
-  static double cosine(float[] a, float[] b) {
-    double dot = 0;
-    double na = 0;
-    double nb = 0;
-    for (int i = 0; i < a.length; i++) {
-      dot += a[i] * (double) b[i];
-      na += a[i] * (double) a[i];
-      nb += b[i] * (double) b[i];
-    }
-    return dot / Math.sqrt(na * nb);
-  }
 
   static Path jarOf(String entry) throws IOException {
     URL url = OnnxOracleTest.class.getClassLoader().getResource(entry);
