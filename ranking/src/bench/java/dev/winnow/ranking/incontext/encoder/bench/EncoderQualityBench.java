@@ -48,7 +48,7 @@ public final class EncoderQualityBench {
 
     /**
      * @param args mode (tune|test), sample size, depth K, document token budget, window tokens, then for test: layer,
-     *             source (QUERY_TOKENS|CLS), sum over layers (true|false)
+     *             source (QUERY_TOKENS|CLS), sum over layers (true|false), optionally "encoder-only" (no embedding row)
      * @throws Exception on failure
      */
     public static void main(String[] argv) throws Exception {
@@ -95,7 +95,8 @@ public final class EncoderQualityBench {
             boolean sum = Boolean.parseBoolean(args[7]);
             System.out.printf(Locale.ROOT, "| method | nDCG@10 | R@%d | RR@10 | seconds |%n|---|---|---|---|---|%n", k);
             row(eval, bm25, recallK, "BM25 (k1 0.9, b 0.4)", 0);
-            try (InContextRanker emb = InContextRanker.embedding(model,
+            boolean withEmbedding = args.length < 9 || !args[8].equals("encoder-only");
+            if (withEmbedding) try (InContextRanker emb = InContextRanker.embedding(model,
                     InContextOptions.defaults().withBudgets(budget, 64).withThreads(threads))) {
                 long t0 = System.nanoTime();
                 Run r = Reranking.rerank(queries, firstStage, emb, "embedding", n -> { });
