@@ -108,6 +108,11 @@ public interface InContextRanker extends AutoCloseable {
             case "listwise" -> listwise(model, options);
             case "pointwise" -> pointwise(model, options);
             case "embedding" -> embedding(model, options);
+            // encoder in-context ranker (a BERT-type model): layer 1 and 128-token documents, tuned on SciFact train
+            case "encoder" -> new dev.winnow.ranking.incontext.encoder.EncoderInContextRanker(model,
+                    dev.winnow.ranking.incontext.encoder.EncoderRankerOptions.defaults().withLayer(1)
+                            .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
+                            .withThreads(options.threads()));
             default -> throw new IllegalArgumentException("unknown ranker \"" + name
                     + "\": expected blockrank, icr, listwise, pointwise or embedding");
         };
