@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The variants of stories260K.gguf that models' validating reader accepts ({@link GgufFuzzer}) go through the runtime
  * and llama.cpp, in worker JVMs ({@link ForkedLoads}): none may crash the process or hang. A crash is a validator gap
- * (close it in {@code dev.winnow.models.gguf}, and keep the input in models' {@code gguf-corpus} as
- * {@code llama-abort-*.gguf}).
+ * (close it in {@code dev.winnow.models.gguf}, and keep the input as a recipe line in models' {@code gguf-corpus/recipes.txt}, named
+ * {@code llama-abort-*}).
  *
  * <p>The unit test loads the first {@value #DEFAULT_ACCEPTED} accepted variants of seed {@value #DEFAULT_SEED}. The long
  * run (README, "Models: GGUF tools and synthetic models") sets system properties: {@code winnow.fuzz.accepted} (how
