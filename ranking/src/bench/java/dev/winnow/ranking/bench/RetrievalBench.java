@@ -4,7 +4,9 @@ import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.Embedder;
+import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.dense.HashedBagOfWordsEmbedder;
+import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.ranking.index.SearchMode;
@@ -47,10 +49,15 @@ import org.apache.lucene.store.FSDirectory;
  *       loaded) vs the same Lucene query on a bare {@code IndexSearcher} (top docs only); dense HNSW vs exact
  *       brute-force search (hashed bag-of-words embedder, 256 dimensions); hybrid (RRF over 1000 + 1000);
  *   <li>batch queries/s: {@link DocumentIndex#run} (ids and scores only, query id removed) over all test queries on
- *       every core, vs the bare single-threaded searcher.
+ *       every core, vs the bare single-threaded searcher;
+ *   <li>with a third argument, an index of the same collection whose vectors a real embedding model made (the demo's
+ *       MiniLM index, say): the model re-opened from the index's record, query embedding alone (llama.cpp, query
+ *       vector cache emptied before each repetition), dense HNSW search with the query embedded, dense HNSW and exact
+ *       search over cached query vectors, and hybrid RRF over cached vectors, each beside BM25 on the same index.
  * </ul>
  *
- * Run: {@code mvn -B -q -pl ranking -am -Pbench-ranking verify -DskipTests} (arguments: collection dir, repetitions).
+ * Run: {@code mvn -B -q -pl ranking -am -Pbench-ranking verify -DskipTests [-Dbench.dense.index=DIR]} (arguments:
+ * collection dir, repetitions, optional dense index dir).
  */
 public final class RetrievalBench {
 
@@ -65,6 +72,7 @@ public final class RetrievalBench {
   public static void main(String[] args) throws Exception {
     Path coll = Path.of(args.length > 0 ? args[0] : "../shared/data/scifact");
     int reps = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+    Path denseIndex = args.length > 2 && !args[2].isBlank() ? Path.of(args[2]) : null;
     TestCollection c = TestCollection.open(coll, false);
     List<Document> docs = c.documents();
     List<Query> queries = c.queries(c.defaultSplit());
@@ -128,9 +136,54 @@ public final class RetrievalBench {
         reader.close();
         analyzer.close();
       }
+      if (denseIndex != null) {
+        realEmbedderRows(denseIndex, queries, reps);
+      }
     } finally {
       try (var s = Files.walk(tmp)) {
         s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** Dense and hybrid rows over an index whose vectors a real model made, with that model embedding the queries. */
+  private static void realEmbedderRows(Path dir, List<Query> queries, int reps) throws Exception {
+    try (DocumentIndex idx = DocumentIndex.open(dir)) {
+      String made = idx.settings().embedder();
+      if (made == null) {
+        throw new IllegalArgumentException("bench.dense.index " + dir + " holds no vectors");
+      }
+      try (Embedder emb = Embedders.fromDescription(made)) {
+        if (!(emb instanceof LlamaEmbedder model)) {
+          throw new IllegalArgumentException("bench.dense.index " + dir + " was not embedded by a model: " + made);
+        }
+        idx.setEmbedder(model);
+        System.out.printf(Locale.ROOT, "index %s (%d documents, %d vectors): %s%n", dir, idx.size(), idx.vectorCount(), made);
+        int k = 100;
+        double[] bm25 = new double[reps];
+        double[] embed = new double[reps];
+        double[] denseCold = new double[reps];
+        double[] dense = new double[reps];
+        double[] exact = new double[reps];
+        double[] hybrid = new double[reps];
+        for (int r = 0; r < reps; r++) {
+          bm25[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.BM25));
+          model.clearQueryCache();
+          embed[r] = queries.size() / time(() -> {
+            for (Query q : queries) {
+              model.embedQuery(q.text());
+            }
+          });
+          model.clearQueryCache();
+          denseCold[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
+          dense[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
+          exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
+          hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
+        }
+        row("query embedding (llama.cpp) q/s", median(embed), "BM25 search, k=100", median(bm25));
+        row("dense HNSW q/s, k=100, query embedded", median(denseCold), "BM25 search, k=100", median(bm25));
+        row("dense HNSW q/s, k=100, vector cached", median(dense), "exact brute force, cached", median(exact));
+        row("hybrid RRF q/s, k=100, vector cached", median(hybrid), "BM25 search, k=100", median(bm25));
       }
     }
   }

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.dense;
 
+import dev.winnow.models.convert.EmbeddingModelSpec;
 import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.runtime.Batch;
@@ -45,6 +46,12 @@ import java.util.function.LongConsumer;
  * receives the number of texts embedded so far after every batch. Cancellation: {@link #cancel()} or interrupting the
  * embedding thread stops the current batch inside llama.cpp (abort callback) and throws {@link
  * CancellationException}; the embedder stays usable (call {@link #resetCancel()}).
+ *
+ * <p>Query instruction: {@link #embedQuery} prefixes each query with {@link #queryInstruction()} (documents never get
+ * it): by default the instruction the model's authors recommend for retrieval queries, found from the file's {@code
+ * general.name} in {@link EmbeddingModelSpec} (bge-small-en-v1.5: {@value EmbeddingModelSpec#BGE_QUERY_INSTRUCTION};
+ * MiniLM and unknown models: none); {@link #setQueryInstruction} changes it. It changes no document vector, so it is
+ * not part of {@link #describe()}: an index embedded by this model serves queries with or without it.
  *
  * <p>Calls are serialised (one llama.cpp context): {@link dev.winnow.ranking.index.DocumentIndex}'s parallel query
  * workers may share one embedder.
@@ -162,6 +169,7 @@ public final class LlamaEmbedder implements Embedder {
   private volatile boolean cancelled;
   private volatile Thread worker;
   private volatile LongConsumer progress;
+  private volatile String queryInstruction;
   private Context context;
   private Batch batch;
   private Pooling pooling;
@@ -178,6 +186,10 @@ public final class LlamaEmbedder implements Embedder {
     int train = model.trainingContextSize();
     this.maxTokens = train > 0 ? Math.min(options.maxTokens(), train) : options.maxTokens();
     ensureContext(Math.max(options.batchTokens(), maxTokens));
+    this.queryInstruction =
+        EmbeddingModelSpec.byDisplayName(model.metadata().get("general.name"))
+            .map(EmbeddingModelSpec::queryInstruction)
+            .orElse("");
     this.description =
         String.format(
             Locale.ROOT,
@@ -312,6 +324,24 @@ public final class LlamaEmbedder implements Embedder {
     this.progress = listener;
   }
 
+  /**
+   * @return the text prefixed to every query by {@link #embedQuery}; empty for none
+   */
+  public String queryInstruction() {
+    return queryInstruction;
+  }
+
+  /**
+   * Sets the text prefixed to every query by {@link #embedQuery} (documents never get it). Cached query vectors are
+   * keyed by the prefixed text, so none made with another instruction is returned.
+   *
+   * @param instruction the prefix, used as given (end it with a space); empty for none
+   * @throws NullPointerException when null
+   */
+  public void setQueryInstruction(String instruction) {
+    queryInstruction = java.util.Objects.requireNonNull(instruction, "query instruction");
+  }
+
   /** Stops the embedding in progress (and any later one until {@link #resetCancel()}): it throws {@link CancellationException}. */
   public void cancel() {
     cancelled = true;
@@ -354,13 +384,13 @@ public final class LlamaEmbedder implements Embedder {
   /**
    * {@inheritDoc}
    *
-   * <p>The last {@value #QUERY_CACHE_SIZE} query vectors are kept (embedding is deterministic), so methods that
-   * search the same queries again (dense, then hybrid) embed each once; {@link #clearQueryCache()} empties it, e.g.
-   * before timing.
+   * <p>The query is stripped and prefixed with {@link #queryInstruction()}. The last {@value #QUERY_CACHE_SIZE} query
+   * vectors are kept (embedding is deterministic), so methods that search the same queries again (dense, then hybrid)
+   * embed each once; {@link #clearQueryCache()} empties it, e.g. before timing.
    */
   @Override
   public float[] embedQuery(String text) {
-    String q = text == null ? "" : text.strip();
+    String q = queryInstruction + (text == null ? "" : text.strip());
     synchronized (queryCache) {
       float[] hit = queryCache.get(q);
       if (hit != null) {

@@ -23,6 +23,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -92,6 +93,8 @@ public final class EvalCommand implements Callable<Integer> {
       paramLabel = "NAME",
       description = "split the linear fusion weight is tuned on, never the evaluated one (default: train)")
   String tuneSplit;
+
+  @Mixin QueryInstructionOption queryInstruction = new QueryInstructionOption();
 
   @Option(names = "--ranker", paramLabel = "R",
       description = "also re-rank each method's top --rerank-depth: blockrank, icr, listwise, pointwise or embedding")
@@ -183,6 +186,7 @@ public final class EvalCommand implements Callable<Integer> {
                 : null) {
       if (embedder != null) {
         idx.setEmbedder(embedder);
+        queryInstruction.apply(embedder);
       }
       for (String name : modes) {
         SearchMode m = SearchMode.parse(name);
@@ -206,6 +210,9 @@ public final class EvalCommand implements Callable<Integer> {
             params.put("fusion", fusionDescription);
           }
           Path modelFile = embedder instanceof LlamaEmbedder l && m != SearchMode.BM25 ? l.file() : null;
+          if (embedder instanceof LlamaEmbedder l && m != SearchMode.BM25) {
+            params.put("queryInstruction", l.queryInstruction());
+          }
           TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
           out.println("wrote " + file + " (+ .json provenance)");
         }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -39,6 +40,8 @@ public final class SearchCommand implements Callable<Integer> {
   @Option(names = "-k", defaultValue = "10", description = "number of hits (default ${DEFAULT-VALUE})")
   int k;
 
+  @Mixin QueryInstructionOption queryInstruction = new QueryInstructionOption();
+
   @Option(names = "--text", description = "print each hit's text under its title")
   boolean showText;
 
@@ -50,6 +53,7 @@ public final class SearchCommand implements Callable<Integer> {
         Embedder embedder = m == SearchMode.BM25 ? null : embedderOf(idx, m)) {
       if (embedder != null) {
         idx.setEmbedder(embedder);
+        queryInstruction.apply(embedder);
       }
       List<Hit> hits = idx.search(query, k, m);
       out.printf(Locale.ROOT, "%4s  %-14s %10s  %s%n", "rank", "id", "score", "title");

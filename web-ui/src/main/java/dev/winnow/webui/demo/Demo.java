@@ -241,6 +241,7 @@ public final class Demo {
       params.put("queries", run.queryIds().size());
       params.put("fusion", "rrf k=60 depth=1000");
       params.put("embedder", embedder.describe());
+      params.put("queryInstruction", embedder.queryInstruction());
       boolean inContext = method.equals(brName);
       params.put("sampleSeed", SAMPLE_SEED);
       params.putAll(inContext ? brNotes : Map.of());
