@@ -57,6 +57,10 @@ class RetrievalCommandsTest {
     }
     Result hybrid = run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "hybrid");
     assertEquals(0, hybrid.code(), hybrid.err());
+    Result instruction =
+        run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "dense", "--query-instruction", "q: ");
+    assertEquals(1, instruction.code());
+    assertTrue(instruction.err().contains("--query-instruction needs an index embedded by a llama.cpp model"), instruction.err());
 
     Path runFile = dir.resolve("runs/cran.trec");
     Result eval =
