@@ -29,6 +29,14 @@ import picocli.CommandLine.Command;
     })
 public final class WinnowCli implements Runnable {
 
+  /**
+   * Lucene announces its vectorization provider through java.util.logging at INFO on every start ("Java vector
+   * incubator API enabled ..."): two lines of noise before each command's output. Held here so the level stays set
+   * (JUL keeps loggers weakly); its warnings still print.
+   */
+  private static final java.util.logging.Logger LUCENE_VECTORIZATION =
+      java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -42,6 +50,7 @@ public final class WinnowCli implements Runnable {
    * @param args the arguments after {@code winnow}
    */
   public static void main(String[] args) {
+    LUCENE_VECTORIZATION.setLevel(java.util.logging.Level.WARNING);
     System.exit(newCommandLine().execute(args));
   }
 
