@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.lucene.analysis.Analyzer;
@@ -328,12 +329,12 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
-   * Adds many documents, committing after every batch, with a progress bar on an interactive terminal. Replaced
+   * Adds many documents, committing after every batch, with an optional progress bar. Replaced
    * documents are merged away at the end, so BM25 statistics match an index built in one pass.
    *
    * @param docs the documents (each replaces any document with the same id)
    * @param batchSize documents per commit, {@code >= 1}
-   * @param progress whether to show a progress bar (shown only when the console is a terminal)
+   * @param progress whether to show a progress bar on standard error (redrawn on a terminal, else a line every 30 s)
    * @return the number of documents added
    * @throws IOException when Lucene cannot write; the batches committed before stay readable
    */
@@ -440,7 +441,7 @@ public final class DocumentIndex implements AutoCloseable {
    *
    * @param embedder the embedder (becomes this instance's query embedder too)
    * @param batchSize documents per embedding call and commit, {@code >= 1}
-   * @param progress whether to show a progress bar (only on an interactive terminal)
+   * @param progress whether to show a progress bar on standard error (redrawn on a terminal, else a line every 30 s)
    * @return how many documents were embedded now (0 when all already had vectors)
    * @throws IOException when Lucene cannot read or write
    * @throws IllegalArgumentException when the index holds vectors from another embedder
@@ -530,19 +531,28 @@ public final class DocumentIndex implements AutoCloseable {
     return v;
   }
 
+  /**
+   * A progress bar on standard error: redrawn in place on an interactive terminal; elsewhere (a log file, CI, a pipe)
+   * one line every {@value #PROGRESS_LINE_MILLIS} ms, so that a long embedding run shows it is moving without filling
+   * the log.
+   */
   private static ProgressBar progressBar(String task, long max, boolean wanted) {
-    java.io.Console console = System.console();
-    if (!wanted || console == null || !console.isTerminal()) {
+    if (!wanted) {
       return null;
     }
-    return new ProgressBarBuilder()
-        .setTaskName(task)
-        .setInitialMax(max)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setUpdateIntervalMillis(250)
-        .showSpeed()
-        .build();
+    ProgressBarBuilder b =
+        new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII).showSpeed();
+    java.io.Console console = System.console();
+    if (console != null && console.isTerminal()) {
+      b.setUpdateIntervalMillis(250);
+    } else {
+      b.setUpdateIntervalMillis(PROGRESS_LINE_MILLIS)
+          .setConsumer(new DelegatingProgressBarConsumer(System.err::println, 100));
+    }
+    return b.build();
   }
+
+  private static final int PROGRESS_LINE_MILLIS = 30_000;
 
   // ---------------------------------------------------------------- reading
 
