@@ -8,15 +8,12 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
+import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.capture.QkCapture;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
-import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.score.SignalAttention;
 import dev.winnow.runtime.Batch;
-import dev.winnow.runtime.Context;
-import dev.winnow.runtime.ContextOptions;
-import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
@@ -36,28 +33,22 @@ import java.util.function.BooleanSupplier;
  */
 public final class ListwiseRanker implements InContextRanker {
 
-    private final Model model;
     private final InContextOptions options;
     private final ModelTokenizer tokenizer;
     private final PromptBuilder prompts;
     private final int[] layers;
-    private Context context;
-    private QkCapture capture;
-    private Batch batch;
+    private final CaptureSession session;
 
     /**
      * @param model   a causal language model with a Llama-type graph
      * @param options settings
      */
     public ListwiseRanker(Model model, InContextOptions options) {
-        this.model = model;
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
-        PromptFamily family = options.family() != null ? options.family()
-                : PromptFamily.detect(model.chatTemplate().orElse(null));
-        this.prompts = new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
-                options.queryTokenBudget());
+        this.prompts = PromptBuilder.forModel(tokenizer, model, options);
         this.layers = options.layers(model.layerCount());
+        this.session = new CaptureSession(model, options, layers, 1);
     }
 
     @Override
@@ -95,11 +86,10 @@ public final class ListwiseRanker implements InContextRanker {
             try {
                 evaluated += runWindow(full, first, last, perLayer, check);
             } catch (CancellationException e) {
-                context.kvCache().clear(false);
-                capture.clear();
+                session.clear();
                 throw e;
             } finally {
-                AbortCheck.detach(context);
+                session.end();
             }
             windows++;
             first = last;
@@ -153,26 +143,23 @@ public final class ListwiseRanker implements InContextRanker {
             at += t.length;
         }
         int batchTokens = Math.max(options.batchTokens(), full.query().length());
-        ensureContext(prefix + full.query().length(), batchTokens);
-        check.attach(context);
-        long before = context.evaluatedTokens();
-        context.kvCache().clear(false);
-        capture.clear();
+        int cells = prefix + full.query().length();
+        session.ensure(cells, cells, batchTokens);
+        long before = session.context().evaluatedTokens();
+        session.begin(check);
+        Batch batch = session.batch();
         for (int s = 0; s < prefix; s += batchTokens) {
-            check.throwIfAborted("after " + s + " of " + prefix + " prompt tokens of a window");
+            session.throwIfAborted("after " + s + " of " + prefix + " prompt tokens of a window");
             int e = Math.min(prefix, s + batchTokens);
             batch.clear();
             batch.addSequence(Arrays.copyOfRange(tokens, s, e), s, 0, false);
-            capture.begin(false, true, options.earlyExit());
-            context.decode(batch);
-            capture.end();
+            session.decode(false, true, options.earlyExit());
         }
-        check.throwIfAborted("before the query block");
+        session.throwIfAborted("before the query block");
         batch.clear();
         batch.addSequence(full.query().tokens(), prefix, 0, false);
-        capture.begin(true, false, options.earlyExit());
-        context.decode(batch);
-        capture.end();
+        session.decode(true, false, options.earlyExit());
+        QkCapture capture = session.capture();
         int rows = options.signalTokens();
         int qLen = full.query().length();
         for (int l = 0; l < layers.length; l++) {
@@ -191,38 +178,11 @@ public final class ListwiseRanker implements InContextRanker {
             }
         }
         capture.clear();
-        return context.evaluatedTokens() - before;
-    }
-
-    private void ensureContext(int cells, int batchTokens) {
-        if (context != null && context.contextSize() >= cells && context.batchSize() >= batchTokens) {
-            return;
-        }
-        close();
-        context = model.newContext(ContextOptions.defaults()
-                .withContextSize((cells + 255) / 256 * 256)
-                .withBatchSize(batchTokens)
-                .withThreads(options.threads())
-                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(options.kvType(), options.kvType())
-                .withTaps(true));
-        capture = new QkCapture(context, layers);
-        batch = Batch.allocate(batchTokens, 1);
+        return session.context().evaluatedTokens() - before;
     }
 
     @Override
     public void close() {
-        if (capture != null) {
-            capture.close();
-            capture = null;
-        }
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        session.close();
     }
 }

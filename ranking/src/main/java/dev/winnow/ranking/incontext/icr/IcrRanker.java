@@ -8,16 +8,13 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
+import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.capture.FloatRows;
 import dev.winnow.ranking.incontext.capture.QkCapture;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
-import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.score.IcrAttention;
 import dev.winnow.runtime.Batch;
-import dev.winnow.runtime.Context;
-import dev.winnow.runtime.ContextOptions;
-import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
 
 import java.util.Arrays;
@@ -44,15 +41,12 @@ public final class IcrRanker implements InContextRanker {
     /** The content-free calibration query of ICR. */
     public static final String CONTENT_FREE_QUERY = "N/A";
 
-    private final Model model;
     private final InContextOptions options;
     private final ModelTokenizer tokenizer;
     private final PromptBuilder prompts;
     private final int[] layers;
     private final boolean reuseDocumentCache;
-    private Context context;
-    private QkCapture capture;
-    private Batch batch;
+    private final CaptureSession session;
 
     /**
      * @param model   a causal language model with a Llama-type graph
@@ -67,15 +61,12 @@ public final class IcrRanker implements InContextRanker {
      *                           passes; for tests and comparison)
      */
     IcrRanker(Model model, InContextOptions options, boolean reuseDocumentCache) {
-        this.model = model;
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
-        PromptFamily family = options.family() != null ? options.family()
-                : PromptFamily.detect(model.chatTemplate().orElse(null));
-        this.prompts = new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
-                options.queryTokenBudget());
+        this.prompts = PromptBuilder.forModel(tokenizer, model, options);
         this.layers = options.withSumOverLayers(true).layers(model.layerCount());
         this.reuseDocumentCache = reuseDocumentCache;
+        this.session = new CaptureSession(model, options, layers, 1);
     }
 
     @Override
@@ -107,37 +98,34 @@ public final class IcrRanker implements InContextRanker {
             at += t.length;
         }
         int batchTokens = Math.max(options.batchTokens(), Math.max(layout.query().length(), contentFree.length()));
-        ensureContext(prefix + Math.max(layout.query().length(), contentFree.length()), batchTokens);
-        check.attach(context);
-        long before = context.evaluatedTokens();
-        context.kvCache().clear(false);
-        capture.clear();
+        int cells = prefix + Math.max(layout.query().length(), contentFree.length());
+        session.ensure(cells, cells, batchTokens);
+        long before = session.context().evaluatedTokens();
 
         double[] real;
         double[] free;
         try {
-            decodePrefix(tokens, batchTokens, check);
-            check.throwIfAborted("before the query block");
+            session.begin(check);
+            decodePrefix(tokens, batchTokens);
+            session.throwIfAborted("before the query block");
             real = queryAttention(prefix, layout.query().tokens());
             if (reuseDocumentCache) {
-                context.kvCache().removeSequence(0, prefix, -1);
+                session.context().kvCache().removeSequence(0, prefix, -1);
                 truncateKeys(prefix);
             } else {
-                context.kvCache().clear(false);
-                capture.clear();
-                decodePrefix(tokens, batchTokens, check);
+                session.clear();
+                decodePrefix(tokens, batchTokens);
             }
-            check.throwIfAborted("before the content-free query block");
+            session.throwIfAborted("before the content-free query block");
             free = queryAttention(prefix, contentFree.tokens());
         } catch (CancellationException e) {
-            context.kvCache().clear(false);
-            capture.clear();
+            session.clear();
             throw e;
         } finally {
-            AbortCheck.detach(context);
+            session.end();
         }
         IcrAttention.Scores s = IcrAttention.calibrate(real, free, docStart, docLength);
-        capture.clear();
+        session.capture().clear();
 
         AttentionDetail[] details = new AttentionDetail[ordered.size()];
         for (int d = 0; d < details.length; d++) {
@@ -148,31 +136,30 @@ public final class IcrRanker implements InContextRanker {
             }
             details[d] = new AttentionDetail(t, pieces, s.tokenWeights()[d]);
         }
-        long evaluated = context.evaluatedTokens() - before;
+        long evaluated = session.context().evaluatedTokens() - before;
         return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
                 new Ranking.Stats(evaluated, layout.totalTokens() + contentFree.length(), 1,
                         layout.truncatedDocuments(), System.nanoTime() - start));
     }
 
-    private void decodePrefix(int[] tokens, int batchTokens, AbortCheck check) {
+    private void decodePrefix(int[] tokens, int batchTokens) {
+        Batch batch = session.batch();
         for (int s = 0; s < tokens.length; s += batchTokens) {
-            check.throwIfAborted("after " + s + " of " + tokens.length + " prompt tokens");
+            session.throwIfAborted("after " + s + " of " + tokens.length + " prompt tokens");
             int e = Math.min(tokens.length, s + batchTokens);
             batch.clear();
             batch.addSequence(Arrays.copyOfRange(tokens, s, e), s, 0, false);
-            capture.begin(false, true, true);
-            context.decode(batch);
-            capture.end();
+            session.decode(false, true, true);
         }
     }
 
     /** Decodes a query block after the prefix; returns the attention per key summed over layers and heads. */
     private double[] queryAttention(int prefix, int[] queryTokens) {
+        Batch batch = session.batch();
         batch.clear();
         batch.addSequence(queryTokens, prefix, 0, false);
-        capture.begin(true, true, true);
-        context.decode(batch);
-        capture.end();
+        session.decode(true, true, true);
+        QkCapture capture = session.capture();
         int nq = queryTokens.length;
         int[] qKey = new int[nq];
         for (int i = 0; i < nq; i++) {
@@ -188,41 +175,15 @@ public final class IcrRanker implements InContextRanker {
     }
 
     private void truncateKeys(int prefix) {
+        QkCapture capture = session.capture();
         for (int l = 0; l < layers.length; l++) {
             capture.keys(l).truncate(prefix);
             capture.queries(l).clear();
         }
     }
 
-    private void ensureContext(int cells, int batchTokens) {
-        if (context != null && context.contextSize() >= cells && context.batchSize() >= batchTokens) {
-            return;
-        }
-        close();
-        context = model.newContext(ContextOptions.defaults()
-                .withContextSize((cells + 255) / 256 * 256)
-                .withBatchSize(batchTokens)
-                .withThreads(options.threads())
-                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(options.kvType(), options.kvType())
-                .withTaps(true));
-        capture = new QkCapture(context, layers);
-        batch = Batch.allocate(batchTokens, 1);
-    }
-
     @Override
     public void close() {
-        if (capture != null) {
-            capture.close();
-            capture = null;
-        }
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        session.close();
     }
 }

@@ -8,7 +8,6 @@ import dev.winnow.ranking.incontext.ModelTokenizer;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
-import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
@@ -49,10 +48,7 @@ public final class PointwiseRanker implements InContextRanker {
         this.model = model;
         this.options = options;
         ModelTokenizer tokenizer = new ModelTokenizer(model.vocabulary());
-        PromptFamily family = options.family() != null ? options.family()
-                : PromptFamily.detect(model.chatTemplate().orElse(null));
-        this.prompts = new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
-                options.queryTokenBudget());
+        this.prompts = PromptBuilder.forModel(tokenizer, model, options);
         this.yesToken = continuationToken(tokenizer, "Answer:", "Answer: yes");
     }
 
