@@ -12,7 +12,6 @@ import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.score.HeadShape;
-import dev.winnow.ranking.incontext.score.SignalAttention;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Model;
@@ -48,7 +47,7 @@ import java.util.function.BooleanSupplier;
  *       sequence freed, so one sequence id serves every document; then the query block is decoded there.</li>
  * </ol>
  * The score is computed Java-side from the post-RoPE {@code Kcur} of the document tokens (captured while they are
- * decoded) and the {@code Qcur} of the signal token(s) at the scoring layer ({@link SignalAttention}); with early exit
+ * decoded) and the {@code Qcur} of the signal token(s) at the scoring layer ({@link WindowScores}, the runtime's {@link dev.winnow.runtime.attention.BlockRelevance}); with early exit
  * the graph stops after the last layer the score needs, for the documents and for the query.
  *
  * <p><b>Windows.</b> When instruction + documents + query exceed {@code maxPromptCells}, documents are split into
@@ -174,10 +173,7 @@ public final class BlockRankRanker implements InContextRanker {
         Arrays.fill(wall, 0);
         Arrays.fill(cpu, 0);
         int n = ordered.size();
-        List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
-        for (int l = 0; l < layers.length; l++) {
-            perLayer.add(new ArrayList<>(Arrays.asList(new SignalAttention.DocumentLogits[n])));
-        }
+        WindowScores perLayer = new WindowScores(layers.length, n);
         long evaluated = 0;
         try {
             for (int w = 0; w < windows.size(); w++) {
@@ -192,31 +188,12 @@ public final class BlockRankRanker implements InContextRanker {
             docs.end();
             queries.end();
         }
-        double[] scores = new double[n];
-        float[][] weights = new float[n][];
-        for (int l = 0; l < layers.length; l++) {
-            SignalAttention.Scores s = SignalAttention.combine(perLayer.get(l));
-            for (int d = 0; d < n; d++) {
-                scores[d] += s.scores()[d];
-                if (weights[d] == null) {
-                    weights[d] = s.tokenWeights()[d];
-                } else {
-                    for (int t = 0; t < weights[d].length; t++) {
-                        weights[d][t] += s.tokenWeights()[d][t];
-                    }
-                }
-            }
-        }
+        WindowScores.Scores s = perLayer.merge();
         AttentionDetail[] details = new AttentionDetail[n];
         for (int d = 0; d < n; d++) {
-            int[] tokens = layout.documents().get(d).tokens();
-            String[] pieces = new String[tokens.length];
-            for (int t = 0; t < tokens.length; t++) {
-                pieces[t] = tokenizer.piece(tokens[t]);
-            }
-            details[d] = new AttentionDetail(tokens, pieces, weights[d]);
+            details[d] = AttentionDetail.of(layout.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, details),
+        return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
                 new Ranking.Stats(evaluated, layout.totalTokens(), windows.size(), layout.truncatedDocuments(),
                         System.nanoTime() - start));
     }
@@ -248,7 +225,7 @@ public final class BlockRankRanker implements InContextRanker {
 
     /** Ranks one window; fills the window's documents' logits; returns the tokens evaluated. */
     private long runWindow(PromptLayout layout, int[] window,
-                           List<List<SignalAttention.DocumentLogits>> perLayer, AbortCheck check) {
+                           WindowScores perLayer, AbortCheck check) {
         PromptLayout.Block instruction = layout.instruction();
         int instructionLength = instruction.length();
         int maxDoc = 0;
@@ -328,10 +305,7 @@ public final class BlockRankRanker implements InContextRanker {
         for (int l = 0; l < layers.length; l++) {
             HeadShape shape = queries.capture().shape(l, docs.capture());
             float[] signal = queries.capture().queries(l).copyRows(qLen - rows, qLen);
-            SignalAttention.DocumentLogits[] logits = SignalAttention.logits(shape, signal, rows, keys[l]);
-            for (int j = 0; j < window.length; j++) {
-                perLayer.get(l).set(window[j], logits[j]);
-            }
+            perLayer.add(l, shape, signal, rows, window, keys[l]);
         }
         queries.capture().clear();
         lap(4);

@@ -12,13 +12,13 @@ import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.capture.QkCapture;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
-import dev.winnow.ranking.incontext.score.SignalAttention;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
 import java.util.concurrent.CancellationException;
 import java.util.function.BooleanSupplier;
 
@@ -63,10 +63,7 @@ public final class ListwiseRanker implements InContextRanker {
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout full = prompts.blockRank(query, ordered);
         int n = ordered.size();
-        List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
-        for (int l = 0; l < layers.length; l++) {
-            perLayer.add(new ArrayList<>(Arrays.asList(new SignalAttention.DocumentLogits[n])));
-        }
+        WindowScores perLayer = new WindowScores(layers.length, n);
         int fixed = full.instruction().length() + full.query().length();
         long evaluated = 0;
         int windows = 0;
@@ -94,41 +91,19 @@ public final class ListwiseRanker implements InContextRanker {
             windows++;
             first = last;
         }
-        double[] scores = new double[n];
-        float[][] weights = new float[n][];
-        for (int l = 0; l < layers.length; l++) {
-            SignalAttention.Scores s = SignalAttention.combine(perLayer.get(l));
-            for (int d = 0; d < n; d++) {
-                scores[d] += s.scores()[d];
-                if (weights[d] == null) {
-                    weights[d] = s.tokenWeights()[d];
-                } else {
-                    for (int t = 0; t < weights[d].length; t++) {
-                        weights[d][t] += s.tokenWeights()[d][t];
-                    }
-                }
-            }
-        }
+        WindowScores.Scores s = perLayer.merge();
         AttentionDetail[] details = new AttentionDetail[n];
         for (int d = 0; d < n; d++) {
-            details[d] = detail(full.documents().get(d).tokens(), weights[d]);
+            details[d] = AttentionDetail.of(full.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, details),
+        return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
                 new Ranking.Stats(evaluated, full.totalTokens(), windows, full.truncatedDocuments(),
                         System.nanoTime() - start));
     }
 
-    private AttentionDetail detail(int[] tokens, float[] weights) {
-        String[] pieces = new String[tokens.length];
-        for (int t = 0; t < tokens.length; t++) {
-            pieces[t] = tokenizer.piece(tokens[t]);
-        }
-        return new AttentionDetail(tokens, pieces, weights);
-    }
-
     /** One causal prompt: instruction, documents [first, last), query. */
     private long runWindow(PromptLayout full, int first, int last,
-                           List<List<SignalAttention.DocumentLogits>> perLayer, AbortCheck check) {
+                           WindowScores perLayer, AbortCheck check) {
         int instruction = full.instruction().length();
         int prefix = instruction;
         for (int d = first; d < last; d++) {
@@ -171,11 +146,7 @@ public final class ListwiseRanker implements InContextRanker {
                 off += len;
             }
             float[] signal = capture.queries(l).copyRows(qLen - rows, qLen);
-            SignalAttention.DocumentLogits[] logits = SignalAttention.logits(capture.shape(l, capture), signal, rows,
-                    docKeys);
-            for (int d = first; d < last; d++) {
-                perLayer.get(l).set(d, logits[d - first]);
-            }
+            perLayer.add(l, capture.shape(l, capture), signal, rows, IntStream.range(first, last).toArray(), docKeys);
         }
         capture.clear();
         return session.context().evaluatedTokens() - before;

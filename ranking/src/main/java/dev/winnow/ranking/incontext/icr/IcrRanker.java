@@ -129,12 +129,7 @@ public final class IcrRanker implements InContextRanker {
 
         AttentionDetail[] details = new AttentionDetail[ordered.size()];
         for (int d = 0; d < details.length; d++) {
-            int[] t = layout.documents().get(d).tokens();
-            String[] pieces = new String[t.length];
-            for (int i = 0; i < t.length; i++) {
-                pieces[i] = tokenizer.piece(t[i]);
-            }
-            details[d] = new AttentionDetail(t, pieces, s.tokenWeights()[d]);
+            details[d] = AttentionDetail.of(layout.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
         long evaluated = session.context().evaluatedTokens() - before;
         return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
