@@ -4,7 +4,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -92,6 +91,7 @@ public final class BlockRelevance {
                 }
             }
             float[] krow = new float[dp];
+            float[] lanes = new float[S.length()];
             for (int n = 0; n < nk; n++) {
                 k.readRow(keys[n], g, 1f, krow, 0);
                 for (int r = 0; r < ratio; r++) {
@@ -103,7 +103,13 @@ public final class BlockRelevance {
                             for (int c = 0; c < dp; c += S.length()) {
                                 acc = FloatVector.fromArray(S, qs, qo + c).fma(FloatVector.fromArray(S, krow, c), acc);
                             }
-                            s = acc.reduceLanes(VectorOperators.ADD);
+                            // lanes summed in a fixed order: reduceLanes(ADD) may associate differently once
+                            // the JIT compiles it, and the same input must give the same scores in every call
+                            acc.intoArray(lanes, 0);
+                            s = 0f;
+                            for (float x : lanes) {
+                                s += x;
+                            }
                         }
                         logits[(i * heads + g * ratio + r) * nk + n] = s;
                     }
