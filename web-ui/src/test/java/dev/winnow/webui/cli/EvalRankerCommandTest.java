@@ -11,8 +11,6 @@ import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Run;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -23,7 +21,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * {@code winnow eval --ranker} end to end on a real SciFact subset (8 test queries, 40 documents): BM25 top 10
@@ -34,16 +31,8 @@ class EvalRankerCommandTest {
 
   private static final Path SHARED = Path.of(System.getProperty("winnow.shared.dir", "../shared"));
 
-  record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    CommandLine cli = WinnowCli.newCommandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   private static String row(String name, Evaluation e, Run r) {
@@ -67,11 +56,11 @@ class EvalRankerCommandTest {
     Path minilm = EmbeddingModels.fromEnvironment().ensure("minilm");
     Path collection = SciFactSubset.write(SHARED.resolve("data/scifact"), dir.resolve("scifact-mini"), 8, 40);
     Path index = dir.resolve("idx");
-    Result idx = run("index", "--collection", collection.toString(), "--index", index.toString());
+    CliRun idx = run("index", "--collection", collection.toString(), "--index", index.toString());
     assertEquals(0, idx.code(), idx.err());
 
     Path runs = dir.resolve("runs/sf");
-    Result eval = run("eval", "--collection", collection.toString(), "--index", index.toString(), "--ranker",
+    CliRun eval = run("eval", "--collection", collection.toString(), "--index", index.toString(), "--ranker",
         "encoder", "--model", minilm.toString(), "--rerank-depth", "10", "--threads", "1", "--run", runs.toString());
     assertEquals(0, eval.code(), eval.err());
 
@@ -105,7 +94,7 @@ class EvalRankerCommandTest {
   @Test
   void helpListsEveryRanker() {
     for (String command : new String[] {"rank", "eval"}) {
-      Result help = run(command, "--help");
+      CliRun help = run(command, "--help");
       assertEquals(0, help.code(), help.err());
       for (String ranker : new String[] {"blockrank", "icr", "listwise", "pointwise", "embedding", "encoder"}) {
         assertTrue(help.out().contains(ranker), command + " --help lacks " + ranker + ":\n" + help.out());
