@@ -1,5 +1,7 @@
 package dev.winnow.ranking.incontext;
 
+import dev.winnow.ranking.incontext.prompt.PromptTokenizer;
+
 /**
  * The attention a ranker read on one document's tokens, for heatmaps.
  *
@@ -19,5 +21,21 @@ public record AttentionDetail(int[] tokens, String[] pieces, float[] weights) {
             throw new IllegalArgumentException("attention detail arrays differ in length: tokens " + tokens.length
                     + ", pieces " + pieces.length + ", weights " + weights.length);
         }
+    }
+
+    /**
+     * The detail of a document block, each token's piece from the tokenizer.
+     *
+     * @param tokens    the block's token ids
+     * @param weights   one weight per token
+     * @param tokenizer the model's tokenizer
+     * @throws IllegalArgumentException when the lengths differ
+     */
+    public static AttentionDetail of(int[] tokens, float[] weights, PromptTokenizer tokenizer) {
+        String[] pieces = new String[tokens.length];
+        for (int t = 0; t < tokens.length; t++) {
+            pieces[t] = tokenizer.piece(tokens[t]);
+        }
+        return new AttentionDetail(tokens, pieces, weights);
     }
 }

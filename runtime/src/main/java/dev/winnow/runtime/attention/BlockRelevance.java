@@ -1,9 +1,9 @@
 package dev.winnow.runtime.attention;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.stream.IntStream;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -16,6 +16,10 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #fromAttention} computes the score from Q and K without the full probability matrix, reading only the keys of
  * the chosen segments; {@link #fromProbabilities} computes it from probabilities already at hand (for example
  * llama.cpp's {@code kq_soft_max-L}). A head whose row sees no key of the chosen segments contributes zeros.
+ *
+ * <p>{@link #logits} and {@link #fromLogits} split {@link #fromAttention} in two, so that keys scored by different
+ * queries (BlockRank's windows, each with its own query block) can share one softmax per (row, head);
+ * {@link #keyWeights} gives the weight of every key (per-token heatmaps).
  */
 public final class BlockRelevance {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -24,7 +28,8 @@ public final class BlockRelevance {
     }
 
     /**
-     * Scores from queries and keys.
+     * Scores from queries and keys: {@code fromLogits(List.of(logits(in, queryRows, mask, keySegments, segments)),
+     * segments)}.
      *
      * @param in          the operands (Q, K and the scale; V is not read)
      * @param queryRows   query rows to score (for BlockRank the last one or two tokens), each in {@code [0, n_q)}
@@ -35,6 +40,23 @@ public final class BlockRelevance {
      */
     public static SegmentRelevance fromAttention(AttentionInputs in, int[] queryRows, AttentionMask mask, int[] keySegments,
                                                  int[] segments) {
+        return fromLogits(List.of(logits(in, queryRows, mask, keySegments, segments)), segments);
+    }
+
+    /**
+     * The logits {@code scale * q[row, h] . k[key, kvHead(h)]} of the chosen query rows against every key of the chosen
+     * segments (only those keys are read), {@code -Infinity} where the mask hides a key from a row.
+     *
+     * @param in          the operands (Q, K and the scale; V is not read)
+     * @param queryRows   query rows, each in {@code [0, n_q)}
+     * @param mask        visibility {@code [n_q, n_kv]}, or null for all
+     * @param keySegments segment id of each key, {@code [n_kv]}; keys of other segments (for example -1) are left out
+     * @param segments    the segment ids whose keys are kept, distinct, non-negative
+     * @return the logits, keys in increasing order
+     * @throws IllegalArgumentException when a row, the mask or the segment map does not fit the inputs
+     */
+    public static RelevanceLogits logits(AttentionInputs in, int[] queryRows, AttentionMask mask, int[] keySegments,
+                                         int[] segments) {
         AttentionTensor q = in.q();
         AttentionTensor k = in.k();
         int nkv = k.tokens();
@@ -48,12 +70,17 @@ public final class BlockRelevance {
         }
         int[] column = columns(keySegments, segments);
         int[] keys = IntStream.range(0, nkv).filter(j -> column[j] >= 0).toArray();
+        int[] kept = new int[keys.length];
+        for (int n = 0; n < keys.length; n++) {
+            kept[n] = keySegments[keys[n]];
+        }
         int rows = queryRows.length;
         int heads = q.heads();
         int ratio = in.groupSize();
         int d = q.dim();
         int dp = (d + S.length() - 1) / S.length() * S.length();
-        float[][][] perHead = new float[heads][rows][segments.length];
+        int nk = keys.length;
+        float[] logits = new float[rows * heads * nk];
         IntStream groups = IntStream.range(0, k.heads());
         boolean parallel = TiledAttention.sharable(q.data()) && TiledAttention.sharable(k.data());
         (parallel ? groups.parallel() : groups).forEach(g -> {
@@ -63,9 +90,9 @@ public final class BlockRelevance {
                     q.readRow(queryRows[i], g * ratio + r, in.scale(), qs, (r * rows + i) * dp);
                 }
             }
-            float[] scores = new float[ratio * rows * keys.length];
             float[] krow = new float[dp];
-            for (int n = 0; n < keys.length; n++) {
+            float[] lanes = new float[S.length()];
+            for (int n = 0; n < nk; n++) {
                 k.readRow(keys[n], g, 1f, krow, 0);
                 for (int r = 0; r < ratio; r++) {
                     for (int i = 0; i < rows; i++) {
@@ -76,36 +103,138 @@ public final class BlockRelevance {
                             for (int c = 0; c < dp; c += S.length()) {
                                 acc = FloatVector.fromArray(S, qs, qo + c).fma(FloatVector.fromArray(S, krow, c), acc);
                             }
-                            s = acc.reduceLanes(VectorOperators.ADD);
+                            // lanes summed in a fixed order: reduceLanes(ADD) may associate differently once
+                            // the JIT compiles it, and the same input must give the same scores in every call
+                            acc.intoArray(lanes, 0);
+                            s = 0f;
+                            for (float x : lanes) {
+                                s += x;
+                            }
                         }
-                        scores[(r * rows + i) * keys.length + n] = s;
-                    }
-                }
-            }
-            for (int r = 0; r < ratio; r++) {
-                for (int i = 0; i < rows; i++) {
-                    int off = (r * rows + i) * keys.length;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int n = 0; n < keys.length; n++) {
-                        max = Math.max(max, scores[off + n]);
-                    }
-                    if (max == Float.NEGATIVE_INFINITY) {
-                        continue;
-                    }
-                    double z = 0;
-                    float[] mass = perHead[g * ratio + r][i];
-                    for (int n = 0; n < keys.length; n++) {
-                        float e = (float) Math.exp(scores[off + n] - max);
-                        z += e;
-                        mass[column[keys[n]]] += e;
-                    }
-                    for (int s = 0; s < mass.length; s++) {
-                        mass[s] = (float) (mass[s] / z);
+                        logits[(i * heads + g * ratio + r) * nk + n] = s;
                     }
                 }
             }
         });
-        return average(perHead, segments, queryRows);
+        return new RelevanceLogits(queryRows.clone(), heads, keys, kept, logits);
+    }
+
+    /**
+     * Block relevance over several groups of keys at once: per (row, head) one softmax over the keys of all parts
+     * (which is the attention renormalised over all of them), summed per segment and averaged over heads. Row
+     * {@code i} of every part is taken as the same query row (for windows of documents: the signal row of each
+     * window's own query block). A (row, head) that sees no key contributes zeros.
+     *
+     * @param parts    one or more parts with the same number of rows and heads
+     * @param segments the segment ids to report, distinct; every kept key of every part must belong to one of them
+     * @return per row the head-averaged mass of each segment (each row sums to 1 over the segments)
+     * @throws IllegalArgumentException when the parts disagree in rows or heads, or a key's segment is not listed
+     */
+    public static SegmentRelevance fromLogits(List<RelevanceLogits> parts, int[] segments) {
+        double[][][] w = rowWeights(parts);
+        int maxId = -1;
+        for (RelevanceLogits part : parts) {
+            for (int id : part.keySegments()) {
+                maxId = Math.max(maxId, id);
+            }
+        }
+        int[] colOf = columns(IntStream.rangeClosed(0, Math.max(maxId, 0)).toArray(), segments);
+        int rows = parts.getFirst().queryRows().length;
+        double[][] mass = new double[rows][segments.length];
+        for (int p = 0; p < parts.size(); p++) {
+            int[] ids = parts.get(p).keySegments();
+            for (int n = 0; n < ids.length; n++) {
+                int c = ids[n] < 0 ? -1 : colOf[ids[n]];
+                if (c < 0) {
+                    throw new IllegalArgumentException("block relevance: key " + parts.get(p).keys()[n] + " of part " + p
+                            + " has segment " + ids[n] + ", which is not among the reported segments");
+                }
+                for (int i = 0; i < rows; i++) {
+                    mass[i][c] += w[p][i][n];
+                }
+            }
+        }
+        float[][] perRow = new float[rows][segments.length];
+        for (int i = 0; i < rows; i++) {
+            for (int c = 0; c < segments.length; c++) {
+                perRow[i][c] = (float) mass[i][c];
+            }
+        }
+        return new SegmentRelevance(segments.clone(), parts.getFirst().queryRows().clone(), perRow);
+    }
+
+    /**
+     * Per key the weight block relevance gives it: as {@link #fromLogits}, one softmax per (row, head) over the keys of
+     * all parts, here averaged over heads and rows and kept per key (for heatmaps; a segment's row-averaged score is
+     * the sum of its keys' weights). In double precision: all weights sum to 1 up to rounding (1e-12), unless no
+     * (row, head) sees any key.
+     *
+     * @param parts one or more parts with the same number of rows and heads
+     * @return {@code [part][kept key]} the weights, in [0, 1]
+     * @throws IllegalArgumentException when the parts disagree in rows or heads
+     */
+    public static double[][] keyWeights(List<RelevanceLogits> parts) {
+        double[][][] w = rowWeights(parts);
+        int rows = parts.getFirst().queryRows().length;
+        double[][] out = new double[parts.size()][];
+        for (int p = 0; p < parts.size(); p++) {
+            out[p] = new double[parts.get(p).keyCount()];
+            for (int i = 0; i < rows; i++) {
+                for (int n = 0; n < out[p].length; n++) {
+                    out[p][n] += w[p][i][n] / rows;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code [part][row][key]}: per (row, head) the softmax over all parts' keys, averaged over heads. */
+    private static double[][][] rowWeights(List<RelevanceLogits> parts) {
+        if (parts.isEmpty()) {
+            throw new IllegalArgumentException("block relevance: no logits to merge");
+        }
+        int rows = parts.getFirst().queryRows().length;
+        int heads = parts.getFirst().heads();
+        for (RelevanceLogits part : parts) {
+            if (part.queryRows().length != rows || part.heads() != heads) {
+                throw new IllegalArgumentException("block relevance: parts of " + rows + " rows x " + heads + " heads and "
+                        + part.queryRows().length + " rows x " + part.heads() + " heads cannot share a softmax");
+            }
+        }
+        double[][][] w = new double[parts.size()][rows][];
+        for (int p = 0; p < parts.size(); p++) {
+            for (int i = 0; i < rows; i++) {
+                w[p][i] = new double[parts.get(p).keyCount()];
+            }
+        }
+        for (int i = 0; i < rows; i++) {
+            for (int h = 0; h < heads; h++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (RelevanceLogits part : parts) {
+                    for (int n = 0; n < part.keyCount(); n++) {
+                        max = Math.max(max, part.logit(i, h, n));
+                    }
+                }
+                if (max == Double.NEGATIVE_INFINITY) {
+                    continue;
+                }
+                double z = 0;
+                for (RelevanceLogits part : parts) {
+                    for (int n = 0; n < part.keyCount(); n++) {
+                        z += Math.exp(part.logit(i, h, n) - max);
+                    }
+                }
+                double f = 1.0 / (z * heads);
+                for (int p = 0; p < parts.size(); p++) {
+                    RelevanceLogits part = parts.get(p);
+                    double[] row = w[p][i];
+                    for (int n = 0; n < row.length; n++) {
+                        row[n] += Math.exp(part.logit(i, h, n) - max) * f;
+                    }
+                }
+            }
+        }
+        return w;
     }
 
     /**

@@ -97,10 +97,13 @@ public final class EvalCommand implements Callable<Integer> {
   @Mixin QueryInstructionOption queryInstruction = new QueryInstructionOption();
 
   @Option(names = "--ranker", paramLabel = "R",
-      description = "also re-rank each method's top --rerank-depth: blockrank, icr, listwise, pointwise or embedding")
+      description = "also re-rank each method's top --rerank-depth: blockrank, icr, listwise, pointwise, embedding "
+          + "or encoder")
   String rankerName;
 
-  @Option(names = "--model", paramLabel = "FILE", description = "GGUF model for --ranker")
+  @Option(names = "--model", paramLabel = "FILE",
+      description = "GGUF model for --ranker: a causal language model, an embedding model (embedding), a BERT-type "
+          + "encoder (encoder)")
   Path rankerModel;
 
   @Option(names = "--rerank-depth", defaultValue = "100", description = "hits re-ranked by --ranker (default ${DEFAULT-VALUE})")

@@ -31,14 +31,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code winnow rank}: retrieves the top {@code --depth} hits for a query (or every query of a topics file) and
- * re-ranks them with an in-context ranker: BlockRank, ICR, full-attention listwise, pointwise, or the embedding
- * cosine re-ranker. Prints the re-ranked list, or writes a run file with its provenance for a topics file.
+ * re-ranks them with an in-context ranker: BlockRank, ICR, full-attention listwise, pointwise, the embedding
+ * cosine re-ranker, or the encoder in-context ranker. Prints the re-ranked list, or writes a run file with its provenance for a topics file.
  */
 @Command(
     name = "rank",
     mixinStandardHelpOptions = true,
-    description = "Retrieve and re-rank: blockrank, icr, listwise, pointwise (a GGUF language model) or embedding "
-        + "(a GGUF embedding model).")
+    description = "Retrieve and re-rank: blockrank, icr, listwise, pointwise (a GGUF language model), embedding "
+        + "(a GGUF embedding model) or encoder (a BERT-type GGUF encoder such as all-MiniLM-L6-v2).")
 public final class RankCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
@@ -57,11 +57,12 @@ public final class RankCommand implements Callable<Integer> {
   Input input;
 
   @Option(names = "--ranker", required = true, paramLabel = "R",
-      description = "blockrank, icr, listwise, pointwise or embedding")
+      description = "blockrank, icr, listwise, pointwise, embedding or encoder")
   String ranker;
 
   @Option(names = "--model", required = true, paramLabel = "FILE",
-      description = "GGUF model: a causal language model, or an embedding model for --ranker embedding")
+      description = "GGUF model: a causal language model, an embedding model for --ranker embedding, a BERT-type "
+          + "encoder for --ranker encoder")
   Path model;
 
   @Option(names = "--mode", defaultValue = "bm25", description = "first stage: bm25, dense or hybrid (default ${DEFAULT-VALUE})")

@@ -3,7 +3,6 @@ package dev.winnow.webui.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.winnow.models.convert.EmbeddingModels;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
@@ -18,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +33,6 @@ import picocli.CommandLine;
  */
 class DemoCommandTest {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DOCS = 24;
   private static final int QUERIES = 6;
 
@@ -49,50 +45,7 @@ class DemoCommandTest {
   static void setUp() throws IOException {
     shared = Path.of(System.getProperty("winnow.shared.dir", "../../shared"));
     minilm = EmbeddingModels.fromEnvironment().ensure("minilm");
-    collection = writeSubset(shared.resolve("data/scifact"), tmp.resolve("scifact-mini"));
-  }
-
-  /** A real SciFact subset: the first test queries, their relevant documents, then other documents up to DOCS. */
-  private static Path writeSubset(Path src, Path dst) throws IOException {
-    Files.createDirectories(dst.resolve("qrels"));
-    Map<String, List<String>> qrels = new LinkedHashMap<>();
-    List<String> rows = Files.readAllLines(src.resolve("qrels/test.tsv"));
-    for (String row : rows.subList(1, rows.size())) {
-      String[] c = row.split("\t");
-      qrels.computeIfAbsent(c[0], k -> new ArrayList<>()).add(row);
-    }
-    List<String> qids = new ArrayList<>(qrels.keySet()).subList(0, QUERIES);
-    Set<String> keep = new LinkedHashSet<>();
-    List<String> qrelLines = new ArrayList<>(List.of(rows.get(0)));
-    for (String q : qids) {
-      for (String row : qrels.get(q)) {
-        keep.add(row.split("\t")[1]);
-        qrelLines.add(row);
-      }
-    }
-    List<String> corpus = Files.readAllLines(src.resolve("corpus.jsonl"));
-    for (String line : corpus) {
-      if (keep.size() >= DOCS) {
-        break;
-      }
-      keep.add(JSON.readTree(line).get("_id").asText());
-    }
-    List<String> docs = new ArrayList<>();
-    for (String line : corpus) {
-      if (keep.contains(JSON.readTree(line).get("_id").asText())) {
-        docs.add(line);
-      }
-    }
-    List<String> queries = new ArrayList<>();
-    for (String line : Files.readAllLines(src.resolve("queries.jsonl"))) {
-      if (qids.contains(JSON.readTree(line).get("_id").asText())) {
-        queries.add(line);
-      }
-    }
-    Files.write(dst.resolve("corpus.jsonl"), docs);
-    Files.write(dst.resolve("queries.jsonl"), queries);
-    Files.write(dst.resolve("qrels/test.tsv"), qrelLines);
-    return dst;
+    collection = SciFactSubset.write(shared.resolve("data/scifact"), tmp.resolve("scifact-mini"), QUERIES, DOCS);
   }
 
   private record Outcome(int exit, String out, String err) {}

@@ -11,43 +11,32 @@ import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** winnow index / search / eval run in-process on the real Cranfield collection. */
 class RetrievalCommandsTest {
 
   private static final Path CRANFIELD = Path.of(System.getProperty("winnow.shared.dir", "../shared"), "data", "cranfield");
 
-  record Result(int code, String out, String err) {}
-
-  private static Result run(String... args) {
-    CommandLine cli = WinnowCli.newCommandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new Result(code, out.toString(), err.toString());
+  private static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   @Test
   void indexSearchEvalOnCranfield(@TempDir Path dir) throws Exception {
     Path index = dir.resolve("cran-index");
-    Result idx = run("index", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--dense", "hashed-bow:64");
+    CliRun idx = run("index", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--dense", "hashed-bow:64");
     assertEquals(0, idx.code(), idx.err());
     assertTrue(idx.out().contains("collection cranfield (cranfield): 1400 documents, 225 queries"), idx.out());
     assertTrue(idx.out().contains("empty docs 2"), idx.out());
     assertTrue(idx.out().contains("embedded 1400 documents (1400 with vectors)"), idx.out());
 
-    Result search = run("search", "--index", index.toString(), "--query", "boundary layer transition", "-k", "3");
+    CliRun search = run("search", "--index", index.toString(), "--query", "boundary layer transition", "-k", "3");
     assertEquals(0, search.code(), search.err());
     List<String> lines = search.out().lines().toList();
     assertEquals(4, lines.size(), search.out());
@@ -55,7 +44,7 @@ class RetrievalCommandsTest {
       String top = direct.search("boundary layer transition", 1, SearchMode.BM25).get(0).id();
       assertTrue(lines.get(1).matches("\\s+1\\s+" + top + "\\s.*"), lines.get(1));
     }
-    Result hybrid = run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "hybrid");
+    CliRun hybrid = run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "hybrid");
     assertEquals(0, hybrid.code(), hybrid.err());
     Result instruction =
         run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "dense", "--query-instruction", "q: ");
@@ -63,7 +52,7 @@ class RetrievalCommandsTest {
     assertTrue(instruction.err().contains("--query-instruction needs an index embedded by a llama.cpp model"), instruction.err());
 
     Path runFile = dir.resolve("runs/cran.trec");
-    Result eval =
+    CliRun eval =
         run("eval", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--run", runFile.toString(), "--all");
     assertEquals(0, eval.code(), eval.err());
     // the printed figures are those of the written run, scored through the Java API with Cranfield's gains
@@ -85,13 +74,13 @@ class RetrievalCommandsTest {
     assertEquals(1000, p.parameters().get("depth"));
     assertEquals(64, p.indexSettings().get("vectorDimension"));
 
-    Result cmp =
+    CliRun cmp =
         run("eval", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--mode", "bm25,dense",
             "--compare", runFile.toString(), "--trials", "2000");
     assertEquals(0, cmp.code(), cmp.err());
     List<String> rows = cmp.out().lines().filter(l -> l.startsWith("bm25") || l.startsWith("dense") || l.startsWith("cran.trec")).toList();
     assertEquals(3, rows.size(), cmp.out());
-    Result linear =
+    CliRun linear =
         run("eval", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--mode", "hybrid", "--fusion",
             "minmax");
     assertEquals(1, linear.code());
@@ -106,19 +95,19 @@ class RetrievalCommandsTest {
     Files.writeString(dir.resolve("beir/corpus.jsonl"), "{\"_id\": \"d1\", \"text\": \"x\"}\n{broken\n");
     Files.writeString(dir.resolve("beir/queries.jsonl"), "{\"_id\": \"q1\", \"text\": \"x\"}\n");
     Files.writeString(dir.resolve("beir/qrels/test.tsv"), "q1\td1\t1\n");
-    Result r = run("index", "--collection", dir.resolve("beir").toString(), "--index", dir.resolve("i").toString());
+    CliRun r = run("index", "--collection", dir.resolve("beir").toString(), "--index", dir.resolve("i").toString());
     assertEquals(1, r.code());
     assertTrue(r.err().contains("corpus.jsonl:2"), r.err());
-    Result skipped =
+    CliRun skipped =
         run("index", "--collection", dir.resolve("beir").toString(), "--index", dir.resolve("i").toString(), "--skip-bad");
     assertEquals(0, skipped.code(), skipped.err());
     assertTrue(skipped.out().contains("skipped lines 1"), skipped.out());
-    Result model =
+    CliRun model =
         run("index", "--collection", dir.resolve("beir").toString(), "--index", dir.resolve("i").toString(), "--skip-bad",
             "--dense", "minilm.gguf");
     assertEquals(1, model.code());
     assertTrue(model.err().contains("neither hashed-bow:DIM nor an existing GGUF model file"), model.err());
-    Result noVectors = run("search", "--index", dir.resolve("i").toString(), "--query", "x", "--mode", "dense");
+    CliRun noVectors = run("search", "--index", dir.resolve("i").toString(), "--query", "x", "--mode", "dense");
     assertEquals(1, noVectors.code());
     assertTrue(noVectors.err().contains("has no vectors"), noVectors.err());
     assertEquals(1, run("search", "--index", dir.resolve("nope").toString(), "--query", "x").code());

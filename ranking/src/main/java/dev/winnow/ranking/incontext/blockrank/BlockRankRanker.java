@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -7,16 +8,12 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
-import dev.winnow.ranking.incontext.capture.QkCapture;
+import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
-import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.score.HeadShape;
-import dev.winnow.ranking.incontext.score.SignalAttention;
 import dev.winnow.runtime.Batch;
-import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
-import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorSelector;
@@ -26,6 +23,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * BlockRank (Gupta et al. 2025, "Scalable In-context Ranking with Generative Models") on llama.cpp, linear in the
@@ -48,13 +47,17 @@ import java.util.List;
  *       sequence freed, so one sequence id serves every document; then the query block is decoded there.</li>
  * </ol>
  * The score is computed Java-side from the post-RoPE {@code Kcur} of the document tokens (captured while they are
- * decoded) and the {@code Qcur} of the signal token(s) at the scoring layer ({@link SignalAttention}); with early exit
+ * decoded) and the {@code Qcur} of the signal token(s) at the scoring layer ({@link WindowScores}, the runtime's {@link dev.winnow.runtime.attention.BlockRelevance}); with early exit
  * the graph stops after the last layer the score needs, for the documents and for the query.
  *
  * <p><b>Windows.</b> When instruction + documents + query exceed {@code maxPromptCells}, documents are split into
  * windows (in canonical order), each ranked with the same instruction and query. Per (signal row, head) the logits of
  * all windows' document tokens go through one softmax, so the scores of all documents sum to 1 as in one prompt;
  * the approximation is that each window's signal query only saw that window's documents in earlier layers.
+ *
+ * <p><b>Cancellation.</b> The abort check of {@link #rank(String, List, BooleanSupplier)} is polled before every
+ * window, document batch and query block, and by llama.cpp inside every decode of both contexts; a cancelled call
+ * clears both KV caches and the captured rows before it throws {@link CancellationException}.
  *
  * <p>llama.cpp refuses to move a sequence state from a {@code kv_unified=false} context into a unified one ("n_stream
  * mismatch") and between contexts of different flash-attention settings ("incompatible V transposition"); both
@@ -66,19 +69,14 @@ public final class BlockRankRanker implements InContextRanker {
     private static final int QUERY_SEQ = 0;
     private static final int WORK_SEQ = 1;
 
-    private final Model model;
     private final InContextOptions options;
     private final ModelTokenizer tokenizer;
     private final PromptBuilder prompts;
     private final int[] layers;
     private final int maxDocsPerBatch;
 
-    private Context docContext;
-    private QkCapture docCapture;
-    private Context queryContext;
-    private QkCapture queryCapture;
-    private Batch batch;
-    private final List<Observer> documentObservers = new ArrayList<>();
+    private final CaptureSession docs;
+    private final CaptureSession queries;
     private final Arena arena = Arena.ofShared();
     private MemorySegment stateBuffer;
 
@@ -88,15 +86,13 @@ public final class BlockRankRanker implements InContextRanker {
      * @throws IllegalArgumentException when the scoring layer is outside the model
      */
     public BlockRankRanker(Model model, InContextOptions options) {
-        this.model = model;
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
-        PromptFamily family = options.family() != null ? options.family()
-                : PromptFamily.detect(model.chatTemplate().orElse(null));
-        this.prompts = new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
-                options.queryTokenBudget());
+        this.prompts = PromptBuilder.forModel(tokenizer, model, options);
         this.layers = options.layers(model.layerCount());
         this.maxDocsPerBatch = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES - 1);
+        this.docs = new CaptureSession(model, options, layers, maxDocsPerBatch + 1);
+        this.queries = new CaptureSession(model, options, layers, 2);
     }
 
     /**
@@ -145,9 +141,6 @@ public final class BlockRankRanker implements InContextRanker {
         return new Timings(cpu[0], cpu[1], cpu[2], cpu[3], cpu[4]);
     }
 
-    private record Observer(TensorSelector selector, TensorListener listener) {
-    }
-
     /**
      * Observes a tensor of the document context from the next context on (diagnostics and tests: for example
      * {@code l_out-L} of the document batches). The document context decodes the instruction first, then one
@@ -157,10 +150,7 @@ public final class BlockRankRanker implements InContextRanker {
      * @param listener called on the decoding thread
      */
     public void observeDocuments(TensorSelector selector, TensorListener listener) {
-        documentObservers.add(new Observer(selector, listener));
-        if (docContext != null) {
-            docContext.taps().tap(selector, listener);
-        }
+        docs.observe(selector, listener);
     }
 
     @Override
@@ -174,7 +164,8 @@ public final class BlockRankRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout layout = prompts.blockRank(query, ordered);
@@ -182,39 +173,27 @@ public final class BlockRankRanker implements InContextRanker {
         Arrays.fill(wall, 0);
         Arrays.fill(cpu, 0);
         int n = ordered.size();
-        List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
-        for (int l = 0; l < layers.length; l++) {
-            perLayer.add(new ArrayList<>(Arrays.asList(new SignalAttention.DocumentLogits[n])));
-        }
+        WindowScores perLayer = new WindowScores(layers.length, n);
         long evaluated = 0;
-        for (int[] window : windows) {
-            evaluated += runWindow(layout, window, perLayer);
-        }
-        double[] scores = new double[n];
-        float[][] weights = new float[n][];
-        for (int l = 0; l < layers.length; l++) {
-            SignalAttention.Scores s = SignalAttention.combine(perLayer.get(l));
-            for (int d = 0; d < n; d++) {
-                scores[d] += s.scores()[d];
-                if (weights[d] == null) {
-                    weights[d] = s.tokenWeights()[d];
-                } else {
-                    for (int t = 0; t < weights[d].length; t++) {
-                        weights[d][t] += s.tokenWeights()[d][t];
-                    }
-                }
+        try {
+            for (int w = 0; w < windows.size(); w++) {
+                check.throwIfAborted("before window " + (w + 1) + " of " + windows.size());
+                evaluated += runWindow(layout, windows.get(w), perLayer, check);
             }
+        } catch (CancellationException e) {
+            docs.clear();
+            queries.clear();
+            throw e;
+        } finally {
+            docs.end();
+            queries.end();
         }
+        WindowScores.Scores s = perLayer.merge();
         AttentionDetail[] details = new AttentionDetail[n];
         for (int d = 0; d < n; d++) {
-            int[] tokens = layout.documents().get(d).tokens();
-            String[] pieces = new String[tokens.length];
-            for (int t = 0; t < tokens.length; t++) {
-                pieces[t] = tokenizer.piece(tokens[t]);
-            }
-            details[d] = new AttentionDetail(tokens, pieces, weights[d]);
+            details[d] = AttentionDetail.of(layout.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, details),
+        return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
                 new Ranking.Stats(evaluated, layout.totalTokens(), windows.size(), layout.truncatedDocuments(),
                         System.nanoTime() - start));
     }
@@ -246,7 +225,7 @@ public final class BlockRankRanker implements InContextRanker {
 
     /** Ranks one window; fills the window's documents' logits; returns the tokens evaluated. */
     private long runWindow(PromptLayout layout, int[] window,
-                           List<List<SignalAttention.DocumentLogits>> perLayer) {
+                           WindowScores perLayer, AbortCheck check) {
         PromptLayout.Block instruction = layout.instruction();
         int instructionLength = instruction.length();
         int maxDoc = 0;
@@ -257,20 +236,22 @@ public final class BlockRankRanker implements InContextRanker {
         }
         int batchTokens = Math.max(options.batchTokens(), Math.max(maxDoc, layout.query().length()));
         batchTokens = Math.max(batchTokens, instructionLength);
-        ensureDocContext(instructionLength + batchTokens, batchTokens);
-        ensureQueryContext(instructionLength + docCells + layout.query().length(), batchTokens);
-        long before = docContext.evaluatedTokens() + queryContext.evaluatedTokens();
-        docContext.kvCache().clear(false);
-        queryContext.kvCache().clear(false);
+        int docContextCells = instructionLength + batchTokens;
+        docs.ensure(docContextCells, Math.max(docContextCells, 1024), batchTokens);
+        int queryCells = instructionLength + docCells + layout.query().length();
+        queries.ensure(queryCells, Math.min(Math.max(roundUp(queryCells, 4096), queryCells),
+                Math.max(queryCells, options.maxPromptCells())), batchTokens);
+        long before = docs.context().evaluatedTokens() + queries.context().evaluatedTokens();
+        docs.begin(check);
+        queries.begin(check);
+        Batch docBatch = docs.batch();
 
         // 1. the instruction, once, moved into the query's sequence
-        batch.clear();
-        batch.addSequence(instruction.tokens(), 0, INSTRUCTION_SEQ, false);
+        docBatch.clear();
+        docBatch.addSequence(instruction.tokens(), 0, INSTRUCTION_SEQ, false);
         mark();
-        docCapture.begin(false, true, options.earlyExit());
-        docContext.decode(batch);
-        docCapture.end();
-        docCapture.clear();
+        docs.decode(false, true, options.earlyExit());
+        docs.capture().clear();
         lap(0);
         move(INSTRUCTION_SEQ, QUERY_SEQ, false);
         lap(2);
@@ -279,60 +260,56 @@ public final class BlockRankRanker implements InContextRanker {
         List<float[]>[] keys = newKeyLists();
         int next = 0;
         while (next < window.length) {
-            batch.clear();
+            docs.throwIfAborted("after " + next + " of " + window.length + " documents of a window");
+            docBatch.clear();
             int first = next;
             int tokens = 0;
             while (next < window.length && next - first < maxDocsPerBatch
                     && tokens + layout.documents().get(window[next]).length() <= batchTokens) {
                 PromptLayout.Block doc = layout.documents().get(window[next]);
                 int seq = 1 + next - first;
-                docContext.kvCache().copySequence(INSTRUCTION_SEQ, seq, -1, -1);
-                batch.addSequence(doc.tokens(), instructionLength, seq, false);
+                docs.context().kvCache().copySequence(INSTRUCTION_SEQ, seq, -1, -1);
+                docBatch.addSequence(doc.tokens(), instructionLength, seq, false);
                 tokens += doc.length();
                 next++;
             }
             mark();
-            docCapture.begin(false, true, options.earlyExit());
-            docContext.decode(batch);
-            docCapture.end();
+            docs.decode(false, true, options.earlyExit());
             lap(1);
             int row = 0;
             for (int j = first; j < next; j++) {
                 int len = layout.documents().get(window[j]).length();
                 for (int l = 0; l < layers.length; l++) {
-                    keys[l].add(docCapture.keys(l).copyRows(row, row + len));
+                    keys[l].add(docs.capture().keys(l).copyRows(row, row + len));
                 }
                 row += len;
                 int seq = 1 + j - first;
-                docContext.kvCache().removeSequence(seq, 0, instructionLength);
+                docs.context().kvCache().removeSequence(seq, 0, instructionLength);
                 move(seq, WORK_SEQ, true);
-                docContext.kvCache().removeSequence(seq);
+                docs.context().kvCache().removeSequence(seq);
             }
-            docCapture.clear();
+            docs.capture().clear();
             lap(2);
         }
 
         // 3. the query block after the longest document; read the signal rows' Q
-        batch.clear();
-        batch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
+        queries.throwIfAborted("before the query block");
+        Batch queryBatch = queries.batch();
+        queryBatch.clear();
+        queryBatch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
         mark();
-        queryCapture.begin(true, false, options.earlyExit());
-        queryContext.decode(batch);
-        queryCapture.end();
+        queries.decode(true, false, options.earlyExit());
         lap(3);
         int rows = options.signalTokens();
         int qLen = layout.query().length();
         for (int l = 0; l < layers.length; l++) {
-            HeadShape shape = queryCapture.shape(l, docCapture);
-            float[] signal = queryCapture.queries(l).copyRows(qLen - rows, qLen);
-            SignalAttention.DocumentLogits[] logits = SignalAttention.logits(shape, signal, rows, keys[l]);
-            for (int j = 0; j < window.length; j++) {
-                perLayer.get(l).set(window[j], logits[j]);
-            }
+            HeadShape shape = queries.capture().shape(l, docs.capture());
+            float[] signal = queries.capture().queries(l).copyRows(qLen - rows, qLen);
+            perLayer.add(l, shape, signal, rows, window, keys[l]);
         }
-        queryCapture.clear();
+        queries.capture().clear();
         lap(4);
-        return docContext.evaluatedTokens() + queryContext.evaluatedTokens() - before;
+        return docs.context().evaluatedTokens() + queries.context().evaluatedTokens() - before;
     }
 
     @SuppressWarnings("unchecked")
@@ -349,95 +326,29 @@ public final class BlockRankRanker implements InContextRanker {
      * directly (the instruction) or through the working sequence (a document, so the query's cells are kept).
      */
     private void move(int docSeq, int targetSeq, boolean viaWork) {
-        long size = docContext.sequenceStateSize(docSeq);
+        long size = docs.context().sequenceStateSize(docSeq);
         if (stateBuffer == null || stateBuffer.byteSize() < size) {
             stateBuffer = arena.allocate(Math.max(size, stateBuffer == null ? 0 : stateBuffer.byteSize() * 2), 64);
         }
-        long written = docContext.saveSequence(docSeq, stateBuffer);
+        long written = docs.context().saveSequence(docSeq, stateBuffer);
         MemorySegment state = stateBuffer.asSlice(0, written);
         if (!viaWork) {
-            queryContext.restoreSequence(state, targetSeq);
+            queries.context().restoreSequence(state, targetSeq);
             return;
         }
-        queryContext.restoreSequence(state, WORK_SEQ);
-        queryContext.kvCache().copySequence(WORK_SEQ, QUERY_SEQ, -1, -1);
-        queryContext.kvCache().removeSequence(WORK_SEQ);
-    }
-
-    private ContextOptions contextOptions(int cells, int batchTokens, int sequences) {
-        return ContextOptions.defaults()
-                .withContextSize(roundUp(cells, 256))
-                .withBatchSize(batchTokens)
-                .withMaxSequences(sequences)
-                .withThreads(options.threads())
-                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(options.kvType(), options.kvType())
-                .withKvUnified(true)
-                .withTaps(true);
-    }
-
-    private void ensureDocContext(int cells, int batchTokens) {
-        if (docContext != null && docContext.contextSize() >= cells && docContext.batchSize() >= batchTokens) {
-            return;
-        }
-        closeDoc();
-        docContext = model.newContext(contextOptions(Math.max(cells, 1024), batchTokens, maxDocsPerBatch + 1));
-        docCapture = new QkCapture(docContext, layers);
-        for (Observer o : documentObservers) {
-            docContext.taps().tap(o.selector(), o.listener());
-        }
-        if (batch == null || batch.capacity() < batchTokens) {
-            if (batch != null) {
-                batch.close();
-            }
-            batch = Batch.allocate(batchTokens, 1);
-        }
-    }
-
-    private void ensureQueryContext(int cells, int batchTokens) {
-        if (queryContext != null && queryContext.contextSize() >= cells && queryContext.batchSize() >= batchTokens) {
-            return;
-        }
-        closeQuery();
-        int size = Math.min(Math.max(roundUp(cells, 4096), cells), Math.max(cells, options.maxPromptCells()));
-        queryContext = model.newContext(contextOptions(size, batchTokens, 2));
-        queryCapture = new QkCapture(queryContext, layers);
+        queries.context().restoreSequence(state, WORK_SEQ);
+        queries.context().kvCache().copySequence(WORK_SEQ, QUERY_SEQ, -1, -1);
+        queries.context().kvCache().removeSequence(WORK_SEQ);
     }
 
     private static int roundUp(int n, int m) {
         return (n + m - 1) / m * m;
     }
 
-    private void closeDoc() {
-        if (docCapture != null) {
-            docCapture.close();
-            docCapture = null;
-        }
-        if (docContext != null) {
-            docContext.close();
-            docContext = null;
-        }
-    }
-
-    private void closeQuery() {
-        if (queryCapture != null) {
-            queryCapture.close();
-            queryCapture = null;
-        }
-        if (queryContext != null) {
-            queryContext.close();
-            queryContext = null;
-        }
-    }
-
     @Override
     public void close() {
-        closeDoc();
-        closeQuery();
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        docs.close();
+        queries.close();
         if (arena.scope().isAlive()) {
             arena.close();
         }

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -7,20 +8,19 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
+import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.capture.QkCapture;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
-import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
-import dev.winnow.ranking.incontext.score.SignalAttention;
 import dev.winnow.runtime.Batch;
-import dev.winnow.runtime.Context;
-import dev.winnow.runtime.ContextOptions;
-import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.IntStream;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Full-attention listwise ranking: BlockRank's prompt with ordinary causal attention (every document sees the
@@ -28,31 +28,27 @@ import java.util.List;
  * score (the signal token's attention at the scoring layer, renormalised over document tokens, averaged over heads,
  * summed per document). Flash attention and early exit as configured: it is the efficiency baseline of the BlockRank
  * benchmark. Candidates beyond {@code maxPromptCells} are ranked in windows merged as in {@link BlockRankRanker}.
+ * The abort check is polled before every window and every decode of {@code batchTokens} tokens, and inside decodes
+ * by llama.cpp; a cancelled call clears the KV cache and the captured rows.
  */
 public final class ListwiseRanker implements InContextRanker {
 
-    private final Model model;
     private final InContextOptions options;
     private final ModelTokenizer tokenizer;
     private final PromptBuilder prompts;
     private final int[] layers;
-    private Context context;
-    private QkCapture capture;
-    private Batch batch;
+    private final CaptureSession session;
 
     /**
      * @param model   a causal language model with a Llama-type graph
      * @param options settings
      */
     public ListwiseRanker(Model model, InContextOptions options) {
-        this.model = model;
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
-        PromptFamily family = options.family() != null ? options.family()
-                : PromptFamily.detect(model.chatTemplate().orElse(null));
-        this.prompts = new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
-                options.queryTokenBudget());
+        this.prompts = PromptBuilder.forModel(tokenizer, model, options);
         this.layers = options.layers(model.layerCount());
+        this.session = new CaptureSession(model, options, layers, 1);
     }
 
     @Override
@@ -61,15 +57,13 @@ public final class ListwiseRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout full = prompts.blockRank(query, ordered);
         int n = ordered.size();
-        List<List<SignalAttention.DocumentLogits>> perLayer = new ArrayList<>();
-        for (int l = 0; l < layers.length; l++) {
-            perLayer.add(new ArrayList<>(Arrays.asList(new SignalAttention.DocumentLogits[n])));
-        }
+        WindowScores perLayer = new WindowScores(layers.length, n);
         int fixed = full.instruction().length() + full.query().length();
         long evaluated = 0;
         int windows = 0;
@@ -85,45 +79,31 @@ public final class ListwiseRanker implements InContextRanker {
                 throw new IllegalArgumentException("document " + (first + 1) + " does not fit maxPromptCells "
                         + options.maxPromptCells() + " beside instruction and query (" + fixed + " tokens)");
             }
-            evaluated += runWindow(full, first, last, perLayer);
+            check.throwIfAborted("after " + first + " of " + n + " documents");
+            try {
+                evaluated += runWindow(full, first, last, perLayer, check);
+            } catch (CancellationException e) {
+                session.clear();
+                throw e;
+            } finally {
+                session.end();
+            }
             windows++;
             first = last;
         }
-        double[] scores = new double[n];
-        float[][] weights = new float[n][];
-        for (int l = 0; l < layers.length; l++) {
-            SignalAttention.Scores s = SignalAttention.combine(perLayer.get(l));
-            for (int d = 0; d < n; d++) {
-                scores[d] += s.scores()[d];
-                if (weights[d] == null) {
-                    weights[d] = s.tokenWeights()[d];
-                } else {
-                    for (int t = 0; t < weights[d].length; t++) {
-                        weights[d][t] += s.tokenWeights()[d][t];
-                    }
-                }
-            }
-        }
+        WindowScores.Scores s = perLayer.merge();
         AttentionDetail[] details = new AttentionDetail[n];
         for (int d = 0; d < n; d++) {
-            details[d] = detail(full.documents().get(d).tokens(), weights[d]);
+            details[d] = AttentionDetail.of(full.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, details),
+        return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
                 new Ranking.Stats(evaluated, full.totalTokens(), windows, full.truncatedDocuments(),
                         System.nanoTime() - start));
     }
 
-    private AttentionDetail detail(int[] tokens, float[] weights) {
-        String[] pieces = new String[tokens.length];
-        for (int t = 0; t < tokens.length; t++) {
-            pieces[t] = tokenizer.piece(tokens[t]);
-        }
-        return new AttentionDetail(tokens, pieces, weights);
-    }
-
     /** One causal prompt: instruction, documents [first, last), query. */
     private long runWindow(PromptLayout full, int first, int last,
-                           List<List<SignalAttention.DocumentLogits>> perLayer) {
+                           WindowScores perLayer, AbortCheck check) {
         int instruction = full.instruction().length();
         int prefix = instruction;
         for (int d = first; d < last; d++) {
@@ -138,23 +118,23 @@ public final class ListwiseRanker implements InContextRanker {
             at += t.length;
         }
         int batchTokens = Math.max(options.batchTokens(), full.query().length());
-        ensureContext(prefix + full.query().length(), batchTokens);
-        long before = context.evaluatedTokens();
-        context.kvCache().clear(false);
-        capture.clear();
+        int cells = prefix + full.query().length();
+        session.ensure(cells, cells, batchTokens);
+        long before = session.context().evaluatedTokens();
+        session.begin(check);
+        Batch batch = session.batch();
         for (int s = 0; s < prefix; s += batchTokens) {
+            session.throwIfAborted("after " + s + " of " + prefix + " prompt tokens of a window");
             int e = Math.min(prefix, s + batchTokens);
             batch.clear();
             batch.addSequence(Arrays.copyOfRange(tokens, s, e), s, 0, false);
-            capture.begin(false, true, options.earlyExit());
-            context.decode(batch);
-            capture.end();
+            session.decode(false, true, options.earlyExit());
         }
+        session.throwIfAborted("before the query block");
         batch.clear();
         batch.addSequence(full.query().tokens(), prefix, 0, false);
-        capture.begin(true, false, options.earlyExit());
-        context.decode(batch);
-        capture.end();
+        session.decode(true, false, options.earlyExit());
+        QkCapture capture = session.capture();
         int rows = options.signalTokens();
         int qLen = full.query().length();
         for (int l = 0; l < layers.length; l++) {
@@ -166,45 +146,14 @@ public final class ListwiseRanker implements InContextRanker {
                 off += len;
             }
             float[] signal = capture.queries(l).copyRows(qLen - rows, qLen);
-            SignalAttention.DocumentLogits[] logits = SignalAttention.logits(capture.shape(l, capture), signal, rows,
-                    docKeys);
-            for (int d = first; d < last; d++) {
-                perLayer.get(l).set(d, logits[d - first]);
-            }
+            perLayer.add(l, capture.shape(l, capture), signal, rows, IntStream.range(first, last).toArray(), docKeys);
         }
         capture.clear();
-        return context.evaluatedTokens() - before;
-    }
-
-    private void ensureContext(int cells, int batchTokens) {
-        if (context != null && context.contextSize() >= cells && context.batchSize() >= batchTokens) {
-            return;
-        }
-        close();
-        context = model.newContext(ContextOptions.defaults()
-                .withContextSize((cells + 255) / 256 * 256)
-                .withBatchSize(batchTokens)
-                .withThreads(options.threads())
-                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(options.kvType(), options.kvType())
-                .withTaps(true));
-        capture = new QkCapture(context, layers);
-        batch = Batch.allocate(batchTokens, 1);
+        return session.context().evaluatedTokens() - before;
     }
 
     @Override
     public void close() {
-        if (capture != null) {
-            capture.close();
-            capture = null;
-        }
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        session.close();
     }
 }

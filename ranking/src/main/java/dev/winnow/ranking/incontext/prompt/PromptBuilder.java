@@ -1,6 +1,8 @@
 package dev.winnow.ranking.incontext.prompt;
 
 import dev.winnow.ranking.incontext.Candidate;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +30,21 @@ public final class PromptBuilder {
     private final PromptWording wording;
     private final int documentBudget;
     private final int queryBudget;
+
+    /**
+     * The builder a ranker uses: the family of the options, or else the one detected from the model's chat template
+     * ({@link PromptFamily#detect}; plain without a template); wording and token budgets of the options.
+     *
+     * @param tokenizer the model's tokenizer
+     * @param model     the model (its chat template)
+     * @param options   family, wording, document and query budgets
+     */
+    public static PromptBuilder forModel(PromptTokenizer tokenizer, Model model, InContextOptions options) {
+        PromptFamily family = options.family() != null ? options.family()
+                : PromptFamily.detect(model.chatTemplate().orElse(null));
+        return new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
+                options.queryTokenBudget());
+    }
 
     /**
      * @param tokenizer      the model's tokenizer

@@ -11,7 +11,12 @@ import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.prompt.PromptWording;
 import dev.winnow.ranking.incontext.score.HeadShape;
-import dev.winnow.ranking.incontext.score.SignalAttention;
+import dev.winnow.runtime.attention.AttentionInputs;
+import dev.winnow.runtime.attention.AttentionTensor;
+import dev.winnow.runtime.attention.BlockRelevance;
+import dev.winnow.runtime.attention.ElementType;
+import java.lang.foreign.MemorySegment;
+import java.util.stream.IntStream;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
@@ -189,8 +194,7 @@ class BlockRankCorrectnessTest {
         HeadShape shape = HeadShape.standard(heads[0], heads[1], heads[2]);
         float[] lastQ = queries.getLast();
         float[] signal = Arrays.copyOfRange(lastQ, lastQ.length - shape.qWidth(), lastQ.length);
-        double[] captured = SignalAttention.combine(Arrays.asList(
-                SignalAttention.logits(shape, signal, 1, keys.subList(1, 1 + n)))).scores();
+        double[] captured = blockRelevance(shape, signal, keys.subList(1, 1 + n));
         if (flashAttention) {
             return new Reference(null, captured);
         }
@@ -221,6 +225,27 @@ class BlockRankCorrectnessTest {
             }
         }
         return new Reference(want, captured);
+    }
+
+    /** The runtime's block relevance of one signal row over the documents' keys (one segment per document). */
+    private static double[] blockRelevance(HeadShape shape, float[] signal, List<float[]> docKeys) {
+        int tokens = docKeys.stream().mapToInt(k -> k.length / shape.kWidth()).sum();
+        float[] keys = new float[tokens * shape.kWidth()];
+        int[] segment = new int[tokens];
+        int at = 0;
+        for (int d = 0; d < docKeys.size(); d++) {
+            float[] k = docKeys.get(d);
+            System.arraycopy(k, 0, keys, at * shape.kWidth(), k.length);
+            Arrays.fill(segment, at, at + k.length / shape.kWidth(), d);
+            at += k.length / shape.kWidth();
+        }
+        AttentionTensor q = AttentionTensor.contiguous(MemorySegment.ofArray(signal), ElementType.F32, 1, shape.nHead(),
+                shape.headDim());
+        AttentionTensor k = AttentionTensor.contiguous(MemorySegment.ofArray(keys), ElementType.F32, tokens,
+                shape.nHeadKv(), shape.headDim());
+        float[] mean = BlockRelevance.fromAttention(new AttentionInputs(q, k, k, shape.scale()), new int[] {0}, null,
+                segment, IntStream.range(0, docKeys.size()).toArray()).meanOverRows();
+        return IntStream.range(0, mean.length).mapToDouble(d -> mean[d]).toArray();
     }
 
     private static double[] rankerScores(InContextOptions o, String query, List<Candidate> ordered) {

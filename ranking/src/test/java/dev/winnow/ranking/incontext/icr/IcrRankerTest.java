@@ -16,7 +16,10 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.winnow.ranking.incontext.Candidate;
+
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,5 +75,49 @@ class IcrRankerTest {
             assertEquals(d.score(), sum, 1e-4);
         }
         assertTrue(anyNonZero);
+    }
+
+    @Test
+    void candidatesBeyondOnePromptAreRankedInWindowsEachEqualToItsDocumentsRankedAlone() {
+        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withMaxPromptCells(256);
+        String query = "The bird could not fly.";
+        List<Candidate> docs = Fixtures.stories(13);
+        try (IcrRanker windowed = new IcrRanker(model, o)) {
+            List<IcrRanker.Window> windows = windowed.windows(query, Rankings.canonicalOrder(docs));
+            assertTrue(windows.size() >= 2, "windows: " + windows.size());
+            Ranking r = windowed.rank(query, docs);
+            assertEquals(windows.size(), r.stats().windows());
+            assertEquals(13, r.documents().size());
+            Map<String, RankedDocument> got = new HashMap<>();
+            r.documents().forEach(d -> got.put(d.docId(), d));
+            int maxCells = windows.stream().mapToInt(IcrRanker.Window::cells).max().orElseThrow();
+            boolean scaled = false;
+            double largest = 0;
+            List<Candidate> ordered = Rankings.canonicalOrder(docs);
+            for (IcrRanker.Window w : windows) {
+                assertTrue(w.cells() <= 256, "window of " + w.cells() + " cells");
+                double factor = (double) w.cells() / maxCells;
+                scaled |= factor < 0.99;
+                List<Candidate> members = ordered.subList(w.first(), w.first() + w.size());
+                try (IcrRanker alone = new IcrRanker(model, o)) {
+                    Ranking a = alone.rank(query, members);
+                    assertEquals(1, a.stats().windows());
+                    for (RankedDocument d : a.documents()) {
+                        RankedDocument in = got.get(d.docId());
+                        assertEquals(d.score() * factor, in.score(), 1e-5, d.docId());
+                        double sum = 0;
+                        for (float x : in.detail().weights()) {
+                            sum += x;
+                        }
+                        assertEquals(in.score(), sum, 1e-4, d.docId());
+                        if (factor < 0.99) {
+                            largest = Math.max(largest, Math.abs(d.score()));
+                        }
+                    }
+                }
+            }
+            assertTrue(scaled, "a window shorter than the longest one is rescaled");
+            assertTrue(largest > 1e-3, "the rescaled window's scores are not trivial: " + largest);
+        }
     }
 }
