@@ -64,12 +64,12 @@ class EncoderInContextRankerTest {
         return EncoderRankerOptions.defaults().withLayer(3).withThreads(2);
     }
 
-    /** kqv_out of layer 2 (attention output of the last layer before the read layer 3; the FFN outputs differ by f32 rounding amplified to 2.5e-4 relative), per document its rows ([n_embd] each), from one pass over {@code docs}. */
-    private static Map<String, float[][]> documentStates(List<Candidate> docs) {
+    /** The rows of {@code tensor} (e.g. {@code kqv_out-2}, [n_embd] each) of every document, from one pass over {@code docs}. */
+    private static Map<String, float[][]> documentStates(List<Candidate> docs, String tensor) {
         try (EncoderInContextRanker r = new EncoderInContextRanker(model, options())) {
             float[][] captured = new float[1][];
             int[] shape = new int[2];
-            r.extraTaps.add(Map.entry(TensorSelector.name("kqv_out-2"), v -> {
+            r.extraTaps.add(Map.entry(TensorSelector.name(tensor), v -> {
                 captured[0] = v.toFloatArray();
                 shape[0] = (int) v.ne(0);
             }));
@@ -89,8 +89,20 @@ class EncoderInContextRankerTest {
 
     @Test
     void documentHiddenStatesDoNotDependOnOtherDocuments() {
-        float[][] alone = documentStates(List.of(DOCS.get(0))).get("4983");
-        float[][] together = documentStates(DOCS).get("4983");
+        // Layer 0's attention output: only the mask and f32 rounding (2e-7 relative measured on an AVX2 machine).
+        assertStatesAgree("kqv_out-0", 1e-6);
+        // Layer 2's, after two feed-forward blocks: ggml's CPU GELU rounds its input to f16 for a table lookup
+        // (GGML_GELU_FP16), so an f32 rounding difference upstream (the matrix products round by batch shape) can move
+        // an element by one f16 step, 2^-11 of its size, and the next layers carry that on (1.2e-4 relative measured on
+        // AVX2, 2.5e-4 on AVX-512). Bound: two f16 steps. A document that attended to another would differ by the
+        // weight of whole other documents' values, not by rounding steps.
+        assertStatesAgree("kqv_out-2", Math.scalb(1.0, -10));
+    }
+
+    /** Document 4983's rows of {@code tensor} alone and among the others agree within {@code relative} of its largest. */
+    private static void assertStatesAgree(String tensor, double relative) {
+        float[][] alone = documentStates(List.of(DOCS.get(0)), tensor).get("4983");
+        float[][] together = documentStates(DOCS, tensor).get("4983");
         assertEquals(alone.length, together.length);
         double maxDiff = 0;
         double maxAbs = 0;
@@ -100,10 +112,9 @@ class EncoderInContextRankerTest {
                 maxAbs = Math.max(maxAbs, Math.abs(alone[t][i]));
             }
         }
-        assertTrue(maxAbs > 0.01, "states are not trivially zero");
-        // f32 rounding only (the products are summed in another order): relative to the largest state element
-        assertTrue(maxDiff < 1e-4 * maxAbs, "document state changed with other documents present: " + maxDiff
-                + " (largest element " + maxAbs + ")");
+        assertTrue(maxAbs > 0.01, tensor + ": states are not trivially zero");
+        assertTrue(maxDiff < relative * maxAbs, tensor + ": document state changed with other documents present: "
+                + maxDiff + " (largest element " + maxAbs + ", allowed " + relative + " of it)");
     }
 
     @Test
