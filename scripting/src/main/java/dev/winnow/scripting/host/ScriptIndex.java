@@ -1,6 +1,7 @@
 package dev.winnow.scripting.host;
 
 import dev.winnow.ranking.collection.Query;
+import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
 import java.util.ArrayList;
@@ -8,14 +9,19 @@ import java.util.List;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
-/** A Lucene document index opened or built by a script ({@code winnow.openIndex}, {@code winnow.buildIndex}). */
+/**
+ * A Lucene document index opened or built by a script ({@code winnow.openIndex}, {@code winnow.buildIndex}), with
+ * the embedder of its vectors when it has any (the query embedder of dense and hybrid search).
+ */
 public final class ScriptIndex implements AutoCloseable {
   private final HostEnvironment env;
   final DocumentIndex index;
+  private final Embedder embedder;
 
-  ScriptIndex(HostEnvironment env, DocumentIndex index) {
+  ScriptIndex(HostEnvironment env, DocumentIndex index, Embedder embedder) {
     this.env = env;
     this.index = index;
+    this.embedder = embedder;
   }
 
   /**
@@ -127,14 +133,30 @@ public final class ScriptIndex implements AutoCloseable {
     }
   }
 
-  /** Closes the index (also done when the session closes). */
+  /**
+   * The embedder of the index's vectors.
+   *
+   * @return its description (for a model: file, SHA-256, pooling, token budget), or null for a BM25-only index
+   */
+  @HostAccess.Export
+  public String embedder() {
+    return embedder == null ? null : embedder.describe();
+  }
+
+  /** Closes the index and its embedder (also done when the session closes). */
   @HostAccess.Export
   @Override
   public void close() {
     Verbs.run(
         env,
         () -> {
-          index.close();
+          try {
+            index.close();
+          } finally {
+            if (embedder != null) {
+              embedder.close();
+            }
+          }
           return null;
         });
   }

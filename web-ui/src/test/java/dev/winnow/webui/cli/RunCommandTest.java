@@ -3,15 +3,21 @@ package dev.winnow.webui.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code winnow run}: output, arguments, exit codes 0, 1 (with the traceback) and 130. */
+/** {@code winnow run}: output, arguments, exit codes 0, 1 (with the traceback) and 130 (timeout, and SIGINT in a child process). */
 class RunCommandTest {
   @TempDir Path dir;
 
@@ -52,6 +58,39 @@ class RunCommandTest {
     Result r = run("run", "--workspace", dir.toString(), "--timeout", "0.5", script.toString());
     assertEquals(RunCommand.EXIT_INTERRUPTED, r.code());
     assertTrue(r.err().contains("deadline of 500 ms exceeded"), r.err());
+  }
+
+  /**
+   * Ctrl-C in a real {@code winnow run} process: the JVM's SIGINT handler interrupts the spinning script, which ends
+   * with the interruption message on stderr and exit code 130, within a few seconds of the signal.
+   */
+  @Test
+  void sigintInterruptsARunningScriptWith130Promptly() throws Exception {
+    Path script = Files.writeString(dir.resolve("spin.js"), "console.log('spinning');\nlet n = 0;\nwhile (true) { n++; }\n");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g"));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WinnowCli.class.getName()));
+    cmd.addAll(List.of("run", "--workspace", dir.toString(), script.toString()));
+    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("err.txt").toFile()).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+      assertEquals("spinning", out.readLine(), "the script's first line (then it loops)");
+      Thread.sleep(300); // well inside the loop
+      assertTrue(p.isAlive(), "the script loops until interrupted");
+      long signalled = System.nanoTime();
+      Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+      assertEquals(0, kill.waitFor());
+      assertTrue(p.waitFor(10, TimeUnit.SECONDS), "winnow run still running 10 s after SIGINT");
+      double seconds = (System.nanoTime() - signalled) / 1e9;
+      String err = Files.readString(dir.resolve("err.txt"));
+      assertEquals(RunCommand.EXIT_INTERRUPTED, p.exitValue(), err);
+      assertTrue(err.contains("Interrupted: interrupted (at " + script + ":3)"), err);
+      assertTrue(seconds < 3, "exited " + seconds + " s after SIGINT");
+      assertEquals(null, out.readLine(), "nothing more on stdout");
+    } finally {
+      p.destroyForcibly();
+    }
   }
 
   @Test
