@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.winnow.models.convert.EmbeddingModels;
-import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.LlamaEmbedder;
@@ -16,14 +15,11 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.ranking.index.SearchMode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,8 +51,7 @@ class DenseIndexTest {
   @BeforeAll
   static void javaReference() throws Exception {
     minilm = EmbeddingModels.fromEnvironment().ensure("minilm").toRealPath();
-    Path scifact = Path.of(System.getProperty("winnow.shared.dir", "../../shared"), "data", "scifact").toRealPath();
-    subset = writeSubset(TestCollection.open(scifact, false), workspace.resolve("scifact-subset"));
+    subset = SciFactSubset.write(workspace.resolve("scifact-subset"), QUERIES, DOCS);
     TestCollection c = TestCollection.open(subset, false);
     queries = c.queries("test");
     assertEquals(QUERIES, queries.size());
@@ -89,38 +84,6 @@ class DenseIndexTest {
     if (host != null) {
       host.close();
     }
-  }
-
-  /** The first test queries, their relevant documents and other documents up to {@value #DOCS}, as a BEIR directory. */
-  private static Path writeSubset(TestCollection scifact, Path dst) throws Exception {
-    List<Query> qs = scifact.queries("test").subList(0, QUERIES);
-    Set<String> keep = new LinkedHashSet<>();
-    for (Query q : qs) {
-      keep.addAll(scifact.qrels("test").judgments(q.id()).keySet());
-    }
-    for (Document d : scifact.documents()) {
-      if (keep.size() >= DOCS) {
-        break;
-      }
-      keep.add(d.id());
-    }
-    Files.createDirectories(dst.resolve("qrels"));
-    List<String> corpus = new ArrayList<>();
-    for (Document d : scifact.documents()) {
-      if (keep.contains(d.id())) {
-        corpus.add(JSON.createObjectNode().put("_id", d.id()).put("title", d.title()).put("text", d.text()).toString());
-      }
-    }
-    List<String> queryLines = new ArrayList<>();
-    List<String> qrels = new ArrayList<>(List.of("query-id\tcorpus-id\tscore"));
-    for (Query q : qs) {
-      queryLines.add(JSON.createObjectNode().put("_id", q.id()).put("text", q.text()).toString());
-      scifact.qrels("test").judgments(q.id()).forEach((doc, grade) -> qrels.add(q.id() + "\t" + doc + "\t" + grade));
-    }
-    Files.write(dst.resolve("corpus.jsonl"), corpus);
-    Files.write(dst.resolve("queries.jsonl"), queryLines);
-    Files.write(dst.resolve("qrels/test.tsv"), qrels);
-    return dst;
   }
 
   static String quote(String s) {
