@@ -8,6 +8,8 @@ import dev.winnow.ranking.incontext.pointwise.PointwiseRanker;
 import dev.winnow.runtime.Model;
 
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Re-ranks first-stage candidates with a language model. Create one with a factory ({@link #blockRank},
@@ -25,16 +27,41 @@ import java.util.List;
 public interface InContextRanker extends AutoCloseable {
 
     /**
-     * Ranks the candidates for the query.
+     * Ranks the candidates for the query; interrupting the calling thread cancels the call. Same as
+     * {@code rank(query, candidates, caller::isInterrupted)} with {@code caller} the calling thread (captured here,
+     * since llama.cpp polls the check from its own compute threads). The interrupt status is left set.
      *
      * @param query      the query; non-blank
      * @param candidates one or more candidates with distinct docIds (their order does not matter)
      * @return the documents best first, with scores and attention detail where the ranker reads attention
      * @throws IllegalArgumentException for a blank query, no candidates, or duplicate docIds
+     * @throws CancellationException    when the calling thread was interrupted before or during the call
      */
-    Ranking rank(String query, List<Candidate> candidates);
+    default Ranking rank(String query, List<Candidate> candidates) {
+        Thread caller = Thread.currentThread();
+        return rank(query, candidates, caller::isInterrupted);
+    }
 
-    /** The ranker's name as the CLI spells it ("blockrank", "icr", "listwise", "pointwise", "embedding"). */
+    /**
+     * Ranks the candidates for the query, stopping early when {@code abort} returns true. The check is polled on the
+     * calling thread before every window and batch of documents (and every query, for rankers that decode several),
+     * and by llama.cpp between the graph nodes of every decode of every context the ranker uses (see
+     * {@link AbortCheck}), so a cancelled call returns within about one graph node's time. It must be thread-safe,
+     * cheap, and must not depend on which thread calls it.
+     *
+     * <p>A cancelled call throws {@link CancellationException} and leaves the ranker usable: its KV caches and captured
+     * queries/keys are cleared, and the next call ranks as a fresh ranker would.
+     *
+     * @param query      the query; non-blank
+     * @param candidates one or more candidates with distinct docIds (their order does not matter)
+     * @param abort      returns true once the call should stop; non-null
+     * @return the documents best first, with scores and attention detail where the ranker reads attention
+     * @throws IllegalArgumentException for a blank query, no candidates, or duplicate docIds
+     * @throws CancellationException    when {@code abort} returned true before the ranking was complete
+     */
+    Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort);
+
+    /** The ranker's name as the CLI spells it ("blockrank", "icr", "listwise", "pointwise", "embedding", "encoder"). */
     String name();
 
     /** Frees the ranker's contexts. */
@@ -96,8 +123,8 @@ public interface InContextRanker extends AutoCloseable {
     /**
      * A ranker by its CLI name.
      *
-     * @param name    blockrank, icr, listwise, pointwise or embedding
-     * @param model   the model (an embedding model for "embedding")
+     * @param name    blockrank, icr, listwise, pointwise, embedding or encoder
+     * @param model   the model (an embedding model for "embedding", a BERT-type encoder for "encoder")
      * @param options settings
      * @throws IllegalArgumentException for an unknown name
      */
@@ -114,7 +141,7 @@ public interface InContextRanker extends AutoCloseable {
                             .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
                             .withThreads(options.threads()));
             default -> throw new IllegalArgumentException("unknown ranker \"" + name
-                    + "\": expected blockrank, icr, listwise, pointwise or embedding");
+                    + "\": expected blockrank, icr, listwise, pointwise, embedding or encoder");
         };
     }
 }

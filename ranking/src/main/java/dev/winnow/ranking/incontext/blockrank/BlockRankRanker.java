@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -26,6 +27,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * BlockRank (Gupta et al. 2025, "Scalable In-context Ranking with Generative Models") on llama.cpp, linear in the
@@ -55,6 +58,10 @@ import java.util.List;
  * windows (in canonical order), each ranked with the same instruction and query. Per (signal row, head) the logits of
  * all windows' document tokens go through one softmax, so the scores of all documents sum to 1 as in one prompt;
  * the approximation is that each window's signal query only saw that window's documents in earlier layers.
+ *
+ * <p><b>Cancellation.</b> The abort check of {@link #rank(String, List, BooleanSupplier)} is polled before every
+ * window, document batch and query block, and by llama.cpp inside every decode of both contexts; a cancelled call
+ * clears both KV caches and the captured rows before it throws {@link CancellationException}.
  *
  * <p>llama.cpp refuses to move a sequence state from a {@code kv_unified=false} context into a unified one ("n_stream
  * mismatch") and between contexts of different flash-attention settings ("incompatible V transposition"); both
@@ -174,7 +181,8 @@ public final class BlockRankRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout layout = prompts.blockRank(query, ordered);
@@ -187,8 +195,17 @@ public final class BlockRankRanker implements InContextRanker {
             perLayer.add(new ArrayList<>(Arrays.asList(new SignalAttention.DocumentLogits[n])));
         }
         long evaluated = 0;
-        for (int[] window : windows) {
-            evaluated += runWindow(layout, window, perLayer);
+        try {
+            for (int w = 0; w < windows.size(); w++) {
+                check.throwIfAborted("before window " + (w + 1) + " of " + windows.size());
+                evaluated += runWindow(layout, windows.get(w), perLayer, check);
+            }
+        } catch (CancellationException e) {
+            clearCaches();
+            throw e;
+        } finally {
+            AbortCheck.detach(docContext);
+            AbortCheck.detach(queryContext);
         }
         double[] scores = new double[n];
         float[][] weights = new float[n][];
@@ -246,7 +263,7 @@ public final class BlockRankRanker implements InContextRanker {
 
     /** Ranks one window; fills the window's documents' logits; returns the tokens evaluated. */
     private long runWindow(PromptLayout layout, int[] window,
-                           List<List<SignalAttention.DocumentLogits>> perLayer) {
+                           List<List<SignalAttention.DocumentLogits>> perLayer, AbortCheck check) {
         PromptLayout.Block instruction = layout.instruction();
         int instructionLength = instruction.length();
         int maxDoc = 0;
@@ -259,9 +276,10 @@ public final class BlockRankRanker implements InContextRanker {
         batchTokens = Math.max(batchTokens, instructionLength);
         ensureDocContext(instructionLength + batchTokens, batchTokens);
         ensureQueryContext(instructionLength + docCells + layout.query().length(), batchTokens);
+        check.attach(docContext);
+        check.attach(queryContext);
         long before = docContext.evaluatedTokens() + queryContext.evaluatedTokens();
-        docContext.kvCache().clear(false);
-        queryContext.kvCache().clear(false);
+        clearCaches();
 
         // 1. the instruction, once, moved into the query's sequence
         batch.clear();
@@ -279,6 +297,7 @@ public final class BlockRankRanker implements InContextRanker {
         List<float[]>[] keys = newKeyLists();
         int next = 0;
         while (next < window.length) {
+            check.throwIfAborted("after " + next + " of " + window.length + " documents of a window");
             batch.clear();
             int first = next;
             int tokens = 0;
@@ -313,6 +332,7 @@ public final class BlockRankRanker implements InContextRanker {
         }
 
         // 3. the query block after the longest document; read the signal rows' Q
+        check.throwIfAborted("before the query block");
         batch.clear();
         batch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
         mark();
@@ -333,6 +353,18 @@ public final class BlockRankRanker implements InContextRanker {
         queryCapture.clear();
         lap(4);
         return docContext.evaluatedTokens() + queryContext.evaluatedTokens() - before;
+    }
+
+    /** Empties both KV caches and the captured rows (each window starts so, and a cancelled call ends so). */
+    private void clearCaches() {
+        if (docContext != null) {
+            docContext.kvCache().clear(false);
+            docCapture.clear();
+        }
+        if (queryContext != null) {
+            queryContext.kvCache().clear(false);
+            queryCapture.clear();
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -21,6 +22,8 @@ import dev.winnow.runtime.Model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Full-attention listwise ranking: BlockRank's prompt with ordinary causal attention (every document sees the
@@ -28,6 +31,8 @@ import java.util.List;
  * score (the signal token's attention at the scoring layer, renormalised over document tokens, averaged over heads,
  * summed per document). Flash attention and early exit as configured: it is the efficiency baseline of the BlockRank
  * benchmark. Candidates beyond {@code maxPromptCells} are ranked in windows merged as in {@link BlockRankRanker}.
+ * The abort check is polled before every window and every decode of {@code batchTokens} tokens, and inside decodes
+ * by llama.cpp; a cancelled call clears the KV cache and the captured rows.
  */
 public final class ListwiseRanker implements InContextRanker {
 
@@ -61,7 +66,8 @@ public final class ListwiseRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout full = prompts.blockRank(query, ordered);
@@ -85,7 +91,16 @@ public final class ListwiseRanker implements InContextRanker {
                 throw new IllegalArgumentException("document " + (first + 1) + " does not fit maxPromptCells "
                         + options.maxPromptCells() + " beside instruction and query (" + fixed + " tokens)");
             }
-            evaluated += runWindow(full, first, last, perLayer);
+            check.throwIfAborted("after " + first + " of " + n + " documents");
+            try {
+                evaluated += runWindow(full, first, last, perLayer, check);
+            } catch (CancellationException e) {
+                context.kvCache().clear(false);
+                capture.clear();
+                throw e;
+            } finally {
+                AbortCheck.detach(context);
+            }
             windows++;
             first = last;
         }
@@ -123,7 +138,7 @@ public final class ListwiseRanker implements InContextRanker {
 
     /** One causal prompt: instruction, documents [first, last), query. */
     private long runWindow(PromptLayout full, int first, int last,
-                           List<List<SignalAttention.DocumentLogits>> perLayer) {
+                           List<List<SignalAttention.DocumentLogits>> perLayer, AbortCheck check) {
         int instruction = full.instruction().length();
         int prefix = instruction;
         for (int d = first; d < last; d++) {
@@ -139,10 +154,12 @@ public final class ListwiseRanker implements InContextRanker {
         }
         int batchTokens = Math.max(options.batchTokens(), full.query().length());
         ensureContext(prefix + full.query().length(), batchTokens);
+        check.attach(context);
         long before = context.evaluatedTokens();
         context.kvCache().clear(false);
         capture.clear();
         for (int s = 0; s < prefix; s += batchTokens) {
+            check.throwIfAborted("after " + s + " of " + prefix + " prompt tokens of a window");
             int e = Math.min(prefix, s + batchTokens);
             batch.clear();
             batch.addSequence(Arrays.copyOfRange(tokens, s, e), s, 0, false);
@@ -150,6 +167,7 @@ public final class ListwiseRanker implements InContextRanker {
             context.decode(batch);
             capture.end();
         }
+        check.throwIfAborted("before the query block");
         batch.clear();
         batch.addSequence(full.query().tokens(), prefix, 0, false);
         capture.begin(true, false, options.earlyExit());

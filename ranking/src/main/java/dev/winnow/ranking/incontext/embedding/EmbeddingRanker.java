@@ -1,6 +1,7 @@
 package dev.winnow.ranking.incontext.embedding;
 
 import dev.winnow.models.convert.Pooling;
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.InContextRanker;
@@ -14,6 +15,8 @@ import dev.winnow.runtime.Vocabulary;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Bi-encoder re-ranking: the query and each document (title and text) are embedded separately with an embedding
@@ -21,6 +24,7 @@ import java.util.List;
  * none), L2-normalised, and a document
  * scores the cosine with the query. Texts are cut to {@code min(documentTokenBudget, n_ctx_train)} tokens, keeping the
  * closing special token ([SEP]) when the vocabulary adds one. Documents are embedded side by side, one sequence each.
+ * The abort check is polled before every batch and inside it by llama.cpp; a cancelled call clears the KV cache.
  */
 public final class EmbeddingRanker implements InContextRanker {
 
@@ -61,12 +65,18 @@ public final class EmbeddingRanker implements InContextRanker {
     }
 
     /**
-     * Embeds texts, L2-normalised.
+     * Embeds texts, L2-normalised; interrupting the calling thread cancels.
      *
      * @param texts the texts
      * @return one unit vector (n_embd floats) per text
+     * @throws CancellationException when the calling thread is interrupted
      */
     public float[][] embed(List<String> texts) {
+        Thread caller = Thread.currentThread();
+        return embed(texts, new AbortCheck(caller::isInterrupted));
+    }
+
+    private float[][] embed(List<String> texts, AbortCheck check) {
         int[][] tokens = new int[texts.size()][];
         int longest = 0;
         for (int i = 0; i < tokens.length; i++) {
@@ -76,35 +86,45 @@ public final class EmbeddingRanker implements InContextRanker {
         int batchTokens = Math.max(options.batchTokens(), longest);
         int parallel = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES);
         ensureContext(batchTokens, parallel);
+        check.attach(context);
         boolean encoderOnly = model.hasEncoder() && !model.hasDecoder();
         float[][] out = new float[tokens.length][];
         int next = 0;
-        while (next < tokens.length) {
-            batch.clear();
-            context.kvCache().clear(false);
-            int first = next;
-            while (next < tokens.length && next - first < parallel
-                    && batch.size() + tokens[next].length <= batchTokens) {
-                // pooling reads every token of the sequence: all are outputs
-                for (int t = 0; t < tokens[next].length; t++) {
-                    batch.add(tokens[next][t], t, next - first, true);
+        try {
+            while (next < tokens.length) {
+                check.throwIfAborted("after embedding " + next + " of " + tokens.length + " texts");
+                batch.clear();
+                context.kvCache().clear(false);
+                int first = next;
+                while (next < tokens.length && next - first < parallel
+                        && batch.size() + tokens[next].length <= batchTokens) {
+                    // pooling reads every token of the sequence: all are outputs
+                    for (int t = 0; t < tokens[next].length; t++) {
+                        batch.add(tokens[next][t], t, next - first, true);
+                    }
+                    next++;
                 }
-                next++;
+                if (encoderOnly) {
+                    context.encode(batch);
+                } else {
+                    context.decode(batch);
+                }
+                for (int i = first; i < next; i++) {
+                    out[i] = context.sequenceEmbeddingCopy(i - first, true);
+                }
             }
-            if (encoderOnly) {
-                context.encode(batch);
-            } else {
-                context.decode(batch);
-            }
-            for (int i = first; i < next; i++) {
-                out[i] = context.sequenceEmbeddingCopy(i - first, true);
-            }
+        } catch (CancellationException e) {
+            context.kvCache().clear(false);
+            throw e;
+        } finally {
+            AbortCheck.detach(context);
         }
         return out;
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         if (query == null || query.isBlank()) {
@@ -125,7 +145,7 @@ public final class EmbeddingRanker implements InContextRanker {
             }
         }
         long before = context == null ? 0 : context.evaluatedTokens();
-        float[][] e = embed(texts);
+        float[][] e = embed(texts, check);
         double[] scores = new double[ordered.size()];
         for (int d = 0; d < scores.length; d++) {
             double dot = 0;

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.encoder;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.Ranking;
@@ -22,6 +23,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * In-context re-ranking with a BERT-type encoder (all-MiniLM-L6-v2, bge-small): one encoder pass over
@@ -50,6 +53,8 @@ import java.util.Map;
  * query. Candidates that do not fit {@link EncoderRankerOptions#windowTokens()} are split into windows in canonical
  * order; each window carries the same prefix, and the window scores are merged as they are. The one cross-window
  * effect left is that the prefix's own hidden states below the read layer attended to that window's documents.
+ *
+ * <p>The abort check is polled before every window's pass and inside it by llama.cpp.
  */
 public final class EncoderInContextRanker implements InContextRanker {
 
@@ -94,9 +99,9 @@ public final class EncoderInContextRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
         long start = System.nanoTime();
-        EncoderScores all = scoreAll(query, candidates);
+        EncoderScores all = scoreAll(query, candidates, abort);
         double[] scores = all.select(options.source(), readLayer, options.sumOverLayers());
         long promptTokens = all.tokens();
         return new Ranking(query, name(), Rankings.assemble(all.documents(), scores, null),
@@ -105,16 +110,33 @@ public final class EncoderInContextRanker implements InContextRanker {
     }
 
     /**
+     * {@link #scoreAll(String, List, BooleanSupplier)} cancelled by interrupting the calling thread.
+     *
+     * @param query      non-blank query
+     * @param candidates one or more candidates with distinct docIds
+     * @return the scores, documents in canonical order (first-stage score descending, then docId)
+     * @throws CancellationException when the calling thread is interrupted
+     */
+    public EncoderScores scoreAll(String query, List<Candidate> candidates) {
+        Thread caller = Thread.currentThread();
+        return scoreAll(query, candidates, caller::isInterrupted);
+    }
+
+    /**
      * Scores the candidates at every layer up to the ranker's layer, for both sources, in the passes {@link #rank}
      * makes (for tuning layer and source on one set of passes).
      *
      * @param query      non-blank query
      * @param candidates one or more candidates with distinct docIds
+     * @param abort      returns true once the call should stop (see {@link InContextRanker#rank(String, List,
+     *                   BooleanSupplier)})
      * @return the scores, documents in canonical order (first-stage score descending, then docId)
      * @throws IllegalArgumentException for a blank query, no candidates, duplicate docIds, or a query too long to leave
      *                                  room for a document in the model's positions
+     * @throws CancellationException    when {@code abort} returned true
      */
-    public EncoderScores scoreAll(String query, List<Candidate> candidates) {
+    public EncoderScores scoreAll(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         if (query == null || query.isBlank()) {
             throw new IllegalArgumentException("query is blank");
         }
@@ -152,7 +174,8 @@ public final class EncoderInContextRanker implements InContextRanker {
                 size += docs[next].length;
                 next++;
             }
-            pass(prefix, docs, first, next, size, q, c);
+            check.throwIfAborted("after " + first + " of " + docs.length + " documents");
+            pass(prefix, docs, first, next, size, q, c, check);
             windows++;
             tokens += size;
         }
@@ -176,7 +199,8 @@ public final class EncoderInContextRanker implements InContextRanker {
     }
 
     /** One encoder pass over the prefix and documents [first, end); adds scores of every layer and source. */
-    private void pass(int[] prefix, int[][] docs, int first, int end, int size, double[][] qOut, double[][] cOut) {
+    private void pass(int[] prefix, int[][] docs, int first, int end, int size, double[][] qOut, double[][] cOut,
+                      AbortCheck check) {
         ensureContext(size);
         int nDocs = end - first;
         // segment of each batch row: 0 = prefix, 1 + i = document first + i; rows sorted by position
@@ -234,8 +258,10 @@ public final class EncoderInContextRanker implements InContextRanker {
             }
             lastDocumentRows = docRows;
             context.kvCache().clear(false);
+            check.attach(context);
             context.encode(batch);
         } finally {
+            AbortCheck.detach(context);
             subs.forEach(Taps.Subscription::close);
         }
     }

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.icr;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -21,6 +22,8 @@ import dev.winnow.runtime.Model;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * In-context re-ranking, ICR (Chen et al. 2024, "Attention in Large Language Models Yields Efficient Zero-Shot
@@ -32,6 +35,9 @@ import java.util.List;
  *
  * <p>Attention is computed Java-side from the post-RoPE Q and K of every layer captured while llama.cpp decodes with
  * flash attention as configured; the graph stops after the last layer's Q/K.
+ *
+ * <p>The abort check is polled before every decode of {@code batchTokens} tokens and each query block, and inside
+ * decodes by llama.cpp; a cancelled call clears the KV cache and the captured rows.
  */
 public final class IcrRanker implements InContextRanker {
 
@@ -78,7 +84,8 @@ public final class IcrRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         PromptLayout layout = prompts.queryLast(query, ordered);
@@ -101,21 +108,34 @@ public final class IcrRanker implements InContextRanker {
         }
         int batchTokens = Math.max(options.batchTokens(), Math.max(layout.query().length(), contentFree.length()));
         ensureContext(prefix + Math.max(layout.query().length(), contentFree.length()), batchTokens);
+        check.attach(context);
         long before = context.evaluatedTokens();
         context.kvCache().clear(false);
         capture.clear();
 
-        decodePrefix(tokens, batchTokens);
-        double[] real = queryAttention(prefix, layout.query().tokens());
-        if (reuseDocumentCache) {
-            context.kvCache().removeSequence(0, prefix, -1);
-            truncateKeys(prefix);
-        } else {
+        double[] real;
+        double[] free;
+        try {
+            decodePrefix(tokens, batchTokens, check);
+            check.throwIfAborted("before the query block");
+            real = queryAttention(prefix, layout.query().tokens());
+            if (reuseDocumentCache) {
+                context.kvCache().removeSequence(0, prefix, -1);
+                truncateKeys(prefix);
+            } else {
+                context.kvCache().clear(false);
+                capture.clear();
+                decodePrefix(tokens, batchTokens, check);
+            }
+            check.throwIfAborted("before the content-free query block");
+            free = queryAttention(prefix, contentFree.tokens());
+        } catch (CancellationException e) {
             context.kvCache().clear(false);
             capture.clear();
-            decodePrefix(tokens, batchTokens);
+            throw e;
+        } finally {
+            AbortCheck.detach(context);
         }
-        double[] free = queryAttention(prefix, contentFree.tokens());
         IcrAttention.Scores s = IcrAttention.calibrate(real, free, docStart, docLength);
         capture.clear();
 
@@ -134,8 +154,9 @@ public final class IcrRanker implements InContextRanker {
                         layout.truncatedDocuments(), System.nanoTime() - start));
     }
 
-    private void decodePrefix(int[] tokens, int batchTokens) {
+    private void decodePrefix(int[] tokens, int batchTokens, AbortCheck check) {
         for (int s = 0; s < tokens.length; s += batchTokens) {
+            check.throwIfAborted("after " + s + " of " + tokens.length + " prompt tokens");
             int e = Math.min(tokens.length, s + batchTokens);
             batch.clear();
             batch.addSequence(Arrays.copyOfRange(tokens, s, e), s, 0, false);

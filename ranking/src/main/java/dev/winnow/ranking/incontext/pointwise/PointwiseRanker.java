@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.pointwise;
 
+import dev.winnow.ranking.incontext.AbortCheck;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.InContextRanker;
@@ -17,13 +18,16 @@ import dev.winnow.runtime.Model;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Pointwise relevance: one prompt per (query, document) — the document, the query, the question "Is the document
  * relevant to the query? Answer yes or no." and the answer prefix {@code Answer:} — and the score is the
  * log-probability of the answer token " yes" after it (log-softmax over the vocabulary of the last token's logits).
  * Prompts are decoded side by side, one sequence each, up to {@code parallelSequences} and {@code batchTokens} per
- * decode; every sequence attends only to itself.
+ * decode; every sequence attends only to itself. The abort check is polled before every decode and inside it by
+ * llama.cpp; a cancelled call clears the KV cache.
  */
 public final class PointwiseRanker implements InContextRanker {
 
@@ -77,7 +81,8 @@ public final class PointwiseRanker implements InContextRanker {
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates) {
+    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
+        AbortCheck check = new AbortCheck(abort);
         long start = System.nanoTime();
         List<Candidate> ordered = Rankings.canonicalOrder(candidates);
         int n = ordered.size();
@@ -92,24 +97,33 @@ public final class PointwiseRanker implements InContextRanker {
         int batchTokens = Math.max(options.batchTokens(), longest);
         int parallel = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES);
         ensureContext(batchTokens, parallel);
+        check.attach(context);
         long before = context.evaluatedTokens();
         double[] scores = new double[n];
         int next = 0;
         int truncated = 0;
-        while (next < n) {
-            batch.clear();
+        try {
+            while (next < n) {
+                check.throwIfAborted("after " + next + " of " + n + " documents");
+                batch.clear();
+                context.kvCache().clear(false);
+                int first = next;
+                int[] lastIndex = new int[parallel];
+                while (next < n && next - first < parallel && batch.size() + prompts[next].length <= batchTokens) {
+                    batch.addSequence(prompts[next], 0, next - first, true);
+                    lastIndex[next - first] = batch.size() - 1;
+                    next++;
+                }
+                context.decode(batch);
+                for (int i = first; i < next; i++) {
+                    scores[i] = logSoftmax(context.logits(lastIndex[i - first]), yesToken);
+                }
+            }
+        } catch (CancellationException e) {
             context.kvCache().clear(false);
-            int first = next;
-            int[] lastIndex = new int[parallel];
-            while (next < n && next - first < parallel && batch.size() + prompts[next].length <= batchTokens) {
-                batch.addSequence(prompts[next], 0, next - first, true);
-                lastIndex[next - first] = batch.size() - 1;
-                next++;
-            }
-            context.decode(batch);
-            for (int i = first; i < next; i++) {
-                scores[i] = logSoftmax(context.logits(lastIndex[i - first]), yesToken);
-            }
+            throw e;
+        } finally {
+            AbortCheck.detach(context);
         }
         for (Candidate c : ordered) {
             if (this.prompts.truncates(c)) {
