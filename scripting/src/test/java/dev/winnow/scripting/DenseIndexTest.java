@@ -209,13 +209,25 @@ class DenseIndexTest {
               () -> s.run(Language.JS, "winnow.buildIndex(c, 'x-index', {dense: " + quote(minilm.toString()) + "})", "b.js", new RecordingSink()));
       assertEquals("WinnowError", build.errorType());
       assertTrue(build.getMessage().contains(minilm + ": outside the sandbox"), build.getMessage());
-      // an index whose recorded model lies outside the readable roots does not load that model
-      ScriptFailure open =
-          assertThrows(ScriptFailure.class, () -> s.run(Language.JS, "winnow.openIndex('java-index')", "o.js", new RecordingSink()));
-      assertEquals("WinnowError", open.errorType());
-      assertTrue(
-          open.getMessage().contains("the embedding model of index " + workspace.resolve("java-index") + ", " + minilm + ": outside the sandbox"),
-          open.getMessage());
+      // an index whose recorded model lies outside the readable roots opens, searches with BM25 (which needs no
+      // model), and refuses to load that model for dense search
+      RecordingSink bm25 = new RecordingSink();
+      s.run(
+          Language.JS,
+          "var other = winnow.openIndex('java-index'); var q = c.queries('test')[0].text;"
+              + " console.log(other.search(q, 5, 'bm25').size(), other.embedder().startsWith('llama.cpp model='))",
+          "o.js",
+          bm25);
+      assertEquals("5 true\n", bm25.out.toString());
+      for (String mode : List.of("dense", "hybrid")) {
+        ScriptFailure open =
+            assertThrows(
+                ScriptFailure.class, () -> s.run(Language.JS, "other.search(q, 5, '" + mode + "')", "o.js", new RecordingSink()));
+        assertEquals("WinnowError", open.errorType());
+        assertTrue(
+            open.getMessage().contains("the embedding model of index " + workspace.resolve("java-index") + ", " + minilm + ": outside the sandbox"),
+            open.getMessage());
+      }
       for (String bad : List.of("0", "5000", "true", "''", "'hashed-bow:x'")) {
         ScriptFailure f =
             assertThrows(

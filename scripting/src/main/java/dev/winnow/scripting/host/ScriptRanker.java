@@ -76,6 +76,7 @@ public final class ScriptRanker implements AutoCloseable {
             throw new IllegalArgumentException("rerank: k must be in [1, 1000], got " + k);
           }
           SearchMode m = SearchMode.parse(mode);
+          index.prepare(m);
           Run.Builder b = new Run.Builder(name == null ? ranker.name() : name);
           String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
           int done = 0;

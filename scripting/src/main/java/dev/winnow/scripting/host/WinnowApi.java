@@ -181,9 +181,10 @@ public final class WinnowApi {
   }
 
   /**
-   * Opens an existing Lucene index with the embedder that made its vectors, so that dense and hybrid search work: the
-   * hashed bag-of-words embedder, or the GGUF embedding model the index recorded (re-loaded through llama.cpp; the
-   * sandbox's read rules apply to that file, and a file whose SHA-256 changed since is refused).
+   * Opens an existing Lucene index. Dense and hybrid search use the embedder that made its vectors: the hashed
+   * bag-of-words embedder, or the GGUF embedding model the index recorded, re-loaded through llama.cpp by the first
+   * dense or hybrid search (the sandbox's read rules apply to that file, and a file whose SHA-256 changed since is
+   * refused); BM25 search loads no model.
    *
    * @param dir the index directory
    * @return the index; closed (with its embedder) when the session closes
@@ -194,28 +195,25 @@ public final class WinnowApi {
   }
 
   /**
-   * Opens an index read-only with an embedder: {@code built} when the caller just embedded the index with it, else
-   * the one the index recorded (none for a BM25-only index). Closes {@code built} when the index cannot be opened.
+   * Opens an index read-only: with {@code built} as its query embedder when the caller just embedded the index with
+   * it, else with the recorded embedder opened on first need. Closes {@code built} when the index cannot be opened.
    */
   private ScriptIndex open(Path dir, Embedder built) throws IOException {
-    Embedder embedder = built;
     DocumentIndex index = null;
     try {
       index = DocumentIndex.open(dir);
       String recorded = index.settings().embedder();
-      if (embedder == null && recorded != null) {
-        embedder = recordedEmbedder(dir, recorded);
+      if (built != null) {
+        index.setEmbedder(built);
       }
-      if (embedder != null) {
-        index.setEmbedder(embedder);
-      }
-      return track(new ScriptIndex(env, index, embedder));
+      ScriptIndex.EmbedderSource source = recorded == null ? null : () -> recordedEmbedder(dir, recorded);
+      return track(new ScriptIndex(env, index, built, source));
     } catch (IOException | RuntimeException e) {
       if (index != null) {
         index.close();
       }
-      if (embedder != null) {
-        embedder.close();
+      if (built != null) {
+        built.close();
       }
       throw e;
     }
@@ -260,9 +258,9 @@ public final class WinnowApi {
           Path p = paths.hostPath(dir, true);
           Value dense = options == null || options.isNull() ? null : ScriptModel.option(options, "dense");
           String spec = dense == null || dense.isNull() ? null : denseSpec(dense);
-          Embedder embedder = null;
-          DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT);
-          try {
+          // the embedder first: a model outside the sandbox or not a GGUF file fails before any indexing
+          Embedder embedder = spec == null ? null : openEmbedder(spec);
+          try (DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT)) {
             List<Document> docs = collection.collection.documents();
             String id = "buildIndex-" + CALLS.incrementAndGet();
             String label = "indexing " + collection.collection.name();
@@ -273,9 +271,8 @@ public final class WinnowApi {
               index.addAll(docs.subList(i, end), 500, false);
               env.progress(id, label, end, docs.size());
             }
-            if (spec != null) {
+            if (embedder != null) {
               env.cancellation().check();
-              embedder = openEmbedder(spec);
               embed(index, embedder, "embedding " + collection.collection.name());
             }
             index.commit();
@@ -284,8 +281,6 @@ public final class WinnowApi {
               embedder.close();
             }
             throw e;
-          } finally {
-            index.close();
           }
           // searched through a fresh read-only instance: DocumentIndex refreshes its reader when the writer changed,
           // and a background merge finishing during a parallel run would close a reader other threads still use
