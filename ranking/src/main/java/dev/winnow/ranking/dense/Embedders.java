@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,6 +46,18 @@ public final class Embedders {
           "embedder '" + spec + "' is neither hashed-bow:DIM nor an existing GGUF model file");
     }
     return LlamaEmbedder.open(file);
+  }
+
+  /**
+   * The model file an index's embedder description names, so a caller can check it (e.g. against a sandbox's
+   * readable roots) before {@link #fromDescription} loads it.
+   *
+   * @param description the {@link Embedder#describe()} stored in the index settings
+   * @return the GGUF file of a {@link LlamaEmbedder} description; empty for a model-free embedder or an unknown one
+   */
+  public static Optional<Path> modelFile(String description) {
+    Matcher l = LLAMA_DESCRIPTION.matcher(description == null ? "" : description);
+    return l.matches() ? Optional.of(Path.of(l.group(1))) : Optional.empty();
   }
 
   /**

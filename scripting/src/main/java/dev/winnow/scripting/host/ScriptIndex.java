@@ -1,21 +1,66 @@
 package dev.winnow.scripting.host;
 
 import dev.winnow.ranking.collection.Query;
+import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
-/** A Lucene document index opened or built by a script ({@code winnow.openIndex}, {@code winnow.buildIndex}). */
+/**
+ * A Lucene document index opened or built by a script ({@code winnow.openIndex}, {@code winnow.buildIndex}), with
+ * the embedder of its vectors when it has any (the query embedder of dense and hybrid search): the one that just
+ * built it, or the one the index recorded, opened by the first dense or hybrid search (as the command line's
+ * {@code search} does), so a BM25 search never loads a model.
+ */
 public final class ScriptIndex implements AutoCloseable {
   private final HostEnvironment env;
   final DocumentIndex index;
+  private final EmbedderSource source;
+  private Embedder embedder;
 
-  ScriptIndex(HostEnvironment env, DocumentIndex index) {
+  /** Opens an index's recorded embedder when dense or hybrid search first needs it. */
+  @FunctionalInterface
+  interface EmbedderSource {
+    /**
+     * @return the embedder of the index's vectors
+     * @throws IOException when it cannot be opened (its model file missing, changed or outside the sandbox)
+     */
+    Embedder open() throws IOException;
+  }
+
+  /**
+   * @param embedder the embedder of the vectors, already open (the one that built them), or null
+   * @param source opens the recorded embedder on first need when {@code embedder} is null; null for a BM25-only index
+   */
+  ScriptIndex(HostEnvironment env, DocumentIndex index, Embedder embedder, EmbedderSource source) {
     this.env = env;
     this.index = index;
+    this.embedder = embedder;
+    this.source = source;
+  }
+
+  /**
+   * Makes sure a dense or hybrid search has its query embedder (opening the recorded one the first time).
+   *
+   * @param mode the search mode about to run
+   * @throws IOException when the recorded embedder cannot be opened
+   */
+  synchronized void prepare(SearchMode mode) throws IOException {
+    if (mode == SearchMode.BM25 || embedder != null || source == null) {
+      return;
+    }
+    Embedder e = source.open();
+    try {
+      index.setEmbedder(e);
+    } catch (RuntimeException x) {
+      e.close();
+      throw x;
+    }
+    embedder = e;
   }
 
   /**
@@ -57,6 +102,7 @@ public final class ScriptIndex implements AutoCloseable {
           env.cancellation().check();
           checkK(k);
           SearchMode m = SearchMode.parse(mode);
+          prepare(m);
           return new SearchResults(query, m.cliName(), index.search(query, k, m));
         });
   }
@@ -78,6 +124,7 @@ public final class ScriptIndex implements AutoCloseable {
           checkK(k);
           List<ScriptQuery> list = Verbs.hostObjects(queries, ScriptQuery.class, "run: queries");
           SearchMode m = SearchMode.parse(mode);
+          prepare(m);
           List<Query> qs = new ArrayList<>(list.size());
           for (ScriptQuery q : list) {
             qs.add(q.toQuery());
@@ -127,14 +174,32 @@ public final class ScriptIndex implements AutoCloseable {
     }
   }
 
-  /** Closes the index (also done when the session closes). */
+  /**
+   * The embedder of the index's vectors, as the index recorded it.
+   *
+   * @return its description (for a model: file, SHA-256, pooling, token budget), or null for a BM25-only index
+   */
+  @HostAccess.Export
+  public String embedder() {
+    return index.settings().embedder();
+  }
+
+  /** Closes the index and its embedder (also done when the session closes). */
   @HostAccess.Export
   @Override
   public void close() {
     Verbs.run(
         env,
         () -> {
-          index.close();
+          try {
+            index.close();
+          } finally {
+            synchronized (this) {
+              if (embedder != null) {
+                embedder.close();
+              }
+            }
+          }
           return null;
         });
   }

