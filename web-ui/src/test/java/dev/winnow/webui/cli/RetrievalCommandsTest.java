@@ -46,7 +46,7 @@ class RetrievalCommandsTest {
     }
     CliRun hybrid = run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "hybrid");
     assertEquals(0, hybrid.code(), hybrid.err());
-    Result instruction =
+    CliRun instruction =
         run("search", "--index", index.toString(), "--query", "boundary layer", "--mode", "dense", "--query-instruction", "q: ");
     assertEquals(1, instruction.code());
     assertTrue(instruction.err().contains("--query-instruction needs an index embedded by a llama.cpp model"), instruction.err());
