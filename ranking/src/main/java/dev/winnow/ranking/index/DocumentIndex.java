@@ -329,27 +329,36 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
-   * Adds many documents, committing after every batch, with an optional progress bar. Replaced
-   * documents are merged away at the end, so BM25 statistics match an index built in one pass.
+   * Adds many documents, committing after every batch, with an optional progress bar. A document already in the index
+   * with the same id, title, text and metadata is left as it is, with its vector, so indexing a collection again
+   * (after an interrupted {@code winnow index --dense}, or to pick up changed documents) writes only what changed and
+   * {@link #embedMissing} then embeds only those. A changed document replaces the old version (its vector is dropped:
+   * it must be embedded again). Replaced documents are merged away at the end, so BM25 statistics match an index built
+   * in one pass.
    *
-   * @param docs the documents (each replaces any document with the same id)
+   * @param docs the documents (each replaces any different document with the same id)
    * @param batchSize documents per commit, {@code >= 1}
    * @param progress whether to show a progress bar on standard error (redrawn on a terminal, else a line every 30 s)
-   * @return the number of documents added
+   * @return the number of documents added or replaced; {@code docs.size()} minus this many were already there unchanged
    * @throws IOException when Lucene cannot write; the batches committed before stay readable
    */
   public int addAll(List<Document> docs, int batchSize, boolean progress) throws IOException {
     if (batchSize < 1) {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
+    int written = 0;
     try (ProgressBar bar = progressBar("indexing", docs.size(), progress)) {
       for (int i = 0; i < docs.size(); i += batchSize) {
         List<Document> batch = docs.subList(i, Math.min(docs.size(), i + batchSize));
         synchronized (this) {
-          for (Document d : batch) {
+          List<Document> changed = notAlreadyIndexed(batch);
+          for (Document d : changed) {
             add(d);
           }
-          commit();
+          if (!changed.isEmpty()) {
+            commit();
+          }
+          written += changed.size();
         }
         if (bar != null) {
           bar.stepBy(batch.size());
@@ -357,7 +366,25 @@ public final class DocumentIndex implements AutoCloseable {
       }
     }
     mergeDeletes();
-    return docs.size();
+    return written;
+  }
+
+  /** The documents of {@code batch} that the index does not hold exactly (same id, title, text and metadata). */
+  private synchronized List<Document> notAlreadyIndexed(List<Document> batch) throws IOException {
+    if (writer == null && !DirectoryReader.indexExists(directory)) {
+      return batch;
+    }
+    List<Document> out = new ArrayList<>(batch.size());
+    try (Lease lease = lease()) {
+      IndexSearcher s = lease.searcher();
+      for (Document d : batch) {
+        TopDocs td = s.search(new TermQuery(new Term(ID, d.id())), 1);
+        if (td.scoreDocs.length == 0 || !toDocument(s.storedFields().document(td.scoreDocs[0].doc)).equals(d)) {
+          out.add(d);
+        }
+      }
+    }
+    return out;
   }
 
   /**

@@ -25,6 +25,40 @@ class DocumentIndexTest {
           new Document("q1", "", "a document whose id equals a query id: vaccine vaccine"));
 
   /**
+   * Indexing the same collection again keeps unchanged documents and their vectors (so an interrupted dense indexing
+   * run resumes instead of starting over); a changed document is replaced and loses its vector; a document that only
+   * gained metadata counts as changed.
+   */
+  @Test
+  void reindexingKeepsUnchangedDocumentsWithTheirVectors(@TempDir Path dir) throws Exception {
+    Path p = dir.resolve("idx");
+    try (DocumentIndex index = DocumentIndex.create(p, IndexSettings.DEFAULT);
+        dev.winnow.ranking.dense.Embedder e = new dev.winnow.ranking.dense.HashedBagOfWordsEmbedder(32)) {
+      assertEquals(4, index.addAll(DOCS, 3, false));
+      assertEquals(4, index.embedMissing(e, 2, false));
+      assertEquals(0, index.addAll(DOCS, 3, false), "nothing changed, nothing written");
+      assertEquals(4, index.vectorCount(), "the vectors survive re-indexing");
+      assertEquals(0, index.embedMissing(e, 2, false));
+    }
+    try (DocumentIndex index = DocumentIndex.open(p);
+        dev.winnow.ranking.dense.Embedder e = new dev.winnow.ranking.dense.HashedBagOfWordsEmbedder(32)) {
+      List<Document> changed =
+          List.of(
+              DOCS.get(0),
+              new Document("d2", "Malaria", "Bed nets treated with insecticide reduce malaria."),
+              new Document("d3", DOCS.get(2).title(), DOCS.get(2).text(), Map.of("year", "2001")),
+              DOCS.get(3),
+              new Document("d5", "Measles", "Two doses of measles vaccine."));
+      assertEquals(3, index.addAll(changed, 2, false), "d2's text, d3's metadata and the new d5");
+      assertEquals(5, index.size());
+      assertEquals(2, index.vectorCount(), "d1 and q1 kept theirs; d2, d3 and d5 need embedding");
+      assertEquals(3, index.embedMissing(e, 2, false));
+      assertEquals("Bed nets treated with insecticide reduce malaria.", index.get("d2").orElseThrow().text());
+      assertEquals(Map.of("year", "2001"), index.get("d3").orElseThrow().metadata());
+    }
+  }
+
+  /**
    * Searches running while another thread writes and commits (each commit makes the next search refresh the reader)
    * must never see a reader closed under them: every search returns the documents that existed before it started.
    */

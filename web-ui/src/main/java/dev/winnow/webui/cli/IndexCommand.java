@@ -76,13 +76,15 @@ public final class IndexCommand implements Callable<Integer> {
       if (existed) {
         out.println("updating the existing index; its settings: " + idx.settings().asMap());
       }
-      idx.addAll(c.documents(), batch, true);
+      int written = idx.addAll(c.documents(), batch, true);
       double secs = (System.nanoTime() - t0) / 1e9;
       out.printf(
           Locale.ROOT,
-          "indexed %d documents into %s (%d in the index) in %.1f s%n",
+          "indexed %d documents into %s (%d added or changed, %d already there unchanged; %d in the index) in %.1f s%n",
           c.documents().size(),
           index,
+          written,
+          c.documents().size() - written,
           idx.size(),
           secs);
       if (embedder != null) {

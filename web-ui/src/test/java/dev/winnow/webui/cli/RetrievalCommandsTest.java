@@ -35,6 +35,11 @@ class RetrievalCommandsTest {
     assertTrue(idx.out().contains("collection cranfield (cranfield): 1400 documents, 225 queries"), idx.out());
     assertTrue(idx.out().contains("empty docs 2"), idx.out());
     assertTrue(idx.out().contains("embedded 1400 documents (1400 with vectors)"), idx.out());
+    // indexing again writes nothing and keeps every vector (an interrupted --dense run resumes where it stopped)
+    CliRun again = run("index", "--collection", CRANFIELD.toString(), "--index", index.toString(), "--dense", "hashed-bow:64");
+    assertEquals(0, again.code(), again.err());
+    assertTrue(again.out().contains("(0 added or changed, 1400 already there unchanged; 1400 in the index)"), again.out());
+    assertTrue(again.out().contains("embedded 0 documents (1400 with vectors)"), again.out());
 
     CliRun search = run("search", "--index", index.toString(), "--query", "boundary layer transition", "-k", "3");
     assertEquals(0, search.code(), search.err());
