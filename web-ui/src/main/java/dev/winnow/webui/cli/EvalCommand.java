@@ -212,8 +212,9 @@ public final class EvalCommand implements Callable<Integer> {
           if (m == SearchMode.HYBRID) {
             params.put("fusion", fusionDescription);
           }
-          Path modelFile = embedder instanceof LlamaEmbedder l && m != SearchMode.BM25 ? l.file() : null;
+          Path modelFile = null;
           if (embedder instanceof LlamaEmbedder l && m != SearchMode.BM25) {
+            modelFile = l.file();
             params.put("queryInstruction", l.queryInstruction());
           }
           TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
