@@ -28,6 +28,14 @@ import java.util.function.BooleanSupplier;
  * ...Copy} methods return arrays.
  */
 public final class Context implements AutoCloseable {
+  /**
+   * Architectures whose llama.cpp graph has no language-model head (llama.cpp v0.5.0, src/models/*.cpp that never set
+   * {@code t_logits}): their contexts compute embeddings only, and the logits buffer holds zeros.
+   */
+  static final java.util.Set<String> EMBEDDING_ONLY_ARCHITECTURES =
+      java.util.Set.of("bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2",
+          "jina-bert-v3", "eurobert", "gemma-embedding", "t5encoder", "llama-embed");
+
   private final Model model;
   private final ContextOptions options;
   private final NativeHandle handle;
@@ -52,17 +60,21 @@ public final class Context implements AutoCloseable {
   private int[] outputRow = new int[0];
   private int lastBatchSize;
   private boolean[] lastSeqs = new boolean[0];
+  private int[] outputPosition = new int[0];
   private boolean resultsValid;
   private String stoppedAfter;
-  private Arena resultsArena;
-  private Thread resultsArenaThread;
+  /** The arena of the views of the current results (shared: closed by whichever thread decodes or closes). */
+  private final AtomicReference<Arena> resultsArena = new AtomicReference<>();
   private long evaluated;
+  private long decodes;
+  private final boolean noLogits;
 
   Context(Model model, ContextOptions options) {
     this.model = model;
     this.options = options;
     MemorySegment mptr = model.pointer();
     this.nonCausal = model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
+    this.noLogits = EMBEDDING_ONLY_ARCHITECTURES.contains(model.architecture());
     checkKvFits(model, options);
     checkPooledUbatch(model, options);
     this.taps = options.taps() ? new Taps() : null;
@@ -99,12 +111,17 @@ public final class Context implements AutoCloseable {
     // the cleanup captures the model and the upcall arena, never this context, so a leaked context is still freed
     Model owner = model;
     Arena stubs = callbacks;
+    AtomicReference<Arena> views = resultsArena;
     this.handle =
         new NativeHandle(
             this,
             "context of " + model.path().getFileName(),
             ctx,
             p -> {
+              Arena v = views.getAndSet(null);
+              if (v != null) {
+                closeArena(v); // a view kept past a leaked context must not read its freed buffers
+              }
               llama_h.llama_free(p);
               stubs.close();
               owner.contextClosed();
@@ -317,6 +334,7 @@ public final class Context implements AutoCloseable {
                     : NativeErrors.reason("no reason logged")));
       }
       recordOutputs(batch);
+      decodes++;
       evaluated += batch.size();
       stoppedAfter = taps == null ? null : taps.stoppedAfter();
       resultsValid = true;
@@ -329,6 +347,9 @@ public final class Context implements AutoCloseable {
     if (encode && !nonCausal) {
       throw new IllegalStateException(
           "model " + model.path().getFileName() + " is a causal decoder without an encoder: use decode, not encode");
+    }
+    if (noLogits && !options.embeddings() && taps == null) {
+      throw new IllegalStateException(noLogitsMessage());
     }
     int n = batch.size();
     if (n == 0) {
@@ -346,6 +367,10 @@ public final class Context implements AutoCloseable {
     int[] count = new int[nSeqMax];
     java.util.Arrays.fill(minPos, Integer.MAX_VALUE);
     java.util.Arrays.fill(maxPos, -1);
+    // llama.cpp collapses a sequence's positions into a set (duplicates pass unnoticed) and only refuses decreasing
+    // ones: here each sequence's positions must go up by exactly one from entry to entry, in batch order
+    int[] prevPos = new int[nSeqMax];
+    int[] prevEntry = new int[nSeqMax];
     for (int i = 0; i < n; i++) {
       int tok = batch.token(i);
       if (tok < 0 || tok >= nVocab) {
@@ -362,6 +387,19 @@ public final class Context implements AutoCloseable {
           throw new IllegalArgumentException(
               "batch entry " + i + ": sequence id " + s + " is outside [0, n_seq_max=" + nSeqMax + ")");
         }
+        if (count[s] > 0 && pos != prevPos[s] + 1) {
+          String what =
+              pos == prevPos[s]
+                  ? "repeats position " + pos + " of batch entry " + prevEntry[s] + " (a duplicate position)"
+                  : pos < prevPos[s]
+                      ? "goes back from position " + prevPos[s] + " (batch entry " + prevEntry[s] + ") to " + pos
+                      : "has a gap in its positions: " + prevPos[s] + " (batch entry " + prevEntry[s] + ") then " + pos;
+          throw new IllegalArgumentException(
+              "batch entry " + i + ": sequence " + s + " " + what
+                  + "; a sequence's positions must go up by one from entry to entry");
+        }
+        prevPos[s] = pos;
+        prevEntry[s] = i;
         minPos[s] = Math.min(minPos[s], pos);
         maxPos[s] = Math.max(maxPos[s], pos);
         count[s]++;
@@ -401,28 +439,61 @@ public final class Context implements AutoCloseable {
     int n = batch.size();
     if (outputRow.length < n) {
       outputRow = new int[Math.max(n, nBatch)];
+      outputPosition = new int[outputRow.length];
     }
     int row = 0;
     for (int i = 0; i < n; i++) {
       outputRow[i] = batch.output(i) ? row++ : -1;
+      outputPosition[i] = batch.position(i);
     }
     lastBatchSize = n;
   }
 
+  /**
+   * Ends the results of the last decode: views handed out are closed, whichever thread holds them (a shared arena, so
+   * a view read on another thread after the next decode or after close throws instead of reading reused or freed
+   * memory).
+   */
   private void invalidateResults() {
     resultsValid = false;
     stoppedAfter = null;
-    if (resultsArena != null) {
-      // confined (cheap to close, unlike a shared arena's handshake); views made on another thread are dropped
-      // unclosed: they stay readable, but no memory is lost, since they only borrow llama.cpp's buffers
-      if (resultsArenaThread == Thread.currentThread()) {
-        resultsArena.close();
-      }
-      resultsArena = null;
+    Arena a = resultsArena.getAndSet(null);
+    if (a != null) {
+      closeArena(a);
     }
   }
 
+  private static void closeArena(Arena a) {
+    // closing a shared arena fails while another thread is inside an access to one of its segments: retry
+    for (int attempt = 0; ; attempt++) {
+      try {
+        a.close();
+        return;
+      } catch (IllegalStateException e) {
+        if (!a.scope().isAlive()) {
+          return;
+        }
+        if (attempt > 10_000) {
+          throw e;
+        }
+        Thread.onSpinWait();
+      }
+    }
+  }
+
+  private String noLogitsMessage() {
+    return "model " + model.path().getFileName() + " (" + model.architecture() + ") is an embedding model without a"
+        + " language-model head: it computes no logits, so this context (created without embeddings) has nothing to"
+        + " give; create the context with ContextOptions.withEmbeddings(true, pooling)";
+  }
+
   int checkOutput(int batchIndex, String what) {
+    if (noLogits && what.equals("logits")) {
+      throw new IllegalStateException(noLogitsMessage().replace(
+          "this context (created without embeddings) has nothing to give; create the context with"
+              + " ContextOptions.withEmbeddings(true, pooling)",
+          "there are no logits to read; read embeddings (ContextOptions.withEmbeddings(true, pooling))"));
+    }
     if (!resultsValid) {
       throw new IllegalStateException("no " + what + ": nothing decoded yet, or the last decode failed");
     }
@@ -442,38 +513,96 @@ public final class Context implements AutoCloseable {
   }
 
   private MemorySegment view(MemorySegment p, long floats) {
-    if (resultsArena == null) {
-      resultsArena = Arena.ofConfined();
-      resultsArenaThread = Thread.currentThread();
+    Arena a = resultsArena.get();
+    if (a == null) {
+      a = Arena.ofShared();
+      resultsArena.set(a);
     }
-    return p.reinterpret(floats * 4, resultsArena, null).asReadOnly();
+    return p.reinterpret(floats * 4, a, null).asReadOnly();
+  }
+
+  /** The logits row of output entry i (already checked), NULL-checked, as n_vocab floats of llama.cpp's buffer. */
+  private MemorySegment logitsRow(int i) {
+    MemorySegment p = llama_h.llama_get_logits_ith(ctx, i);
+    if (p.equals(MemorySegment.NULL)) {
+      throw new LlamaException(
+          "llama_get_logits_ith returned NULL for batch entry " + i + " of decode #" + decodes
+              + " (llama.cpp has no logits for that output)");
+    }
+    return p.reinterpret(4L * nVocab);
+  }
+
+  /** Throws naming the model and the step if a row the caller reads holds NaN or an infinity. */
+  private void checkFinite(MemorySegment row, long n, int i, String what) {
+    for (long k = 0; k < n; k++) {
+      float v = row.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+      if (!Float.isFinite(v)) {
+        throw nonFinite(what, v, k, i);
+      }
+    }
+  }
+
+  private LlamaException nonFinite(String what, float v, long k, int i) {
+    String where = i < 0 ? "sequence " + (-i - 1) : "batch entry " + i + " (position " + outputPosition[i] + ")";
+    return new LlamaException(
+        "model " + model.path().getFileName() + " produced a non-finite " + what + " (" + v + " at index " + k
+            + ") for " + where + " in decode #" + decodes + " of this context: its weights or activations"
+            + " overflow or hold NaN (check the file with `winnow models inspect --deep`)");
+  }
+
+  /**
+   * Reads results under the context's confinement: a read while another thread decodes (or closes) throws instead of
+   * seeing a buffer that is being rewritten or freed.
+   */
+  private <T> T reading(java.util.function.Supplier<T> read) {
+    enter();
+    try {
+      return read.get();
+    } finally {
+      exit();
+    }
   }
 
   /**
    * The logits of one output entry of the last decode, as a read-only view of llama.cpp's buffer (n_vocab floats),
-   * valid until the next decode; reading it afterwards throws (when the view was made on the thread that runs that
-   * decode; a view made on another thread is not invalidated and then shows whatever the buffer holds). The view is
-   * confined to the thread that asked for it.
+   * valid until the next decode or encode or {@link #close()}: reading it afterwards, on any thread, throws {@link
+   * IllegalStateException}.
    *
    * @param batchIndex index of the entry in the last batch; negative counts from the end (-1 = last)
    * @return n_vocab floats
-   * @throws IllegalStateException if the logits are absent (no decode, or a tap stopped the graph early)
+   * @throws IllegalStateException if the logits are absent (no decode, a tap stopped the graph early, an embedding
+   *     model without a language-model head), or the context is closed or in use by another thread
    * @throws IllegalArgumentException if the entry was not marked as an output
+   * @throws LlamaException if the row holds NaN or an infinity (naming the model, the entry, its position and the
+   *     decode)
    */
   public MemorySegment logits(int batchIndex) {
-    handle.get();
-    int i = checkOutput(batchIndex, "logits");
-    return view(llama_h.llama_get_logits_ith(ctx, i), nVocab);
+    return reading(
+        () -> {
+          int i = checkOutput(batchIndex, "logits");
+          MemorySegment row = logitsRow(i);
+          checkFinite(row, nVocab, i, "logit");
+          return view(row, nVocab);
+        });
   }
 
   /**
    * @param batchIndex as {@link #logits(int)}
    * @return a copy of the logits (n_vocab floats)
+   * @throws LlamaException if a logit is NaN or infinite
    */
   public float[] logitsCopy(int batchIndex) {
-    handle.get();
-    int i = checkOutput(batchIndex, "logits");
-    return llama_h.llama_get_logits_ith(ctx, i).reinterpret(4L * nVocab).toArray(ValueLayout.JAVA_FLOAT);
+    return reading(
+        () -> {
+          int i = checkOutput(batchIndex, "logits");
+          float[] out = logitsRow(i).toArray(ValueLayout.JAVA_FLOAT);
+          for (int k = 0; k < out.length; k++) {
+            if (!Float.isFinite(out[k])) {
+              throw nonFinite("logit", out[k], k, i);
+            }
+          }
+          return out;
+        });
   }
 
   /**
@@ -481,39 +610,67 @@ public final class Context implements AutoCloseable {
    *
    * @param batchIndex as {@link #logits(int)}
    * @return token id
+   * @throws LlamaException if a logit is NaN or infinite
    */
   public int argmax(int batchIndex) {
-    handle.get();
-    int i = checkOutput(batchIndex, "logits");
-    MemorySegment l = llama_h.llama_get_logits_ith(ctx, i).reinterpret(4L * nVocab);
-    int best = 0;
-    float bestV = Float.NEGATIVE_INFINITY;
-    for (int k = 0; k < nVocab; k++) {
-      float v = l.getAtIndex(ValueLayout.JAVA_FLOAT, k);
-      if (v > bestV) {
-        bestV = v;
-        best = k;
-      }
-    }
-    return best;
+    return reading(
+        () -> {
+          int i = checkOutput(batchIndex, "logits");
+          MemorySegment l = logitsRow(i);
+          int best = 0;
+          float bestV = Float.NEGATIVE_INFINITY;
+          for (int k = 0; k < nVocab; k++) {
+            float v = l.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+            if (!Float.isFinite(v)) {
+              throw nonFinite("logit", v, k, i);
+            }
+            if (v > bestV) {
+              bestV = v;
+              best = k;
+            }
+          }
+          return best;
+        });
   }
 
   /**
-   * Per-token embedding of an output entry (pooling NONE), read-only view of n_embd floats valid until the next decode.
+   * Runs a read of an output entry's logits under the context's confinement (for {@link Sampler}): the row is
+   * checked for presence, NULL, and finiteness first.
+   */
+  <T> T withLogits(int batchIndex, java.util.function.BiFunction<Integer, MemorySegment, T> read) {
+    return reading(
+        () -> {
+          int i = checkOutput(batchIndex, "logits");
+          MemorySegment row = logitsRow(i);
+          checkFinite(row, nVocab, i, "logit");
+          return read.apply(i, row);
+        });
+  }
+
+  /**
+   * Per-token embedding of an output entry (pooling NONE), read-only view of n_embd floats valid until the next
+   * decode or {@link #close()} (reading it afterwards throws).
    *
    * @param batchIndex index in the last batch (negative from the end)
    * @return n_embd floats
    * @throws IllegalStateException if the context was created without embeddings or pools them
+   * @throws LlamaException if the embedding holds NaN or an infinity
    */
   public MemorySegment embeddings(int batchIndex) {
+    return reading(() -> view(embeddingRow(batchIndex), nEmbd));
+  }
+
+  private MemorySegment embeddingRow(int batchIndex) {
     handle.get();
     requireEmbeddings(false);
     int i = checkOutput(batchIndex, "embeddings");
     MemorySegment p = llama_h.llama_get_embeddings_ith(ctx, i);
     if (p.equals(MemorySegment.NULL)) {
-      throw new LlamaException("llama_get_embeddings_ith returned NULL for batch entry " + i);
+      throw new LlamaException("llama_get_embeddings_ith returned NULL for batch entry " + i + " of decode #" + decodes);
     }
-    return view(p, nEmbd);
+    p = p.reinterpret(4L * nEmbd);
+    checkFinite(p, nEmbd, i, "embedding value");
+    return p;
   }
 
   /**
@@ -522,19 +679,28 @@ public final class Context implements AutoCloseable {
    * @return a copy of the token's embedding
    */
   public float[] embeddingCopy(int batchIndex, boolean normalize) {
-    float[] v = embeddings(batchIndex).toArray(ValueLayout.JAVA_FLOAT);
+    float[] v = reading(() -> embeddingRow(batchIndex).toArray(ValueLayout.JAVA_FLOAT));
     return normalize ? l2normalize(v) : v;
   }
 
   /**
    * The pooled embedding of a sequence of the last decode/encode (pooling MEAN, CLS, LAST; RANK gives the
-   * classifier's scores), as a read-only view valid until the next decode.
+   * classifier's scores), as a read-only view valid until the next decode or {@link #close()}.
    *
    * @param seqId a sequence of the last batch
    * @return n_embd floats (for RANK: the model's classifier outputs, at least one)
    * @throws IllegalStateException if the context has no embeddings or no pooling
+   * @throws LlamaException if the embedding holds NaN or an infinity
    */
   public MemorySegment sequenceEmbeddings(int seqId) {
+    return reading(
+        () -> {
+          MemorySegment p = sequenceRow(seqId);
+          return view(p, p.byteSize() / 4);
+        });
+  }
+
+  private MemorySegment sequenceRow(int seqId) {
     handle.get();
     requireEmbeddings(true);
     checkSeq(seqId, false);
@@ -546,10 +712,12 @@ public final class Context implements AutoCloseable {
     }
     MemorySegment p = llama_h.llama_get_embeddings_seq(ctx, seqId);
     if (p.equals(MemorySegment.NULL)) {
-      throw new LlamaException("llama_get_embeddings_seq returned NULL for sequence " + seqId);
+      throw new LlamaException("llama_get_embeddings_seq returned NULL for sequence " + seqId + " of decode #" + decodes);
     }
     long n = pooling == Pooling.RANK ? Math.max(1, llama_h.llama_model_n_cls_out(model.pointer())) : nEmbd;
-    return view(p, n);
+    p = p.reinterpret(4L * n);
+    checkFinite(p, n, -seqId - 1, pooling == Pooling.RANK ? "classifier score" : "pooled embedding value");
+    return p;
   }
 
   /**
@@ -558,7 +726,7 @@ public final class Context implements AutoCloseable {
    * @return a copy of the pooled embedding
    */
   public float[] sequenceEmbeddingCopy(int seqId, boolean normalize) {
-    float[] v = sequenceEmbeddings(seqId).toArray(ValueLayout.JAVA_FLOAT);
+    float[] v = reading(() -> sequenceRow(seqId).toArray(ValueLayout.JAVA_FLOAT));
     return normalize ? l2normalize(v) : v;
   }
 
@@ -914,7 +1082,7 @@ public final class Context implements AutoCloseable {
    * @return the number of threads llama.cpp uses for single-token decoding
    */
   public int threads() {
-    return llama_h.llama_n_threads(pointer());
+    return confined(() -> llama_h.llama_n_threads(ctx));
   }
 
   /**

@@ -138,7 +138,7 @@ public final class KvCache {
    */
   public int minPosition(int seqId) {
     context.checkSeq(seqId, false);
-    return llama_h.llama_memory_seq_pos_min(context.memory(), seqId);
+    return context.confined(() -> llama_h.llama_memory_seq_pos_min(context.memory(), seqId));
   }
 
   /**
@@ -147,6 +147,6 @@ public final class KvCache {
    */
   public int maxPosition(int seqId) {
     context.checkSeq(seqId, false);
-    return llama_h.llama_memory_seq_pos_max(context.memory(), seqId);
+    return context.confined(() -> llama_h.llama_memory_seq_pos_max(context.memory(), seqId));
   }
 }

@@ -14,8 +14,16 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A loaded model ({@code llama_model}): weights, vocabulary and metadata. Safe to share across threads; create one
- * {@link Context} per thread of work with {@link #newContext(ContextOptions)}. Close it after its contexts.
+ * A loaded model ({@code llama_model}): weights, vocabulary and metadata. Create one {@link Context} per thread of work
+ * with {@link #newContext(ContextOptions)}. Close it after its contexts.
+ *
+ * <p><b>Threads.</b> A model is safe to share: any number of threads may call its methods, its {@link #vocabulary()}
+ * (tokenize, detokenize, pieces) and {@link #newContext} at the same time. {@link #close()} never frees the model under
+ * another thread: it waits for the calls on the model that are in progress on other threads (tokenize, newContext,
+ * metadata reads; these are short) to return, then refuses with {@link IllegalStateException} if contexts created from
+ * the model are still open (a context in use by a decode is open), and otherwise frees it; calls that start after
+ * that throw {@link IllegalStateException} ("closed"). Calling {@link #close()} from inside a call on the same model
+ * (a progress or tap listener) throws instead of deadlocking. Contexts have their own rule: see {@link Context}.
  */
 public final class Model implements AutoCloseable {
   private final NativeHandle handle;
@@ -25,6 +33,9 @@ public final class Model implements AutoCloseable {
   private final AtomicInteger openContexts = new AtomicInteger();
   private final boolean vocabOnly;
   private final java.util.Set<LoraAdapter> adapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  /** Read lock: a call using the native model is in progress; write lock: close. */
+  private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
+      new java.util.concurrent.locks.ReentrantReadWriteLock();
 
   private Model(Path path, MemorySegment ptr, boolean vocabOnly) {
     this.path = path;
@@ -37,6 +48,7 @@ public final class Model implements AutoCloseable {
   static Model load(Path path, ModelOptions options) {
     Llama.load();
     Path abs = path.toAbsolutePath();
+    CStrings.check(abs.toString(), "model path");
     GgufPrecheck.check(abs);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment params = llama_h.llama_model_default_params(arena);
@@ -108,6 +120,21 @@ public final class Model implements AutoCloseable {
     return handle.get();
   }
 
+  /**
+   * Runs a native call on the model while {@link #close()} cannot free it (close waits for it to return).
+   *
+   * @throws IllegalStateException if the model is closed
+   */
+  <T> T use(java.util.function.Function<MemorySegment, T> call) {
+    java.util.concurrent.locks.Lock lock = lifecycle.readLock();
+    lock.lock();
+    try {
+      return call.apply(handle.get());
+    } finally {
+      lock.unlock();
+    }
+  }
+
   void contextOpened() {
     openContexts.incrementAndGet();
   }
@@ -128,7 +155,7 @@ public final class Model implements AutoCloseable {
     if (vocabOnly) {
       throw new IllegalStateException("model " + path + " was loaded vocabulary-only: it has no weights for a context");
     }
-    return new Context(this, options);
+    return use(p -> new Context(this, options));
   }
 
   /**
@@ -148,10 +175,15 @@ public final class Model implements AutoCloseable {
    */
   public LoraAdapter loadLora(Path file) {
     Path abs = file.toAbsolutePath();
+    CStrings.check(abs.toString(), "LoRA adapter path");
     GgufPrecheck.check(abs);
+    return use(m -> loadLora(m, abs));
+  }
+
+  private LoraAdapter loadLora(MemorySegment m, Path abs) {
     try (Arena arena = Arena.ofConfined()) {
       NativeErrors.clear();
-      MemorySegment p = llama_h.llama_adapter_lora_init(pointer(), arena.allocateFrom(abs.toString()));
+      MemorySegment p = llama_h.llama_adapter_lora_init(m, arena.allocateFrom(abs.toString()));
       if (p.equals(MemorySegment.NULL)) {
         throw new LlamaException(
             "llama.cpp refused LoRA adapter " + abs + " for model " + path.getFileName()
@@ -199,14 +231,14 @@ public final class Model implements AutoCloseable {
    * @return number of layers (llama_model_n_layer)
    */
   public int layerCount() {
-    return llama_h.llama_model_n_layer(pointer());
+    return use(llama_h::llama_model_n_layer);
   }
 
   /**
    * @return number of attention (query) heads (llama_model_n_head)
    */
   public int headCount() {
-    return llama_h.llama_model_n_head(pointer());
+    return use(llama_h::llama_model_n_head);
   }
 
   /**
@@ -214,92 +246,110 @@ public final class Model implements AutoCloseable {
    *     attention)
    */
   public int headCountKv() {
-    return llama_h.llama_model_n_head_kv(pointer());
+    return use(llama_h::llama_model_n_head_kv);
   }
 
   /**
    * @return embedding width n_embd (llama_model_n_embd)
    */
   public int embeddingSize() {
-    return llama_h.llama_model_n_embd(pointer());
+    return use(llama_h::llama_model_n_embd);
   }
 
   /**
    * @return the context length the model was trained with (llama_model_n_ctx_train)
    */
   public int trainingContextSize() {
-    return llama_h.llama_model_n_ctx_train(pointer());
+    return use(llama_h::llama_model_n_ctx_train);
   }
 
   /**
    * @return total parameter count (llama_model_n_params)
    */
   public long parameterCount() {
-    return llama_h.llama_model_n_params(pointer());
+    return use(llama_h::llama_model_n_params);
   }
 
   /**
    * @return total bytes of the weights (llama_model_size)
    */
   public long sizeBytes() {
-    return llama_h.llama_model_size(pointer());
+    return use(llama_h::llama_model_size);
   }
 
   /**
    * @return whether the model has an encoder (BERT-like, T5): use {@link Context#encode}
    */
   public boolean hasEncoder() {
-    return llama_h.llama_model_has_encoder(pointer());
+    return use(llama_h::llama_model_has_encoder);
   }
 
   /**
    * @return whether the model has a decoder (causal language models)
    */
   public boolean hasDecoder() {
-    return llama_h.llama_model_has_decoder(pointer());
+    return use(llama_h::llama_model_has_decoder);
   }
 
   /**
    * @return the model's default chat template (GGUF {@code tokenizer.chat_template}), if it has one
    */
   public Optional<String> chatTemplate() {
-    MemorySegment s = llama_h.llama_model_chat_template(pointer(), MemorySegment.NULL);
-    if (s.equals(MemorySegment.NULL)) {
-      return Optional.empty();
-    }
-    return Optional.of(s.getString(0));
+    return use(
+        m -> {
+          MemorySegment s = llama_h.llama_model_chat_template(m, MemorySegment.NULL);
+          return s.equals(MemorySegment.NULL) ? Optional.<String>empty() : Optional.of(s.getString(0));
+        });
   }
 
   /**
    * @return llama.cpp's one-line description ("llama ?B all F32")
    */
   public String description() {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment buf = arena.allocate(256);
-      llama_h.llama_model_desc(pointer(), buf, buf.byteSize());
-      return buf.getString(0);
-    }
+    return use(
+        m -> {
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(256);
+            llama_h.llama_model_desc(m, buf, buf.byteSize());
+            return buf.getString(0);
+          }
+        });
   }
 
   /**
-   * Frees the model. Idempotent.
+   * Frees the model. Idempotent. Waits for calls on the model in progress on other threads (tokenize, newContext, ...)
+   * to return; never frees it under them.
    *
-   * @throws IllegalStateException if contexts created from it are still open
+   * @throws IllegalStateException if contexts created from it are still open, or if called from inside a call on this
+   *     model on the same thread
    */
   @Override
   public void close() {
     if (handle.isClosed()) {
       return;
     }
-    int open = openContexts.get();
-    if (open > 0) {
+    if (lifecycle.getReadHoldCount() > 0) {
       throw new IllegalStateException(
-          "model " + path.getFileName() + " still has " + open + " open context(s): close them first");
+          "model " + path.getFileName() + " cannot be closed from inside a call on it (a listener of this thread)");
     }
-    for (LoraAdapter a : java.util.List.copyOf(adapters)) {
-      a.close();
+    java.util.concurrent.locks.Lock lock = lifecycle.writeLock();
+    lock.lock();
+    try {
+      if (handle.isClosed()) {
+        return;
+      }
+      int open = openContexts.get();
+      if (open > 0) {
+        throw new IllegalStateException(
+            "model " + path.getFileName() + " still has " + open + " open context(s): close them first");
+      }
+      for (LoraAdapter a : java.util.List.copyOf(adapters)) {
+        a.close();
+      }
+      handle.close();
+    } finally {
+      lock.unlock();
     }
-    handle.close();
   }
 
   @Override

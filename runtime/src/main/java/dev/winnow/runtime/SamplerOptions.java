@@ -19,7 +19,7 @@ import java.util.Map;
  * @param penaltyLastN how many recent tokens the penalties look at; -1 the whole context, 0 off
  * @param seed random seed of the final draw
  * @param logitBias token id -&gt; value added to its logit (-infinity forbids the token)
- * @param grammar a GBNF grammar the output must follow, or null
+ * @param grammar a GBNF grammar the output must follow, or null; no NUL character (llama.cpp reads a C string)
  * @param grammarRoot the grammar's start symbol
  */
 public record SamplerOptions(
@@ -38,7 +38,7 @@ public record SamplerOptions(
     String grammarRoot) {
 
   /**
-   * @throws IllegalArgumentException naming the out-of-range value
+   * @throws IllegalArgumentException naming the out-of-range value, or if the grammar or its root contains a NUL
    */
   public SamplerOptions {
     if (!(temperature >= 0)) {
@@ -64,6 +64,8 @@ public record SamplerOptions(
     }
     logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
     grammarRoot = grammarRoot == null ? "root" : grammarRoot;
+    CStrings.check(grammar, "grammar");
+    CStrings.check(grammarRoot, "grammar root");
   }
 
   /**

@@ -62,23 +62,26 @@ public final class Vocabulary {
    * @return token ids
    */
   public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
-    byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment in = arena.allocate(Math.max(1, utf8.length));
-      MemorySegment.copy(utf8, 0, in, ValueLayout.JAVA_BYTE, 0, utf8.length);
-      int cap = utf8.length + 8;
-      MemorySegment out = arena.allocate(ValueLayout.JAVA_INT, cap);
-      int n = llama_h.llama_tokenize(ptr(), in, utf8.length, out, cap, addSpecial, parseSpecial);
-      if (n < 0) {
-        cap = -n;
-        out = arena.allocate(ValueLayout.JAVA_INT, cap);
-        n = llama_h.llama_tokenize(ptr(), in, utf8.length, out, cap, addSpecial, parseSpecial);
-      }
-      if (n < 0) {
-        throw new LlamaException("llama_tokenize failed (" + n + ") on a text of " + utf8.length + " bytes");
-      }
-      return out.asSlice(0, 4L * n).toArray(ValueLayout.JAVA_INT);
-    }
+    return model.use(
+        m -> {
+          byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(Math.max(1, utf8.length));
+            MemorySegment.copy(utf8, 0, in, ValueLayout.JAVA_BYTE, 0, utf8.length);
+            int cap = utf8.length + 8;
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_INT, cap);
+            int n = llama_h.llama_tokenize(vocab, in, utf8.length, out, cap, addSpecial, parseSpecial);
+            if (n < 0) {
+              cap = -n;
+              out = arena.allocate(ValueLayout.JAVA_INT, cap);
+              n = llama_h.llama_tokenize(vocab, in, utf8.length, out, cap, addSpecial, parseSpecial);
+            }
+            if (n < 0) {
+              throw new LlamaException("llama_tokenize failed (" + n + ") on a text of " + utf8.length + " bytes");
+            }
+            return out.asSlice(0, 4L * n).toArray(ValueLayout.JAVA_INT);
+          }
+        });
   }
 
   /**
@@ -100,24 +103,27 @@ public final class Vocabulary {
    * @return the text
    */
   public String detokenize(int[] tokens, boolean removeSpecial, boolean unparseSpecial) {
-    for (int t : tokens) {
-      checkToken(t);
-    }
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_INT, tokens);
-      int cap = tokens.length * 8 + 16;
-      MemorySegment out = arena.allocate(cap);
-      int n = llama_h.llama_detokenize(ptr(), in, tokens.length, out, cap, removeSpecial, unparseSpecial);
-      if (n < 0) {
-        cap = -n;
-        out = arena.allocate(cap);
-        n = llama_h.llama_detokenize(ptr(), in, tokens.length, out, cap, removeSpecial, unparseSpecial);
-      }
-      if (n < 0) {
-        throw new LlamaException("llama_detokenize failed (" + n + ") on " + tokens.length + " tokens");
-      }
-      return new String(out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-    }
+    return model.use(
+        m -> {
+          for (int t : tokens) {
+            checkToken(t);
+          }
+          try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_INT, tokens);
+            int cap = tokens.length * 8 + 16;
+            MemorySegment out = arena.allocate(cap);
+            int n = llama_h.llama_detokenize(vocab, in, tokens.length, out, cap, removeSpecial, unparseSpecial);
+            if (n < 0) {
+              cap = -n;
+              out = arena.allocate(cap);
+              n = llama_h.llama_detokenize(vocab, in, tokens.length, out, cap, removeSpecial, unparseSpecial);
+            }
+            if (n < 0) {
+              throw new LlamaException("llama_detokenize failed (" + n + ") on " + tokens.length + " tokens");
+            }
+            return new String(out.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+          }
+        });
   }
 
   /**
@@ -138,15 +144,18 @@ public final class Vocabulary {
 
   /** Writes the piece through a caller-owned scratch buffer of at least 64 bytes (the generation loop's). */
   byte[] piece(int token, boolean special, MemorySegment scratch) {
-    int n = llama_h.llama_token_to_piece(ptr(), token, scratch, (int) scratch.byteSize(), 0, special);
-    if (n < 0) {
-      try (Arena arena = Arena.ofConfined()) {
-        MemorySegment big = arena.allocate(-n);
-        n = llama_h.llama_token_to_piece(ptr(), token, big, -n, 0, special);
-        return big.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-      }
-    }
-    return scratch.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+    return model.use(
+        m -> {
+          int n = llama_h.llama_token_to_piece(vocab, token, scratch, (int) scratch.byteSize(), 0, special);
+          if (n < 0) {
+            try (Arena arena = Arena.ofConfined()) {
+              MemorySegment big = arena.allocate(-n);
+              n = llama_h.llama_token_to_piece(vocab, token, big, -n, 0, special);
+              return big.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+            }
+          }
+          return scratch.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        });
   }
 
   /**
@@ -154,8 +163,11 @@ public final class Vocabulary {
    * @return the token's text as stored in the vocabulary (llama_vocab_get_text; SentencePiece uses U+2581 for space)
    */
   public String text(int token) {
-    checkToken(token);
-    return llama_h.llama_vocab_get_text(ptr(), token).getString(0);
+    return model.use(
+        m -> {
+          checkToken(token);
+          return llama_h.llama_vocab_get_text(vocab, token).getString(0);
+        });
   }
 
   /**
@@ -163,8 +175,11 @@ public final class Vocabulary {
    * @return its score (llama_vocab_get_score)
    */
   public float score(int token) {
-    checkToken(token);
-    return llama_h.llama_vocab_get_score(ptr(), token);
+    return model.use(
+        m -> {
+          checkToken(token);
+          return llama_h.llama_vocab_get_score(vocab, token);
+        });
   }
 
   /**
@@ -172,8 +187,11 @@ public final class Vocabulary {
    * @return attribute bits of {@code enum llama_token_attr} ({@link #ATTR_CONTROL}, {@link #ATTR_BYTE}, ...)
    */
   public int attributes(int token) {
-    checkToken(token);
-    return llama_h.llama_vocab_get_attr(ptr(), token);
+    return model.use(
+        m -> {
+          checkToken(token);
+          return llama_h.llama_vocab_get_attr(vocab, token);
+        });
   }
 
   /**
@@ -181,8 +199,11 @@ public final class Vocabulary {
    * @return whether it ends generation (EOS, EOT, ...; llama_vocab_is_eog)
    */
   public boolean isEndOfGeneration(int token) {
-    checkToken(token);
-    return llama_h.llama_vocab_is_eog(ptr(), token);
+    return model.use(
+        m -> {
+          checkToken(token);
+          return llama_h.llama_vocab_is_eog(vocab, token);
+        });
   }
 
   /**
@@ -190,63 +211,90 @@ public final class Vocabulary {
    * @return whether it is a control token (llama_vocab_is_control)
    */
   public boolean isControl(int token) {
-    checkToken(token);
-    return llama_h.llama_vocab_is_control(ptr(), token);
+    return model.use(
+        m -> {
+          checkToken(token);
+          return llama_h.llama_vocab_is_control(vocab, token);
+        });
   }
 
   /**
    * @return beginning-of-sequence token, or -1 if none
    */
   public int bos() {
-    return llama_h.llama_vocab_bos(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_bos(vocab);
+        });
   }
 
   /**
    * @return end-of-sequence token, or -1 if none
    */
   public int eos() {
-    return llama_h.llama_vocab_eos(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_eos(vocab);
+        });
   }
 
   /**
    * @return end-of-turn token, or -1 if none
    */
   public int eot() {
-    return llama_h.llama_vocab_eot(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_eot(vocab);
+        });
   }
 
   /**
    * @return separator token, or -1 if none
    */
   public int sep() {
-    return llama_h.llama_vocab_sep(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_sep(vocab);
+        });
   }
 
   /**
    * @return newline token, or -1 if none
    */
   public int nl() {
-    return llama_h.llama_vocab_nl(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_nl(vocab);
+        });
   }
 
   /**
    * @return padding token, or -1 if none
    */
   public int pad() {
-    return llama_h.llama_vocab_pad(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_pad(vocab);
+        });
   }
 
   /**
    * @return whether tokenizing with addSpecial adds BOS
    */
   public boolean addsBos() {
-    return llama_h.llama_vocab_get_add_bos(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_get_add_bos(vocab);
+        });
   }
 
   /**
    * @return whether tokenizing with addSpecial adds EOS
    */
   public boolean addsEos() {
-    return llama_h.llama_vocab_get_add_eos(ptr());
+    return model.use(
+        m -> {
+          return llama_h.llama_vocab_get_add_eos(vocab);
+        });
   }
 }

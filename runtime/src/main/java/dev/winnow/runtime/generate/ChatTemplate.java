@@ -2,6 +2,7 @@ package dev.winnow.runtime.generate;
 
 import dev.winnow.bindings.llama.llama_chat_message;
 import dev.winnow.bindings.llama.llama_h;
+import dev.winnow.runtime.CStrings;
 import dev.winnow.runtime.Model;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -39,9 +40,10 @@ public final class ChatTemplate {
   /**
    * @param nameOrTemplate a built-in name ({@link #builtinNames()}, e.g. "chatml", "llama3") or template text
    * @return the template
+   * @throws IllegalArgumentException if it contains a NUL character
    */
   public static ChatTemplate named(String nameOrTemplate) {
-    return new ChatTemplate(nameOrTemplate);
+    return new ChatTemplate(CStrings.check(nameOrTemplate, "chat template name"));
   }
 
   /**
@@ -66,7 +68,8 @@ public final class ChatTemplate {
    * @param messages the chat so far
    * @param addAssistant end with the start of an assistant turn, for the model to continue
    * @return the prompt text
-   * @throws IllegalArgumentException if llama.cpp does not support the template
+   * @throws IllegalArgumentException if llama.cpp does not support the template, or a role, a content or the template
+   *     contains a NUL character (named)
    */
   public String apply(List<ChatMessage> messages, boolean addAssistant) {
     try (Arena arena = Arena.ofConfined()) {
@@ -74,11 +77,13 @@ public final class ChatTemplate {
       int chars = 0;
       for (int i = 0; i < messages.size(); i++) {
         MemorySegment m = llama_chat_message.asSlice(chat, i);
-        llama_chat_message.role(m, arena.allocateFrom(messages.get(i).role()));
-        llama_chat_message.content(m, arena.allocateFrom(messages.get(i).content()));
+        llama_chat_message.role(
+            m, arena.allocateFrom(CStrings.check(messages.get(i).role(), "role of chat message " + i)));
+        llama_chat_message.content(
+            m, arena.allocateFrom(CStrings.check(messages.get(i).content(), "content of chat message " + i)));
         chars += messages.get(i).content().length() + messages.get(i).role().length();
       }
-      MemorySegment tmpl = arena.allocateFrom(template);
+      MemorySegment tmpl = arena.allocateFrom(CStrings.check(template, "chat template"));
       int cap = 2 * chars + 256;
       MemorySegment buf = arena.allocate(cap);
       int n = llama_h.llama_chat_apply_template(tmpl, chat, messages.size(), addAssistant, buf, cap);

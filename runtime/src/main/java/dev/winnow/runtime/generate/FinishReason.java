@@ -11,5 +11,10 @@ public enum FinishReason {
   /** {@link Generation#cancel()} was called. */
   CANCELLED,
   /** The context's KV cache is full. */
-  CONTEXT_FULL
+  CONTEXT_FULL,
+  /**
+   * The sampler's grammar accepts no further token (its end was reached and the vocabulary has no end-of-generation
+   * token the grammar allows there, or the rule needs text no token spells), or the logit bias forbids every token.
+   */
+  NO_ACCEPTABLE_TOKEN
 }

@@ -2,6 +2,7 @@ package dev.winnow.runtime.generate;
 
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
+import dev.winnow.runtime.NoAcceptableTokenException;
 import dev.winnow.runtime.Sampler;
 import dev.winnow.runtime.Vocabulary;
 import java.util.ArrayList;
@@ -174,7 +175,13 @@ public final class Generation implements Iterator<String>, AutoCloseable {
         end(FinishReason.MAX_TOKENS);
         return;
       }
-      int token = sampler.sample(context, batch.size() - 1);
+      int token;
+      try {
+        token = sampler.sample(context, batch.size() - 1);
+      } catch (NoAcceptableTokenException e) {
+        end(FinishReason.NO_ACCEPTABLE_TOKEN);
+        return;
+      }
       if (options.stopAtEndOfGeneration() && vocabulary.isEndOfGeneration(token)) {
         end(FinishReason.END_OF_GENERATION);
         return;
