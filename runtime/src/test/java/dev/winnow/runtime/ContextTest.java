@@ -194,6 +194,46 @@ class ContextTest {
     assertMessage(() -> ContextOptions.defaults().withMaxSequences(300), "maxSequences must be in [1, 256]");
   }
 
+  @Test
+  void duplicateOrOutOfOrderPositionsInASequenceAreRefused() {
+    try (Context c = model.newContext(exact());
+        Batch b = Batch.allocate(64, 2)) {
+      b.add(5, 0, 0, false);
+      b.add(6, 1, 0, false);
+      b.add(7, 1, 0, true);
+      assertMessage(() -> c.decode(b),
+          "batch entry 2: sequence 0 repeats position 1 of batch entry 1 (a duplicate position)");
+      b.clear();
+      b.add(5, 0, 1, false);
+      b.add(6, 0, 1, true);
+      assertMessage(() -> c.decode(b), "sequence 1 repeats position 0");
+      b.clear();
+      b.add(5, 0, 0, false);
+      b.add(6, 2, 0, false);
+      b.add(7, 1, 0, true);
+      assertMessage(() -> c.decode(b), "batch entry 1: sequence 0 has a gap in its positions: 0 (batch entry 0) then 2");
+      b.clear();
+      b.add(5, 1, 0, false);
+      b.add(6, 0, 0, true);
+      assertMessage(() -> c.decode(b), "batch entry 1: sequence 0 goes back from position 1 (batch entry 0) to 0");
+      // an entry in two sequences counts in both: sequence 1 repeats position 0
+      b.clear();
+      b.add(5, 0, false, 0, 1);
+      b.add(6, 0, 1, true);
+      assertMessage(() -> c.decode(b), "batch entry 1: sequence 1 repeats position 0");
+      // nothing was decoded by the refused batches; interleaved sequences that each go up by one are fine
+      assertEquals(-1, c.kvCache().maxPosition(0));
+      b.clear();
+      b.add(5, 0, 0, false);
+      b.add(5, 0, 1, false);
+      b.add(6, 1, 0, true);
+      b.add(6, 1, 1, true);
+      c.decode(b);
+      assertArrayEquals(c.logitsCopy(2), c.logitsCopy(3), 1e-5f);
+      assertEquals(1, c.kvCache().maxPosition(1));
+    }
+  }
+
   static void assertMessage(org.junit.jupiter.api.function.Executable call, String phrase) {
     Throwable e = assertThrows(RuntimeException.class, call);
     assertTrue(e.getMessage().contains(phrase), "expected '" + phrase + "' in: " + e.getMessage());
