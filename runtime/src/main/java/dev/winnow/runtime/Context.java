@@ -21,11 +21,28 @@ import java.util.function.BooleanSupplier;
  * A llama.cpp context ({@code llama_context}): the KV cache, the compute buffers, and the results of the last
  * {@link #decode}. Create it with {@link Model#newContext(ContextOptions)}.
  *
- * <p>A context is confined to one thread at a time: a call while another thread is inside a call throws {@link
- * IllegalStateException} instead of corrupting native state (as does a decode from inside a tap listener). Inputs
- * that would make llama.cpp abort are refused in Java with an exception naming the limit. Results ({@link
- * #logits(int)}, {@link #embeddings(int)}) are read-only views valid until the next decode or encode; the {@code
- * ...Copy} methods return arrays.
+ * <p><b>Threads.</b> A context is used by one thread at a time; it may move between threads. Every call that touches
+ * native state, reads of results included ({@link #argmax}, {@link #logits}, {@link #logitsCopy}, {@link
+ * #embeddings}, {@link #sequenceEmbeddings} and their copies, {@link Sampler#sample}, {@link KvCache} positions,
+ * state saves, {@link #threads()}), first claims the context: while another thread is inside a call (a decode, say)
+ * it throws {@link IllegalStateException} ("in use by thread ...") at once instead of waiting or reading a buffer that
+ * is being rewritten or freed; so does a call from inside a tap listener of the same context. Callers that share a
+ * context across threads must order their calls themselves (a lock around decode-then-read). {@link #close()} claims
+ * it too, so it never frees the context under another thread's call.
+ *
+ * <p><b>Results.</b> {@link #logits(int)}, {@link #embeddings(int)} and {@link #sequenceEmbeddings(int)} are read-only
+ * views of llama.cpp's buffers, readable from any thread, valid until the next decode or encode or {@link #close()},
+ * whichever thread does it: reading one afterwards throws {@link IllegalStateException} instead of reading reused or
+ * freed memory (the views share one arena per decode; ending it costs a thread handshake, tens of microseconds, only
+ * when a view was taken). The {@code ...Copy} methods return arrays. Every read checks the values it returns: NaN or an
+ * infinity throws {@link LlamaException} naming the model, the batch entry, its position and the decode (only the row
+ * read is scanned). An embedding-only model (BERT and relatives: no language-model head) has no logits: reading them
+ * throws, and a context of such a model created without embeddings refuses to decode (unless it has taps, for
+ * analysis of the graph's tensors).
+ *
+ * <p><b>Inputs.</b> Inputs that would make llama.cpp abort are refused in Java with an exception naming the limit;
+ * a batch whose positions in a sequence do not go up by one (a duplicate, a step back, a gap) or do not continue the
+ * sequence's KV cache is refused naming the sequence and the position.
  */
 public final class Context implements AutoCloseable {
   /**

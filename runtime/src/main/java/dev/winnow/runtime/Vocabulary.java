@@ -8,8 +8,10 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * A model's tokenizer ({@code llama_vocab}): text to token ids and back, special tokens, per-token text and
- * attributes. Thread-safe (llama.cpp's vocabulary is read-only after loading). Token ids are validated in Java:
- * llama.cpp aborts on an id outside [0, {@link #size()}).
+ * attributes. Thread-safe (llama.cpp's vocabulary is read-only after loading); {@link Model#close()} waits for calls
+ * in progress here and later calls throw {@link IllegalStateException}. Token ids are validated in Java: llama.cpp
+ * aborts on an id outside [0, {@link #size()}). Text is passed to llama.cpp with its length, so a NUL character in it
+ * is tokenized like any other character, not a cut.
  */
 public final class Vocabulary {
   /** Token attribute bits of {@code enum llama_token_attr}. */
