@@ -42,7 +42,8 @@ import java.util.function.BooleanSupplier;
  *
  * <p><b>Inputs.</b> Inputs that would make llama.cpp abort are refused in Java with an exception naming the limit;
  * a batch whose positions in a sequence do not go up by one (a duplicate, a step back, a gap) or do not continue the
- * sequence's KV cache is refused naming the sequence and the position.
+ * sequence's KV cache is refused naming the sequence and the position (in a context without a KV cache, a BERT-type
+ * encoder's, a position may repeat: positions there only select position embeddings).
  */
 public final class Context implements AutoCloseable {
   /**
@@ -385,7 +386,10 @@ public final class Context implements AutoCloseable {
     java.util.Arrays.fill(minPos, Integer.MAX_VALUE);
     java.util.Arrays.fill(maxPos, -1);
     // llama.cpp collapses a sequence's positions into a set (duplicates pass unnoticed) and only refuses decreasing
-    // ones: here each sequence's positions must go up by exactly one from entry to entry, in batch order
+    // ones: here each sequence's positions must go up by exactly one from entry to entry, in batch order. A context
+    // without a KV cache (BERT-type encoders) reads positions only as position embeddings: there a position may repeat
+    // (tokens side by side at one position, as EncoderInContextRanker lays out documents), but not go back or skip
+    boolean repeatsAllowed = memory.equals(MemorySegment.NULL);
     int[] prevPos = new int[nSeqMax];
     int[] prevEntry = new int[nSeqMax];
     for (int i = 0; i < n; i++) {
@@ -404,7 +408,7 @@ public final class Context implements AutoCloseable {
           throw new IllegalArgumentException(
               "batch entry " + i + ": sequence id " + s + " is outside [0, n_seq_max=" + nSeqMax + ")");
         }
-        if (count[s] > 0 && pos != prevPos[s] + 1) {
+        if (count[s] > 0 && pos != prevPos[s] + 1 && !(repeatsAllowed && pos == prevPos[s])) {
           String what =
               pos == prevPos[s]
                   ? "repeats position " + pos + " of batch entry " + prevEntry[s] + " (a duplicate position)"

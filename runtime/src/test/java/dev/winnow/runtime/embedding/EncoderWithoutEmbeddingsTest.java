@@ -105,6 +105,31 @@ class EncoderWithoutEmbeddingsTest {
   }
 
   @Test
+  void anEncoderWithoutKvCacheTakesRepeatedPositionsButNotOnesThatGoBackOrSkip() {
+    try (Context c = model.newContext(plain().withEmbeddings(true, Pooling.NONE));
+        Batch b = Batch.allocate(128, 1)) {
+      // two documents side by side at the same positions, as EncoderInContextRanker lays them out
+      int[] pos = {0, 1, 2, 2, 3, 3};
+      for (int i = 0; i < pos.length; i++) {
+        b.add(tokens[i], pos[i], 0, true);
+      }
+      c.encode(b);
+      assertEquals(384, c.embeddingCopy(5, false).length);
+      b.clear();
+      b.add(tokens[0], 0, 0, true);
+      b.add(tokens[1], 2, 0, true);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.encode(b));
+      assertTrue(e.getMessage().contains("sequence 0 has a gap in its positions: 0 (batch entry 0) then 2"),
+          e.getMessage());
+      b.clear();
+      b.add(tokens[0], 1, 0, true);
+      b.add(tokens[1], 0, 0, true);
+      e = assertThrows(IllegalArgumentException.class, () -> c.encode(b));
+      assertTrue(e.getMessage().contains("sequence 0 goes back from position 1"), e.getMessage());
+    }
+  }
+
+  @Test
   void withEmbeddingsTheSameInputGivesAFiniteVector() {
     try (Context c = model.newContext(plain().withEmbeddings(true, Pooling.MODEL));
         Batch b = batch()) {
