@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * The thread-safety contract of {@link Model} and {@link Context} (issue 16, item 6) with real threads on the real
  * stories260K: readers hammering a context's results (argmax, logits copies and views, embeddings, Sampler.sample,
  * KV positions) while another thread decodes either get a correct result or an {@link IllegalStateException} saying
- * the context is in use, never a crash or a wrong value; views die when another thread decodes or closes; {@link
+ * the context is in use, never a crash or a wrong value; views die when another thread decodes or closes, and a
+ * {@link TensorView} kept past its tap callback throws; {@link
  * Model#close()} while threads tokenize waits for the calls in flight and never frees under them.
  */
 class ThreadSafetyTest {
@@ -193,6 +194,28 @@ class ThreadSafetyTest {
       other.submit(c::close).get();
       assertThrows(IllegalStateException.class, () -> last.getAtIndex(ValueLayout.JAVA_FLOAT, 0));
       assertThrows(IllegalStateException.class, () -> c.argmax(-1));
+    }
+  }
+
+  @Test
+  void aTensorViewKeptPastItsCallbackThrows() {
+    try (Model model = Llama.load().loadModel(TestModels.stories260K());
+        Context c = model.newContext(exact().withTaps(true));
+        Batch b = Batch.allocate(64, 1)) {
+      java.util.concurrent.atomic.AtomicReference<TensorView> kept = new java.util.concurrent.atomic.AtomicReference<>();
+      float[] during = new float[1];
+      try (var tap = c.taps().tap(TensorSelector.name("l_out-0"), v -> {
+        kept.set(v);
+        during[0] = v.get(0, 0, 0, 0);
+      })) {
+        b.addSequence(model.vocabulary().tokenize(PROMPT), 0, 0, true);
+        c.decode(b);
+      }
+      assertTrue(Float.isFinite(during[0]));
+      TensorView v = kept.get();
+      assertEquals("l_out-0", v.name());
+      assertThrows(IllegalStateException.class, () -> v.get(0, 0, 0, 0));
+      assertThrows(IllegalStateException.class, v::toFloatArray);
     }
   }
 
