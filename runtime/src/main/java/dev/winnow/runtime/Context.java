@@ -268,7 +268,10 @@ public final class Context implements AutoCloseable {
     return memory;
   }
 
-  /** Runs a native call under the confinement check (for KvCache and state). */
+  /**
+   * Runs a native call under the confinement check (decode, reads of results, KvCache, state): while another thread
+   * is inside a call it throws instead of rewriting or reading a buffer that is being rewritten or freed.
+   */
   <T> T confined(java.util.function.Supplier<T> call) {
     enter();
     try {
@@ -572,19 +575,6 @@ public final class Context implements AutoCloseable {
   }
 
   /**
-   * Reads results under the context's confinement: a read while another thread decodes (or closes) throws instead of
-   * seeing a buffer that is being rewritten or freed.
-   */
-  private <T> T reading(java.util.function.Supplier<T> read) {
-    enter();
-    try {
-      return read.get();
-    } finally {
-      exit();
-    }
-  }
-
-  /**
    * The logits of one output entry of the last decode, as a read-only view of llama.cpp's buffer (n_vocab floats),
    * valid until the next decode or encode or {@link #close()}: reading it afterwards, on any thread, throws {@link
    * IllegalStateException}.
@@ -598,7 +588,7 @@ public final class Context implements AutoCloseable {
    *     decode)
    */
   public MemorySegment logits(int batchIndex) {
-    return reading(
+    return confined(
         () -> {
           int i = checkOutput(batchIndex, "logits");
           MemorySegment row = logitsRow(i);
@@ -613,7 +603,7 @@ public final class Context implements AutoCloseable {
    * @throws LlamaException if a logit is NaN or infinite
    */
   public float[] logitsCopy(int batchIndex) {
-    return reading(
+    return confined(
         () -> {
           int i = checkOutput(batchIndex, "logits");
           float[] out = logitsRow(i).toArray(ValueLayout.JAVA_FLOAT);
@@ -634,7 +624,7 @@ public final class Context implements AutoCloseable {
    * @throws LlamaException if a logit is NaN or infinite
    */
   public int argmax(int batchIndex) {
-    return reading(
+    return confined(
         () -> {
           int i = checkOutput(batchIndex, "logits");
           MemorySegment l = logitsRow(i);
@@ -659,7 +649,7 @@ public final class Context implements AutoCloseable {
    * checked for presence, NULL, and finiteness first.
    */
   <T> T withLogits(int batchIndex, java.util.function.BiFunction<Integer, MemorySegment, T> read) {
-    return reading(
+    return confined(
         () -> {
           int i = checkOutput(batchIndex, "logits");
           MemorySegment row = logitsRow(i);
@@ -678,7 +668,7 @@ public final class Context implements AutoCloseable {
    * @throws LlamaException if the embedding holds NaN or an infinity
    */
   public MemorySegment embeddings(int batchIndex) {
-    return reading(() -> view(embeddingRow(batchIndex), nEmbd));
+    return confined(() -> view(embeddingRow(batchIndex), nEmbd));
   }
 
   private MemorySegment embeddingRow(int batchIndex) {
@@ -700,7 +690,7 @@ public final class Context implements AutoCloseable {
    * @return a copy of the token's embedding
    */
   public float[] embeddingCopy(int batchIndex, boolean normalize) {
-    float[] v = reading(() -> embeddingRow(batchIndex).toArray(ValueLayout.JAVA_FLOAT));
+    float[] v = confined(() -> embeddingRow(batchIndex).toArray(ValueLayout.JAVA_FLOAT));
     return normalize ? l2normalize(v) : v;
   }
 
@@ -714,7 +704,7 @@ public final class Context implements AutoCloseable {
    * @throws LlamaException if the embedding holds NaN or an infinity
    */
   public MemorySegment sequenceEmbeddings(int seqId) {
-    return reading(
+    return confined(
         () -> {
           MemorySegment p = sequenceRow(seqId);
           return view(p, p.byteSize() / 4);
@@ -747,7 +737,7 @@ public final class Context implements AutoCloseable {
    * @return a copy of the pooled embedding
    */
   public float[] sequenceEmbeddingCopy(int seqId, boolean normalize) {
-    float[] v = reading(() -> sequenceRow(seqId).toArray(ValueLayout.JAVA_FLOAT));
+    float[] v = confined(() -> sequenceRow(seqId).toArray(ValueLayout.JAVA_FLOAT));
     return normalize ? l2normalize(v) : v;
   }
 

@@ -61,7 +61,7 @@ public final class Sampler implements AutoCloseable {
       q = new NativeHandle(this, "sampler", newChain(), llama_h::llama_sampler_free);
       buildPre(p.get());
       if (options.grammar() != null) {
-        g = new NativeHandle(this, "grammar sampler", model.use(m -> initGrammar(model)), llama_h::llama_sampler_free);
+        g = new NativeHandle(this, "grammar sampler", model.use(m -> initGrammar()), llama_h::llama_sampler_free);
         checkFirstToken(model, g.get());
       }
       buildPost(q.get());
@@ -108,7 +108,7 @@ public final class Sampler implements AutoCloseable {
     }
   }
 
-  private MemorySegment initGrammar(Model model) {
+  private MemorySegment initGrammar() {
     SamplerOptions o = options;
     try (Arena arena = Arena.ofConfined()) {
       NativeErrors.clear();
