@@ -162,13 +162,21 @@ public final class GgufInspector {
     };
   }
 
-  /** @return "passed", or the problem {@link GgufValidator#checkForLlama} found */
+  /**
+   * @return "passed", or the problem {@link GgufValidator#checkForLlama} found (for the first shard of a split model
+   *     read from a file, {@link GgufValidator#checkShards} too)
+   */
   private static String llamaChecks(GgufFile file) {
     try {
       GgufValidator.checkForLlama(file);
+      if (file.path() != null) {
+        GgufValidator.checkShards(file);
+      }
       return "passed";
     } catch (GgufFormatException e) {
       return "FAILED: " + e.getMessage();
+    } catch (java.io.IOException e) {
+      return "FAILED: a shard cannot be read: " + e.getMessage();
     }
   }
 
