@@ -281,7 +281,11 @@ public final class GgufFuzzer {
    * @throws IOException if writing fails
    */
   public FuzzCase writeCase(long index, Path dir) throws IOException {
-    Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + index);
+    // mixed (SplitMix64's finaliser): Random's first outputs are correlated for neighbouring seeds
+    long z = seed * 0x9E3779B97F4A7C15L + index + 0x632BE59BD9B4E019L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    Random rnd = new Random(z ^ (z >>> 31));
     List<Mutation> half = rnd.nextBoolean() ? Mutation.byteLevel()
         : Arrays.stream(Mutation.values()).filter(Mutation::structural).toList();
     Mutation kind = half.get(rnd.nextInt(half.size()));
