@@ -155,6 +155,29 @@ public final class GgufValidator {
         }
       }
     }
+    GgufValue embdValue = f.metadata().get(arch + ".embedding_length");
+    if (heads != null && embdValue != null && (embdValue.value() instanceof Integer || embdValue.value() instanceof Long)
+        && embdValue.type() != GgufValueType.UINT64 && heads[0] > 0) {
+      // per-layer counts must match each layer's projections: llama.cpp aborts in the graph for a mismatch it does
+      // not catch at load (found by the fuzzer: head_count_kv [4,4,4,8,4] with 32-wide attn_k)
+      long headDim = embdValue.asLong() / heads[0];
+      for (int i = 0; i < layers; i++) {
+        checkRows(f, source, "blk." + i + ".attn_q.weight", heads[i] * headDim, arch + ".attention.head_count", i);
+        if (kv != null) {
+          checkRows(f, source, "blk." + i + ".attn_k.weight", kv[i] * headDim, arch + ".attention.head_count_kv", i);
+          checkRows(f, source, "blk." + i + ".attn_v.weight", kv[i] * headDim, arch + ".attention.head_count_kv", i);
+        }
+      }
+    }
+  }
+
+  private static void checkRows(GgufFile f, String source, String tensor, long expected, String key, int layer)
+      throws GgufFormatException {
+    java.util.Optional<GgufTensorInfo> t = f.tensor(tensor);
+    if (t.isPresent() && t.get().dimensions() >= 2 && t.get().dim(1) != expected) {
+      throw new GgufFormatException(source, f.keyOffset(key), "layer " + layer + ": '" + key + "' gives " + expected
+          + " output rows for tensor '" + tensor + "', which has " + t.get().dim(1));
+    }
   }
 
   /**

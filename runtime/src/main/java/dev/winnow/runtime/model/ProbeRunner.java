@@ -89,13 +89,14 @@ public final class ProbeRunner implements AutoCloseable {
     } catch (IOException e) {
       return died(file);
     }
-    String line = lines.poll(perFile.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + perFile.toNanos();
+    String line = nextAnswer(deadline);
     if (line == null) {
       if (worker.isAlive()) {
         kill();
         return new Result(file, Status.HUNG, "", "no answer after " + perFile.toMillis() + " ms");
       }
-      line = lines.poll(200, TimeUnit.MILLISECONDS);
+      line = nextAnswer(System.nanoTime() + 200_000_000L);
       if (line == null) {
         return died(file);
       }
@@ -108,6 +109,23 @@ public final class ProbeRunner implements AutoCloseable {
       return new Result(file, Status.REFUSED, f[2], f[3]);
     }
     throw new IllegalStateException("the worker's answer for " + file + " is not understood: " + line);
+  }
+
+  /**
+   * The next answer line of the worker, skipping other output (when ggml aborts it runs gdb for a backtrace, which
+   * writes lines such as "[New LWP 123]" to the process's stdout before the process dies).
+   */
+  private String nextAnswer(long deadlineNanos) throws InterruptedException {
+    while (true) {
+      long left = deadlineNanos - System.nanoTime();
+      String line = lines.poll(Math.max(0, left), TimeUnit.NANOSECONDS);
+      if (line == null || line.startsWith("OK\t") || line.startsWith("REFUSED\t")) {
+        return line;
+      }
+      if (left <= 0) {
+        return null;
+      }
+    }
   }
 
   private Result died(Path file) throws InterruptedException, IOException {
