@@ -161,6 +161,13 @@ public final class Model implements AutoCloseable {
           + " positions of model " + path + " (position_embd.weight has " + limit + " rows): a token at position "
           + limit + " or later would crash llama.cpp; use contextSize <= " + limit);
     }
+    long padded = (nCtx + 255) / 256 * 256;
+    if (limit != Integer.MAX_VALUE && padded > limit) {
+      // llama.cpp pads n_ctx to a multiple of 256 and accepts positions up to it (fuzzer: 345- and 501-row tables)
+      throw new IllegalArgumentException("context size " + nCtx + " becomes " + padded + " in llama.cpp (padded to a"
+          + " multiple of 256), more than the " + limit + " positions of model " + path + " (position_embd.weight):"
+          + " a token past position " + (limit - 1) + " would crash llama.cpp; use contextSize <= " + limit / 256 * 256);
+    }
   }
 
   /**
