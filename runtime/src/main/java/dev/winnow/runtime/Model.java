@@ -36,10 +36,12 @@ public final class Model implements AutoCloseable {
   /** Read lock: a call using the native model is in progress; write lock: close. */
   private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
       new java.util.concurrent.locks.ReentrantReadWriteLock();
+  private final long positionRows;
 
-  private Model(Path path, MemorySegment ptr, boolean vocabOnly) {
+  private Model(Path path, MemorySegment ptr, boolean vocabOnly, long positionRows) {
     this.path = path;
     this.vocabOnly = vocabOnly;
+    this.positionRows = positionRows;
     this.handle = new NativeHandle(this, "model " + path.getFileName(), ptr, llama_h::llama_model_free);
     this.vocabulary = new Vocabulary(this, llama_h.llama_model_get_vocab(ptr));
     this.metadata = readMetadata(ptr);
@@ -49,7 +51,7 @@ public final class Model implements AutoCloseable {
     Llama.load();
     Path abs = path.toAbsolutePath();
     CStrings.check(abs.toString(), "model path");
-    GgufPrecheck.check(abs);
+    GgufPrecheck.Summary summary = GgufPrecheck.check(abs);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment params = llama_h.llama_model_default_params(arena);
       llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? Integer.MAX_VALUE : options.gpuLayers());
@@ -86,7 +88,7 @@ public final class Model implements AutoCloseable {
         throw new LlamaException(
             "llama.cpp could not load model file " + abs + NativeErrors.reason("no reason logged"));
       }
-      return new Model(abs, ptr, options.vocabOnly());
+      return new Model(abs, ptr, options.vocabOnly(), summary.positionRows());
     }
   }
 
@@ -149,13 +151,65 @@ public final class Model implements AutoCloseable {
    * @param options context options
    * @return a new context; close it before the model
    * @throws IllegalStateException if the model is closed or was loaded vocabulary-only
-   * @throws IllegalArgumentException if the options exceed what the model or memory allows
+   * @throws IllegalArgumentException if the options exceed what the model or memory allows, among them a context
+   *     larger than the model's learned position table ({@link #positionLimit()})
    */
   public Context newContext(ContextOptions options) {
     if (vocabOnly) {
       throw new IllegalStateException("model " + path + " was loaded vocabulary-only: it has no weights for a context");
     }
+    checkContextPositions(options);
     return use(p -> new Context(this, options));
+  }
+
+  /**
+   * The number of positions the model can encode: the rows of its learned position table
+   * ({@code position_embd.weight}: BERT-style encoders, GPT-2; {@code <arch>.context_length} rows for BERT), or
+   * {@link Integer#MAX_VALUE} for models without one (RoPE models encode any position). llama.cpp looks positions up in
+   * that table with {@code ggml_get_rows}, which aborts the process ({@code GGML_ASSERT(i01 >= 0 && i01 < ne01)}) for
+   * a position past it.
+   *
+   * @return the position limit
+   */
+  public int positionLimit() {
+    return positionRows < 0 || positionRows > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) positionRows;
+  }
+
+  /**
+   * Refuses a context whose n_ctx (0: the training context) is larger than the position table: every position below
+   * n_ctx must have a row. (llama.cpp pads n_ctx up to a multiple of 256; {@link #checkPosition} guards a batch in the
+   * padding.)
+   */
+  private void checkContextPositions(ContextOptions options) {
+    int limit = positionLimit();
+    long nCtx = options.contextSize() == 0 ? trainingContextSize() : options.contextSize();
+    if (nCtx > limit) {
+      throw new IllegalArgumentException("context size " + nCtx + " is larger than the " + limit
+          + " positions of model " + path + " (position_embd.weight has " + limit + " rows): a token at position "
+          + limit + " or later would crash llama.cpp; use contextSize <= " + limit);
+    }
+    long padded = (nCtx + 255) / 256 * 256;
+    if (limit != Integer.MAX_VALUE && padded > limit) {
+      // llama.cpp pads n_ctx to a multiple of 256 and accepts positions up to it (fuzzer: 345- and 501-row tables)
+      throw new IllegalArgumentException("context size " + nCtx + " becomes " + padded + " in llama.cpp (padded to a"
+          + " multiple of 256), more than the " + limit + " positions of model " + path + " (position_embd.weight):"
+          + " a token past position " + (limit - 1) + " would crash llama.cpp; use contextSize <= " + limit / 256 * 256);
+    }
+  }
+
+  /**
+   * Checks one batch entry's position against {@link #positionLimit()}; {@link Context}'s batch validation calls it
+   * for each entry, so a position in llama.cpp's n_ctx padding past the table is refused instead of crashing.
+   *
+   * @param entry the entry's index in the batch, for the message
+   * @param position its position
+   * @throws IllegalArgumentException naming the model, the entry and the limit
+   */
+  public void checkPosition(int entry, int position) {
+    if (position >= positionLimit()) {
+      throw new IllegalArgumentException("batch entry " + entry + ": position " + position + " is past the "
+          + positionLimit() + " positions of model " + path + " (its position_embd.weight table)");
+    }
   }
 
   /**

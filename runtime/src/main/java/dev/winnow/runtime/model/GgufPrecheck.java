@@ -16,7 +16,9 @@ import java.util.List;
  * validating reader, {@link GgufFile#open} (magic, version, every count and length against the file size, value and
  * ggml types, dimensions, alignment, tensor data inside the file in llama.cpp's packed layout, duplicate token texts)
  * and {@link GgufValidator#checkForLlama} (the hyperparameters llama.cpp asserts on: block and expert counts, norm
- * epsilons, BYTE tokens). Its {@link GgufFormatException} becomes an {@link InvalidModelException} that names the file,
+ * epsilons, BYTE tokens, per-layer head and feed-forward counts, and every tensor's type against the CPU kernel of its
+ * role), and for a split model every other shard ({@link GgufValidator#checkShards}: each shard's header, tensor
+ * table and data layout, its split keys and their types, its tensors' types). Its {@link GgufFormatException} becomes an {@link InvalidModelException} that names the file,
  * the byte offset and the problem. Tensor data is memory-mapped, not read.
  */
 public final class GgufPrecheck {
@@ -31,8 +33,25 @@ public final class GgufPrecheck {
    * @param kvCount number of key/value pairs
    * @param dataOffset absolute file offset of the data section
    * @param dataBytes bytes from the data section start to the end of the last tensor
+   * @param positionRows rows of the learned position table ({@code position_embd.weight}), -1 when the model has
+   *     none: no token may be placed at a position past it ({@link GgufValidator#positionRows})
    */
-  public record Summary(int version, long tensorCount, long kvCount, long dataOffset, long dataBytes) {}
+  public record Summary(int version, long tensorCount, long kvCount, long dataOffset, long dataBytes,
+      long positionRows) {
+
+    /**
+     * A summary of a model without a position table.
+     *
+     * @param version GGUF version
+     * @param tensorCount number of tensors
+     * @param kvCount number of key/value pairs
+     * @param dataOffset absolute file offset of the data section
+     * @param dataBytes bytes of tensor data
+     */
+    public Summary(int version, long tensorCount, long kvCount, long dataOffset, long dataBytes) {
+      this(version, tensorCount, kvCount, dataOffset, dataBytes, -1);
+    }
+  }
 
   /**
    * Checks that {@code file} is a GGUF file llama.cpp can load without aborting.
@@ -62,15 +81,31 @@ public final class GgufPrecheck {
       }
       try (GgufFile f = GgufFile.open(abs)) {
         GgufValidator.checkForLlama(f);
+        GgufValidator.checkShards(f);
         List<GgufTensorInfo> tensors = f.tensors();
         GgufTensorInfo last = tensors.isEmpty() ? null : tensors.getLast();
         return new Summary(f.version(), tensors.size(), f.metadata().size(), f.dataOffset(),
-            last == null ? 0 : last.offset() + last.byteSize());
+            last == null ? 0 : last.offset() + last.byteSize(), GgufValidator.positionRows(f));
       }
     } catch (GgufFormatException e) {
+      Path shard = shardOf(e, abs);
+      if (shard != null) {
+        throw new InvalidModelException(abs, "shard " + shard + " at byte " + e.offset() + ": " + e.problem());
+      }
       throw new InvalidModelException(abs, "at byte " + e.offset() + ": " + e.problem());
     } catch (IOException e) {
       throw new InvalidModelException(abs, "cannot be read: " + e.getMessage());
     }
+  }
+
+  /** @return the other shard an exception is about, or null when it is about {@code file} itself */
+  private static Path shardOf(GgufFormatException e, Path file) {
+    String msg = e.getMessage();
+    int at = msg.indexOf(": at byte " + e.offset() + ": ");
+    String source = at > 0 ? msg.substring(0, at) : "";
+    if (source.isEmpty() || source.equals(file.toString()) || source.equals("GGUF bytes")) {
+      return null;
+    }
+    return Path.of(source);
   }
 }

@@ -87,8 +87,11 @@ class ModelLoadSurvivalTest {
     String[] lines = out.strip().split("\n");
     assertEquals(files.size(), lines.length, out);
     assertTrue(lines[0].startsWith("OK stories260K.gguf"), out);
-    assertTrue(lines[1].startsWith("REFUSED llama_attention_head_count-0.gguf LlamaException"), out);
-    assertTrue(lines[2].startsWith("REFUSED llama_attention_head_count_kv-3.gguf LlamaException"), out);
+    // refused by Winnow's own per-layer checks since issue 16 (head counts >= 1, KV heads dividing the heads)
+    assertTrue(lines[1].startsWith("REFUSED llama_attention_head_count-0.gguf InvalidModelException"), out);
+    assertTrue(lines[1].contains("'llama.attention.head_count' is 0, expected 1 to 4294967295"), out);
+    assertTrue(lines[2].startsWith("REFUSED llama_attention_head_count_kv-3.gguf InvalidModelException"), out);
+    assertTrue(lines[2].contains("the KV heads must divide the heads"), out);
     assertTrue(lines[3].startsWith("REFUSED llama_embedding_length-65.gguf LlamaException"), out);
     assertTrue(lines[4].startsWith("REFUSED llama_rope_dimension_count-1000.gguf LlamaException"), out);
     assertTrue(lines[5].startsWith("OK llama_context_length-0.gguf"), out);

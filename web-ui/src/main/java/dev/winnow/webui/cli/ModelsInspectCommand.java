@@ -18,7 +18,7 @@ import picocli.CommandLine.Parameters;
     name = "inspect",
     mixinStandardHelpOptions = true,
     description = "Validate a GGUF file and print its metadata (key, type, value) and tensors (name, type, shape, "
-        + "offset, bytes).")
+        + "offset, bytes); --deep also names every tensor holding NaN or infinite values.")
 public final class ModelsInspectCommand implements Callable<Integer> {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -28,6 +28,10 @@ public final class ModelsInspectCommand implements Callable<Integer> {
 
   @Option(names = "--json", description = "print JSON instead of tables")
   boolean json;
+
+  @Option(names = "--deep", description = "also scan every tensor's values for NaN and infinities (reads the whole "
+      + "file; F32, F16, BF16, F64, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 and integer types); exits 2 when some are found")
+  boolean deep;
 
   @Option(names = "--array-limit", paramLabel = "N", defaultValue = "16",
       description = "show at most N elements of each array, 0 for all (default ${DEFAULT-VALUE})")
@@ -44,13 +48,21 @@ public final class ModelsInspectCommand implements Callable<Integer> {
     GgufInspector inspector = new GgufInspector(arrayLimit);
     PrintWriter out = spec.commandLine().getOut();
     try (GgufFile f = GgufFile.open(file)) {
+      GgufInspector.DeepScan scan = deep ? GgufInspector.deepScan(f) : null;
       if (json) {
-        out.println(GgufInspector.toJsonText(inspector.json(f, file.toString())));
+        com.fasterxml.jackson.databind.node.ObjectNode root = inspector.json(f, file.toString());
+        if (scan != null) {
+          GgufInspector.addDeepScan(root, scan);
+        }
+        out.println(GgufInspector.toJsonText(root));
         out.flush();
       } else {
         inspector.printText(f, file.toString(), out);
+        if (scan != null) {
+          GgufInspector.printDeepScan(scan, out);
+        }
       }
+      return scan != null && !scan.nonFinite().isEmpty() ? 2 : 0;
     }
-    return 0;
   }
 }

@@ -51,4 +51,49 @@ class ModelsInspectCommandTest {
     assertTrue(err.toString().contains("bad.gguf: at byte "), err.toString());
     assertTrue(err.toString().contains("file ends"), err.toString());
   }
+
+  @Test
+  void deepScanNamesTheTensorWithNonFiniteValuesAndCrashClassesFailTheChecks() throws Exception {
+    Path nan = tmp.resolve("nan.gguf");
+    try (dev.winnow.models.gguf.GgufFile base = dev.winnow.models.gguf.GgufFile.open(stories())) {
+      dev.winnow.models.gguf.fuzz.CrashCorpus.withWeight(base, "blk.2.ffn_up.weight", 77, Float.NaN, nan);
+      dev.winnow.models.gguf.fuzz.CrashCorpus.retype(base, "blk.0.attn_q.weight",
+          dev.winnow.models.gguf.GgmlType.I32, tmp.resolve("i32.gguf"));
+    }
+    CommandLine cli = WinnowCli.newCommandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    assertEquals(2, cli.execute("models", "inspect", nan.toString(), "--deep"));
+    assertTrue(out.toString().contains("deep scan: 48 tensors scanned, 1 with NaN or infinite values, 0 not scanned"),
+        out.toString());
+    assertTrue(out.toString().contains("NON-FINITE blk.2.ffn_up.weight (f32): 1 values, first at element 77"),
+        out.toString());
+    assertTrue(out.toString().contains("llama.cpp checks: passed"), out.toString());
+    StringWriter json = new StringWriter();
+    cli = WinnowCli.newCommandLine();
+    cli.setOut(new PrintWriter(json));
+    assertEquals(0, cli.execute("models", "inspect", stories().toString(), "--deep", "--json"));
+    JsonNode scan = new ObjectMapper().readTree(json.toString()).get("deepScan");
+    assertEquals(48, scan.get("scanned").asInt());
+    assertEquals(0, scan.get("nonFinite").size());
+    StringWriter bad = new StringWriter();
+    cli = WinnowCli.newCommandLine();
+    cli.setOut(new PrintWriter(bad));
+    assertEquals(0, cli.execute("models", "inspect", tmp.resolve("i32.gguf").toString()));
+    assertTrue(bad.toString().contains("llama.cpp checks: FAILED: ") && bad.toString()
+        .contains("tensor 'blk.0.attn_q.weight' has type i32"), bad.toString());
+  }
+
+  @Test
+  void fuzzCommandLoadsCasesInWorkerJvms() throws Exception {
+    CommandLine cli = WinnowCli.newCommandLine();
+    StringWriter out = new StringWriter();
+    cli.setOut(new PrintWriter(out));
+    int rc = cli.execute("models", "fuzz", "--input", stories().toString(), "--cases", "12", "--seed", "5",
+        "--work-dir", tmp.resolve("fuzz").toString());
+    assertEquals(0, rc, out.toString());
+    assertTrue(out.toString().contains("12 cases in "), out.toString());
+    assertTrue(out.toString().contains("0 worker deaths, 0 hangs"), out.toString());
+    assertTrue(out.toString().contains("PASS: no worker died or hung"), out.toString());
+  }
 }

@@ -53,6 +53,18 @@ public final class GgufFuzzer {
   }
 
   /**
+   * One case written as a file for loading through the runtime ({@link #writeCase}).
+   *
+   * @param index the case number
+   * @param mutation what kind of damage
+   * @param file the file to load (the first shard of a split model)
+   * @param contextSize the context size to decode with, 0 for the loader's default
+   * @param tokens tokens to decode, 0 for a short prompt and a few greedy tokens
+   * @param description what was done, e.g. {@code "blk.0.attn_q.weight as i32"}
+   */
+  public record FuzzCase(long index, Mutation mutation, Path file, int contextSize, int tokens, String description) {}
+
+  /**
    * The result of one case.
    *
    * @param index the case number
@@ -234,7 +246,8 @@ public final class GgufFuzzer {
 
   private CaseResult runCase(long index, ExecutorService worker) {
     Random rnd = new Random(seed * 0x9E3779B97F4A7C15L + index);
-    Mutation kind = Mutation.values()[rnd.nextInt(Mutation.values().length)];
+    List<Mutation> kinds = Mutation.byteLevel();
+    Mutation kind = kinds.get(rnd.nextInt(kinds.size()));
     byte[] input = mutate(kind, rnd);
     Future<String> f = worker.submit(() -> check(input, "case " + index));
     try {
@@ -253,6 +266,38 @@ public final class GgufFuzzer {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("fuzzing interrupted", e);
     }
+  }
+
+  /**
+   * Writes case {@code index} as a file to load: half of the cases are the byte-level mutations of the reader
+   * fuzzing, half the structure-aware ones ({@link Mutation#structural()}), each kind equally likely within its half.
+   * Case {@code i} of a seed is the same file on every run. Files are named {@code case-<index>.gguf} (split models:
+   * a directory {@code case-<index>}); the synthetic BERT of {@link Mutation#BERT_POSITIONS} is written once per
+   * directory and shared.
+   *
+   * @param index case number, 0 or more
+   * @param dir an existing directory
+   * @return the case
+   * @throws IOException if writing fails
+   */
+  public FuzzCase writeCase(long index, Path dir) throws IOException {
+    // mixed (SplitMix64's finaliser): Random's first outputs are correlated for neighbouring seeds
+    long z = seed * 0x9E3779B97F4A7C15L + index + 0x632BE59BD9B4E019L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    Random rnd = new Random(z ^ (z >>> 31));
+    List<Mutation> half = rnd.nextBoolean() ? Mutation.byteLevel()
+        : Arrays.stream(Mutation.values()).filter(Mutation::structural).toList();
+    Mutation kind = half.get(rnd.nextInt(half.size()));
+    if (kind.structural()) {
+      try (GgufFile base = GgufFile.parse(MemorySegment.ofArray(original), "fuzz seed file")) {
+        return new StructuralMutator(base).write(index, kind, rnd, dir);
+      }
+    }
+    byte[] bytes = mutate(kind, rnd);
+    Path file = dir.resolve("case-" + index + ".gguf");
+    Files.write(file, bytes);
+    return new FuzzCase(index, kind, file, 0, 0, bytes.length + " bytes");
   }
 
   /**
@@ -300,6 +345,7 @@ public final class GgufFuzzer {
         }
         yield rnd.nextInt(4) == 0 ? Arrays.copyOf(b, rnd.nextInt(b.length + 1)) : b;
       }
+      default -> throw new IllegalArgumentException(kind + " is structural: use writeCase");
     };
   }
 

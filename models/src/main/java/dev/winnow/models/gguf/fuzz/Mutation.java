@@ -1,6 +1,10 @@
 package dev.winnow.models.gguf.fuzz;
 
-/** The kinds of damage {@link GgufFuzzer} does to a valid file. */
+/**
+ * The kinds of damage {@link GgufFuzzer} does to a valid file: byte-level damage to the header (the first seven), and
+ * structure-aware edits that keep the file well-formed but give it one semantic defect of a kind that crashed llama.cpp
+ * (the last five; {@link #structural()}), with harmless variants of the same kind among them.
+ */
 public enum Mutation {
   /** 1 to 8 single-bit flips. */
   BIT_FLIPS,
@@ -15,5 +19,28 @@ public enum Mutation {
   /** 1 to 16 bytes inserted or deleted, shifting everything after. */
   SHIFT,
   /** Several of the above at once. */
-  COMBINED
+  COMBINED,
+  /** One tensor's type changed (I8, I16, I32, I64, F64, F16, BF16, Q8_0 or F32), its values converted. */
+  TENSOR_TYPE,
+  /** A per-layer key (head counts, feed-forward length) as an array: short, long, empty, or with a 0, negative or
+   * non-dividing entry, sometimes of FLOAT32; or the same values as an array (harmless). */
+  PER_LAYER_ARRAY,
+  /** The model split into 2 or 3 shards, one shard's split key of the wrong type or value, removed, or the last shard
+   * missing; or a valid split. */
+  SPLIT_SHARDS,
+  /** One weight set to NaN, +Inf or -Inf (accepted: weights are not scanned at load; the decode must not crash). */
+  NON_FINITE_WEIGHT,
+  /** A BERT encoder with 256 to 555 or 512 positions, decoded with a context size and token count around and past
+   * its position table. */
+  BERT_POSITIONS;
+
+  /** @return true for the structure-aware kinds, which write whole files (see {@link GgufFuzzer#writeCase}) */
+  public boolean structural() {
+    return ordinal() >= TENSOR_TYPE.ordinal();
+  }
+
+  /** @return the byte-level kinds, in order */
+  public static java.util.List<Mutation> byteLevel() {
+    return java.util.Arrays.stream(values()).filter(m -> !m.structural()).toList();
+  }
 }

@@ -162,14 +162,159 @@ public final class GgufInspector {
     };
   }
 
-  /** @return "passed", or the problem {@link GgufValidator#checkForLlama} found */
+  /**
+   * @return "passed", or the problem {@link GgufValidator#checkForLlama} found (for the first shard of a split model
+   *     read from a file, {@link GgufValidator#checkShards} too)
+   */
   private static String llamaChecks(GgufFile file) {
     try {
       GgufValidator.checkForLlama(file);
+      if (file.path() != null) {
+        GgufValidator.checkShards(file);
+      }
       return "passed";
     } catch (GgufFormatException e) {
       return "FAILED: " + e.getMessage();
+    } catch (java.io.IOException e) {
+      return "FAILED: a shard cannot be read: " + e.getMessage();
     }
+  }
+
+  /**
+   * Non-finite values found in one tensor by {@link #deepScan}.
+   *
+   * @param tensor the tensor's name
+   * @param type its ggml type name
+   * @param count how many values are NaN or infinite (for block types: values of blocks whose scale is)
+   * @param firstIndex the element index of the first one
+   */
+  public record NonFinite(String tensor, String type, long count, long firstIndex) {}
+
+  /**
+   * The result of {@link #deepScan}.
+   *
+   * @param scanned tensors scanned
+   * @param nonFinite the tensors holding NaN or infinite values, in file order
+   * @param notScanned names of tensors of types the scan cannot decode (K-quants, IQ types, TQ, MXFP4...)
+   */
+  public record DeepScan(int scanned, List<NonFinite> nonFinite, List<String> notScanned) {}
+
+  /** The types {@link #deepScan} reads. */
+  public static final java.util.Set<dev.winnow.models.gguf.GgmlType> SCANNED_TYPES = java.util.EnumSet.of(
+      dev.winnow.models.gguf.GgmlType.F32, dev.winnow.models.gguf.GgmlType.F16, dev.winnow.models.gguf.GgmlType.BF16,
+      dev.winnow.models.gguf.GgmlType.F64, dev.winnow.models.gguf.GgmlType.Q8_0, dev.winnow.models.gguf.GgmlType.Q4_0,
+      dev.winnow.models.gguf.GgmlType.Q4_1, dev.winnow.models.gguf.GgmlType.Q5_0, dev.winnow.models.gguf.GgmlType.Q5_1,
+      dev.winnow.models.gguf.GgmlType.I8, dev.winnow.models.gguf.GgmlType.I16, dev.winnow.models.gguf.GgmlType.I32,
+      dev.winnow.models.gguf.GgmlType.I64);
+
+  /**
+   * Scans every tensor's values for NaN and infinities ({@code winnow models inspect --deep}; llama.cpp does not check
+   * weights at load and a single NaN weight makes every output NaN). F32, F16, BF16 and F64 are read value by value;
+   * Q8_0, Q4_0, Q4_1, Q5_0 and Q5_1 through their F16 block scales (and minimums), the only place a non-finite value
+   * can sit in those layouts (every value of such a block counts); integer types are always finite. Other types are
+   * listed as not scanned.
+   *
+   * @param file a parsed file
+   * @return what was found
+   */
+  public static DeepScan deepScan(GgufFile file) {
+    List<NonFinite> bad = new java.util.ArrayList<>();
+    List<String> skipped = new java.util.ArrayList<>();
+    int scanned = 0;
+    java.lang.foreign.ValueLayout.OfShort s16 =
+        java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.lang.foreign.ValueLayout.OfInt i32 =
+        java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    java.lang.foreign.ValueLayout.OfLong i64 =
+        java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    for (GgufTensorInfo t : file.tensors()) {
+      if (!SCANNED_TYPES.contains(t.type())) {
+        skipped.add(t.name() + " (" + t.type().ggmlName() + ")");
+        continue;
+      }
+      scanned++;
+      java.lang.foreign.MemorySegment d = file.tensorData(t);
+      long n = t.elementCount();
+      long count = 0;
+      long first = -1;
+      switch (t.type()) {
+        case F32, F16, BF16, F64 -> {
+          for (long i = 0; i < n; i++) {
+            boolean finite = switch (t.type()) {
+              case F32 -> (d.get(i32, 4 * i) & 0x7f800000) != 0x7f800000;
+              case F16 -> (d.get(s16, 2 * i) & 0x7c00) != 0x7c00;
+              case BF16 -> (d.get(s16, 2 * i) & 0x7f80) != 0x7f80;
+              default -> (d.get(i64, 8 * i) & 0x7ff0000000000000L) != 0x7ff0000000000000L;
+            };
+            if (!finite) {
+              count++;
+              if (first < 0) {
+                first = i;
+              }
+            }
+          }
+        }
+        case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> {
+          int bs = t.type().blockSize();
+          int bytes = t.type().typeSize();
+          boolean hasMin = t.type() == dev.winnow.models.gguf.GgmlType.Q4_1
+              || t.type() == dev.winnow.models.gguf.GgmlType.Q5_1;
+          for (long b = 0; b < n / bs; b++) {
+            long o = b * bytes;
+            boolean finite = (d.get(s16, o) & 0x7c00) != 0x7c00 && (!hasMin || (d.get(s16, o + 2) & 0x7c00) != 0x7c00);
+            if (!finite) {
+              count += bs;
+              if (first < 0) {
+                first = b * bs;
+              }
+            }
+          }
+        }
+        default -> { }
+      }
+      if (count > 0) {
+        bad.add(new NonFinite(t.name(), t.type().ggmlName(), count, first));
+      }
+    }
+    return new DeepScan(scanned, bad, skipped);
+  }
+
+  /**
+   * Prints a {@link #deepScan} result: one line per tensor with non-finite values, then the tensors not scanned.
+   *
+   * @param scan the result
+   * @param out where to print
+   */
+  public static void printDeepScan(DeepScan scan, PrintWriter out) {
+    out.printf("deep scan: %d tensors scanned, %d with NaN or infinite values, %d not scanned%n", scan.scanned(),
+        scan.nonFinite().size(), scan.notScanned().size());
+    for (NonFinite nf : scan.nonFinite()) {
+      out.printf("  NON-FINITE %s (%s): %,d values, first at element %,d%n", nf.tensor(), nf.type(), nf.count(),
+          nf.firstIndex());
+    }
+    if (!scan.notScanned().isEmpty()) {
+      out.println("  not scanned (type not decoded): " + String.join(", ", scan.notScanned()));
+    }
+    out.flush();
+  }
+
+  /**
+   * Adds a {@link #deepScan} result to a {@link #json} tree as {@code deepScan: {scanned, nonFinite: [{tensor, type,
+   * count, firstIndex}], notScanned: [...]}}.
+   *
+   * @param root the tree
+   * @param scan the result
+   */
+  public static void addDeepScan(ObjectNode root, DeepScan scan) {
+    ObjectNode o = root.putObject("deepScan");
+    o.put("scanned", scan.scanned());
+    ArrayNode a = o.putArray("nonFinite");
+    for (NonFinite nf : scan.nonFinite()) {
+      a.addObject().put("tensor", nf.tensor()).put("type", nf.type()).put("count", nf.count())
+          .put("firstIndex", nf.firstIndex());
+    }
+    ArrayNode ns = o.putArray("notScanned");
+    scan.notScanned().forEach(ns::add);
   }
 
   private static boolean finite(double d) {

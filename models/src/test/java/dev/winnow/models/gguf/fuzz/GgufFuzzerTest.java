@@ -28,7 +28,7 @@ class GgufFuzzerTest {
     // the mutations reach both sides of the validator
     assertTrue(s.byOutcome().getOrDefault(GgufFuzzer.Outcome.REJECTED, 0L) > 200, sw.toString());
     assertTrue(s.byOutcome().getOrDefault(GgufFuzzer.Outcome.ACCEPTED, 0L) > 10, sw.toString());
-    for (Mutation m : Mutation.values()) {
+    for (Mutation m : Mutation.byteLevel()) {
       assertTrue(s.byMutation().containsKey(m), "mutation " + m + " never drawn: " + sw);
     }
     try (var files = Files.list(tmp.resolve("accepted"))) {
