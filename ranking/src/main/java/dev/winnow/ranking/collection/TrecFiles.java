@@ -6,7 +6,6 @@ import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Qrels;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
