@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.winnow.ranking.eval.GainMapping;
 import dev.winnow.ranking.eval.Qrels;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -54,11 +52,15 @@ final class BeirReader {
    */
   static Qrels.Builder readQrelsTsv(Path file, ReadReport report) throws IOException {
     Qrels.Builder b = new Qrels.Builder();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      long n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        long n = l.number();
+        if (l.encodingError() != null) {
+          report.malformed(file, n, l.encodingError());
+          continue;
+        }
+        String line = l.text();
         if (line.isBlank()) {
           continue;
         }
@@ -100,11 +102,15 @@ final class BeirReader {
     if (!Files.isRegularFile(file)) {
       throw new IOException("file not found: " + file);
     }
-    long n = 0;
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        n++;
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        long n = l.number();
+        if (l.encodingError() != null) {
+          report.malformed(file, n, l.encodingError());
+          continue;
+        }
+        String line = l.text();
         if (line.isBlank()) {
           continue;
         }
@@ -125,8 +131,6 @@ final class BeirReader {
           report.malformed(file, n, e.problem());
         }
       }
-    } catch (java.nio.charset.CharacterCodingException e) {
-      throw new MalformedInputException(file, n + 1, "not valid UTF-8");
     }
   }
 

@@ -10,7 +10,8 @@ import java.util.List;
  *
  * <p>Readers never drop anything silently: a skipped malformed line (with {@code skipBad}), a duplicate document id
  * (the first occurrence is kept), an empty document (kept, it can never be retrieved by BM25), a qrels row naming an
- * unknown query or document (kept: it still counts as a relevant document when its grade is {@code >= 1}) are all
+ * unknown document (kept: it still counts as a relevant document when its grade is {@code >= 1}), a qrels row naming a
+ * query the queries file lacks (that query is excluded from the qrels, see {@link #excludedJudgedQueries()}) are all
  * counted here.
  */
 public final class ReadReport {
@@ -25,6 +26,7 @@ public final class ReadReport {
   private int qrelsUnknownQueries;
   private int qrelsUnknownDocuments;
   private int repeatedJudgments;
+  private final List<String> excludedJudgedQueries = new ArrayList<>();
   private final List<String> examples = new ArrayList<>();
 
   /**
@@ -75,6 +77,21 @@ public final class ReadReport {
   void qrelsUnknownQuery(Path file, String queryId) {
     qrelsUnknownQueries++;
     note(file.getFileName() + ": judgment for unknown query " + queryId);
+  }
+
+  void excludedJudgedQuery(Path file, String queryId) {
+    excludedJudgedQueries.add(queryId);
+    note(file.getFileName() + ": judged query " + queryId + " is not in the queries file; excluded from evaluation");
+  }
+
+  /**
+   * Returns the judged queries that the queries file lacks: they are excluded from the qrels (and so from every
+   * evaluation) instead of counting as zero-score queries.
+   *
+   * @return unmodifiable list of query ids, in qrels order
+   */
+  public List<String> excludedJudgedQueries() {
+    return Collections.unmodifiableList(excludedJudgedQueries);
   }
 
   void qrelsUnknownDocument(Path file, String docId) {
@@ -183,6 +200,12 @@ public final class ReadReport {
         + emptyDocuments
         + ", qrels rows with unknown query "
         + qrelsUnknownQueries
+        + " (judged queries excluded: "
+        + excludedJudgedQueries.size()
+        + (excludedJudgedQueries.isEmpty()
+            ? ""
+            : " " + excludedJudgedQueries.subList(0, Math.min(10, excludedJudgedQueries.size())))
+        + ")"
         + ", with unknown doc "
         + qrelsUnknownDocuments
         + ", repeated judgments "

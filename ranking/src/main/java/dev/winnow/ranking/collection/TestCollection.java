@@ -163,7 +163,9 @@ public final class TestCollection {
   }
 
   /**
-   * Returns the qrels of a split.
+   * Returns the qrels of a split: they carry this collection's gain mapping ({@link #gains()}), and hold only the
+   * judged queries that the queries file has (judged queries absent from it are excluded and reported in {@link
+   * #report()}).
    *
    * @param split the split name
    * @return the qrels
@@ -245,11 +247,15 @@ public final class TestCollection {
     void qrels(Path file, String split, Qrels.Builder builder) {
       Qrels q = builder.build();
       report.repeatedJudgments(file, builder.repeatedPairs());
+      Set<String> kept = new LinkedHashSet<>();
       for (String qid : q.queryIds()) {
         if (!queries.containsKey(qid)) {
           for (int i = 0; i < q.judgments(qid).size(); i++) {
             report.qrelsUnknownQuery(file, qid);
           }
+          report.excludedJudgedQuery(file, qid);
+        } else {
+          kept.add(qid);
         }
         for (String d : q.judgments(qid).keySet()) {
           if (!docIds.contains(d)) {
@@ -257,14 +263,16 @@ public final class TestCollection {
           }
         }
       }
-      qrels.put(split, q);
+      qrels.put(split, kept.size() == q.queryIds().size() ? q : q.restrictTo(kept));
     }
 
     TestCollection build(Path dir, Format format, GainMapping gains) throws IOException {
       if (qrels.isEmpty()) {
         throw new IOException(dir + ": no qrels found");
       }
-      return new TestCollection(dir, format, documents, queries, qrels, gains, report);
+      Map<String, Qrels> withGains = new LinkedHashMap<>();
+      qrels.forEach((split, q) -> withGains.put(split, q.withGains(gains)));
+      return new TestCollection(dir, format, documents, queries, withGains, gains, report);
     }
   }
 }

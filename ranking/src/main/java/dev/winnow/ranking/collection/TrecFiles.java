@@ -6,7 +6,6 @@ import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Qrels;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
-import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -60,11 +59,15 @@ public final class TrecFiles {
       throw new IOException("qrels file not found: " + file);
     }
     Qrels.Builder b = new Qrels.Builder();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      long n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        long n = l.number();
+        if (l.encodingError() != null) {
+          report.malformed(file, n, l.encodingError());
+          continue;
+        }
+        String line = l.text();
         if (line.isBlank()) {
           continue;
         }
@@ -93,7 +96,7 @@ public final class TrecFiles {
    * @throws IOException when the file cannot be read, holds no topic, or a line is malformed
    */
   public static List<Query> readTopics(Path file, ReadReport report) throws IOException {
-    String content = Files.readString(file, StandardCharsets.UTF_8);
+    String content = Utf8Lines.readAll(file);
     List<Query> out = new ArrayList<>();
     if (SGML_TOP.matcher(content).find()) {
       Matcher m = SGML_TOP.matcher(content);
@@ -163,11 +166,17 @@ public final class TrecFiles {
   public static Run readRun(Path file) throws IOException {
     Run.Builder b = null;
     List<String[]> rows = new ArrayList<>();
-    try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      String line;
-      long n = 0;
-      while ((line = r.readLine()) != null) {
-        n++;
+    if (!Files.isRegularFile(file)) {
+      throw new IOException("run file not found: " + file);
+    }
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      Utf8Lines.Line l;
+      while ((l = r.next()) != null) {
+        long n = l.number();
+        if (l.encodingError() != null) {
+          throw new MalformedInputException(file, n, l.encodingError());
+        }
+        String line = l.text();
         if (line.isBlank() || line.startsWith("#")) {
           continue;
         }
@@ -266,7 +275,7 @@ public final class TrecFiles {
    * @throws IOException when the file cannot be read or a block is malformed and the report does not skip
    */
   public static List<Document> readTrecDocuments(Path file, ReadReport report) throws IOException {
-    String content = Files.readString(file, StandardCharsets.UTF_8);
+    String content = Utf8Lines.readAll(file);
     Matcher m = Pattern.compile("<DOC>(.*?)</DOC>", Pattern.DOTALL | Pattern.CASE_INSENSITIVE).matcher(content);
     List<Document> out = new ArrayList<>();
     while (m.find()) {

@@ -11,6 +11,9 @@ import java.util.Set;
  * <p>Grades are integers as the collection gives them (BEIR: 0..2 or binary 1; Cranfield: 1..4 and -1). Following
  * trec_eval, a document is relevant when its grade is at least {@link #RELEVANT_THRESHOLD}; a document that is not
  * judged counts as non-relevant. Instances are immutable; build them with {@link Builder}.
+ *
+ * <p>The qrels carry the {@link GainMapping} nDCG must use for their grades (a collection sets its own, e.g.
+ * Cranfield's inverted scale), so that every evaluation of them uses the same gains.
  */
 public final class Qrels {
 
@@ -18,9 +21,35 @@ public final class Qrels {
   public static final int RELEVANT_THRESHOLD = 1;
 
   private final Map<String, Map<String, Integer>> judgments;
+  private final GainMapping gains;
 
-  private Qrels(Map<String, Map<String, Integer>> judgments) {
+  private Qrels(Map<String, Map<String, Integer>> judgments, GainMapping gains) {
     this.judgments = judgments;
+    this.gains = gains;
+  }
+
+  /**
+   * Returns the grade-to-gain mapping nDCG uses for these judgments ({@link GainMapping#GRADE} unless the collection
+   * or the builder set another).
+   *
+   * @return the mapping
+   */
+  public GainMapping gains() {
+    return gains;
+  }
+
+  /**
+   * Returns the same judgments with another gain mapping.
+   *
+   * @param mapping the mapping nDCG should use
+   * @return the qrels with that mapping
+   * @throws IllegalArgumentException when the mapping is null
+   */
+  public Qrels withGains(GainMapping mapping) {
+    if (mapping == null) {
+      throw new IllegalArgumentException("qrels: gain mapping is null");
+    }
+    return mapping == gains ? this : new Qrels(judgments, mapping);
   }
 
   /**
@@ -98,10 +127,10 @@ public final class Qrels {
    * Keeps only the given queries.
    *
    * @param queryIds the query ids to keep
-   * @return a new qrels holding only those queries' judgments
+   * @return a new qrels holding only those queries' judgments, with the same gain mapping
    */
   public Qrels restrictTo(Set<String> queryIds) {
-    Builder b = new Builder();
+    Builder b = new Builder().gains(gains);
     judgments.forEach(
         (q, m) -> {
           if (queryIds.contains(q)) {
@@ -115,6 +144,22 @@ public final class Qrels {
   public static final class Builder {
     private final Map<String, Map<String, Integer>> judgments = new LinkedHashMap<>();
     private int repeatedPairs;
+    private GainMapping gains = GainMapping.GRADE;
+
+    /**
+     * Sets the gain mapping the built qrels carry (default {@link GainMapping#GRADE}).
+     *
+     * @param mapping the mapping
+     * @return this builder
+     * @throws IllegalArgumentException when the mapping is null
+     */
+    public Builder gains(GainMapping mapping) {
+      if (mapping == null) {
+        throw new IllegalArgumentException("qrels: gain mapping is null");
+      }
+      this.gains = mapping;
+      return this;
+    }
 
     /**
      * Adds one judgment.
@@ -153,7 +198,7 @@ public final class Qrels {
     public Qrels build() {
       Map<String, Map<String, Integer>> copy = new LinkedHashMap<>();
       judgments.forEach((q, m) -> copy.put(q, Collections.unmodifiableMap(new LinkedHashMap<>(m))));
-      return new Qrels(Collections.unmodifiableMap(copy));
+      return new Qrels(Collections.unmodifiableMap(copy), gains);
     }
   }
 }

@@ -135,7 +135,12 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when an index already exists there or the directory cannot be written
    */
   public static DocumentIndex create(Path path, IndexSettings settings) throws IOException {
-    Files.createDirectories(path);
+    checkNotAFile(path);
+    try {
+      Files.createDirectories(path);
+    } catch (IOException e) {
+      throw new IOException("cannot create the index directory " + path + ": " + e.getMessage(), e);
+    }
     Directory dir = FSDirectory.open(path);
     if (DirectoryReader.indexExists(dir)) {
       dir.close();
@@ -157,13 +162,15 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when there is no index there, or it was not written by Winnow
    */
   public static DocumentIndex open(Path path) throws IOException {
+    checkNotAFile(path);
     if (!Files.isDirectory(path)) {
       throw new IOException("no index at " + path + ": directory not found");
     }
     Directory dir = FSDirectory.open(path);
     try {
       if (!DirectoryReader.indexExists(dir)) {
-        throw new IOException("no index at " + path + ": no Lucene commit found");
+        throw new IOException("no index at " + path + ": the directory holds no Lucene index (no commit found; build"
+            + " one with winnow index)");
       }
       String json = SegmentInfos.readLatestCommit(dir).getUserData().get(SETTINGS_KEY);
       if (json == null) {
@@ -177,13 +184,33 @@ public final class DocumentIndex implements AutoCloseable {
   }
 
   /**
+   * Fails clearly when an index path (or a directory above it) exists but is not a directory, e.g. a regular file
+   * given to {@code --index} by mistake.
+   *
+   * @param path the index path
+   * @throws IOException naming the path and what it is
+   */
+  static void checkNotAFile(Path path) throws IOException {
+    for (Path p = path.toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+      if (Files.exists(p) && !Files.isDirectory(p)) {
+        String what = Files.isRegularFile(p) ? "a regular file" : "not a directory";
+        throw new IOException(
+            p.equals(path.toAbsolutePath().normalize())
+                ? path + " is " + what + ", not an index directory (an index is the directory winnow index writes)"
+                : "index path " + path + ": " + p + " is " + what + ", so no index directory can be there");
+      }
+    }
+  }
+
+  /**
    * Returns whether a directory holds a Lucene index (a commit).
    *
    * @param path the directory
    * @return true when an index exists there
-   * @throws IOException when the directory cannot be read
+   * @throws IOException when the directory cannot be read, or the path (or a directory above it) is a file
    */
   public static boolean exists(Path path) throws IOException {
+    checkNotAFile(path);
     if (!Files.isDirectory(path)) {
       return false;
     }

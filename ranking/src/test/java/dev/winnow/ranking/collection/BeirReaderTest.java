@@ -96,8 +96,12 @@ class BeirReaderTest {
   void invalidUtf8NamesTheFile(@TempDir Path dir) throws Exception {
     writeBeir(dir, "", "{\"_id\": \"q1\", \"text\": \"x\"}\n", "q1\td1\t1\n");
     Files.write(dir.resolve("corpus.jsonl"), new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}', '\n'});
-    MalformedInputException e = assertThrows(MalformedInputException.class, () -> TestCollection.open(dir, true));
+    MalformedInputException e = assertThrows(MalformedInputException.class, () -> TestCollection.open(dir, false));
     assertTrue(e.getMessage().contains("corpus.jsonl:1: not valid UTF-8"), e.getMessage());
+    // --skip-bad skips that line like any other malformed one
+    TestCollection c = TestCollection.open(dir, true);
+    assertEquals(1, c.report().skippedLines());
+    assertEquals(0, c.documents().size());
   }
 
   @Test

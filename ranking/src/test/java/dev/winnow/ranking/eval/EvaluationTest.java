@@ -66,13 +66,44 @@ class EvaluationTest {
   }
 
   @Test
-  void queriesWithoutRelevantOrMissingFromRunScoreZeroAndCountInTheMean() {
-    Map<String, Double> ndcg = eval.perQuery(RUN, Metric.NDCG_10);
+  void queriesWithoutRelevantOrMissingFromRunScoreZeroAndCountInTheMeanWhenComplete() {
+    Evaluation all = eval.complete(true);
+    Map<String, Double> ndcg = all.perQuery(RUN, Metric.NDCG_10);
     assertEquals(List.of("q1", "q2", "q3"), List.copyOf(ndcg.keySet()), "q9 (not judged) is ignored");
     assertEquals(0.0, ndcg.get("q2"));
     assertEquals(0.0, ndcg.get("q3"));
-    assertEquals(0.5805078709398304 / 3, eval.mean(RUN, Metric.NDCG_10), EPS);
-    assertEquals((1.0 / 3 + 2.0 / 4 + 3.0 / 5) / 3 / 3, eval.mean(RUN, Metric.AP), EPS);
+    assertEquals(0.5805078709398304 / 3, all.mean(RUN, Metric.NDCG_10), EPS);
+    assertEquals((1.0 / 3 + 2.0 / 4 + 3.0 / 5) / 3 / 3, all.mean(RUN, Metric.AP), EPS);
+  }
+
+  @Test
+  void byDefaultOnlyJudgedQueriesInTheRunAreAveragedAsTrecEvalDoes() {
+    Map<String, Double> ndcg = eval.perQuery(RUN, Metric.NDCG_10);
+    assertEquals(List.of("q1", "q2"), List.copyOf(ndcg.keySet()), "q3 (not in the run) left out, q2 (no relevant) kept");
+    assertEquals(0.5805078709398304 / 2, eval.mean(RUN, Metric.NDCG_10), EPS);
+    Evaluation.Coverage c = eval.coverage(RUN);
+    assertEquals(3, c.judged());
+    assertEquals(2, c.inRun());
+    assertEquals(2, c.evaluated());
+    assertEquals(List.of("q3"), c.missing());
+    assertEquals(
+        "run r covers 2 of 3 judged queries (missing: q3); averaged over 2 (as trec_eval; --complete counts the other 1"
+            + " as 0)",
+        c.warning("r"));
+    assertEquals(3, eval.complete(true).coverage(RUN).evaluated());
+    Run full = new Run.Builder("f").add("q1", "d1", 1).add("q2", "d1", 1).add("q3", "d1", 1).build();
+    assertEquals(null, eval.coverage(full).warning("f"));
+  }
+
+  @Test
+  void qrelsCarryTheirGainMappingThroughRestriction() {
+    Qrels q = new Qrels.Builder().gains(GainMapping.CRANFIELD).add("1", "a", 1).add("1", "b", 4).add("2", "c", 1).build();
+    Run r = new Run.Builder("r").add("1", "b", 2).add("1", "a", 1).build();
+    // DCG = 1 + 4/log2(3); IDCG = 4 + 1/log2(3): the mapped gains, not the grades (which would give 0.9197...)
+    double want = (1 + 4 / (Math.log(3) / Math.log(2))) / (4 + 1 / (Math.log(3) / Math.log(2)));
+    assertEquals(want, new Evaluation(q).mean(r, Metric.NDCG_10), EPS);
+    assertEquals(want, new Evaluation(q.restrictTo(java.util.Set.of("1"))).mean(r, Metric.NDCG_10), EPS);
+    assertEquals(GainMapping.CRANFIELD, q.restrictTo(java.util.Set.of("1")).gains());
   }
 
   @Test

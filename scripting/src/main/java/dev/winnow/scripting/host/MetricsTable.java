@@ -10,18 +10,35 @@ import java.util.Map;
 import org.graalvm.polyglot.HostAccess;
 
 /**
- * Metrics of one or more runs against the same qrels: one row per run, one column per metric (means over judged
- * queries); displayed as a table.
+ * Metrics of one or more runs against the same qrels: one row per run, one column per metric (means over the
+ * evaluated queries, see {@link Evaluation}); displayed as a table, with any partial-run warning as its caption.
  */
 public final class MetricsTable implements Displayable {
   private final List<String> runs;
   private final List<Metric> metrics;
   private final Map<String, List<Evaluation.Result>> results;
+  private final List<String> warnings;
 
   MetricsTable(List<String> runs, List<Metric> metrics, Map<String, List<Evaluation.Result>> results) {
+    this(runs, metrics, results, List.of());
+  }
+
+  MetricsTable(
+      List<String> runs, List<Metric> metrics, Map<String, List<Evaluation.Result>> results, List<String> warnings) {
     this.runs = List.copyOf(runs);
     this.metrics = List.copyOf(metrics);
     this.results = new LinkedHashMap<>(results);
+    this.warnings = List.copyOf(warnings);
+  }
+
+  /**
+   * The warnings of the evaluation: one per run that lacks some judged queries, with the counts.
+   *
+   * @return the messages, empty when every run covers every judged query
+   */
+  @HostAccess.Export
+  public List<String> warnings() {
+    return warnings;
   }
 
   /**
@@ -107,7 +124,7 @@ public final class MetricsTable implements Displayable {
       }
       t.row(row);
     }
-    return t.toDisplayData(null);
+    return t.toDisplayData(warnings.isEmpty() ? null : "warning: " + String.join("; ", warnings));
   }
 
   @Override

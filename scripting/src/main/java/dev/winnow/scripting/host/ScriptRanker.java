@@ -1,10 +1,12 @@
 package dev.winnow.scripting.host;
 
+import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
+import dev.winnow.ranking.incontext.Reranking;
 import dev.winnow.ranking.index.SearchMode;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,7 +59,7 @@ public final class ScriptRanker implements AutoCloseable {
 
   /**
    * Retrieves the top {@code k} of each query with {@code mode} and re-ranks them: a run to evaluate. An interrupt
-   * stops the query being re-ranked mid-decode.
+   * stops the query being re-ranked mid-decode. Same as {@code rerank(index, queries, k, mode, name, k)}: no tail.
    *
    * @param index the index
    * @param queries the queries ({@code collection.queries(split)})
@@ -68,6 +70,24 @@ public final class ScriptRanker implements AutoCloseable {
    */
   @HostAccess.Export
   public ScriptRun rerank(ScriptIndex index, Value queries, int k, String mode, String name) {
+    return rerank(index, queries, k, mode, name, k);
+  }
+
+  /**
+   * Retrieves the top {@code hits} of each query with {@code mode}, re-ranks the top {@code k} with this ranker's
+   * scores and keeps the rest below them in first-stage order: Winnow's one re-ranking path ({@code
+   * Reranking.rerank}, as {@code winnow eval --ranker} and the demo), so the figures are the same.
+   *
+   * @param index the index
+   * @param queries the queries ({@code collection.queries(split)})
+   * @param k documents re-ranked per query, 1..1000
+   * @param mode the first-stage mode ({@code bm25}, {@code dense}, {@code hybrid})
+   * @param name the run's name (null: the ranker's name)
+   * @param hits first-stage documents per query kept in the run, k..10000
+   * @return the re-ranked run
+   */
+  @HostAccess.Export
+  public ScriptRun rerank(ScriptIndex index, Value queries, int k, String mode, String name, int hits) {
     return Verbs.call(
         env,
         () -> {
@@ -75,29 +95,30 @@ public final class ScriptRanker implements AutoCloseable {
           if (k < 1 || k > 1000) {
             throw new IllegalArgumentException("rerank: k must be in [1, 1000], got " + k);
           }
+          if (hits < k || hits > 10000) {
+            throw new IllegalArgumentException("rerank: hits must be in [k, 10000] = [" + k + ", 10000], got " + hits);
+          }
           SearchMode m = SearchMode.parse(mode);
           index.prepare(m);
-          Run.Builder b = new Run.Builder(name == null ? ranker.name() : name);
+          List<Query> qs = new ArrayList<>(list.size());
+          list.forEach(q -> qs.add(q.toQuery()));
           String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
-          int done = 0;
-          for (ScriptQuery q : list) {
-            env.cancellation().check();
-            env.progress(id, "re-ranking with " + ranker.name(), done++, list.size());
-            b.addQuery(q.id);
-            List<ScriptHit> hits = new ArrayList<>();
-            index.index.search(q.text, k + 1, m).stream()
-                .filter(h -> !h.id().equals(q.id))
-                .limit(k)
-                .forEach(h -> hits.add(new ScriptHit(h)));
-            if (hits.isEmpty()) {
-              continue;
-            }
-            for (RankedDocument d : ranker.rank(q.text, candidates(hits), env.cancellation()).documents()) {
-              b.add(q.id, d.docId(), d.score());
-            }
-          }
-          env.progress(id, "re-ranking with " + ranker.name(), list.size(), list.size());
-          return new ScriptRun(b.build());
+          env.cancellation().check();
+          Run first = index.index.run(qs, hits, m, m.cliName());
+          Reranking.HeadScorer scorer = Reranking.scorer(ranker, env.cancellation());
+          Run run =
+              Reranking.rerank(
+                  first,
+                  qs,
+                  k,
+                  index.index::get,
+                  (q, head) -> {
+                    env.cancellation().check();
+                    return scorer.score(q, head);
+                  },
+                  name == null ? ranker.name() : name,
+                  done -> env.progress(id, "re-ranking with " + ranker.name(), done, list.size()));
+          return new ScriptRun(run);
         });
   }
 

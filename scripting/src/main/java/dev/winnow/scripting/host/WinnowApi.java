@@ -358,7 +358,8 @@ public final class WinnowApi {
   }
 
   /**
-   * Evaluates runs against qrels (means over the judged queries; unjudged documents count as non-relevant).
+   * Evaluates runs against qrels (means over the judged queries the run has results for, as trec_eval; unjudged
+   * documents count as non-relevant; nDCG uses the collection's gain mapping).
    *
    * @param runs a run, or a list of runs
    * @param qrels the judgments
@@ -367,6 +368,23 @@ public final class WinnowApi {
    */
   @HostAccess.Export
   public MetricsTable evaluate(Value runs, ScriptQrels qrels, Value metrics) {
+    return evaluate(runs, qrels, metrics, null);
+  }
+
+  /**
+   * Evaluates runs against qrels through the same {@link Evaluation} as {@code winnow eval}: the qrels' own gain
+   * mapping for nDCG; by default the mean is over the judged queries each run has results for (trec_eval's default),
+   * with {@code {complete: true}} over all judged queries, a missing one counting as 0 ({@code trec_eval -c}). A run
+   * lacking judged queries gets a warning in the table's {@code warnings()} (and its caption).
+   *
+   * @param runs a run, or a list of runs
+   * @param qrels the judgments
+   * @param metrics metric labels, or null for nDCG@10, R@100, RR@10
+   * @param options {@code {complete: true|false}} or null
+   * @return one row per run, one column per metric
+   */
+  @HostAccess.Export
+  public MetricsTable evaluate(Value runs, ScriptQrels qrels, Value metrics, Value options) {
     return Verbs.call(
         env,
         () -> {
@@ -392,9 +410,20 @@ public final class WinnowApi {
               ms.add(Metric.parse(metrics.getArrayElement(i).asString()));
             }
           }
-          Evaluation ev = new Evaluation(qrels.qrels);
+          boolean complete = false;
+          if (options != null && !options.isNull()) {
+            Value c = ScriptModel.option(options, "complete");
+            if (c != null) {
+              if (!c.isBoolean()) {
+                throw new IllegalArgumentException("evaluate: option complete must be true or false, got " + c);
+              }
+              complete = c.asBoolean();
+            }
+          }
+          Evaluation ev = new Evaluation(qrels.qrels).complete(complete);
           Map<String, List<Evaluation.Result>> results = new LinkedHashMap<>();
           List<String> names = new ArrayList<>();
+          List<String> warnings = new ArrayList<>();
           for (ScriptRun r : list) {
             env.cancellation().check();
             String name = r.run.name();
@@ -403,8 +432,12 @@ public final class WinnowApi {
             }
             names.add(name);
             results.put(name, ev.evaluate(r.run, ms));
+            String w = ev.coverage(r.run).warning(name);
+            if (w != null) {
+              warnings.add(w);
+            }
           }
-          return new MetricsTable(names, ms, results);
+          return new MetricsTable(names, ms, results, warnings);
         });
   }
 

@@ -73,6 +73,13 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--all", description = "also print MAP and P@10")
   boolean all;
 
+  @Option(
+      names = "--complete",
+      description =
+          "average over all judged queries, a query missing from a run counting as 0 (trec_eval -c); default: over"
+              + " the judged queries the run has results for (trec_eval's default)")
+  boolean complete;
+
   @Option(names = "--trials", defaultValue = "10000", description = "randomisation test permutations (default ${DEFAULT-VALUE})")
   int trials;
 
@@ -112,8 +119,16 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads of the --ranker model (default: all cores)")
   Integer rankerThreads;
 
-  /** Re-ranks the method's top hits with --ranker; returns the run (written beside --run as OUT.METHOD+RANKER). */
-  private Run rerank(TestCollection c, String s, DocumentIndex idx, SearchMode m, PrintWriter out) throws Exception {
+  /**
+   * Re-ranks the first stage's top --rerank-depth with --ranker through {@link
+   * dev.winnow.ranking.incontext.Reranking} (tail kept below the head); returns the run (written beside --run as
+   * OUT.METHOD+RANKER).
+   */
+  private Run rerank(TestCollection c, String s, DocumentIndex idx, SearchMode m, Run firstStage, PrintWriter out)
+      throws Exception {
+    if (rerankDepth < 1) {
+      throw new IllegalArgumentException("--rerank-depth must be >= 1, got " + rerankDepth);
+    }
     if (rankerModel == null) {
       throw new IllegalArgumentException("--ranker needs --model FILE");
     }
@@ -125,15 +140,15 @@ public final class EvalCommand implements Callable<Integer> {
         dev.winnow.ranking.incontext.InContextRanker r =
             dev.winnow.ranking.incontext.InContextRanker.byName(rankerName, lm, options)) {
       List<dev.winnow.ranking.collection.Query> queries = c.queries(s);
-      Run run = dev.winnow.ranking.incontext.Reranking.rerank(queries, idx.searchAll(queries, rerankDepth, m), r,
-          m.cliName() + "+" + r.name(),
+      Run run = dev.winnow.ranking.incontext.Reranking.rerank(firstStage, queries, rerankDepth, idx::get,
+          dev.winnow.ranking.incontext.Reranking.scorer(r, null), m.cliName() + "+" + r.name(),
           done -> { if (done % 25 == 0) out.printf(Locale.ROOT, "%s: %d/%d queries re-ranked%n", r.name(), done, queries.size()); });
       if (runOut != null) {
         Path file = runOut.resolveSibling(runOut.getFileName() + "." + run.name());
         Map<String, Object> params = new LinkedHashMap<>();
         params.put("mode", m.cliName());
-        params.put("ranker", r.name());
-        params.put("rerankDepth", rerankDepth);
+        params.put("depth", depth);
+        params.putAll(dev.winnow.ranking.incontext.Reranking.parameters(firstStage.name(), r.name(), rerankDepth));
         params.put("options", options.toString());
         TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), rankerModel, params, null));
         out.println("wrote " + file + " (+ .json provenance)");
@@ -165,7 +180,7 @@ public final class EvalCommand implements Callable<Integer> {
         };
     Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25");
     Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense");
-    LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t), c.gains()), Metric.NDCG_10, norm, 0.05);
+    LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t)), Metric.NDCG_10, norm, 0.05);
     out.printf(Locale.ROOT, "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n", f.describe(), f.weight(), t,
         c.queries(t).size());
     return f;
@@ -179,7 +194,13 @@ public final class EvalCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     TestCollection c = TestCollection.open(collection, skipBad);
     String s = split == null ? c.defaultSplit() : split;
-    Evaluation eval = new Evaluation(c.qrels(s), c.gains());
+    Evaluation eval = new Evaluation(c.qrels(s)).complete(complete);
+    if (!c.report().excludedJudgedQueries().isEmpty()) {
+      List<String> ex = c.report().excludedJudgedQueries();
+      spec.commandLine().getErr().printf(Locale.ROOT,
+          "warning: %d judged queries are not in %s's queries file and are not evaluated: %s%n", ex.size(), c.name(),
+          String.join(", ", ex.subList(0, Math.min(10, ex.size()))) + (ex.size() > 10 ? ", ..." : ""));
+    }
     List<Run> runs = new ArrayList<>();
     boolean needsVectors = modes.stream().map(SearchMode::parse).anyMatch(m -> m != SearchMode.BM25);
     try (DocumentIndex idx = DocumentIndex.open(index);
@@ -221,7 +242,7 @@ public final class EvalCommand implements Callable<Integer> {
           out.println("wrote " + file + " (+ .json provenance)");
         }
         if (rankerName != null) {
-          runs.add(rerank(c, s, idx, m, out));
+          runs.add(rerank(c, s, idx, m, run, out));
         }
       }
     }
@@ -233,7 +254,14 @@ public final class EvalCommand implements Callable<Integer> {
       metrics.add(Metric.AP);
       metrics.add(Metric.P_10);
     }
-    out.printf(Locale.ROOT, "%s, split %s, %d queries%n", c.name(), s, eval.qrels().queryIds().size());
+    out.printf(Locale.ROOT, "%s, split %s, %d judged queries%s%n", c.name(), s, eval.qrels().queryIds().size(),
+        complete ? " (--complete: a missing query counts as 0)" : "");
+    for (Run r : runs) {
+      String w = eval.coverage(r).warning(r.name());
+      if (w != null) {
+        spec.commandLine().getErr().println("warning: " + w);
+      }
+    }
     StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-24s", "method"));
     metrics.forEach(m -> header.append(String.format(Locale.ROOT, " %8s", m.label())));
     if (runs.size() > 1) {
@@ -250,12 +278,21 @@ public final class EvalCommand implements Callable<Integer> {
       if (first == null) {
         first = ndcg;
       } else {
-        row.append(
-            String.format(
-                Locale.ROOT,
-                "  %10.4g %7.4g",
-                SignificanceTest.pairedTTest(first, ndcg),
-                SignificanceTest.randomization(first, ndcg, trials, seed)));
+        // paired tests need the same queries: those both runs were evaluated on
+        Map<String, Double> a = new LinkedHashMap<>(first);
+        Map<String, Double> b = new LinkedHashMap<>(ndcg);
+        a.keySet().retainAll(ndcg.keySet());
+        b.keySet().retainAll(a.keySet());
+        if (a.size() < 2) {
+          row.append("  (fewer than 2 common queries: no test)");
+        } else {
+          row.append(
+              String.format(
+                  Locale.ROOT,
+                  "  %10.4g %7.4g",
+                  SignificanceTest.pairedTTest(a, b),
+                  SignificanceTest.randomization(a, b, trials, seed)));
+        }
       }
       out.println(row);
     }

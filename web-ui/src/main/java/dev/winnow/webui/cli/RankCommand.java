@@ -71,6 +71,11 @@ public final class RankCommand implements Callable<Integer> {
   @Option(names = "--depth", defaultValue = "20", description = "first-stage hits re-ranked (default ${DEFAULT-VALUE})")
   int depth;
 
+  @Option(names = "--hits", paramLabel = "N",
+      description = "with --topics: first-stage hits per query kept in the run; those below --depth follow the re-ranked"
+          + " head in first-stage order (default: --depth, no tail)")
+  Integer hits;
+
   @Option(names = "-k", defaultValue = "10", description = "re-ranked hits printed (default ${DEFAULT-VALUE})")
   int k;
 
@@ -134,14 +139,19 @@ public final class RankCommand implements Callable<Integer> {
             ranking.stats().truncatedDocuments(), ranking.stats().nanos() / 1e9);
         return 0;
       }
+      int firstDepth = hits == null ? depth : hits;
+      if (firstDepth < depth) {
+        throw new IllegalArgumentException("--hits (" + firstDepth + ") must be >= --depth (" + depth + ")");
+      }
       List<Query> queries = TrecFiles.readTopics(input.topics, new ReadReport(false));
-      Map<String, List<Hit>> first = idx.searchAll(queries, depth, m);
-      Run run = Reranking.rerank(queries, first, r, m.cliName() + "+" + r.name(),
+      Run first = idx.run(queries, firstDepth, m, m.cliName());
+      Run run = Reranking.rerank(first, queries, depth, idx::get, Reranking.scorer(r, null),
+          m.cliName() + "+" + r.name(),
           done -> { if (done % 10 == 0 || done == queries.size()) out.printf("%d/%d queries%n", done, queries.size()); });
       Map<String, Object> params = new LinkedHashMap<>();
       params.put("mode", m.cliName());
-      params.put("depth", depth);
-      params.put("ranker", r.name());
+      params.put("hits", firstDepth);
+      params.putAll(Reranking.parameters(first.name(), r.name(), depth));
       params.put("options", options.toString());
       TrecFiles.writeRun(runOut, run, Provenance.of(null, null, index, idx.settings().asMap(), model, params, null));
       out.println("wrote " + runOut + " (+ .json provenance)");

@@ -13,11 +13,11 @@ import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Qrels;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
-import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
+import dev.winnow.ranking.incontext.Reranking;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
@@ -202,11 +202,14 @@ public final class Demo {
     String embName = "hybrid>embedding@" + depth;
     long t0 = System.nanoTime();
     Run exact = index.run(queries, index.size(), SearchMode.DENSE_EXACT, "exact");
-    Run embRerank = rerankBy(hybrid, depth, q -> {
-      Map<String, Double> s = new HashMap<>();
-      exact.ranking(q.id()).forEach(d -> s.put(d.docId(), d.score()));
-      return s;
-    }, queries, embName);
+    Map<String, Map<String, Double>> cosines = new HashMap<>();
+    for (Query q : queries) {
+      Map<String, Double> m = new HashMap<>();
+      exact.ranking(q.id()).forEach(d -> m.put(d.docId(), d.score()));
+      cosines.put(q.id(), m);
+    }
+    Run embRerank = Reranking.rerank(hybrid, queries, depth, index::get, (q, head) -> cosines.get(q.id()),
+        fileName(embName), null);
     double embSeconds = (System.nanoTime() - t0) / 1e9 + queries.size() / qps.get("hybrid");
     byMethod.put(embName, embRerank);
     qps.put(embName, queries.size() / embSeconds);
@@ -228,7 +231,7 @@ public final class Demo {
 
     // runs with provenance, then the table from the files
     Files.createDirectories(runs);
-    Evaluation evaluation = new Evaluation(qrels, collection.gains());
+    Evaluation evaluation = new Evaluation(qrels);
     List<Row> rows = new ArrayList<>();
     for (Map.Entry<String, Run> e : byMethod.entrySet()) {
       String method = e.getKey();
@@ -245,13 +248,16 @@ public final class Demo {
       boolean inContext = method.equals(brName);
       params.put("sampleSeed", SAMPLE_SEED);
       params.putAll(inContext ? brNotes : Map.of());
+      if (method.equals(embName)) {
+        params.putAll(Reranking.parameters("hybrid", "embedding", depth));
+      }
       Provenance p = Provenance.of(
           collection.directory(), DemoCollection.SPLIT, index.path(), index.settings().asMap(),
           inContext ? decoder : embeddingModelFile,
           params, SAMPLE_SEED);
       TrecFiles.writeRun(file, run.withName(fileName(method)), p);
       Set<String> evaluated = run.queryIds();
-      Evaluation ev = new Evaluation(qrels.restrictTo(evaluated), collection.gains());
+      Evaluation ev = new Evaluation(qrels.restrictTo(evaluated));
       rows.add(new Row(
           method,
           evaluated.size(),
@@ -348,90 +354,46 @@ public final class Demo {
     return s;
   }
 
-  @FunctionalInterface
-  private interface Scorer {
-    Map<String, Double> scores(Query q) throws IOException;
-  }
-
-  /**
-   * Re-orders each query's top {@code depth} of {@code first} by new scores; ranks below keep their order. Scores in
-   * the run are made strictly decreasing (re-ranked block above the tail) so that trec_eval order is the new order.
-   */
-  private static Run rerankBy(Run first, int depth, Scorer scorer, List<Query> queries, String name)
-      throws IOException {
-    Run.Builder b = new Run.Builder(fileName(name));
-    for (Query q : queries) {
-      b.addQuery(q.id());
-      List<ScoredDoc> list = first.ranking(q.id());
-      int k = Math.min(depth, list.size());
-      Map<String, Double> s = scorer.scores(q);
-      List<ScoredDoc> head = new ArrayList<>(list.subList(0, k));
-      head.sort((x, y) -> {
-        int c = Double.compare(s.getOrDefault(y.docId(), Double.NEGATIVE_INFINITY),
-            s.getOrDefault(x.docId(), Double.NEGATIVE_INFINITY));
-        return c != 0 ? c : x.docId().compareTo(y.docId());
-      });
-      addInOrder(b, q.id(), head, list.subList(k, list.size()));
-    }
-    return b.build();
-  }
-
-  /** Adds documents with scores n, n-1, ..., 1 so that the run keeps exactly this order. */
-  private static void addInOrder(Run.Builder b, String qid, List<ScoredDoc> head, List<ScoredDoc> tail) {
-    int n = head.size() + tail.size();
-    int i = 0;
-    for (ScoredDoc d : head) {
-      b.add(qid, d.docId(), n - i++);
-    }
-    for (ScoredDoc d : tail) {
-      b.add(qid, d.docId(), n - i++);
-    }
-  }
-
   private Run blockRank(
       DocumentIndex index, Path decoder, Run hybrid, List<Query> sample, int depth, String name, Map<String, String> notes)
       throws IOException {
     InContextOptions io = InContextOptions.defaults().withThreads(options.threads());
-    Run.Builder b = new Run.Builder(fileName(name));
-    long truncated = 0;
-    long tokens = 0;
+    long[] truncated = {0};
+    long[] tokens = {0};
+    Run run;
     try (Model model = Llama.load().loadModel(decoder);
         InContextRanker ranker = InContextRanker.blockRank(model, io)) {
-      int done = 0;
-      long t0 = System.nanoTime();
-      for (Query q : sample) {
-        List<ScoredDoc> list = hybrid.ranking(q.id());
-        int k = Math.min(depth, list.size());
-        List<Candidate> cands = new ArrayList<>(k);
-        for (ScoredDoc d : list.subList(0, k)) {
-          Document doc = index.get(d.docId()).orElseThrow();
-          cands.add(new Candidate(doc.id(), doc.title(), doc.text(), d.score()));
-        }
-        b.addQuery(q.id());
-        if (cands.isEmpty()) {
-          continue;
-        }
-        Ranking r = ranker.rank(q.text(), cands);
-        truncated += r.stats().truncatedDocuments();
-        tokens += r.stats().tokensEvaluated();
-        List<ScoredDoc> head = new ArrayList<>();
+      long[] t0 = {System.nanoTime()};
+      Reranking.HeadScorer scorer = (q, head) -> {
+        Ranking r = ranker.rank(q.text(), head);
+        truncated[0] += r.stats().truncatedDocuments();
+        tokens[0] += r.stats().tokensEvaluated();
+        Map<String, Double> scores = new HashMap<>();
         for (RankedDocument d : r.documents()) {
-          head.add(new ScoredDoc(d.docId(), d.score()));
+          scores.put(d.docId(), d.score());
         }
-        addInOrder(b, q.id(), head, list.subList(k, list.size()));
-        done++;
-        if ((System.nanoTime() - t0) / 1e9 > options.progressSeconds() || done == sample.size()) {
+        return scores;
+      };
+      run = Reranking.rerank(hybrid, sample, depth, index::get, scorer, fileName(name), done -> {
+        if ((System.nanoTime() - t0[0]) / 1e9 > options.progressSeconds() || done == sample.size()) {
           out.printf(Locale.ROOT, "  BlockRank: %d/%d queries%n", done, sample.size());
           out.flush();
-          t0 = System.nanoTime();
+          t0[0] = System.nanoTime();
         }
-      }
+      });
       notes.put("model", decoder.toAbsolutePath().toString());
       notes.put("documentTokenBudget", Integer.toString(io.documentTokenBudget()));
-      notes.put("truncatedDocuments", Long.toString(truncated));
-      notes.put("tokensEvaluated", Long.toString(tokens));
+      notes.put("truncatedDocuments", Long.toString(truncated[0]));
+      notes.put("tokensEvaluated", Long.toString(tokens[0]));
+      notes.putAll(stringValues(Reranking.parameters("hybrid", ranker.name(), depth)));
     }
-    return b.build();
+    return run;
+  }
+
+  private static Map<String, String> stringValues(Map<String, Object> m) {
+    Map<String, String> out = new LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(k, String.valueOf(v)));
+    return out;
   }
 
   private void printTable(List<Row> rows, Path runs) {

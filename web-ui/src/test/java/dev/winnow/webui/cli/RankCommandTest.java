@@ -85,5 +85,27 @@ class RankCommandTest {
     assertEquals(Set.of("1", "2"), written.queryIds());
     assertEquals(6, written.ranking("1").size());
     assertEquals("embedding", TrecFiles.readProvenance(out).parameters().get("ranker"));
+
+    // --hits 20: the same re-ranked head, then BM25's ranks 7..20 in order, strictly below the head
+    Path withTail = dir.resolve("tail.trec");
+    run("rank", "--index", index.toString(), "--topics", topics.toString(), "--ranker", "embedding",
+        "--model", MODEL.toString(), "--depth", "6", "--hits", "20", "--threads", "1", "--run", withTail.toString());
+    Run tailed = TrecFiles.readRun(withTail);
+    Run firstStage;
+    try (DocumentIndex di = DocumentIndex.open(index)) {
+      firstStage = di.run(TrecFiles.readTopics(topics, new dev.winnow.ranking.collection.ReadReport(false)), 20,
+          SearchMode.BM25, "bm25");
+    }
+    for (String q : List.of("1", "2")) {
+      List<dev.winnow.ranking.eval.ScoredDoc> t = tailed.ranking(q);
+      assertEquals(20, t.size(), q);
+      assertEquals(written.ranking(q), t.subList(0, 6), q + ": the head is the run without a tail");
+      assertEquals(firstStage.ranking(q).subList(6, 20).stream().map(d -> d.docId()).toList(),
+          t.subList(6, 20).stream().map(d -> d.docId()).toList(), q + ": the tail is BM25's, in order");
+      double min = t.subList(0, 6).stream().mapToDouble(d -> d.score()).min().orElseThrow();
+      assertTrue(t.subList(6, 20).stream().allMatch(d -> d.score() < min), q);
+    }
+    assertEquals(6, TrecFiles.readProvenance(withTail).parameters().get("rerankDepth"));
+    assertEquals("bm25", TrecFiles.readProvenance(withTail).parameters().get("firstStage"));
   }
 }
