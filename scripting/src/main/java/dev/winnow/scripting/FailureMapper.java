@@ -24,6 +24,11 @@ final class FailureMapper {
       String why = interruptReason != null ? interruptReason : "interrupted";
       return new ScriptInterrupted(lang, why, file, line, "Interrupted: " + why + at(file, line));
     }
+    if (e.isExit()) {
+      // sys.exit / os._exit: the guest context has exited (GraalVM never exits the JVM under the CONSTRAINED policy)
+      g.markBroken();
+      return new ScriptExited(lang, e.getExitStatus(), file, line);
+    }
     boolean limitHit = e.isResourceExhausted();
     if (e.isInternalError()) {
       // the context's state is unknown after an internal error: rebuild it. GraalPy 25.0.2 reports a statement limit

@@ -2,8 +2,8 @@ package dev.winnow.scripting;
 
 /**
  * A cell that did not complete: a guest exception that reached the top of the cell, a Winnow error raised by the host
- * API and not caught, a syntax error, an exceeded statement limit, or (subclass {@link ScriptInterrupted}) an
- * interrupt.
+ * API and not caught, a syntax error, an exceeded statement limit, (subclass {@link ScriptInterrupted}) an
+ * interrupt, or (subclass {@link ScriptExited}) a script that exited ({@code sys.exit}, {@code os._exit}).
  *
  * <p>{@link #getMessage()} is the script-level message, e.g. {@code "ValueError: k must be positive"} or
  * {@code "WinnowError: no index at /ws/idx"}; {@link #sourceName()} and {@link #line()} locate the innermost frame of
@@ -100,6 +100,15 @@ public class ScriptFailure extends Exception {
    * @return {@code true} for {@link ScriptInterrupted}
    */
   public boolean interrupted() {
+    return false;
+  }
+
+  /**
+   * Whether the script asked to end the program ({@code sys.exit}, {@code os._exit}): only its language context ended.
+   *
+   * @return {@code true} for {@link ScriptExited}
+   */
+  public boolean exited() {
     return false;
   }
 

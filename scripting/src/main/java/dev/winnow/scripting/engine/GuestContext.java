@@ -3,6 +3,7 @@ package dev.winnow.scripting.engine;
 import dev.winnow.scripting.Language;
 import dev.winnow.scripting.OutputSink;
 import dev.winnow.scripting.Sandbox;
+import dev.winnow.scripting.sandbox.GuestFileSystem;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,6 @@ import org.graalvm.polyglot.ResourceLimits;
 import org.graalvm.polyglot.SandboxPolicy;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
-import org.graalvm.polyglot.io.FileSystem;
 import org.graalvm.polyglot.io.IOAccess;
 
 /**
@@ -25,7 +25,8 @@ import org.graalvm.polyglot.io.IOAccess;
  * <p>Configuration: the shared engine; {@code SandboxPolicy.CONSTRAINED}; host access only to members annotated
  * {@code @HostAccess.Export}, plus buffers (typed arrays over off-heap tensors), arrays, lists and maps that host
  * methods return; no polyglot access to other languages; no host class lookup, native access, processes, threads or
- * environment; file IO only through {@link SandboxFileSystem}; the sandbox's statement limit, counted on cell sources
+ * environment; file IO only through {@link GuestFileSystem} (the rules of {@link SandboxFileSystem}, plus
+ * read-only access to the engine's internal resources); the sandbox's statement limit, counted on cell sources
  * only (not the prelude).
  */
 public final class GuestContext implements AutoCloseable {
@@ -83,7 +84,7 @@ public final class GuestContext implements AutoCloseable {
             .allowPolyglotAccess(PolyglotAccess.NONE)
             .allowIO(
                 IOAccess.newBuilder()
-                    .fileSystem(FileSystem.allowInternalResourceAccess(new SandboxFileSystem(sandbox)))
+                    .fileSystem(new GuestFileSystem(sandbox))
                     .build())
             .currentWorkingDirectory(sandbox.workspace());
     if (sandbox.statementLimit() > 0) {

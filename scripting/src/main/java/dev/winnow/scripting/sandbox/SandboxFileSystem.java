@@ -35,12 +35,16 @@ import org.graalvm.polyglot.io.FileSystem;
  * redirect a write. Creating links is refused. A refused path raises {@link AccessDeniedException} whose reason names
  * the path and the allowed trees; GraalPy surfaces it as {@code PermissionError}, GraalJS as an {@code Error}.
  *
+ * <p>Writes are refused, even inside the workspace, to a path inside one of the sandbox's {@link
+ * Sandbox#protectedTrees() protected trees} or to a directory that contains one (renaming or deleting a parent).
+ *
  * <p>Limit: the check and the open are two system calls; a process outside the sandbox that swaps a directory for a
  * link between them could redirect the open. Scripts themselves cannot create links.
  */
 public final class SandboxFileSystem implements FileSystem {
   private final Path workspace;
   private final List<Path> readOnlyRoots;
+  private final List<Path> protectedTrees;
   private volatile Path currentDirectory;
 
   /**
@@ -51,6 +55,7 @@ public final class SandboxFileSystem implements FileSystem {
   public SandboxFileSystem(Sandbox sandbox) {
     this.workspace = sandbox.workspace();
     this.readOnlyRoots = sandbox.readOnlyRoots();
+    this.protectedTrees = sandbox.protectedTrees();
     this.currentDirectory = workspace;
   }
 
@@ -78,6 +83,18 @@ public final class SandboxFileSystem implements FileSystem {
       resolved = realOfExistingPrefix(abs);
     } else {
       resolved = realOfExistingPrefix(parent).resolve(abs.getFileName());
+    }
+    if (mode == Mode.WRITE) {
+      for (Path tree : protectedTrees) {
+        if (isUnder(resolved, tree) || isUnder(tree, resolved)) {
+          throw new AccessDeniedException(
+              path.toString(),
+              null,
+              "read-only in the sandbox: "
+                  + tree
+                  + " holds code, native libraries or caches that Winnow loads, which scripts may not change");
+        }
+      }
     }
     if (isUnder(resolved, workspace)) {
       return resolved;

@@ -10,6 +10,52 @@ def __winnow_prelude():
     import traceback
 
     prelude_file = "<winnow-prelude>"
+
+    # Signals: GraalPy's _signal raises and handles the JVM's own signals (sun.misc.Signal), so raise_signal(SIGTERM)
+    # or alarm(1) would stop the whole Winnow process and signal.signal(SIGINT, f) would replace its handlers. The
+    # builtin module is patched in place (importing it again returns the same object); signal.signal only records the
+    # handler, raising and timers are refused. No original function is kept in a closure a script could reach.
+    import _signal
+    import signal as signal_module
+
+    handlers = {}
+    default_getsignal = _signal.getsignal
+    valid = set(int(s) for s in _signal.valid_signals()) if hasattr(_signal, "valid_signals") else set(range(1, 65))
+
+    def refuse(name):
+        def refused(*args, **kwargs):
+            raise PermissionError(
+                "signal." + name + "() is not available to scripts: signals would reach the Winnow process itself"
+            )
+
+        refused.__name__ = refused.__qualname__ = name
+        return refused
+
+    def record_signal(signalnum, handler):
+        """Records a handler without installing it (scripts cannot handle the process's signals); returns the last."""
+        n = int(signalnum)
+        if n not in valid:
+            raise ValueError("signal number out of range")
+        if not callable(handler) and handler not in (_signal.SIG_DFL, _signal.SIG_IGN):
+            raise TypeError("signal handler must be signal.SIG_IGN, signal.SIG_DFL, or a callable object")
+        old = handlers[n] if n in handlers else default_getsignal(n)
+        handlers[n] = handler
+        return old
+
+    def recorded_signal(signalnum):
+        n = int(signalnum)
+        return handlers[n] if n in handlers else default_getsignal(n)
+
+    record_signal.__name__ = record_signal.__qualname__ = "signal"
+    recorded_signal.__name__ = recorded_signal.__qualname__ = "getsignal"
+    _signal.signal = record_signal
+    _signal.getsignal = recorded_signal
+    for name in ("raise_signal", "alarm", "setitimer", "pthread_kill"):
+        if hasattr(_signal, name):
+            setattr(_signal, name, refuse(name))
+        if hasattr(signal_module, name):
+            setattr(signal_module, name, refuse(name))
+    del name
     state = {"bridge": None}
 
     class WinnowError(Exception):
