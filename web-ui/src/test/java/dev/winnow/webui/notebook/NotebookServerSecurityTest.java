@@ -24,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -346,6 +347,27 @@ class NotebookServerSecurityTest {
       }
       assertTrue(Files.exists(dir.resolve("both-" + server.port() + ".ipynb")));
       assertTrue(Files.exists(otherDir.resolve("both-" + other.port() + ".ipynb")));
+    }
+  }
+
+  @Test
+  void allowOriginAddsExactlyTheNamedOrigins(@TempDir Path otherDir) throws Exception {
+    IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+        () -> NotebookServer.start(new NotebookServer.Options(otherDir, "127.0.0.1", 0, List.of(), LIMIT,
+            List.of("127.0.0.1:9999")), host));
+    assertTrue(bad.getMessage().contains("allowed origin '127.0.0.1:9999' is not an origin"), bad.getMessage());
+    try (ScriptHost otherHost = ScriptHost.create(Sandbox.of(otherDir));
+        NotebookServer other = NotebookServer.start(new NotebookServer.Options(otherDir, "127.0.0.1", 0, List.of(),
+            LIMIT, List.of("http://proxy.example:8443", "HTTP://127.0.0.1:9999/")), otherHost)) {
+      String b = "http://127.0.0.1:" + other.port();
+      for (Map.Entry<String, Integer> c : Map.of("http://proxy.example:8443", 201, "http://127.0.0.1:9999", 201,
+          "http://127.0.0.1:9998", 403, "https://proxy.example:8443", 403).entrySet()) {
+        HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(b + "/api/notebooks"))
+            .header("Authorization", "token " + other.policy().token()).header("Origin", c.getKey())
+            .POST(HttpRequest.BodyPublishers.ofString(
+                "{\"path\": \"o" + Math.abs(c.getKey().hashCode()) + ".ipynb\"}")));
+        assertEquals((int) c.getValue(), r.statusCode(), c.getKey() + ": " + r.body());
+      }
     }
   }
 
