@@ -223,7 +223,7 @@ public final class NotebookStore {
     Path cp = checkpointFile(file);
     Files.createDirectories(cp.getParent());
     cp = checkpointFile(file);
-    Path tmp = Files.createTempFile(cp.getParent(), ".winnow-", ".tmp");
+    Path tmp = tempFileInside(cp.getParent());
     try {
       Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
       move(tmp, cp);
@@ -344,9 +344,22 @@ public final class NotebookStore {
     return cp;
   }
 
-  private static void writeAtomically(Path file, ObjectNode nb) throws IOException {
+  /**
+   * A new temporary file in a directory that is checked again once the file exists: a directory swapped for a link
+   * out of the root after the path checks (a cell writing under DIR could try) is noticed before anything is written.
+   */
+  private Path tempFileInside(Path directory) throws IOException {
+    Path tmp = Files.createTempFile(directory, ".winnow-", ".tmp");
+    if (!tmp.toRealPath().startsWith(root)) {
+      Files.deleteIfExists(tmp);
+      throw new IllegalArgumentException("a directory on the way leads out of the notebook directory (symbolic link)");
+    }
+    return tmp;
+  }
+
+  private void writeAtomically(Path file, ObjectNode nb) throws IOException {
     byte[] bytes = JSON.writeValueAsBytes(nb);
-    Path tmp = Files.createTempFile(file.getParent(), ".winnow-", ".tmp");
+    Path tmp = tempFileInside(file.getParent());
     try {
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
