@@ -49,6 +49,15 @@ public final class NotebookCommand implements Callable<Integer> {
       description = "a name to accept in the Host header besides loopback names (repeatable; DNS rebinding check)")
   List<String> allowHosts = new ArrayList<>();
 
+  @Option(
+      names = "--allow-origin",
+      paramLabel = "ORIGIN",
+      description = {
+        "an origin (http://HOST:PORT) whose pages may call the API and open kernels, besides the server's own",
+        "(repeatable; e.g. a reverse proxy's address)"
+      })
+  List<String> allowOrigins = new ArrayList<>();
+
   @Option(names = "--read-only", paramLabel = "DIR", description = "a directory cells may read (repeatable)")
   List<Path> readOnly = new ArrayList<>();
 
@@ -84,7 +93,8 @@ public final class NotebookCommand implements Callable<Integer> {
     ScriptHost scripts = ScriptHost.create(new Sandbox(directory, roots, 0)).prewarm(Language.JS);
     NotebookServer server =
         NotebookServer.start(
-            new NotebookServer.Options(directory, host, port, allowHosts, maxRequestMb << 20), scripts);
+            new NotebookServer.Options(directory, host, port, allowHosts, maxRequestMb << 20, allowOrigins),
+            scripts);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -48,8 +48,10 @@ import org.slf4j.LoggerFactory;
  *       {@code {type: "interrupt"}} or {@code {type: "restart"}}; the server sends the {@link Kernel} messages.
  * </ul>
  *
- * <p>Refusals: 401 no token, 403 wrong token / foreign Host / foreign Origin / missing CSRF header, 400 a bad path or
- * document, 404 no such notebook, 409 it exists already, 411 a body without a length, 413 a body over the limit.
+ * <p>Refusals: 401 no token, 403 wrong token / foreign Host / foreign Origin / missing or wrong XSRF token, 400 a bad
+ * path or document, 404 no such notebook, 409 it exists already, 411 a body without a length, 413 a body over the
+ * limit. Error bodies name files relative to the directory, never by absolute path; a 500 says only that the request
+ * failed (the details go to the server log).
  */
 public final class NotebookServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NotebookServer.class);
@@ -63,8 +65,15 @@ public final class NotebookServer implements AutoCloseable {
    * @param port the port, {@code 0} for a free one
    * @param allowedHosts names accepted in the {@code Host} header besides loopback names
    * @param maxRequestBytes the largest request body (a notebook save, a WebSocket message), bytes
+   * @param allowedOrigins origins accepted besides the server's own ({@code http://HOST:PORT}), e.g. a proxy's
    */
-  public record Options(Path directory, String host, int port, List<String> allowedHosts, long maxRequestBytes) {
+  public record Options(
+      Path directory,
+      String host,
+      int port,
+      List<String> allowedHosts,
+      long maxRequestBytes,
+      List<String> allowedOrigins) {
     /** Default body limit: 32 MiB (notebooks with images). */
     public static final long DEFAULT_MAX_REQUEST_BYTES = 32L << 20;
 
@@ -82,6 +91,20 @@ public final class NotebookServer implements AutoCloseable {
       }
       host = host == null ? "127.0.0.1" : host;
       allowedHosts = List.copyOf(allowedHosts == null ? List.of() : allowedHosts);
+      allowedOrigins = List.copyOf(allowedOrigins == null ? List.of() : allowedOrigins);
+    }
+
+    /**
+     * Options with no extra allowed origins.
+     *
+     * @param directory the notebook directory
+     * @param host the address to bind
+     * @param port the port, {@code 0} for a free one
+     * @param allowedHosts names accepted in the {@code Host} header besides loopback names
+     * @param maxRequestBytes the largest request body, bytes
+     */
+    public Options(Path directory, String host, int port, List<String> allowedHosts, long maxRequestBytes) {
+      this(directory, host, port, allowedHosts, maxRequestBytes, List.of());
     }
 
     /**
@@ -111,7 +134,7 @@ public final class NotebookServer implements AutoCloseable {
     if (!isLoopback(options.host()) && !isWildcard(options.host())) {
       extra.add(options.host());
     }
-    this.policy = AccessPolicy.random(extra);
+    this.policy = AccessPolicy.random(extra, options.allowedOrigins());
     this.assets = PageAssets.load();
     this.app =
         Javalin.create(
@@ -209,11 +232,13 @@ public final class NotebookServer implements AutoCloseable {
     app.exception(IllegalArgumentException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
     app.exception(JsonProcessingException.class, (e, ctx) -> error(ctx, 400, "request body is not JSON: "
         + e.getOriginalMessage()));
-    app.exception(NoSuchFileException.class, (e, ctx) -> error(ctx, 404, "no such notebook: " + e.getMessage()));
-    app.exception(FileAlreadyExistsException.class, (e, ctx) -> error(ctx, 409, "notebook exists: " + e.getMessage()));
-    app.exception(IOException.class, (e, ctx) -> {
+    app.exception(NoSuchFileException.class, (e, ctx) -> error(ctx, 404, "no such notebook: " + shown(e.getFile())));
+    app.exception(FileAlreadyExistsException.class, (e, ctx) -> error(ctx, 409, "exists already: " + shown(e.getFile())));
+    app.exception(io.javalin.http.HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+    app.exception(Exception.class, (e, ctx) -> {
+      // the details (absolute paths, the exception) go to the log only
       LOG.error("notebook request {} {} failed", ctx.method(), ctx.path(), e);
-      error(ctx, 500, e.toString());
+      error(ctx, 500, "internal error while handling " + ctx.method() + " " + ctx.path() + " (details in the server log)");
     });
 
     app.get("/", this::page);
@@ -331,6 +356,7 @@ public final class NotebookServer implements AutoCloseable {
     ctx.header("Cache-Control", "no-store");
     String method = ctx.method().name();
     boolean ws = "websocket".equalsIgnoreCase(ctx.header("Upgrade"));
+    String xsrf = ctx.header(AccessPolicy.XSRF_HEADER);
     AccessPolicy.Proof proof =
         policy.check(
             new AccessPolicy.Request(
@@ -338,10 +364,12 @@ public final class NotebookServer implements AutoCloseable {
                 ctx.header("Host"),
                 ctx.header("Origin"),
                 ctx.queryParam("token"),
-                ctx.cookie(AccessPolicy.COOKIE),
+                ctx.cookie(AccessPolicy.tokenCookie(port())),
                 ctx.header("Authorization"),
-                ctx.header(AccessPolicy.CSRF_HEADER),
-                ws));
+                ws && xsrf == null ? ctx.queryParam(AccessPolicy.XSRF_PARAM) : xsrf,
+                ctx.cookie(AccessPolicy.xsrfCookie(port())),
+                ws,
+                port()));
     if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE")) {
       String len = ctx.header("Content-Length");
       if (len == null) {
@@ -361,8 +389,9 @@ public final class NotebookServer implements AutoCloseable {
       }
     }
     if (proof == AccessPolicy.Proof.QUERY) {
-      ctx.header(
-          "Set-Cookie", AccessPolicy.COOKIE + "=" + policy.token() + "; Path=/; HttpOnly; SameSite=Strict");
+      ctx.res().addHeader(
+          "Set-Cookie",
+          AccessPolicy.tokenCookie(port()) + "=" + policy.token() + "; Path=/; HttpOnly; SameSite=Strict");
       if (!ws && method.equals("GET") && ctx.path().equals("/")) {
         // drop the token from the address bar (and from anything that could leak it later)
         String rest = ctx.queryString() == null ? "" : ctx.queryString().replaceAll("(^|&)token=[^&]*", "");
@@ -385,13 +414,17 @@ public final class NotebookServer implements AutoCloseable {
       var res = (jakarta.servlet.http.HttpServletResponse) response;
       if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
         String cookie = null;
+        String xsrfCookie = null;
         if (req.getCookies() != null) {
           for (jakarta.servlet.http.Cookie c : req.getCookies()) {
-            if (c.getName().equals(AccessPolicy.COOKIE)) {
+            if (c.getName().equals(AccessPolicy.tokenCookie(port()))) {
               cookie = c.getValue();
+            } else if (c.getName().equals(AccessPolicy.xsrfCookie(port()))) {
+              xsrfCookie = c.getValue();
             }
           }
         }
+        String xsrf = req.getHeader(AccessPolicy.XSRF_HEADER);
         try {
           policy.check(
               new AccessPolicy.Request(
@@ -401,8 +434,10 @@ public final class NotebookServer implements AutoCloseable {
                   req.getParameter("token"),
                   cookie,
                   req.getHeader("Authorization"),
-                  req.getHeader(AccessPolicy.CSRF_HEADER),
-                  true));
+                  xsrf == null ? req.getParameter(AccessPolicy.XSRF_PARAM) : xsrf,
+                  xsrfCookie,
+                  true,
+                  port()));
         } catch (Refusal r) {
           res.setStatus(r.status());
           res.setContentType("application/json");
@@ -416,6 +451,10 @@ public final class NotebookServer implements AutoCloseable {
 
   private void page(Context ctx) {
     ctx.header("Content-Security-Policy", assets.contentSecurityPolicy());
+    // the XSRF token's cookie half (the page reads the other half from its HTML); HttpOnly: no script needs to read it
+    ctx.res().addHeader(
+        "Set-Cookie",
+        AccessPolicy.xsrfCookie(port()) + "=" + policy.csrfToken() + "; Path=/; HttpOnly; SameSite=Strict");
     ctx.contentType("text/html; charset=utf-8");
     ctx.result(assets.indexHtml(policy.csrfToken()));
   }
@@ -454,8 +493,44 @@ public final class NotebookServer implements AutoCloseable {
     ctx.result(body.toString());
   }
 
-  private static void error(Context ctx, int status, String message) {
-    json(ctx, status, JSON.createObjectNode().put("error", message == null ? "" : message));
+  private void error(Context ctx, int status, String message) {
+    json(ctx, status, JSON.createObjectNode().put("error", message == null ? "" : redact(message)));
+  }
+
+  /** A file named in an error: relative to the notebook directory, never an absolute path. */
+  private String shown(String file) {
+    if (file == null) {
+      return "(unnamed)";
+    }
+    Path p;
+    try {
+      p = Path.of(file);
+    } catch (java.nio.file.InvalidPathException e) {
+      return "(unprintable name)";
+    }
+    if (!p.isAbsolute()) {
+      return file;
+    }
+    Path abs = p.normalize();
+    for (Path root : List.of(store.root(), options.directory().toAbsolutePath().normalize())) {
+      if (abs.startsWith(root)) {
+        String rel = root.relativize(abs).toString();
+        return rel.isEmpty() ? "." : rel;
+      }
+    }
+    return "a file outside the notebook directory";
+  }
+
+  /** An error message with the notebook directory's absolute path removed (names become relative to it). */
+  private String redact(String message) {
+    String m = message;
+    for (Path root : List.of(store.root(), options.directory().toAbsolutePath().normalize())) {
+      String r = root.toString();
+      if (r.length() > 1) {
+        m = m.replace(r + java.io.File.separator, "").replace(r, ".");
+      }
+    }
+    return m;
   }
 
   private static boolean isLoopback(String host) {

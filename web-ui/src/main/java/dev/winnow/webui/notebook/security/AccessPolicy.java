@@ -16,25 +16,32 @@ import java.util.TreeSet;
  *
  * <ul>
  *   <li><b>Token</b>: a random 256-bit secret, given in the start-up URL ({@code ?token=}), then kept by the browser in
- *       an {@code HttpOnly; SameSite=Strict} cookie; programs may send {@code Authorization: token T}. Missing: 401;
- *       wrong: 403. Compared in constant time.
+ *       an {@code HttpOnly; SameSite=Strict} cookie named per port ({@link #tokenCookie}: cookies do not separate
+ *       ports, so two servers on two ports keep their own); programs may send {@code Authorization: token T}.
+ *       Missing: 401; wrong: 403. Compared in constant time.
  *   <li><b>Host</b> (DNS rebinding): the {@code Host} header must name a loopback address ({@code localhost},
  *       {@code 127.0.0.1}, {@code [::1]}, any port) or one of the configured extra names; else 403.
  *   <li><b>Origin</b>: on WebSocket upgrades and state-changing requests (POST, PUT, PATCH, DELETE), an
- *       {@code Origin} header, when present, must be {@code http://} plus an allowed host; else 403. {@code null}
- *       (sandboxed frames, files) is refused.
- *   <li><b>CSRF</b>: state-changing requests authenticated by the cookie must also carry the header {@code
- *       X-Winnow-Csrf} with the per-server CSRF token that the page receives in its HTML; a cross-site form cannot
- *       set a header. Requests authenticated by the {@code Authorization} header need no CSRF token.
+ *       {@code Origin} header, when present, must be this server's own origin: scheme {@code http}, the host and port
+ *       of the {@code Host} header, and that port must be the port the server listens on; or one of the explicitly
+ *       allowed origins ({@code --allow-origin}). A page on another port of 127.0.0.1 is another origin. {@code null}
+ *       (sandboxed frames, files) is refused. No {@code localhost}/{@code 127.0.0.1} equivalence: the names are
+ *       different origins to a browser, and the page always talks to the name it was loaded from.
+ *   <li><b>XSRF</b> (as Jupyter Server): requests authenticated by the cookie (the credential a browser sends on its
+ *       own) that change state, and WebSocket upgrades, must carry the XSRF token twice: in the {@code _xsrf-PORT}
+ *       cookie ({@link #xsrfCookie}, set with the page) and in the {@value #XSRF_HEADER} header (or, for the
+ *       WebSocket, which cannot set headers in a browser, the {@value #XSRF_PARAM} query parameter); both must equal
+ *       the server's XSRF token, compared in constant time. Requests that present the token itself (header or query)
+ *       prove they know the secret and need no XSRF token.
  * </ul>
  *
  * <p>Immutable and thread-safe.
  */
 public final class AccessPolicy {
-  /** The cookie holding the token after the first visit. */
-  public static final String COOKIE = "winnow_token";
-  /** The header carrying the CSRF token on state-changing requests. */
-  public static final String CSRF_HEADER = "X-Winnow-Csrf";
+  /** The header carrying the XSRF token on state-changing requests (Jupyter's name). */
+  public static final String XSRF_HEADER = "X-XSRFToken";
+  /** The query parameter carrying the XSRF token on the WebSocket upgrade (Jupyter's name). */
+  public static final String XSRF_PARAM = "_xsrf";
 
   private static final Set<String> LOOPBACK = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
   private static final Set<String> STATE_CHANGING = Set.of("POST", "PUT", "PATCH", "DELETE");
@@ -42,6 +49,7 @@ public final class AccessPolicy {
   private final String token;
   private final String csrfToken;
   private final Set<String> extraHosts;
+  private final Set<String> allowedOrigins;
 
   /**
    * Creates a policy.
@@ -51,6 +59,20 @@ public final class AccessPolicy {
    * @param extraHosts host names accepted in {@code Host} besides loopback names (lower case, no port); may be empty
    */
   public AccessPolicy(String token, String csrfToken, List<String> extraHosts) {
+    this(token, csrfToken, extraHosts, List.of());
+  }
+
+  /**
+   * Creates a policy with explicitly allowed origins.
+   *
+   * @param token the access token (at least 16 characters)
+   * @param csrfToken the XSRF token (at least 16 characters)
+   * @param extraHosts host names accepted in {@code Host} besides loopback names (lower case, no port); may be empty
+   * @param allowedOrigins origins accepted besides the server's own, as {@code scheme://host[:port]}; may be empty
+   * @throws IllegalArgumentException for a short token, a bad host name or an origin that is not
+   *     {@code http(s)://host[:port]}
+   */
+  public AccessPolicy(String token, String csrfToken, List<String> extraHosts, List<String> allowedOrigins) {
     if (token == null || token.length() < 16 || csrfToken == null || csrfToken.length() < 16) {
       throw new IllegalArgumentException("access and CSRF tokens must have at least 16 characters");
     }
@@ -64,6 +86,36 @@ public final class AccessPolicy {
       hosts.add(h.toLowerCase(Locale.ROOT));
     }
     this.extraHosts = Set.copyOf(hosts);
+    TreeSet<String> origins = new TreeSet<>();
+    for (String o : allowedOrigins) {
+      String n = normaliseOrigin(o);
+      if (n == null) {
+        throw new IllegalArgumentException(
+            "allowed origin '" + o + "' is not an origin: expected http://HOST[:PORT] or https://HOST[:PORT]");
+      }
+      origins.add(n);
+    }
+    this.allowedOrigins = Set.copyOf(origins);
+  }
+
+  /**
+   * The name of the cookie that holds the token for the server on a port.
+   *
+   * @param port the server's port
+   * @return {@code winnow-token-PORT}
+   */
+  public static String tokenCookie(int port) {
+    return "winnow-token-" + port;
+  }
+
+  /**
+   * The name of the cookie that holds the XSRF token for the server on a port.
+   *
+   * @param port the server's port
+   * @return {@code _xsrf-PORT}
+   */
+  public static String xsrfCookie(int port) {
+    return "_xsrf-" + port;
   }
 
   /**
@@ -73,7 +125,18 @@ public final class AccessPolicy {
    * @return the policy
    */
   public static AccessPolicy random(List<String> extraHosts) {
-    return new AccessPolicy(randomToken(), randomToken(), extraHosts);
+    return random(extraHosts, List.of());
+  }
+
+  /**
+   * A policy with fresh random tokens (256 bits each, base64url) and explicitly allowed origins.
+   *
+   * @param extraHosts host names accepted besides loopback names
+   * @param allowedOrigins origins accepted besides the server's own
+   * @return the policy
+   */
+  public static AccessPolicy random(List<String> extraHosts, List<String> allowedOrigins) {
+    return new AccessPolicy(randomToken(), randomToken(), extraHosts, allowedOrigins);
   }
 
   private static String randomToken() {
@@ -92,7 +155,7 @@ public final class AccessPolicy {
   }
 
   /**
-   * The CSRF token the page sends back in {@link #CSRF_HEADER}.
+   * The XSRF token the page sends back in {@link #XSRF_HEADER} (and the {@link #XSRF_PARAM} parameter).
    *
    * @return the CSRF token
    */
@@ -107,10 +170,13 @@ public final class AccessPolicy {
    * @param host the {@code Host} header, or {@code null}
    * @param origin the {@code Origin} header, or {@code null}
    * @param queryToken the {@code token} query parameter, or {@code null}
-   * @param cookieToken the {@link #COOKIE} cookie, or {@code null}
+   * @param cookieToken the {@link #tokenCookie} cookie of the server's port, or {@code null}
    * @param authorization the {@code Authorization} header, or {@code null}
-   * @param csrf the {@link #CSRF_HEADER} header, or {@code null}
+   * @param xsrf the {@link #XSRF_HEADER} header (on a WebSocket upgrade: the header, else the {@link #XSRF_PARAM}
+   *     query parameter), or {@code null}
+   * @param xsrfCookie the {@link #xsrfCookie} cookie of the server's port, or {@code null}
    * @param webSocket whether the request asks for a WebSocket upgrade
+   * @param serverPort the port the server listens on
    */
   public record Request(
       String method,
@@ -119,8 +185,10 @@ public final class AccessPolicy {
       String queryToken,
       String cookieToken,
       String authorization,
-      String csrf,
-      boolean webSocket) {}
+      String xsrf,
+      String xsrfCookie,
+      boolean webSocket,
+      int serverPort) {}
 
   /** How a request that passed {@link #check} proved it holds the token. */
   public enum Proof {
@@ -133,11 +201,11 @@ public final class AccessPolicy {
   }
 
   /**
-   * Checks a request; the order is Host, token, Origin, CSRF.
+   * Checks a request; the order is Host, token, Origin, XSRF.
    *
    * @param r the request
    * @return how the token was presented
-   * @throws Refusal 403 for a foreign Host or Origin, a wrong token or a missing/wrong CSRF token; 401 when no token
+   * @throws Refusal 403 for a foreign Host or Origin, a wrong token or a missing/wrong XSRF token; 401 when no token
    *     was presented
    */
   public Proof check(Request r) {
@@ -166,28 +234,75 @@ public final class AccessPolicy {
     }
     boolean changing = STATE_CHANGING.contains(r.method());
     if ((changing || r.webSocket()) && r.origin() != null) {
-      if (!originAllowed(r.origin())) {
-        throw new Refusal(403, "Origin '" + r.origin() + "' is not this server's origin");
+      if (!originAllowed(r.origin(), r.host(), r.serverPort())) {
+        throw new Refusal(
+            403,
+            "Origin '" + r.origin() + "' is not this server's origin (scheme, host and port must match; "
+                + "--allow-origin adds others)");
       }
     }
-    if (changing && proof != Proof.HEADER && !constantTimeEquals(r.csrf() == null ? "" : r.csrf(), csrfToken)) {
-      throw new Refusal(403, "missing or wrong " + CSRF_HEADER + " header on a " + r.method() + " request (CSRF)");
+    if ((changing || r.webSocket()) && proof == Proof.COOKIE) {
+      // double submit: the cookie and the header (or parameter) must both hold the server's XSRF token
+      String sent = r.xsrf() == null ? "" : r.xsrf();
+      String kept = r.xsrfCookie() == null ? "" : r.xsrfCookie();
+      boolean ok = constantTimeEquals(sent, kept) & constantTimeEquals(sent, csrfToken);
+      if (!ok) {
+        throw new Refusal(
+            403,
+            "missing or wrong XSRF token on a " + (r.webSocket() ? "WebSocket upgrade" : r.method() + " request")
+                + ": it needs the " + xsrfCookie(r.serverPort()) + " cookie and the same value in the "
+                + (r.webSocket() ? XSRF_PARAM + " query parameter" : XSRF_HEADER + " header"));
+      }
     }
     return proof;
   }
 
-  private boolean originAllowed(String origin) {
+  private boolean originAllowed(String origin, String hostHeader, int serverPort) {
+    String o = normaliseOrigin(origin);
+    if (o == null) {
+      return false;
+    }
+    if (allowedOrigins.contains(o)) {
+      return true;
+    }
+    URI u = URI.create(o);
+    if (!"http".equals(u.getScheme())) {
+      return false;
+    }
+    int originPort = u.getPort() < 0 ? 80 : u.getPort();
+    String self = normaliseOrigin("http://" + (hostHeader == null ? "" : hostHeader.trim()));
+    if (self == null) {
+      return false;
+    }
+    URI s = URI.create(self);
+    int selfPort = s.getPort() < 0 ? 80 : s.getPort();
+    return u.getHost().equals(s.getHost()) && originPort == selfPort && originPort == serverPort;
+  }
+
+  /**
+   * An origin in canonical form: lower-case {@code scheme://host[:port]}, or {@code null} when the value is not an
+   * {@code http} or {@code https} origin (a path, a query, user information, {@code null}).
+   */
+  static String normaliseOrigin(String origin) {
+    if (origin == null || origin.isBlank()) {
+      return null;
+    }
     URI u;
     try {
-      u = URI.create(origin);
-    } catch (IllegalArgumentException e) {
-      return false;
+      u = new URI(origin.trim());
+    } catch (java.net.URISyntaxException e) {
+      return null;
     }
-    if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-      return false;
+    String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (!(scheme.equals("http") || scheme.equals("https"))
+        || u.getHost() == null
+        || u.getRawUserInfo() != null
+        || !(u.getRawPath() == null || u.getRawPath().isEmpty() || u.getRawPath().equals("/"))
+        || u.getRawQuery() != null
+        || u.getRawFragment() != null) {
+      return null;
     }
-    String h = u.getHost().toLowerCase(Locale.ROOT);
-    return LOOPBACK.contains(h) || extraHosts.contains(h);
+    return scheme + "://" + u.getHost().toLowerCase(Locale.ROOT) + (u.getPort() < 0 ? "" : ":" + u.getPort());
   }
 
   /**

@@ -180,11 +180,11 @@ public final class NotebookStore {
     if (Files.exists(b, LinkOption.NOFOLLOW_LINKS)) {
       throw new FileAlreadyExistsException(to);
     }
-    Files.createDirectories(b.getParent());
-    Files.move(a, b, StandardCopyOption.ATOMIC_MOVE);
     Path ca = checkpointFile(a);
+    Files.createDirectories(b.getParent());
+    Path cb = checkpointFile(b);
+    Files.move(a, b, StandardCopyOption.ATOMIC_MOVE);
     if (Files.exists(ca)) {
-      Path cb = checkpointFile(b);
       Files.createDirectories(cb.getParent());
       Files.move(ca, cb, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
@@ -202,8 +202,9 @@ public final class NotebookStore {
     if (!Files.isRegularFile(file)) {
       throw new NoSuchFileException(path);
     }
+    Path cp = checkpointFile(file);
     Files.delete(file);
-    Files.deleteIfExists(checkpointFile(file));
+    Files.deleteIfExists(cp);
   }
 
   /**
@@ -221,7 +222,8 @@ public final class NotebookStore {
     }
     Path cp = checkpointFile(file);
     Files.createDirectories(cp.getParent());
-    Path tmp = Files.createTempFile(cp.getParent(), ".winnow-", ".tmp");
+    cp = checkpointFile(file);
+    Path tmp = tempFileInside(cp.getParent());
     try {
       Files.copy(file, tmp, StandardCopyOption.REPLACE_EXISTING);
       move(tmp, cp);
@@ -294,36 +296,70 @@ public final class NotebookStore {
     if (!p.startsWith(root)) {
       throw new IllegalArgumentException("notebook path '" + path + "' leaves the notebook directory");
     }
-    // a symbolic link anywhere on the way must not lead out of the root
+    contained(p, "notebook path '" + path + "'");
+    return p;
+  }
+
+  /**
+   * Checks that a path inside the root stays inside it once symbolic links are followed: its deepest existing part
+   * (the path itself when it exists, a dangling link included) must resolve to a real path under the root.
+   *
+   * @param p an absolute, normalised path under the root
+   * @param what how to name it in the error (never an absolute path)
+   * @throws IllegalArgumentException when it leads out of the root or cannot be resolved
+   */
+  private void contained(Path p, String what) {
     Path existing = p;
     while (existing != null && !Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
       existing = existing.getParent();
     }
     if (existing != null) {
+      boolean inside;
       try {
-        if (!existing.toRealPath().startsWith(root)) {
-          throw new IllegalArgumentException("notebook path '" + path + "' leads out of the notebook directory");
-        }
+        inside = existing.toRealPath().startsWith(root);
       } catch (IOException e) {
-        throw new IllegalArgumentException("notebook path '" + path + "' cannot be resolved: " + e.getMessage(), e);
+        // a dangling link or a loop: its target cannot be checked, so it is not trusted
+        throw new IllegalArgumentException(
+            what + " cannot be resolved inside the notebook directory (" + e.getClass().getSimpleName() + ")", e);
+      }
+      if (!inside) {
+        throw new IllegalArgumentException(what + " leads out of the notebook directory (symbolic link)");
       }
     }
-    return p;
   }
 
   private static String printable(String s) {
     return s.replaceAll("\\p{Cntrl}", "?");
   }
 
-  private static Path checkpointFile(Path notebook) {
+  /**
+   * The checkpoint file of a resolved notebook, checked like notebook paths: it and its directory must stay inside the
+   * root after following symbolic links (a {@code .ipynb_checkpoints} link to elsewhere is refused).
+   */
+  private Path checkpointFile(Path notebook) {
     String name = notebook.getFileName().toString();
     String stem = name.substring(0, name.length() - ".ipynb".length());
-    return notebook.resolveSibling(".ipynb_checkpoints").resolve(stem + "-checkpoint.ipynb");
+    Path cp = notebook.resolveSibling(".ipynb_checkpoints").resolve(stem + "-checkpoint.ipynb");
+    contained(cp, "checkpoint of '" + slashed(root.relativize(notebook)) + "'");
+    return cp;
   }
 
-  private static void writeAtomically(Path file, ObjectNode nb) throws IOException {
+  /**
+   * A new temporary file in a directory that is checked again once the file exists: a directory swapped for a link
+   * out of the root after the path checks (a cell writing under DIR could try) is noticed before anything is written.
+   */
+  private Path tempFileInside(Path directory) throws IOException {
+    Path tmp = Files.createTempFile(directory, ".winnow-", ".tmp");
+    if (!tmp.toRealPath().startsWith(root)) {
+      Files.deleteIfExists(tmp);
+      throw new IllegalArgumentException("a directory on the way leads out of the notebook directory (symbolic link)");
+    }
+    return tmp;
+  }
+
+  private void writeAtomically(Path file, ObjectNode nb) throws IOException {
     byte[] bytes = JSON.writeValueAsBytes(nb);
-    Path tmp = Files.createTempFile(file.getParent(), ".winnow-", ".tmp");
+    Path tmp = tempFileInside(file.getParent());
     try {
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);

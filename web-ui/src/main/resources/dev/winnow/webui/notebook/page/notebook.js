@@ -16,7 +16,7 @@ const state = {
 
 // ---------- HTTP ----------
 async function api(method, url, body) {
-  const init = { method, headers: { [ 'X-Winnow-Csrf' ]: CSRF }, credentials: 'same-origin' };
+  const init = { method, headers: { [ 'X-XSRFToken' ]: CSRF }, credentials: 'same-origin' };
   if (body !== undefined) { init.body = JSON.stringify(body); init.headers['Content-Type'] = 'application/json'; }
   const r = await fetch(url, init);
   if (!r.ok) {
@@ -337,7 +337,7 @@ function onKernelMessage(m) {
 }
 
 function connect() {
-  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/kernel?path=${q(state.path)}`);
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api/kernel?path=${q(state.path)}&_xsrf=${q(CSRF)}`);
   state.ws = ws;
   ws.onopen = () => kernelStatus('idle');
   ws.onmessage = ev => onKernelMessage(JSON.parse(ev.data));
