@@ -10,6 +10,7 @@ import dev.winnow.scripting.Language;
 import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.ScriptHost;
 import dev.winnow.webui.notebook.KernelWebSocketTest.Client;
+import dev.winnow.webui.notebook.kernel.Kernel;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
@@ -277,6 +278,45 @@ class KernelLifecycleTest {
       again.execute("two", "js", "typeof kept");
       assertEquals("undefined", Client.first(again.until("two", "done", 60), "result").at("/data/text~1plain").asText());
       again.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
+    }
+  }
+
+  @Test
+  void aWorkerThatDiesIsReportedAndReplaced() throws Exception {
+    java.util.concurrent.BlockingQueue<JsonNode> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+    java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+    try (Kernel k = new Kernel(host, "dies")) {
+      // a listener that throws an Error (not an exception) on the first start message kills the worker's cell loop
+      k.attach(m -> {
+        if (m.path("type").asText().equals("start") && thrown.compareAndSet(false, true)) {
+          throw new AssertionError("listener failure");
+        }
+      });
+      k.attach(seen::add);
+      k.execute("first", Language.JS, "1");
+      JsonNode error = null;
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (error == null && System.nanoTime() < end) {
+        JsonNode m = seen.poll(100, TimeUnit.MILLISECONDS);
+        if (m != null && m.path("type").asText().equals("error") && m.path("cellId").asText().equals("first")) {
+          error = m;
+        }
+      }
+      assertNotNull(error, "the dead worker was not reported");
+      assertEquals("KernelRestarted", error.get("ename").asText());
+      assertTrue(error.get("evalue").asText().contains("listener failure"), error.toString());
+      // the kernel runs cells again
+      k.execute("second", Language.JS, "20 + 22");
+      JsonNode result = null;
+      end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (result == null && System.nanoTime() < end) {
+        JsonNode m = seen.poll(100, TimeUnit.MILLISECONDS);
+        if (m != null && m.path("type").asText().equals("result") && m.path("cellId").asText().equals("second")) {
+          result = m;
+        }
+      }
+      assertNotNull(result, "no cell ran after the worker died");
+      assertEquals("42", result.at("/data/text~1plain").asText());
     }
   }
 }
