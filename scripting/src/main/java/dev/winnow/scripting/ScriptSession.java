@@ -98,6 +98,33 @@ public final class ScriptSession implements AutoCloseable {
    */
   public CellResult run(Language language, String code, String sourceName, OutputSink sink, Duration deadline)
       throws ScriptFailure {
+    return run(language, code, sourceName, sink, deadline, null);
+  }
+
+  /**
+   * Runs a cell, as {@link #run(Language, String, String, OutputSink, Duration)}, for a caller that tracks interrupts
+   * of its own (a notebook kernel): once the cell's context has started and just before its code runs, {@code
+   * interrupted} is asked whether the cell was interrupted meanwhile; if so the cell ends with {@link
+   * ScriptInterrupted} without running. This closes the window between the caller deciding to run the cell and this
+   * method registering it, where {@link #interrupt()} would find no cell.
+   *
+   * @param language the cell's language
+   * @param code the source code
+   * @param sourceName the name tracebacks use
+   * @param sink where output goes while the cell runs
+   * @param deadline the longest the cell may run, or {@code null} for none
+   * @param interrupted whether the caller interrupted the cell, or {@code null}
+   * @return the value of the last expression
+   * @throws ScriptFailure as the other overload
+   */
+  public CellResult run(
+      Language language,
+      String code,
+      String sourceName,
+      OutputSink sink,
+      Duration deadline,
+      java.util.function.BooleanSupplier interrupted)
+      throws ScriptFailure {
     if (language == null || code == null || sourceName == null || sink == null) {
       throw new IllegalArgumentException("run: language, code, sourceName and sink must not be null");
     }
@@ -128,7 +155,7 @@ public final class ScriptSession implements AutoCloseable {
       g.output(sink);
       running = g;
       // an interrupt that arrived while the context was starting (interrupt() saw no running context) applies now
-      if (pendingInterruptFor == cell) {
+      if (pendingInterruptFor == cell || (interrupted != null && interrupted.getAsBoolean())) {
         String why = pendingInterruptReason == null ? "interrupted" : pendingInterruptReason;
         running = null;
         g.output(null);

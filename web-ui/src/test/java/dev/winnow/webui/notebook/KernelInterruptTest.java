@@ -57,9 +57,15 @@ class KernelInterruptTest {
   void anInterruptWhileThePythonContextStartsIsApplied() throws Exception {
     // this host has no Python context yet: the cell's first moments go to starting one
     Client c = Client.connect(server, "start.ipynb");
+    // the interrupt is sent the moment the kernel announces the cell, before the cell's context is ready: from a
+    // listener of the kernel itself, so that it never arrives late (a page's round trip can outlast a warm start)
+    Kernel k = server.kernels().existing("start.ipynb");
+    k.attach(m -> {
+      if (m.path("type").asText().equals("start") && m.path("cellId").asText().equals("p")) {
+        Thread.startVirtualThread(k::interrupt);
+      }
+    });
     c.execute("p", "python", "print('ran')\nimport time\ntime.sleep(3)\n'finished'");
-    c.until("p", "start", 60);
-    c.send("interrupt");
     List<JsonNode> p = c.until("p", "done", 120);
     assertEquals("interrupted", Client.first(p, "done").get("status").asText(), p.toString());
     assertEquals("Interrupted", Client.first(p, "error").get("ename").asText(), p.toString());

@@ -455,7 +455,7 @@ public final class Kernel implements AutoCloseable {
     List<ObjectNode> out = new ArrayList<>();
     try {
       CellResult r = s.run(j.language, j.code, "cell-" + count + (j.language == Language.JS ? ".js" : ".py"),
-          new Sink(j.cellId, gen));
+          new Sink(j.cellId, gen), null, () -> j.interruptedAt != 0);
       if (r.value().isPresent()) {
         ObjectNode m = msg("result", j.cellId);
         m.put("count", count);
