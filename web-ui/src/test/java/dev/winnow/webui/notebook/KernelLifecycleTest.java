@@ -159,16 +159,18 @@ class KernelLifecycleTest {
       assertEquals("42", Client.first(owner.until("after", "done", 30), "result").at("/data/text~1plain").asText());
       assertTrue((System.nanoTime() - ta) / 1_000_000 < 10_000);
 
-      // 24 MB more: the slow client's queue (16 Mi characters) overflows and it is dropped; the owner gets it all
+      // 48 MB more: the slow client, stalled for over 2 s, overflows its queue (16 Mi characters) even behind large
+      // socket buffers and is dropped; the owner, which reads, gets it all
+      Thread.sleep(ClientQueue_STALL_MS + 500);
       owner.execute("flood", "js",
-          "const big = 'y'.repeat(1 << 20); for (let i = 0; i < 24; i++) console.log(big); 'flooded'");
+          "const big = 'y'.repeat(1 << 20); for (let i = 0; i < 48; i++) console.log(big); 'flooded'");
       long tf = System.nanoTime();
       List<JsonNode> flood = owner.until("flood", "done", 60);
       long floodMs = (System.nanoTime() - tf) / 1_000_000;
       assertEquals("ok", Client.first(flood, "done").get("status").asText());
       long chars = flood.stream().filter(m -> m.path("type").asText().equals("stream"))
           .mapToLong(m -> m.get("text").asText().length()).sum();
-      assertEquals(24L * ((1 << 20) + 1), chars);
+      assertEquals(48L * ((1 << 20) + 1), chars);
       assertTrue(floodMs < 30_000, "the owner's cell took " + floodMs + " ms");
 
       // dropped: the server cut the connection; reading what was buffered ends in end-of-stream or a reset
@@ -193,13 +195,16 @@ class KernelLifecycleTest {
         total += n;
       }
       assertTrue(closed, "the never-reading client was not disconnected (read " + total + " bytes)");
-      assertTrue(total < 30L << 20, "the slow client got " + total + " bytes, not all 30 MB");
+      assertTrue(total < 54L << 20, "the slow client got " + total + " bytes, not all 54 MB");
     }
     // the kernel still works for the owner
     owner.execute("still", "js", "'alive'");
     assertEquals("alive", Client.first(owner.until("still", "done", 30), "result").at("/data/text~1plain").asText());
     owner.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
   }
+
+  private static final long ClientQueue_STALL_MS =
+      dev.winnow.webui.notebook.kernel.ClientQueue.STALL.toMillis();
 
   private static int kernelThreads() {
     return (int) Thread.getAllStackTraces().keySet().stream()

@@ -12,9 +12,11 @@ import org.slf4j.LoggerFactory;
  * The outgoing messages of one client (a page's WebSocket): a bounded queue that the kernel fills without ever
  * waiting, drained by the client's own sender (a virtual thread) that does the blocking network writes.
  *
- * <p>Drop policy: a client whose queue is full (it reads more slowly than the kernel writes, or never reads) is
- * dropped: its connection is cut and it is detached from the kernel; so is a client whose send fails (it went away
- * in the middle of the output). Nothing a client does reaches the kernel's thread. Consecutive {@code stream}
+ * <p>Drop policy: a client whose queue is over its bound (10,000 messages or 16 Mi characters by default) and whose
+ * last completed send is older than {@link #STALL} (it never reads, or has stopped reading) is dropped: its
+ * connection is cut and it is detached from the kernel. A client that is still reading may queue up to {@link
+ * #HARD_FACTOR} times the bound (a burst of output, e.g. a cell printing tens of megabytes at once), beyond which it
+ * is dropped as well. A client whose send fails (it went away in the middle of the output) is dropped too. Nothing a client does reaches the kernel's thread. Consecutive {@code stream}
  * messages of the same cell and stream that are still waiting are merged (up to {@link #MERGE_CHARS} characters), so
  * a cell printing many short lines costs few entries.
  *
@@ -29,6 +31,12 @@ public final class ClientQueue implements KernelListener {
 
   /** Default bound on the waiting characters: 16 Mi (a message larger than that is accepted into an empty queue). */
   public static final long DEFAULT_MAX_CHARS = 16L << 20;
+
+  /** How long without a completed send makes a client over its bound count as stalled. */
+  public static final java.time.Duration STALL = java.time.Duration.ofSeconds(2);
+
+  /** How many times its bound a client that still reads may queue. */
+  public static final int HARD_FACTOR = 4;
 
   /** The most characters one merged {@code stream} message collects. */
   public static final int MERGE_CHARS = 64 << 10;
@@ -92,6 +100,7 @@ public final class ClientQueue implements KernelListener {
   private final long maxChars;
   private final ArrayDeque<Entry> queue = new ArrayDeque<>();
   private long chars;
+  private volatile long lastProgress = System.nanoTime();
   private final AtomicBoolean dropped = new AtomicBoolean();
   private volatile String dropReason;
   private final Thread sender;
@@ -171,7 +180,13 @@ public final class ClientQueue implements KernelListener {
 
   private String add(Entry e) {
     if (!queue.isEmpty() && (queue.size() >= maxMessages || chars + e.chars() > maxChars)) {
-      return "its queue is full (" + queue.size() + " messages, " + chars + " characters waiting): it reads too slowly";
+      long idleMs = (System.nanoTime() - lastProgress) / 1_000_000;
+      boolean hard =
+          queue.size() >= (long) HARD_FACTOR * maxMessages || chars + e.chars() > HARD_FACTOR * maxChars;
+      if (hard || idleMs >= STALL.toMillis()) {
+        return "its queue is full (" + queue.size() + " messages, " + chars + " characters waiting, last send "
+            + idleMs + " ms ago): it reads too slowly";
+      }
     }
     queue.addLast(e);
     chars += e.chars();
@@ -184,6 +199,7 @@ public final class ClientQueue implements KernelListener {
         Entry e;
         synchronized (queue) {
           while (queue.isEmpty() && !dropped.get()) {
+            lastProgress = System.nanoTime(); // nothing to send is not a stall
             queue.wait();
           }
           if (dropped.get()) {
@@ -193,6 +209,7 @@ public final class ClientQueue implements KernelListener {
           chars -= e.chars();
         }
         transport.send(e.serialise());
+        lastProgress = System.nanoTime();
       }
     } catch (InterruptedException e) {
       // dropped or closed
