@@ -9,10 +9,11 @@ import dev.winnow.scripting.host.Cancellation;
 import dev.winnow.scripting.host.HostEnvironment;
 import dev.winnow.scripting.host.WinnowApi;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,7 +50,7 @@ public final class ScriptSession implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private final ScriptHost host;
   private final List<String> arguments;
-  private final Map<Language, GuestContext> contexts = new EnumMap<>(Language.class);
+  private final Map<Language, GuestContext> contexts = new ConcurrentHashMap<>();
   private final ReentrantLock cellLock = new ReentrantLock();
   private final Cancellation cancellation = new Cancellation();
   private final DisplayBridge bridge;
@@ -58,6 +59,12 @@ public final class ScriptSession implements AutoCloseable {
   private volatile OutputSink sink;
   private volatile String interruptReason;
   private volatile boolean closed;
+  /** The number of the cell in {@link #run} (counted from 1), or 0 between cells. */
+  private volatile long cellInRun;
+  /** The cell number an interrupt arrived for while its context was still starting (0: none). */
+  private volatile long pendingInterruptFor;
+  private volatile String pendingInterruptReason;
+  private long cells;
 
   ScriptSession(ScriptHost host, List<String> arguments) {
     this.host = host;
@@ -91,6 +98,33 @@ public final class ScriptSession implements AutoCloseable {
    */
   public CellResult run(Language language, String code, String sourceName, OutputSink sink, Duration deadline)
       throws ScriptFailure {
+    return run(language, code, sourceName, sink, deadline, null);
+  }
+
+  /**
+   * Runs a cell, as {@link #run(Language, String, String, OutputSink, Duration)}, for a caller that tracks interrupts
+   * of its own (a notebook kernel): once the cell's context has started and just before its code runs, {@code
+   * interrupted} is asked whether the cell was interrupted meanwhile; if so the cell ends with {@link
+   * ScriptInterrupted} without running. This closes the window between the caller deciding to run the cell and this
+   * method registering it, where {@link #interrupt()} would find no cell.
+   *
+   * @param language the cell's language
+   * @param code the source code
+   * @param sourceName the name tracebacks use
+   * @param sink where output goes while the cell runs
+   * @param deadline the longest the cell may run, or {@code null} for none
+   * @param interrupted whether the caller interrupted the cell, or {@code null}
+   * @return the value of the last expression
+   * @throws ScriptFailure as the other overload
+   */
+  public CellResult run(
+      Language language,
+      String code,
+      String sourceName,
+      OutputSink sink,
+      Duration deadline,
+      java.util.function.BooleanSupplier interrupted)
+      throws ScriptFailure {
     if (language == null || code == null || sourceName == null || sink == null) {
       throw new IllegalArgumentException("run: language, code, sourceName and sink must not be null");
     }
@@ -98,6 +132,8 @@ public final class ScriptSession implements AutoCloseable {
       throw new IllegalArgumentException("run: deadline must be positive, got " + deadline);
     }
     cellLock.lock();
+    long cell = ++cells;
+    cellInRun = cell;
     try {
       if (closed) {
         throw new IllegalStateException("script session is closed");
@@ -110,11 +146,22 @@ public final class ScriptSession implements AutoCloseable {
             language, "ContextError", "the " + language.displayName() + " context could not start: " + e.getMessage(),
             null, -1, e.getMessage(), e.isResourceExhausted());
       }
+      if (closed) {
+        throw new IllegalStateException("script session is closed");
+      }
       cancellation.reset();
       interruptReason = null;
       this.sink = sink;
       g.output(sink);
       running = g;
+      // an interrupt that arrived while the context was starting (interrupt() saw no running context) applies now
+      if (pendingInterruptFor == cell || (interrupted != null && interrupted.getAsBoolean())) {
+        String why = pendingInterruptReason == null ? "interrupted" : pendingInterruptReason;
+        running = null;
+        g.output(null);
+        this.sink = null;
+        throw new ScriptInterrupted(language, why, null, -1, "Interrupted: " + why + " (before the cell started)");
+      }
       ScheduledFuture<?> timer = null;
       long t0 = System.nanoTime();
       try {
@@ -153,6 +200,8 @@ public final class ScriptSession implements AutoCloseable {
         }
       }
     } finally {
+      cellInRun = 0;
+      pendingInterruptFor = 0;
       cellLock.unlock();
     }
   }
@@ -161,13 +210,21 @@ public final class ScriptSession implements AutoCloseable {
    * Stops the running cell, if any: the cell ends with {@link ScriptInterrupted} within {@link #INTERRUPT_GRACE} and
    * the session stays usable. Host calls in progress observe the session's cancellation token. If the cell does not
    * stop in time (a host call that does not poll), its context is cancelled and rebuilt for the next cell, losing
-   * that language's variables. Callable from any thread; does nothing when no cell runs.
+   * that language's variables. An interrupt that arrives while the cell's context is still starting (GraalPy's first
+   * context takes seconds) is kept and applied as soon as the context has started: the cell then ends with {@link
+   * ScriptInterrupted} without running. Callable from any thread; does nothing when no cell runs.
    */
   public void interrupt() {
     interrupt("interrupted");
   }
 
   private void interrupt(String reason) {
+    long cell = cellInRun;
+    if (cell != 0) {
+      // run() checks this after setting running: whichever of the two sides comes second sees the other's write
+      pendingInterruptReason = reason;
+      pendingInterruptFor = cell;
+    }
     GuestContext g = running;
     if (g == null) {
       return;
@@ -191,9 +248,9 @@ public final class ScriptSession implements AutoCloseable {
   }
 
   /**
-   * Whether a cell is running now.
+   * Whether a cell's code is running now (its context has started).
    *
-   * @return {@code true} between the start and the end of {@link #run}
+   * @return {@code true} from the moment the cell's context is ready until the end of {@link #run}
    */
   public boolean busy() {
     return running != null;
@@ -216,6 +273,55 @@ public final class ScriptSession implements AutoCloseable {
       contexts.put(language, g);
     }
     return g;
+  }
+
+  /**
+   * Closes the session without waiting for a running cell: for a cell that ignores interrupts (a builtin that never
+   * polls, such as a JavaScript sort of millions of numbers or Python's {@code str} of a huge integer). The session
+   * is closed at once ({@link #run} throws {@link IllegalStateException} from now on); its contexts are cancelled
+   * ({@code Context.close(true)}) on a background thread, and the thread stuck in the cell is released as soon as
+   * the builtin returns to the guest language. Idempotent; a no-op after {@link #close()}.
+   *
+   * @return completes once the cell's thread has left the session and its contexts and host objects are closed
+   */
+  public CompletableFuture<Void> abandon() {
+    CompletableFuture<Void> released = new CompletableFuture<>();
+    if (closed) {
+      released.complete(null);
+      return released;
+    }
+    closed = true;
+    interruptReason = "session abandoned";
+    cancellation.cancel("session abandoned");
+    Thread closer =
+        new Thread(
+            () -> {
+              try {
+                for (GuestContext g : List.copyOf(contexts.values())) {
+                  g.markBroken();
+                  g.close();
+                }
+                cellLock.lock();
+                try {
+                  winnow.close();
+                  for (GuestContext g : contexts.values()) {
+                    g.close();
+                  }
+                  contexts.clear();
+                } finally {
+                  cellLock.unlock();
+                }
+                host.forget(this);
+                released.complete(null);
+              } catch (RuntimeException | Error e) {
+                LOG.warn("closing an abandoned script session failed", e);
+                released.completeExceptionally(e);
+              }
+            },
+            "winnow-script-abandon");
+    closer.setDaemon(true);
+    closer.start();
+    return released;
   }
 
   /**

@@ -6,6 +6,7 @@ import dev.winnow.scripting.ScriptHost;
 import dev.winnow.webui.notebook.NotebookServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -67,6 +68,41 @@ public final class NotebookCommand implements Callable<Integer> {
       description = "the largest request body (a notebook save), MiB (default: 32)")
   long maxRequestMb = 32;
 
+  @Option(
+      names = "--kernel-idle-timeout",
+      paramLabel = "TIME",
+      description = {
+        "shut down a notebook's kernel after TIME with no page connected and no cell running (default: 1h);",
+        "e.g. 30m, 3600s, 1h, 500ms; a bare number is seconds; 0 = never"
+      })
+  String kernelIdleTimeout = "1h";
+
+  /**
+   * Parses a duration such as {@code 30m}, {@code 3600s}, {@code 1h}, {@code 500ms} or a bare number of seconds.
+   *
+   * @param option the option's name, for the error
+   * @param text the value
+   * @return the duration, zero or positive
+   * @throws IllegalArgumentException naming the option and the value when it is not such a duration
+   */
+  static Duration parseDuration(String option, String text) {
+    var m = java.util.regex.Pattern.compile("\\s*(\\d{1,12})\\s*(ms|s|m|h|d)?\\s*").matcher(text == null ? "" : text);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(
+          option + " '" + text + "' is not a duration: give a whole number with an optional unit ms, s, m, h or d"
+              + " (e.g. 30m, 3600s; 0 = never)");
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "s" : m.group(2);
+    return switch (unit) {
+      case "ms" -> Duration.ofMillis(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      case "d" -> Duration.ofDays(n);
+      default -> Duration.ofSeconds(n);
+    };
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (!Files.isDirectory(directory)) {
@@ -75,6 +111,7 @@ public final class NotebookCommand implements Callable<Integer> {
     if (maxRequestMb <= 0) {
       throw new IllegalArgumentException("--max-request-mb must be positive, got " + maxRequestMb);
     }
+    Duration idle = parseDuration("--kernel-idle-timeout", kernelIdleTimeout);
     List<Path> roots = new ArrayList<>(readOnly);
     String repo = System.getProperty("winnow.repo.dir");
     if (repo != null) {
@@ -94,7 +131,8 @@ public final class NotebookCommand implements Callable<Integer> {
     NotebookServer server =
         NotebookServer.start(
             new NotebookServer.Options(directory, host, port, allowHosts, maxRequestMb << 20, allowOrigins),
-            scripts);
+            scripts,
+            idle);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -7,8 +7,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.scripting.Language;
 import dev.winnow.scripting.ScriptHost;
+import dev.winnow.webui.notebook.kernel.ClientQueue;
 import dev.winnow.webui.notebook.kernel.Kernel;
-import dev.winnow.webui.notebook.kernel.KernelListener;
 import dev.winnow.webui.notebook.kernel.KernelRegistry;
 import dev.winnow.webui.notebook.page.PageAssets;
 import dev.winnow.webui.notebook.security.AccessPolicy;
@@ -123,13 +123,16 @@ public final class NotebookServer implements AutoCloseable {
   private final NotebookStore store;
   private final KernelRegistry kernels;
   private final PageAssets assets;
-  private final Map<WsContext, KernelListener> sockets = new ConcurrentHashMap<>();
+  /** A connected page: its kernel and its outgoing queue. */
+  private record Client(Kernel kernel, ClientQueue queue) {}
+
+  private final Map<WsContext, Client> sockets = new ConcurrentHashMap<>();
   private final Javalin app;
 
-  private NotebookServer(Options options, ScriptHost host) {
+  private NotebookServer(Options options, ScriptHost host, Duration kernelIdleTimeout) {
     this.options = options;
     this.store = new NotebookStore(options.directory());
-    this.kernels = new KernelRegistry(host);
+    this.kernels = new KernelRegistry(host, kernelIdleTimeout);
     List<String> extra = new java.util.ArrayList<>(options.allowedHosts());
     if (!isLoopback(options.host()) && !isWildcard(options.host())) {
       extra.add(options.host());
@@ -167,7 +170,20 @@ public final class NotebookServer implements AutoCloseable {
    * @throws IllegalArgumentException when the directory does not exist
    */
   public static NotebookServer start(Options options, ScriptHost host) {
-    NotebookServer s = new NotebookServer(options, host);
+    return start(options, host, KernelRegistry.DEFAULT_IDLE_TIMEOUT);
+  }
+
+  /**
+   * Starts a server whose kernels are shut down after {@code kernelIdleTimeout} with no client and no cell.
+   *
+   * @param options how to serve
+   * @param host the script host kernels run in (closed by the caller, after the server)
+   * @param kernelIdleTimeout the idle time after which a kernel is culled; zero: never
+   * @return the running server
+   * @throws IllegalArgumentException when the directory does not exist or the timeout is negative
+   */
+  public static NotebookServer start(Options options, ScriptHost host, Duration kernelIdleTimeout) {
+    NotebookServer s = new NotebookServer(options, host, kernelIdleTimeout);
     s.app.start(options.host(), options.port());
     if (!isLoopback(options.host())) {
       LOG.warn(
@@ -292,36 +308,80 @@ public final class NotebookServer implements AutoCloseable {
       ctx.status(204);
     });
     app.ws("/api/kernel", ws -> {
-      ws.onConnect(ctx -> {
-        String p = ctx.queryParam("path");
-        store.resolve(p);
-        Kernel k = kernels.kernel(p);
-        KernelListener l = m -> send(ctx, m);
-        sockets.put(ctx, l);
-        k.attach(l);
-      });
+      ws.onConnect(this::onConnect);
       ws.onMessage(ctx -> onMessage(ctx, ctx.message()));
-      ws.onClose(ctx -> detach(ctx));
-      ws.onError(ctx -> detach(ctx));
+      ws.onClose(ctx -> detach(ctx, false));
+      ws.onError(ctx -> detach(ctx, false));
     });
   }
 
-  private void detach(WsContext ctx) {
-    KernelListener l = sockets.remove(ctx);
+  /**
+   * A page connects: only to a notebook that exists (else the socket is closed with 4404 and no kernel starts). Its
+   * messages go through its own bounded {@link ClientQueue}: a page that reads too slowly, or vanishes mid-output, is
+   * dropped without the kernel ever waiting for it.
+   */
+  private void onConnect(WsContext ctx) {
     String p = ctx.queryParam("path");
-    if (l != null && p != null) {
-      kernels.kernel(p).detach(l);
+    try {
+      if (!java.nio.file.Files.isRegularFile(store.resolve(p))) {
+        ctx.closeSession(4404, "no such notebook");
+        return;
+      }
+    } catch (IllegalArgumentException e) {
+      ctx.closeSession(4400, "bad notebook path");
+      return;
+    }
+    var session = ctx.session;
+    ClientQueue q =
+        new ClientQueue(
+            p + " from " + session.getRemoteAddress(),
+            new ClientQueue.Transport() {
+              @Override
+              public void send(String text) throws IOException {
+                session.getRemote().sendString(text);
+              }
+
+              @Override
+              public void disconnect() {
+                session.disconnect();
+              }
+            },
+            () -> detach(ctx, true));
+    Kernel k;
+    try {
+      k = kernels.attach(p, q);
+    } catch (IllegalStateException e) {
+      q.close();
+      ctx.closeSession(1011, "kernel unavailable");
+      return;
+    }
+    sockets.put(ctx, new Client(k, q));
+    if (q.dropped() || !session.isOpen()) {
+      detach(ctx, q.dropped());
+    }
+  }
+
+  private void detach(WsContext ctx, boolean dropped) {
+    Client c = sockets.remove(ctx);
+    if (c != null) {
+      c.kernel().detach(c.queue());
+      if (!dropped) {
+        c.queue().close();
+      }
     }
   }
 
   private void onMessage(WsContext ctx, String text) {
-    String p = ctx.queryParam("path");
-    Kernel k = kernels.kernel(p);
+    Client c = sockets.get(ctx);
+    if (c == null) {
+      return;
+    }
+    Kernel k = c.kernel();
     JsonNode m;
     try {
       m = JSON.readTree(text);
     } catch (JsonProcessingException e) {
-      send(ctx, JSON.createObjectNode().put("type", "refused").put("message", "message is not JSON"));
+      c.queue().message(JSON.createObjectNode().put("type", "refused").put("message", "message is not JSON"));
       return;
     }
     try {
@@ -336,16 +396,7 @@ public final class NotebookServer implements AutoCloseable {
         default -> throw new IllegalArgumentException("unknown message type '" + m.path("type").asText("") + "'");
       }
     } catch (IllegalArgumentException | IllegalStateException e) {
-      send(ctx, JSON.createObjectNode().put("type", "refused").put("message", e.getMessage()));
-    }
-  }
-
-  private static void send(WsContext ctx, ObjectNode m) {
-    String s = m.toString();
-    synchronized (ctx.session) {
-      if (ctx.session.isOpen()) {
-        ctx.send(s);
-      }
+      c.queue().message(JSON.createObjectNode().put("type", "refused").put("message", e.getMessage()));
     }
   }
 

@@ -59,6 +59,22 @@ class KernelWebSocketTest {
       return c;
     }
 
+    /**
+     * Connects to the kernel of a notebook of another server, authenticated with the token header.
+     *
+     * @param s the server
+     * @param path the notebook's path
+     * @return the connected client
+     */
+    static Client connect(NotebookServer s, String path) {
+      Client c = new Client();
+      c.ws = HttpClient.newHttpClient().newWebSocketBuilder()
+          .header("Authorization", "token " + s.policy().token())
+          .buildAsync(URI.create("ws://127.0.0.1:" + s.port() + "/api/kernel?path="
+              + java.net.URLEncoder.encode(path, java.nio.charset.StandardCharsets.UTF_8)), c).join();
+      return c;
+    }
+
     @Override
     public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
       partial.append(data);

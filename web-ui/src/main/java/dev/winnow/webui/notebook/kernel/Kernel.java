@@ -12,6 +12,8 @@ import dev.winnow.scripting.ScriptSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -38,14 +40,27 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code error {cellId, ename, evalue, traceback: [lines]}}: the cell failed or was interrupted;
  *   <li>{@code done {cellId, count, status: "ok"|"error"|"interrupted"|"aborted", elapsedMs}}: the cell is over
  *       ({@code aborted}: removed from the queue by an interrupt or restart before it ran);
- *   <li>{@code status {state: "idle"|"busy"|"restarted", executionCount}}.
+ *   <li>{@code status {state: "idle"|"busy"|"restarted", executionCount}} ({@code restarted} may carry a {@code
+ *       reason}).
  * </ul>
+ *
+ * <p>Lifecycle. Listeners never block the kernel: each page's messages go through its own {@link ClientQueue}, and
+ * a listener that throws is detached. An interrupt stops the running cell (an interrupt that arrives while the cell's
+ * context is still starting applies once it has started); if the cell has not stopped {@link #INTERRUPT_ESCALATION}
+ * after the interrupt (a builtin that never polls), the kernel is restarted hard: its session is abandoned ({@link
+ * ScriptSession#abandon()}; the stuck thread is released when the builtin returns), a fresh session and worker thread
+ * take over at once, and the cell ends with a {@code KernelRestarted} error saying so. If the worker thread dies for
+ * any other reason, the kernel reports it the same way and restarts instead of accepting cells that never run.
  *
  * <p>Thread-safe.
  */
 public final class Kernel implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Kernel.class);
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
+
+  /** How long after an interrupt a cell that has not stopped gets its kernel restarted hard. */
+  public static final Duration INTERRUPT_ESCALATION = Duration.ofSeconds(2);
+
   private static final ScheduledExecutorService TICKS =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
@@ -54,18 +69,36 @@ public final class Kernel implements AutoCloseable {
             return t;
           });
 
-  private record Job(String cellId, Language language, String code) {}
+  /** A cell: queued, then run by one worker generation. */
+  private static final class Job {
+    final String cellId;
+    final Language language;
+    final String code;
+    volatile int count;
+    volatile long interruptedAt; // System.nanoTime() of the first interrupt, 0 when none
+    volatile ScheduledFuture<?> tick;
+
+    Job(String cellId, Language language, String code) {
+      this.cellId = cellId;
+      this.language = language;
+      this.code = code;
+    }
+  }
 
   private final ScriptHost host;
   private final String name;
   private final List<KernelListener> listeners = new CopyOnWriteArrayList<>();
   private final LinkedBlockingDeque<Job> queue = new LinkedBlockingDeque<>();
-  private final Thread worker;
   private final Object sessionLock = new Object();
   private ScriptSession session;
   private int executionCount;
+  /** The worker generation: a hard restart starts a new worker and abandons the old one with its session. */
+  private volatile int generation;
+  private volatile Thread worker;
   private volatile Job current;
   private volatile boolean closed;
+  private volatile long lastActivity = System.nanoTime();
+  private volatile CompletableFuture<Void> lastAbandoned = CompletableFuture.completedFuture(null);
 
   /**
    * Starts a kernel (its session's contexts are created by the first cell of each language).
@@ -77,18 +110,28 @@ public final class Kernel implements AutoCloseable {
     this.host = host;
     this.name = name;
     this.session = host.openSession();
-    this.worker = new Thread(this::loop, "winnow-kernel " + name);
-    worker.setDaemon(true);
-    worker.start();
+    startWorker(0);
+  }
+
+  private void startWorker(int gen) {
+    Thread t = new Thread(() -> loop(gen), "winnow-kernel " + name + (gen == 0 ? "" : " #" + gen));
+    t.setDaemon(true);
+    worker = t;
+    t.start();
   }
 
   /**
    * Adds a listener; it first receives a {@code status} message.
    *
    * @param l the listener
+   * @throws IllegalStateException when the kernel is shut down
    */
   public void attach(KernelListener l) {
+    if (closed) {
+      throw new IllegalStateException("kernel of " + name + " is shut down");
+    }
     listeners.add(l);
+    lastActivity = System.nanoTime();
     send(l, status(current == null ? "idle" : "busy"));
   }
 
@@ -99,6 +142,7 @@ public final class Kernel implements AutoCloseable {
    */
   public void detach(KernelListener l) {
     listeners.remove(l);
+    lastActivity = System.nanoTime();
   }
 
   /**
@@ -117,6 +161,7 @@ public final class Kernel implements AutoCloseable {
       throw new IllegalArgumentException("execute needs a cell id, a language and code");
     }
     Job j = new Job(cellId, language, code);
+    lastActivity = System.nanoTime();
     if (current != null || !queue.isEmpty()) {
       broadcast(msg("queued", cellId));
     }
@@ -124,31 +169,152 @@ public final class Kernel implements AutoCloseable {
   }
 
   /**
-   * Stops the running cell ({@link ScriptSession#interrupt()}: within about a second, the session stays usable) and
-   * drops the queued ones.
+   * Stops the running cell ({@link ScriptSession#interrupt()}: usually within milliseconds, the session stays usable)
+   * and drops the queued ones. If the cell has not stopped {@link #INTERRUPT_ESCALATION} after the interrupt (counted
+   * from when its context has started), the kernel is restarted hard and the cell's error says so. Returns at once.
    */
   public void interrupt() {
     abortQueued();
+    Job j = current;
+    if (j == null) {
+      return;
+    }
+    if (j.interruptedAt == 0) {
+      j.interruptedAt = System.nanoTime();
+    }
     ScriptSession s;
     synchronized (sessionLock) {
       s = session;
     }
-    s.interrupt();
+    // ScriptSession.interrupt waits up to its grace period: not on the caller's (a WebSocket or HTTP) thread
+    boolean running = s.busy();
+    Thread.ofVirtual().name("winnow-kernel-interrupt " + name).start(s::interrupt);
+    watch(j, s, running, j.interruptedAt);
   }
 
   /**
-   * Restarts: interrupts, drops the queue, closes the session (its variables are lost), opens a new one and resets the
-   * execution count to 0.
+   * Watches an interrupted cell every 100 ms: once its context runs, the interrupt is delivered again if it came before
+   * (a window the session's own pending interrupt does not cover), and the kernel is restarted hard when the cell is
+   * still running {@link #INTERRUPT_ESCALATION} after the interrupt or after its context started, whichever is later.
    */
-  public void restart() {
-    abortQueued();
+  private void watch(Job j, ScriptSession s, boolean seenRunning, long since) {
+    TICKS.schedule(
+        () -> {
+          try {
+            if (closed || current != j) {
+              return;
+            }
+            if (!s.busy()) {
+              watch(j, s, false, 0); // the cell's context is still starting: the interrupt applies once it runs
+              return;
+            }
+            long from = since;
+            if (!seenRunning) {
+              from = Math.max(j.interruptedAt, System.nanoTime());
+              Thread.ofVirtual().name("winnow-kernel-interrupt " + name).start(s::interrupt);
+            }
+            if (System.nanoTime() - from >= INTERRUPT_ESCALATION.toNanos()) {
+              escalate(j);
+            } else {
+              watch(j, s, true, from);
+            }
+          } catch (RuntimeException e) {
+            LOG.error("watching the interrupted cell {} of {} failed", j.cellId, name, e);
+          }
+        },
+        100,
+        TimeUnit.MILLISECONDS);
+  }
+
+  private void escalate(Job j) {
+    long ms = (System.nanoTime() - j.interruptedAt) / 1_000_000;
+    LOG.warn("cell {} of {} did not stop within {} ms of its interrupt; restarting the kernel hard", j.cellId, name, ms);
+    hardRestart(
+        j,
+        "the cell did not stop within " + INTERRUPT_ESCALATION.toSeconds() + " s of the interrupt (a builtin that"
+            + " ignores interrupts): the kernel was stopped and restarted, and its variables are lost",
+        "interrupted");
+  }
+
+  /**
+   * Replaces the session and the worker thread without waiting for the running cell, if {@code j} is still the
+   * running cell (or {@code j} is {@code null}: whatever runs). The old session is abandoned.
+   *
+   * @return {@code false} when {@code j} is no longer the running cell (nothing done)
+   */
+  private boolean hardRestart(Job j, String reason, String cellStatus) {
     ScriptSession old;
+    Job running;
     synchronized (sessionLock) {
+      if (closed || (j != null && current != j)) {
+        return false;
+      }
+      running = current;
+      generation++;
       old = session;
       session = host.openSession();
       executionCount = 0;
+      current = null;
     }
-    old.close();
+    long t0 = System.nanoTime();
+    CompletableFuture<Void> released = old.abandon();
+    lastAbandoned = released;
+    released.whenComplete(
+        (v, e) ->
+            LOG.info(
+                "kernel {}: the abandoned session released its thread {} ms after the restart",
+                name,
+                (System.nanoTime() - t0) / 1_000_000));
+    startWorker(generation);
+    if (running != null) {
+      ScheduledFuture<?> tick = running.tick;
+      if (tick != null) {
+        tick.cancel(false);
+      }
+      ObjectNode m = msg("error", running.cellId);
+      m.put("ename", "KernelRestarted");
+      m.put("evalue", reason);
+      m.putArray("traceback").add("KernelRestarted: " + reason);
+      broadcast(m);
+      ObjectNode done = msg("done", running.cellId);
+      done.put("count", running.count);
+      done.put("status", cellStatus);
+      done.put("elapsedMs", 0);
+      broadcast(done);
+    }
+    ObjectNode st = status("restarted");
+    st.put("reason", reason);
+    broadcast(st);
+    broadcast(status("idle"));
+    lastActivity = System.nanoTime();
+    return true;
+  }
+
+  /**
+   * Restarts: drops the queue, stops the running cell (without waiting for it), replaces the session (its variables
+   * are lost) and resets the execution count to 0.
+   */
+  public void restart() {
+    abortQueued();
+    if (current != null) {
+      hardRestart(null, "the kernel was restarted while the cell ran", "interrupted");
+      return;
+    }
+    ScriptSession old;
+    synchronized (sessionLock) {
+      if (current != null) {
+        old = null;
+      } else {
+        old = session;
+        session = host.openSession();
+        executionCount = 0;
+      }
+    }
+    if (old == null) {
+      hardRestart(null, "the kernel was restarted while the cell ran", "interrupted");
+      return;
+    }
+    old.abandon();
     broadcast(status("restarted"));
   }
 
@@ -172,48 +338,113 @@ public final class Kernel implements AutoCloseable {
     return current != null;
   }
 
+  /**
+   * Whether the kernel has had no listener, no running and no queued cell for at least {@code timeout}.
+   *
+   * @param timeout the idle time
+   * @return {@code true} when it may be culled
+   */
+  public boolean idleFor(Duration timeout) {
+    return listeners.isEmpty()
+        && current == null
+        && queue.isEmpty()
+        && Duration.ofNanos(System.nanoTime() - lastActivity).compareTo(timeout) >= 0;
+  }
+
+  /**
+   * Whether the kernel is shut down.
+   *
+   * @return {@code true} after {@link #close()}
+   */
+  public boolean closed() {
+    return closed;
+  }
+
+  /**
+   * Completes once the session abandoned by the last hard restart has released the stuck thread (the builtin it ran
+   * returned) and closed its contexts: until then that thread may still use a CPU core. For monitoring and tests.
+   *
+   * @return the future (already complete when there was no hard restart)
+   */
+  public CompletableFuture<Void> lastAbandoned() {
+    return lastAbandoned;
+  }
+
   private void abortQueued() {
     List<Job> dropped = new ArrayList<>();
     queue.drainTo(dropped);
     for (Job j : dropped) {
-      ObjectNode m = msg("done", j.cellId());
+      ObjectNode m = msg("done", j.cellId);
       m.put("status", "aborted");
       broadcast(m);
     }
   }
 
-  private void loop() {
-    while (!closed) {
+  private void loop(int gen) {
+    while (!closed && gen == generation) {
       Job j;
       try {
         j = queue.take();
       } catch (InterruptedException e) {
+        if (closed) {
+          return;
+        }
+        continue;
+      }
+      if (closed || gen != generation) {
+        if (!closed) {
+          queue.addFirst(j);
+        }
         return;
       }
-      if (closed) {
+      try {
+        run(j, gen);
+      } catch (Throwable t) {
+        if (gen != generation || closed) {
+          return;
+        }
+        LOG.error("the worker of kernel {} failed; restarting the kernel", name, t);
+        // a failure before the cell became current: report it against that cell
+        if (current == null) {
+          ObjectNode m = msg("error", j.cellId);
+          m.put("ename", "KernelRestarted");
+          m.put("evalue", "the kernel failed (" + t + ") and was restarted");
+          m.putArray("traceback").add("KernelRestarted: the kernel failed (" + t + ") and was restarted");
+          broadcast(m);
+          ObjectNode done = msg("done", j.cellId);
+          done.put("status", "error");
+          broadcast(done);
+        }
+        hardRestart(null, "the kernel failed (" + t + ") and was restarted; its variables are lost", "error");
         return;
       }
-      run(j);
     }
   }
 
-  private void run(Job j) {
+  private void run(Job j, int gen) {
     ScriptSession s;
     int count;
     synchronized (sessionLock) {
+      if (gen != generation) {
+        return;
+      }
       s = session;
       count = ++executionCount;
+      j.count = count;
       current = j;
     }
     broadcast(status("busy"));
-    ObjectNode start = msg("start", j.cellId());
+    ObjectNode start = msg("start", j.cellId);
     start.put("count", count);
     broadcast(start);
     long t0 = System.nanoTime();
-    ScheduledFuture<?> tick =
+    j.tick =
         TICKS.scheduleAtFixedRate(
             () -> {
-              ObjectNode m = msg("running", j.cellId());
+              if (gen != generation) {
+                return;
+              }
+              ObjectNode m = msg("running", j.cellId);
               m.put("elapsedMs", (System.nanoTime() - t0) / 1_000_000);
               broadcast(m);
             },
@@ -221,18 +452,19 @@ public final class Kernel implements AutoCloseable {
             1,
             TimeUnit.SECONDS);
     String status;
+    List<ObjectNode> out = new ArrayList<>();
     try {
-      CellResult r = s.run(j.language(), j.code(), "cell-" + count + (j.language() == Language.JS ? ".js" : ".py"),
-          new Sink(j.cellId()));
+      CellResult r = s.run(j.language, j.code, "cell-" + count + (j.language == Language.JS ? ".js" : ".py"),
+          new Sink(j.cellId, gen), null, () -> j.interruptedAt != 0);
       if (r.value().isPresent()) {
-        ObjectNode m = msg("result", j.cellId());
+        ObjectNode m = msg("result", j.cellId);
         m.put("count", count);
         m.set("data", bundle(r.value().get()));
-        broadcast(m);
+        out.add(m);
       }
       status = "ok";
     } catch (ScriptFailure f) {
-      ObjectNode m = msg("error", j.cellId());
+      ObjectNode m = msg("error", j.cellId);
       m.put("ename", f.errorType() == null ? "Error" : f.errorType());
       String full = f.getMessage();
       String prefix = f.errorType() == null ? "" : f.errorType() + ": ";
@@ -241,33 +473,40 @@ public final class Kernel implements AutoCloseable {
       for (String line : f.traceback().split("\n", -1)) {
         tb.add(line);
       }
-      broadcast(m);
+      out.add(m);
       status = f.interrupted() ? "interrupted" : "error";
     } catch (IllegalStateException e) {
       // the session was closed under the cell by a restart
-      ObjectNode m = msg("error", j.cellId());
+      ObjectNode m = msg("error", j.cellId);
       m.put("ename", "KernelRestarted");
       m.put("evalue", e.getMessage());
       m.putArray("traceback").add("KernelRestarted: " + e.getMessage());
-      broadcast(m);
+      out.add(m);
       status = "interrupted";
     } catch (RuntimeException e) {
-      LOG.error("cell {} of {} failed inside Winnow", j.cellId(), name, e);
-      ObjectNode m = msg("error", j.cellId());
+      LOG.error("cell {} of {} failed inside Winnow", j.cellId, name, e);
+      ObjectNode m = msg("error", j.cellId);
       m.put("ename", e.getClass().getSimpleName());
       m.put("evalue", String.valueOf(e.getMessage()));
       m.putArray("traceback").add(e.toString());
-      broadcast(m);
+      out.add(m);
       status = "error";
     } finally {
-      tick.cancel(false);
+      j.tick.cancel(false);
     }
-    current = null;
-    ObjectNode done = msg("done", j.cellId());
+    synchronized (sessionLock) {
+      if (gen != generation) {
+        return; // restarted hard while the cell ran: the restart already reported the cell
+      }
+      current = null;
+    }
+    out.forEach(this::broadcast);
+    ObjectNode done = msg("done", j.cellId);
     done.put("count", count);
     done.put("status", status);
     done.put("elapsedMs", (System.nanoTime() - t0) / 1_000_000);
     broadcast(done);
+    lastActivity = System.nanoTime();
     if (queue.isEmpty()) {
       broadcast(status("idle"));
     }
@@ -311,28 +550,38 @@ public final class Kernel implements AutoCloseable {
     }
   }
 
-  /** Shuts the kernel down: interrupts, drops the queue and closes the session. Idempotent. */
+  /** Shuts the kernel down: drops the queue, stops the running cell without waiting for it, closes the session. */
   @Override
   public void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    abortQueued();
-    worker.interrupt();
     ScriptSession s;
     synchronized (sessionLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      generation++;
       s = session;
+      Job j = current;
+      if (j != null && j.tick != null) {
+        j.tick.cancel(false);
+      }
     }
-    s.close();
+    abortQueued();
+    Thread w = worker;
+    if (w != null) {
+      w.interrupt();
+    }
+    s.abandon();
     listeners.clear();
   }
 
   private final class Sink implements OutputSink {
     private final String cellId;
+    private final int gen;
 
-    Sink(String cellId) {
+    Sink(String cellId, int gen) {
       this.cellId = cellId;
+      this.gen = gen;
     }
 
     @Override
@@ -346,6 +595,9 @@ public final class Kernel implements AutoCloseable {
     }
 
     private void stream(String stream, String text) {
+      if (gen != generation) {
+        return;
+      }
       ObjectNode m = msg("stream", cellId);
       m.put("name", stream);
       m.put("text", text);
@@ -354,6 +606,9 @@ public final class Kernel implements AutoCloseable {
 
     @Override
     public void display(DisplayData data) {
+      if (gen != generation) {
+        return;
+      }
       ObjectNode m = msg("display", cellId);
       m.set("data", bundle(data));
       broadcast(m);
