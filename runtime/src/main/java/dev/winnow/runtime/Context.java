@@ -406,6 +406,7 @@ public final class Context implements AutoCloseable {
         throw new IllegalArgumentException(
             "batch entry " + i + ": position " + pos + " is beyond the context: n_ctx=" + nCtx);
       }
+      model.checkPosition(i, pos); // a learned position table (BERT) may be shorter than llama.cpp's padded n_ctx
       for (int s : batch.sequenceIds(i)) {
         if (s < 0 || s >= nSeqMax) {
           throw new IllegalArgumentException(
