@@ -548,13 +548,19 @@ public final class GgufFile implements AutoCloseable {
         }
         if (vocabulary) {
           // llama_vocab::impl::load maps each text to its id and aborts (GGML_ASSERT) when two tokens share a
-          // text; it renames empty tokens "[EMPTY_<id>]" first, so those names can collide too
+          // text; it renames empty tokens "[EMPTY_<id>]" first, so those names can collide too. It reads each text
+          // as a C string (std::string from gguf_get_arr_str's char pointer), so a text ends at its first NUL byte:
+          // "a\0x" and "a\0y" are both "a" there (fuzz case 1656 of seed 1 aborted that way)
           String text = (String) list.getLast();
-          String effective = text.isEmpty() ? "[EMPTY_" + i + "]" : text;
+          int nul = text.indexOf('\0');
+          String cText = nul < 0 ? text : text.substring(0, nul);
+          String effective = cText.isEmpty() ? "[EMPTY_" + i + "]" : cText;
           Long previous = seen.putIfAbsent(effective, i);
           if (previous != null) {
             throw error(elementAt, "token " + i + " of '" + key + "' has the same text as token " + previous + " ("
-                + abbreviate(effective) + "): llama.cpp aborts on duplicate tokens");
+                + abbreviate(effective) + (nul < 0 && ((String) list.get((int) (long) previous)).indexOf('\0') < 0 ? ""
+                    : ", texts read up to their first NUL byte as llama.cpp does")
+                + "): llama.cpp aborts on duplicate tokens");
           }
         }
       }

@@ -183,6 +183,15 @@ class GgufValidationTest {
     fails(vocabulary("a", "b", "a"), third, "token 2 of 'tokenizer.ggml.tokens' has the same text as token 0 ('a')");
     // llama.cpp renames an empty token "[EMPTY_<id>]", which can collide with a real token
     fails(vocabulary("[EMPTY_1]", ""), 24 + 8 + 21 + 4 + 4 + 8 + 17, "same text as token 0 ('[EMPTY_1]')");
+    // llama.cpp reads a token text as a C string: it ends at the first NUL, so these two are one text there
+    fails(vocabulary("ab\0x", "ab\0y"), 24 + 8 + 21 + 4 + 4 + 8 + 12,
+        "token 1 of 'tokenizer.ggml.tokens' has the same text as token 0 ('ab', texts read up to their first NUL byte");
+    fails(vocabulary("a", "a\0b"), -1, "token 1 of 'tokenizer.ggml.tokens' has the same text as token 0 ('a'");
+    // a text that starts with NUL is empty there, so it is renamed "[EMPTY_<id>]" as an empty one
+    fails(vocabulary("[EMPTY_1]", "\0z"), -1, "same text as token 0 ('[EMPTY_1]'");
+    try (GgufFile f = vocabulary("a\0x", "b\0x").parse()) {
+      assertEquals(2, f.value("tokenizer.ggml.tokens").orElseThrow().asList().size());
+    }
     // other string arrays may repeat values
     Raw merges = new Raw().header(3, 0, 1).str("tokenizer.ggml.merges").u32(GgufValueType.ARRAY.id())
         .u32(GgufValueType.STRING.id()).u64(2).str("a b").str("a b");
