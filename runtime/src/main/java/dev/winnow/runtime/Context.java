@@ -324,7 +324,12 @@ public final class Context implements AutoCloseable {
   private void run(Batch batch, boolean encode) {
     enter();
     try {
-      validate(batch, encode);
+      try {
+        validate(batch, encode);
+      } catch (IllegalArgumentException e) {
+        // the batch's problem, said with the model it was meant for (a message names its input)
+        throw new IllegalArgumentException(e.getMessage() + " (model " + model.path() + ")", e);
+      }
       invalidateResults();
       if (taps != null) {
         taps.beginDecode();

@@ -176,11 +176,16 @@ public final class Model implements AutoCloseable {
   }
 
   /**
-   * Refuses a context whose n_ctx (0: the training context) is larger than the position table: every position below
-   * n_ctx must have a row. (llama.cpp pads n_ctx up to a multiple of 256; {@link #checkPosition} guards a batch in the
+   * Refuses a one-sequence context whose n_ctx (0: the training context) is larger than the position table: every
+   * position below n_ctx must have a row. (llama.cpp pads n_ctx up to a multiple of 256; {@link #checkPosition} guards a batch in the
    * padding.)
    */
   private void checkContextPositions(ContextOptions options) {
+    if (options.maxSequences() > 1) {
+      // n_ctx is then shared by several sequences (an embedder's batch of texts), each starting at position 0, so it
+      // says nothing about the largest position; Context's batch validation checks every entry's position instead
+      return;
+    }
     int limit = positionLimit();
     long nCtx = options.contextSize() == 0 ? trainingContextSize() : options.contextSize();
     if (nCtx > limit) {

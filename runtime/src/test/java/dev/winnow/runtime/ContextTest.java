@@ -221,6 +221,8 @@ class ContextTest {
       b.add(5, 0, false, 0, 1);
       b.add(6, 0, 1, true);
       assertMessage(() -> c.decode(b), "batch entry 1: sequence 1 repeats position 0");
+      // a refused batch names the model it was meant for
+      assertMessage(() -> c.decode(b), "(model " + model.path() + ")");
       // nothing was decoded by the refused batches; interleaved sequences that each go up by one are fine
       assertEquals(-1, c.kvCache().maxPosition(0));
       b.clear();

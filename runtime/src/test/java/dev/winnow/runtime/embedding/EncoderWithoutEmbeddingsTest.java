@@ -71,6 +71,33 @@ class EncoderWithoutEmbeddingsTest {
   }
 
   @Test
+  void aSharedContextLargerThanThePositionTableIsAllowedButEachPositionIsChecked() {
+    assertEquals(512, model.positionLimit());
+    // one sequence: n_ctx past the 512 rows would let llama.cpp index past the table
+    IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
+        () -> model.newContext(ContextOptions.defaults().withContextSize(1024).withEmbeddings(true, Pooling.MEAN)));
+    assertTrue(one.getMessage().contains("context size 1024 is larger than the 512 positions of model"), one.getMessage());
+    // three sequences share n_ctx 1536 (an embedder's batch): allowed, every entry's position is checked instead
+    ContextOptions shared = ContextOptions.defaults().withContextSize(1536).withBatchSize(1536).withUbatchSize(1536)
+        .withMaxSequences(3).withThreads(1).withEmbeddings(true, Pooling.MEAN);
+    try (Context c = model.newContext(shared);
+        Batch ok = Batch.allocate(1536, 1);
+        Batch past = Batch.allocate(8, 1)) {
+      for (int s = 0; s < 3; s++) {
+        for (int i = 0; i < tokens.length; i++) {
+          ok.add(tokens[i], i, s, true);
+        }
+      }
+      c.encode(ok);
+      assertEquals(384, c.sequenceEmbeddingCopy(2, false).length);
+      past.add(tokens[0], 512, 1, true);
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.encode(past));
+      assertTrue(e.getMessage().contains("batch entry 0: position 512 is past the 512 positions of model"),
+          e.getMessage());
+    }
+  }
+
+  @Test
   void decodeEncodeGenerateAndLogitsAreRefusedNamingTheModel() {
     assertEquals("bert", model.architecture());
     try (Context c = model.newContext(plain());

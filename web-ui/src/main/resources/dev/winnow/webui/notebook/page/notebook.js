@@ -309,7 +309,7 @@ function appendOutput(c, el, out) {
 
 function onKernelMessage(m) {
   if (m.type === 'status') {
-    kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' ? 'restarted' : 'idle', m.state === 'busy' ? 'busy' : '');
+    kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' ? 'restarted' + (m.reason ? ': ' + m.reason : '') : 'idle', m.state === 'busy' ? 'busy' : '');
     if (m.state === 'restarted') { state.running.clear(); renderAll(); }
     return;
   }
@@ -341,8 +341,9 @@ function connect() {
   state.ws = ws;
   ws.onopen = () => kernelStatus('idle');
   ws.onmessage = ev => onKernelMessage(JSON.parse(ev.data));
-  ws.onclose = () => {
+  ws.onclose = ev => {
     if (state.ws !== ws) return;
+    if (ev.code === 4404) { kernelStatus('no kernel: the notebook no longer exists', 'error'); return; }
     kernelStatus('disconnected: reconnecting');
     setTimeout(() => { if (state.ws === ws) connect(); }, 1000);
   };
