@@ -151,14 +151,15 @@ public final class Model implements AutoCloseable {
    * @param options context options
    * @return a new context; close it before the model
    * @throws IllegalStateException if the model is closed or was loaded vocabulary-only
-   * @throws IllegalArgumentException if the options exceed what the model or memory allows, among them a context
-   *     larger than the model's learned position table ({@link #positionLimit()})
+   * @throws IllegalArgumentException if the options exceed what the model or memory allows
    */
   public Context newContext(ContextOptions options) {
     if (vocabOnly) {
       throw new IllegalStateException("model " + path + " was loaded vocabulary-only: it has no weights for a context");
     }
-    checkContextPositions(options);
+    // n_ctx may exceed a learned position table (BERT): a context holds several texts in turn or side by side, each
+    // from position 0. What would crash llama.cpp is a position past the table, so Context's batch validation checks
+    // every entry's position against positionLimit() (checkPosition), padding of n_ctx included.
     return use(p -> new Context(this, options));
   }
 
@@ -173,33 +174,6 @@ public final class Model implements AutoCloseable {
    */
   public int positionLimit() {
     return positionRows < 0 || positionRows > Integer.MAX_VALUE ? Integer.MAX_VALUE : (int) positionRows;
-  }
-
-  /**
-   * Refuses a one-sequence context whose n_ctx (0: the training context) is larger than the position table: every
-   * position below n_ctx must have a row. (llama.cpp pads n_ctx up to a multiple of 256; {@link #checkPosition} guards a batch in the
-   * padding.)
-   */
-  private void checkContextPositions(ContextOptions options) {
-    if (options.maxSequences() > 1) {
-      // n_ctx is then shared by several sequences (an embedder's batch of texts), each starting at position 0, so it
-      // says nothing about the largest position; Context's batch validation checks every entry's position instead
-      return;
-    }
-    int limit = positionLimit();
-    long nCtx = options.contextSize() == 0 ? trainingContextSize() : options.contextSize();
-    if (nCtx > limit) {
-      throw new IllegalArgumentException("context size " + nCtx + " is larger than the " + limit
-          + " positions of model " + path + " (position_embd.weight has " + limit + " rows): a token at position "
-          + limit + " or later would crash llama.cpp; use contextSize <= " + limit);
-    }
-    long padded = (nCtx + 255) / 256 * 256;
-    if (limit != Integer.MAX_VALUE && padded > limit) {
-      // llama.cpp pads n_ctx to a multiple of 256 and accepts positions up to it (fuzzer: 345- and 501-row tables)
-      throw new IllegalArgumentException("context size " + nCtx + " becomes " + padded + " in llama.cpp (padded to a"
-          + " multiple of 256), more than the " + limit + " positions of model " + path + " (position_embd.weight):"
-          + " a token past position " + (limit - 1) + " would crash llama.cpp; use contextSize <= " + limit / 256 * 256);
-    }
   }
 
   /**

@@ -71,12 +71,19 @@ class EncoderWithoutEmbeddingsTest {
   }
 
   @Test
-  void aSharedContextLargerThanThePositionTableIsAllowedButEachPositionIsChecked() {
+  void aContextLargerThanThePositionTableIsAllowedButEachPositionIsChecked() {
     assertEquals(512, model.positionLimit());
-    // one sequence: n_ctx past the 512 rows would let llama.cpp index past the table
-    IllegalArgumentException one = assertThrows(IllegalArgumentException.class,
-        () -> model.newContext(ContextOptions.defaults().withContextSize(1024).withEmbeddings(true, Pooling.MEAN)));
-    assertTrue(one.getMessage().contains("context size 1024 is larger than the 512 positions of model"), one.getMessage());
+    // a context larger than the table is allowed (it holds texts in turn); a position past the table is refused
+    try (Context c = model.newContext(ContextOptions.defaults().withContextSize(1024).withBatchSize(1024)
+            .withUbatchSize(1024).withThreads(1).withEmbeddings(true, Pooling.MEAN));
+        Batch tooLong = Batch.allocate(600, 1)) {
+      for (int i = 0; i < 600; i++) {
+        tooLong.add(tokens[i % tokens.length], i, 0, i == 599);
+      }
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.encode(tooLong));
+      assertTrue(e.getMessage().contains("batch entry 512: position 512 is past the 512 positions of model"),
+          e.getMessage());
+    }
     // three sequences share n_ctx 1536 (an embedder's batch): allowed, every entry's position is checked instead
     ContextOptions shared = ContextOptions.defaults().withContextSize(1536).withBatchSize(1536).withUbatchSize(1536)
         .withMaxSequences(3).withThreads(1).withEmbeddings(true, Pooling.MEAN);

@@ -65,8 +65,8 @@ class CrashCorpusLoadTest {
       }
       ProbeRunner.Result tooLong = runner.probe(bert, 1024, 600);
       assertEquals(ProbeRunner.Status.REFUSED, tooLong.status(), tooLong.toString());
-      assertEquals("context", tooLong.step());
-      assertTrue(tooLong.detail().contains("context size 1024 is larger than the 512 positions of model " + bert),
+      assertEquals("decode", tooLong.step());
+      assertTrue(tooLong.detail().contains("position 512 is past the 512 positions of model " + bert),
           tooLong.toString());
       ProbeRunner.Result pastTable = runner.probe(bert, 512, 600);
       assertEquals(ProbeRunner.Status.REFUSED, pastTable.status(), pastTable.toString());
