@@ -1,6 +1,7 @@
 package dev.winnow.webui.notebook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,10 +60,16 @@ class KernelInterruptTest {
     Client c = Client.connect(server, "start.ipynb");
     // the interrupt is sent the moment the kernel announces the cell, before the cell's context is ready: from a
     // listener of the kernel itself, so that it never arrives late (a page's round trip can outlast a warm start)
-    Kernel k = server.kernels().existing("start.ipynb");
-    k.attach(m -> {
+    // the server registers the kernel while it handles the upgrade: wait for it (the client may return first)
+    Kernel k = null;
+    for (long end = System.nanoTime() + 10_000_000_000L; k == null && System.nanoTime() < end; Thread.sleep(10)) {
+      k = server.kernels().existing("start.ipynb");
+    }
+    assertNotNull(k, "no kernel for start.ipynb 10 s after its WebSocket opened");
+    Kernel kernel = k;
+    kernel.attach(m -> {
       if (m.path("type").asText().equals("start") && m.path("cellId").asText().equals("p")) {
-        Thread.startVirtualThread(k::interrupt);
+        Thread.startVirtualThread(kernel::interrupt);
       }
     });
     c.execute("p", "python", "print('ran')\nimport time\ntime.sleep(3)\n'finished'");
