@@ -52,40 +52,28 @@ final class BeirReader {
    */
   static Qrels.Builder readQrelsTsv(Path file, ReadReport report) throws IOException {
     Qrels.Builder b = new Qrels.Builder();
-    try (Utf8Lines r = new Utf8Lines(file)) {
-      Utf8Lines.Line l;
-      while ((l = r.next()) != null) {
-        long n = l.number();
-        if (l.encodingError() != null) {
-          report.malformed(file, n, l.encodingError());
-          continue;
-        }
-        String line = l.text();
-        if (line.isBlank()) {
-          continue;
-        }
-        String[] cols = line.strip().split("\t");
-        if (n == 1 && cols.length >= 3 && !isInteger(cols[2].strip())) {
-          continue; // header
-        }
-        if (cols.length != 3) {
-          report.malformed(file, n, "expected 3 tab-separated columns (query-id, corpus-id, score), got " + cols.length);
-          continue;
-        }
-        String grade = cols[2].strip();
-        if (!isInteger(grade)) {
-          report.malformed(file, n, "score '" + grade + "' is not an integer");
-          continue;
-        }
-        String q = cols[0].strip();
-        String d = cols[1].strip();
-        if (q.isEmpty() || d.isEmpty()) {
-          report.malformed(file, n, "empty query or document id");
-          continue;
-        }
-        b.add(q, d, Integer.parseInt(grade));
+    Utf8Lines.forEachNonBlank(file, report, (n, line) -> {
+      String[] cols = line.strip().split("\t");
+      if (n == 1 && cols.length >= 3 && !isInteger(cols[2].strip())) {
+        return; // header
       }
-    }
+      if (cols.length != 3) {
+        report.malformed(file, n, "expected 3 tab-separated columns (query-id, corpus-id, score), got " + cols.length);
+        return;
+      }
+      String grade = cols[2].strip();
+      if (!isInteger(grade)) {
+        report.malformed(file, n, "score '" + grade + "' is not an integer");
+        return;
+      }
+      String q = cols[0].strip();
+      String d = cols[1].strip();
+      if (q.isEmpty() || d.isEmpty()) {
+        report.malformed(file, n, "empty query or document id");
+        return;
+      }
+      b.add(q, d, Integer.parseInt(grade));
+    });
     return b;
   }
 
@@ -102,36 +90,24 @@ final class BeirReader {
     if (!Files.isRegularFile(file)) {
       throw new IOException("file not found: " + file);
     }
-    try (Utf8Lines r = new Utf8Lines(file)) {
-      Utf8Lines.Line l;
-      while ((l = r.next()) != null) {
-        long n = l.number();
-        if (l.encodingError() != null) {
-          report.malformed(file, n, l.encodingError());
-          continue;
-        }
-        String line = l.text();
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode node;
-        try {
-          node = JSON.readTree(line);
-        } catch (JsonProcessingException e) {
-          report.malformed(file, n, "malformed JSON: " + e.getOriginalMessage());
-          continue;
-        }
-        if (!node.isObject()) {
-          report.malformed(file, n, "expected a JSON object");
-          continue;
-        }
-        try {
-          handler.accept(node, file, n);
-        } catch (MalformedInputException e) {
-          report.malformed(file, n, e.problem());
-        }
+    Utf8Lines.forEachNonBlank(file, report, (n, line) -> {
+      JsonNode node;
+      try {
+        node = JSON.readTree(line);
+      } catch (JsonProcessingException e) {
+        report.malformed(file, n, "malformed JSON: " + e.getOriginalMessage());
+        return;
       }
-    }
+      if (!node.isObject()) {
+        report.malformed(file, n, "expected a JSON object");
+        return;
+      }
+      try {
+        handler.accept(node, file, n);
+      } catch (MalformedInputException e) {
+        report.malformed(file, n, e.problem());
+      }
+    });
   }
 
   private static String id(JsonNode node, Path file, long line) throws MalformedInputException {

@@ -59,31 +59,19 @@ public final class TrecFiles {
       throw new IOException("qrels file not found: " + file);
     }
     Qrels.Builder b = new Qrels.Builder();
-    try (Utf8Lines r = new Utf8Lines(file)) {
-      Utf8Lines.Line l;
-      while ((l = r.next()) != null) {
-        long n = l.number();
-        if (l.encodingError() != null) {
-          report.malformed(file, n, l.encodingError());
-          continue;
-        }
-        String line = l.text();
-        if (line.isBlank()) {
-          continue;
-        }
-        String[] cols = line.strip().split("\\s+");
-        if (cols.length != columns) {
-          report.malformed(file, n, "expected " + columns + " whitespace-separated columns, got " + cols.length);
-          continue;
-        }
-        String grade = cols[columns - 1];
-        if (!BeirReader.isInteger(grade)) {
-          report.malformed(file, n, "grade '" + grade + "' is not an integer");
-          continue;
-        }
-        b.add(cols[0], cols[columns - 2], Integer.parseInt(grade));
+    Utf8Lines.forEachNonBlank(file, report, (n, line) -> {
+      String[] cols = line.strip().split("\\s+");
+      if (cols.length != columns) {
+        report.malformed(file, n, "expected " + columns + " whitespace-separated columns, got " + cols.length);
+        return;
       }
-    }
+      String grade = cols[columns - 1];
+      if (!BeirReader.isInteger(grade)) {
+        report.malformed(file, n, "grade '" + grade + "' is not an integer");
+        return;
+      }
+      b.add(cols[0], cols[columns - 2], Integer.parseInt(grade));
+    });
     return b;
   }
 

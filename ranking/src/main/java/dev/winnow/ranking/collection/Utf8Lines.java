@@ -128,6 +128,29 @@ final class Utf8Lines implements Closeable {
    * @throws MalformedInputException naming the line of the first invalid byte
    * @throws IOException when reading fails
    */
+  /** A non-blank line of a file: its number (from 1) and text. */
+  @FunctionalInterface
+  interface TextLine {
+    void accept(long number, String text) throws IOException;
+  }
+
+  /**
+   * Reads a file's lines in order: a line that is not valid UTF-8 goes to {@code report.malformed} (which throws or
+   * counts it, as the report was set up), blank lines are skipped, every other line goes to {@code handler}.
+   */
+  static void forEachNonBlank(Path file, ReadReport report, TextLine handler) throws IOException {
+    try (Utf8Lines r = new Utf8Lines(file)) {
+      Line l;
+      while ((l = r.next()) != null) {
+        if (l.encodingError() != null) {
+          report.malformed(file, l.number(), l.encodingError());
+        } else if (!l.text().isBlank()) {
+          handler.accept(l.number(), l.text());
+        }
+      }
+    }
+  }
+
   static String readAll(Path file) throws IOException {
     StringBuilder sb = new StringBuilder();
     try (Utf8Lines r = new Utf8Lines(file)) {
