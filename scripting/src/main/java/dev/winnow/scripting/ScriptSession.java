@@ -65,6 +65,12 @@ public final class ScriptSession implements AutoCloseable {
   private volatile long pendingInterruptFor;
   private volatile String pendingInterruptReason;
   private long cells;
+  /**
+   * Orders the end of a cell against an interrupt that gives up waiting: either the interrupt marks the context broken
+   * while the cell still runs (and {@link #run} then drops it), or it sees the cell already ended and leaves the
+   * context alone. Without it, an interrupt timing out just as the cell ended cancelled a context the next cell used.
+   */
+  private final Object cellEnd = new Object();
 
   ScriptSession(ScriptHost host, List<String> arguments) {
     this.host = host;
@@ -191,10 +197,14 @@ public final class ScriptSession implements AutoCloseable {
         } catch (PolyglotException | IllegalStateException e) {
           LOG.debug("flushing script output failed", e);
         }
-        running = null;
+        boolean broken;
+        synchronized (cellEnd) {
+          running = null;
+          broken = g.broken();
+        }
         g.output(null);
         this.sink = null;
-        if (g.broken()) {
+        if (broken) {
           contexts.remove(language);
           g.close();
         }
@@ -234,10 +244,16 @@ public final class ScriptSession implements AutoCloseable {
     try {
       g.context().interrupt(INTERRUPT_GRACE);
     } catch (TimeoutException e) {
+      synchronized (cellEnd) {
+        if (running != g || cellInRun != cell) {
+          LOG.debug("the interrupted cell ended just as the grace period ran out; its context is kept");
+          return;
+        }
+        g.markBroken();
+      }
       LOG.warn(
           "{} cell did not stop within {} ms; cancelling its context", g.language().displayName(),
           INTERRUPT_GRACE.toMillis());
-      g.markBroken();
       // cancelling waits for the host call to return: do it off the caller's thread so interrupt() stays prompt
       Thread closer = new Thread(() -> g.context().close(true), "winnow-script-cancel");
       closer.setDaemon(true);
@@ -267,6 +283,12 @@ public final class ScriptSession implements AutoCloseable {
 
   private GuestContext context(Language language) {
     GuestContext g = contexts.get(language);
+    if (g != null && g.broken()) {
+      // cancelled after its cell (a cancelled context cannot run again): start a new one
+      contexts.remove(language);
+      g.close();
+      g = null;
+    }
     if (g == null) {
       g = host.take(language);
       g.attach(bridge, winnow);
