@@ -1,6 +1,8 @@
 package dev.winnow.ranking.eval;
 
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An effectiveness measure with trec_eval's definition and an optional rank cut-off.
@@ -77,32 +79,64 @@ public record Metric(Kind kind, int cutoff) {
   }
 
   /**
-   * Parses a name as {@link #label()} writes it (case-insensitive; {@code AP}, {@code MRR@10}, {@code Recall@100}
-   * accepted too).
+   * Parses a measure name: as {@link #label()} writes it (case-insensitive; {@code AP}, {@code MRR@10}, {@code
+   * Recall@100} accepted too), or as trec_eval's {@code -m} names it: {@code ndcg_cut.10} / {@code ndcg_cut_10},
+   * {@code ndcg} (whole list), {@code map}, {@code recip_rank}, {@code P.10} / {@code P_10}, {@code recall.100} /
+   * {@code recall_100}.
    *
    * @param name the name
    * @return the metric
-   * @throws IllegalArgumentException when the name is not a known measure
+   * @throws IllegalArgumentException when the name is not a known measure or its cut-off is not a positive integer
    */
   public static Metric parse(String name) {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("empty metric name (nDCG@k, MAP, RR@k, R@k, P@k)");
+    }
     String s = name.trim().toLowerCase(Locale.ROOT);
+    String base;
+    String cut;
     int at = s.indexOf('@');
-    String base = at < 0 ? s : s.substring(0, at);
+    if (at >= 0) {
+      base = s.substring(0, at);
+      cut = s.substring(at + 1);
+    } else {
+      // trec_eval's spelling: measure.k on the command line, measure_k in its output
+      Matcher m = TREC_EVAL_NAME.matcher(s);
+      if (m.matches()) {
+        base = m.group(1);
+        cut = m.group(2);
+      } else {
+        base = s;
+        cut = null;
+      }
+    }
     int k;
     try {
-      k = at < 0 ? 0 : Integer.parseInt(s.substring(at + 1));
+      k = cut == null ? 0 : Integer.parseInt(cut);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("bad metric '" + name + "': cut-off is not an integer");
+      throw new IllegalArgumentException("bad metric '" + name + "': cut-off '" + cut + "' is not an integer");
+    }
+    if (cut != null && k < 1) {
+      throw new IllegalArgumentException("bad metric '" + name + "': cut-off must be >= 1, got " + k);
     }
     Kind kind =
         switch (base) {
-          case "ndcg" -> Kind.NDCG;
+          case "ndcg", "ndcg_cut" -> Kind.NDCG;
           case "map", "ap" -> Kind.AP;
-          case "rr", "mrr" -> Kind.RR;
+          case "rr", "mrr", "recip_rank" -> Kind.RR;
           case "r", "recall" -> Kind.RECALL;
           case "p", "precision" -> Kind.PRECISION;
-          default -> throw new IllegalArgumentException("unknown metric '" + name + "' (nDCG@k, MAP, RR@k, R@k, P@k)");
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown metric '" + name + "' (nDCG@k, MAP, RR@k, R@k, P@k, or trec_eval's ndcg_cut.k, ndcg, map,"
+                      + " recip_rank, P.k, recall.k)");
         };
+    if (kind == Kind.PRECISION && k == 0) {
+      throw new IllegalArgumentException("bad metric '" + name + "': precision needs a cut-off, e.g. P@10");
+    }
     return new Metric(kind, k);
   }
+
+  private static final Pattern TREC_EVAL_NAME =
+      Pattern.compile("(ndcg_cut|p|recall)[._]([0-9]+)");
 }

@@ -127,6 +127,17 @@ class EvaluationTest {
     assertEquals("R@100", Metric.parse("recall@100").label());
     assertThrows(IllegalArgumentException.class, () -> Metric.parse("bleu"));
     assertThrows(IllegalArgumentException.class, () -> Metric.parse("P"));
+    // trec_eval's -m names (with '.') and its output names (with '_')
+    assertEquals(Metric.NDCG_10, Metric.parse("ndcg_cut.10"));
+    assertEquals(Metric.NDCG_10, Metric.parse("ndcg_cut_10"));
+    assertEquals(new Metric(Metric.Kind.NDCG, 0), Metric.parse("ndcg"));
+    assertEquals(Metric.P_10, Metric.parse("P.10"));
+    assertEquals(Metric.P_10, Metric.parse("P_10"));
+    assertEquals(Metric.RECALL_100, Metric.parse("recall.100"));
+    assertEquals(new Metric(Metric.Kind.RR, 0), Metric.parse("recip_rank"));
+    assertThrows(IllegalArgumentException.class, () -> Metric.parse("ndcg_cut.0"));
+    assertThrows(IllegalArgumentException.class, () -> Metric.parse("P@x"));
+    assertThrows(IllegalArgumentException.class, () -> Metric.parse(" "));
   }
 
   @Test

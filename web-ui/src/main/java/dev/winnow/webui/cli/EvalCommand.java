@@ -1,5 +1,6 @@
 package dev.winnow.webui.cli;
 
+import dev.winnow.ranking.collection.ReadReport;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
 import dev.winnow.ranking.dense.Embedder;
@@ -8,6 +9,7 @@ import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Provenance;
+import dev.winnow.ranking.eval.Qrels;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.SignificanceTest;
 import dev.winnow.ranking.fusion.Fusion;
@@ -26,27 +28,80 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code winnow eval}: runs a split's queries against an index with one or more methods, writes the runs with their
- * provenance, and prints one row per method (and per compared run file) with nDCG@10, R@100, RR@10 (and MAP, P@10
- * with {@code --all}); with more than one row, the p-values of a paired t-test and a randomisation test of each row
- * against the first, on nDCG@10.
+ * {@code winnow eval}: scores runs with trec_eval's conventions through {@link Evaluation} (the code path every other
+ * entry point uses). Two ways in:
+ *
+ * <ul>
+ *   <li>{@code --collection DIR --index DIR}: runs a split's queries with one or more methods (and re-rankers),
+ *       writes the runs with their provenance, and scores them with the collection's qrels and gains;
+ *   <li>{@code --qrels FILE RUN...}: scores bare TREC run files against a TREC qrels file, as {@code trec_eval QRELS
+ *       RUN} does (with {@code --collection}, the collection's gain mapping applies to the file's grades).
+ * </ul>
+ *
+ * <p>Prints one row per run with the chosen measures ({@code -m}; default nDCG@10, R@100, RR@10, plus MAP and P@10
+ * with {@code --all}); {@code -q} adds each query's values in trec_eval's three-column layout; with more than one
+ * row, the p-values of a two-sided paired t-test and a randomisation test of each row against the baseline
+ * ({@code --baseline}, default the first row) on every chosen measure.
  */
 @Command(
     name = "eval",
     mixinStandardHelpOptions = true,
-    description = "Run a collection's queries, write the runs, print nDCG@10, R@100, RR@10 per method.")
+    description = {
+      "Score runs with trec_eval's conventions: run a collection's queries (--collection DIR --index DIR), or score"
+          + " bare run files (--qrels FILE RUN...).",
+      "Prints the chosen measures per run (-m; default nDCG@10, R@100, RR@10), each query's values with -q, and"
+          + " significance tests against --baseline on every measure."
+    })
 public final class EvalCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--collection", required = true, paramLabel = "DIR", description = "collection directory")
+  @Option(
+      names = "--collection",
+      paramLabel = "DIR",
+      description = "collection directory (its queries and qrels; with --qrels, only its gain mapping)")
   Path collection;
 
-  @Option(names = "--index", required = true, paramLabel = "DIR", description = "index built from that collection")
+  @Option(names = "--index", paramLabel = "DIR", description = "index built from that collection: run its queries")
   Path index;
+
+  @Option(
+      names = "--qrels",
+      paramLabel = "FILE",
+      description = "TREC qrels file (query 0 doc grade): score the RUN files against it, no index needed")
+  Path qrelsFile;
+
+  @Parameters(
+      paramLabel = "RUN",
+      arity = "0..*",
+      description = "TREC run files to score (with --qrels; with --index they are scored beside the methods' runs)")
+  List<Path> runFiles = List.of();
+
+  @Option(
+      names = {"-m", "--metric"},
+      split = ",",
+      paramLabel = "M",
+      description =
+          "measures, repeatable or comma-separated: nDCG@k, MAP, RR@k, RR, R@k, P@k, or trec_eval's names (ndcg_cut.10,"
+              + " ndcg, map, recip_rank, P.10, recall.100); default nDCG@10, R@100, RR@10")
+  List<String> metricNames;
+
+  @Option(
+      names = {"-q", "--per-query"},
+      description = "also print each query's values, as trec_eval -q: MEASURE, query id, value (and 'all' for the mean)")
+  boolean perQuery;
+
+  @Option(
+      names = "--baseline",
+      paramLabel = "RUN",
+      description =
+          "the row every other row is tested against (a method name, a RUN's file name, or another run file);"
+              + " default the first row")
+  String baseline;
 
   @Option(names = "--split", paramLabel = "NAME", description = "query split (default: test, else the only one)")
   String split;
@@ -191,6 +246,15 @@ public final class EvalCommand implements Callable<Integer> {
     if (depth < 1) {
       throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
     }
+    List<Metric> metrics = chosenMetrics();
+    if (qrelsFile != null) {
+      return scoreRunFiles(metrics);
+    }
+    if (collection == null || index == null) {
+      throw new IllegalArgumentException(
+          "eval needs --collection DIR and --index DIR to run a collection's queries, or --qrels FILE RUN... to score"
+              + " run files");
+    }
     PrintWriter out = spec.commandLine().getOut();
     TestCollection c = TestCollection.open(collection, skipBad);
     String s = split == null ? c.defaultSplit() : split;
@@ -246,56 +310,174 @@ public final class EvalCommand implements Callable<Integer> {
         }
       }
     }
-    for (Path p : compare) {
-      runs.add(TrecFiles.readRun(p).withName(p.getFileName().toString().replaceAll("\\s", "_")));
-    }
-    List<Metric> metrics = new ArrayList<>(List.of(Metric.NDCG_10, Metric.RECALL_100, Metric.RR_10));
-    if (all) {
-      metrics.add(Metric.AP);
-      metrics.add(Metric.P_10);
-    }
+    runs.addAll(readRuns(runFiles));
+    runs.addAll(readRuns(compare));
     out.printf(Locale.ROOT, "%s, split %s, %d judged queries%s%n", c.name(), s, eval.qrels().queryIds().size(),
         complete ? " (--complete: a missing query counts as 0)" : "");
+    report(eval, runs, metrics, out);
+    return 0;
+  }
+
+  /** {@code --qrels FILE RUN...}: bare run files against a qrels file, nothing else needed. */
+  private int scoreRunFiles(List<Metric> metrics) throws Exception {
+    if (index != null) {
+      throw new IllegalArgumentException(
+          "--qrels scores run files and does not go with --index (a collection's queries are scored with its own"
+              + " qrels)");
+    }
+    for (String o : new String[] {"--mode", "--ranker", "--run", "--fusion", "--split", "--tune-split"}) {
+      if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+        throw new IllegalArgumentException(o + " needs --collection DIR --index DIR; with --qrels only run files are scored");
+      }
+    }
+    List<Path> files = new ArrayList<>(runFiles);
+    files.addAll(compare);
+    if (files.isEmpty()) {
+      throw new IllegalArgumentException("--qrels " + qrelsFile + ": name at least one RUN file to score");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    ReadReport report = new ReadReport(skipBad);
+    Qrels qrels = TrecFiles.readQrels(qrelsFile, report);
+    if (qrels.queryIds().isEmpty()) {
+      throw new IllegalArgumentException("--qrels " + qrelsFile + " holds no judgment");
+    }
+    String gains = "grades as gains";
+    if (collection != null) {
+      // the collection's convention for its grades (Cranfield: 5 - grade), applied to the file's grades
+      TestCollection c = TestCollection.open(collection, skipBad);
+      qrels = qrels.withGains(c.gains());
+      gains = c.name() + "'s gain mapping";
+    }
+    if (report.skippedLines() > 0) {
+      spec.commandLine().getErr().println("warning: " + report.summary());
+    }
+    Evaluation eval = new Evaluation(qrels).complete(complete);
+    List<Run> runs = readRuns(files);
+    out.printf(Locale.ROOT, "%s, %d judged queries, %s%s%n", qrelsFile.getFileName(), qrels.queryIds().size(), gains,
+        complete ? " (--complete: a missing query counts as 0)" : "");
+    report(eval, runs, metrics, out);
+    return 0;
+  }
+
+  private List<Metric> chosenMetrics() {
+    List<Metric> metrics = new ArrayList<>();
+    if (metricNames == null || metricNames.isEmpty()) {
+      metrics.addAll(List.of(Metric.NDCG_10, Metric.RECALL_100, Metric.RR_10));
+    } else {
+      for (String name : metricNames) {
+        Metric m = Metric.parse(name);
+        if (!metrics.contains(m)) {
+          metrics.add(m);
+        }
+      }
+    }
+    if (all) {
+      for (Metric m : List.of(Metric.AP, Metric.P_10)) {
+        if (!metrics.contains(m)) {
+          metrics.add(m);
+        }
+      }
+    }
+    return metrics;
+  }
+
+  private static List<Run> readRuns(List<Path> files) throws java.io.IOException {
+    List<Run> runs = new ArrayList<>();
+    for (Path p : files) {
+      runs.add(TrecFiles.readRun(p).withName(p.getFileName().toString().replaceAll("\\s", "_")));
+    }
+    return runs;
+  }
+
+  /**
+   * Prints the table (a row per run, a column per measure), the significance tests of every row against the
+   * baseline on every measure, and with {@code -q} each query's values.
+   */
+  private void report(Evaluation eval, List<Run> runs, List<Metric> metrics, PrintWriter out) throws Exception {
     for (Run r : runs) {
       String w = eval.coverage(r).warning(r.name());
       if (w != null) {
         spec.commandLine().getErr().println("warning: " + w);
       }
     }
-    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-24s", "method"));
+    int base = baselineRow(runs);
+    int width = Math.max(24, runs.stream().mapToInt(r -> r.name().length() + 1).max().orElse(0));
+    String nameColumn = "%-" + width + "s";
+    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, nameColumn, "run"));
     metrics.forEach(m -> header.append(String.format(Locale.ROOT, " %8s", m.label())));
-    if (runs.size() > 1) {
-      header.append("  p(t-test) p(rand)  [nDCG@10 vs first row]");
-    }
     out.println(header);
-    Map<String, Double> first = null;
+    List<List<Evaluation.Result>> results = new ArrayList<>();
     for (Run r : runs) {
-      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-24s", r.name()));
-      for (Metric m : metrics) {
-        row.append(String.format(Locale.ROOT, " %8.4f", eval.mean(r, m)));
-      }
-      Map<String, Double> ndcg = eval.perQuery(r, Metric.NDCG_10);
-      if (first == null) {
-        first = ndcg;
-      } else {
-        // paired tests need the same queries: those both runs were evaluated on
-        Map<String, Double> a = new LinkedHashMap<>(first);
-        Map<String, Double> b = new LinkedHashMap<>(ndcg);
-        a.keySet().retainAll(ndcg.keySet());
-        b.keySet().retainAll(a.keySet());
-        if (a.size() < 2) {
-          row.append("  (fewer than 2 common queries: no test)");
-        } else {
-          row.append(
-              String.format(
-                  Locale.ROOT,
-                  "  %10.4g %7.4g",
-                  SignificanceTest.pairedTTest(a, b),
-                  SignificanceTest.randomization(a, b, trials, seed)));
-        }
-      }
+      List<Evaluation.Result> rs = eval.evaluate(r, metrics);
+      results.add(rs);
+      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, nameColumn, r.name()));
+      rs.forEach(x -> row.append(String.format(Locale.ROOT, " %8.4f", x.mean())));
       out.println(row);
     }
-    return 0;
+    if (runs.size() > 1) {
+      out.printf(Locale.ROOT,
+          "%nagainst %s: two-sided paired t-test and randomisation test (%d trials, seed %d), over the queries both"
+              + " runs were evaluated on%n", runs.get(base).name(), trials, seed);
+      out.println(String.format(Locale.ROOT, nameColumn, "run") + String.format(Locale.ROOT, " %-10s %8s %10s %8s",
+          "measure", "delta", "p(t-test)", "p(rand)"));
+      for (int i = 0; i < runs.size(); i++) {
+        if (i == base) {
+          continue;
+        }
+        for (int k = 0; k < metrics.size(); k++) {
+          Map<String, Double> a = new LinkedHashMap<>(results.get(base).get(k).perQuery());
+          Map<String, Double> b = new LinkedHashMap<>(results.get(i).get(k).perQuery());
+          a.keySet().retainAll(b.keySet());
+          b.keySet().retainAll(a.keySet());
+          StringBuilder row = new StringBuilder(String.format(Locale.ROOT, nameColumn, runs.get(i).name()));
+          row.append(String.format(Locale.ROOT, " %-10s", metrics.get(k).label()));
+          if (a.size() < 2) {
+            row.append("  (fewer than 2 common queries: no test)");
+          } else {
+            double delta = 0;
+            for (String q : a.keySet()) {
+              delta += b.get(q) - a.get(q);
+            }
+            row.append(String.format(Locale.ROOT, " %+8.4f %10.4g %8.4g", delta / a.size(),
+                SignificanceTest.pairedTTest(a, b), SignificanceTest.randomization(a, b, trials, seed)));
+          }
+          out.println(row);
+        }
+      }
+    }
+    if (perQuery) {
+      for (int i = 0; i < runs.size(); i++) {
+        out.println();
+        out.println("# per query: " + runs.get(i).name());
+        for (Evaluation.Result x : results.get(i)) {
+          List<String> ids = new ArrayList<>(x.perQuery().keySet());
+          ids.sort(null); // trec_eval prints queries in the order of their ids as strings
+          for (String q : ids) {
+            out.printf(Locale.ROOT, "%-22s\t%s\t%.4f%n", x.metric().label(), q, x.perQuery().get(q));
+          }
+          out.printf(Locale.ROOT, "%-22s\t%s\t%.4f%n", x.metric().label(), "all", x.mean());
+        }
+      }
+    }
+  }
+
+  /** The index of the baseline row: --baseline names a row or a run file (then read and put first), else row 0. */
+  private int baselineRow(List<Run> runs) throws java.io.IOException {
+    if (baseline == null) {
+      return 0;
+    }
+    for (int i = 0; i < runs.size(); i++) {
+      if (runs.get(i).name().equals(baseline)) {
+        return i;
+      }
+    }
+    Path file = Path.of(baseline);
+    if (java.nio.file.Files.isRegularFile(file)) {
+      runs.add(0, readRuns(List.of(file)).get(0));
+      return 0;
+    }
+    List<String> names = runs.stream().map(Run::name).toList();
+    throw new IllegalArgumentException("--baseline " + baseline + " is neither a row (" + String.join(", ", names)
+        + ") nor a run file");
   }
 }

@@ -73,12 +73,26 @@ public final class WinnowCli implements Runnable {
     return cli;
   }
 
-  /** Reports the version recorded in the jar manifest (or "dev" when run from classes). */
+  /**
+   * Reports the version the build wrote into {@code version.properties} (Maven resource filtering of {@code
+   * web-ui/src/main/filtered-resources}): Winnow's version, the build time, and the node-llama-cpp release whose
+   * llama.cpp binaries are loaded.
+   */
   static final class Version implements CommandLine.IVersionProvider {
     @Override
-    public String[] getVersion() {
-      String v = WinnowCli.class.getPackage().getImplementationVersion();
-      return new String[] {"winnow " + (v == null ? "dev" : v)};
+    public String[] getVersion() throws java.io.IOException {
+      java.util.Properties p = new java.util.Properties();
+      try (java.io.InputStream in = WinnowCli.class.getResourceAsStream("version.properties")) {
+        if (in == null) {
+          throw new java.io.IOException("version.properties is missing from the build (web-ui/src/main/filtered-resources)");
+        }
+        p.load(in);
+      }
+      return new String[] {
+        "winnow " + p.getProperty("version") + " (built " + p.getProperty("built") + ")",
+        "llama.cpp binaries of node-llama-cpp " + p.getProperty("llama.cpp"),
+        "Java " + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")"
+      };
     }
   }
 }
