@@ -157,6 +157,7 @@ public final class NotebookFormat {
         cell.putObject("metadata");
       }
       cell.put("source", joined(cell.get("source"), "cells[" + i + "].source"));
+      joinAttachments(cell.get("attachments"), "cells[" + i + "].attachments");
       if (type.equals("code")) {
         String lang = cell.path("metadata").path("winnow").path("language").asText("");
         if (!lang.isEmpty()) {
@@ -207,7 +208,7 @@ public final class NotebookFormat {
           if (!e.getKey().contains("/")) {
             throw new IllegalArgumentException(where + ".data key '" + e.getKey() + "' is not a MIME type");
           }
-          if (e.getValue().isArray()) {
+          if (!isJsonMime(e.getKey()) && allStrings(e.getValue())) {
             e.setValue(F.textNode(joined(e.getValue(), where + ".data." + e.getKey())));
           }
         }
@@ -224,6 +225,47 @@ public final class NotebookFormat {
         }
         out.put("ename", out.path("ename").asText(""));
         out.put("evalue", out.path("evalue").asText(""));
+      }
+    }
+  }
+
+  /** nbformat's rule: a JSON MIME type's value is data, never lines to join. */
+  private static boolean isJsonMime(String mime) {
+    return mime.equals("application/json") || (mime.startsWith("application/") && mime.endsWith("+json"));
+  }
+
+  private static boolean allStrings(JsonNode v) {
+    if (!v.isArray()) {
+      return false;
+    }
+    for (JsonNode e : v) {
+      if (!e.isTextual()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Joins the line lists of an attachments object's MIME bundles ({@code {"name.png": {"image/png": ...}}}). */
+  private static void joinAttachments(JsonNode attachments, String where) {
+    if (attachments == null || attachments.isNull()) {
+      return;
+    }
+    if (!attachments.isObject()) {
+      throw new IllegalArgumentException(where + " must be an object of MIME bundles");
+    }
+    Iterator<Map.Entry<String, JsonNode>> it = attachments.fields();
+    while (it.hasNext()) {
+      Map.Entry<String, JsonNode> a = it.next();
+      if (!(a.getValue() instanceof ObjectNode bundle)) {
+        throw new IllegalArgumentException(where + "." + a.getKey() + " must be a MIME bundle object");
+      }
+      Iterator<Map.Entry<String, JsonNode>> mimes = bundle.fields();
+      while (mimes.hasNext()) {
+        Map.Entry<String, JsonNode> e = mimes.next();
+        if (!isJsonMime(e.getKey()) && allStrings(e.getValue())) {
+          e.setValue(F.textNode(joined(e.getValue(), where + "." + a.getKey() + "." + e.getKey())));
+        }
       }
     }
   }

@@ -357,10 +357,22 @@ public final class NotebookStore {
     return tmp;
   }
 
+  /**
+   * Writes the notebook as Jupyter's writer does ({@link NbformatWriter}) through a temporary file renamed over the
+   * target. The file keeps its permissions (a notebook that was 0644 stays 0644; the temporary file starts as 0600);
+   * a new notebook gets {@code rw-r--r--}, as Jupyter's files under the usual umask 022.
+   */
   private void writeAtomically(Path file, ObjectNode nb) throws IOException {
-    byte[] bytes = JSON.writeValueAsBytes(nb);
+    byte[] bytes = NbformatWriter.write(nb);
     Path tmp = tempFileInside(file.getParent());
     try {
+      if (Files.getFileStore(tmp).supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+        Files.setPosixFilePermissions(
+            tmp,
+            Files.exists(file)
+                ? Files.getPosixFilePermissions(file)
+                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+      }
       try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
         java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {

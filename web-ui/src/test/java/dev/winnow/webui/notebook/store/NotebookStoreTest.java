@@ -63,7 +63,13 @@ class NotebookStoreTest {
          ]}
         """;
     ObjectNode saved = store.save("j.ipynb", JSON.readTree(jupyter));
-    JsonNode disk = JSON.readTree(Files.readString(dir.resolve("j.ipynb")));
+    // on disk as Jupyter writes it: multi-line text as lists of lines (text/html too), read back joined
+    JsonNode raw = JSON.readTree(Files.readString(dir.resolve("j.ipynb")));
+    assertEquals(JSON.readTree("[\"# Title\\n\", \"text\"]"), raw.at("/cells/0/source"));
+    assertEquals(JSON.readTree("[\"print(1)\\n\", \"2\"]"), raw.at("/cells/1/source"));
+    assertEquals(JSON.readTree("[\"<b>2</b>\"]"), raw.at("/cells/1/outputs/1/data/text~1html"));
+    assertEquals(JSON.readTree("[]"), raw.at("/cells/2/source"));
+    JsonNode disk = store.read("j.ipynb");
     assertEquals(saved, disk);
     assertEquals(5, disk.get("nbformat_minor").asInt());
     Set<String> ids = new HashSet<>();
