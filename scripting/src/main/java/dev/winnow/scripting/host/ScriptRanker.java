@@ -52,7 +52,7 @@ public final class ScriptRanker implements AutoCloseable {
     return Verbs.call(
         env,
         () -> {
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           return new ScriptRanking(ranker.rank(query, candidates(results.hits), env.cancellation()));
         });
   }
@@ -103,7 +103,7 @@ public final class ScriptRanker implements AutoCloseable {
           List<Query> qs = new ArrayList<>(list.size());
           list.forEach(q -> qs.add(q.toQuery()));
           String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           Run first = index.index.run(qs, hits, m, m.cliName());
           Reranking.HeadScorer scorer = Reranking.scorer(ranker, env.cancellation());
           Run run =
@@ -113,11 +113,11 @@ public final class ScriptRanker implements AutoCloseable {
                   k,
                   index.index::get,
                   (q, head) -> {
-                    env.cancellation().check();
+                    env.cancellation().throwIfCancelled();
                     return scorer.score(q, head);
                   },
                   name == null ? ranker.name() : name,
-                  done -> env.progress(id, "re-ranking with " + ranker.name(), done, list.size()));
+                  (done, total, unit) -> env.progress(id, "re-ranking with " + ranker.name(), done, total));
           return new ScriptRun(run);
         });
   }

@@ -374,9 +374,9 @@ public final class Demo {
         }
         return scores;
       };
-      run = Reranking.rerank(hybrid, sample, depth, index::get, scorer, fileName(name), done -> {
-        if ((System.nanoTime() - t0[0]) / 1e9 > options.progressSeconds() || done == sample.size()) {
-          out.printf(Locale.ROOT, "  BlockRank: %d/%d queries%n", done, sample.size());
+      run = Reranking.rerank(hybrid, sample, depth, index::get, scorer, fileName(name), (done, total, unit) -> {
+        if ((System.nanoTime() - t0[0]) / 1e9 > options.progressSeconds() || done == total) {
+          out.printf(Locale.ROOT, "  BlockRank: %d/%d %s%n", done, total, unit);
           out.flush();
           t0[0] = System.nanoTime();
         }
