@@ -22,6 +22,7 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
+import dev.winnow.webui.cli.ConsoleProgress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -287,7 +288,7 @@ public final class Demo {
       embeddingModelFile = file;
       return file;
     }
-    EmbeddingModels models = EmbeddingModels.fromEnvironment();
+    EmbeddingModels models = EmbeddingModels.fromEnvironment(ConsoleProgress.stderr("downloading"));
     long t0 = System.nanoTime();
     Path gguf;
     try {
