@@ -17,7 +17,7 @@ import org.graalvm.polyglot.Value;
  * An in-context re-ranker made by {@code winnow.ranker(model, name, options)}: re-ranks search results for a query,
  * or a whole query set into a run for {@code winnow.evaluate}.
  *
- * <p>Cancellation: the session's cancellation token is the ranker's abort check, which the ranker polls between
+ * <p>Cancellation: the session's cancellation token is passed to the ranker, which polls it between
  * document batches and llama.cpp polls between the graph nodes of every decode, so interrupting the cell stops a
  * {@code rank} call (and the query {@code rerank} is at) mid-decode; the ranker clears its caches and stays usable.
  */

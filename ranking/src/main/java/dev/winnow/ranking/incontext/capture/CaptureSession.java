@@ -158,7 +158,7 @@ public final class CaptureSession implements AutoCloseable {
      * @param captureQ     append the Qcur rows of the batch
      * @param captureK     append the Kcur rows of the batch
      * @param stopWhenDone stop the graph after the last captured tensor (early exit)
-     * @throws java.util.concurrent.CancellationException when the abort check stopped the decode
+     * @throws java.util.concurrent.CancellationException when the call's token stopped the decode
      * @throws IllegalStateException                      when the graph did not deliver every wanted tensor
      */
     public void decode(boolean captureQ, boolean captureK, boolean stopWhenDone) {
