@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 
 /**
  * A llama.cpp context ({@code llama_context}): the KV cache, the compute buffers, and the results of the last
@@ -71,7 +70,7 @@ public final class Context implements AutoCloseable {
   private final Taps taps;
   private final KvCache kvCache;
   private final AtomicReference<Thread> user = new AtomicReference<>();
-  private final AtomicReference<BooleanSupplier> abortCheck = new AtomicReference<>();
+  private final AtomicReference<Cancellation> cancellation = new AtomicReference<>();
   private final MemorySegment abortStub;
 
   /** Which batch entries of the last decode have outputs: index in batch -> output row, or -1. */
@@ -155,12 +154,12 @@ public final class Context implements AutoCloseable {
     this.pooling = Pooling.of(llama_h.llama_pooling_type(ctx));
     this.kvCache = new KvCache(this);
     // upcall targets are GC roots until their arena closes: capture the holder, never this context
-    AtomicReference<BooleanSupplier> check = abortCheck;
+    AtomicReference<Cancellation> check = cancellation;
     this.abortStub =
         ggml_abort_callback.allocate(
             data -> {
-              BooleanSupplier c = check.get();
-              return c != null && c.getAsBoolean();
+              Cancellation c = check.get();
+              return c != null && c.isCancelled();
             },
             callbacks);
   }
@@ -302,7 +301,7 @@ public final class Context implements AutoCloseable {
    *     vocabulary, a sequence id &gt;= n_seq_max, a position &gt;= n_ctx, or positions of a sequence that do not
    *     continue its KV cache (last position + 1) or leave gaps
    * @throws LlamaException if llama.cpp fails (for example no free KV cells: return code 1)
-   * @throws CancellationException if the abort check asked to stop
+   * @throws CancellationException if the attached {@link Cancellation} was cancelled during the decode
    * @throws IllegalStateException if the context is closed or in use by another thread
    */
   public void decode(Batch batch) {
@@ -347,7 +346,10 @@ public final class Context implements AutoCloseable {
         throw new LlamaException("a tap listener failed", f);
       }
       if (rc == 2) {
-        throw new CancellationException((encode ? "encode" : "decode") + " aborted by the abort check");
+        Cancellation c = cancellation.get();
+        String why = c == null ? null : c.reason();
+        throw new CancellationException(
+            (encode ? "encode" : "decode") + " aborted by the abort check" + (why == null ? "" : ": " + why));
       }
       if (rc != 0) {
         throw new LlamaException(
@@ -881,21 +883,30 @@ public final class Context implements AutoCloseable {
   }
 
   /**
-   * Sets a check that llama.cpp calls during decode (from its compute threads, between graph nodes); when it returns
-   * true the decode stops and throws {@link CancellationException}. The check itself may read state set by any
-   * thread; setting it follows the context's thread rules. null removes it (and its per-node cost: llama.cpp calls no
-   * Java code when no check is set).
+   * Attaches a cancellation token that llama.cpp polls during decode and encode (llama.cpp's abort callback, called
+   * from its compute threads between graph nodes); once {@link Cancellation#isCancelled()} is true the decode in
+   * progress stops and throws {@link CancellationException}. The token may be cancelled from any thread; attaching
+   * follows the context's thread rules. null detaches it (and its per-node cost: llama.cpp then calls no Java code).
    *
-   * @param check the abort check
+   * @param token the token, or null
    */
-  public void abortCheck(BooleanSupplier check) {
+  public void cancellation(Cancellation token) {
     enter();
     try {
-      this.abortCheck.set(check);
-      llama_h.llama_set_abort_callback(ctx, check == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
+      this.cancellation.set(token);
+      llama_h.llama_set_abort_callback(ctx, token == null ? MemorySegment.NULL : abortStub, MemorySegment.NULL);
     } finally {
       exit();
     }
+  }
+
+  /**
+   * The attached token.
+   *
+   * @return the token attached with {@link #cancellation(Cancellation)}, or null
+   */
+  public Cancellation cancellation() {
+    return cancellation.get();
   }
 
   /**

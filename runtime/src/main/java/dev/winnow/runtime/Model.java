@@ -66,7 +66,11 @@ public final class Model implements AutoCloseable {
             llama_progress_callback.allocate(
                 (progress, userData) -> {
                   try {
-                    options.progress().accept(progress);
+                    double f = Math.min(1.0, Math.max(0.0, progress));
+                    options
+                        .progress()
+                        .onProgress(
+                            Math.round(f * ModelOptions.PROGRESS_TOTAL), ModelOptions.PROGRESS_TOTAL, "millionths");
                     return true;
                   } catch (RuntimeException e) {
                     listenerFailure[0] = e;

@@ -1,6 +1,6 @@
 package dev.winnow.runtime;
 
-import java.util.function.DoubleConsumer;
+import dev.winnow.models.ProgressListener;
 
 /**
  * How to load a model ({@code struct llama_model_params}).
@@ -9,10 +9,11 @@ import java.util.function.DoubleConsumer;
  * @param gpuLayers layers to offload to a GPU backend; -1 all, 0 none (the CPU libraries ignore it)
  * @param vocabOnly load only the vocabulary and metadata, no weights (no context can be created)
  * @param checkTensors let llama.cpp validate tensor data while loading (slower)
- * @param progress called with the load progress in [0, 1], on the loading thread; null for none
+ * @param progress told the load progress on the loading thread, in millionths of the whole ({@code onProgress(done,
+ *     1_000_000, "millionths")}, ending at 1,000,000); null for none
  */
 public record ModelOptions(
-    boolean mmap, int gpuLayers, boolean vocabOnly, boolean checkTensors, DoubleConsumer progress) {
+    boolean mmap, int gpuLayers, boolean vocabOnly, boolean checkTensors, ProgressListener progress) {
 
   /**
    * @throws IllegalArgumentException if gpuLayers is below -1
@@ -62,11 +63,15 @@ public record ModelOptions(
     return new ModelOptions(mmap, gpuLayers, vocabOnly, on, progress);
   }
 
+  /** The {@code total} of model-load progress: llama.cpp's fraction is reported in millionths. */
+  public static final long PROGRESS_TOTAL = 1_000_000;
+
   /**
-   * @param listener receives progress in [0, 1]
+   * @param listener told the load progress in millionths ({@code done} of {@link #PROGRESS_TOTAL}, unit
+   *     "millionths"); null for none
    * @return a copy with the progress listener set
    */
-  public ModelOptions withProgress(DoubleConsumer listener) {
+  public ModelOptions withProgress(ProgressListener listener) {
     return new ModelOptions(mmap, gpuLayers, vocabOnly, checkTensors, listener);
   }
 }

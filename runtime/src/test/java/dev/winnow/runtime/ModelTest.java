@@ -13,7 +13,8 @@ class ModelTest {
   @Test
   void progressListenerSeesMonotonicProgressEndingAtOne() {
     List<Double> seen = new ArrayList<>();
-    try (Model m = Llama.load().loadModel(TestModels.stories260K(), ModelOptions.defaults().withProgress(seen::add))) {
+    try (Model m = Llama.load().loadModel(TestModels.stories260K(), ModelOptions.defaults()
+        .withProgress((done, total, unit) -> seen.add(done / (double) total)))) {
       assertEquals(5, m.layerCount());
     }
     assertTrue(seen.size() >= 2, seen.toString());
@@ -26,7 +27,7 @@ class ModelTest {
   @Test
   void aThrowingProgressListenerStopsTheLoadWithItsException() {
     LlamaException e = assertThrows(LlamaException.class, () -> Llama.load().loadModel(TestModels.stories260K(),
-        ModelOptions.defaults().withProgress(p -> {
+        ModelOptions.defaults().withProgress((done, total, unit) -> {
           throw new IllegalStateException("stop loading");
         })));
     assertEquals("stop loading", e.getCause().getMessage());

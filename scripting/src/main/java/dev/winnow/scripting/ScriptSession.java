@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.scripting.engine.DisplayBridge;
 import dev.winnow.scripting.engine.GuestContext;
 import dev.winnow.scripting.engine.Renderer;
-import dev.winnow.scripting.host.Cancellation;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.scripting.host.HostEnvironment;
 import dev.winnow.scripting.host.WinnowApi;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package dev.winnow.models.catalog;
 
+import dev.winnow.models.ProgressListener;
 import dev.winnow.models.WinnowHome;
 import dev.winnow.models.convert.EmbeddingModels;
 import dev.winnow.models.download.Checksum;
@@ -34,10 +35,19 @@ public final class ModelPuller {
   }
 
   /**
-   * @return a puller for {@link WinnowHome#modelsDir()} with a progress bar on standard error
+   * @return a puller for {@link WinnowHome#modelsDir()} that reports no progress
    */
   public static ModelPuller fromEnvironment() {
-    return new ModelPuller(WinnowHome.modelsDir(), new HttpDownloader(true), EmbeddingModels.fromEnvironment());
+    return fromEnvironment(ProgressListener.NONE);
+  }
+
+  /**
+   * @param progress told the bytes received of each file downloaded (unit "bytes"); the command line draws it
+   * @return a puller for {@link WinnowHome#modelsDir()}
+   */
+  public static ModelPuller fromEnvironment(ProgressListener progress) {
+    return new ModelPuller(
+        WinnowHome.modelsDir(), new HttpDownloader(progress), EmbeddingModels.fromEnvironment(progress));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.winnow.models.convert;
 
+import dev.winnow.models.ProgressListener;
 import dev.winnow.models.WinnowHome;
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.maven.MavenArtifactResolver;
@@ -48,7 +49,17 @@ public final class EmbeddingModels {
    *     {@link WinnowHome#modelsDir()}
    */
   public static EmbeddingModels fromEnvironment() {
-    return new EmbeddingModels(MavenArtifactResolver.fromEnvironment(), WinnowHome.modelsDir());
+    return fromEnvironment(ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #fromEnvironment()} reporting download progress.
+   *
+   * @param progress told the bytes received of each file downloaded (unit "bytes")
+   * @return the models
+   */
+  public static EmbeddingModels fromEnvironment(ProgressListener progress) {
+    return new EmbeddingModels(MavenArtifactResolver.fromEnvironment(progress), WinnowHome.modelsDir());
   }
 
   /**

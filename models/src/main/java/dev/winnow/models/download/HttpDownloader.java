@@ -1,5 +1,6 @@
 package dev.winnow.models.download;
 
+import dev.winnow.models.ProgressListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,10 +29,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,30 +50,31 @@ public final class HttpDownloader {
   public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(60);
 
   private final HttpClient client;
-  private final boolean showProgress;
+  private final ProgressListener progress;
   private final Duration stallTimeout;
 
   /**
    * A downloader that gives up on a transfer after {@link #DEFAULT_STALL_TIMEOUT} without data.
    *
-   * @param showProgress whether to draw a progress bar on standard error while downloading
+   * @param progress told the bytes of the file received so far while downloading (unit "bytes"; the total is the
+   *     file's size, or {@link ProgressListener#UNKNOWN} when the server does not say); null for none
    */
-  public HttpDownloader(boolean showProgress) {
-    this(showProgress, DEFAULT_STALL_TIMEOUT);
+  public HttpDownloader(ProgressListener progress) {
+    this(progress, DEFAULT_STALL_TIMEOUT);
   }
 
   /**
-   * @param showProgress whether to draw a progress bar on standard error while downloading
+   * @param progress told the bytes of the file received so far while downloading (unit "bytes"); null for none
    * @param stallTimeout how long to wait for the next bytes (and for the answer's headers) before the transfer is
    *     abandoned as interrupted
    */
-  public HttpDownloader(boolean showProgress, Duration stallTimeout) {
+  public HttpDownloader(ProgressListener progress, Duration stallTimeout) {
     this.client =
         HttpClient.newBuilder()
             .followRedirects(HttpClient.Redirect.NORMAL)
             .connectTimeout(Duration.ofSeconds(20))
             .build();
-    this.showProgress = showProgress;
+    this.progress = ProgressListener.orNone(progress);
     this.stallTimeout = stallTimeout;
   }
 
@@ -176,7 +174,7 @@ public final class HttpDownloader {
     OptionalLong length = r.headers().firstValueAsLong("Content-Length");
     long total = length.isPresent() ? have + length.getAsLong() : -1;
     long received = have;
-    ProgressBar bar = showProgress ? progressBar(label, total, have) : null;
+    progress.onProgress(received, total, "bytes");
     InputStream body = r.body();
     AtomicLong lastProgress = new AtomicLong(System.nanoTime());
     AtomicBoolean stalled = new AtomicBoolean();
@@ -212,9 +210,7 @@ public final class HttpDownloader {
         out.write(buf, 0, n);
         received += n;
         lastProgress.set(System.nanoTime());
-        if (bar != null) {
-          bar.stepTo(received);
-        }
+        progress.onProgress(received, total, "bytes");
       }
     } catch (IOException e) {
       String why = stalled.get() ? "no data for " + stallTimeout.toSeconds() + " s" : String.valueOf(e.getMessage());
@@ -225,9 +221,6 @@ public final class HttpDownloader {
           e);
     } finally {
       watchdog.shutdownNow();
-      if (bar != null) {
-        bar.close();
-      }
     }
     if (stalled.get() || (total >= 0 && received != total)) {
       throw new DownloadException(
@@ -264,18 +257,6 @@ public final class HttpDownloader {
   private static String describe(Throwable e) {
     String m = e.getMessage();
     return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
-  }
-
-  private static ProgressBar progressBar(String label, long total, long start) {
-    return new ProgressBarBuilder()
-        .setTaskName(label)
-        .setInitialMax(total)
-        .setUnit("MiB", 1 << 20)
-        .setStyle(ProgressBarStyle.ASCII)
-        .setConsumer(new ConsoleProgressBarConsumer(System.err))
-        .showSpeed()
-        .startsFrom(start, Duration.ZERO)
-        .build();
   }
 
   private static String statusWord(int status) {

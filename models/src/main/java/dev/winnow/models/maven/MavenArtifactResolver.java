@@ -1,5 +1,6 @@
 package dev.winnow.models.maven;
 
+import dev.winnow.models.ProgressListener;
 import dev.winnow.models.WinnowHome;
 import dev.winnow.models.download.Checksum;
 import dev.winnow.models.download.DownloadException;
@@ -55,6 +56,16 @@ public final class MavenArtifactResolver {
    * @return the resolver
    */
   public static MavenArtifactResolver fromEnvironment() {
+    return fromEnvironment(ProgressListener.NONE);
+  }
+
+  /**
+   * {@link #fromEnvironment()} reporting download progress.
+   *
+   * @param progress told the bytes received of each file downloaded (unit "bytes")
+   * @return the resolver
+   */
+  public static MavenArtifactResolver fromEnvironment(ProgressListener progress) {
     String local = System.getProperty("maven.repo.local");
     Path localRepo =
         local != null && !local.isBlank()
@@ -68,7 +79,7 @@ public final class MavenArtifactResolver {
       remote = CENTRAL;
     }
     return new MavenArtifactResolver(
-        localRepo, WinnowHome.dir().resolve("maven"), URI.create(remote), new HttpDownloader(true));
+        localRepo, WinnowHome.dir().resolve("maven"), URI.create(remote), new HttpDownloader(progress));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.winnow.models.catalog;
 
+import dev.winnow.models.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,7 +40,7 @@ class ModelPullerTest {
   }
 
   ModelPuller puller() {
-    return new ModelPuller(dir.resolve("models"), new HttpDownloader(false), null);
+    return new ModelPuller(dir.resolve("models"), new HttpDownloader(ProgressListener.NONE), null);
   }
 
   @Test

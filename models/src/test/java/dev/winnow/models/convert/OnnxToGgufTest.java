@@ -1,5 +1,6 @@
 package dev.winnow.models.convert;
 
+import dev.winnow.models.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,7 +42,7 @@ class OnnxToGgufTest {
   static EmbeddingModels models(Path repo) {
     // the remote is a closed port: nothing here may download
     MavenArtifactResolver r =
-        new MavenArtifactResolver(repo, home.resolve("maven"), URI.create("http://127.0.0.1:9/"), new HttpDownloader(false));
+        new MavenArtifactResolver(repo, home.resolve("maven"), URI.create("http://127.0.0.1:9/"), new HttpDownloader(ProgressListener.NONE));
     return new EmbeddingModels(r, home.resolve("models"));
   }
 

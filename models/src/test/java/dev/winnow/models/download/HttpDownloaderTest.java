@@ -1,5 +1,6 @@
 package dev.winnow.models.download;
 
+import dev.winnow.models.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +11,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -35,9 +37,14 @@ class HttpDownloaderTest {
     try (LocalHttpServer s = new LocalHttpServer()) {
       s.put("/f.bin", body);
       Path target = dir.resolve("sub/f.bin");
-      new HttpDownloader(false)
+      List<String> seen = new ArrayList<>();
+      new HttpDownloader((done, total, unit) -> seen.add(done + "/" + total + " " + unit))
           .download(s.base().resolve("f.bin"), target, List.of(Checksum.sha256(sha256(body))), "f");
       assertArrayEquals(body, Files.readAllBytes(target));
+      // progress is reported, not drawn: from 0 to the whole file, in bytes
+      assertEquals("0/300000 bytes", seen.get(0));
+      assertEquals("300000/300000 bytes", seen.get(seen.size() - 1));
+      assertTrue(seen.size() >= 3, seen.toString());
       assertFalse(Files.exists(HttpDownloader.partFile(target)));
     }
   }
@@ -49,7 +56,7 @@ class HttpDownloaderTest {
       s.put("/m.gguf", body);
       s.cutOnce("/m.gguf", 123_456);
       Path target = dir.resolve("m.gguf");
-      HttpDownloader d = new HttpDownloader(false);
+      HttpDownloader d = new HttpDownloader(ProgressListener.NONE);
       URI uri = s.base().resolve("m.gguf");
       List<Checksum> sum = List.of(Checksum.sha256(sha256(body)));
       DownloadException e = assertThrows(DownloadException.class, () -> d.download(uri, target, sum, "m"));
@@ -77,7 +84,7 @@ class HttpDownloaderTest {
       DownloadException e =
           assertThrows(
               DownloadException.class,
-              () -> new HttpDownloader(false).download(s.base().resolve("x"), target, List.of(Checksum.sha256(wrong)), "x"));
+              () -> new HttpDownloader(ProgressListener.NONE).download(s.base().resolve("x"), target, List.of(Checksum.sha256(wrong)), "x"));
       assertTrue(e.getMessage().contains("SHA-256 mismatch"), e.getMessage());
       assertTrue(e.getMessage().contains(wrong), e.getMessage());
       assertFalse(Files.exists(target));
@@ -89,7 +96,7 @@ class HttpDownloaderTest {
   void serverErrorsAreReportedWithStatusAndUrl() throws Exception {
     try (LocalHttpServer s = new LocalHttpServer()) {
       s.fail("/e500", 500);
-      HttpDownloader d = new HttpDownloader(false);
+      HttpDownloader d = new HttpDownloader(ProgressListener.NONE);
       Path target = dir.resolve("e");
       DownloadException e500 =
           assertThrows(DownloadException.class, () -> d.download(s.base().resolve("e500"), target, List.of(), "e"));
@@ -111,7 +118,7 @@ class HttpDownloaderTest {
     DownloadException e =
         assertThrows(
             DownloadException.class,
-            () -> new HttpDownloader(false).download(closed, dir.resolve("g"), List.of(), "g"));
+            () -> new HttpDownloader(ProgressListener.NONE).download(closed, dir.resolve("g"), List.of(), "g"));
     assertTrue(e.getMessage().contains("cannot reach 127.0.0.1"), e.getMessage());
     assertEquals(0, e.status());
   }
@@ -140,7 +147,7 @@ class HttpDownloaderTest {
     try {
       Path target = dir.resolve("slow");
       URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/slow");
-      HttpDownloader d = new HttpDownloader(false, java.time.Duration.ofMillis(500));
+      HttpDownloader d = new HttpDownloader(ProgressListener.NONE, java.time.Duration.ofMillis(500));
       DownloadException e = assertThrows(DownloadException.class, () -> d.download(uri, target, List.of(), "slow"));
       assertTrue(e.getMessage().contains("no data for"), e.getMessage());
       assertEquals(1000, Files.size(HttpDownloader.partFile(target)));

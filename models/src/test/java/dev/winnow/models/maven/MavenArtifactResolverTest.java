@@ -1,5 +1,6 @@
 package dev.winnow.models.maven;
 
+import dev.winnow.models.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -46,7 +47,7 @@ class MavenArtifactResolverTest {
 
   MavenArtifactResolver resolver(LocalHttpServer s) {
     return new MavenArtifactResolver(
-        dir.resolve("m2"), dir.resolve("cache"), s.base().resolve("maven2"), new HttpDownloader(false));
+        dir.resolve("m2"), dir.resolve("cache"), s.base().resolve("maven2"), new HttpDownloader(ProgressListener.NONE));
   }
 
   @Test

@@ -4,6 +4,7 @@ import dev.winnow.models.convert.EmbeddingModelSpec;
 import dev.winnow.models.convert.Pooling;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
@@ -501,11 +502,12 @@ public final class LlamaEmbedder implements Embedder {
       c.close();
       c = model.newContext(o.withEmbeddings(true, Pooling.MEAN));
     }
-    c.abortCheck(
-        () -> {
-          Thread w = worker;
-          return cancelled || (w != null && w.isInterrupted());
-        });
+    c.cancellation(
+        Cancellation.polling(
+            () -> {
+              Thread w = worker;
+              return cancelled || (w != null && w.isInterrupted());
+            }));
     context = c;
     pooling = c.pooling();
     batch = Batch.allocate(batchTokens, 1);

@@ -3,18 +3,21 @@ package dev.winnow.ranking.incontext;
 import dev.winnow.ranking.incontext.blockrank.BlockRankRanker;
 import dev.winnow.ranking.incontext.blockrank.ListwiseRanker;
 import dev.winnow.ranking.incontext.embedding.EmbeddingRanker;
+import dev.winnow.ranking.incontext.encoder.EncoderInContextRanker;
+import dev.winnow.ranking.incontext.encoder.EncoderRankerOptions;
 import dev.winnow.ranking.incontext.icr.IcrRanker;
 import dev.winnow.ranking.incontext.pointwise.PointwiseRanker;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
 
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * Re-ranks first-stage candidates with a language model. Create one with a factory ({@link #blockRank},
  * {@link #icr}, {@link #listwise}, {@link #pointwise}, {@link #embedding}), call {@link #rank} per query, close it
- * before the model. A ranker owns llama.cpp contexts and is confined to one thread at a time.
+ * before the model. A ranker owns llama.cpp contexts and is confined to one thread at a time. Implementations extend
+ * {@link AbstractInContextRanker}, which owns validation, ordering, timing and statistics.
  *
  * <pre>{@code
  * try (Model model = Llama.load().loadModel(path);
@@ -28,8 +31,8 @@ public interface InContextRanker extends AutoCloseable {
 
     /**
      * Ranks the candidates for the query; interrupting the calling thread cancels the call. Same as
-     * {@code rank(query, candidates, caller::isInterrupted)} with {@code caller} the calling thread (captured here,
-     * since llama.cpp polls the check from its own compute threads). The interrupt status is left set.
+     * {@code rank(query, candidates, Cancellation.onInterrupt(Thread.currentThread()))} (the thread is captured here,
+     * since llama.cpp polls the token from its own compute threads). The interrupt status is left set.
      *
      * @param query      the query; non-blank
      * @param candidates one or more candidates with distinct docIds (their order does not matter)
@@ -38,28 +41,26 @@ public interface InContextRanker extends AutoCloseable {
      * @throws CancellationException    when the calling thread was interrupted before or during the call
      */
     default Ranking rank(String query, List<Candidate> candidates) {
-        Thread caller = Thread.currentThread();
-        return rank(query, candidates, caller::isInterrupted);
+        return rank(query, candidates, Cancellation.onInterrupt(Thread.currentThread()));
     }
 
     /**
-     * Ranks the candidates for the query, stopping early when {@code abort} returns true. The check is polled on the
-     * calling thread before every window and batch of documents (and every query, for rankers that decode several),
-     * and by llama.cpp between the graph nodes of every decode of every context the ranker uses (see
-     * {@link AbortCheck}), so a cancelled call returns within about one graph node's time. It must be thread-safe,
-     * cheap, and must not depend on which thread calls it.
+     * Ranks the candidates for the query, stopping early once {@code cancellation} is cancelled. The token is polled
+     * on the calling thread before every window and batch of documents (and every query, for rankers that decode
+     * several), and by llama.cpp between the graph nodes of every decode of every context the ranker uses, so a
+     * cancelled call returns within about one graph node's time.
      *
      * <p>A cancelled call throws {@link CancellationException} and leaves the ranker usable: its KV caches and captured
      * queries/keys are cleared, and the next call ranks as a fresh ranker would.
      *
-     * @param query      the query; non-blank
-     * @param candidates one or more candidates with distinct docIds (their order does not matter)
-     * @param abort      returns true once the call should stop; non-null
+     * @param query        the query; non-blank
+     * @param candidates   one or more candidates with distinct docIds (their order does not matter)
+     * @param cancellation the call's token ({@link Cancellation#none()} for a call that is never cancelled); non-null
      * @return the documents best first, with scores and attention detail where the ranker reads attention
      * @throws IllegalArgumentException for a blank query, no candidates, or duplicate docIds
-     * @throws CancellationException    when {@code abort} returned true before the ranking was complete
+     * @throws CancellationException    when the token was cancelled before the ranking was complete
      */
-    Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort);
+    Ranking rank(String query, List<Candidate> candidates, Cancellation cancellation);
 
     /** The ranker's name as the CLI spells it ("blockrank", "icr", "listwise", "pointwise", "embedding", "encoder"). */
     String name();
@@ -136,10 +137,9 @@ public interface InContextRanker extends AutoCloseable {
             case "pointwise" -> pointwise(model, options);
             case "embedding" -> embedding(model, options);
             // encoder in-context ranker (a BERT-type model): layer 1 and 128-token documents, tuned on SciFact train
-            case "encoder" -> new dev.winnow.ranking.incontext.encoder.EncoderInContextRanker(model,
-                    dev.winnow.ranking.incontext.encoder.EncoderRankerOptions.defaults().withLayer(1)
-                            .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
-                            .withThreads(options.threads()));
+            case "encoder" -> new EncoderInContextRanker(model, EncoderRankerOptions.defaults().withLayer(1)
+                    .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
+                    .withThreads(options.threads()));
             default -> throw new IllegalArgumentException("unknown ranker \"" + name
                     + "\": expected blockrank, icr, listwise, pointwise, embedding or encoder");
         };

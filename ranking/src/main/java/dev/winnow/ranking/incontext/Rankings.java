@@ -14,6 +14,22 @@ public final class Rankings {
     }
 
     /**
+     * The one query check of the rankers and their prompt builder.
+     *
+     * @param query the query
+     * @return the query without leading and trailing white space
+     * @throws NullPointerException     when the query is null
+     * @throws IllegalArgumentException when the query is blank
+     */
+    public static String checkQuery(String query) {
+        Objects.requireNonNull(query, "query");
+        if (query.isBlank()) {
+            throw new IllegalArgumentException("query is blank");
+        }
+        return query.strip();
+    }
+
+    /**
      * The canonical order the rankers lay documents out in: first-stage score descending, then docId ascending, so
      * that a ranking does not depend on the order of the list passed in.
      *

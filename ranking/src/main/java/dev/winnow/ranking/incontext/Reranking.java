@@ -1,20 +1,21 @@
 package dev.winnow.ranking.incontext;
 
+import dev.winnow.models.ProgressListener;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
 import dev.winnow.ranking.index.Hit;
+import dev.winnow.runtime.Cancellation;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
-import java.util.function.IntConsumer;
 
 /**
  * The one re-ranking path of Winnow (used by the demo, {@code winnow eval --ranker}, {@code winnow rank}, scripts'
@@ -70,13 +71,14 @@ public final class Reranking {
     /**
      * Scores heads with an in-context ranker (its {@link RankedDocument#score()}s).
      *
-     * @param ranker the ranker
-     * @param abort  polled by the ranker to stop mid-query (e.g. a script's interrupt), or null
+     * @param ranker       the ranker
+     * @param cancellation stops the ranker mid-query (e.g. a script's interrupt); null: interrupting the thread that
+     *                     scores cancels, as {@link InContextRanker#rank(String, List)}
      * @return the scorer
      */
-    public static HeadScorer scorer(InContextRanker ranker, BooleanSupplier abort) {
+    public static HeadScorer scorer(InContextRanker ranker, Cancellation cancellation) {
         return (q, head) -> {
-            Ranking r = abort == null ? ranker.rank(q.text(), head) : ranker.rank(q.text(), head, abort);
+            Ranking r = cancellation == null ? ranker.rank(q.text(), head) : ranker.rank(q.text(), head, cancellation);
             Map<String, Double> out = new HashMap<>();
             for (RankedDocument d : r.documents()) {
                 out.put(d.docId(), d.score());
@@ -111,17 +113,18 @@ public final class Reranking {
      * @param documents  where the head's documents are read from
      * @param scorer     the ranker's scores of a head
      * @param name       the re-ranked run's name
-     * @param progress   called with the number of queries done after each query, or null
+     * @param progress   told after each query how many of the queries are done (unit "queries"), or null
      * @return the re-ranked run
      * @throws IOException              when a document cannot be read
      * @throws IllegalArgumentException when {@code k < 1}, a head document is unknown, or the scorer leaves a head
      *                                  document without a finite score
      */
     public static Run rerank(Run firstStage, List<Query> queries, int k, DocumentLookup documents, HeadScorer scorer,
-                             String name, IntConsumer progress) throws IOException {
+                             String name, ProgressListener progress) throws IOException {
         if (k < 1) {
             throw new IllegalArgumentException("re-ranking depth K must be >= 1, got " + k);
         }
+        ProgressListener listener = ProgressListener.orNone(progress);
         Run.Builder b = new Run.Builder(name);
         int done = 0;
         for (Query q : queries) {
@@ -139,9 +142,7 @@ public final class Reranking {
             if (!head.isEmpty()) {
                 addHeadAndTail(b, q.id(), head, scorer.score(q, head), list.subList(n, list.size()), name);
             }
-            if (progress != null) {
-                progress.accept(++done);
-            }
+            listener.onProgress(++done, queries.size(), "queries");
         }
         return b.build();
     }
@@ -195,17 +196,17 @@ public final class Reranking {
 
     /**
      * Re-ranks each query's first-stage hits, all of them (K = the number of hits, so no tail): {@link #rerank(Run,
-     * List, int, DocumentLookup, HeadScorer, String, IntConsumer)} with the hits as the first stage.
+     * List, int, DocumentLookup, HeadScorer, String, ProgressListener)} with the hits as the first stage.
      *
      * @param queries    the queries, in order
      * @param firstStage per query id its hits (as {@code DocumentIndex.searchAll} returns them)
      * @param ranker     the ranker
      * @param name       the run's name
-     * @param progress   called with the number of queries done after each query
+     * @param progress   told after each query how many of the queries are done (unit "queries"), or null
      * @return the run: per query the re-ranked documents with the ranker's scores
      */
     public static Run rerank(List<Query> queries, Map<String, List<Hit>> firstStage, InContextRanker ranker,
-                             String name, IntConsumer progress) {
+                             String name, ProgressListener progress) {
         Run.Builder fs = new Run.Builder("first-stage");
         Map<String, Document> docs = new HashMap<>();
         int k = 1;
@@ -223,7 +224,7 @@ public final class Reranking {
             return rerank(fs.build(), queries, k, id -> Optional.ofNullable(docs.get(id)), scorer(ranker, null), name,
                     progress);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.winnow.models.synth.SynthSpec;
 import dev.winnow.models.synth.SyntheticModel;
 import dev.winnow.ranking.incontext.encoder.EncoderInContextRanker;
 import dev.winnow.ranking.incontext.encoder.EncoderRankerOptions;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import org.junit.jupiter.api.AfterAll;
@@ -110,7 +111,8 @@ class CancellationTest {
                 flagSet.countDown();
             });
             long t0 = System.nanoTime();
-            CancellationException e = assertThrows(CancellationException.class, () -> r.rank(QUERY, docs, abort));
+            CancellationException e = assertThrows(CancellationException.class,
+                    () -> r.rank(QUERY, docs, Cancellation.polling(abort)));
             long took = System.nanoTime() - t0;
             canceller.join();
             assertTrue(e.getMessage().contains("aborted by the abort check"),
@@ -120,10 +122,13 @@ class CancellationTest {
                         + " ms, the uncancelled one " + full / 1e6 + " ms");
             }
             assertEquals(fresh, scores(r.rank(QUERY, docs)), r.name() + ": after a cancelled call");
-            // the same again with the check already true: stopped before any decode, by the ranker itself
+            // the same again with the token already cancelled: stopped before any decode, by the ranker itself
+            Cancellation upFront = new Cancellation();
+            upFront.cancel("stop before starting");
             CancellationException before = assertThrows(CancellationException.class,
-                    () -> r.rank(QUERY, docs, () -> true));
+                    () -> r.rank(QUERY, docs, upFront));
             assertTrue(before.getMessage().startsWith("ranking cancelled by its abort check"), before.getMessage());
+            assertTrue(before.getMessage().endsWith(": stop before starting"), before.getMessage());
             assertEquals(fresh, scores(r.rank(QUERY, docs)), r.name() + ": after a call cancelled up front");
         }
     }

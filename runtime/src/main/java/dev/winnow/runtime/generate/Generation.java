@@ -1,6 +1,7 @@
 package dev.winnow.runtime.generate;
 
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.NoAcceptableTokenException;
 import dev.winnow.runtime.Sampler;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Spliterator;
 import java.util.Spliterators;
 import java.util.concurrent.CancellationException;
@@ -20,8 +22,10 @@ import java.util.stream.StreamSupport;
  * One text generation in sequence 0 of a {@link Context}: decodes the prompt, then samples and decodes token after
  * token, streaming text pieces that are always whole UTF-8 characters and never include (part of) a stop string.
  * Pull pieces with the iterator, a {@link #stream()}, or push them to a callback with {@link #run(Consumer)}.
- * {@link #cancel()} may be called from any thread; it interrupts even a long prompt decode (through the context's
- * abort check). Not thread-safe otherwise; close it (or exhaust it) to release the context's abort check.
+ * Cancel it through its {@link Cancellation} token (passed to {@code start}, or {@link #cancellation()}), from any
+ * thread: the token is attached to the context, so it stops even a long prompt decode, and the generation then
+ * finishes with {@link FinishReason#CANCELLED}. Not thread-safe otherwise; close it (or exhaust it) to detach the
+ * token from the context.
  *
  * <pre>{@code
  * try (Generation g = Generation.start(context, "Once upon a time", GenerationOptions.greedy(30))) {
@@ -40,14 +44,14 @@ public final class Generation implements Iterator<String>, AutoCloseable {
   private final StopStringMatcher stops;
   private final List<Integer> tokens = new ArrayList<>();
   private final StringBuilder text = new StringBuilder();
-  private volatile boolean cancelled;
+  private final Cancellation cancellation;
   private boolean promptDone;
   private int position;
   private FinishReason finish;
   private String pending;
   private boolean closed;
 
-  private Generation(Context context, int[] prompt, GenerationOptions options) {
+  private Generation(Context context, int[] prompt, GenerationOptions options, Cancellation cancellation) {
     if (prompt.length == 0) {
       throw new IllegalArgumentException("the prompt has no tokens");
     }
@@ -55,6 +59,7 @@ public final class Generation implements Iterator<String>, AutoCloseable {
       throw new IllegalArgumentException(
           "prompt of " + prompt.length + " tokens does not fit the context: n_ctx=" + context.contextSize());
     }
+    this.cancellation = Objects.requireNonNull(cancellation, "cancellation");
     this.context = context;
     this.vocabulary = context.model().vocabulary();
     this.options = options;
@@ -62,7 +67,7 @@ public final class Generation implements Iterator<String>, AutoCloseable {
     this.stops = new StopStringMatcher(options.stopStrings());
     this.sampler = new Sampler(context.model(), options.sampling());
     this.batch = Batch.allocate(context.batchSize(), 1);
-    context.abortCheck(() -> cancelled);
+    context.cancellation(cancellation);
   }
 
   /**
@@ -74,7 +79,21 @@ public final class Generation implements Iterator<String>, AutoCloseable {
    * @return the generation (nothing is decoded until the first piece is asked for)
    */
   public static Generation start(Context context, String prompt, GenerationOptions options) {
-    return start(context, context.model().vocabulary().tokenize(prompt, true, false), options);
+    return start(context, prompt, options, new Cancellation());
+  }
+
+  /**
+   * Starts a generation from a text prompt that stops when {@code cancellation} is cancelled.
+   *
+   * @param context the context; sequence 0 of its KV cache is cleared first
+   * @param prompt the prompt text
+   * @param options limits and sampling
+   * @param cancellation the token that stops it (attached to the context until the generation ends)
+   * @return the generation
+   */
+  public static Generation start(
+      Context context, String prompt, GenerationOptions options, Cancellation cancellation) {
+    return start(context, context.model().vocabulary().tokenize(prompt, true, false), options, cancellation);
   }
 
   /**
@@ -86,7 +105,21 @@ public final class Generation implements Iterator<String>, AutoCloseable {
    * @return the generation
    */
   public static Generation start(Context context, int[] promptTokens, GenerationOptions options) {
-    return new Generation(context, promptTokens, options);
+    return start(context, promptTokens, options, new Cancellation());
+  }
+
+  /**
+   * Starts a generation from prompt tokens that stops when {@code cancellation} is cancelled.
+   *
+   * @param context the context; sequence 0 of its KV cache is cleared first
+   * @param promptTokens the prompt, at least one token, shorter than n_ctx
+   * @param options limits and sampling
+   * @param cancellation the token that stops it (attached to the context until the generation ends)
+   * @return the generation
+   */
+  public static Generation start(
+      Context context, int[] promptTokens, GenerationOptions options, Cancellation cancellation) {
+    return new Generation(context, promptTokens, options, cancellation);
   }
 
   /**
@@ -126,9 +159,14 @@ public final class Generation implements Iterator<String>, AutoCloseable {
         .onClose(this::close);
   }
 
-  /** Asks the generation to stop as soon as possible; safe from any thread. */
-  public void cancel() {
-    cancelled = true;
+  /**
+   * The token that stops this generation: {@code cancellation().cancel(reason)} from any thread stops it as soon as
+   * possible (mid-decode included).
+   *
+   * @return the token given to {@code start}, or the generation's own
+   */
+  public Cancellation cancellation() {
+    return cancellation;
   }
 
   @Override
@@ -151,7 +189,7 @@ public final class Generation implements Iterator<String>, AutoCloseable {
 
   private void step() {
     try {
-      if (cancelled) {
+      if (cancellation.isCancelled()) {
         end(FinishReason.CANCELLED);
         return;
       }
@@ -231,7 +269,7 @@ public final class Generation implements Iterator<String>, AutoCloseable {
   private void release() {
     if (!closed) {
       closed = true;
-      context.abortCheck(null);
+      context.cancellation(null);
       sampler.close();
       batch.close();
     }

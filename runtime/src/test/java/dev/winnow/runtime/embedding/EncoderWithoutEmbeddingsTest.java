@@ -1,5 +1,6 @@
 package dev.winnow.runtime.embedding;
 
+import dev.winnow.models.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,7 +48,7 @@ class EncoderWithoutEmbeddingsTest {
     }
     EmbeddingModels models = new EmbeddingModels(
         new MavenArtifactResolver(repo, home.resolve("maven"), URI.create("http://127.0.0.1:9/"),
-            new HttpDownloader(false)),
+            new HttpDownloader(ProgressListener.NONE)),
         home.resolve("models"));
     model = Llama.load().loadModel(models.ensure(spec.shortName()));
     tokens = model.vocabulary().tokenize("a cat sat on the mat", true, false);

@@ -1,5 +1,6 @@
 package dev.winnow.runtime.embedding;
 
+import dev.winnow.models.ProgressListener;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static dev.winnow.runtime.TestVectors.cosine;
@@ -67,7 +68,7 @@ class OnnxOracleTest {
     }
     EmbeddingModels models =
         new EmbeddingModels(
-            new MavenArtifactResolver(repo, home.resolve("maven"), URI.create("http://127.0.0.1:9/"), new HttpDownloader(false)),
+            new MavenArtifactResolver(repo, home.resolve("maven"), URI.create("http://127.0.0.1:9/"), new HttpDownloader(ProgressListener.NONE)),
             home.resolve("models"));
     Path gguf = models.ensure(spec.shortName());
     Path onnx = home.resolve(spec.fileName() + ".onnx");

@@ -119,7 +119,7 @@ class GenerationTest {
       Thread canceller = Thread.ofPlatform().start(() -> {
         try {
           firstPiece.await();
-          g.cancel();
+          g.cancellation().cancel("test");
           cancelled.countDown();
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
@@ -145,7 +145,7 @@ class GenerationTest {
     try (Context c = model.newContext(ContextOptions.defaults().withContextSize(256).withThreads(1).withTaps(true))) {
       Generation[] gen = new Generation[1];
       // the listener runs in the middle of the prompt's graph; the abort check then stops llama_decode (code 2)
-      c.taps().tap(TensorSelector.name("l_out-1"), v -> gen[0].cancel());
+      c.taps().tap(TensorSelector.name("l_out-1"), v -> gen[0].cancellation().cancel("test"));
       try (Generation g = Generation.start(c, "Once upon a time", GenerationOptions.greedy(10))) {
         gen[0] = g;
         assertEquals("", g.run(s -> {}));

@@ -1,5 +1,6 @@
 package dev.winnow.scripting.host;
 
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.scripting.Sandbox;
 import java.util.List;
 import org.graalvm.polyglot.Value;

@@ -99,7 +99,7 @@ public final class ScriptIndex implements AutoCloseable {
     return Verbs.call(
         env,
         () -> {
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           checkK(k);
           SearchMode m = SearchMode.parse(mode);
           prepare(m);
@@ -133,7 +133,7 @@ public final class ScriptIndex implements AutoCloseable {
           dev.winnow.ranking.eval.Run.Builder b = new dev.winnow.ranking.eval.Run.Builder(name == null ? m.cliName() : name);
           String id = "run-" + WinnowApi.CALLS.incrementAndGet();
           for (int i = 0; i < qs.size(); i += 64) {
-            env.cancellation().check();
+            env.cancellation().throwIfCancelled();
             env.progress(id, "searching", i, qs.size());
             index
                 .searchAll(qs.subList(i, Math.min(qs.size(), i + 64)), k, m)

@@ -95,21 +95,17 @@ public final class ScriptModel implements AutoCloseable {
           }
           GenerationOptions go = generationOptions(options);
           Context ctx = generationContext();
-          try (Generation g = Generation.start(ctx, prompt, go)) {
-            Cancellation.Registration stop = env.cancellation().onCancel(g::cancel);
-            try {
-              while (g.hasNext()) {
-                env.cancellation().check();
-                String piece = g.next();
-                if (onPiece != null && !onPiece.isNull()) {
-                  onPiece.executeVoid(piece);
-                }
+          // the cell's token stops the generation, mid-decode included
+          try (Generation g = Generation.start(ctx, prompt, go, env.cancellation())) {
+            while (g.hasNext()) {
+              env.cancellation().throwIfCancelled();
+              String piece = g.next();
+              if (onPiece != null && !onPiece.isNull()) {
+                onPiece.executeVoid(piece);
               }
-              env.cancellation().check();
-              return g.text();
-            } finally {
-              stop.close();
             }
+            env.cancellation().throwIfCancelled();
+            return g.text();
           }
         });
   }
@@ -147,17 +143,17 @@ public final class ScriptModel implements AutoCloseable {
     return Verbs.call(
         env,
         () -> {
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           Context ctx = embeddingContext();
           int[] tokens = model.vocabulary().tokenize(text, true, false);
           checkLength(tokens, ctx);
           ctx.kvCache().clear(true);
-          ctx.abortCheck(env.cancellation());
+          ctx.cancellation(env.cancellation());
           try (Batch b = Batch.allocate(tokens.length, 1)) {
             b.addSequence(tokens, 0, 0, true);
             ctx.decode(b);
           } finally {
-            ctx.abortCheck(null);
+            ctx.cancellation(null);
           }
           float[] v = ctx.sequenceEmbeddingCopy(0, true);
           return ScriptTensor.of(v, v.length);
@@ -208,7 +204,7 @@ public final class ScriptModel implements AutoCloseable {
                       seen[0] = true;
                     });
             try {
-              ctx.abortCheck(env.cancellation());
+              ctx.cancellation(env.cancellation());
               b.addSequence(tokens, 0, 0, true);
               ctx.decode(b);
             } finally {

@@ -17,7 +17,7 @@ import org.graalvm.polyglot.Value;
  * An in-context re-ranker made by {@code winnow.ranker(model, name, options)}: re-ranks search results for a query,
  * or a whole query set into a run for {@code winnow.evaluate}.
  *
- * <p>Cancellation: the session's cancellation token is the ranker's abort check, which the ranker polls between
+ * <p>Cancellation: the session's cancellation token is passed to the ranker, which polls it between
  * document batches and llama.cpp polls between the graph nodes of every decode, so interrupting the cell stops a
  * {@code rank} call (and the query {@code rerank} is at) mid-decode; the ranker clears its caches and stays usable.
  */
@@ -52,7 +52,7 @@ public final class ScriptRanker implements AutoCloseable {
     return Verbs.call(
         env,
         () -> {
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           return new ScriptRanking(ranker.rank(query, candidates(results.hits), env.cancellation()));
         });
   }
@@ -103,7 +103,7 @@ public final class ScriptRanker implements AutoCloseable {
           List<Query> qs = new ArrayList<>(list.size());
           list.forEach(q -> qs.add(q.toQuery()));
           String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           Run first = index.index.run(qs, hits, m, m.cliName());
           Reranking.HeadScorer scorer = Reranking.scorer(ranker, env.cancellation());
           Run run =
@@ -113,11 +113,11 @@ public final class ScriptRanker implements AutoCloseable {
                   k,
                   index.index::get,
                   (q, head) -> {
-                    env.cancellation().check();
+                    env.cancellation().throwIfCancelled();
                     return scorer.score(q, head);
                   },
                   name == null ? ranker.name() : name,
-                  done -> env.progress(id, "re-ranking with " + ranker.name(), done, list.size()));
+                  (done, total, unit) -> env.progress(id, "re-ranking with " + ranker.name(), done, total));
           return new ScriptRun(run);
         });
   }

@@ -1,5 +1,6 @@
 package dev.winnow.scripting.host;
 
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.Embedder;
@@ -98,7 +99,7 @@ public final class WinnowApi {
           }
           long end = System.nanoTime() + millis * 1_000_000L;
           while (System.nanoTime() < end) {
-            env.cancellation().check();
+            env.cancellation().throwIfCancelled();
             try {
               Thread.sleep(Math.min(10, Math.max(1, (end - System.nanoTime()) / 1_000_000L)));
             } catch (InterruptedException e) {
@@ -145,7 +146,7 @@ public final class WinnowApi {
               }
             }
           }
-          env.cancellation().check();
+          env.cancellation().throwIfCancelled();
           // llama.cpp reports load progress per tensor: shown in whole percent, each step once, ending at 100/100
           String id = "loadModel-" + CALLS.incrementAndGet();
           String label = "loading " + p.getFileName();
@@ -153,8 +154,8 @@ public final class WinnowApi {
           ModelOptions progress =
               ModelOptions.defaults()
                   .withProgress(
-                      f -> {
-                        int pct = (int) Math.floor(Math.min(1.0, Math.max(0.0, f)) * 100);
+                      (done, total, unit) -> {
+                        int pct = (int) (Math.min(total, Math.max(0, done)) * 100 / total);
                         if (pct > shown[0]) {
                           shown[0] = pct;
                           env.progress(id, label, pct, 100);
@@ -266,13 +267,13 @@ public final class WinnowApi {
             String label = "indexing " + collection.collection.name();
             env.progress(id, label, 0, docs.size());
             for (int i = 0; i < docs.size(); i += 500) {
-              env.cancellation().check();
+              env.cancellation().throwIfCancelled();
               int end = Math.min(docs.size(), i + 500);
               index.addAll(docs.subList(i, end), 500, false);
               env.progress(id, label, end, docs.size());
             }
             if (embedder != null) {
-              env.cancellation().check();
+              env.cancellation().throwIfCancelled();
               embed(index, embedder, "embedding " + collection.collection.name());
             }
             index.commit();
@@ -425,7 +426,7 @@ public final class WinnowApi {
           List<String> names = new ArrayList<>();
           List<String> warnings = new ArrayList<>();
           for (ScriptRun r : list) {
-            env.cancellation().check();
+            env.cancellation().throwIfCancelled();
             String name = r.run.name();
             if (results.containsKey(name)) {
               throw new IllegalArgumentException("evaluate: two runs are named '" + name + "'");

@@ -197,7 +197,11 @@ public final class EvalCommand implements Callable<Integer> {
       List<dev.winnow.ranking.collection.Query> queries = c.queries(s);
       Run run = dev.winnow.ranking.incontext.Reranking.rerank(firstStage, queries, rerankDepth, idx::get,
           dev.winnow.ranking.incontext.Reranking.scorer(r, null), m.cliName() + "+" + r.name(),
-          done -> { if (done % 25 == 0) out.printf(Locale.ROOT, "%s: %d/%d queries re-ranked%n", r.name(), done, queries.size()); });
+          (done, total, unit) -> {
+            if (done % 25 == 0) {
+              out.printf(Locale.ROOT, "%s: %d/%d %s re-ranked%n", r.name(), done, total, unit);
+            }
+          });
       if (runOut != null) {
         Path file = runOut.resolveSibling(runOut.getFileName() + "." + run.name());
         Map<String, Object> params = new LinkedHashMap<>();

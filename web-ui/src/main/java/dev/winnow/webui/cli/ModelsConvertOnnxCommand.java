@@ -87,7 +87,7 @@ public final class ModelsConvertOnnxCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
-      EmbeddingModels models = EmbeddingModels.fromEnvironment();
+      EmbeddingModels models = EmbeddingModels.fromEnvironment(ConsoleProgress.stderr("downloading"));
       target = output != null ? output : models.defaultPath(model, weightType);
       config = models.convertFromMaven(model, weightType, target);
     } else {

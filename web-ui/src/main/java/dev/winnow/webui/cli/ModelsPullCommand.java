@@ -38,7 +38,7 @@ public final class ModelsPullCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
-    Path p = ModelPuller.fromEnvironment().pull(entry, allowUnverified);
+    Path p = ModelPuller.fromEnvironment(ConsoleProgress.stderr("downloading")).pull(entry, allowUnverified);
     spec.commandLine().getOut().printf("%s (%.1f MB)%n", p, Files.size(p) / 1e6);
     spec.commandLine().getOut().flush();
     return 0;

@@ -147,7 +147,11 @@ public final class RankCommand implements Callable<Integer> {
       Run first = idx.run(queries, firstDepth, m, m.cliName());
       Run run = Reranking.rerank(first, queries, depth, idx::get, Reranking.scorer(r, null),
           m.cliName() + "+" + r.name(),
-          done -> { if (done % 10 == 0 || done == queries.size()) out.printf("%d/%d queries%n", done, queries.size()); });
+          (done, total, unit) -> {
+            if (done % 10 == 0 || done == total) {
+              out.printf("%d/%d %s%n", done, total, unit);
+            }
+          });
       Map<String, Object> params = new LinkedHashMap<>();
       params.put("mode", m.cliName());
       params.put("hits", firstDepth);

@@ -22,6 +22,7 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
+import dev.winnow.webui.cli.ConsoleProgress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -287,7 +288,7 @@ public final class Demo {
       embeddingModelFile = file;
       return file;
     }
-    EmbeddingModels models = EmbeddingModels.fromEnvironment();
+    EmbeddingModels models = EmbeddingModels.fromEnvironment(ConsoleProgress.stderr("downloading"));
     long t0 = System.nanoTime();
     Path gguf;
     try {
@@ -374,9 +375,9 @@ public final class Demo {
         }
         return scores;
       };
-      run = Reranking.rerank(hybrid, sample, depth, index::get, scorer, fileName(name), done -> {
-        if ((System.nanoTime() - t0[0]) / 1e9 > options.progressSeconds() || done == sample.size()) {
-          out.printf(Locale.ROOT, "  BlockRank: %d/%d queries%n", done, sample.size());
+      run = Reranking.rerank(hybrid, sample, depth, index::get, scorer, fileName(name), (done, total, unit) -> {
+        if ((System.nanoTime() - t0[0]) / 1e9 > options.progressSeconds() || done == total) {
+          out.printf(Locale.ROOT, "  BlockRank: %d/%d %s%n", done, total, unit);
           out.flush();
           t0[0] = System.nanoTime();
         }

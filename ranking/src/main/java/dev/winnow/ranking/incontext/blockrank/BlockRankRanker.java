@@ -1,18 +1,16 @@
 package dev.winnow.ranking.incontext.blockrank;
 
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
-import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
-import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.score.HeadShape;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorListener;
@@ -24,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * BlockRank (Gupta et al. 2025, "Scalable In-context Ranking with Generative Models") on llama.cpp, linear in the
@@ -55,7 +52,7 @@ import java.util.function.BooleanSupplier;
  * all windows' document tokens go through one softmax, so the scores of all documents sum to 1 as in one prompt;
  * the approximation is that each window's signal query only saw that window's documents in earlier layers.
  *
- * <p><b>Cancellation.</b> The abort check of {@link #rank(String, List, BooleanSupplier)} is polled before every
+ * <p><b>Cancellation.</b> The token of {@link #rank(String, List, Cancellation)} is polled before every
  * window, document batch and query block, and by llama.cpp inside every decode of both contexts; a cancelled call
  * clears both KV caches and the captured rows before it throws {@link CancellationException}.
  *
@@ -63,7 +60,7 @@ import java.util.function.BooleanSupplier;
  * mismatch") and between contexts of different flash-attention settings ("incompatible V transposition"); both
  * contexts here are unified with the same setting.
  */
-public final class BlockRankRanker implements InContextRanker {
+public final class BlockRankRanker extends AbstractInContextRanker {
 
     private static final int INSTRUCTION_SEQ = 0;
     private static final int QUERY_SEQ = 0;
@@ -86,6 +83,7 @@ public final class BlockRankRanker implements InContextRanker {
      * @throws IllegalArgumentException when the scoring layer is outside the model
      */
     public BlockRankRanker(Model model, InContextOptions options) {
+        super("blockrank");
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
         this.prompts = PromptBuilder.forModel(tokenizer, model, options);
@@ -153,21 +151,13 @@ public final class BlockRankRanker implements InContextRanker {
         docs.observe(selector, listener);
     }
 
-    @Override
-    public String name() {
-        return "blockrank";
-    }
-
     /** The 0-based layers whose attention is read. */
     public int[] layers() {
         return layers.clone();
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        AbortCheck check = new AbortCheck(abort);
-        long start = System.nanoTime();
-        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
+    protected Scores score(String query, List<Candidate> ordered, Cancellation check) {
         PromptLayout layout = prompts.blockRank(query, ordered);
         List<int[]> windows = windows(layout);
         Arrays.fill(wall, 0);
@@ -175,27 +165,30 @@ public final class BlockRankRanker implements InContextRanker {
         int n = ordered.size();
         WindowScores perLayer = new WindowScores(layers.length, n);
         long evaluated = 0;
-        try {
-            for (int w = 0; w < windows.size(); w++) {
-                check.throwIfAborted("before window " + (w + 1) + " of " + windows.size());
-                evaluated += runWindow(layout, windows.get(w), perLayer, check);
-            }
-        } catch (CancellationException e) {
-            docs.clear();
-            queries.clear();
-            throw e;
-        } finally {
-            docs.end();
-            queries.end();
+        for (int w = 0; w < windows.size(); w++) {
+            throwIfCancelled(check, "before window " + (w + 1) + " of " + windows.size());
+            evaluated += runWindow(layout, windows.get(w), perLayer, check);
         }
         WindowScores.Scores s = perLayer.merge();
         AttentionDetail[] details = new AttentionDetail[n];
         for (int d = 0; d < n; d++) {
             details[d] = AttentionDetail.of(layout.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
-                new Ranking.Stats(evaluated, layout.totalTokens(), windows.size(), layout.truncatedDocuments(),
-                        System.nanoTime() - start));
+        return new Scores(s.scores(), details, evaluated, layout.totalTokens(), windows.size(),
+                layout.truncatedDocuments());
+    }
+
+    /** A cancelled call leaves neither KV cells nor captured rows behind. */
+    @Override
+    protected void afterCancel() {
+        docs.clear();
+        queries.clear();
+    }
+
+    @Override
+    protected void afterCall() {
+        docs.end();
+        queries.end();
     }
 
     /** Splits the documents (canonical order) into windows that fit {@code maxPromptCells}. */
@@ -225,7 +218,7 @@ public final class BlockRankRanker implements InContextRanker {
 
     /** Ranks one window; fills the window's documents' logits; returns the tokens evaluated. */
     private long runWindow(PromptLayout layout, int[] window,
-                           WindowScores perLayer, AbortCheck check) {
+                           WindowScores perLayer, Cancellation check) {
         PromptLayout.Block instruction = layout.instruction();
         int instructionLength = instruction.length();
         int maxDoc = 0;

@@ -1,26 +1,22 @@
 package dev.winnow.ranking.incontext.blockrank;
 
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
-import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
-import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.capture.QkCapture;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
-import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * Full-attention listwise ranking: BlockRank's prompt with ordinary causal attention (every document sees the
@@ -28,10 +24,10 @@ import java.util.function.BooleanSupplier;
  * score (the signal token's attention at the scoring layer, renormalised over document tokens, averaged over heads,
  * summed per document). Flash attention and early exit as configured: it is the efficiency baseline of the BlockRank
  * benchmark. Candidates beyond {@code maxPromptCells} are ranked in windows merged as in {@link BlockRankRanker}.
- * The abort check is polled before every window and every decode of {@code batchTokens} tokens, and inside decodes
+ * The cancellation token is polled before every window and every decode of {@code batchTokens} tokens, and inside decodes
  * by llama.cpp; a cancelled call clears the KV cache and the captured rows.
  */
-public final class ListwiseRanker implements InContextRanker {
+public final class ListwiseRanker extends AbstractInContextRanker {
 
     private final InContextOptions options;
     private final ModelTokenizer tokenizer;
@@ -44,6 +40,7 @@ public final class ListwiseRanker implements InContextRanker {
      * @param options settings
      */
     public ListwiseRanker(Model model, InContextOptions options) {
+        super("listwise");
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
         this.prompts = PromptBuilder.forModel(tokenizer, model, options);
@@ -52,15 +49,7 @@ public final class ListwiseRanker implements InContextRanker {
     }
 
     @Override
-    public String name() {
-        return "listwise";
-    }
-
-    @Override
-    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        AbortCheck check = new AbortCheck(abort);
-        long start = System.nanoTime();
-        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
+    protected Scores score(String query, List<Candidate> ordered, Cancellation check) {
         PromptLayout full = prompts.blockRank(query, ordered);
         int n = ordered.size();
         WindowScores perLayer = new WindowScores(layers.length, n);
@@ -79,15 +68,8 @@ public final class ListwiseRanker implements InContextRanker {
                 throw new IllegalArgumentException("document " + (first + 1) + " does not fit maxPromptCells "
                         + options.maxPromptCells() + " beside instruction and query (" + fixed + " tokens)");
             }
-            check.throwIfAborted("after " + first + " of " + n + " documents");
-            try {
-                evaluated += runWindow(full, first, last, perLayer, check);
-            } catch (CancellationException e) {
-                session.clear();
-                throw e;
-            } finally {
-                session.end();
-            }
+            throwIfCancelled(check, "after " + first + " of " + n + " documents");
+            evaluated += runWindow(full, first, last, perLayer, check);
             windows++;
             first = last;
         }
@@ -96,14 +78,23 @@ public final class ListwiseRanker implements InContextRanker {
         for (int d = 0; d < n; d++) {
             details[d] = AttentionDetail.of(full.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, s.scores(), details),
-                new Ranking.Stats(evaluated, full.totalTokens(), windows, full.truncatedDocuments(),
-                        System.nanoTime() - start));
+        return new Scores(s.scores(), details, evaluated, full.totalTokens(), windows, full.truncatedDocuments());
+    }
+
+    /** A cancelled call leaves neither KV cells nor captured rows behind. */
+    @Override
+    protected void afterCancel() {
+        session.clear();
+    }
+
+    @Override
+    protected void afterCall() {
+        session.end();
     }
 
     /** One causal prompt: instruction, documents [first, last), query. */
     private long runWindow(PromptLayout full, int first, int last,
-                           WindowScores perLayer, AbortCheck check) {
+                           WindowScores perLayer, Cancellation check) {
         int instruction = full.instruction().length();
         int prefix = instruction;
         for (int d = first; d < last; d++) {

@@ -1,26 +1,29 @@
 package dev.winnow.ranking.incontext.capture;
 
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
+import dev.winnow.runtime.ReusableContext;
 import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorSelector;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * One llama.cpp context that an attention-reading ranker (BlockRank, listwise, ICR) decodes with: it creates the
  * context (unified KV cache, taps on, n_ubatch = n_batch, flash attention, KV type and threads from the
  * {@link InContextOptions}) and creates it again, larger, when a prompt needs more cells or a larger batch; it owns
- * the {@link QkCapture} tap of the chosen layers, a token batch of n_batch entries, and the abort check of the rank
- * call in progress.
+ * the {@link QkCapture} tap of the chosen layers, a token batch of n_batch entries (context and batch held in a
+ * {@link ReusableContext}), and the cancellation token of the rank call in progress.
  *
- * <p>Use per call: {@link #ensure}, {@link #begin} (attaches the check, empties KV cache and captured rows), fill
+ * <p>Use per call: {@link #ensure}, {@link #begin} (attaches the token, empties KV cache and captured rows), fill
  * {@link #batch()} and {@link #decode} as often as needed, then {@link #end} in a {@code finally}; after a
  * {@link java.util.concurrent.CancellationException} call {@link #clear} so the next call starts clean. Confined to one
  * thread at a time, like its context.
@@ -35,10 +38,9 @@ public final class CaptureSession implements AutoCloseable {
     private final int[] layers;
     private final int maxSequences;
     private final List<Observer> observers = new ArrayList<>();
-    private Context context;
+    private final ReusableContext slot = new ReusableContext();
     private QkCapture capture;
-    private Batch batch;
-    private AbortCheck check;
+    private Cancellation check;
 
     /**
      * @param model        the model
@@ -71,11 +73,12 @@ public final class CaptureSession implements AutoCloseable {
             throw new IllegalArgumentException("capture session: cells " + cells + ", context cells " + contextCells
                     + ", batch " + batchTokens);
         }
-        if (context != null && context.contextSize() >= cells && context.batchSize() >= batchTokens) {
+        Predicate<Context> fits = c -> c.contextSize() >= cells && c.batchSize() >= batchTokens;
+        if (slot.context() != null && fits.test(slot.context())) {
             return;
         }
-        close();
-        context = model.newContext(ContextOptions.defaults()
+        close(); // the capture's taps go before their context
+        slot.ensure(fits, () -> model.newContext(ContextOptions.defaults()
                 .withContextSize((contextCells + 255) / 256 * 256)
                 .withBatchSize(batchTokens)
                 .withMaxSequences(maxSequences)
@@ -83,14 +86,14 @@ public final class CaptureSession implements AutoCloseable {
                 .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
                 .withKvTypes(options.kvType(), options.kvType())
                 .withKvUnified(true)
-                .withTaps(true));
+                .withTaps(true)), batchTokens);
+        Context context = slot.context();
         capture = new QkCapture(context, layers);
         for (Observer o : observers) {
             context.taps().tap(o.selector(), o.listener());
         }
-        batch = Batch.allocate(batchTokens, 1);
         if (check != null) {
-            check.attach(context);
+            context.cancellation(check);
         }
     }
 
@@ -102,41 +105,41 @@ public final class CaptureSession implements AutoCloseable {
      */
     public void observe(TensorSelector selector, TensorListener listener) {
         observers.add(new Observer(selector, listener));
-        if (context != null) {
-            context.taps().tap(selector, listener);
+        if (slot.context() != null) {
+            slot.context().taps().tap(selector, listener);
         }
     }
 
     /**
-     * Starts a rank call's use of the context: attaches the abort check (to this context and to any that
+     * Starts a rank call's use of the context: attaches the call's token (to this context and to any that
      * {@link #ensure} creates before {@link #end}) and empties the KV cache and the captured rows.
      *
-     * @param abort the call's abort check
+     * @param cancellation the call's token
      * @throws IllegalStateException before the first {@link #ensure}
      */
-    public void begin(AbortCheck abort) {
+    public void begin(Cancellation cancellation) {
         requireContext();
-        this.check = abort;
-        abort.attach(context);
+        this.check = cancellation;
+        slot.cancellation(cancellation);
         clear();
     }
 
-    /** Detaches the abort check (llama.cpp then calls no Java code between graph nodes). */
+    /** Detaches the token (llama.cpp then calls no Java code between graph nodes). */
     public void end() {
         check = null;
-        AbortCheck.detach(context);
+        slot.cancellation(null);
     }
 
     /** Empties the KV cache and the captured rows; does nothing before the first {@link #ensure}. */
     public void clear() {
-        if (context != null) {
-            context.kvCache().clear(false);
+        if (slot.context() != null) {
+            slot.context().kvCache().clear(false);
             capture.clear();
         }
     }
 
     /**
-     * Polls the call's abort check (between decodes).
+     * Polls the call's token (between decodes).
      *
      * @param progress what has been done, for the message
      * @throws java.util.concurrent.CancellationException when it asks to stop
@@ -146,7 +149,7 @@ public final class CaptureSession implements AutoCloseable {
         if (check == null) {
             throw new IllegalStateException("capture session: no rank call in progress (begin first)");
         }
-        check.throwIfAborted(progress);
+        AbstractInContextRanker.throwIfCancelled(check, progress);
     }
 
     /**
@@ -155,19 +158,19 @@ public final class CaptureSession implements AutoCloseable {
      * @param captureQ     append the Qcur rows of the batch
      * @param captureK     append the Kcur rows of the batch
      * @param stopWhenDone stop the graph after the last captured tensor (early exit)
-     * @throws java.util.concurrent.CancellationException when the abort check stopped the decode
+     * @throws java.util.concurrent.CancellationException when the call's token stopped the decode
      * @throws IllegalStateException                      when the graph did not deliver every wanted tensor
      */
     public void decode(boolean captureQ, boolean captureK, boolean stopWhenDone) {
         requireContext();
         capture.begin(captureQ, captureK, stopWhenDone);
-        context.decode(batch);
+        slot.context().decode(slot.batch());
         capture.end();
     }
 
     /** The context (null before the first {@link #ensure}). */
     public Context context() {
-        return context;
+        return slot.context();
     }
 
     /** The Q/K capture of the context (null before the first {@link #ensure}). */
@@ -177,11 +180,11 @@ public final class CaptureSession implements AutoCloseable {
 
     /** The batch, n_batch entries with one sequence id each (null before the first {@link #ensure}). */
     public Batch batch() {
-        return batch;
+        return slot.batch();
     }
 
     private void requireContext() {
-        if (context == null) {
+        if (slot.context() == null) {
             throw new IllegalStateException("capture session: no context yet (ensure first)");
         }
     }
@@ -193,13 +196,6 @@ public final class CaptureSession implements AutoCloseable {
             capture.close();
             capture = null;
         }
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        slot.close();
     }
 }

@@ -1,13 +1,11 @@
 package dev.winnow.ranking.incontext.embedding;
 
 import dev.winnow.models.convert.Pooling;
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
-import dev.winnow.ranking.incontext.InContextRanker;
-import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Model;
@@ -16,7 +14,6 @@ import dev.winnow.runtime.Vocabulary;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * Bi-encoder re-ranking: the query and each document (title and text) are embedded separately with an embedding
@@ -24,9 +21,10 @@ import java.util.function.BooleanSupplier;
  * none), L2-normalised, and a document
  * scores the cosine with the query. Texts are cut to {@code min(documentTokenBudget, n_ctx_train)} tokens, keeping the
  * closing special token ([SEP]) when the vocabulary adds one. Documents are embedded side by side, one sequence each.
- * The abort check is polled before every batch and inside it by llama.cpp; a cancelled call clears the KV cache.
+ * The cancellation token is polled before every batch and inside it by llama.cpp; a cancelled call clears the KV
+ * cache.
  */
-public final class EmbeddingRanker implements InContextRanker {
+public final class EmbeddingRanker extends AbstractInContextRanker {
 
     private final Model model;
     private final InContextOptions options;
@@ -40,15 +38,11 @@ public final class EmbeddingRanker implements InContextRanker {
      * @param options settings (document budget, batch size, parallel sequences, threads)
      */
     public EmbeddingRanker(Model model, InContextOptions options) {
+        super("embedding");
         this.model = model;
         this.options = options;
         this.vocabulary = model.vocabulary();
         this.maxTokens = Math.min(options.documentTokenBudget(), model.trainingContextSize());
-    }
-
-    @Override
-    public String name() {
-        return "embedding";
     }
 
     /** Tokens of a text as the model embeds it: with its special tokens, cut to the budget. */
@@ -73,10 +67,10 @@ public final class EmbeddingRanker implements InContextRanker {
      */
     public float[][] embed(List<String> texts) {
         Thread caller = Thread.currentThread();
-        return embed(texts, new AbortCheck(caller::isInterrupted));
+        return embed(texts, Cancellation.onInterrupt(caller));
     }
 
-    private float[][] embed(List<String> texts, AbortCheck check) {
+    private float[][] embed(List<String> texts, Cancellation check) {
         int[][] tokens = new int[texts.size()][];
         int longest = 0;
         for (int i = 0; i < tokens.length; i++) {
@@ -86,13 +80,13 @@ public final class EmbeddingRanker implements InContextRanker {
         int batchTokens = Math.max(options.batchTokens(), longest);
         int parallel = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES);
         ensureContext(batchTokens, parallel);
-        check.attach(context);
+        context.cancellation(check);
         boolean encoderOnly = model.hasEncoder() && !model.hasDecoder();
         float[][] out = new float[tokens.length][];
         int next = 0;
         try {
             while (next < tokens.length) {
-                check.throwIfAborted("after embedding " + next + " of " + tokens.length + " texts");
+                throwIfCancelled(check, "after embedding " + next + " of " + tokens.length + " texts");
                 batch.clear();
                 context.kvCache().clear(false);
                 int first = next;
@@ -117,19 +111,13 @@ public final class EmbeddingRanker implements InContextRanker {
             context.kvCache().clear(false);
             throw e;
         } finally {
-            AbortCheck.detach(context);
+            context.cancellation(null);
         }
         return out;
     }
 
     @Override
-    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        AbortCheck check = new AbortCheck(abort);
-        long start = System.nanoTime();
-        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
-        if (query == null || query.isBlank()) {
-            throw new IllegalArgumentException("query is blank");
-        }
+    protected Scores score(String query, List<Candidate> ordered, Cancellation check) {
         List<String> texts = new java.util.ArrayList<>(ordered.size() + 1);
         texts.add(query.strip());
         int truncated = 0;
@@ -154,9 +142,7 @@ public final class EmbeddingRanker implements InContextRanker {
             }
             scores[d] = dot;
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, null),
-                new Ranking.Stats(context.evaluatedTokens() - before, promptTokens, 1, truncated,
-                        System.nanoTime() - start));
+        return new Scores(scores, null, context.evaluatedTokens() - before, promptTokens, 1, truncated);
     }
 
     private void ensureContext(int batchTokens, int parallel) {

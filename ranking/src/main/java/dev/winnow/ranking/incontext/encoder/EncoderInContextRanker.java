@@ -1,16 +1,17 @@
 package dev.winnow.ranking.incontext.encoder;
 
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextRanker;
-import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
 import dev.winnow.models.convert.Pooling;
+import dev.winnow.runtime.ReusableContext;
 import dev.winnow.runtime.TensorSelector;
 import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorView;
@@ -23,8 +24,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * In-context re-ranking with a BERT-type encoder (all-MiniLM-L6-v2, bge-small): one encoder pass over
@@ -54,9 +55,9 @@ import java.util.function.BooleanSupplier;
  * order; each window carries the same prefix, and the window scores are merged as they are. The one cross-window
  * effect left is that the prefix's own hidden states below the read layer attended to that window's documents.
  *
- * <p>The abort check is polled before every window's pass and inside it by llama.cpp.
+ * <p>The cancellation token is polled before every window's pass and inside it by llama.cpp.
  */
-public final class EncoderInContextRanker implements InContextRanker {
+public final class EncoderInContextRanker extends AbstractInContextRanker {
 
     private static final int PREFIX = 0;
 
@@ -65,8 +66,7 @@ public final class EncoderInContextRanker implements InContextRanker {
     private final Vocabulary vocabulary;
     private final int readLayer;
     private final int maxPositions;
-    private Context context;
-    private Batch batch;
+    private final ReusableContext slot = new ReusableContext();
     /** Extra taps for one pass (tests read hidden states and Q/K through it). */
     final List<Map.Entry<TensorSelector, TensorListener>> extraTaps = new ArrayList<>();
     /** Per document of the last pass its batch rows, in token order (tests map captured rows back). */
@@ -78,6 +78,7 @@ public final class EncoderInContextRanker implements InContextRanker {
      * @throws IllegalArgumentException if the model's architecture is not BERT-type ("bert", "nomic-bert", ...) or the layer is outside the model
      */
     public EncoderInContextRanker(Model model, EncoderRankerOptions options) {
+        super("encoder");
         if (!model.architecture().contains("bert")) {
             throw new IllegalArgumentException("model " + model.path().getFileName()
                     + " is not a BERT-type encoder (architecture " + model.architecture() + ")");
@@ -94,23 +95,14 @@ public final class EncoderInContextRanker implements InContextRanker {
     }
 
     @Override
-    public String name() {
-        return "encoder";
-    }
-
-    @Override
-    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        long start = System.nanoTime();
-        EncoderScores all = scoreAll(query, candidates, abort);
+    protected Scores score(String query, List<Candidate> ordered, Cancellation cancellation) {
+        EncoderScores all = scoreOrdered(query, ordered, cancellation);
         double[] scores = all.select(options.source(), readLayer, options.sumOverLayers());
-        long promptTokens = all.tokens();
-        return new Ranking(query, name(), Rankings.assemble(all.documents(), scores, null),
-                new Ranking.Stats(all.tokens(), promptTokens, all.windows(), all.truncated(),
-                        System.nanoTime() - start));
+        return new Scores(scores, null, all.tokens(), all.tokens(), all.windows(), all.truncated());
     }
 
     /**
-     * {@link #scoreAll(String, List, BooleanSupplier)} cancelled by interrupting the calling thread.
+     * {@link #scoreAll(String, List, Cancellation)} cancelled by interrupting the calling thread.
      *
      * @param query      non-blank query
      * @param candidates one or more candidates with distinct docIds
@@ -119,7 +111,7 @@ public final class EncoderInContextRanker implements InContextRanker {
      */
     public EncoderScores scoreAll(String query, List<Candidate> candidates) {
         Thread caller = Thread.currentThread();
-        return scoreAll(query, candidates, caller::isInterrupted);
+        return scoreAll(query, candidates, Cancellation.onInterrupt(caller));
     }
 
     /**
@@ -128,19 +120,20 @@ public final class EncoderInContextRanker implements InContextRanker {
      *
      * @param query      non-blank query
      * @param candidates one or more candidates with distinct docIds
-     * @param abort      returns true once the call should stop (see {@link InContextRanker#rank(String, List,
-     *                   BooleanSupplier)})
+     * @param cancellation the call's token (see {@link InContextRanker#rank(String, List, Cancellation)})
      * @return the scores, documents in canonical order (first-stage score descending, then docId)
      * @throws IllegalArgumentException for a blank query, no candidates, duplicate docIds, or a query too long to leave
      *                                  room for a document in the model's positions
-     * @throws CancellationException    when {@code abort} returned true
+     * @throws CancellationException    when the token was cancelled
      */
-    public EncoderScores scoreAll(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        AbortCheck check = new AbortCheck(abort);
-        if (query == null || query.isBlank()) {
-            throw new IllegalArgumentException("query is blank");
-        }
-        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
+    public EncoderScores scoreAll(String query, List<Candidate> candidates, Cancellation cancellation) {
+        Objects.requireNonNull(cancellation, "cancellation");
+        Rankings.checkQuery(query);
+        return scoreOrdered(query, Rankings.canonicalOrder(candidates), cancellation);
+    }
+
+    /** {@link #scoreAll} over candidates already checked and in canonical order. */
+    private EncoderScores scoreOrdered(String query, List<Candidate> ordered, Cancellation check) {
         int[] prefix = prefixTokens(query.strip());
         int sep = prefix[prefix.length - 1];
         int docRoom = Math.min(options.documentTokenBudget(), maxPositions - prefix.length - 1);
@@ -174,7 +167,7 @@ public final class EncoderInContextRanker implements InContextRanker {
                 size += docs[next].length;
                 next++;
             }
-            check.throwIfAborted("after " + first + " of " + docs.length + " documents");
+            throwIfCancelled(check, "after " + first + " of " + docs.length + " documents");
             pass(prefix, docs, first, next, size, q, c, check);
             windows++;
             tokens += size;
@@ -200,8 +193,10 @@ public final class EncoderInContextRanker implements InContextRanker {
 
     /** One encoder pass over the prefix and documents [first, end); adds scores of every layer and source. */
     private void pass(int[] prefix, int[][] docs, int first, int end, int size, double[][] qOut, double[][] cOut,
-                      AbortCheck check) {
+                      Cancellation check) {
         ensureContext(size);
+        Context context = slot.context();
+        Batch batch = slot.batch();
         int nDocs = end - first;
         // segment of each batch row: 0 = prefix, 1 + i = document first + i; rows sorted by position
         int[] segment = new int[size];
@@ -258,10 +253,10 @@ public final class EncoderInContextRanker implements InContextRanker {
             }
             lastDocumentRows = docRows;
             context.kvCache().clear(false);
-            check.attach(context);
+            context.cancellation(check);
             context.encode(batch);
         } finally {
-            AbortCheck.detach(context);
+            context.cancellation(null);
             subs.forEach(Taps.Subscription::close);
         }
     }
@@ -335,10 +330,6 @@ public final class EncoderInContextRanker implements InContextRanker {
     }
 
     private void ensureContext(int size) {
-        if (context != null && context.ubatchSize() >= size) {
-            return;
-        }
-        close();
         int n = Math.max(512, (size + 255) / 256 * 256);
         ContextOptions o = ContextOptions.defaults()
                 .withContextSize(n)
@@ -349,19 +340,11 @@ public final class EncoderInContextRanker implements InContextRanker {
                 .withFlashAttention(FlashAttention.DISABLED)
                 .withTaps(true)
                 .withEmbeddings(true, Pooling.NONE);
-        context = model.newContext(o);
-        batch = Batch.allocate(n, 1);
+        slot.ensure(c -> c.ubatchSize() >= size, () -> model.newContext(o), n);
     }
 
     @Override
     public void close() {
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        slot.close();
     }
 }

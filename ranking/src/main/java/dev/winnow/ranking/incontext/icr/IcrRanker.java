@@ -1,13 +1,10 @@
 package dev.winnow.ranking.incontext.icr;
 
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.AttentionDetail;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
-import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
-import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.ranking.incontext.capture.CaptureSession;
 import dev.winnow.ranking.incontext.capture.FloatRows;
 import dev.winnow.ranking.incontext.capture.QkCapture;
@@ -15,13 +12,12 @@ import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.score.IcrAttention;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * In-context re-ranking, ICR (Chen et al. 2024, "Attention in Large Language Models Yields Efficient Zero-Shot
@@ -50,10 +46,10 @@ import java.util.function.BooleanSupplier;
  * factor is 1 and nothing changes. The approximation: documents attend causally to the documents before them in
  * their own window only, and the factor corrects the scale to first order, not the shape, of the attention.
  *
- * <p>The abort check is polled before every window, every decode of {@code batchTokens} tokens and each query block, and inside
+ * <p>The cancellation token is polled before every window, every decode of {@code batchTokens} tokens and each query block, and inside
  * decodes by llama.cpp; a cancelled call clears the KV cache and the captured rows.
  */
-public final class IcrRanker implements InContextRanker {
+public final class IcrRanker extends AbstractInContextRanker {
 
     /** The content-free calibration query of ICR. */
     public static final String CONTENT_FREE_QUERY = "N/A";
@@ -79,6 +75,7 @@ public final class IcrRanker implements InContextRanker {
      *                           passes; for tests and comparison)
      */
     IcrRanker(Model model, InContextOptions options, boolean reuseDocumentCache) {
+        super("icr");
         this.options = options;
         this.tokenizer = new ModelTokenizer(model.vocabulary());
         this.prompts = PromptBuilder.forModel(tokenizer, model, options);
@@ -88,15 +85,7 @@ public final class IcrRanker implements InContextRanker {
     }
 
     @Override
-    public String name() {
-        return "icr";
-    }
-
-    @Override
-    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        AbortCheck check = new AbortCheck(abort);
-        long start = System.nanoTime();
-        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
+    protected Scores score(String query, List<Candidate> ordered, Cancellation check) {
         PromptLayout.Block contentFree = prompts.queryBlock(CONTENT_FREE_QUERY);
         List<Window> windows = windows(query, ordered);
         int maxCells = windows.stream().mapToInt(Window::cells).max().orElseThrow();
@@ -105,36 +94,39 @@ public final class IcrRanker implements InContextRanker {
         long evaluated = 0;
         long promptTokens = 0;
         int truncated = 0;
-        try {
-            for (int w = 0; w < windows.size(); w++) {
-                check.throwIfAborted("before window " + (w + 1) + " of " + windows.size());
-                Window window = windows.get(w);
-                long before = session.context() == null ? 0 : session.context().evaluatedTokens();
-                IcrAttention.Scores s = runWindow(window.layout(), contentFree, check);
-                evaluated += session.context().evaluatedTokens() - before;
-                promptTokens += window.layout().totalTokens() + contentFree.length();
-                truncated += window.layout().truncatedDocuments();
-                double scale = (double) window.cells() / maxCells;
-                for (int j = 0; j < window.size(); j++) {
-                    int d = window.first() + j;
-                    float[] weights = s.tokenWeights()[j];
-                    if (scale != 1) {
-                        for (int t = 0; t < weights.length; t++) {
-                            weights[t] = (float) (weights[t] * scale);
-                        }
+        for (int w = 0; w < windows.size(); w++) {
+            throwIfCancelled(check, "before window " + (w + 1) + " of " + windows.size());
+            Window window = windows.get(w);
+            long before = session.context() == null ? 0 : session.context().evaluatedTokens();
+            IcrAttention.Scores s = runWindow(window.layout(), contentFree, check);
+            evaluated += session.context().evaluatedTokens() - before;
+            promptTokens += window.layout().totalTokens() + contentFree.length();
+            truncated += window.layout().truncatedDocuments();
+            double scale = (double) window.cells() / maxCells;
+            for (int j = 0; j < window.size(); j++) {
+                int d = window.first() + j;
+                float[] weights = s.tokenWeights()[j];
+                if (scale != 1) {
+                    for (int t = 0; t < weights.length; t++) {
+                        weights[t] = (float) (weights[t] * scale);
                     }
-                    scores[d] = s.scores()[j] * scale;
-                    details[d] = AttentionDetail.of(window.layout().documents().get(j).tokens(), weights, tokenizer);
                 }
+                scores[d] = s.scores()[j] * scale;
+                details[d] = AttentionDetail.of(window.layout().documents().get(j).tokens(), weights, tokenizer);
             }
-        } catch (CancellationException e) {
-            session.clear();
-            throw e;
-        } finally {
-            session.end();
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, details),
-                new Ranking.Stats(evaluated, promptTokens, windows.size(), truncated, System.nanoTime() - start));
+        return new Scores(scores, details, evaluated, promptTokens, windows.size(), truncated);
+    }
+
+    /** A cancelled call leaves neither KV cells nor captured rows behind. */
+    @Override
+    protected void afterCancel() {
+        session.clear();
+    }
+
+    @Override
+    protected void afterCall() {
+        session.end();
     }
 
     /**
@@ -190,7 +182,7 @@ public final class IcrRanker implements InContextRanker {
     }
 
     /** Ranks one window's prompt: real query and "N/A" on the same document cache, calibrated, filtered. */
-    private IcrAttention.Scores runWindow(PromptLayout layout, PromptLayout.Block contentFree, AbortCheck check) {
+    private IcrAttention.Scores runWindow(PromptLayout layout, PromptLayout.Block contentFree, Cancellation check) {
         int n = layout.documents().size();
         int prefix = layout.instruction().length() + layout.documentTokens();
         int[] tokens = Arrays.copyOf(layout.instruction().tokens(), prefix);

@@ -1,34 +1,31 @@
 package dev.winnow.ranking.incontext.pointwise;
 
-import dev.winnow.ranking.incontext.AbortCheck;
+import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
-import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.ModelTokenizer;
-import dev.winnow.ranking.incontext.Ranking;
-import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
+import dev.winnow.runtime.ReusableContext;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
-import java.util.concurrent.CancellationException;
-import java.util.function.BooleanSupplier;
 
 /**
  * Pointwise relevance: one prompt per (query, document) — the document, the query, the question "Is the document
  * relevant to the query? Answer yes or no." and the answer prefix {@code Answer:} — and the score is the
  * log-probability of the answer token " yes" after it (log-softmax over the vocabulary of the last token's logits).
  * Prompts are decoded side by side, one sequence each, up to {@code parallelSequences} and {@code batchTokens} per
- * decode; every sequence attends only to itself. The abort check is polled before every decode and inside it by
- * llama.cpp; a cancelled call clears the KV cache.
+ * decode; every sequence attends only to itself. The cancellation token is polled before every decode and inside it
+ * by llama.cpp; a cancelled call clears the KV cache.
  */
-public final class PointwiseRanker implements InContextRanker {
+public final class PointwiseRanker extends AbstractInContextRanker {
 
     /** The relevance question. */
     public static final String QUESTION = "Is the document relevant to the query? Answer yes or no.";
@@ -37,14 +34,14 @@ public final class PointwiseRanker implements InContextRanker {
     private final InContextOptions options;
     private final PromptBuilder prompts;
     private final int yesToken;
-    private Context context;
-    private Batch batch;
+    private final ReusableContext slot = new ReusableContext();
 
     /**
      * @param model   a causal language model
      * @param options settings (budgets, batch size, parallel sequences, threads)
      */
     public PointwiseRanker(Model model, InContextOptions options) {
+        super("pointwise");
         this.model = model;
         this.options = options;
         ModelTokenizer tokenizer = new ModelTokenizer(model.vocabulary());
@@ -72,15 +69,7 @@ public final class PointwiseRanker implements InContextRanker {
     }
 
     @Override
-    public String name() {
-        return "pointwise";
-    }
-
-    @Override
-    public Ranking rank(String query, List<Candidate> candidates, BooleanSupplier abort) {
-        AbortCheck check = new AbortCheck(abort);
-        long start = System.nanoTime();
-        List<Candidate> ordered = Rankings.canonicalOrder(candidates);
+    protected Scores score(String query, List<Candidate> ordered, Cancellation check) {
         int n = ordered.size();
         int[][] prompts = new int[n][];
         int longest = 0;
@@ -93,42 +82,48 @@ public final class PointwiseRanker implements InContextRanker {
         int batchTokens = Math.max(options.batchTokens(), longest);
         int parallel = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES);
         ensureContext(batchTokens, parallel);
-        check.attach(context);
+        Context context = slot.context();
+        Batch batch = slot.batch();
+        context.cancellation(check);
         long before = context.evaluatedTokens();
         double[] scores = new double[n];
         int next = 0;
         int truncated = 0;
-        try {
-            while (next < n) {
-                check.throwIfAborted("after " + next + " of " + n + " documents");
-                batch.clear();
-                context.kvCache().clear(false);
-                int first = next;
-                int[] lastIndex = new int[parallel];
-                while (next < n && next - first < parallel && batch.size() + prompts[next].length <= batchTokens) {
-                    batch.addSequence(prompts[next], 0, next - first, true);
-                    lastIndex[next - first] = batch.size() - 1;
-                    next++;
-                }
-                context.decode(batch);
-                for (int i = first; i < next; i++) {
-                    scores[i] = logSoftmax(context.logits(lastIndex[i - first]), yesToken);
-                }
-            }
-        } catch (CancellationException e) {
+        while (next < n) {
+            throwIfCancelled(check, "after " + next + " of " + n + " documents");
+            batch.clear();
             context.kvCache().clear(false);
-            throw e;
-        } finally {
-            AbortCheck.detach(context);
+            int first = next;
+            int[] lastIndex = new int[parallel];
+            while (next < n && next - first < parallel && batch.size() + prompts[next].length <= batchTokens) {
+                batch.addSequence(prompts[next], 0, next - first, true);
+                lastIndex[next - first] = batch.size() - 1;
+                next++;
+            }
+            context.decode(batch);
+            for (int i = first; i < next; i++) {
+                scores[i] = logSoftmax(context.logits(lastIndex[i - first]), yesToken);
+            }
         }
         for (Candidate c : ordered) {
             if (this.prompts.truncates(c)) {
                 truncated++;
             }
         }
-        return new Ranking(query, name(), Rankings.assemble(ordered, scores, null),
-                new Ranking.Stats(context.evaluatedTokens() - before, promptTokens, 1, truncated,
-                        System.nanoTime() - start));
+        return new Scores(scores, null, context.evaluatedTokens() - before, promptTokens, 1, truncated);
+    }
+
+    /** A cancelled call leaves no KV cells behind. */
+    @Override
+    protected void afterCancel() {
+        if (slot.context() != null) {
+            slot.context().kvCache().clear(false);
+        }
+    }
+
+    @Override
+    protected void afterCall() {
+        slot.cancellation(null);
     }
 
     private static double logSoftmax(MemorySegment logits, int token) {
@@ -145,29 +140,19 @@ public final class PointwiseRanker implements InContextRanker {
     }
 
     private void ensureContext(int batchTokens, int parallel) {
-        if (context != null && context.batchSize() >= batchTokens && context.maxSequences() >= parallel) {
-            return;
-        }
-        close();
-        context = model.newContext(ContextOptions.defaults()
-                .withContextSize((batchTokens + 255) / 256 * 256)
-                .withBatchSize(batchTokens)
-                .withMaxSequences(parallel)
-                .withThreads(options.threads())
-                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(options.kvType(), options.kvType()));
-        batch = Batch.allocate(batchTokens, 1);
+        slot.ensure(c -> c.batchSize() >= batchTokens && c.maxSequences() >= parallel,
+                () -> model.newContext(ContextOptions.defaults()
+                        .withContextSize((batchTokens + 255) / 256 * 256)
+                        .withBatchSize(batchTokens)
+                        .withMaxSequences(parallel)
+                        .withThreads(options.threads())
+                        .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                        .withKvTypes(options.kvType(), options.kvType())),
+                batchTokens);
     }
 
     @Override
     public void close() {
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        slot.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.winnow.ranking.incontext.prompt;
 
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.runtime.Model;
 
 import java.util.ArrayList;
@@ -164,11 +165,7 @@ public final class PromptBuilder {
     }
 
     private static String checkQuery(String query) {
-        Objects.requireNonNull(query, "query");
-        if (query.isBlank()) {
-            throw new IllegalArgumentException("query is blank");
-        }
-        return query.strip();
+        return Rankings.checkQuery(query);
     }
 
     private record Truncated(String text, int kept, boolean truncated) {

@@ -99,13 +99,13 @@ public final class EncoderQualityBench {
             if (withEmbedding) try (InContextRanker emb = InContextRanker.embedding(model,
                     InContextOptions.defaults().withBudgets(budget, 64).withThreads(threads))) {
                 long t0 = System.nanoTime();
-                Run r = Reranking.rerank(queries, firstStage, emb, "embedding", n -> { });
+                Run r = Reranking.rerank(queries, firstStage, emb, "embedding", null);
                 row(eval, r, recallK, "embedding cosine (MiniLM, mean pooling)", (System.nanoTime() - t0) / 1e9);
             }
             try (InContextRanker enc = new EncoderInContextRanker(model,
                     o.withLayer(layer).withSource(source).withSumOverLayers(sum))) {
                 long t0 = System.nanoTime();
-                Run r = Reranking.rerank(queries, firstStage, enc, "encoder", n -> { });
+                Run r = Reranking.rerank(queries, firstStage, enc, "encoder", null);
                 row(eval, r, recallK, "encoder in-context (MiniLM, layer " + layer + (sum ? " summed" : "") + ", "
                         + source + ")", (System.nanoTime() - t0) / 1e9);
             }
