@@ -121,6 +121,23 @@ public interface InContextRanker extends AutoCloseable {
         return new EmbeddingRanker(embeddingModel, options);
     }
 
+    /** The rankers {@link #byName} knows, in the order the CLI lists them. */
+    List<String> NAMES = List.of("blockrank", "icr", "listwise", "pointwise", "embedding", "encoder");
+
+    /**
+     * Checks a ranker name before anything expensive (loading a model) happens.
+     *
+     * @param name a name given by a user
+     * @return the name
+     * @throws IllegalArgumentException naming the unknown ranker and the known ones
+     */
+    static String checkName(String name) {
+        if (name == null || !NAMES.contains(name)) {
+            throw new IllegalArgumentException("unknown ranker \"" + name + "\": expected " + String.join(", ", NAMES));
+        }
+        return name;
+    }
+
     /**
      * A ranker by its CLI name.
      *
@@ -130,7 +147,7 @@ public interface InContextRanker extends AutoCloseable {
      * @throws IllegalArgumentException for an unknown name
      */
     static InContextRanker byName(String name, Model model, InContextOptions options) {
-        return switch (name) {
+        return switch (checkName(name)) {
             case "blockrank" -> blockRank(model, options);
             case "icr" -> icr(model, options);
             case "listwise" -> listwise(model, options);
@@ -140,8 +157,7 @@ public interface InContextRanker extends AutoCloseable {
             case "encoder" -> new EncoderInContextRanker(model, EncoderRankerOptions.defaults().withLayer(1)
                     .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
                     .withThreads(options.threads()));
-            default -> throw new IllegalArgumentException("unknown ranker \"" + name
-                    + "\": expected blockrank, icr, listwise, pointwise, embedding or encoder");
+            default -> throw new IllegalStateException("ranker " + name + " is in NAMES but byName cannot build it");
         };
     }
 }

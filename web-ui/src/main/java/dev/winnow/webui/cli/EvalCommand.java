@@ -251,6 +251,10 @@ public final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
     }
     List<Metric> metrics = chosenMetrics();
+    if (rankerName != null) {
+      // before the index is searched and the model loads (minutes), not after
+      dev.winnow.ranking.incontext.InContextRanker.checkName(rankerName);
+    }
     if (qrelsFile != null) {
       return scoreRunFiles(metrics);
     }

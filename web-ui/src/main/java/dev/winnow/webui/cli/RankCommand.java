@@ -99,6 +99,7 @@ public final class RankCommand implements Callable<Integer> {
     if (input.topics != null && runOut == null) {
       throw new IllegalArgumentException("--topics needs --run OUT");
     }
+    InContextRanker.checkName(ranker); // before the model loads
     PrintWriter out = spec.commandLine().getOut();
     SearchMode m = SearchMode.parse(mode);
     InContextOptions options = InContextOptions.defaults().withScoringLayer(layer).withBudgets(docTokens, 64);

@@ -103,4 +103,19 @@ class EvalRankerCommandTest {
       }
     }
   }
+
+  @Test
+  void anUnknownRankerIsRefusedBeforeAnythingLoads(@org.junit.jupiter.api.io.TempDir Path dir) {
+    // neither the index nor the model exists: the ranker name is checked first, in seconds rather than after minutes
+    String missingIndex = dir.resolve("no-index").toString();
+    String missingModel = dir.resolve("no-model.gguf").toString();
+    CliRun eval = run("eval", "--collection", dir.toString(), "--index", missingIndex, "--ranker", "blockrnak",
+        "--model", missingModel);
+    CliRun rank = run("rank", "--index", missingIndex, "--ranker", "blockrnak", "--model", missingModel, "--query", "q");
+    for (CliRun r : new CliRun[] {eval, rank}) {
+      assertEquals(1, r.code(), r.err());
+      assertTrue(r.err().contains("unknown ranker \"blockrnak\": expected blockrank, icr, listwise, pointwise,"
+          + " embedding, encoder"), r.err());
+    }
+  }
 }
