@@ -1,5 +1,5 @@
 // Loads a GGUF model with llama.cpp, decodes a prompt and a few greedy tokens, checks every logit is finite.
-// Used by hand (README, "Models: GGUF tools and synthetic models") to check that llama.cpp loads synthetic models and
+// Used by hand (docs/modules/models.md, "Fuzzing") to check that llama.cpp loads synthetic models and
 // survives the variants the fuzzer's validator accepts. Build:
 //   L=~/.cache/winnow/llama.cpp/3.22.1; gcc -O2 -o /tmp/llama-check check.c -I$L/include -L$L/linux-x64 \
 //     -l:libllama.v0.5.0.so -l:libggml.v0.5.0.so -l:libggml-base.so -Wl,-rpath,$L/linux-x64 -lm

@@ -14,7 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
 
-/** Loads the real library and calls into it; checks the struct sizes DESIGN.md measured with gcc. */
+/** Loads the real library and calls into it; checks the struct sizes measured with gcc (docs/design.md). */
 class LlamaNativeSmokeTest {
 
     @Test

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Records every graph node a tap can see in one decode (4 tokens, flash attention off): the name with the layer number
  * replaced by L, the op and the shape, for llama (stories260K) and qwen2 (a small synthetic model). Writes the tables
- * README's "Tensor names" section shows to runtime/target/tensor-names-ARCH.md, and checks the nodes the rankers use.
+ * docs/modules/runtime.md shows to runtime/target/tensor-names-ARCH.md, and checks the nodes the rankers use.
  */
 class TensorNamesTest {
   @TempDir Path tmp;

@@ -39,7 +39,7 @@ import java.util.function.LongConsumer;
  * ubatch) is {@code max(Options#batchTokens, longest input)}. The results equal a single-sequence encode of each text
  * (the attention mask keeps sequences apart), which the tests check.
  *
- * <p>Truncation: {@link Options#maxTokens} (default {@value #DEFAULT_MAX_TOKENS}, as in DESIGN.md's SciFact figures;
+ * <p>Truncation: {@link Options#maxTokens} (default {@value #DEFAULT_MAX_TOKENS}, as in docs/design.md's SciFact probe;
  * never above the model's training context) counts the special tokens. {@link #truncatedCount()} says how many inputs
  * were cut so far; nothing is cut silently.
  *

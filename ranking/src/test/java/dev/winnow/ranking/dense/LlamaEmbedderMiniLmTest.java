@@ -15,6 +15,7 @@ import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Qrels;
 import dev.winnow.ranking.eval.Run;
+import dev.winnow.ranking.eval.ScoredDoc;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexSettings;
@@ -175,7 +176,31 @@ class LlamaEmbedderMiniLmTest {
           docs.size(), queries.size(), ndcg, eval.mean(hnsw, Metric.NDCG_10));
       // MiniLM reaches 0.64 on the full 5,183 documents; a random ranking of 60 gives about 0.1
       assertTrue(ndcg > 0.6, "dense nDCG@10 " + ndcg);
-      assertEquals(ndcg, eval.mean(hnsw, Metric.NDCG_10), 0.02, "HNSW close to exact on 60 vectors");
+      // On 60 vectors the "approximate" search is exhaustive: DocumentIndex asks Lucene for max(k, 100) candidates,
+      // and Lucene 10.3's HNSW reader (Lucene99HnswVectorsReader.search) walks the graph only when that number is
+      // below the segment's vector count; otherwise it scores every vector (a leaf's share of k, when there are
+      // several leaves, still exceeds 60 here). So HNSW returns exactly DENSE_EXACT's ranking. The scores agree to
+      // float rounding only (measured: up to 6e-8), since Lucene's scorer reads the vectors off-heap and sums the
+      // dot product in another order than DENSE_EXACT's loop: so a rank may differ only between documents whose
+      // exact scores are that close (none did in the runs made; a different CPU may round differently).
+      assertTrue(docs.size() < 100, "the exhaustive case needs fewer vectors than the HNSW candidates");
+      for (Query q : queries) {
+        List<ScoredDoc> exact = dense.ranking(q.id());
+        List<ScoredDoc> approx = hnsw.ranking(q.id());
+        assertEquals(docs.size(), exact.size());
+        assertEquals(exact.size(), approx.size(), "query " + q.id());
+        Map<String, Double> exactScore = new LinkedHashMap<>();
+        exact.forEach(d -> exactScore.put(d.docId(), d.score()));
+        for (int i = 0; i < exact.size(); i++) {
+          ScoredDoc a = approx.get(i);
+          assertEquals(exactScore.get(a.docId()), a.score(), 1e-6, "query " + q.id() + ": score of " + a.docId());
+          if (!a.docId().equals(exact.get(i).docId())) {
+            assertEquals(exact.get(i).score(), exactScore.get(a.docId()), 1e-6,
+                "query " + q.id() + " rank " + (i + 1) + ": HNSW has " + a.docId() + ", exact search "
+                    + exact.get(i).docId() + " with a clearly different score");
+          }
+        }
+      }
     }
   }
 }

@@ -1,6 +1,6 @@
 /*
  * llama.cpp's own CPU attention, timed on the shapes of AttentionBench, for the side-by-side GFLOP/s comparison of
- * Winnow's Java dense kernel (README, "Java-side attention kernels"). It builds the ggml graph llama.cpp builds in
+ * Winnow's Java dense kernel (docs/benchmarks.md). It builds the ggml graph llama.cpp builds in
  * build_attn_mha: without flash attention kq = mul_mat(k, q), soft_max_ext(kq, mask, 1/sqrt(d)), mul_mat(v^T, kq) with
  * an F32 or F16 KV cache; with flash attention ggml_flash_attn_ext (F16 K/V, F16 mask). Causal mask, random data,
  * the CPU backend loaded from the shipped libraries, 2 threads by default.

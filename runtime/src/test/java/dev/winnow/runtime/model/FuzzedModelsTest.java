@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code llama-abort-*}).
  *
  * <p>The unit test loads the first {@value #DEFAULT_ACCEPTED} accepted variants of seed {@value #DEFAULT_SEED}. The long
- * run (README, "Models: GGUF tools and synthetic models") sets system properties: {@code winnow.fuzz.accepted} (how
+ * run (docs/modules/models.md, "Fuzzing") sets system properties: {@code winnow.fuzz.accepted} (how
  * many variants), {@code winnow.fuzz.seed}, or {@code winnow.fuzz.dir} (load the {@code .gguf} files of a directory
  * written by {@code winnow models fuzz --accepted-dir DIR} instead).
  */
