@@ -8,9 +8,12 @@ import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.ScriptHost;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -94,6 +97,7 @@ public final class Kernel implements AutoCloseable {
   private final List<KernelListener> listeners = new CopyOnWriteArrayList<>();
   private final LinkedBlockingDeque<Job> queue = new LinkedBlockingDeque<>();
   private final Object sessionLock = new Object();
+  private final Set<Language> used = ConcurrentHashMap.newKeySet();
   private KernelProcess process;
   private int executionCount;
   /** The worker generation: a hard restart starts a new worker and abandons the old one with its process. */
@@ -120,7 +124,10 @@ public final class Kernel implements AutoCloseable {
   }
 
   private KernelProcess startProcess() {
-    KernelProcess p = KernelProcess.start(sandbox, name);
+    // JavaScript, and whatever languages the notebook used: a restart's next cell need not wait for their start
+    Set<Language> prewarm = EnumSet.of(Language.JS);
+    prewarm.addAll(used);
+    KernelProcess p = KernelProcess.start(sandbox, name, prewarm);
     p.onExit().thenAccept(code -> processEnded(p, code));
     return p;
   }
@@ -264,9 +271,7 @@ public final class Kernel implements AutoCloseable {
         p.handle().pid(), code);
     String reason = "the kernel process ended unexpectedly (exit code " + code + ") and was restarted; its variables"
         + " are lost";
-    if (!hardRestart(p, null, reason, "error")) {
-      return;
-    }
+    hardRestart(p, null, reason, "error");
   }
 
   private boolean hardRestart(Job j, String reason, String cellStatus) {
@@ -499,6 +504,7 @@ public final class Kernel implements AutoCloseable {
         return;
       }
       p = process;
+      used.add(j.language);
       count = ++executionCount;
       j.count = count;
       current = j;

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -55,11 +56,12 @@ final class KernelProcess {
    *
    * @param sandbox what the kernel's cells may touch
    * @param name the notebook, for logs
+   * @param prewarm the languages whose context the process starts before the first cell needs it
    * @return the process
    * @throws UncheckedIOException when the process cannot be started
    */
-  static KernelProcess start(Sandbox sandbox, String name) {
-    List<String> cmd = command(sandbox);
+  static KernelProcess start(Sandbox sandbox, String name, Set<Language> prewarm) {
+    List<String> cmd = command(sandbox, prewarm);
     Process p;
     try {
       p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.PIPE).start();
@@ -79,7 +81,7 @@ final class KernelProcess {
   }
 
   /** The command line of a kernel process: this JVM's binary, options, class path and system properties. */
-  static List<String> command(Sandbox sandbox) {
+  static List<String> command(Sandbox sandbox, Set<Language> prewarm) {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
@@ -117,8 +119,10 @@ final class KernelProcess {
     }
     cmd.add("--statement-limit");
     cmd.add(Long.toString(sandbox.statementLimit()));
-    cmd.add("--prewarm");
-    cmd.add(Language.JS.id());
+    for (Language l : prewarm) {
+      cmd.add("--prewarm");
+      cmd.add(l.id());
+    }
     return cmd;
   }
 
