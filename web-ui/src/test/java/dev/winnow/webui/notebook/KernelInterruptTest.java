@@ -150,6 +150,7 @@ class KernelInterruptTest {
     Kernel k = server.kernels().existing(notebook);
     ProcessHandle stuckProcess = k.process();
     assertTrue(stuckProcess.pid() != ProcessHandle.current().pid(), "the cell ran in the server's process");
+    java.util.concurrent.CompletableFuture<Long> exitedAt = stuckProcess.onExit().thenApply(h -> System.nanoTime());
     Thread.sleep(300);
     long t0 = System.nanoTime();
     c.send("interrupt");
@@ -162,14 +163,15 @@ class KernelInterruptTest {
     assertTrue(reportedMs < 3500, "restart reported " + reportedMs + " ms after the interrupt");
     // a working kernel again: fresh state, counts from 1
     c.execute("next", lang, "1 + 1");
-    List<JsonNode> n = c.until("next", "done", 60);
+    List<JsonNode> n = c.until("next", "done", 120);
     long workingMs = (System.nanoTime() - t0) / 1_000_000;
     assertEquals("2", Client.first(n, "result").at("/data/text~1plain").asText(), n.toString());
     assertEquals(1, Client.first(n, "start").get("count").asInt());
     // the user's next cell ran in a new kernel process (its JVM and context started after the kill)
-    assertTrue(workingMs < 60_000, "the next cell ended " + workingMs + " ms after the interrupt");
+    // (generous: a loaded 2-core machine; GraalPy's first context in a new JVM takes seconds)
+    assertTrue(workingMs < 120_000, "the next cell ended " + workingMs + " ms after the interrupt");
     k.lastAbandoned().get(120, TimeUnit.SECONDS);
-    long freeMs = (System.nanoTime() - t0) / 1_000_000;
+    long freeMs = (exitedAt.get(30, TimeUnit.SECONDS) - t0) / 1_000_000;
     // the stuck builtin's process is gone (killed, not left to finish), and it never ran in the server's JVM
     assertFalse(stuckProcess.isAlive(), "the stuck kernel process " + stuckProcess.pid() + " still runs");
     assertTrue(freeMs < 10_000, "the stuck kernel process ended " + freeMs + " ms after the interrupt");

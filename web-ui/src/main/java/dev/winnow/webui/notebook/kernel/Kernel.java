@@ -8,7 +8,7 @@ import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.ScriptHost;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.time.Duration;
@@ -98,6 +98,7 @@ public final class Kernel implements AutoCloseable {
   private final LinkedBlockingDeque<Job> queue = new LinkedBlockingDeque<>();
   private final Object sessionLock = new Object();
   private final Set<Language> used = ConcurrentHashMap.newKeySet();
+  private volatile Language lastLanguage;
   private KernelProcess process;
   private int executionCount;
   /** The worker generation: a hard restart starts a new worker and abandons the old one with its process. */
@@ -124,9 +125,15 @@ public final class Kernel implements AutoCloseable {
   }
 
   private KernelProcess startProcess() {
-    // JavaScript, and whatever languages the notebook used: a restart's next cell need not wait for their start
-    Set<Language> prewarm = EnumSet.of(Language.JS);
+    // the language of the last cell first (a restart's next cell is likely in it), then the others the notebook
+    // used, and JavaScript: the next cell need not wait for its context to start
+    Set<Language> prewarm = new LinkedHashSet<>();
+    Language last = lastLanguage;
+    if (last != null) {
+      prewarm.add(last);
+    }
     prewarm.addAll(used);
+    prewarm.add(Language.JS);
     KernelProcess p = KernelProcess.start(sandbox, name, prewarm);
     p.onExit().thenAccept(code -> processEnded(p, code));
     return p;
@@ -505,6 +512,7 @@ public final class Kernel implements AutoCloseable {
       }
       p = process;
       used.add(j.language);
+      lastLanguage = j.language;
       count = ++executionCount;
       j.count = count;
       current = j;
