@@ -149,4 +149,32 @@ class KernelProcessTest {
     System.out.printf("kernel process killed under a cell: reported %d ms after the kill%n", reportedMs);
     c.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
   }
+
+  @Test
+  void aKernelProcessThatCannotStartShutsTheKernelDownInsteadOfLooping() throws Exception {
+    Path gone = Files.createDirectory(dir.resolve("gone"));
+    try (ScriptHost h = ScriptHost.create(Sandbox.of(gone))) {
+      // the workspace disappears after the server checked it: the kernel process refuses to start (exit code 2)
+      Files.delete(gone);
+      java.util.concurrent.BlockingQueue<JsonNode> seen = new java.util.concurrent.LinkedBlockingQueue<>();
+      Kernel k = new Kernel(h, "gone");
+      ProcessHandle first = k.process();
+      k.attach(seen::add);
+      k.execute("c", Language.JS, "1");
+      JsonNode dead = null;
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (dead == null && System.nanoTime() < end) {
+        JsonNode m = seen.poll(100, TimeUnit.MILLISECONDS);
+        if (m != null && m.path("type").asText().equals("status") && m.path("state").asText().equals("dead")) {
+          dead = m;
+        }
+      }
+      assertNotNull(dead, "no dead status; got " + seen);
+      assertTrue(dead.get("reason").asText().contains("could not start (exit code 2"), dead.toString());
+      assertTrue(k.closed());
+      assertFalse(first.isAlive());
+      // no second process was started
+      assertEquals(first.pid(), k.process().pid());
+    }
+  }
 }

@@ -42,7 +42,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code error {cellId, ename, evalue, traceback: [lines]}}: the cell failed or was interrupted;
  *   <li>{@code done {cellId, count, status: "ok"|"error"|"interrupted"|"aborted", elapsedMs}}: the cell is over
  *       ({@code aborted}: removed from the queue by an interrupt or restart before it ran);
- *   <li>{@code status {state: "idle"|"busy"|"restarted", executionCount}} ({@code restarted} may carry a {@code
+ *   <li>{@code status {state: "idle"|"busy"|"restarted"|"dead", executionCount}} ({@code restarted} may carry a
+ *       {@code reason}; {@code dead}: the kernel process could not start, the kernel is shut down, with a {@code
  *       reason}).
  * </ul>
  *
@@ -135,7 +136,7 @@ public final class Kernel implements AutoCloseable {
     prewarm.addAll(used);
     prewarm.add(Language.JS);
     KernelProcess p = KernelProcess.start(sandbox, name, prewarm);
-    p.onExit().thenAccept(code -> processEnded(p, code));
+    p.ended().thenAccept(code -> processEnded(p, code));
     return p;
   }
 
@@ -211,6 +212,9 @@ public final class Kernel implements AutoCloseable {
     }
     KernelProcess p;
     synchronized (sessionLock) {
+      if (current != j) {
+        return; // ended (or its process was replaced) meanwhile
+      }
       p = process;
     }
     sendInterrupt(p, j);
@@ -273,6 +277,32 @@ public final class Kernel implements AutoCloseable {
       if (closed || process != p) {
         return;
       }
+    }
+    if (!p.ready()) {
+      // it could not even start (bad settings, no memory): starting another would only loop; the next page that
+      // opens the notebook tries again with a new kernel
+      LOG.error("the kernel process of {} (pid {}) exited with code {} before it was ready; shutting the kernel down"
+          + " (its standard error is in the log above)", name, p.handle().pid(), code);
+      String reason = "the kernel process could not start (exit code " + code + "; see the server's log): the kernel"
+          + " is shut down, reload the page to try again";
+      Job running = current;
+      if (running != null) {
+        ObjectNode m = msg("error", running.cellId);
+        m.put("ename", "KernelDied");
+        m.put("evalue", reason);
+        m.putArray("traceback").add("KernelDied: " + reason);
+        broadcast(m);
+        ObjectNode done = msg("done", running.cellId);
+        done.put("count", running.count);
+        done.put("status", "error");
+        done.put("elapsedMs", 0);
+        broadcast(done);
+      }
+      ObjectNode st = status("dead");
+      st.put("reason", reason);
+      broadcast(st);
+      close();
+      return;
     }
     LOG.warn("the kernel process of {} (pid {}) ended on its own with exit code {}; starting another", name,
         p.handle().pid(), code);

@@ -44,6 +44,8 @@ final class KernelProcess {
   private final OutputStream requests;
   private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
   private final long startedAt = System.nanoTime();
+  private volatile boolean ready;
+  private final CompletableFuture<Integer> ended = new CompletableFuture<>();
 
   private KernelProcess(String name, Process process) {
     this.name = name;
@@ -145,6 +147,24 @@ final class KernelProcess {
   }
 
   /**
+   * Whether the process has said it is ready (its JVM and session started).
+   *
+   * @return {@code true} after its {@code ready} event
+   */
+  boolean ready() {
+    return ready;
+  }
+
+  /**
+   * Completes when the process has ended and all its events have been read (the {@code exit} event is queued).
+   *
+   * @return the future, with the exit code
+   */
+  CompletableFuture<Integer> ended() {
+    return ended;
+  }
+
+  /**
    * Completes when the process has ended.
    *
    * @return the future, with the exit code
@@ -212,6 +232,7 @@ final class KernelProcess {
           continue;
         }
         if (m.path("type").asText().equals("ready")) {
+          ready = true;
           LOG.info("kernel process of {} ready: pid {}, {} ms after its start", name, process.pid(),
               (System.nanoTime() - startedAt) / 1_000_000);
         }
@@ -227,6 +248,7 @@ final class KernelProcess {
       code = -1;
     }
     events.add(JSON.createObjectNode().put("type", "exit").put("code", code));
+    ended.complete(code);
   }
 
   private void drainErrors() {

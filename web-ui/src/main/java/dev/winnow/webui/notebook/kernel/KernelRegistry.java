@@ -83,7 +83,13 @@ public final class KernelRegistry implements AutoCloseable {
    * @return its kernel
    */
   public synchronized Kernel kernel(String notebook) {
-    return kernels.computeIfAbsent(notebook, n -> new Kernel(host, n));
+    Kernel k = kernels.get(notebook);
+    if (k == null || k.closed()) {
+      // none yet, or one that shut itself down (its process could not start): a new one
+      k = new Kernel(host, notebook);
+      kernels.put(notebook, k);
+    }
+    return k;
   }
 
   /**
