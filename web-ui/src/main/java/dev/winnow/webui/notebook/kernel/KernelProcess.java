@@ -220,11 +220,16 @@ final class KernelProcess {
     try (BufferedReader in =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       for (String line = in.readLine(); line != null; line = in.readLine()) {
+        // every event starts with its type; text before it came from something else writing to the stream
+        int at = line.indexOf("{\"type\":");
         JsonNode m;
         try {
-          m = JSON.readTree(line);
+          m = at < 0 ? null : JSON.readTree(line.substring(at));
         } catch (IOException e) {
           m = null;
+        }
+        if (at > 0 && m != null) {
+          LOG.warn("kernel {} (pid {}) wrote text that is not an event: {}", name, process.pid(), line.substring(0, at));
         }
         if (m == null || !m.isObject()) {
           // something wrote to the protocol's stream (native code can): keep it visible, never act on it

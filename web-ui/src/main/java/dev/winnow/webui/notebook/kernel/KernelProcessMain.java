@@ -16,9 +16,17 @@ import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -71,9 +79,9 @@ public final class KernelProcessMain {
    * @param args the sandbox settings, see the class comment
    */
   public static void main(String[] args) {
-    // standard output carries the protocol only: anything else printed by Java code goes to standard error
-    PrintStream protocol =
-        new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+    // standard output carries the protocol only: anything else printed by Java code goes to standard error, and so
+    // does what native code (llama.cpp) writes to file descriptor 1 once that is moved
+    PrintStream protocol = new PrintStream(protocolStream(), false, StandardCharsets.UTF_8);
     System.setOut(System.err);
     Sandbox sandbox;
     List<Language> prewarm = new ArrayList<>();
@@ -128,6 +136,38 @@ public final class KernelProcessMain {
     }
     protocol.flush();
     Runtime.getRuntime().halt(0);
+  }
+
+  /**
+   * The stream the events go to: on Linux a duplicate of file descriptor 1 (the pipe to the server), after which
+   * descriptor 1 itself is pointed at standard error, so that native code printing to it cannot break the protocol;
+   * elsewhere, or if that fails, plain standard output.
+   */
+  private static OutputStream protocolStream() {
+    try {
+      Linker linker = Linker.nativeLinker();
+      SymbolLookup libc = linker.defaultLookup();
+      MethodHandle dup = linker.downcallHandle(libc.find("dup").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      MethodHandle dup2 = linker.downcallHandle(libc.find("dup2").orElseThrow(),
+          FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      Path copy;
+      int fd = (int) dup.invokeExact(1);
+      if (fd < 0) {
+        throw new IOException("dup(1) failed");
+      }
+      copy = Path.of("/proc/self/fd/" + fd);
+      OutputStream out = Files.newOutputStream(copy, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+      System.out.flush();
+      if ((int) dup2.invokeExact(2, 1) < 0) {
+        out.close();
+        throw new IOException("dup2(2, 1) failed");
+      }
+      return out;
+    } catch (Throwable t) {
+      System.err.println("winnow kernel process: events on plain standard output (" + t + ")");
+      return new FileOutputStream(FileDescriptor.out);
+    }
   }
 
   /** Reads requests until standard input ends or {@code shutdown}. */
