@@ -33,7 +33,7 @@ public final class KernelRegistry implements AutoCloseable {
   /**
    * Creates the registry with the default idle timeout.
    *
-   * @param host the script host the kernels' sessions come from
+   * @param host the script host whose sandbox the kernels' processes run cells in
    */
   public KernelRegistry(ScriptHost host) {
     this(host, DEFAULT_IDLE_TIMEOUT);
@@ -42,7 +42,7 @@ public final class KernelRegistry implements AutoCloseable {
   /**
    * Creates the registry.
    *
-   * @param host the script host the kernels' sessions come from
+   * @param host the script host whose sandbox the kernels' processes run cells in
    * @param idleTimeout how long a kernel may sit with no client and no cell before it is shut down; zero: never
    * @throws IllegalArgumentException for a negative timeout
    */
