@@ -1,6 +1,5 @@
 package dev.winnow.webui.cli;
 
-import dev.winnow.scripting.Language;
 import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.ScriptHost;
 import dev.winnow.webui.notebook.NotebookServer;
@@ -127,7 +126,8 @@ public final class NotebookCommand implements Callable<Integer> {
     // the start-up URL is the one line people need; Javalin's and Jetty's start-up chatter stays below WARN
     System.setProperty("org.slf4j.simpleLogger.log.io.javalin", "warn");
     System.setProperty("org.slf4j.simpleLogger.log.org.eclipse.jetty", "warn");
-    ScriptHost scripts = ScriptHost.create(new Sandbox(directory, roots, 0)).prewarm(Language.JS);
+    // cells run in kernel processes (child JVMs, each with its own contexts): the server only passes on the sandbox
+    ScriptHost scripts = ScriptHost.create(new Sandbox(directory, roots, 0));
     NotebookServer server =
         NotebookServer.start(
             new NotebookServer.Options(directory, host, port, allowHosts, maxRequestMb << 20, allowOrigins),

@@ -1,6 +1,7 @@
 package dev.winnow.webui.notebook;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -118,9 +119,27 @@ class KernelInterruptTest {
     py.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
   }
 
+  /** The threads of this JVM that are running a JavaScript or Python builtin now (none: cells run in kernel processes). */
+  static List<String> guestThreadsOfThisJvm() {
+    List<String> busy = new java.util.ArrayList<>();
+    for (var e : Thread.getAllStackTraces().entrySet()) {
+      if (e.getKey().getState() != Thread.State.RUNNABLE) {
+        continue;
+      }
+      for (StackTraceElement f : e.getValue()) {
+        String c = f.getClassName();
+        if (c.startsWith("com.oracle.truffle.js.builtins") || c.startsWith("com.oracle.graal.python.builtins")) {
+          busy.add(e.getKey().getName() + " at " + f);
+          break;
+        }
+      }
+    }
+    return busy;
+  }
+
   /**
-   * A builtin that never polls: the kernel is restarted hard about 2 s after the interrupt, the cell's error says
-   * so, and the next cell runs in a fresh kernel.
+   * A builtin that never polls: the kernel process is killed about 2 s after the interrupt, the cell's error says
+   * so, and the next cell runs in a fresh kernel process.
    */
   private static void escalates(String notebook, String lang, String setup, String builtin) throws Exception {
     Client c = Client.connect(server, notebook);
@@ -128,6 +147,10 @@ class KernelInterruptTest {
     assertEquals("ok", Client.first(c.until("setup", "done", 180), "done").get("status").asText());
     c.execute("stuck", lang, builtin);
     c.until("stuck", "stream", 60); // the marker printed just before the builtin
+    Kernel k = server.kernels().existing(notebook);
+    ProcessHandle stuckProcess = k.process();
+    assertTrue(stuckProcess.pid() != ProcessHandle.current().pid(), "the cell ran in the server's process");
+    java.util.concurrent.CompletableFuture<Long> exitedAt = stuckProcess.onExit().thenApply(h -> System.nanoTime());
     Thread.sleep(300);
     long t0 = System.nanoTime();
     c.send("interrupt");
@@ -140,15 +163,23 @@ class KernelInterruptTest {
     assertTrue(reportedMs < 3500, "restart reported " + reportedMs + " ms after the interrupt");
     // a working kernel again: fresh state, counts from 1
     c.execute("next", lang, "1 + 1");
-    List<JsonNode> n = c.until("next", "done", 60);
+    List<JsonNode> n = c.until("next", "done", 120);
     long workingMs = (System.nanoTime() - t0) / 1_000_000;
     assertEquals("2", Client.first(n, "result").at("/data/text~1plain").asText(), n.toString());
     assertEquals(1, Client.first(n, "start").get("count").asInt());
-    Kernel k = server.kernels().existing(notebook);
+    // the user's next cell ran in a new kernel process (its JVM and context started after the kill)
+    // (generous: a loaded 2-core machine; GraalPy's first context in a new JVM takes seconds)
+    assertTrue(workingMs < 120_000, "the next cell ended " + workingMs + " ms after the interrupt");
     k.lastAbandoned().get(120, TimeUnit.SECONDS);
-    long freeMs = (System.nanoTime() - t0) / 1_000_000;
+    long freeMs = (exitedAt.get(30, TimeUnit.SECONDS) - t0) / 1_000_000;
+    // the stuck builtin's process is gone (killed, not left to finish), and it never ran in the server's JVM
+    assertFalse(stuckProcess.isAlive(), "the stuck kernel process " + stuckProcess.pid() + " still runs");
+    assertTrue(freeMs < 10_000, "the stuck kernel process ended " + freeMs + " ms after the interrupt");
+    assertTrue(k.process().pid() != stuckProcess.pid());
+    assertEquals(List.of(), guestThreadsOfThisJvm(), "threads of the server running guest builtins");
     System.out.printf(
-        "%s %s: restart reported %d ms after the interrupt, next cell done at %d ms, stuck thread released at %d ms%n",
+        "%s %s: restart reported %d ms after the interrupt, next cell done at %d ms (in a new kernel process),"
+            + " stuck process ended at %d ms%n",
         lang, builtin.replace('\n', ' '), reportedMs, workingMs, freeMs);
     c.ws.sendClose(WebSocket.NORMAL_CLOSURE, "").join();
   }

@@ -1,19 +1,19 @@
 package dev.winnow.webui.notebook.kernel;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.winnow.scripting.CellResult;
-import dev.winnow.scripting.DisplayData;
 import dev.winnow.scripting.Language;
-import dev.winnow.scripting.OutputSink;
-import dev.winnow.scripting.ScriptFailure;
+import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.ScriptHost;
-import dev.winnow.scripting.ScriptSession;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -24,8 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The kernel of one notebook: a {@link ScriptSession} whose variables persist from cell to cell, a queue of cells run
- * one at a time on the kernel's own thread, the execution counter, and the messages that tell the pages what happens.
+ * The kernel of one notebook: a kernel process (a child JVM running {@link KernelProcessMain}, whose script session
+ * keeps the variables from cell to cell), a queue of cells sent to it one at a time, the execution counter, and the
+ * messages that tell the pages what happens. Guest code never runs in the server's process: as in Jupyter, a process
+ * boundary lies between the cells and the server.
  *
  * <p>Messages (JSON objects, field {@code type}), in the order they happen:
  *
@@ -40,17 +42,19 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code error {cellId, ename, evalue, traceback: [lines]}}: the cell failed or was interrupted;
  *   <li>{@code done {cellId, count, status: "ok"|"error"|"interrupted"|"aborted", elapsedMs}}: the cell is over
  *       ({@code aborted}: removed from the queue by an interrupt or restart before it ran);
- *   <li>{@code status {state: "idle"|"busy"|"restarted", executionCount}} ({@code restarted} may carry a {@code
+ *   <li>{@code status {state: "idle"|"busy"|"restarted"|"dead", executionCount}} ({@code restarted} may carry a
+ *       {@code reason}; {@code dead}: the kernel process could not start, the kernel is shut down, with a {@code
  *       reason}).
  * </ul>
  *
  * <p>Lifecycle. Listeners never block the kernel: each page's messages go through its own {@link ClientQueue}, and
- * a listener that throws is detached. An interrupt stops the running cell (an interrupt that arrives while the cell's
- * context is still starting applies once it has started); if the cell has not stopped {@link #INTERRUPT_ESCALATION}
- * after the interrupt (a builtin that never polls), the kernel is restarted hard: its session is abandoned ({@link
- * ScriptSession#abandon()}; the stuck thread is released when the builtin returns), a fresh session and worker thread
- * take over at once, and the cell ends with a {@code KernelRestarted} error saying so. If the worker thread dies for
- * any other reason, the kernel reports it the same way and restarts instead of accepting cells that never run.
+ * a listener that throws is detached. An interrupt stops the running cell inside the kernel process (an interrupt
+ * that arrives while the cell's context is still starting applies once it has started); if the cell has not stopped
+ * {@link #INTERRUPT_ESCALATION} after the interrupt (a builtin that never polls), the kernel process is killed and a
+ * fresh one started, and the cell ends with a {@code KernelRestarted} error saying so. A restart starts a new process
+ * too. A kernel process that ends on its own (a crash, the operating system killing it) is reported the same way and
+ * replaced; so is a worker thread of the kernel that dies. Kernel processes exit when the server's process ends (their
+ * standard input closes).
  *
  * <p>Thread-safe.
  */
@@ -60,6 +64,9 @@ public final class Kernel implements AutoCloseable {
 
   /** How long after an interrupt a cell that has not stopped gets its kernel restarted hard. */
   public static final Duration INTERRUPT_ESCALATION = Duration.ofSeconds(2);
+
+  /** How long a kernel process that is shut down or restarted while idle may take to exit before it is killed. */
+  private static final long SHUTDOWN_GRACE_MS = 3000;
 
   private static final ScheduledExecutorService TICKS =
       Executors.newSingleThreadScheduledExecutor(
@@ -76,6 +83,7 @@ public final class Kernel implements AutoCloseable {
     final String code;
     volatile int count;
     volatile long interruptedAt; // System.nanoTime() of the first interrupt, 0 when none
+    volatile boolean started; // the kernel process said the cell's context is ready and its code runs
     volatile ScheduledFuture<?> tick;
 
     Job(String cellId, Language language, String code) {
@@ -85,14 +93,16 @@ public final class Kernel implements AutoCloseable {
     }
   }
 
-  private final ScriptHost host;
+  private final Sandbox sandbox;
   private final String name;
   private final List<KernelListener> listeners = new CopyOnWriteArrayList<>();
   private final LinkedBlockingDeque<Job> queue = new LinkedBlockingDeque<>();
   private final Object sessionLock = new Object();
-  private ScriptSession session;
+  private final Set<Language> used = ConcurrentHashMap.newKeySet();
+  private volatile Language lastLanguage;
+  private KernelProcess process;
   private int executionCount;
-  /** The worker generation: a hard restart starts a new worker and abandons the old one with its session. */
+  /** The worker generation: a hard restart starts a new worker and abandons the old one with its process. */
   private volatile int generation;
   private volatile Thread worker;
   private volatile Job current;
@@ -101,16 +111,33 @@ public final class Kernel implements AutoCloseable {
   private volatile CompletableFuture<Void> lastAbandoned = CompletableFuture.completedFuture(null);
 
   /**
-   * Starts a kernel (its session's contexts are created by the first cell of each language).
+   * Starts a kernel: its process starts now (in the background; the first cell waits for it).
    *
-   * @param host the script host whose sandbox the cells run in
+   * @param host the script host whose sandbox the cells run in (only its sandbox is used: the cells run in the
+   *     kernel's own process)
    * @param name a name for logs and the thread, e.g. the notebook's path
+   * @throws UncheckedIOException when the kernel process cannot be started
    */
   public Kernel(ScriptHost host, String name) {
-    this.host = host;
+    this.sandbox = host.sandbox();
     this.name = name;
-    this.session = host.openSession();
+    this.process = startProcess();
     startWorker(0);
+  }
+
+  private KernelProcess startProcess() {
+    // the language of the last cell first (a restart's next cell is likely in it), then the others the notebook
+    // used, and JavaScript: the next cell need not wait for its context to start
+    Set<Language> prewarm = new LinkedHashSet<>();
+    Language last = lastLanguage;
+    if (last != null) {
+      prewarm.add(last);
+    }
+    prewarm.addAll(used);
+    prewarm.add(Language.JS);
+    KernelProcess p = KernelProcess.start(sandbox, name, prewarm);
+    p.ended().thenAccept(code -> processEnded(p, code));
+    return p;
   }
 
   private void startWorker(int gen) {
@@ -169,9 +196,10 @@ public final class Kernel implements AutoCloseable {
   }
 
   /**
-   * Stops the running cell ({@link ScriptSession#interrupt()}: usually within milliseconds, the session stays usable)
-   * and drops the queued ones. If the cell has not stopped {@link #INTERRUPT_ESCALATION} after the interrupt (counted
-   * from when its context has started), the kernel is restarted hard and the cell's error says so. Returns at once.
+   * Stops the running cell (inside the kernel process: usually within milliseconds, and the variables stay) and drops
+   * the queued ones. If the cell has not stopped {@link #INTERRUPT_ESCALATION} after the interrupt (counted from when
+   * its context has started), the kernel process is killed and replaced, and the cell's error says so. Returns at
+   * once.
    */
   public void interrupt() {
     abortQueued();
@@ -182,41 +210,47 @@ public final class Kernel implements AutoCloseable {
     if (j.interruptedAt == 0) {
       j.interruptedAt = System.nanoTime();
     }
-    ScriptSession s;
+    KernelProcess p;
     synchronized (sessionLock) {
-      s = session;
+      if (current != j) {
+        return; // ended (or its process was replaced) meanwhile
+      }
+      p = process;
     }
-    // ScriptSession.interrupt waits up to its grace period: not on the caller's (a WebSocket or HTTP) thread
-    boolean running = s.busy();
-    Thread.ofVirtual().name("winnow-kernel-interrupt " + name).start(s::interrupt);
-    watch(j, s, running, j.interruptedAt);
+    sendInterrupt(p, j);
+    watch(j, p, j.started, j.interruptedAt);
+  }
+
+  private static void sendInterrupt(KernelProcess p, Job j) {
+    // the process applies it to cell j.count even when the cell's execute request is still on its way
+    p.send(F.objectNode().put("op", "interrupt").put("n", j.count));
   }
 
   /**
    * Watches an interrupted cell every 100 ms: once its context runs, the interrupt is delivered again if it came before
-   * (a window the session's own pending interrupt does not cover), and the kernel is restarted hard when the cell is
-   * still running {@link #INTERRUPT_ESCALATION} after the interrupt or after its context started, whichever is later.
+   * (harmless when the process already applied it), and the kernel is restarted hard when the cell is still running
+   * {@link #INTERRUPT_ESCALATION} after the interrupt or after its context started, whichever is later.
    */
-  private void watch(Job j, ScriptSession s, boolean seenRunning, long since) {
+  private void watch(Job j, KernelProcess p, boolean seenRunning, long since) {
     TICKS.schedule(
         () -> {
           try {
             if (closed || current != j) {
               return;
             }
-            if (!s.busy()) {
-              watch(j, s, false, 0); // the cell's context is still starting: the interrupt applies once it runs
+            if (!j.started) {
+              watch(j, p, false, 0); // the cell's context is still starting: the interrupt applies once it runs
               return;
             }
             long from = since;
             if (!seenRunning) {
               from = Math.max(j.interruptedAt, System.nanoTime());
-              Thread.ofVirtual().name("winnow-kernel-interrupt " + name).start(s::interrupt);
+              sendInterrupt(p, j);
             }
             if (System.nanoTime() - from >= INTERRUPT_ESCALATION.toNanos()) {
               escalate(j);
             } else {
-              watch(j, s, true, from);
+              watch(j, p, true, from);
             }
           } catch (RuntimeException e) {
             LOG.error("watching the interrupted cell {} of {} failed", j.cellId, name, e);
@@ -228,44 +262,103 @@ public final class Kernel implements AutoCloseable {
 
   private void escalate(Job j) {
     long ms = (System.nanoTime() - j.interruptedAt) / 1_000_000;
-    LOG.warn("cell {} of {} did not stop within {} ms of its interrupt; restarting the kernel hard", j.cellId, name, ms);
+    LOG.warn("cell {} of {} did not stop within {} ms of its interrupt; killing its kernel process", j.cellId, name,
+        ms);
     hardRestart(
         j,
         "the cell did not stop within " + INTERRUPT_ESCALATION.toSeconds() + " s of the interrupt (a builtin that"
-            + " ignores interrupts): the kernel was stopped and restarted, and its variables are lost",
+            + " ignores interrupts): the kernel process was stopped and restarted, and its variables are lost",
         "interrupted");
   }
 
-  /**
-   * Replaces the session and the worker thread without waiting for the running cell, if {@code j} is still the
-   * running cell (or {@code j} is {@code null}: whatever runs). The old session is abandoned.
-   *
-   * @return {@code false} when {@code j} is no longer the running cell (nothing done)
-   */
-  private boolean hardRestart(Job j, String reason, String cellStatus) {
-    ScriptSession old;
-    Job running;
+  /** The kernel process {@code p} ended: if it is still this kernel's (nobody stopped it on purpose), replace it. */
+  private void processEnded(KernelProcess p, int code) {
     synchronized (sessionLock) {
-      if (closed || (j != null && current != j)) {
+      if (closed || process != p) {
+        return;
+      }
+    }
+    if (!p.ready()) {
+      // it could not even start (bad settings, no memory): starting another would only loop; the next page that
+      // opens the notebook tries again with a new kernel
+      LOG.error("the kernel process of {} (pid {}) exited with code {} before it was ready; shutting the kernel down"
+          + " (its standard error is in the log above)", name, p.handle().pid(), code);
+      String reason = "the kernel process could not start (exit code " + code + "; see the server's log): the kernel"
+          + " is shut down, reload the page to try again";
+      Job running = current;
+      if (running != null) {
+        ObjectNode m = msg("error", running.cellId);
+        m.put("ename", "KernelDied");
+        m.put("evalue", reason);
+        m.putArray("traceback").add("KernelDied: " + reason);
+        broadcast(m);
+        ObjectNode done = msg("done", running.cellId);
+        done.put("count", running.count);
+        done.put("status", "error");
+        done.put("elapsedMs", 0);
+        broadcast(done);
+      }
+      ObjectNode st = status("dead");
+      st.put("reason", reason);
+      broadcast(st);
+      close();
+      return;
+    }
+    LOG.warn("the kernel process of {} (pid {}) ended on its own with exit code {}; starting another", name,
+        p.handle().pid(), code);
+    String reason = "the kernel process ended unexpectedly (exit code " + code + ") and was restarted; its variables"
+        + " are lost";
+    hardRestart(p, null, reason, "error");
+  }
+
+  private boolean hardRestart(Job j, String reason, String cellStatus) {
+    return hardRestart(null, j, reason, cellStatus);
+  }
+
+  /**
+   * Replaces the kernel process and the worker thread without waiting for the running cell, if {@code j} is still the
+   * running cell (or {@code j} is {@code null}: whatever runs) and {@code p} is still the kernel's process (or {@code
+   * p} is {@code null}). The old process is killed.
+   *
+   * @return {@code false} when nothing was done
+   */
+  private boolean hardRestart(KernelProcess p, Job j, String reason, String cellStatus) {
+    KernelProcess old;
+    Job running;
+    RuntimeException failedStart = null;
+    synchronized (sessionLock) {
+      if (closed || (j != null && current != j) || (p != null && process != p)) {
         return false;
       }
       running = current;
       generation++;
-      old = session;
-      session = host.openSession();
+      old = process;
+      try {
+        process = startProcess();
+      } catch (UncheckedIOException e) {
+        failedStart = e;
+        closed = true;
+      }
       executionCount = 0;
       current = null;
     }
     long t0 = System.nanoTime();
-    CompletableFuture<Void> released = old.abandon();
+    old.kill();
+    CompletableFuture<Void> released = old.onExit().thenAccept(code -> { });
     lastAbandoned = released;
     released.whenComplete(
         (v, e) ->
             LOG.info(
-                "kernel {}: the abandoned session released its thread {} ms after the restart",
+                "kernel {}: the old kernel process (pid {}) ended {} ms after the restart",
                 name,
+                old.handle().pid(),
                 (System.nanoTime() - t0) / 1_000_000));
-    startWorker(generation);
+    if (failedStart == null) {
+      startWorker(generation);
+    } else {
+      LOG.error("kernel {}: no new kernel process", name, failedStart);
+      reason = reason + "; but no new kernel process could be started (" + failedStart.getMessage() + ")";
+    }
     if (running != null) {
       ScheduledFuture<?> tick = running.tick;
       if (tick != null) {
@@ -285,14 +378,18 @@ public final class Kernel implements AutoCloseable {
     ObjectNode st = status("restarted");
     st.put("reason", reason);
     broadcast(st);
-    broadcast(status("idle"));
+    if (failedStart == null) {
+      broadcast(status("idle"));
+    } else {
+      listeners.clear();
+    }
     lastActivity = System.nanoTime();
     return true;
   }
 
   /**
-   * Restarts: drops the queue, stops the running cell (without waiting for it), replaces the session (its variables
-   * are lost) and resets the execution count to 0.
+   * Restarts: drops the queue, stops the running cell (without waiting for it), replaces the kernel process (its
+   * variables are lost) and resets the execution count to 0.
    */
   public void restart() {
     abortQueued();
@@ -300,13 +397,16 @@ public final class Kernel implements AutoCloseable {
       hardRestart(null, "the kernel was restarted while the cell ran", "interrupted");
       return;
     }
-    ScriptSession old;
+    KernelProcess old;
     synchronized (sessionLock) {
+      if (closed) {
+        return;
+      }
       if (current != null) {
         old = null;
       } else {
-        old = session;
-        session = host.openSession();
+        old = process;
+        process = startProcess();
         executionCount = 0;
       }
     }
@@ -314,7 +414,8 @@ public final class Kernel implements AutoCloseable {
       hardRestart(null, "the kernel was restarted while the cell ran", "interrupted");
       return;
     }
-    old.abandon();
+    old.shutdown(SHUTDOWN_GRACE_MS);
+    lastAbandoned = old.onExit().thenAccept(code -> { });
     broadcast(status("restarted"));
   }
 
@@ -336,6 +437,17 @@ public final class Kernel implements AutoCloseable {
    */
   public boolean busy() {
     return current != null;
+  }
+
+  /**
+   * The operating system process the kernel's cells run in now (a restart replaces it). For monitoring and tests.
+   *
+   * @return the process handle
+   */
+  public ProcessHandle process() {
+    synchronized (sessionLock) {
+      return process.handle();
+    }
   }
 
   /**
@@ -361,10 +473,10 @@ public final class Kernel implements AutoCloseable {
   }
 
   /**
-   * Completes once the session abandoned by the last hard restart has released the stuck thread (the builtin it ran
-   * returned) and closed its contexts: until then that thread may still use a CPU core. For monitoring and tests.
+   * Completes once the kernel process replaced by the last restart has ended (killed, for a hard restart): until then
+   * it may still use a CPU core. For monitoring and tests.
    *
-   * @return the future (already complete when there was no hard restart)
+   * @return the future (already complete when there was no restart)
    */
   public CompletableFuture<Void> lastAbandoned() {
     return lastAbandoned;
@@ -421,18 +533,28 @@ public final class Kernel implements AutoCloseable {
     }
   }
 
-  private void run(Job j, int gen) {
-    ScriptSession s;
+  private void run(Job j, int gen) throws InterruptedException {
+    KernelProcess p;
     int count;
     synchronized (sessionLock) {
       if (gen != generation) {
         return;
       }
-      s = session;
+      p = process;
+      used.add(j.language);
+      lastLanguage = j.language;
       count = ++executionCount;
       j.count = count;
       current = j;
     }
+    ObjectNode request = F.objectNode();
+    request.put("op", "execute");
+    request.put("n", count);
+    request.put("cellId", j.cellId);
+    request.put("language", j.language.id());
+    request.put("code", j.code);
+    request.put("source", "cell-" + count + (j.language == Language.JS ? ".js" : ".py"));
+    p.send(request);
     broadcast(status("busy"));
     ObjectNode start = msg("start", j.cellId);
     start.put("count", count);
@@ -451,46 +573,41 @@ public final class Kernel implements AutoCloseable {
             1,
             1,
             TimeUnit.SECONDS);
-    String status;
+    String status = null;
     List<ObjectNode> out = new ArrayList<>();
     try {
-      CellResult r = s.run(j.language, j.code, "cell-" + count + (j.language == Language.JS ? ".js" : ".py"),
-          new Sink(j.cellId, gen), null, () -> j.interruptedAt != 0);
-      if (r.value().isPresent()) {
-        ObjectNode m = msg("result", j.cellId);
-        m.put("count", count);
-        m.set("data", bundle(r.value().get()));
-        out.add(m);
+      while (status == null) {
+        JsonNode e = p.events().poll(200, TimeUnit.MILLISECONDS);
+        if (gen != generation || closed) {
+          return; // restarted hard while the cell ran: the restart already reported the cell
+        }
+        if (e == null) {
+          continue;
+        }
+        String type = e.path("type").asText();
+        if (type.equals("exit")) {
+          // the process died under the cell: report and replace it (unless its exit watcher already did)
+          processEnded(p, e.path("code").asInt());
+          return;
+        }
+        if (!(e instanceof ObjectNode m) || (e.has("n") && e.get("n").asInt() != count)) {
+          continue;
+        }
+        if (!type.equals("ready") && !j.cellId.equals(e.path("cellId").asText())) {
+          continue;
+        }
+        switch (type) {
+          case "started" -> j.started = true;
+          case "stream", "display" -> broadcast(m);
+          case "result" -> {
+            m.put("count", count);
+            out.add(m);
+          }
+          case "error" -> out.add(m);
+          case "end" -> status = e.path("status").asText("error");
+          default -> { }
+        }
       }
-      status = "ok";
-    } catch (ScriptFailure f) {
-      ObjectNode m = msg("error", j.cellId);
-      m.put("ename", f.errorType() == null ? "Error" : f.errorType());
-      String full = f.getMessage();
-      String prefix = f.errorType() == null ? "" : f.errorType() + ": ";
-      m.put("evalue", full.startsWith(prefix) ? full.substring(prefix.length()) : full);
-      var tb = m.putArray("traceback");
-      for (String line : f.traceback().split("\n", -1)) {
-        tb.add(line);
-      }
-      out.add(m);
-      status = f.interrupted() ? "interrupted" : "error";
-    } catch (IllegalStateException e) {
-      // the session was closed under the cell by a restart
-      ObjectNode m = msg("error", j.cellId);
-      m.put("ename", "KernelRestarted");
-      m.put("evalue", e.getMessage());
-      m.putArray("traceback").add("KernelRestarted: " + e.getMessage());
-      out.add(m);
-      status = "interrupted";
-    } catch (RuntimeException e) {
-      LOG.error("cell {} of {} failed inside Winnow", j.cellId, name, e);
-      ObjectNode m = msg("error", j.cellId);
-      m.put("ename", e.getClass().getSimpleName());
-      m.put("evalue", String.valueOf(e.getMessage()));
-      m.putArray("traceback").add(e.toString());
-      out.add(m);
-      status = "error";
     } finally {
       j.tick.cancel(false);
     }
@@ -527,14 +644,6 @@ public final class Kernel implements AutoCloseable {
     return m;
   }
 
-  private static ObjectNode bundle(DisplayData d) {
-    ObjectNode o = F.objectNode();
-    for (Map.Entry<String, String> e : d.mimeBundle().entrySet()) {
-      o.put(e.getKey(), e.getValue());
-    }
-    return o;
-  }
-
   private void broadcast(ObjectNode m) {
     for (KernelListener l : listeners) {
       send(l, m);
@@ -550,18 +659,23 @@ public final class Kernel implements AutoCloseable {
     }
   }
 
-  /** Shuts the kernel down: drops the queue, stops the running cell without waiting for it, closes the session. */
+  /**
+   * Shuts the kernel down: drops the queue, ends its process (killed at once when a cell runs; else asked to exit and
+   * killed after a few seconds if it has not).
+   */
   @Override
   public void close() {
-    ScriptSession s;
+    KernelProcess p;
+    boolean running;
     synchronized (sessionLock) {
       if (closed) {
         return;
       }
       closed = true;
       generation++;
-      s = session;
+      p = process;
       Job j = current;
+      running = j != null;
       if (j != null && j.tick != null) {
         j.tick.cancel(false);
       }
@@ -571,47 +685,11 @@ public final class Kernel implements AutoCloseable {
     if (w != null) {
       w.interrupt();
     }
-    s.abandon();
+    if (running) {
+      p.kill();
+    } else {
+      p.shutdown(SHUTDOWN_GRACE_MS);
+    }
     listeners.clear();
-  }
-
-  private final class Sink implements OutputSink {
-    private final String cellId;
-    private final int gen;
-
-    Sink(String cellId, int gen) {
-      this.cellId = cellId;
-      this.gen = gen;
-    }
-
-    @Override
-    public void stdout(String text) {
-      stream("stdout", text);
-    }
-
-    @Override
-    public void stderr(String text) {
-      stream("stderr", text);
-    }
-
-    private void stream(String stream, String text) {
-      if (gen != generation) {
-        return;
-      }
-      ObjectNode m = msg("stream", cellId);
-      m.put("name", stream);
-      m.put("text", text);
-      broadcast(m);
-    }
-
-    @Override
-    public void display(DisplayData data) {
-      if (gen != generation) {
-        return;
-      }
-      ObjectNode m = msg("display", cellId);
-      m.set("data", bundle(data));
-      broadcast(m);
-    }
   }
 }

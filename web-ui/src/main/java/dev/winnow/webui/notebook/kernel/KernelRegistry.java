@@ -33,7 +33,7 @@ public final class KernelRegistry implements AutoCloseable {
   /**
    * Creates the registry with the default idle timeout.
    *
-   * @param host the script host the kernels' sessions come from
+   * @param host the script host whose sandbox the kernels' processes run cells in
    */
   public KernelRegistry(ScriptHost host) {
     this(host, DEFAULT_IDLE_TIMEOUT);
@@ -42,7 +42,7 @@ public final class KernelRegistry implements AutoCloseable {
   /**
    * Creates the registry.
    *
-   * @param host the script host the kernels' sessions come from
+   * @param host the script host whose sandbox the kernels' processes run cells in
    * @param idleTimeout how long a kernel may sit with no client and no cell before it is shut down; zero: never
    * @throws IllegalArgumentException for a negative timeout
    */
@@ -83,7 +83,13 @@ public final class KernelRegistry implements AutoCloseable {
    * @return its kernel
    */
   public synchronized Kernel kernel(String notebook) {
-    return kernels.computeIfAbsent(notebook, n -> new Kernel(host, n));
+    Kernel k = kernels.get(notebook);
+    if (k == null || k.closed()) {
+      // none yet, or one that shut itself down (its process could not start): a new one
+      k = new Kernel(host, notebook);
+      kernels.put(notebook, k);
+    }
+    return k;
   }
 
   /**

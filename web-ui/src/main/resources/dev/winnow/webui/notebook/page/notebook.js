@@ -309,8 +309,8 @@ function appendOutput(c, el, out) {
 
 function onKernelMessage(m) {
   if (m.type === 'status') {
-    kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' ? 'restarted' + (m.reason ? ': ' + m.reason : '') : 'idle', m.state === 'busy' ? 'busy' : '');
-    if (m.state === 'restarted') { state.running.clear(); renderAll(); }
+    kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' || m.state === 'dead' ? m.state + (m.reason ? ': ' + m.reason : '') : 'idle', m.state === 'busy' ? 'busy' : '');
+    if (m.state === 'restarted' || m.state === 'dead') { state.running.clear(); renderAll(); }
     return;
   }
   if (m.type === 'refused') { kernelStatus('refused: ' + m.message); return; }
