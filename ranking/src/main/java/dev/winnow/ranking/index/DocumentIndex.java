@@ -323,7 +323,7 @@ public final class DocumentIndex implements AutoCloseable {
    *
    * @param docs the documents (each replaces any different document with the same id)
    * @param batchSize documents per commit, {@code >= 1}
-   * @param progress told after every batch how many of {@code docs} are done
+   * @param progress told before the first batch and after every batch how many of {@code docs} are done
    * @return the number of documents added or replaced; {@code docs.size()} minus this many were already there unchanged
    * @throws IOException when Lucene cannot write; the batches committed before stay readable
    */
@@ -332,6 +332,9 @@ public final class DocumentIndex implements AutoCloseable {
       throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
     }
     int written = 0;
+    if (!docs.isEmpty()) {
+      progress.update(0, docs.size());
+    }
     for (int i = 0; i < docs.size(); i += batchSize) {
       List<Document> batch = docs.subList(i, Math.min(docs.size(), i + batchSize));
       synchronized (lock) {
@@ -381,7 +384,8 @@ public final class DocumentIndex implements AutoCloseable {
    * unchanged.
    *
    * @param batchSize documents per embedding call, {@code >= 1}
-   * @param progress told after every batch how many of the documents without a vector are embedded
+   * @param progress told before the first batch and after every batch how many of the documents without a vector are
+   *     embedded
    * @return how many documents were embedded now (0 when all already had vectors)
    * @throws IOException when Lucene cannot read or write
    * @throws IllegalStateException when the index was opened without an embedder

@@ -9,7 +9,7 @@ import java.util.List;
  * Embeds the documents of an index that have no vector yet, in batches, committing every {@value #COMMIT_DOCS}
  * documents or 30 seconds (whichever comes first) and at the end, so an interrupted run resumes from its last commit.
  * Vectors are added by replacing documents; the replaced versions are merged away at the end so that BM25 statistics
- * are unchanged. Progress goes to an {@link IndexProgress} after every batch; nothing is printed.
+ * are unchanged. Progress goes to an {@link IndexProgress}; nothing is printed.
  */
 final class VectorBackfill {
 
@@ -30,7 +30,7 @@ final class VectorBackfill {
    * Runs the backfill.
    *
    * @param batchSize documents per embedding call, {@code >= 1}
-   * @param progress told after every batch how many documents are embedded of how many
+   * @param progress told before the first batch and after every batch how many documents are embedded of how many
    * @return how many documents were embedded (0 when all already had vectors)
    * @throws IOException when Lucene cannot read or write
    */
@@ -43,6 +43,7 @@ final class VectorBackfill {
       return 0;
     }
     writer.recordVectors(embedder.dimension(), embedder.describe());
+    progress.update(0, todo.size());
     long lastCommit = System.nanoTime();
     int sinceCommit = 0;
     for (int i = 0; i < todo.size(); i += batchSize) {

@@ -43,8 +43,10 @@ class IndexBatchSearchTest {
         DocumentIndex index =
             DocumentIndex.create(
                 dir.resolve("idx"), IndexConfig.builder().embedder(embedder).fusion(Fusion.rrf(60), 100).build())) {
+      long t0 = System.nanoTime();
       index.addAll(c.documents(), 500);
       assertEquals(c.documents().size(), index.embedMissing(200));
+      System.out.printf("index + embed %.1f s%n", (System.nanoTime() - t0) / 1e9);
       Executor counting =
           r -> {
             tasks.incrementAndGet();
@@ -56,6 +58,7 @@ class IndexBatchSearchTest {
           };
       int k = 20;
       for (SearchMode mode : List.of(SearchMode.BM25, SearchMode.DENSE_EXACT, SearchMode.HYBRID)) {
+        long t1 = System.nanoTime();
         tasks.set(0);
         Map<String, List<Hit>> parallel = index.searchAll(queries, k, mode, counting);
         assertEquals(queries.size(), tasks.get(), mode + ": one task per query, on the caller's executor");
@@ -85,6 +88,7 @@ class IndexBatchSearchTest {
           nonEmpty += got.isEmpty() ? 0 : 1;
         }
         assertTrue(nonEmpty > queries.size() - 5, mode + ": " + nonEmpty + " of " + queries.size() + " with hits");
+        System.out.printf("%s: %.1f s%n", mode, (System.nanoTime() - t1) / 1e9);
       }
       assertFalse(threads.contains(caller), "the tasks ran on the pool's threads");
       assertFalse(pool.isShutdown(), "the index leaves the caller's executor alone");
