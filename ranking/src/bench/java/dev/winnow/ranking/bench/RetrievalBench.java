@@ -157,37 +157,35 @@ public final class RetrievalBench {
     }
     try (Embedder emb = Embedders.fromDescription(made);
         DocumentIndex idx = DocumentIndex.open(dir, IndexConfig.builder().embedder(emb).build())) {
-      {
-        if (!(emb instanceof LlamaEmbedder model)) {
-          throw new IllegalArgumentException("bench.dense.index " + dir + " was not embedded by a model: " + made);
-        }
-        System.out.printf(Locale.ROOT, "index %s (%d documents, %d vectors): %s%n", dir, idx.size(), idx.vectorCount(), made);
-        int k = 100;
-        double[] bm25 = new double[reps];
-        double[] embed = new double[reps];
-        double[] denseCold = new double[reps];
-        double[] dense = new double[reps];
-        double[] exact = new double[reps];
-        double[] hybrid = new double[reps];
-        for (int r = 0; r < reps; r++) {
-          bm25[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.BM25));
-          model.clearQueryCache();
-          embed[r] = queries.size() / time(() -> {
-            for (Query q : queries) {
-              model.embedQuery(q.text());
-            }
-          });
-          model.clearQueryCache();
-          denseCold[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
-          dense[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
-          exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
-          hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
-        }
-        row("query embedding (llama.cpp) q/s", median(embed), "BM25 search, k=100", median(bm25));
-        row("dense HNSW q/s, k=100, query embedded", median(denseCold), "BM25 search, k=100", median(bm25));
-        row("dense HNSW q/s, k=100, vector cached", median(dense), "exact brute force, cached", median(exact));
-        row("hybrid RRF q/s, k=100, vector cached", median(hybrid), "BM25 search, k=100", median(bm25));
+      if (!(emb instanceof LlamaEmbedder model)) {
+        throw new IllegalArgumentException("bench.dense.index " + dir + " was not embedded by a model: " + made);
       }
+      System.out.printf(Locale.ROOT, "index %s (%d documents, %d vectors): %s%n", dir, idx.size(), idx.vectorCount(), made);
+      int k = 100;
+      double[] bm25 = new double[reps];
+      double[] embed = new double[reps];
+      double[] denseCold = new double[reps];
+      double[] dense = new double[reps];
+      double[] exact = new double[reps];
+      double[] hybrid = new double[reps];
+      for (int r = 0; r < reps; r++) {
+        bm25[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.BM25));
+        model.clearQueryCache();
+        embed[r] = queries.size() / time(() -> {
+          for (Query q : queries) {
+            model.embedQuery(q.text());
+          }
+        });
+        model.clearQueryCache();
+        denseCold[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
+        dense[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
+        exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
+        hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
+      }
+      row("query embedding (llama.cpp) q/s", median(embed), "BM25 search, k=100", median(bm25));
+      row("dense HNSW q/s, k=100, query embedded", median(denseCold), "BM25 search, k=100", median(bm25));
+      row("dense HNSW q/s, k=100, vector cached", median(dense), "exact brute force, cached", median(exact));
+      row("hybrid RRF q/s, k=100, vector cached", median(hybrid), "BM25 search, k=100", median(bm25));
     }
   }
 
