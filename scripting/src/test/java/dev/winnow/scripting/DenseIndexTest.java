@@ -13,7 +13,7 @@ import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,13 +57,12 @@ class DenseIndexTest {
     assertEquals(QUERIES, queries.size());
     Path dir = workspace.resolve("java-index");
     try (LlamaEmbedder e = LlamaEmbedder.open(minilm)) {
-      try (DocumentIndex index = DocumentIndex.create(dir, IndexSettings.DEFAULT)) {
-        index.addAll(c.documents(), 500, false);
-        assertEquals(DOCS, index.embedMissing(e, 500, false));
+      try (DocumentIndex index = DocumentIndex.create(dir, IndexConfig.builder().embedder(e).build())) {
+        index.addAll(c.documents(), 500);
+        assertEquals(DOCS, index.embedMissing(500));
         index.commit();
       }
-      try (DocumentIndex index = DocumentIndex.open(dir)) {
-        index.setEmbedder(e);
+      try (DocumentIndex index = DocumentIndex.open(dir, IndexConfig.builder().embedder(e).build())) {
         for (SearchMode m : List.of(SearchMode.DENSE, SearchMode.HYBRID)) {
           for (Query q : queries) {
             List<Object[]> hits = new ArrayList<>();

@@ -17,7 +17,7 @@ import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
@@ -54,8 +54,8 @@ class ExamplesTest {
     modelPath = scifact.resolveSibling("..").resolve("models").resolve("stories260K.gguf").normalize();
     TestCollection c = TestCollection.open(scifact, false);
     Path dir = workspace.resolve("java-index");
-    try (DocumentIndex index = DocumentIndex.create(dir, IndexSettings.DEFAULT)) {
-      index.addAll(c.documents(), 500, false);
+    try (DocumentIndex index = DocumentIndex.create(dir, IndexConfig.DEFAULT)) {
+      index.addAll(c.documents(), 500);
       index.commit();
     }
     try (DocumentIndex index = DocumentIndex.open(dir)) {

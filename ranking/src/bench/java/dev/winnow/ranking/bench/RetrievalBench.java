@@ -8,7 +8,7 @@ import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.dense.HashedBagOfWordsEmbedder;
 import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.index.DocumentIndex;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,6 +18,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
@@ -87,18 +89,19 @@ public final class RetrievalBench {
         luceneIdx[r] = docs.size() / time(() -> plainLuceneIndex(tmp.resolve("lucene-" + System.nanoTime()), docs));
         Path p = tmp.resolve("winnow-" + System.nanoTime());
         winnowIdx[r] = docs.size() / time(() -> {
-          try (DocumentIndex idx = DocumentIndex.create(p, IndexSettings.DEFAULT)) {
-            idx.addAll(docs, 1000, false);
+          try (DocumentIndex idx = DocumentIndex.create(p, IndexConfig.DEFAULT)) {
+            idx.addAll(docs, 1000);
           }
         });
       }
       row("indexing (BM25), docs/s", median(winnowIdx), "plain Lucene addDocument", median(luceneIdx));
 
       Path main = tmp.resolve("main");
-      try (DocumentIndex idx = DocumentIndex.create(main, IndexSettings.DEFAULT);
-          Embedder emb = new HashedBagOfWordsEmbedder(256)) {
-        idx.addAll(docs, 1000, false);
-        double embedSecs = time(() -> idx.embedMissing(emb, 256, false));
+      try (Embedder emb = new HashedBagOfWordsEmbedder(256);
+          DocumentIndex idx = DocumentIndex.create(main, IndexConfig.builder().embedder(emb).build());
+          ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
+        idx.addAll(docs, 1000);
+        double embedSecs = time(() -> idx.embedMissing(256));
         System.out.printf(Locale.ROOT, "dense vectors (hashed-bow 256, HNSW build included): %.0f docs/s%n", docs.size() / embedSecs);
 
         IndexSearcher bare;
@@ -127,7 +130,7 @@ public final class RetrievalBench {
           dense[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
           exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
           hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
-          batch[r] = queries.size() / time(() -> idx.run(queries, k, SearchMode.BM25, "bm25"));
+          batch[r] = queries.size() / time(() -> idx.run(queries, k, SearchMode.BM25, "bm25", pool));
         }
         row("BM25 queries/s, k=100, 1 thread", median(bm25), "bare IndexSearcher top docs", median(bareQps));
         row("dense HNSW queries/s, k=100", median(dense), "exact brute force", median(exact));
@@ -148,43 +151,41 @@ public final class RetrievalBench {
 
   /** Dense and hybrid rows over an index whose vectors a real model made, with that model embedding the queries. */
   private static void realEmbedderRows(Path dir, List<Query> queries, int reps) throws Exception {
-    try (DocumentIndex idx = DocumentIndex.open(dir)) {
-      String made = idx.settings().embedder();
-      if (made == null) {
-        throw new IllegalArgumentException("bench.dense.index " + dir + " holds no vectors");
+    String made = DocumentIndex.readSettings(dir).embedder();
+    if (made == null) {
+      throw new IllegalArgumentException("bench.dense.index " + dir + " holds no vectors");
+    }
+    try (Embedder emb = Embedders.fromDescription(made);
+        DocumentIndex idx = DocumentIndex.open(dir, IndexConfig.builder().embedder(emb).build())) {
+      if (!(emb instanceof LlamaEmbedder model)) {
+        throw new IllegalArgumentException("bench.dense.index " + dir + " was not embedded by a model: " + made);
       }
-      try (Embedder emb = Embedders.fromDescription(made)) {
-        if (!(emb instanceof LlamaEmbedder model)) {
-          throw new IllegalArgumentException("bench.dense.index " + dir + " was not embedded by a model: " + made);
-        }
-        idx.setEmbedder(model);
-        System.out.printf(Locale.ROOT, "index %s (%d documents, %d vectors): %s%n", dir, idx.size(), idx.vectorCount(), made);
-        int k = 100;
-        double[] bm25 = new double[reps];
-        double[] embed = new double[reps];
-        double[] denseCold = new double[reps];
-        double[] dense = new double[reps];
-        double[] exact = new double[reps];
-        double[] hybrid = new double[reps];
-        for (int r = 0; r < reps; r++) {
-          bm25[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.BM25));
-          model.clearQueryCache();
-          embed[r] = queries.size() / time(() -> {
-            for (Query q : queries) {
-              model.embedQuery(q.text());
-            }
-          });
-          model.clearQueryCache();
-          denseCold[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
-          dense[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
-          exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
-          hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
-        }
-        row("query embedding (llama.cpp) q/s", median(embed), "BM25 search, k=100", median(bm25));
-        row("dense HNSW q/s, k=100, query embedded", median(denseCold), "BM25 search, k=100", median(bm25));
-        row("dense HNSW q/s, k=100, vector cached", median(dense), "exact brute force, cached", median(exact));
-        row("hybrid RRF q/s, k=100, vector cached", median(hybrid), "BM25 search, k=100", median(bm25));
+      System.out.printf(Locale.ROOT, "index %s (%d documents, %d vectors): %s%n", dir, idx.size(), idx.vectorCount(), made);
+      int k = 100;
+      double[] bm25 = new double[reps];
+      double[] embed = new double[reps];
+      double[] denseCold = new double[reps];
+      double[] dense = new double[reps];
+      double[] exact = new double[reps];
+      double[] hybrid = new double[reps];
+      for (int r = 0; r < reps; r++) {
+        bm25[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.BM25));
+        model.clearQueryCache();
+        embed[r] = queries.size() / time(() -> {
+          for (Query q : queries) {
+            model.embedQuery(q.text());
+          }
+        });
+        model.clearQueryCache();
+        denseCold[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
+        dense[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE));
+        exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
+        hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
       }
+      row("query embedding (llama.cpp) q/s", median(embed), "BM25 search, k=100", median(bm25));
+      row("dense HNSW q/s, k=100, query embedded", median(denseCold), "BM25 search, k=100", median(bm25));
+      row("dense HNSW q/s, k=100, vector cached", median(dense), "exact brute force, cached", median(exact));
+      row("hybrid RRF q/s, k=100, vector cached", median(hybrid), "BM25 search, k=100", median(bm25));
     }
   }
 

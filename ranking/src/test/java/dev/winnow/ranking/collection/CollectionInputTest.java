@@ -8,7 +8,7 @@ import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.index.DocumentIndex;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -127,10 +127,10 @@ class CollectionInputTest {
     IOException open = assertThrows(IOException.class, () -> DocumentIndex.open(file));
     assertEquals(file + " is a regular file, not an index directory (an index is the directory winnow index writes)",
         open.getMessage());
-    IOException create = assertThrows(IOException.class, () -> DocumentIndex.openOrCreate(file, IndexSettings.DEFAULT));
+    IOException create = assertThrows(IOException.class, () -> DocumentIndex.openOrCreate(file, IndexConfig.DEFAULT));
     assertEquals(open.getMessage(), create.getMessage());
     IOException below =
-        assertThrows(IOException.class, () -> DocumentIndex.create(file.resolve("idx"), IndexSettings.DEFAULT));
+        assertThrows(IOException.class, () -> DocumentIndex.create(file.resolve("idx"), IndexConfig.DEFAULT));
     assertTrue(below.getMessage().contains(file + " is a regular file"), below.getMessage());
     IOException empty = assertThrows(IOException.class, () -> DocumentIndex.open(Files.createDirectory(dir.resolve("e"))));
     assertTrue(empty.getMessage().contains("holds no Lucene index"), empty.getMessage());

@@ -7,7 +7,7 @@ import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.index.DocumentIndex;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,9 +29,9 @@ class CranfieldBm25Test {
     for (CranfieldReader.Record r : CranfieldReader.records(cran.resolve("cran.qry"), new ReadReport(false))) {
       misaligned.add(new Query(Integer.toString(Integer.parseInt(r.id())), r.fields().get('W')));
     }
-    try (DocumentIndex index = DocumentIndex.create(dir.resolve("index"), IndexSettings.DEFAULT)) {
+    try (DocumentIndex index = DocumentIndex.create(dir.resolve("index"), IndexConfig.DEFAULT)) {
       long t0 = System.nanoTime();
-      index.addAll(c.documents(), 2000, false);
+      index.addAll(c.documents(), 2000);
       long t1 = System.nanoTime();
       Evaluation eval = new Evaluation(c.qrels("all"), c.gains());
       Run right = index.run(c.queries("all"), 1000, SearchMode.BM25, "bm25");

@@ -15,7 +15,7 @@ import dev.winnow.ranking.eval.ScoredDoc;
 import dev.winnow.ranking.fusion.Fusion;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -33,15 +33,16 @@ class DenseRetrievalTest {
     List<Document> docs = scifact.documents();
     Path p = dir.resolve("index");
     try (HashedBagOfWordsEmbedder embedder = new HashedBagOfWordsEmbedder(256);
-        DocumentIndex index = DocumentIndex.create(p, IndexSettings.DEFAULT)) {
+        DocumentIndex index =
+            DocumentIndex.create(p, IndexConfig.builder().embedder(embedder).fusion(Fusion.rrf(60), 100).build())) {
       long t0 = System.nanoTime();
-      index.addAll(docs.subList(0, 500), 5000, false);
-      assertEquals(500, index.embedMissing(embedder, 500, false));
-      index.addAll(docs.subList(500, docs.size()), 5000, false);
+      index.addAll(docs.subList(0, 500), 5000);
+      assertEquals(500, index.embedMissing(500));
+      index.addAll(docs.subList(500, docs.size()), 5000);
       // a rerun embeds only the documents that have no vector yet
-      assertEquals(docs.size() - 500, index.embedMissing(embedder, 1000, false));
+      assertEquals(docs.size() - 500, index.embedMissing(1000));
       System.out.printf("index + embed %.1f s%n", (System.nanoTime() - t0) / 1e9);
-      assertEquals(0, index.embedMissing(embedder, 500, false));
+      assertEquals(0, index.embedMissing(500));
       assertEquals(docs.size(), index.vectorCount());
       assertEquals(256, index.settings().vectorDimension());
       assertEquals(embedder.describe(), index.settings().embedder());
@@ -72,7 +73,6 @@ class DenseRetrievalTest {
       assertEquals((1 + cos) / 2, top.score(), 1e-5);
 
       Evaluation eval = new Evaluation(scifact.qrels("test"));
-      index.setFusion(Fusion.rrf(60), 100);
       Run bm25 = index.run(test, 100, SearchMode.BM25, "bm25");
       Run dense = index.run(test, 100, SearchMode.DENSE, "dense");
       Run hybrid = index.run(test, 100, SearchMode.HYBRID, "hybrid");
@@ -92,9 +92,11 @@ class DenseRetrievalTest {
           fused.subList(0, 10).stream().map(ScoredDoc::docId).toList(),
           index.search(text, 10, SearchMode.HYBRID).stream().map(Hit::id).toList());
     }
-    try (DocumentIndex reopened = DocumentIndex.open(p)) {
+    try (HashedBagOfWordsEmbedder other = new HashedBagOfWordsEmbedder(128)) {
       IllegalArgumentException e =
-          assertThrows(IllegalArgumentException.class, () -> reopened.setEmbedder(new HashedBagOfWordsEmbedder(128)));
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> DocumentIndex.open(p, IndexConfig.builder().embedder(other).build()).close());
       assertTrue(e.getMessage().contains("256"), e.getMessage());
     }
   }
@@ -102,9 +104,9 @@ class DenseRetrievalTest {
   @Test
   void emptyDocumentsGetAZeroVector(@TempDir Path dir) throws Exception {
     try (HashedBagOfWordsEmbedder embedder = new HashedBagOfWordsEmbedder(16);
-        DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexSettings.DEFAULT)) {
-      index.addAll(List.of(new Document("e", "", ""), new Document("f", "Flow", "supersonic flow")), 10, false);
-      assertEquals(2, index.embedMissing(embedder, 10, false));
+        DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexConfig.builder().embedder(embedder).build())) {
+      index.addAll(List.of(new Document("e", "", ""), new Document("f", "Flow", "supersonic flow")), 10);
+      assertEquals(2, index.embedMissing(10));
       List<Hit> hits = index.search("flow", 2, SearchMode.DENSE_EXACT);
       assertEquals("f", hits.get(0).id());
       assertEquals(0.5, hits.get(1).score(), 1e-6, "zero vector: dot 0, score (1 + 0) / 2");

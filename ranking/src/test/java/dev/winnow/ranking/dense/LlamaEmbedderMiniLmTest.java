@@ -18,7 +18,7 @@ import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
@@ -159,11 +159,11 @@ class LlamaEmbedderMiniLmTest {
     List<Document> docs = new ArrayList<>();
     keep.forEach(id -> docs.add(byId.get(id)));
     try (LlamaEmbedder e = LlamaEmbedder.over(model, LlamaEmbedder.Options.defaults().withMaxTokens(96));
-        DocumentIndex index = DocumentIndex.create(dir.resolve("idx"), IndexSettings.DEFAULT)) {
-      index.addAll(docs, 1000, false);
-      assertEquals(docs.size(), index.embedMissing(e, 64, false));
+        DocumentIndex index = DocumentIndex.create(dir.resolve("idx"), IndexConfig.builder().embedder(e).build())) {
+      index.addAll(docs, 1000);
+      assertEquals(docs.size(), index.embedMissing(64));
       assertEquals(docs.size(), index.vectorCount());
-      assertEquals(0, index.embedMissing(e, 64, false), "a second pass embeds nothing");
+      assertEquals(0, index.embedMissing(64), "a second pass embeds nothing");
       // a document's own text finds it first
       Document probe = docs.get(docs.size() - 1);
       List<Hit> self = index.search(DocumentIndex.embeddingText(probe), 3, SearchMode.DENSE_EXACT);

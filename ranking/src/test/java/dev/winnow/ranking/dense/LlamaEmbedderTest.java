@@ -12,7 +12,7 @@ import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -72,9 +72,9 @@ class LlamaEmbedderTest {
       docs.add(new Document("d" + i, "", TEXTS.get(i)));
     }
     try (LlamaEmbedder e = LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 4, 2);
-        DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexSettings.DEFAULT)) {
-      index.addAll(docs, 10, false);
-      assertEquals(docs.size(), index.embedMissing(e, 2, false));
+        DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexConfig.builder().embedder(e).build())) {
+      index.addAll(docs, 10);
+      assertEquals(docs.size(), index.embedMissing(2));
       assertEquals(e.describe(), index.settings().embedder());
       // a document's own text retrieves it first (exact and HNSW search agree on it)
       for (int i : new int[] {0, 2, 4}) {

@@ -56,7 +56,7 @@ class DocumentIndexCrashTest {
       assertTrue(index.get(c.documents().get(1500).id()).isEmpty());
       assertEquals(10, index.search("cerebral white matter diffusion", 10, SearchMode.BM25).size());
       // resume: re-adding everything replaces by id, no duplicates
-      index.addAll(c.documents(), 2000, false);
+      index.addAll(c.documents(), 2000);
       assertEquals(5183, index.size());
     }
   }

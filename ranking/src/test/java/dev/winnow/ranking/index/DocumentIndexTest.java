@@ -32,16 +32,16 @@ class DocumentIndexTest {
   @Test
   void reindexingKeepsUnchangedDocumentsWithTheirVectors(@TempDir Path dir) throws Exception {
     Path p = dir.resolve("idx");
-    try (DocumentIndex index = DocumentIndex.create(p, IndexSettings.DEFAULT);
-        dev.winnow.ranking.dense.Embedder e = new dev.winnow.ranking.dense.HashedBagOfWordsEmbedder(32)) {
-      assertEquals(4, index.addAll(DOCS, 3, false));
-      assertEquals(4, index.embedMissing(e, 2, false));
-      assertEquals(0, index.addAll(DOCS, 3, false), "nothing changed, nothing written");
+    try (dev.winnow.ranking.dense.Embedder e = new dev.winnow.ranking.dense.HashedBagOfWordsEmbedder(32);
+        DocumentIndex index = DocumentIndex.create(p, IndexConfig.builder().embedder(e).build())) {
+      assertEquals(4, index.addAll(DOCS, 3));
+      assertEquals(4, index.embedMissing(2));
+      assertEquals(0, index.addAll(DOCS, 3), "nothing changed, nothing written");
       assertEquals(4, index.vectorCount(), "the vectors survive re-indexing");
-      assertEquals(0, index.embedMissing(e, 2, false));
+      assertEquals(0, index.embedMissing(2));
     }
-    try (DocumentIndex index = DocumentIndex.open(p);
-        dev.winnow.ranking.dense.Embedder e = new dev.winnow.ranking.dense.HashedBagOfWordsEmbedder(32)) {
+    try (dev.winnow.ranking.dense.Embedder e = new dev.winnow.ranking.dense.HashedBagOfWordsEmbedder(32);
+        DocumentIndex index = DocumentIndex.open(p, IndexConfig.builder().embedder(e).build())) {
       List<Document> changed =
           List.of(
               DOCS.get(0),
@@ -49,10 +49,10 @@ class DocumentIndexTest {
               new Document("d3", DOCS.get(2).title(), DOCS.get(2).text(), Map.of("year", "2001")),
               DOCS.get(3),
               new Document("d5", "Measles", "Two doses of measles vaccine."));
-      assertEquals(3, index.addAll(changed, 2, false), "d2's text, d3's metadata and the new d5");
+      assertEquals(3, index.addAll(changed, 2), "d2's text, d3's metadata and the new d5");
       assertEquals(5, index.size());
       assertEquals(2, index.vectorCount(), "d1 and q1 kept theirs; d2, d3 and d5 need embedding");
-      assertEquals(3, index.embedMissing(e, 2, false));
+      assertEquals(3, index.embedMissing(2));
       assertEquals("Bed nets treated with insecticide reduce malaria.", index.get("d2").orElseThrow().text());
       assertEquals(Map.of("year", "2001"), index.get("d3").orElseThrow().metadata());
     }
@@ -64,8 +64,8 @@ class DocumentIndexTest {
    */
   @Test
   void searchesInFlightSurviveConcurrentRefreshes(@TempDir Path dir) throws Exception {
-    try (DocumentIndex index = DocumentIndex.create(dir.resolve("idx"), IndexSettings.DEFAULT)) {
-      index.addAll(DOCS, 4, false);
+    try (DocumentIndex index = DocumentIndex.create(dir.resolve("idx"), IndexConfig.DEFAULT)) {
+      index.addAll(DOCS, 4);
       java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
       Thread writer =
           Thread.ofPlatform()
@@ -100,8 +100,8 @@ class DocumentIndexTest {
   @Test
   void addSearchUpdateDeleteAndReopen(@TempDir Path dir) throws Exception {
     Path p = dir.resolve("idx");
-    try (DocumentIndex index = DocumentIndex.create(p, IndexSettings.DEFAULT.withBm25(1.2f, 0.75f))) {
-      index.addAll(DOCS, 2, false);
+    try (DocumentIndex index = DocumentIndex.create(p, IndexConfig.builder().settings(IndexSettings.DEFAULT.withBm25(1.2f, 0.75f)).build())) {
+      index.addAll(DOCS, 2);
       assertEquals(4, index.size());
       List<Hit> stemmed = index.search("vaccinated", 10, SearchMode.BM25);
       // "vaccinated" stems to "vaccin", matching vaccine(s)/vaccination: Porter stemming is on
@@ -134,29 +134,37 @@ class DocumentIndexTest {
       assertEquals(0.75f, index.settings().b());
       assertEquals("english", index.settings().analyzer());
     }
-    assertThrows(IOException.class, () -> DocumentIndex.create(p, IndexSettings.DEFAULT));
+    assertThrows(IOException.class, () -> DocumentIndex.create(p, IndexConfig.DEFAULT));
     assertThrows(IOException.class, () -> DocumentIndex.open(dir.resolve("missing")));
   }
 
   @Test
   void analyzerAndBm25ParametersMatter(@TempDir Path dir) throws Exception {
-    try (DocumentIndex std = DocumentIndex.create(dir.resolve("std"), IndexSettings.DEFAULT.withAnalyzer("standard"))) {
-      std.addAll(DOCS, 10, false);
+    Path p = dir.resolve("std");
+    double before;
+    try (DocumentIndex std =
+        DocumentIndex.create(p, IndexConfig.builder().settings(IndexSettings.DEFAULT.withAnalyzer("standard")).build())) {
+      std.addAll(DOCS, 10);
       // no stemming: "vaccinated" matches nothing
       assertTrue(std.search("vaccinated", 10, SearchMode.BM25).isEmpty());
-      double before = std.search("children", 1, SearchMode.BM25).get(0).score();
-      std.setBm25(0.9f, 0.0f);
+      before = std.search("children", 1, SearchMode.BM25).get(0).score();
+    }
+    // BM25's k1 and b are fixed when an instance opens; another instance may override them at query time
+    try (DocumentIndex std = DocumentIndex.open(p, IndexConfig.builder().bm25(0.9f, 0.0f).build())) {
       double after = std.search("children", 1, SearchMode.BM25).get(0).score();
       assertTrue(before != after, "b changes BM25 scores at query time");
+      assertEquals(0.0f, std.settings().b(), "the settings in force carry the override");
+      assertEquals("standard", std.settings().analyzer());
     }
+    assertEquals(0.4f, DocumentIndex.readSettings(p).b(), "the recorded settings are not changed by an override");
     assertThrows(IllegalArgumentException.class, () -> IndexSettings.DEFAULT.withBm25(0.9f, 1.5f));
     assertThrows(IllegalArgumentException.class, () -> IndexSettings.DEFAULT.withAnalyzer("klingon"));
   }
 
   @Test
   void denseWithoutEmbedderIsAClearError(@TempDir Path dir) throws Exception {
-    try (DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexSettings.DEFAULT)) {
-      index.addAll(DOCS, 10, false);
+    try (DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexConfig.DEFAULT)) {
+      index.addAll(DOCS, 10);
       IllegalStateException e =
           assertThrows(IllegalStateException.class, () -> index.search("x", 10, SearchMode.DENSE));
       assertTrue(e.getMessage().contains("embedder"), e.getMessage());

@@ -21,7 +21,7 @@ public final class IndexingChild {
    */
   public static void main(String[] args) throws Exception {
     List<Document> docs = TestCollection.open(Path.of(args[1]), false).documents();
-    DocumentIndex index = DocumentIndex.create(Path.of(args[0]), IndexSettings.DEFAULT);
+    DocumentIndex index = DocumentIndex.create(Path.of(args[0]), IndexConfig.DEFAULT);
     for (int i = 0; i < docs.size(); i += 500) {
       int end = Math.min(docs.size(), i + 500);
       for (Document d : docs.subList(i, end)) {

@@ -20,9 +20,9 @@ class ScifactBm25ReproductionTest {
   @Test
   void reproducesAnseriniFlatFigures(@TempDir Path dir) throws Exception {
     TestCollection scifact = TestCollection.open(SharedData.collection("scifact"), false);
-    try (DocumentIndex index = DocumentIndex.create(dir.resolve("index"), IndexSettings.DEFAULT)) {
+    try (DocumentIndex index = DocumentIndex.create(dir.resolve("index"), IndexConfig.DEFAULT)) {
       long t0 = System.nanoTime();
-      index.addAll(scifact.documents(), 2000, false);
+      index.addAll(scifact.documents(), 2000);
       long t1 = System.nanoTime();
       assertEquals(5183, index.size());
       Run run = index.run(scifact.queries("test"), 1000, SearchMode.BM25, "bm25");

@@ -3,7 +3,7 @@ package dev.winnow.scripting.bench;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.index.DocumentIndex;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.scripting.CellResult;
 import dev.winnow.scripting.Language;
@@ -77,8 +77,8 @@ public final class ScriptingBench {
       // 3. winnow.search on SciFact against the same calls from Java
       Path indexDir = work.resolve("scifact-index");
       TestCollection c = TestCollection.open(scifact, false);
-      try (DocumentIndex index = DocumentIndex.create(indexDir, IndexSettings.DEFAULT)) {
-        index.addAll(c.documents(), 1000, false);
+      try (DocumentIndex index = DocumentIndex.create(indexDir, IndexConfig.DEFAULT)) {
+        index.addAll(c.documents(), 1000);
         index.commit();
       }
       List<Query> queries = c.queries("test").subList(0, 100);

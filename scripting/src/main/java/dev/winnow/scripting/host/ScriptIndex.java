@@ -3,10 +3,12 @@ package dev.winnow.scripting.host;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
@@ -21,6 +23,8 @@ public final class ScriptIndex implements AutoCloseable {
   final DocumentIndex index;
   private final EmbedderSource source;
   private Embedder embedder;
+  /** The index opened again with the recorded embedder, for dense and hybrid search; null until first needed. */
+  private DocumentIndex denseIndex;
 
   /** Opens an index's recorded embedder when dense or hybrid search first needs it. */
   @FunctionalInterface
@@ -33,6 +37,7 @@ public final class ScriptIndex implements AutoCloseable {
   }
 
   /**
+   * @param index the index, opened with {@code embedder} in its configuration when that is not null
    * @param embedder the embedder of the vectors, already open (the one that built them), or null
    * @param source opens the recorded embedder on first need when {@code embedder} is null; null for a BM25-only index
    */
@@ -44,23 +49,29 @@ public final class ScriptIndex implements AutoCloseable {
   }
 
   /**
-   * Makes sure a dense or hybrid search has its query embedder (opening the recorded one the first time).
+   * Makes sure a dense or hybrid search has its query embedder: the first time, opens the recorded one and the index
+   * again with it (an index's embedder is fixed when it opens).
    *
    * @param mode the search mode about to run
+   * @return the index instance that searches in that mode
    * @throws IOException when the recorded embedder cannot be opened
    */
-  synchronized void prepare(SearchMode mode) throws IOException {
-    if (mode == SearchMode.BM25 || embedder != null || source == null) {
-      return;
+  synchronized DocumentIndex prepare(SearchMode mode) throws IOException {
+    if (mode == SearchMode.BM25 || source == null) {
+      return index;
+    }
+    if (embedder != null) {
+      return denseIndex != null ? denseIndex : index;
     }
     Embedder e = source.open();
     try {
-      index.setEmbedder(e);
-    } catch (RuntimeException x) {
+      denseIndex = DocumentIndex.open(index.path(), IndexConfig.builder().embedder(e).build());
+    } catch (IOException | RuntimeException x) {
       e.close();
       throw x;
     }
     embedder = e;
+    return denseIndex;
   }
 
   /**
@@ -102,8 +113,7 @@ public final class ScriptIndex implements AutoCloseable {
           env.cancellation().throwIfCancelled();
           checkK(k);
           SearchMode m = SearchMode.parse(mode);
-          prepare(m);
-          return new SearchResults(query, m.cliName(), index.search(query, k, m));
+          return new SearchResults(query, m.cliName(), prepare(m).search(query, k, m));
         });
   }
 
@@ -124,7 +134,7 @@ public final class ScriptIndex implements AutoCloseable {
           checkK(k);
           List<ScriptQuery> list = Verbs.hostObjects(queries, ScriptQuery.class, "run: queries");
           SearchMode m = SearchMode.parse(mode);
-          prepare(m);
+          DocumentIndex searched = prepare(m);
           List<Query> qs = new ArrayList<>(list.size());
           for (ScriptQuery q : list) {
             qs.add(q.toQuery());
@@ -135,8 +145,8 @@ public final class ScriptIndex implements AutoCloseable {
           for (int i = 0; i < qs.size(); i += 64) {
             env.cancellation().throwIfCancelled();
             env.progress(id, "searching", i, qs.size());
-            index
-                .searchAll(qs.subList(i, Math.min(qs.size(), i + 64)), k, m)
+            searched
+                .searchAll(qs.subList(i, Math.min(qs.size(), i + 64)), k, m, ForkJoinPool.commonPool())
                 .forEach(
                     (q, hits) -> {
                       b.addQuery(q);
@@ -192,6 +202,11 @@ public final class ScriptIndex implements AutoCloseable {
         env,
         () -> {
           try {
+            synchronized (this) {
+              if (denseIndex != null) {
+                denseIndex.close();
+              }
+            }
             index.close();
           } finally {
             synchronized (this) {

@@ -7,9 +7,11 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Reranking;
+import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 
@@ -99,12 +101,12 @@ public final class ScriptRanker implements AutoCloseable {
             throw new IllegalArgumentException("rerank: hits must be in [k, 10000] = [" + k + ", 10000], got " + hits);
           }
           SearchMode m = SearchMode.parse(mode);
-          index.prepare(m);
+          DocumentIndex searched = index.prepare(m);
           List<Query> qs = new ArrayList<>(list.size());
           list.forEach(q -> qs.add(q.toQuery()));
           String id = "rerank-" + WinnowApi.CALLS.incrementAndGet();
           env.cancellation().throwIfCancelled();
-          Run first = index.index.run(qs, hits, m, m.cliName());
+          Run first = searched.run(qs, hits, m, m.cliName(), ForkJoinPool.commonPool());
           Reranking.HeadScorer scorer = Reranking.scorer(ranker, env.cancellation());
           Run run =
               Reranking.rerank(

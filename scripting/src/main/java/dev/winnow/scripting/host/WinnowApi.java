@@ -11,7 +11,7 @@ import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.index.DocumentIndex;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
@@ -202,11 +202,8 @@ public final class WinnowApi {
   private ScriptIndex open(Path dir, Embedder built) throws IOException {
     DocumentIndex index = null;
     try {
-      index = DocumentIndex.open(dir);
+      index = DocumentIndex.open(dir, IndexConfig.builder().embedder(built).build());
       String recorded = index.settings().embedder();
-      if (built != null) {
-        index.setEmbedder(built);
-      }
       ScriptIndex.EmbedderSource source = recorded == null ? null : () -> recordedEmbedder(dir, recorded);
       return track(new ScriptIndex(env, index, built, source));
     } catch (IOException | RuntimeException e) {
@@ -261,7 +258,7 @@ public final class WinnowApi {
           String spec = dense == null || dense.isNull() ? null : denseSpec(dense);
           // the embedder first: a model outside the sandbox or not a GGUF file fails before any indexing
           Embedder embedder = spec == null ? null : openEmbedder(spec);
-          try (DocumentIndex index = DocumentIndex.openOrCreate(p, IndexSettings.DEFAULT)) {
+          try (DocumentIndex index = DocumentIndex.openOrCreate(p, IndexConfig.builder().embedder(embedder).build())) {
             List<Document> docs = collection.collection.documents();
             String id = "buildIndex-" + CALLS.incrementAndGet();
             String label = "indexing " + collection.collection.name();
@@ -269,12 +266,12 @@ public final class WinnowApi {
             for (int i = 0; i < docs.size(); i += 500) {
               env.cancellation().throwIfCancelled();
               int end = Math.min(docs.size(), i + 500);
-              index.addAll(docs.subList(i, end), 500, false);
+              index.addAll(docs.subList(i, end), 500);
               env.progress(id, label, end, docs.size());
             }
             if (embedder != null) {
               env.cancellation().throwIfCancelled();
-              embed(index, embedder, "embedding " + collection.collection.name());
+              embed(index, "embedding " + collection.collection.name());
             }
             index.commit();
           } catch (IOException | RuntimeException e) {
@@ -316,7 +313,8 @@ public final class WinnowApi {
    * Embeds the documents of an index that have no vector yet, reporting progress after every llama.cpp batch; an
    * interrupt of the cell cancels the model embedder inside its current batch.
    */
-  private void embed(DocumentIndex index, Embedder embedder, String label) throws IOException {
+  private void embed(DocumentIndex index, String label) throws IOException {
+    Embedder embedder = index.config().embedder();
     long total = Math.max(0, index.size() - index.vectorCount());
     String id = "embed-" + CALLS.incrementAndGet();
     env.progress(id, label, 0, total);
@@ -324,12 +322,12 @@ public final class WinnowApi {
       long before = model.embeddedCount();
       model.onProgress(n -> env.progress(id, label, Math.min(total, n - before), total));
       try (Cancellation.Registration stop = env.cancellation().onCancel(model::cancel)) {
-        index.embedMissing(model, 500, false);
+        index.embedMissing(500);
       } finally {
         model.onProgress(null);
       }
     } else {
-      index.embedMissing(embedder, 500, false);
+      index.embedMissing(500);
     }
     env.progress(id, label, total, total);
   }

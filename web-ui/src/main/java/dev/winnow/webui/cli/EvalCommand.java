@@ -15,6 +15,7 @@ import dev.winnow.ranking.eval.SignificanceTest;
 import dev.winnow.ranking.fusion.Fusion;
 import dev.winnow.ranking.fusion.LinearFusion;
 import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -228,8 +232,8 @@ public final class EvalCommand implements Callable<Integer> {
     return t;
   }
 
-  private LinearFusion tuneLinearFusion(TestCollection c, String evaluated, DocumentIndex idx, PrintWriter out)
-      throws java.io.IOException {
+  private LinearFusion tuneLinearFusion(
+      TestCollection c, String evaluated, DocumentIndex idx, Executor pool, PrintWriter out) throws java.io.IOException {
     String t = tuneSplitOf(c, evaluated);
     LinearFusion.Normalization norm =
         switch (fusionName) {
@@ -237,8 +241,8 @@ public final class EvalCommand implements Callable<Integer> {
           case "zscore" -> LinearFusion.Normalization.Z_SCORE;
           default -> throw new IllegalArgumentException("unknown --fusion '" + fusionName + "' (rrf, minmax, zscore)");
         };
-    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25");
-    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense");
+    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25", pool);
+    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense", pool);
     LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t)), Metric.NDCG_10, norm, 0.05);
     out.printf(Locale.ROOT, "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n", f.describe(), f.weight(), t,
         c.queries(t).size());
@@ -275,26 +279,29 @@ public final class EvalCommand implements Callable<Integer> {
     }
     List<Run> runs = new ArrayList<>();
     boolean needsVectors = modes.stream().map(SearchMode::parse).anyMatch(m -> m != SearchMode.BM25);
-    try (DocumentIndex idx = DocumentIndex.open(index);
-        Embedder embedder =
-            needsVectors && idx.settings().embedder() != null
-                ? Embedders.fromDescription(idx.settings().embedder())
-                : null) {
+    String recorded = DocumentIndex.readSettings(index).embedder();
+    // one pool of search threads for the whole command (queries of a run are searched in parallel)
+    try (ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+        Embedder embedder = needsVectors && recorded != null ? Embedders.fromDescription(recorded) : null;
+        DocumentIndex idx =
+            DocumentIndex.open(index, IndexConfig.builder().embedder(embedder).fusion(Fusion.rrf(60), 1000).build())) {
       if (embedder != null) {
-        idx.setEmbedder(embedder);
         queryInstruction.apply(embedder);
       }
       for (String name : modes) {
         SearchMode m = SearchMode.parse(name);
         String fusionDescription = "rrf k=60 over the top 1000 of each list";
+        Run run;
         if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
-          LinearFusion tuned = tuneLinearFusion(c, s, idx, out);
-          idx.setFusion(tuned, 1000);
+          LinearFusion tuned = tuneLinearFusion(c, s, idx, pool, out);
           fusionDescription = tuned.describe() + " (BM25 weight, tuned on " + tuneSplitOf(c, s) + " nDCG@10)";
-        } else if (m == SearchMode.HYBRID) {
-          idx.setFusion(Fusion.rrf(60), 1000);
+          // the fusion is fixed when an index opens: a second, read-only instance searches with the tuned one
+          try (DocumentIndex fused = DocumentIndex.open(index, idx.config().toBuilder().fusion(tuned, 1000).build())) {
+            run = fused.run(c.queries(s), depth, m, m.cliName(), pool);
+          }
+        } else {
+          run = idx.run(c.queries(s), depth, m, m.cliName(), pool);
         }
-        Run run = idx.run(c.queries(s), depth, m, m.cliName());
         runs.add(run);
         if (runOut != null) {
           Path file = modes.size() == 1 ? runOut : runOut.resolveSibling(runOut.getFileName() + "." + m.cliName());

@@ -4,6 +4,7 @@ import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.IndexSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -72,11 +73,13 @@ public final class IndexCommand implements Callable<Integer> {
     IndexSettings settings = IndexSettings.DEFAULT.withAnalyzer(analyzer).withBm25(k1, b);
     boolean existed = DocumentIndex.exists(index);
     try (Embedder embedder = dense == null ? null : Embedders.open(dense);
-        DocumentIndex idx = DocumentIndex.openOrCreate(index, settings)) {
+        DocumentIndex idx =
+            DocumentIndex.openOrCreate(index, IndexConfig.builder().settings(settings).embedder(embedder).build())) {
       if (existed) {
         out.println("updating the existing index; its settings: " + idx.settings().asMap());
       }
-      int written = idx.addAll(c.documents(), batch, true);
+      int written;
+      written = idx.addAll(c.documents(), batch, ConsoleProgress.stderr("indexing"));
       double secs = (System.nanoTime() - t0) / 1e9;
       out.printf(
           Locale.ROOT,
@@ -89,7 +92,8 @@ public final class IndexCommand implements Callable<Integer> {
           secs);
       if (embedder != null) {
         long t1 = System.nanoTime();
-        int n = idx.embedMissing(embedder, 32, true);
+        int n;
+        n = idx.embedMissing(32, ConsoleProgress.stderr("embedding"));
         out.printf(
             Locale.ROOT,
             "embedded %d documents (%d with vectors) with %s in %.1f s%n",

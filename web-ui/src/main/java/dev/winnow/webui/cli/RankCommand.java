@@ -3,6 +3,7 @@ package dev.winnow.webui.cli;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.ReadReport;
 import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.ranking.eval.Run;
@@ -13,6 +14,7 @@ import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Reranking;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
@@ -23,6 +25,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -106,16 +110,18 @@ public final class RankCommand implements Callable<Integer> {
     if (threads != null) {
       options = options.withThreads(threads);
     }
-    try (DocumentIndex idx = DocumentIndex.open(index);
+    Embedder embedder = null;
+    if (m != SearchMode.BM25) {
+      String made = DocumentIndex.readSettings(index).embedder();
+      if (made == null) {
+        throw new IllegalStateException("index " + index + " has no vectors for --mode " + m.cliName());
+      }
+      embedder = Embedders.fromDescription(made);
+    }
+    try (Embedder queryEmbedder = embedder;
+        DocumentIndex idx = DocumentIndex.open(index, IndexConfig.builder().embedder(queryEmbedder).build());
         Model lm = Llama.load().loadModel(model);
         InContextRanker r = InContextRanker.byName(ranker, lm, options)) {
-      if (m != SearchMode.BM25) {
-        String made = idx.settings().embedder();
-        if (made == null) {
-          throw new IllegalStateException("index " + index + " has no vectors for --mode " + m.cliName());
-        }
-        idx.setEmbedder(Embedders.fromDescription(made));
-      }
       if (input.query != null) {
         List<Hit> hits = idx.search(input.query, depth, m);
         if (hits.isEmpty()) {
@@ -145,7 +151,11 @@ public final class RankCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--hits (" + firstDepth + ") must be >= --depth (" + depth + ")");
       }
       List<Query> queries = TrecFiles.readTopics(input.topics, new ReadReport(false));
-      Run first = idx.run(queries, firstDepth, m, m.cliName());
+      Run first;
+      // one pool of search threads for the first stage, closed with the command
+      try (ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
+        first = idx.run(queries, firstDepth, m, m.cliName(), pool);
+      }
       Run run = Reranking.rerank(first, queries, depth, idx::get, Reranking.scorer(r, null),
           m.cliName() + "+" + r.name(),
           (done, total, unit) -> {

@@ -4,6 +4,8 @@ import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
+import dev.winnow.ranking.index.IndexConfig;
+import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -49,10 +51,9 @@ public final class SearchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     SearchMode m = SearchMode.parse(mode);
     PrintWriter out = spec.commandLine().getOut();
-    try (DocumentIndex idx = DocumentIndex.open(index);
-        Embedder embedder = m == SearchMode.BM25 ? null : embedderOf(idx, m)) {
+    try (Embedder embedder = m == SearchMode.BM25 ? null : embedderOf(DocumentIndex.readSettings(index), m);
+        DocumentIndex idx = DocumentIndex.open(index, IndexConfig.builder().embedder(embedder).build())) {
       if (embedder != null) {
-        idx.setEmbedder(embedder);
         queryInstruction.apply(embedder);
       }
       List<Hit> hits = idx.search(query, k, m);
@@ -71,8 +72,8 @@ public final class SearchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Embedder embedderOf(DocumentIndex idx, SearchMode m) throws java.io.IOException {
-    String made = idx.settings().embedder();
+  private Embedder embedderOf(IndexSettings recorded, SearchMode m) throws java.io.IOException {
+    String made = recorded.embedder();
     if (made == null) {
       throw new IllegalStateException(
           "index " + index + " has no vectors: build it with winnow index --dense MODEL for --mode " + m.cliName());

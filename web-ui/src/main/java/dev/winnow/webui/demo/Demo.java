@@ -39,6 +39,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The main job end to end ({@code winnow demo}): set-up (native library, embedding model, BM25 and dense index of a
@@ -140,7 +143,9 @@ public final class Demo {
       out.flush();
       Path indexDir = DemoIndex.directory(options.indexesRoot(), collection, embedder);
       DemoIndex.Opened opened = DemoIndex.prepare(collection, embedder, indexDir, out, options.progressSeconds());
-      try (DocumentIndex index = opened.index()) {
+      // one pool of search threads for the demo's batch searches
+      try (DocumentIndex index = opened.index();
+          ExecutorService searchPool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
         DemoIndex.Status status = opened.status();
         out.printf(
             Locale.ROOT,
@@ -150,7 +155,7 @@ public final class Demo {
         Path runs = options.out() != null
             ? options.out()
             : indexDir.resolve("runs").resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-        return evaluate(collection, queries, qrels, index, embedder, decoder, status, runs, start);
+        return evaluate(collection, queries, qrels, index, searchPool, embedder, decoder, status, runs, start);
       }
     }
   }
@@ -160,6 +165,7 @@ public final class Demo {
       List<Query> queries,
       Qrels qrels,
       DocumentIndex index,
+      Executor searchPool,
       LlamaEmbedder embedder,
       Path decoder,
       DemoIndex.Status status,
@@ -190,19 +196,19 @@ public final class Demo {
     out.flush();
     Map<String, Run> byMethod = new LinkedHashMap<>();
     Map<String, Double> qps = new HashMap<>();
-    timed(byMethod, qps, "bm25", queries.size(), () -> index.run(queries, HITS, SearchMode.BM25, "bm25"));
+    timed(byMethod, qps, "bm25", queries.size(), () -> index.run(queries, HITS, SearchMode.BM25, "bm25", searchPool));
     // each timed method embeds its queries itself (the embedder caches query vectors)
     embedder.clearQueryCache();
-    timed(byMethod, qps, "dense", queries.size(), () -> index.run(queries, HITS, SearchMode.DENSE, "dense"));
+    timed(byMethod, qps, "dense", queries.size(), () -> index.run(queries, HITS, SearchMode.DENSE, "dense", searchPool));
     embedder.clearQueryCache();
-    timed(byMethod, qps, "hybrid", queries.size(), () -> index.run(queries, HITS, SearchMode.HYBRID, "hybrid"));
+    timed(byMethod, qps, "hybrid", queries.size(), () -> index.run(queries, HITS, SearchMode.HYBRID, "hybrid", searchPool));
     Run hybrid = byMethod.get("hybrid");
 
     // bi-encoder re-rank: exact cosine against the stored document vectors; the query vectors are those the hybrid
     // search just computed (cached), so its time is the hybrid's plus the scoring
     String embName = "hybrid>embedding@" + depth;
     long t0 = System.nanoTime();
-    Run exact = index.run(queries, index.size(), SearchMode.DENSE_EXACT, "exact");
+    Run exact = index.run(queries, index.size(), SearchMode.DENSE_EXACT, "exact", searchPool);
     Map<String, Map<String, Double>> cosines = new HashMap<>();
     for (Query q : queries) {
       Map<String, Double> m = new HashMap<>();

@@ -3,6 +3,7 @@ package dev.winnow.webui.demo;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.IndexSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -89,12 +90,12 @@ public final class DemoIndex {
       throws IOException {
     long t0 = System.nanoTime();
     int total = collection.documents().size();
-    DocumentIndex index = DocumentIndex.openOrCreate(dir, IndexSettings.DEFAULT);
+    DocumentIndex index = DocumentIndex.openOrCreate(dir, IndexConfig.builder().embedder(embedder).build());
     try {
       int added = 0;
       if (index.size() < total) {
         out.printf("  BM25 index: adding %d documents to %s%n", total, dir);
-        index.addAll(collection.documents(), 1000, false);
+        index.addAll(collection.documents(), 1000);
         added = total;
       } else {
         out.printf("  BM25 index: reused %s (%d documents)%n", dir, index.size());
@@ -127,12 +128,11 @@ public final class DemoIndex {
               out.flush();
             });
         try {
-          embedded = index.embedMissing(embedder, COMMIT_BATCH, false);
+          embedded = index.embedMissing(COMMIT_BATCH);
         } finally {
           embedder.onProgress(null);
         }
       } else {
-        index.setEmbedder(embedder);
         embedded = 0;
         out.printf("  dense index: reused (%d vectors, 0 documents embedded now)%n", index.vectorCount());
       }

@@ -16,7 +16,7 @@ import dev.winnow.ranking.incontext.encoder.EncoderRankerOptions;
 import dev.winnow.ranking.incontext.encoder.EncoderScores;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
-import dev.winnow.ranking.index.IndexSettings;
+import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
@@ -79,9 +79,9 @@ public final class EncoderQualityBench {
         queries.forEach(q -> ids.add(q.id()));
         Evaluation eval = new Evaluation(qrels.restrictTo(ids));
         Metric recallK = new Metric(Metric.Kind.RECALL, k);
-        try (DocumentIndex idx = DocumentIndex.create(tmp.resolve("index"), IndexSettings.DEFAULT);
+        try (DocumentIndex idx = DocumentIndex.create(tmp.resolve("index"), IndexConfig.DEFAULT);
              Model model = Llama.load().loadModel(EmbeddingModels.fromEnvironment().ensure("minilm"))) {
-            idx.addAll(c.documents(), 1000, false);
+            idx.addAll(c.documents(), 1000);
             Map<String, List<Hit>> firstStage = idx.searchAll(queries, k, SearchMode.BM25);
             Run bm25 = idx.run(queries, k, SearchMode.BM25, "bm25");
             EncoderRankerOptions o = EncoderRankerOptions.defaults().withDocumentTokenBudget(budget)
