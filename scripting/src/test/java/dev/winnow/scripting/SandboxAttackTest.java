@@ -55,6 +55,8 @@ class SandboxAttackTest {
     Files.createSymbolicLink(workspace.resolve("dangling"), outside.resolve("not-yet.txt"));
     Files.createDirectories(workspace.resolve("sub/deeper"));
     Files.writeString(workspace.resolve("mine.txt"), "mine");
+    // a hard link the workspace already holds (scripts cannot make one) to a file outside it
+    Files.createLink(workspace.resolve("hard-out.txt"), outside.resolve("secret.txt"));
     protectedDir = Files.createDirectories(workspace.resolve("models"));
     Files.writeString(protectedDir.resolve("model.gguf"), "weights");
     host = ScriptHost.create(Sandbox.of(workspace).withProtectedTrees(protectedDir));
@@ -204,6 +206,14 @@ class SandboxAttackTest {
             "exec(compile('open(OUT + \"/c.txt\", \"w\").write(\"x\")', '<c>', 'exec'), {'OUT': OUT})",
             "__import__('types').FunctionType(compile('open(OUT + \"/d.txt\", \"w\")', '<d>', 'exec'), {'OUT': OUT})()",
             "exec(__import__('marshal').loads(__import__('marshal').dumps(compile('open(OUT + \"/e.txt\", \"w\")', '<e>', 'exec'))), {'OUT': OUT})",
+            // a hard link already in the workspace to a file outside it: its content and mode stay as they are
+            "open('hard-out.txt', 'w').write('x')",
+            "open('hard-out.txt', 'a').write('x')",
+            "open('hard-out.txt', 'r+').write('x')",
+            "os.open('hard-out.txt', os.O_WRONLY | os.O_TRUNC)",
+            "os.truncate('hard-out.txt', 0)",
+            "os.chmod('hard-out.txt', 0o777)",
+            "shutil.copyfile('seed.txt', 'hard-out.txt')",
             // the protected tree inside the workspace
             "open('models/model.gguf', 'w').write('x')",
             "open('models/new.so', 'w').write('x')",
@@ -376,6 +386,7 @@ class SandboxAttackTest {
       {"py", "import sys\nopen(sys.prefix + '/pwned.txt', 'w')", "read-only to scripts: inside the GraalPy home"},
       {"py", "open(" + py(Path.of(System.getProperty("java.home"), "release")) + ", 'a')", "inside the Java runtime (<java-home>)"},
       {"py", "import os\nos.symlink('mine.txt', 'x')", "scripts cannot create symbolic links"},
+      {"py", "open('hard-out.txt', 'a')", "read-only to scripts: the file has 1 other hard link(s)"},
       {"py", "import os\nos.chdir('out')", "outside the sandbox"},
       {"js", "load('out/evil.js')", "outside the sandbox (outside the workspace)"},
       {"js", "load(" + py(outside.resolve("evil.js")) + ")", "outside the sandbox (outside the workspace)"}

@@ -33,8 +33,11 @@ import org.graalvm.polyglot.io.FileSystem;
  * (so {@code ..} cannot climb out of a tree and then back in through a link), and its longest existing prefix is
  * resolved to a real path, so a symbolic link that points outside the allowed trees is refused. The operation then
  * runs on that checked real path, with {@link LinkOption#NOFOLLOW_LINKS} on the last name so a dangling link cannot
- * redirect a write. Creating links is refused. A refused path raises {@link AccessDeniedException} whose reason names
- * the path and the allowed trees; GraalPy surfaces it as {@code PermissionError}, GraalJS as an {@code Error}.
+ * redirect a write. Creating links is refused. A refused path raises {@link AccessDeniedException} whose file is the
+ * path as the script wrote it and whose reason says why without absolute host paths ({@code "outside the sandbox
+ * (outside the workspace): ..."}, {@code "read-only to scripts: inside the Winnow home (<winnow-home>), ..."}); GraalPy
+ * surfaces it as {@code PermissionError} and GraalJS as an {@code Error}, both without the reason, so the file system
+ * remembers its recent refusals ({@link #refusal(String)}) for the cell's failure to add it.
  *
  * <p>Writes are refused, even inside the workspace, to a path inside one of the sandbox's {@link
  * Sandbox#protectedTrees() protected trees} or to a directory that contains one (renaming or deleting a parent).
@@ -314,6 +317,9 @@ public final class SandboxFileSystem implements FileSystem {
       }
     }
     Path p = check(path, writes ? Mode.WRITE : Mode.READ, true);
+    if (writes) {
+      refuseSharedInode(path, p);
+    }
     Set<OpenOption> opts = new HashSet<>(options);
     opts.add(LinkOption.NOFOLLOW_LINKS);
     return Files.newByteChannel(p, opts, attrs);
@@ -343,7 +349,33 @@ public final class SandboxFileSystem implements FileSystem {
 
   @Override
   public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
-    Files.setAttribute(check(path, Mode.WRITE, follows(options)), attribute, value, LinkOption.NOFOLLOW_LINKS);
+    Path p = check(path, Mode.WRITE, follows(options));
+    refuseSharedInode(path, p);
+    Files.setAttribute(p, attribute, value, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Refuses to change the content or attributes of a file that has other hard links: the other names may lie outside
+   * the workspace or in a protected tree (scripts cannot create hard links, but the workspace may hold one already),
+   * so writing it would change a file the sandbox does not grant. Renaming or deleting the name is allowed (the other
+   * names keep the file).
+   */
+  private void refuseSharedInode(Path path, Path checked) throws IOException {
+    if (!Files.isRegularFile(checked, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Object links;
+    try {
+      links = Files.getAttribute(checked, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+      return; // no link counts on this file system
+    }
+    if (links instanceof Integer n && n > 1) {
+      throw refuse(
+          path,
+          "read-only to scripts: the file has " + (n - 1) + " other hard link(s), which may lie outside the"
+              + " workspace; writing it would change them too");
+    }
   }
 
   @Override
