@@ -278,6 +278,12 @@ class SandboxAttackTest {
               "__import__('signal').raise_signal(15)",
               "__import__('signal').pthread_kill(__import__('threading').get_ident(), 15)",
               "__import__('faulthandler').dump_traceback_later(0.05, exit=True)",
+              // the prelude's signal guard survives re-importing and reloading the modules
+              "(sys.modules.pop('_signal'), __import__('_signal'))[1].raise_signal(15)",
+              "__import__('importlib').reload(__import__('signal')).raise_signal(15)",
+              "__import__('importlib.util').util.module_from_spec(__import__('importlib.util').util.find_spec('_signal')).alarm(1)",
+              "os.setsid()",
+              "os.setpgid(0, 0)",
               "os.abort()",
               // the environment is empty and changing it changes nothing outside
               "os.environ['HOME']",
