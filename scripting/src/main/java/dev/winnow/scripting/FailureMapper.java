@@ -1,12 +1,19 @@
 package dev.winnow.scripting;
 
 import dev.winnow.scripting.engine.GuestContext;
+import dev.winnow.scripting.sandbox.HostPaths;
 import java.util.concurrent.CancellationException;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.SourceSection;
 import org.graalvm.polyglot.Value;
 
-/** Maps a {@link PolyglotException} that ended a cell to the {@link ScriptFailure} the caller sees. */
+/**
+ * Maps a {@link PolyglotException} that ended a cell to the {@link ScriptFailure} the caller sees: the one place where
+ * a cell's failure gets its text. Two rules hold for every failure it builds: a path the sandbox refused is reported
+ * with the sandbox's reason (GraalPy's {@code PermissionError} and GraalJS's {@code load} errors drop it), and the
+ * message and traceback name host folders outside the workspace by placeholders ({@code <graalpy-home>}, {@code
+ * <winnow-home>}, see {@link dev.winnow.scripting.sandbox.HostPaths}), never by absolute path.
+ */
 final class FailureMapper {
   private FailureMapper() {}
 
@@ -55,14 +62,18 @@ final class FailureMapper {
                   + lang.displayName()
                   + " context was reset (its variables are gone)"
               : "the " + lang.displayName() + " context was cancelled: " + e.getMessage();
-      return new ScriptFailure(lang, "ResourceLimit", msg, file, line, "ResourceLimit: " + msg + at(file, line), true);
+      return failure(g, lang, "ResourceLimit", msg, file, line, "ResourceLimit: " + msg + at(file, line), true);
     }
     if (e.isHostException()) {
       Throwable h = e.asHostException();
       String msg = h.getMessage() == null ? h.getClass().getName() : h.getMessage();
-      return new ScriptFailure(
-          lang, h.getClass().getSimpleName(), msg, file, line, h.getClass().getSimpleName() + ": " + msg + at(file, line),
-          false);
+      String hostType = h.getClass().getSimpleName();
+      if (h instanceof SecurityException || h instanceof IllegalStateException && msg.endsWith(" is not allowed.")) {
+        // GraalVM's own refusals (process creation, threads): a sandbox error, not a Java class name
+        hostType = "SandboxError";
+        msg = "not available to scripts: " + msg.replaceAll(",? to enable it.*$", "");
+      }
+      return failure(g, lang, hostType, msg, file, line, hostType + ": " + msg + at(file, line), false);
     }
     Value exc = e.getGuestObject();
     if (lang == Language.PYTHON && exc != null && !exc.isNull() && g.describer() != null && !g.broken()) {
@@ -70,7 +81,8 @@ final class FailureMapper {
         Value d = g.describer().execute(exc, sourceName);
         String pyFile = d.getArrayElement(2).isNull() ? file : d.getArrayElement(2).asString();
         int pyLine = d.getArrayElement(3).asInt();
-        return new ScriptFailure(
+        return failure(
+            g,
             lang,
             d.getArrayElement(0).asString(),
             d.getArrayElement(1).asString(),
@@ -105,10 +117,51 @@ final class FailureMapper {
         message = message.substring(colon + 2);
       }
     }
+    if (type.startsWith("java.") && message.contains("not allowed")) {
+      // GraalVM's own refusals reaching the guest as internal errors (os.system, threading): no Java class name
+      type = "SandboxError";
+      message = "not available to scripts: " + message.replaceAll(",? to enable it.*$", "");
+    }
+    if (message.contains("UnsupportedPosixFeatureException: ")) {
+      // GraalPy's emulated POSIX layer refusing a call (sockets, getaddrinfo): name the call, not a Java class
+      type = "SandboxError";
+      message =
+          "not available to scripts: "
+              + message.substring(message.indexOf("UnsupportedPosixFeatureException: ") + 34)
+              + " (no network, processes or native code in the sandbox)";
+    }
     if (traceback == null) {
       traceback = formatFrames(e) + type + ": " + message;
     }
-    return new ScriptFailure(lang, type, message, file, line, traceback, false);
+    return failure(g, lang, type, message, file, line, traceback, false);
+  }
+
+  /**
+   * Builds a failure with the sandbox's reason added to a refused path's error and host folders replaced by
+   * placeholders in the message and the traceback.
+   */
+  private static ScriptFailure failure(
+      GuestContext g,
+      Language lang,
+      String type,
+      String message,
+      String file,
+      int line,
+      String traceback,
+      boolean resourceExhausted) {
+    String reason = g.files().refusal(message);
+    if (reason != null && !message.contains(reason)) {
+      String longer = message + " (" + reason + ")";
+      int at = traceback.lastIndexOf(message);
+      traceback =
+          at >= 0
+              ? traceback.substring(0, at) + longer + traceback.substring(at + message.length())
+              : traceback + " (" + reason + ")";
+      message = longer;
+    }
+    HostPaths paths = g.files().hostPaths();
+    return new ScriptFailure(
+        lang, type, paths.scrub(message), file, line, paths.scrub(traceback), resourceExhausted);
   }
 
   private static String at(String file, int line) {

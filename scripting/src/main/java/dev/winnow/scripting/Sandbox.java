@@ -1,15 +1,13 @@
 package dev.winnow.scripting;
 
-import dev.winnow.models.WinnowHome;
+import dev.winnow.scripting.sandbox.HostPaths;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * What a script may touch. Scripts run under GraalVM's {@code SandboxPolicy.CONSTRAINED}: no host class lookup, no
@@ -118,93 +116,31 @@ public record Sandbox(Path workspace, List<Path> readOnlyRoots, long statementLi
 
   /**
    * What this JVM loads as code or native libraries, or keeps as Winnow's cache, which scripts must never write:
-   * GraalVM's internal resource cache ({@code polyglot.engine.userResourceCache}, else {@code $XDG_CACHE_HOME} or
-   * {@code ~/.cache}, then {@code org.graalvm.polyglot}; and {@code polyglot.engine.resourcePath}); {@code
-   * $WINNOW_HOME} ({@code winnow.home}, default {@code ~/.cache/winnow}) and its top-level folders; an explicit
-   * llama.cpp library directory ({@code winnow.llama.lib.dir}, {@code WINNOW_LLAMA_LIB_DIR}); the repository ({@code
-   * winnow.repo.dir}, set by {@code ./winnow}) and its top-level folders; each class path, module path and upgrade
-   * module path entry (the folder of a jar, since {@code lib/*} loads any jar put there); where Winnow's and GraalVM's
-   * classes were loaded from; and {@code java.home}.
+   * GraalVM's internal resource cache, {@code $WINNOW_HOME} and its top-level folders, an explicit llama.cpp library
+   * directory, the repository ({@code winnow.repo.dir}, set by {@code ./winnow}) and its top-level folders, the class
+   * path, module path and upgrade module path folders, and {@code java.home}: the protected trees of {@link
+   * HostPaths#productTrees()}.
    *
    * @return the trees, absolute and normalised (they need not exist)
    */
   public static List<Path> productTrees() {
-    List<Path> t = new ArrayList<>();
-    String home = System.getProperty("user.home", ".");
-    String userCache = System.getProperty("polyglot.engine.userResourceCache");
-    if (userCache != null && !userCache.isBlank()) {
-      t.add(Path.of(userCache));
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
-      t.add(Path.of(xdg, "org.graalvm.polyglot"));
-    }
-    t.add(Path.of(home, ".cache", "org.graalvm.polyglot"));
-    String resourcePath = System.getProperty("polyglot.engine.resourcePath");
-    if (resourcePath != null && !resourcePath.isBlank()) {
-      t.add(Path.of(resourcePath));
-    }
-    Path winnowHome = WinnowHome.dir();
-    t.add(winnowHome);
-    t.addAll(children(winnowHome));
-    for (String lib : new String[] {System.getProperty("winnow.llama.lib.dir"), System.getenv("WINNOW_LLAMA_LIB_DIR")}) {
-      if (lib != null && !lib.isBlank()) {
-        t.add(Path.of(lib));
-      }
-    }
-    String repo = System.getProperty("winnow.repo.dir");
-    if (repo != null && !repo.isBlank()) {
-      t.add(Path.of(repo));
-      t.addAll(children(Path.of(repo)));
-    }
-    for (String key : new String[] {"java.class.path", "jdk.module.path", "jdk.module.upgrade.path"}) {
-      String value = System.getProperty(key);
-      if (value == null || value.isBlank()) {
-        continue;
-      }
-      for (String entry : value.split(java.io.File.pathSeparator)) {
-        if (!entry.isBlank()) {
-          t.add(codeFolder(Path.of(entry.endsWith("*") ? entry.substring(0, entry.length() - 1) : entry)));
-        }
-      }
-    }
-    for (Class<?> c : new Class<?>[] {Sandbox.class, org.graalvm.polyglot.Engine.class, WinnowHome.class}) {
-      try {
-        var src = c.getProtectionDomain().getCodeSource();
-        if (src != null && src.getLocation() != null && "file".equals(src.getLocation().getProtocol())) {
-          t.add(codeFolder(Path.of(src.getLocation().toURI())));
-        }
-      } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
-        // an unusual code source: the class path entries above still cover it
-      }
-    }
-    t.add(Path.of(System.getProperty("java.home")));
     List<Path> out = new ArrayList<>();
-    for (Path p : t) {
-      Path abs = p.toAbsolutePath().normalize();
-      if (abs.getParent() != null && !out.contains(abs)) {
-        out.add(abs); // never the file system root
+    for (HostPaths.Tree t : HostPaths.productTrees()) {
+      if (t.protect()) {
+        out.add(t.path());
       }
     }
     return out;
   }
 
-  /** The folder that holds a class path entry's code: a jar's folder, or the directory itself. */
-  private static Path codeFolder(Path entry) {
-    Path abs = entry.toAbsolutePath().normalize();
-    return Files.isDirectory(abs) || abs.getParent() == null ? abs : abs.getParent();
-  }
-
-  private static List<Path> children(Path dir) {
-    List<Path> out = new ArrayList<>();
-    if (Files.isDirectory(dir)) {
-      try (Stream<Path> s = Files.list(dir)) {
-        s.forEach(out::add);
-      } catch (IOException | UncheckedIOException e) {
-        // unreadable: the folder itself is still protected
-      }
-    }
-    return out;
+  /**
+   * How messages shown to this sandbox's scripts name host folders: placeholders such as {@code <graalpy-home>} and
+   * {@code <winnow-home>} instead of absolute paths outside the workspace and read-only roots.
+   *
+   * @return the naming (built on each call: keep it)
+   */
+  public HostPaths hostPaths() {
+    return HostPaths.of(workspace, readOnlyRoots);
   }
 
   /**

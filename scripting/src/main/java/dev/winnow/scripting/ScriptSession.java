@@ -55,6 +55,7 @@ public final class ScriptSession implements AutoCloseable {
   private final Cancellation cancellation = new Cancellation();
   private final DisplayBridge bridge;
   private final WinnowApi winnow;
+  private final dev.winnow.scripting.sandbox.HostPaths hostPaths;
   private volatile GuestContext running;
   private volatile OutputSink sink;
   private volatile String interruptReason;
@@ -75,6 +76,7 @@ public final class ScriptSession implements AutoCloseable {
   ScriptSession(ScriptHost host, List<String> arguments) {
     this.host = host;
     this.arguments = arguments;
+    this.hostPaths = host.sandbox().hostPaths();
     this.bridge = new DisplayBridge(() -> running, () -> sink);
     this.winnow = new WinnowApi(new Environment());
   }
@@ -148,9 +150,10 @@ public final class ScriptSession implements AutoCloseable {
       try {
         g = context(language);
       } catch (PolyglotException e) {
+        String why = hostPaths.scrub(e.getMessage());
         throw new ScriptFailure(
-            language, "ContextError", "the " + language.displayName() + " context could not start: " + e.getMessage(),
-            null, -1, e.getMessage(), e.isResourceExhausted());
+            language, "ContextError", "the " + language.displayName() + " context could not start: " + why,
+            null, -1, why, e.isResourceExhausted());
       }
       if (closed) {
         throw new IllegalStateException("script session is closed");
@@ -173,6 +176,7 @@ public final class ScriptSession implements AutoCloseable {
       try {
         g.context().resetLimits();
         g.register(sourceName, code);
+        g.files().clearRefusals();
         if (deadline != null) {
           timer =
               DEADLINES.schedule(
@@ -415,6 +419,7 @@ public final class ScriptSession implements AutoCloseable {
       if (g == null) {
         return new IllegalStateException(message);
       }
+      message = hostPaths.scrub(message); // the script sees it: no absolute host paths outside the workspace
       try {
         g.raiser().execute("WinnowError", message);
       } catch (PolyglotException e) {

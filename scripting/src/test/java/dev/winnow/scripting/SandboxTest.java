@@ -66,11 +66,15 @@ class SandboxTest {
         "NotImplementedError: host lookup is not allowed",
         fails(Language.PYTHON, "import java\njava.type('java.lang.Runtime')").getMessage());
     assertTrue(fails(Language.PYTHON, "import os\nos.system('id')").getMessage().contains("Process creation is not allowed"));
-    // the executable cannot even be looked up outside the sandbox: GraalPy reports it as not found
+    // the executable cannot even be looked up outside the sandbox: GraalPy reports it as not found, and the failure
+    // adds the sandbox's reason (issue 15)
     Path marker = root.resolve("ran.txt");
     ScriptFailure sub =
         fails(Language.PYTHON, "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'touch " + marker + "'])");
-    assertEquals("FileNotFoundError: [Errno 2] No such file or directory: '/bin/sh'", sub.getMessage());
+    assertEquals(
+        "FileNotFoundError: [Errno 2] No such file or directory: '/bin/sh' (outside the sandbox (outside the workspace):"
+            + " scripts may read and write only under the workspace and read its read-only folders)",
+        sub.getMessage());
     assertEquals(2, sub.line());
     assertFalse(Files.exists(marker));
     assertTrue(

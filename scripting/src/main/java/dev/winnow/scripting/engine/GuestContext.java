@@ -52,6 +52,7 @@ public final class GuestContext implements AutoCloseable {
       s -> s.getPath() == null && !s.isInternal() && !PRELUDE_NAME.equals(s.getName());
 
   private final Language language;
+  private final GuestFileSystem files;
   private final Context context;
   private final GuestOutput out = new GuestOutput(false);
   private final GuestOutput err = new GuestOutput(true);
@@ -73,6 +74,7 @@ public final class GuestContext implements AutoCloseable {
    */
   public GuestContext(Language language, Sandbox sandbox) {
     this.language = language;
+    this.files = new GuestFileSystem(sandbox);
     Context.Builder b =
         Context.newBuilder(language.id())
             .engine(SharedEngine.get())
@@ -84,7 +86,7 @@ public final class GuestContext implements AutoCloseable {
             .allowPolyglotAccess(PolyglotAccess.NONE)
             .allowIO(
                 IOAccess.newBuilder()
-                    .fileSystem(new GuestFileSystem(sandbox))
+                    .fileSystem(files)
                     .build())
             .currentWorkingDirectory(sandbox.workspace());
     if (sandbox.statementLimit() > 0) {
@@ -232,6 +234,15 @@ public final class GuestContext implements AutoCloseable {
    */
   public Value stackFormatter() {
     return stack;
+  }
+
+  /**
+   * The context's file system: why it refused a path an error names, and how host folders are named to scripts.
+   *
+   * @return the guest file system
+   */
+  public GuestFileSystem files() {
+    return files;
   }
 
   /** Marks the context unusable (cancelled, or stopped by the statement limit); the session builds a new one. */

@@ -27,14 +27,28 @@ final class Verbs {
       return body.get();
     } catch (CancellationException | PolyglotException e) {
       throw e;
-    } catch (AccessDeniedException e) {
-      throw env.guestError(e.getFile() + ": " + (e.getReason() == null ? "access denied" : e.getReason()));
-    } catch (NoSuchFileException e) {
-      throw env.guestError("no such file or directory: " + e.getFile());
     } catch (IOException | RuntimeException e) {
-      String msg = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-      throw env.guestError(msg);
+      if (env.cancellation().cancelled()) {
+        // the cell was interrupted while the host call ran: whatever it failed with (GraalVM's "Execution got
+        // interrupted." from a callback into the guest, a cancelled native call), the cell ends as interrupted
+        CancellationException c = new CancellationException(env.cancellation().reason());
+        c.initCause(e);
+        throw c;
+      }
+      throw toGuest(env, e);
     }
+  }
+
+  /** The guest's {@code WinnowError} for a failed host call, with the Winnow message. */
+  private static RuntimeException toGuest(HostEnvironment env, Exception failure) {
+    if (failure instanceof AccessDeniedException e) {
+      return env.guestError(e.getFile() + ": " + (e.getReason() == null ? "access denied" : e.getReason()));
+    }
+    if (failure instanceof NoSuchFileException e) {
+      return env.guestError("no such file or directory: " + e.getFile());
+    }
+    String msg = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
+    return env.guestError(msg);
   }
 
   static void run(HostEnvironment env, Body<?> body) {

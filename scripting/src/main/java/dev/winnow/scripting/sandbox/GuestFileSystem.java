@@ -43,6 +43,30 @@ public final class GuestFileSystem implements FileSystem {
     this.reads = FileSystem.allowInternalResourceAccess(this.sandbox);
   }
 
+  /**
+   * Why the sandbox refused a path that an error message names (see {@link SandboxFileSystem#refusal(String)}).
+   *
+   * @param message the guest error's message
+   * @return the reason, or {@code null}
+   */
+  public String refusal(String message) {
+    return sandbox.refusal(message);
+  }
+
+  /** Forgets the recorded refusals (a new cell starts). */
+  public void clearRefusals() {
+    sandbox.clearRefusals();
+  }
+
+  /**
+   * How messages shown to scripts name host folders.
+   *
+   * @return the sandbox's naming
+   */
+  public HostPaths hostPaths() {
+    return sandbox.hostPaths();
+  }
+
   private static boolean writes(Set<? extends OpenOption> options) {
     for (OpenOption o : options) {
       if (o == StandardOpenOption.WRITE

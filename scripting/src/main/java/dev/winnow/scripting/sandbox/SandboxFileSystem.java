@@ -19,6 +19,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,8 +33,11 @@ import org.graalvm.polyglot.io.FileSystem;
  * (so {@code ..} cannot climb out of a tree and then back in through a link), and its longest existing prefix is
  * resolved to a real path, so a symbolic link that points outside the allowed trees is refused. The operation then
  * runs on that checked real path, with {@link LinkOption#NOFOLLOW_LINKS} on the last name so a dangling link cannot
- * redirect a write. Creating links is refused. A refused path raises {@link AccessDeniedException} whose reason names
- * the path and the allowed trees; GraalPy surfaces it as {@code PermissionError}, GraalJS as an {@code Error}.
+ * redirect a write. Creating links is refused. A refused path raises {@link AccessDeniedException} whose file is the
+ * path as the script wrote it and whose reason says why without absolute host paths ({@code "outside the sandbox
+ * (outside the workspace): ..."}, {@code "read-only to scripts: inside the Winnow home (<winnow-home>), ..."}); GraalPy
+ * surfaces it as {@code PermissionError} and GraalJS as an {@code Error}, both without the reason, so the file system
+ * remembers its recent refusals ({@link #refusal(String)}) for the cell's failure to add it.
  *
  * <p>Writes are refused, even inside the workspace, to a path inside one of the sandbox's {@link
  * Sandbox#protectedTrees() protected trees} or to a directory that contains one (renaming or deleting a parent).
@@ -45,6 +49,8 @@ public final class SandboxFileSystem implements FileSystem {
   private final Path workspace;
   private final List<Path> readOnlyRoots;
   private final List<Path> protectedTrees;
+  private final HostPaths hostPaths;
+  private final Map<String, String> refusals = new LinkedHashMap<>();
   private volatile Path currentDirectory;
 
   /**
@@ -56,6 +62,7 @@ public final class SandboxFileSystem implements FileSystem {
     this.workspace = sandbox.workspace();
     this.readOnlyRoots = sandbox.readOnlyRoots();
     this.protectedTrees = sandbox.protectedTrees();
+    this.hostPaths = sandbox.hostPaths();
     this.currentDirectory = workspace;
   }
 
@@ -80,19 +87,19 @@ public final class SandboxFileSystem implements FileSystem {
     if (parent == null) {
       resolved = abs; // the root directory itself
     } else if (followLast) {
-      resolved = realOfExistingPrefix(abs);
+      resolved = realOfExistingPrefix(abs, path);
     } else {
-      resolved = realOfExistingPrefix(parent).resolve(abs.getFileName());
+      resolved = realOfExistingPrefix(parent, path).resolve(abs.getFileName());
     }
     if (mode == Mode.WRITE) {
       for (Path tree : protectedTrees) {
-        if (isUnder(resolved, tree) || isUnder(tree, resolved)) {
-          throw new AccessDeniedException(
-              path.toString(),
-              null,
-              "read-only in the sandbox: "
-                  + tree
-                  + " holds code, native libraries or caches that Winnow loads, which scripts may not change");
+        if (isUnder(resolved, tree)) {
+          throw refuse(
+              path, "read-only to scripts: inside " + name(resolved, tree) + ", which Winnow loads code or data from");
+        }
+        if (isUnder(tree, resolved)) {
+          throw refuse(
+              path, "read-only to scripts: it contains " + name(tree, tree) + ", which Winnow loads code or data from");
         }
       }
     }
@@ -102,21 +109,116 @@ public final class SandboxFileSystem implements FileSystem {
     for (Path root : readOnlyRoots) {
       if (isUnder(resolved, root)) {
         if (mode == Mode.WRITE) {
-          throw new AccessDeniedException(
-              path.toString(), null, "read-only in the sandbox: scripts may write only under " + workspace);
+          throw refuse(path, "read-only to scripts: a read-only folder; scripts write only under the workspace");
         }
         return resolved;
       }
     }
-    throw new AccessDeniedException(path.toString(), null, "outside the sandbox: " + allowedTrees());
+    throw refuse(
+        path,
+        "outside the sandbox (outside the workspace): scripts may read and write only under the workspace"
+            + (readOnlyRoots.isEmpty() ? "" : " and read its read-only folders"));
   }
 
-  private String allowedTrees() {
-    StringBuilder b = new StringBuilder("scripts may read and write under ").append(workspace);
-    if (!readOnlyRoots.isEmpty()) {
-      b.append(" and read under ").append(readOnlyRoots);
+  /**
+   * How a refusal names a protected tree: the description and placeholder of the most specific named folder holding
+   * {@code path} (inside {@code tree}), or the tree's path relative to the workspace.
+   */
+  private String name(Path path, Path tree) {
+    String named = hostPaths.describe(path);
+    if (named != null && !isUnder(tree, workspace)) {
+      return named;
     }
-    return b.toString();
+    if (isUnder(tree, workspace)) {
+      return "the protected folder " + (tree.equals(workspace) ? "." : workspace.relativize(tree).toString());
+    }
+    return "a protected folder (" + hostPaths.scrub(tree.toString()) + ")";
+  }
+
+  /** Records a refusal (for {@link #refusal}) and returns the exception that reports it. */
+  private AccessDeniedException refuse(Path path, String reason) {
+    String key = key(path);
+    synchronized (refusals) {
+      refusals.remove(key);
+      refusals.put(key, reason);
+      while (refusals.size() > MAX_REFUSALS) {
+        refusals.remove(refusals.keySet().iterator().next());
+      }
+    }
+    return new AccessDeniedException(path.toString(), null, reason);
+  }
+
+  private String key(Path path) {
+    return toAbsolutePath(path).normalize().toString();
+  }
+
+  private static final int MAX_REFUSALS = 32;
+
+  /** A quoted path in an error message ({@code 'PATH'} or {@code "PATH"}), or a path after the last {@code ": "}. */
+  private static final java.util.regex.Pattern NAMED_PATH =
+      java.util.regex.Pattern.compile("'([^']+)'|\"([^\"]+)\"|: ([^\\s'\"]+)$");
+
+  /**
+   * Why this file system refused a path that an error message names. GraalPy reports a refusal as {@code
+   * PermissionError: [Errno 13] Permission denied: 'PATH'} and GraalJS as e.g. {@code Cannot load script: PATH},
+   * without the reason; the failure shown for the cell adds it from here. A path the message names (quoted, or after
+   * the last {@code ": "}) that resolves to a refused path gives that refusal's reason; a {@code Permission denied}
+   * message that names no path gets the most recent refusal, with its path as the script wrote it.
+   *
+   * @param message the guest error's message
+   * @return {@code "REASON"} or {@code "PATH: REASON"}, or {@code null} when no recorded refusal fits
+   */
+  public String refusal(String message) {
+    if (message == null) {
+      return null;
+    }
+    synchronized (refusals) {
+      if (refusals.isEmpty()) {
+        return null;
+      }
+      java.util.regex.Matcher m = NAMED_PATH.matcher(message);
+      String found = null;
+      boolean named = false;
+      while (m.find()) {
+        String p = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+        named = true;
+        try {
+          String reason = refusals.get(key(parsePath(p)));
+          if (reason != null) {
+            found = reason; // the last named path wins (the target of a rename)
+          }
+        } catch (RuntimeException notAPath) {
+          // not a path
+        }
+      }
+      if (found != null) {
+        return found;
+      }
+      if (!named && message.contains("Permission denied")) {
+        Map.Entry<String, String> last = null;
+        for (Map.Entry<String, String> e : refusals.entrySet()) {
+          last = e;
+        }
+        return hostPaths.scrub(last.getKey()) + ": " + last.getValue();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * How messages shown to this file system's scripts name host folders.
+   *
+   * @return the sandbox's naming
+   */
+  public HostPaths hostPaths() {
+    return hostPaths;
+  }
+
+  /** Forgets the recorded refusals (a new cell starts). */
+  public void clearRefusals() {
+    synchronized (refusals) {
+      refusals.clear();
+    }
   }
 
   private static boolean isUnder(Path p, Path root) {
@@ -124,12 +226,12 @@ public final class SandboxFileSystem implements FileSystem {
   }
 
   /** Real path of the longest existing prefix of an absolute normalised path, with the remaining names appended. */
-  private static Path realOfExistingPrefix(Path abs) throws IOException {
+  private Path realOfExistingPrefix(Path abs, Path given) throws IOException {
     Path existing = abs;
     List<Path> rest = new ArrayList<>();
     while (existing != null && !Files.exists(existing)) {
       if (Files.isSymbolicLink(existing)) {
-        throw new AccessDeniedException(abs.toString(), null, "dangling symbolic link " + existing);
+        throw refuse(given, "a symbolic link on the way leads nowhere (dangling links are not followed)");
       }
       rest.add(existing.getFileName());
       existing = existing.getParent();
@@ -195,7 +297,7 @@ public final class SandboxFileSystem implements FileSystem {
   public void delete(Path path) throws IOException {
     Path p = check(path, Mode.WRITE, false);
     if (p.equals(workspace)) {
-      throw new AccessDeniedException(path.toString(), null, "the sandbox workspace itself cannot be deleted");
+      throw refuse(path, "the sandbox workspace itself cannot be deleted");
     }
     Files.delete(p);
   }
@@ -215,6 +317,9 @@ public final class SandboxFileSystem implements FileSystem {
       }
     }
     Path p = check(path, writes ? Mode.WRITE : Mode.READ, true);
+    if (writes) {
+      refuseSharedInode(path, p);
+    }
     Set<OpenOption> opts = new HashSet<>(options);
     opts.add(LinkOption.NOFOLLOW_LINKS);
     return Files.newByteChannel(p, opts, attrs);
@@ -244,7 +349,33 @@ public final class SandboxFileSystem implements FileSystem {
 
   @Override
   public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
-    Files.setAttribute(check(path, Mode.WRITE, follows(options)), attribute, value, LinkOption.NOFOLLOW_LINKS);
+    Path p = check(path, Mode.WRITE, follows(options));
+    refuseSharedInode(path, p);
+    Files.setAttribute(p, attribute, value, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /**
+   * Refuses to change the content or attributes of a file that has other hard links: the other names may lie outside
+   * the workspace or in a protected tree (scripts cannot create hard links, but the workspace may hold one already),
+   * so writing it would change a file the sandbox does not grant. Renaming or deleting the name is allowed (the other
+   * names keep the file).
+   */
+  private void refuseSharedInode(Path path, Path checked) throws IOException {
+    if (!Files.isRegularFile(checked, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Object links;
+    try {
+      links = Files.getAttribute(checked, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+    } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+      return; // no link counts on this file system
+    }
+    if (links instanceof Integer n && n > 1) {
+      throw refuse(
+          path,
+          "read-only to scripts: the file has " + (n - 1) + " other hard link(s), which may lie outside the"
+              + " workspace; writing it would change them too");
+    }
   }
 
   @Override
@@ -263,12 +394,12 @@ public final class SandboxFileSystem implements FileSystem {
 
   @Override
   public void createLink(Path link, Path existing) throws IOException {
-    throw new AccessDeniedException(link.toString(), null, "scripts cannot create links");
+    throw refuse(link, "scripts cannot create links");
   }
 
   @Override
   public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
-    throw new AccessDeniedException(link.toString(), null, "scripts cannot create symbolic links");
+    throw refuse(link, "scripts cannot create symbolic links");
   }
 
   @Override

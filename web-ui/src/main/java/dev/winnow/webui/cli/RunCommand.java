@@ -4,6 +4,7 @@ import dev.winnow.scripting.DisplayData;
 import dev.winnow.scripting.Language;
 import dev.winnow.scripting.OutputSink;
 import dev.winnow.scripting.Sandbox;
+import dev.winnow.scripting.ScriptExited;
 import dev.winnow.scripting.ScriptFailure;
 import dev.winnow.scripting.ScriptHost;
 import dev.winnow.scripting.ScriptSession;
@@ -26,7 +27,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * {@code winnow run SCRIPT.js|SCRIPT.py [ARGS...]}: runs a script in the scripting sandbox with the {@code winnow}
  * host object. Standard output and error stream as the script writes them; {@code display(...)} prints the plain-text
  * form. Exit codes: 0 when the script ends, 1 when it raises (the traceback goes to standard error), 130 when it is
- * interrupted (Ctrl-C, or {@code --timeout}).
+ * interrupted (Ctrl-C, or {@code --timeout}), and N when it exits with {@code sys.exit(N)} or {@code os._exit(N)} (0 for
+ * {@code sys.exit()} and {@code sys.exit(None)}, 1 for {@code sys.exit("message")}), as {@code python SCRIPT} does:
+ * nothing is added to the script's own output then.
  */
 @Command(
     name = "run",
@@ -34,7 +37,8 @@ import picocli.CommandLine.Model.CommandSpec;
     description = {
       "Runs a JavaScript (.js) or Python (.py) script with the `winnow` host object, sandboxed:",
       "it may read and write under --workspace and read the script's directory and each --read-only directory.",
-      "Exit codes: 0 done, 1 script error (traceback on stderr), 130 interrupted (Ctrl-C or --timeout)."
+      "Exit codes: 0 done, 1 script error (traceback on stderr), 130 interrupted (Ctrl-C or --timeout),",
+      "N when a Python script calls sys.exit(N) or os._exit(N)."
     })
 public final class RunCommand implements Callable<Integer> {
   /** Exit code of an interrupted script (128 + SIGINT, the shell convention). */
@@ -106,6 +110,8 @@ public final class RunCommand implements Callable<Integer> {
       try {
         session.run(language, code, script.toString(), new PrintingSink(out, err), deadline);
         return 0;
+      } catch (ScriptExited exited) {
+        return exited.exitStatus(); // the script chose its exit code; its own output already said why
       } catch (ScriptFailure f) {
         out.flush();
         err.println(f.traceback());

@@ -513,7 +513,13 @@ public final class NotebookServer implements AutoCloseable {
   private void asset(Context ctx) {
     PageAssets.Asset a = assets.asset(ctx.pathParam("name"));
     if (a == null) {
-      throw new Refusal(404, "no page asset named '" + ctx.pathParam("name") + "'");
+      String name = ctx.pathParam("name");
+      // a name that is a path is not echoed (errors never show absolute paths, even ones the client sent)
+      throw new Refusal(
+          404,
+          name.matches("[A-Za-z0-9_.-]{1,100}") && !name.startsWith(".")
+              ? "no page asset named '" + name + "'"
+              : "no page asset of that name (asset names are plain file names)");
     }
     ctx.contentType(a.contentType());
     ctx.result(a.bytes());

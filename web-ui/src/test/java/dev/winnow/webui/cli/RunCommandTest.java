@@ -158,6 +158,51 @@ class RunCommandTest {
     }
   }
 
+  /** Issue 15: {@code sys.exit(n)} / {@code os._exit(n)} end {@code winnow run} with exit code n, and nothing is added. */
+  @Test
+  void pythonExitStatusBecomesTheExitCode() throws Exception {
+    String[][] cases = {
+      {"import sys\nprint('a')\nsys.exit(3)\nprint('never')\n", "3"},
+      {"import sys\nsys.exit(0)\n", "0"},
+      {"import sys\nsys.exit(None)\n", "0"},
+      {"import sys\nsys.exit()\n", "0"},
+      {"raise SystemExit(4)\n", "4"},
+      {"import os\nos._exit(5)\n", "5"},
+      {"import sys\nsys.exit('bye')\n", "1"}
+    };
+    for (String[] c : cases) {
+      Path script = Files.writeString(dir.resolve("exit.py"), c[0]);
+      Result r = run("run", "--workspace", dir.toString(), script.toString());
+      assertEquals(Integer.parseInt(c[1]), r.code(), c[0] + " stderr: " + r.err());
+      assertFalse(r.out().contains("never"), r.out());
+      assertFalse(r.err().contains("context was reset"), "winnow adds nothing to an exit: " + r.err());
+    }
+    Path js = Files.writeString(dir.resolve("exit.js"), "process.exit(3)\n");
+    Result r = run("run", "--workspace", dir.toString(), js.toString());
+    assertEquals(1, r.code(), "JavaScript has no process.exit in the sandbox: a script error");
+    assertTrue(r.err().contains("ReferenceError: process is not defined"), r.err());
+  }
+
+  /** The same through the real {@code main} in a child JVM: the process's exit code is the script's status. */
+  @Test
+  void pythonExitStatusIsTheProcessExitCode() throws Exception {
+    Path script = Files.writeString(dir.resolve("exit7.py"), "import sys\nprint('bye')\nsys.exit(7)\n");
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-Xmx1g"));
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), WinnowCli.class.getName()));
+    cmd.addAll(List.of("run", "--workspace", dir.toString(), script.toString()));
+    Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("err7.txt").toFile()).start();
+    try {
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(p.waitFor(120, TimeUnit.SECONDS), "winnow run did not end");
+      assertEquals(7, p.exitValue(), Files.readString(dir.resolve("err7.txt")));
+      assertEquals("bye\n", out);
+    } finally {
+      p.destroyForcibly();
+    }
+  }
+
   @Test
   void unknownExtensionIsRefused() throws Exception {
     Path script = Files.writeString(dir.resolve("x.rb"), "puts 1\n");

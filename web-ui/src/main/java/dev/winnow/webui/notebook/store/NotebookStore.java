@@ -281,7 +281,10 @@ public final class NotebookStore {
       throw new IllegalArgumentException("notebook path is longer than 255 characters");
     }
     if (path.startsWith("/") || path.contains("\\") || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
-      throw new IllegalArgumentException("notebook path '" + printable(path) + "' must be relative, / separated");
+      // not echoed: an absolute path is the machine's, and errors never show absolute paths
+      throw new IllegalArgumentException(
+          "notebook path must be relative and / separated (an absolute path, a backslash or a control character was"
+              + " given)");
     }
     for (String seg : path.split("/", -1)) {
       if (seg.isEmpty() || seg.equals("..") || seg.startsWith(".")) {
@@ -326,10 +329,6 @@ public final class NotebookStore {
         throw new IllegalArgumentException(what + " leads out of the notebook directory (symbolic link)");
       }
     }
-  }
-
-  private static String printable(String s) {
-    return s.replaceAll("\\p{Cntrl}", "?");
   }
 
   /**
