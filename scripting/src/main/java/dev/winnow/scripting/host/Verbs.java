@@ -28,7 +28,7 @@ final class Verbs {
     } catch (CancellationException | PolyglotException e) {
       throw e;
     } catch (IOException | RuntimeException e) {
-      if (env.cancellation().cancelled()) {
+      if (env.cancellation().isCancelled()) {
         // the cell was interrupted while the host call ran: whatever it failed with (GraalVM's "Execution got
         // interrupted." from a callback into the guest, a cancelled native call), the cell ends as interrupted
         CancellationException c = new CancellationException(env.cancellation().reason());
