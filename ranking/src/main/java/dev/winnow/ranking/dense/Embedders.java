@@ -22,7 +22,8 @@ public final class Embedders {
   private static final Pattern HASHED_SPEC = Pattern.compile("hashed-bow:(\\d{1,4})");
   private static final Pattern LLAMA_DESCRIPTION =
       Pattern.compile(
-          "llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)(?: documentInstruction=(\\S+))?");
+          "llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)"
+              + "(?: documentInstruction=(\\S+))?");
   private static final Pattern HASHED_DESCRIPTION = Pattern.compile("hashed-bag-of-words dim=(\\d{1,4}) .*");
 
   private Embedders() {}

@@ -73,7 +73,12 @@ public final class LlamaEmbedder extends BatchingEmbedder {
    *     EmbeddingInstructions#forModel})
    */
   public record Options(
-      int maxTokens, int maxSequences, int batchTokens, int threads, Pooling pooling, EmbeddingInstructions instructions) {
+      int maxTokens,
+      int maxSequences,
+      int batchTokens,
+      int threads,
+      Pooling pooling,
+      EmbeddingInstructions instructions) {
 
     /** @throws IllegalArgumentException naming the field out of range */
     public Options {

@@ -2,6 +2,7 @@ package dev.winnow.ranking.dense;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,8 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * One embedding path, through the real all-MiniLM-L6-v2 and bge-small-en-v1.5 GGUFs and llama.cpp: the embedding
- * re-ranker and the index (backfill and query embedding) produce bit-identical vectors for the same text and role, bge's
- * query instruction reaches the re-ranker, and truncation to the token budget is counted, not silent.
+ * re-ranker and the index (backfill and query embedding) produce bit-identical vectors for the same text and role,
+ * bge's query instruction reaches the re-ranker, and truncation to the token budget is counted, not silent.
  */
 class EmbeddingPathTest {
 
@@ -214,6 +215,31 @@ class EmbeddingPathTest {
         assertEquals(2, r.stats().truncatedDocuments());
         assertEquals(2, ranker.embedder().truncatedCount());
         assertEquals("b", r.docIds().getFirst(), "the short, on-topic document first");
+      }
+    }
+  }
+  @Test
+  void aDocumentInstructionIsPartOfTheIdentityAndSurvivesReopening() throws Exception {
+    Path stories = SharedData.model("stories260K.gguf");
+    LlamaEmbedder.Options o =
+        LlamaEmbedder.Options.defaults()
+            .withMaxTokens(64)
+            .withThreads(2)
+            .withInstructions(new EmbeddingInstructions("query: ", "passage: "));
+    try (LlamaEmbedder e = LlamaEmbedder.open(stories, o);
+        LlamaEmbedder plain = LlamaEmbedder.open(stories, o.withInstructions(EmbeddingInstructions.NONE))) {
+      assertTrue(e.describe().endsWith(" documentInstruction=passage%3A+"), e.describe());
+      assertFalse(plain.describe().contains("documentInstruction"), plain.describe());
+      float[] doc = e.embedDocuments(List.of("The cat sat on the mat."))[0];
+      assertArrayEquals(plain.embedDocuments(List.of("passage: The cat sat on the mat."))[0], doc, 0f);
+      assertArrayEquals(plain.embedDocuments(List.of("query: a cat"))[0], e.embedQuery("  a cat "), 0f);
+      try (Embedder reopened = Embedders.fromDescription(e.describe())) {
+        LlamaEmbedder r = (LlamaEmbedder) reopened;
+        assertEquals(e.describe(), r.describe());
+        assertEquals("passage: ", r.documentInstruction());
+        assertEquals("", r.queryInstruction(), "stories260K's own query instruction: none");
+        // re-opened with the default threads (the machine's cores): equal up to rounding
+        assertArrayEquals(doc, r.embedDocuments(List.of("The cat sat on the mat."))[0], 1e-6f);
       }
     }
   }
