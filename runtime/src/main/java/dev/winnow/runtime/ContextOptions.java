@@ -1,7 +1,7 @@
 package dev.winnow.runtime;
 
-import dev.winnow.models.convert.Pooling;
 import dev.winnow.models.gguf.GgmlType;
+import dev.winnow.models.gguf.Pooling;
 
 /**
  * How to create a context ({@code struct llama_context_params}). Start from {@link #defaults()} and change what you

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.winnow.models.convert.Pooling;
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.GgufTensorInfo;
 import dev.winnow.models.gguf.GgufWriter;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.models.gguf.TensorData;
 import dev.winnow.models.synth.Architecture;
 import dev.winnow.models.synth.SynthSpec;

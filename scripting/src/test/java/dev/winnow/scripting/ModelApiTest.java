@@ -115,6 +115,33 @@ class ModelApiTest {
   }
 
   @Test
+  void embeddingsGoThroughTheOneEmbeddingPath() throws ScriptFailure {
+    // a text over the token budget is cut, as the index's embedder cuts it, and counted
+    assertEquals(
+        "1 True mean 1",
+        value(
+                Language.PYTHON,
+                "s0 = m.embeddingStats()\nm.embed('a little cat ' * 200)\nst = m.embeddingStats()\n"
+                    + "'%d %s %s %d' % (st['truncated'] - s0['truncated'],"
+                    + " st['maxTokens'] == min(256, m.info()['contextSize']), st['pooling'],"
+                    + " st['embedded'] - s0['embedded'])")
+            .replace("'", ""));
+    // the query role strips the text (stories260K has no query instruction) and is then the document path
+    assertEquals(
+        "[true]",
+        value(
+            Language.JS,
+            "const q = Array.from(new Float32Array(m.embed('  a little cat  ', {role: 'query'}).buffer()));"
+                + " const d = Array.from(new Float32Array(m.embed('a little cat', {role: 'document'}).buffer()));"
+                + " JSON.stringify([q.length > 0 && q.every((x, i) => x === d[i])])"));
+    ScriptFailure bad =
+        assertThrows(
+            ScriptFailure.class,
+            () -> session.run(Language.JS, "m.embed('x', {role: 'passage'})", "e.js", new RecordingSink()));
+    assertTrue(bad.getMessage().contains("role must be 'document' or 'query'"), bad.getMessage());
+  }
+
+  @Test
   void attentionMapsAreCausalDistributions() throws ScriptFailure {
     String r =
         value(

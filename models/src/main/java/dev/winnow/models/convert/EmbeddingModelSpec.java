@@ -1,5 +1,6 @@
 package dev.winnow.models.convert;
 
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.models.maven.MavenArtifact;
 import java.util.Arrays;
 import java.util.Locale;

@@ -2,6 +2,7 @@ package dev.winnow.models.convert;
 
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.GgufWriter;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.models.gguf.TensorData;
 import dev.winnow.models.onnx.BertConfig;
 import dev.winnow.models.onnx.BertOnnxMapping;

@@ -13,6 +13,7 @@ import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.GgufTensorInfo;
 import dev.winnow.models.gguf.GgufWriter;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.models.maven.MavenArtifactResolver;
 import dev.winnow.models.onnx.BertOnnxMapping;
 import dev.winnow.models.onnx.OnnxGraph;

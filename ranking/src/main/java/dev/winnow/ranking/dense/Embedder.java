@@ -12,6 +12,18 @@ import java.util.List;
 public interface Embedder extends AutoCloseable {
 
   /**
+   * What a text is embedded as: a model may give queries and documents different instructions (bge: {@value
+   * dev.winnow.models.convert.EmbeddingModelSpec#BGE_QUERY_INSTRUCTION} before a query), so the same string can
+   * give two vectors.
+   */
+  enum Role {
+    /** A search query: stripped, then prefixed with the model's query instruction. */
+    QUERY,
+    /** A document (its title and text): prefixed with the model's document instruction, usually none. */
+    DOCUMENT
+  }
+
+  /**
    * Returns the vector size.
    *
    * @return the dimension, {@code >= 1}
@@ -19,28 +31,52 @@ public interface Embedder extends AutoCloseable {
   int dimension();
 
   /**
-   * Embeds documents (each already formed as its title and text).
+   * Embeds texts in one role: the one entry point every user of embeddings goes through (the index's backfill and
+   * query embedding, the embedding re-ranker, scripts).
+   *
+   * @param texts the texts, in order
+   * @param role what the texts are
+   * @return one vector of {@link #dimension()} floats per text, in the same order
+   */
+  float[][] embed(List<String> texts, Role role);
+
+  /**
+   * Embeds documents (each already formed as its title and text): {@code embed(texts, Role.DOCUMENT)}.
    *
    * @param texts the texts, in order
    * @return one vector of {@link #dimension()} floats per text, in the same order
    */
-  float[][] embedDocuments(List<String> texts);
+  default float[][] embedDocuments(List<String> texts) {
+    return embed(texts, Role.DOCUMENT);
+  }
 
   /**
-   * Embeds a query (an implementation may add a model-specific query prefix).
+   * Embeds a query: {@code embed(List.of(text), Role.QUERY)[0]}.
    *
    * @param text the query text
    * @return a vector of {@link #dimension()} floats
    */
-  float[] embedQuery(String text);
+  default float[] embedQuery(String text) {
+    return embed(List.of(text == null ? "" : text), Role.QUERY)[0];
+  }
 
   /**
-   * Describes the embedder for provenance: for a model, its file, SHA-256, pooling and truncation; two embedders
-   * with the same description must produce the same vectors.
+   * Describes the embedder for provenance and cache keys: for a model, its file, SHA-256, pooling, token budget and
+   * document instruction; two embedders with the same description must produce the same document vectors.
    *
    * @return a one-line description
    */
   String describe();
+
+  /**
+   * Says how many texts were cut to the embedder's token budget so far (nothing is cut silently); an embedder without
+   * a budget returns 0.
+   *
+   * @return the count of truncated texts since the embedder was opened
+   */
+  default long truncatedCount() {
+    return 0;
+  }
 
   /** Releases native or other resources; the default does nothing. */
   @Override

@@ -1,7 +1,9 @@
 package dev.winnow.ranking.dense;
 
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.Pooling;
 import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -19,7 +21,9 @@ public final class Embedders {
 
   private static final Pattern HASHED_SPEC = Pattern.compile("hashed-bow:(\\d{1,4})");
   private static final Pattern LLAMA_DESCRIPTION =
-      Pattern.compile("llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)");
+      Pattern.compile(
+          "llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)"
+              + "(?: documentInstruction=(\\S+))?");
   private static final Pattern HASHED_DESCRIPTION = Pattern.compile("hashed-bag-of-words dim=(\\d{1,4}) .*");
 
   private Embedders() {}
@@ -82,13 +86,18 @@ public final class Embedders {
       if (!Files.isRegularFile(file)) {
         throw new IOException("the index's embedding model is gone: " + file);
       }
-      LlamaEmbedder e =
-          LlamaEmbedder.open(
-              file,
-              Pooling.valueOf(l.group(3).toUpperCase(Locale.ROOT)),
-              Integer.parseInt(l.group(4)),
-              32,
-              Runtime.getRuntime().availableProcessors());
+      LlamaEmbedder.Options o =
+          LlamaEmbedder.Options.defaults()
+              .withPooling(Pooling.valueOf(l.group(3).toUpperCase(Locale.ROOT)))
+              .withMaxTokens(Integer.parseInt(l.group(4)));
+      if (l.group(5) != null) {
+        o = o.withInstructions(new EmbeddingInstructions("", URLDecoder.decode(l.group(5), StandardCharsets.UTF_8)));
+      }
+      LlamaEmbedder e = LlamaEmbedder.open(file, o);
+      if (l.group(5) != null) {
+        // the recorded document instruction, with the model's own query instruction
+        e.setQueryInstruction(EmbeddingInstructions.forModel(e.modelName()).query());
+      }
       if (!e.describe().equals(description)) {
         e.close();
         throw new IOException("the model file " + file + " changed since the index was embedded (" + description + ")");

@@ -43,18 +43,14 @@ public final class HashedBagOfWordsEmbedder implements Embedder {
     return dimension;
   }
 
+  /** {@inheritDoc} Queries and documents are embedded alike (no instruction, no token budget). */
   @Override
-  public float[][] embedDocuments(List<String> texts) {
+  public float[][] embed(List<String> texts, Role role) {
     float[][] out = new float[texts.size()][];
     for (int i = 0; i < out.length; i++) {
       out[i] = embed(texts.get(i));
     }
     return out;
-  }
-
-  @Override
-  public float[] embedQuery(String text) {
-    return embed(text);
   }
 
   @Override

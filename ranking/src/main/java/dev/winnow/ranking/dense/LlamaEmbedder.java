@@ -1,7 +1,7 @@
 package dev.winnow.ranking.dense;
 
 import dev.winnow.models.convert.EmbeddingModelSpec;
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.ranking.eval.Provenance;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Cancellation;
@@ -12,52 +12,47 @@ import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
 import dev.winnow.runtime.Vocabulary;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 
 /**
  * Dense embeddings computed by llama.cpp from a GGUF embedding model (a BERT-type encoder such as all-MiniLM-L6-v2 or
  * bge-small-en-v1.5 converted by {@code winnow models convert-onnx}, or any model whose context pools embeddings).
  *
- * <p>Each text is tokenized with the model's own vocabulary and special tokens ({@code [CLS] ... [SEP]} for BERT),
- * cut to a token budget (the closing special token is kept), and run through llama.cpp: {@code llama_encode} for an
- * encoder (non-causal, e.g. MiniLM, bge), {@code llama_decode} from an empty KV cache for a causal model. The
- * sequence's pooled embedding ({@code llama_get_embeddings_seq}; {@link Options#pooling}, by default the model's own:
- * mean for MiniLM, CLS for bge) is L2-normalised. The KV cache is unified: with one stream per sequence ({@code
+ * <p>The path (instructions, token budget, batching, normalisation, counting, cancellation) is {@link
+ * BatchingEmbedder}'s; this class tokenizes with the model's own vocabulary and special tokens ({@code [CLS] ...
+ * [SEP]} for BERT) and runs one packed batch through llama.cpp: {@code llama_encode} for an encoder (non-causal, e.g.
+ * MiniLM, bge), {@code llama_decode} from an empty KV cache for a causal model. The sequence's pooled embedding ({@code
+ * llama_get_embeddings_seq}; {@link Options#pooling}, by default the model's own: mean for MiniLM, CLS for bge) is
+ * then L2-normalised by the base class. The KV cache is unified: with one stream per sequence ({@code
  * kv_unified=false}) the pooled embeddings of sequences other than 0 in a multi-sequence batch came out different
  * from the same text embedded alone (llama.cpp v0.5.0, stories260K). Several texts share one llama.cpp batch, one
- * sequence id each ({@code n_seq_max} {@link Options#maxSequences}); texts are packed by length so that a batch
- * holds similar lengths, and the batch size ({@code n_batch = n_ubatch}, since an encoder's whole input must fit in one
- * ubatch) is {@code max(Options#batchTokens, longest input)}. The results equal a single-sequence encode of each text
- * (the attention mask keeps sequences apart), which the tests check.
+ * sequence id each ({@code n_seq_max} {@link Options#maxSequences}); the batch size ({@code n_batch = n_ubatch}, since
+ * an encoder's whole input must fit in one ubatch) is {@code max(Options#batchTokens, longest input)}. The results
+ * equal a single-sequence encode of each text (the attention mask keeps sequences apart), which the tests check.
  *
  * <p>Truncation: {@link Options#maxTokens} (default {@value #DEFAULT_MAX_TOKENS}, as in docs/design.md's SciFact probe;
  * never above the model's training context) counts the special tokens. {@link #truncatedCount()} says how many inputs
  * were cut so far; nothing is cut silently.
  *
- * <p>Threads: llama.cpp gets {@link Options#threads} (default: the cores the JVM can use). Progress: a listener
- * receives the number of texts embedded so far after every batch. Cancellation: {@link #cancel()} or interrupting the
- * embedding thread stops the current batch inside llama.cpp (abort callback) and throws {@link
- * CancellationException}; the embedder stays usable (call {@link #resetCancel()}).
+ * <p>Threads: llama.cpp gets {@link Options#threads} (default: the cores the JVM can use). Cancellation also stops the
+ * current batch inside llama.cpp (abort callback).
  *
- * <p>Query instruction: {@link #embedQuery} prefixes each query with {@link #queryInstruction()} (documents never get
- * it): by default the instruction the model's authors recommend for retrieval queries, found from the file's {@code
- * general.name} in {@link EmbeddingModelSpec} (bge-small-en-v1.5: {@value EmbeddingModelSpec#BGE_QUERY_INSTRUCTION};
- * MiniLM and unknown models: none); {@link #setQueryInstruction} changes it. It changes no document vector, so it is
- * not part of {@link #describe()}: an index embedded by this model serves queries with or without it.
+ * <p>Instructions: by default {@link EmbeddingInstructions#forModel} of the file's {@code general.name}
+ * (bge-small-en-v1.5: {@value EmbeddingModelSpec#BGE_QUERY_INSTRUCTION} before queries; MiniLM and unknown models:
+ * none); {@link Options#instructions} or {@link #setQueryInstruction} change them. The query instruction changes no
+ * document vector, so it is not part of {@link #describe()}: an index embedded by this model serves queries with or
+ * without it.
  *
  * <p>Calls are serialised (one llama.cpp context): {@link dev.winnow.ranking.index.DocumentIndex}'s parallel query
  * workers may share one embedder.
  */
-public final class LlamaEmbedder implements Embedder {
+public final class LlamaEmbedder extends BatchingEmbedder {
 
   /** Default token budget per text (special tokens included). */
   public static final int DEFAULT_MAX_TOKENS = 256;
@@ -75,8 +70,16 @@ public final class LlamaEmbedder implements Embedder {
    * @param threads llama.cpp threads, {@code >= 1}
    * @param pooling how a text's token embeddings become one vector: {@link Pooling#MODEL} (the model's own: mean for
    *     MiniLM, CLS for bge-small; mean for a model that names none), MEAN, CLS or LAST
+   * @param instructions the query and document instructions; null for the model's own ({@link
+   *     EmbeddingInstructions#forModel})
    */
-  public record Options(int maxTokens, int maxSequences, int batchTokens, int threads, Pooling pooling) {
+  public record Options(
+      int maxTokens,
+      int maxSequences,
+      int batchTokens,
+      int threads,
+      Pooling pooling,
+      EmbeddingInstructions instructions) {
 
     /** @throws IllegalArgumentException naming the field out of range */
     public Options {
@@ -99,10 +102,11 @@ public final class LlamaEmbedder implements Embedder {
     }
 
     /**
-     * @return 256 tokens, 32 sequences, 512 tokens per batch, the JVM's available processors, the model's pooling
+     * @return 256 tokens, 32 sequences, 512 tokens per batch, the JVM's available processors, the model's pooling and
+     *     instructions
      */
     public static Options defaults() {
-      return new Options(DEFAULT_MAX_TOKENS, 32, 512, Runtime.getRuntime().availableProcessors(), Pooling.MODEL);
+      return new Options(DEFAULT_MAX_TOKENS, 32, 512, Runtime.getRuntime().availableProcessors(), Pooling.MODEL, null);
     }
 
     /**
@@ -110,7 +114,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withMaxTokens(int n) {
-      return new Options(n, maxSequences, batchTokens, threads, pooling);
+      return new Options(n, maxSequences, batchTokens, threads, pooling, instructions);
     }
 
     /**
@@ -118,7 +122,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withMaxSequences(int n) {
-      return new Options(maxTokens, n, batchTokens, threads, pooling);
+      return new Options(maxTokens, n, batchTokens, threads, pooling, instructions);
     }
 
     /**
@@ -126,7 +130,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withBatchTokens(int n) {
-      return new Options(maxTokens, maxSequences, n, threads, pooling);
+      return new Options(maxTokens, maxSequences, n, threads, pooling, instructions);
     }
 
     /**
@@ -134,7 +138,7 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withThreads(int n) {
-      return new Options(maxTokens, maxSequences, batchTokens, n, pooling);
+      return new Options(maxTokens, maxSequences, batchTokens, n, pooling, instructions);
     }
 
     /**
@@ -142,40 +146,37 @@ public final class LlamaEmbedder implements Embedder {
      * @return a copy
      */
     public Options withPooling(Pooling p) {
-      return new Options(maxTokens, maxSequences, batchTokens, threads, p);
+      return new Options(maxTokens, maxSequences, batchTokens, threads, p, instructions);
+    }
+
+    /**
+     * @param i the instructions; null for the model's own
+     * @return a copy
+     */
+    public Options withInstructions(EmbeddingInstructions i) {
+      return new Options(maxTokens, maxSequences, batchTokens, threads, pooling, i);
     }
   }
 
-  /** Query vectors kept by {@link #embedQuery}. */
-  public static final int QUERY_CACHE_SIZE = 10_000;
-
-  private final Map<String, float[]> queryCache =
-      new LinkedHashMap<>(256, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, float[]> eldest) {
-          return size() > QUERY_CACHE_SIZE;
-        }
-      };
   private final Model model;
   private final boolean ownsModel;
   private final Path file;
-  private final String sha256;
   private final boolean encoder;
   private final Options options;
   private final Vocabulary vocabulary;
-  private final int maxTokens;
-  private final String description;
-  private final AtomicLong truncated = new AtomicLong();
-  private final AtomicLong embedded = new AtomicLong();
-  private volatile boolean cancelled;
-  private volatile Thread worker;
-  private volatile LongConsumer progress;
-  private volatile String queryInstruction;
+  private volatile String sha256;
+  private volatile String description;
   private Context context;
   private Batch batch;
   private Pooling pooling;
 
   private LlamaEmbedder(Model model, boolean ownsModel, Options options, String sha256) {
+    super(
+        cappedTokens(model, options),
+        options.maxSequences(),
+        options.instructions() != null
+            ? options.instructions()
+            : EmbeddingInstructions.forModel(model.metadata().get("general.name")));
     this.model = model;
     this.ownsModel = ownsModel;
     this.file = model.path().toAbsolutePath().normalize();
@@ -184,21 +185,13 @@ public final class LlamaEmbedder implements Embedder {
         model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
     this.options = options;
     this.vocabulary = model.vocabulary();
+    ensureContext(Math.max(options.batchTokens(), maxTokens()));
+  }
+
+  /** The token budget in force: the option capped at the model's training context. */
+  private static int cappedTokens(Model model, Options options) {
     int train = model.trainingContextSize();
-    this.maxTokens = train > 0 ? Math.min(options.maxTokens(), train) : options.maxTokens();
-    ensureContext(Math.max(options.batchTokens(), maxTokens));
-    this.queryInstruction =
-        EmbeddingModelSpec.byDisplayName(model.metadata().get("general.name"))
-            .map(EmbeddingModelSpec::queryInstruction)
-            .orElse("");
-    this.description =
-        String.format(
-            Locale.ROOT,
-            "llama.cpp model=%s sha256=%s pooling=%s maxTokens=%d",
-            file,
-            sha256,
-            pooling.name().toLowerCase(Locale.ROOT),
-            maxTokens);
+    return train > 0 ? Math.min(options.maxTokens(), train) : options.maxTokens();
   }
 
   /**
@@ -268,9 +261,28 @@ public final class LlamaEmbedder implements Embedder {
     return new LlamaEmbedder(model, false, options, Provenance.sha256(model.path()));
   }
 
+  /**
+   * Opens an embedder over a model the caller keeps open, hashing the model file only when {@link #describe()} or
+   * {@link #sha256()} first needs it (for re-rankers and scripts, which embed without recording provenance).
+   *
+   * @param model an embedding model
+   * @param options settings
+   * @return the embedder
+   */
+  public static LlamaEmbedder overUnhashed(Model model, Options options) {
+    return new LlamaEmbedder(model, false, options, null);
+  }
+
   @Override
   public int dimension() {
     return model.embeddingSize();
+  }
+
+  /**
+   * @return the model's {@code general.name} (e.g. all-MiniLM-L6-v2), or null when the file names none
+   */
+  public String modelName() {
+    return model.metadata().get("general.name");
   }
 
   /**
@@ -282,199 +294,66 @@ public final class LlamaEmbedder implements Embedder {
 
   /**
    * @return the model file's SHA-256, lower-case hex
+   * @throws UncheckedIOException when the file cannot be read to hash it
    */
   public String sha256() {
-    return sha256;
-  }
-
-  /**
-   * @return the token budget in force (the option capped at the model's training context)
-   */
-  public int maxTokens() {
-    return maxTokens;
+    String s = sha256;
+    if (s == null) {
+      try {
+        s = Provenance.sha256(file);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot hash the embedding model " + file, e);
+      }
+      sha256 = s;
+    }
+    return s;
   }
 
   /**
    * @return the pooling llama.cpp applies (the model's, or MEAN for a model that names none)
    */
+  @Override
   public Pooling pooling() {
     return pooling;
   }
 
-  /**
-   * @return how many inputs (documents and queries) were cut to {@link #maxTokens()} so far
-   */
-  public long truncatedCount() {
-    return truncated.get();
-  }
-
-  /**
-   * @return how many texts were embedded so far (documents and queries)
-   */
-  public long embeddedCount() {
-    return embedded.get();
-  }
-
-  /**
-   * Sets a listener told, after every batch, how many texts this embedder has embedded in total ({@link
-   * #embeddedCount()}); it runs on the embedding thread. Null removes it.
-   *
-   * @param listener the listener
-   */
-  public void onProgress(LongConsumer listener) {
-    this.progress = listener;
-  }
-
-  /**
-   * @return the text prefixed to every query by {@link #embedQuery}; empty for none
-   */
-  public String queryInstruction() {
-    return queryInstruction;
-  }
-
-  /**
-   * Sets the text prefixed to every query by {@link #embedQuery} (documents never get it). Cached query vectors are
-   * keyed by the prefixed text, so none made with another instruction is returned.
-   *
-   * @param instruction the prefix, used as given (end it with a space); empty for none
-   * @throws NullPointerException when null
-   */
-  public void setQueryInstruction(String instruction) {
-    queryInstruction = java.util.Objects.requireNonNull(instruction, "query instruction");
-  }
-
-  /** Stops the embedding in progress (and any later one until {@link #resetCancel()}): it throws {@link CancellationException}. */
-  public void cancel() {
-    cancelled = true;
-  }
-
-  /** Clears {@link #cancel()}. */
-  public void resetCancel() {
-    cancelled = false;
-  }
-
-  /**
-   * Tokens of a text as it is embedded: the model's special tokens added, cut to {@link #maxTokens()} keeping the
-   * final token when it is a control token ({@code [SEP]}).
-   *
-   * @param text the text (a blank text embeds as one space)
-   * @return token ids, {@code 1..maxTokens()} of them
-   */
-  public int[] tokens(String text) {
-    int[] t = vocabulary.tokenize(text == null || text.isBlank() ? " " : text, true, false);
-    if (t.length <= maxTokens) {
-      return t;
-    }
-    truncated.incrementAndGet();
-    int[] cut = Arrays.copyOf(t, maxTokens);
-    if (vocabulary.isControl(t[t.length - 1])) {
-      cut[maxTokens - 1] = t[t.length - 1];
-    }
-    return cut;
+  @Override
+  protected int[] tokenize(String text) {
+    return vocabulary.tokenize(text, true, false);
   }
 
   @Override
-  public float[][] embedDocuments(List<String> texts) {
-    int[][] tokens = new int[texts.size()][];
-    for (int i = 0; i < tokens.length; i++) {
-      tokens[i] = tokens(texts.get(i));
-    }
-    return embedTokens(tokens);
+  protected boolean isClosingToken(int token) {
+    return vocabulary.isControl(token);
   }
 
-  /**
-   * {@inheritDoc}
-   *
-   * <p>The query is stripped and prefixed with {@link #queryInstruction()}. The last {@value #QUERY_CACHE_SIZE} query
-   * vectors are kept (embedding is deterministic), so methods that search the same queries again (dense, then hybrid)
-   * embed each once; {@link #clearQueryCache()} empties it, e.g. before timing.
-   */
   @Override
-  public float[] embedQuery(String text) {
-    String q = queryInstruction + (text == null ? "" : text.strip());
-    synchronized (queryCache) {
-      float[] hit = queryCache.get(q);
-      if (hit != null) {
-        return hit.clone();
-      }
-    }
-    float[] v = embedTokens(new int[][] {tokens(q)})[0];
-    synchronized (queryCache) {
-      queryCache.put(q, v.clone());
-    }
-    return v;
-  }
-
-  /** Forgets the cached query vectors. */
-  public void clearQueryCache() {
-    synchronized (queryCache) {
-      queryCache.clear();
-    }
-  }
-
-  /**
-   * Embeds token sequences (each at most {@link #maxTokens()} long, as {@link #tokens} makes them).
-   *
-   * @param tokens one token array per text
-   * @return one unit vector of {@link #dimension()} floats per text, in order
-   * @throws CancellationException when cancelled or the thread is interrupted
-   */
-  public synchronized float[][] embedTokens(int[][] tokens) {
-    float[][] out = new float[tokens.length][];
-    if (tokens.length == 0) {
-      return out;
-    }
-    Integer[] order = new Integer[tokens.length];
-    int longest = 0;
-    for (int i = 0; i < tokens.length; i++) {
-      order[i] = i;
-      if (tokens[i].length == 0 || tokens[i].length > maxTokens) {
-        throw new IllegalArgumentException(
-            "text " + i + " has " + tokens[i].length + " tokens; expected 1.." + maxTokens);
-      }
-      longest = Math.max(longest, tokens[i].length);
-    }
-    // longest first: similar lengths share a batch
-    Arrays.sort(order, (a, b) -> Integer.compare(tokens[b].length, tokens[a].length));
+  protected int prepare(int longest) {
     ensureContext(Math.max(options.batchTokens(), longest));
-    int perBatch = context.batchSize();
-    int seqs = Math.min(options.maxSequences(), context.maxSequences());
-    worker = Thread.currentThread();
-    try {
-      int next = 0;
-      while (next < order.length) {
-        if (cancelled || Thread.currentThread().isInterrupted()) {
-          throw new CancellationException("embedding cancelled after " + next + " of " + order.length + " texts");
-        }
-        batch.clear();
-        int first = next;
-        while (next < order.length
-            && next - first < seqs
-            && batch.size() + tokens[order[next]].length <= perBatch) {
-          int[] t = tokens[order[next]];
-          for (int p = 0; p < t.length; p++) {
-            batch.add(t[p], p, next - first, true);
-          }
-          next++;
-        }
-        if (encoder) {
-          context.encode(batch);
-        } else {
-          // a causal model: each batch starts from an empty KV cache
-          context.kvCache().clear(false);
-          context.decode(batch);
-        }
-        for (int i = first; i < next; i++) {
-          out[order[i]] = context.sequenceEmbeddingCopy(i - first, true);
-        }
-        long done = embedded.addAndGet(next - first);
-        LongConsumer l = progress;
-        if (l != null) {
-          l.accept(done);
-        }
+    return context.batchSize();
+  }
+
+  @Override
+  protected float[][] run(PackedBatch packed) {
+    batch.clear();
+    List<int[]> seqs = packed.sequences();
+    for (int s = 0; s < seqs.size(); s++) {
+      int[] t = seqs.get(s);
+      // pooling reads every token of the sequence: all are outputs
+      for (int p = 0; p < t.length; p++) {
+        batch.add(t[p], p, s, true);
       }
-    } finally {
-      worker = null;
+    }
+    if (encoder) {
+      context.encode(batch);
+    } else {
+      // a causal model: each batch starts from an empty KV cache
+      context.kvCache().clear(false);
+      context.decode(batch);
+    }
+    float[][] out = new float[seqs.size()][];
+    for (int s = 0; s < out.length; s++) {
+      out[s] = context.sequenceEmbeddingCopy(s, false);
     }
     return out;
   }
@@ -502,12 +381,7 @@ public final class LlamaEmbedder implements Embedder {
       c.close();
       c = model.newContext(o.withEmbeddings(true, Pooling.MEAN));
     }
-    c.cancellation(
-        Cancellation.polling(
-            () -> {
-              Thread w = worker;
-              return cancelled || (w != null && w.isInterrupted());
-            }));
+    c.cancellation(Cancellation.polling(this::aborted));
     context = c;
     pooling = c.pooling();
     batch = Batch.allocate(batchTokens, 1);
@@ -524,9 +398,30 @@ public final class LlamaEmbedder implements Embedder {
     }
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>{@code llama.cpp model=FILE sha256=HEX pooling=NAME maxTokens=N}, then {@code documentInstruction=} and the
+   * URL-encoded instruction when documents get one.
+   */
   @Override
   public String describe() {
-    return description;
+    String d = description;
+    if (d == null) {
+      d =
+          String.format(
+              Locale.ROOT,
+              "llama.cpp model=%s sha256=%s pooling=%s maxTokens=%d",
+              file,
+              sha256(),
+              pooling.name().toLowerCase(Locale.ROOT),
+              maxTokens());
+      if (!documentInstruction().isEmpty()) {
+        d += " documentInstruction=" + URLEncoder.encode(documentInstruction(), StandardCharsets.UTF_8);
+      }
+      description = d;
+    }
+    return d;
   }
 
   @Override
@@ -539,6 +434,6 @@ public final class LlamaEmbedder implements Embedder {
 
   @Override
   public String toString() {
-    return description;
+    return describe();
   }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.winnow.models.convert.EmbeddingModels;
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.ranking.SharedData;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;

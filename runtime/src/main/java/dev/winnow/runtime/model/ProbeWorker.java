@@ -1,6 +1,6 @@
 package dev.winnow.runtime.model;
 
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;

@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.winnow.models.convert.EmbeddingModelSpec;
 import dev.winnow.models.convert.EmbeddingModels;
-import dev.winnow.models.convert.Pooling;
 import dev.winnow.models.download.HttpDownloader;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.models.maven.MavenArtifactResolver;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;

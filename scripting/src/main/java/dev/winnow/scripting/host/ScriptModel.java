@@ -1,6 +1,7 @@
 package dev.winnow.scripting.host;
 
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.ranking.dense.Embedder;
+import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
@@ -18,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -33,7 +35,7 @@ public final class ScriptModel implements AutoCloseable {
   private final Model model;
   private final int threads;
   private Context generation;
-  private Context embedding;
+  private LlamaEmbedder embedder;
 
   ScriptModel(HostEnvironment env, Model model, int threads) {
     this.env = env;
@@ -133,31 +135,72 @@ public final class ScriptModel implements AutoCloseable {
   }
 
   /**
-   * The mean-pooled embedding of a text (last hidden layer, L2-normalised).
+   * The embedding of a document text, as the index and the embedding re-ranker compute it: {@code embed(text,
+   * {role: 'document'})}.
    *
-   * @param text the text (at most 512 tokens)
-   * @return a tensor of shape {@code [n_embd]}
+   * @param text the text
+   * @return a unit tensor of shape {@code [n_embd]}
    */
   @HostAccess.Export
   public ScriptTensor embed(String text) {
+    return embed(text, null);
+  }
+
+  /**
+   * The embedding of a text through the one embedding path ({@link LlamaEmbedder}, as the index's vectors and the
+   * embedding re-ranker): the model's pooling (mean for a model that names none), its instruction for the role (bge:
+   * the query instruction before queries), cut to {@value LlamaEmbedder#DEFAULT_MAX_TOKENS} tokens (counted: see
+   * {@link #embeddingStats()}), L2-normalised.
+   *
+   * @param text the text
+   * @param options {@code {role: 'document' | 'query'}} (default document), or null
+   * @return a unit tensor of shape {@code [n_embd]}
+   */
+  @HostAccess.Export
+  public ScriptTensor embed(String text, Value options) {
     return Verbs.call(
         env,
         () -> {
+          Embedder.Role role = role(options);
           env.cancellation().throwIfCancelled();
-          Context ctx = embeddingContext();
-          int[] tokens = model.vocabulary().tokenize(text, true, false);
-          checkLength(tokens, ctx);
-          ctx.kvCache().clear(true);
-          ctx.cancellation(env.cancellation());
-          try (Batch b = Batch.allocate(tokens.length, 1)) {
-            b.addSequence(tokens, 0, 0, true);
-            ctx.decode(b);
-          } finally {
-            ctx.cancellation(null);
-          }
-          float[] v = ctx.sequenceEmbeddingCopy(0, true);
+          float[] v = embedder().embed(List.of(text == null ? "" : text), role, env.cancellation())[0];
           return ScriptTensor.of(v, v.length);
         });
+  }
+
+  /**
+   * What {@link #embed} has done so far.
+   *
+   * @return maxTokens (the token budget), truncated (texts cut to it), embedded (texts embedded), pooling,
+   *     queryInstruction
+   */
+  @HostAccess.Export
+  public Map<String, Object> embeddingStats() {
+    return Verbs.call(
+        env,
+        () -> {
+          LlamaEmbedder e = embedder();
+          Map<String, Object> m = new LinkedHashMap<>();
+          m.put("maxTokens", e.maxTokens());
+          m.put("truncated", e.truncatedCount());
+          m.put("embedded", e.embeddedCount());
+          m.put("pooling", e.pooling().name().toLowerCase(Locale.ROOT));
+          m.put("queryInstruction", e.queryInstruction());
+          return m;
+        });
+  }
+
+  private static Embedder.Role role(Value options) {
+    Value r = options == null || options.isNull() ? null : option(options, "role");
+    if (r == null) {
+      return Embedder.Role.DOCUMENT;
+    }
+    String name = r.isString() ? r.asString() : String.valueOf(r);
+    return switch (name) {
+      case "document" -> Embedder.Role.DOCUMENT;
+      case "query" -> Embedder.Role.QUERY;
+      default -> throw new IllegalArgumentException("embed: role must be 'document' or 'query', got " + r);
+    };
   }
 
   /**
@@ -254,9 +297,9 @@ public final class ScriptModel implements AutoCloseable {
       generation.close();
       generation = null;
     }
-    if (embedding != null) {
-      embedding.close();
-      embedding = null;
+    if (embedder != null) {
+      embedder.close();
+      embedder = null;
     }
     model.close();
   }
@@ -273,11 +316,11 @@ public final class ScriptModel implements AutoCloseable {
     return generation;
   }
 
-  private Context embeddingContext() {
-    if (embedding == null) {
-      embedding = model.newContext(contextOptions().withEmbeddings(true, Pooling.MEAN));
+  private LlamaEmbedder embedder() {
+    if (embedder == null) {
+      embedder = LlamaEmbedder.overUnhashed(model, LlamaEmbedder.Options.defaults().withThreads(threads));
     }
-    return embedding;
+    return embedder;
   }
 
   private static void checkLength(int[] tokens, Context ctx) {

@@ -3,6 +3,7 @@ package dev.winnow.scripting.host;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.TestCollection;
+import dev.winnow.ranking.dense.BatchingEmbedder;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.dense.LlamaEmbedder;
@@ -318,7 +319,7 @@ public final class WinnowApi {
     long total = Math.max(0, index.size() - index.vectorCount());
     String id = "embed-" + CALLS.incrementAndGet();
     env.progress(id, label, 0, total);
-    if (embedder instanceof LlamaEmbedder model) {
+    if (embedder instanceof BatchingEmbedder model) {
       long before = model.embeddedCount();
       model.onProgress(n -> env.progress(id, label, Math.min(total, n - before), total));
       try (Cancellation.Registration stop = env.cancellation().onCancel(model::cancel)) {

@@ -1,178 +1,95 @@
 package dev.winnow.ranking.incontext.embedding;
 
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.ranking.dense.Embedder;
+import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
-import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Cancellation;
-import dev.winnow.runtime.Context;
-import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Model;
-import dev.winnow.runtime.Vocabulary;
 
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 
 /**
  * Bi-encoder re-ranking: the query and each document (title and text) are embedded separately with an embedding
- * model (the model's own pooling, e.g. mean for all-MiniLM-L6-v2, CLS for bge-small; mean for a model that names
- * none), L2-normalised, and a document
- * scores the cosine with the query. Texts are cut to {@code min(documentTokenBudget, n_ctx_train)} tokens, keeping the
- * closing special token ([SEP]) when the vocabulary adds one. Documents are embedded side by side, one sequence each.
- * The cancellation token is polled before every batch and inside it by llama.cpp; a cancelled call clears the KV
- * cache.
+ * model and a document scores the cosine with the query. Embedding goes through the same path as the index's
+ * vectors ({@link LlamaEmbedder}: the model's pooling and instructions, e.g. bge's query instruction, the
+ * {@value LlamaEmbedder#DEFAULT_MAX_TOKENS}-token budget with truncation counted, the same batching and
+ * normalisation), and the cosine is taken between {@link Embedder#unitLength} copies as the index stores and searches
+ * them, so a document scores what dense search over an index embedded by the same model would give it. Of the {@link
+ * InContextOptions}, only the threads apply (the token budgets, batch size and parallel sequences are the embedder's).
+ * The cancellation token is polled before every batch and inside it by llama.cpp.
  */
 public final class EmbeddingRanker extends AbstractInContextRanker {
 
-    private final Model model;
-    private final InContextOptions options;
-    private final Vocabulary vocabulary;
-    private final int maxTokens;
-    private Context context;
-    private Batch batch;
+    private final LlamaEmbedder embedder;
 
     /**
      * @param model   an embedding model (BERT-like encoder or a decoder with pooling)
-     * @param options settings (document budget, batch size, parallel sequences, threads)
+     * @param options settings (threads)
      */
     public EmbeddingRanker(Model model, InContextOptions options) {
         super("embedding");
-        this.model = model;
-        this.options = options;
-        this.vocabulary = model.vocabulary();
-        this.maxTokens = Math.min(options.documentTokenBudget(), model.trainingContextSize());
-    }
-
-    /** Tokens of a text as the model embeds it: with its special tokens, cut to the budget. */
-    int[] tokens(String text) {
-        int[] t = vocabulary.tokenize(text.isBlank() ? " " : text, true, false);
-        if (t.length <= maxTokens) {
-            return t;
-        }
-        int[] cut = Arrays.copyOf(t, maxTokens);
-        if (vocabulary.addsEos()) {
-            cut[maxTokens - 1] = t[t.length - 1];
-        }
-        return cut;
+        this.embedder = LlamaEmbedder.overUnhashed(model,
+                LlamaEmbedder.Options.defaults().withThreads(options.threads()));
     }
 
     /**
-     * Embeds texts, L2-normalised; interrupting the calling thread cancels.
+     * Embeds texts as the index does, unit length; interrupting the calling thread cancels.
      *
      * @param texts the texts
-     * @return one unit vector (n_embd floats) per text
+     * @param role  queries or documents
+     * @return one unit vector (n_embd floats) per text, equal to the vector the index stores (documents) or searches
+     *         with (queries) for the same text and model
      * @throws CancellationException when the calling thread is interrupted
      */
-    public float[][] embed(List<String> texts) {
-        Thread caller = Thread.currentThread();
-        return embed(texts, Cancellation.onInterrupt(caller));
+    public float[][] embed(List<String> texts, Embedder.Role role) {
+        return embed(texts, role, Cancellation.onInterrupt(Thread.currentThread()));
     }
 
-    private float[][] embed(List<String> texts, Cancellation check) {
-        int[][] tokens = new int[texts.size()][];
-        int longest = 0;
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = tokens(texts.get(i));
-            longest = Math.max(longest, tokens[i].length);
+    private float[][] embed(List<String> texts, Embedder.Role role, Cancellation cancellation) {
+        float[][] v = embedder.embed(texts, role, cancellation);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = Embedder.unitLength(v[i]);
         }
-        int batchTokens = Math.max(options.batchTokens(), longest);
-        int parallel = Math.min(options.parallelSequences(), ContextOptions.MAX_SEQUENCES);
-        ensureContext(batchTokens, parallel);
-        context.cancellation(check);
-        boolean encoderOnly = model.hasEncoder() && !model.hasDecoder();
-        float[][] out = new float[tokens.length][];
-        int next = 0;
-        try {
-            while (next < tokens.length) {
-                throwIfCancelled(check, "after embedding " + next + " of " + tokens.length + " texts");
-                batch.clear();
-                context.kvCache().clear(false);
-                int first = next;
-                while (next < tokens.length && next - first < parallel
-                        && batch.size() + tokens[next].length <= batchTokens) {
-                    // pooling reads every token of the sequence: all are outputs
-                    for (int t = 0; t < tokens[next].length; t++) {
-                        batch.add(tokens[next][t], t, next - first, true);
-                    }
-                    next++;
-                }
-                if (encoderOnly) {
-                    context.encode(batch);
-                } else {
-                    context.decode(batch);
-                }
-                for (int i = first; i < next; i++) {
-                    out[i] = context.sequenceEmbeddingCopy(i - first, true);
-                }
-            }
-        } catch (CancellationException e) {
-            context.kvCache().clear(false);
-            throw e;
-        } finally {
-            context.cancellation(null);
-        }
-        return out;
+        return v;
+    }
+
+    /**
+     * @return the embedder this ranker embeds with (its counts: texts truncated, tokens embedded)
+     */
+    public LlamaEmbedder embedder() {
+        return embedder;
     }
 
     @Override
-    protected Scores score(String query, List<Candidate> ordered, Cancellation check) {
-        List<String> texts = new java.util.ArrayList<>(ordered.size() + 1);
-        texts.add(query.strip());
-        int truncated = 0;
-        long promptTokens = 0;
+    protected Scores score(String query, List<Candidate> ordered, Cancellation cancellation) {
+        throwIfCancelled(cancellation, "before embedding");
+        List<String> texts = new ArrayList<>(ordered.size());
         for (Candidate c : ordered) {
             texts.add(c.content());
         }
-        for (String t : texts) {
-            int full = vocabulary.tokenize(t.isBlank() ? " " : t, true, false).length;
-            promptTokens += Math.min(full, maxTokens);
-            if (full > maxTokens) {
-                truncated++;
-            }
-        }
-        long before = context == null ? 0 : context.evaluatedTokens();
-        float[][] e = embed(texts, check);
+        long tokensBefore = embedder.tokenCount();
+        long truncatedBefore = embedder.truncatedCount();
+        float[] q = embed(List.of(query), Embedder.Role.QUERY, cancellation)[0];
+        float[][] e = embed(texts, Embedder.Role.DOCUMENT, cancellation);
         double[] scores = new double[ordered.size()];
         for (int d = 0; d < scores.length; d++) {
             double dot = 0;
-            for (int i = 0; i < e[0].length; i++) {
-                dot += e[0][i] * e[d + 1][i];
+            for (int i = 0; i < q.length; i++) {
+                dot += q[i] * e[d][i];
             }
             scores[d] = dot;
         }
-        return new Scores(scores, null, context.evaluatedTokens() - before, promptTokens, 1, truncated);
-    }
-
-    private void ensureContext(int batchTokens, int parallel) {
-        if (context != null && context.batchSize() >= batchTokens && context.maxSequences() >= parallel) {
-            return;
-        }
-        close();
-        ContextOptions o = ContextOptions.defaults()
-                .withContextSize((batchTokens + 255) / 256 * 256)
-                .withBatchSize(batchTokens)
-                .withMaxSequences(parallel)
-                .withThreads(options.threads());
-        context = model.newContext(o.withEmbeddings(true, Pooling.MODEL));
-        if (context.pooling() == Pooling.NONE) {
-            // a model without its own pooling (a plain language model): mean over the tokens
-            context.close();
-            context = model.newContext(o.withEmbeddings(true, Pooling.MEAN));
-        }
-        batch = Batch.allocate(batchTokens, 1);
+        long tokens = embedder.tokenCount() - tokensBefore;
+        int truncated = (int) (embedder.truncatedCount() - truncatedBefore);
+        return new Scores(scores, null, tokens, tokens, 1, truncated);
     }
 
     @Override
     public void close() {
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        embedder.close();
     }
 }

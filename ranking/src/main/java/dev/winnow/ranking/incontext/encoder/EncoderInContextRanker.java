@@ -10,7 +10,7 @@ import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
-import dev.winnow.models.convert.Pooling;
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.runtime.ReusableContext;
 import dev.winnow.runtime.TensorSelector;
 import dev.winnow.runtime.TensorListener;

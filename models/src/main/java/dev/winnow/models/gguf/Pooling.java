@@ -1,9 +1,11 @@
-package dev.winnow.models.convert;
+package dev.winnow.models.gguf;
 
 /**
  * How per-token hidden states become one embedding per sequence: llama.cpp's {@code enum llama_pooling_type}. A GGUF
  * file stores its model's pooling as {@code <arch>.pooling_type} (the converter writes it); a runtime context takes one
- * too ({@code ContextOptions.withEmbeddings}), where {@link #MODEL} means the file's own.
+ * too ({@code ContextOptions.withEmbeddings}), where {@link #MODEL} means the file's own. It lives beside {@link
+ * GgmlType} because it is a value of the GGUF format that both the converter (which writes it) and the runtime's API
+ * (contexts, embedders) use; the models module cannot see the runtime's packages.
  */
 public enum Pooling {
   /** The model's own pooling ({@code LLAMA_POOLING_TYPE_UNSPECIFIED}); for contexts only, never stored in a file. */
