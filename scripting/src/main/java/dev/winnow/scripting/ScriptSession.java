@@ -185,9 +185,24 @@ public final class ScriptSession implements AutoCloseable {
                   deadline.toNanos(),
                   TimeUnit.NANOSECONDS);
         }
-        // JavaScript cells get REPL semantics: top-level const/let/class can be declared again by a later run
-        String evaluated = language == Language.JS ? JsRepl.rewrite(code) : code;
-        Value v = g.context().eval(Source.newBuilder(language.id(), evaluated, sourceName).buildLiteral());
+        Source src = Source.newBuilder(language.id(), code, sourceName).buildLiteral();
+        if (language == Language.JS) {
+          // JavaScript cells get REPL semantics: top-level const/let/class can be declared again by a later run
+          String rewritten = JsRepl.rewrite(code);
+          if (!rewritten.equals(code)) {
+            Source repl = Source.newBuilder(language.id(), rewritten, sourceName).buildLiteral();
+            try {
+              g.context().parse(repl);
+              src = repl;
+            } catch (PolyglotException e) {
+              if (!e.isSyntaxError()) {
+                throw e;
+              }
+              // nothing ran: evaluating the cell as written reports its syntax error in the user's own text
+            }
+          }
+        }
+        Value v = g.context().eval(src);
         DisplayData shown = Renderer.render(g, v, null);
         return new CellResult(language, Optional.ofNullable(shown), Duration.ofNanos(System.nanoTime() - t0));
       } catch (PolyglotException e) {

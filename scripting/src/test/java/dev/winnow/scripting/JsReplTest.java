@@ -73,6 +73,16 @@ class JsReplTest {
   }
 
   @Test
+  void syntaxErrorsQuoteTheCellAsWritten() {
+    ScriptFailure f = assertThrows(ScriptFailure.class, () -> js("let ok = 1;\nconst broken = ;"));
+    assertEquals("SyntaxError", f.errorType(), f.toString());
+    assertEquals(2, f.line(), f.toString());
+    // GraalJS quotes the offending line: the user's, not the rewritten one
+    assertTrue(f.getMessage().contains("\nconst broken = ;\n"), f.getMessage());
+    assertTrue(!f.getMessage().contains("var "), f.getMessage());
+  }
+
+  @Test
   void rewriteKeepsLinesAndColumns() {
     assertEquals("var   a = 1;\nvar b = 2", JsRepl.rewrite("const a = 1;\nlet b = 2"));
     assertEquals("var C = class C {};\nC", JsRepl.rewrite("class C {}\nC"));
