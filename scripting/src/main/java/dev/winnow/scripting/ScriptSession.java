@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.scripting.engine.DisplayBridge;
 import dev.winnow.scripting.engine.GuestContext;
+import dev.winnow.scripting.engine.JsRepl;
 import dev.winnow.scripting.engine.Renderer;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.scripting.host.HostEnvironment;
@@ -184,7 +185,24 @@ public final class ScriptSession implements AutoCloseable {
                   deadline.toNanos(),
                   TimeUnit.NANOSECONDS);
         }
-        Value v = g.context().eval(Source.newBuilder(language.id(), code, sourceName).buildLiteral());
+        Source src = Source.newBuilder(language.id(), code, sourceName).buildLiteral();
+        if (language == Language.JS) {
+          // JavaScript cells get REPL semantics: top-level const/let/class can be declared again by a later run
+          String rewritten = JsRepl.rewrite(code);
+          if (!rewritten.equals(code)) {
+            Source repl = Source.newBuilder(language.id(), rewritten, sourceName).buildLiteral();
+            try {
+              g.context().parse(repl);
+              src = repl;
+            } catch (PolyglotException e) {
+              if (!e.isSyntaxError()) {
+                throw e;
+              }
+              // nothing ran: evaluating the cell as written reports its syntax error in the user's own text
+            }
+          }
+        }
+        Value v = g.context().eval(src);
         DisplayData shown = Renderer.render(g, v, null);
         return new CellResult(language, Optional.ofNullable(shown), Duration.ofNanos(System.nanoTime() - t0));
       } catch (PolyglotException e) {

@@ -137,6 +137,9 @@ class NotebookBrowserTest {
     waitForStatus(1, "ok", 120);
     assertTrue(outputText(1).contains("from python 1024"), outputText(1));
     assertTrue(outputText(1).contains("oops"), outputText(1));
+    // the cell Shift-Enter added takes the language of the cell above (Python), not the notebook's (JavaScript)
+    assertEquals("python", new Select(cell(2).findElement(By.cssSelector("select.cell-lang"))).getFirstSelectedOption().getAttribute("value"));
+    new Select(cell(2).findElement(By.cssSelector("select.cell-lang"))).selectByValue("js");
 
     // a cell that prints for 3 s: lines show before it ends
     typeAndRun(2, "for (let i = 0; i < 6; i++) { console.log('line ' + i); const t = Date.now(); while (Date.now() - t < 500) {} }");
@@ -153,6 +156,7 @@ class NotebookBrowserTest {
     driver.findElement(By.id("interrupt")).click();
     waitForStatus(3, "interrupted", 15);
     assertTrue(outputText(3).toLowerCase().contains("interrupt"), outputText(3));
+    assertEquals("In [4]:", prompt(3), "an interrupted cell keeps its execution count");
 
     // an untrusted HTML output: shown in a sandboxed frame whose own script does not run
     typeAndRun(4, "display('<p id=\"x\">shared html</p><script>document.getElementById(\"x\").textContent = \"script ran\"; fetch(\"/api/notebooks\")</script>', 'text/html')");
@@ -165,15 +169,27 @@ class NotebookBrowserTest {
     // the frame's size reporter (the one script the policy allows, by hash) did run
     waiting(10).until(d -> String.valueOf(frame.getAttribute("style")).contains("height"));
 
-    // restart: variables are gone and counting starts again
+    // restart asks first (an in-page dialog): cancelled, the variables stay
     typeAndRun(5, "var kept = 5; kept");
     waitForStatus(5, "ok", 30);
     driver.findElement(By.id("restart")).click();
+    WebElement dialog = driver.findElement(By.id("dialog"));
+    waiting(5).until(d -> dialog.isDisplayed());
+    assertTrue(dialog.getText().contains("Restart the kernel?"), dialog.getText());
+    driver.findElement(By.id("dialog-cancel")).click();
+    waiting(5).until(d -> !dialog.isDisplayed());
+    typeAndRun(6, "kept + 1");
+    waitForStatus(6, "ok", 30);
+    assertTrue(outputText(6).contains("6"), outputText(6));
+    // confirmed: variables are gone and counting starts again
+    driver.findElement(By.id("restart")).click();
+    waiting(5).until(d -> dialog.isDisplayed());
+    driver.findElement(By.id("dialog-ok")).click();
     waiting(30).until(d -> d.findElement(By.id("kernel-status")).getText().contains("restarted"));
-    typeAndRun(6, "typeof kept");
-    waitForStatus(6, "ok", 60);
-    assertTrue(outputText(6).contains("undefined"), outputText(6));
-    assertEquals("In [1]:", prompt(6));
+    typeAndRun(7, "typeof kept");
+    waitForStatus(7, "ok", 60);
+    assertTrue(outputText(7).contains("undefined"), outputText(7));
+    assertEquals("In [1]:", prompt(7));
 
     // autosave, then reload: the outputs come back from the .ipynb file
     waiting(20).until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
@@ -188,7 +204,85 @@ class NotebookBrowserTest {
     assertEquals("python", saved.at("/cells/1/metadata/winnow/language").asText());
     assertEquals("stream", saved.at("/cells/0/outputs/0/output_type").asText());
     assertEquals("execute_result", saved.at("/cells/0/outputs/1/output_type").asText());
-    assertEquals("42", saved.at("/cells/0/outputs/1/data/text~1plain").asText());
+    // nbformat's layout: MIME text as a list of lines
+    assertEquals("42", saved.at("/cells/0/outputs/1/data/text~1plain/0").asText(), saved.at("/cells/0").toString());
+  }
+
+  /** Types code into cell i, replacing what it holds. */
+  static void replaceCode(int i, String code) {
+    WebElement ta = cell(i).findElement(By.cssSelector("textarea"));
+    ta.click();
+    ta.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+    ta.sendKeys(code);
+  }
+
+  @Test
+  void reRunsConstCellsAndRunAllStopsAtTheFirstError() throws Exception {
+    server.store().create("rerun.ipynb", Language.JS);
+    open("rerun.ipynb");
+    typeAndRun(0, "const coll = [1, 2, 3]; class Box { size() { return coll.length; } } new Box().size()");
+    waitForStatus(0, "ok", 60);
+    assertEquals("In [1]:", prompt(0));
+    // the same cell again: REPL semantics, no "has already been declared"
+    WebElement ta = cell(0).findElement(By.cssSelector("textarea"));
+    ta.click();
+    ta.sendKeys(Keys.chord(Keys.CONTROL, Keys.ENTER));
+    waiting(30).until(d -> "In [2]:".equals(prompt(0)) && "ok".equals(cell(0).getAttribute("data-status")));
+    assertTrue(outputText(0).contains("3"), outputText(0));
+    assertFalse(outputText(0).contains("already been declared"), outputText(0));
+
+    typeAndRun(1, "if (globalThis.fail) throw new Error('boom ' + coll.length); 'passed'");
+    waitForStatus(1, "ok", 30);
+    typeAndRun(2, "'later ' + coll.length");
+    waitForStatus(2, "ok", 30);
+    assertEquals("In [4]:", prompt(2));
+    typeAndRun(3, "globalThis.fail = true; 'armed'");
+    waitForStatus(3, "ok", 30);
+    assertEquals("In [5]:", prompt(3));
+    waiting(20).until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
+
+    // Run all: cell 0 runs (declaring its const again), cell 1 fails, cells 2 and 3 are not run and keep their outputs
+    driver.findElement(By.id("run-all")).click();
+    waitForStatus(1, "error", 60);
+    assertTrue(outputText(1).contains("boom 3"), outputText(1));
+    assertEquals("In [7]:", prompt(1));
+    assertEquals("ok", cell(0).getAttribute("data-status"));
+    assertEquals("In [6]:", prompt(0));
+    waiting(30).until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
+    Thread.sleep(1500); // a cell wrongly sent after the error would have started by now
+    assertEquals("In [4]:", prompt(2));
+    assertEquals("later 3", outputText(2).replace("'", "").trim());
+    assertEquals("In [5]:", prompt(3));
+    assertTrue(outputText(3).contains("armed"), outputText(3));
+    // and autosave keeps them in the file
+    waiting(20).until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
+    JsonNode saved = new ObjectMapper().readTree(Files.readString(dir.resolve("rerun.ipynb")));
+    assertEquals(7, saved.at("/cells/1/execution_count").asInt());
+    assertEquals("error", saved.at("/cells/1/outputs/0/output_type").asText());
+    assertEquals(4, saved.at("/cells/2/execution_count").asInt());
+    assertTrue(saved.at("/cells/2/outputs/0/data/text~1plain").toString().contains("later 3"), saved.at("/cells/2").toString());
+    assertEquals(5, saved.at("/cells/3/execution_count").asInt());
+    Files.write(Path.of("target", "notebook-run-all-stops.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Test
+  void newNotebookAskedInThePage() throws Exception {
+    server.store().create("first.ipynb", Language.JS);
+    open("first.ipynb");
+    driver.findElement(By.id("new-notebook")).click();
+    WebElement dialog = driver.findElement(By.id("dialog"));
+    waiting(5).until(d -> dialog.isDisplayed());
+    WebElement name = dialog.findElement(By.cssSelector("input[name=path]"));
+    name.clear();
+    name.sendKeys("made-in-page");
+    new Select(dialog.findElement(By.cssSelector("select[name=language]"))).selectByValue("python");
+    driver.findElement(By.id("dialog-ok")).click();
+    waiting(30).until(d -> "made-in-page.ipynb".equals(new Select(d.findElement(By.id("notebook-list"))).getFirstSelectedOption().getText()));
+    assertTrue(Files.exists(dir.resolve("made-in-page.ipynb")));
+    JsonNode nb = new ObjectMapper().readTree(Files.readString(dir.resolve("made-in-page.ipynb")));
+    assertEquals("python", nb.at("/metadata/kernelspec/language").asText(), nb.toString());
+    waiting(30).until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
+    assertEquals("python", new Select(cell(0).findElement(By.cssSelector("select.cell-lang"))).getFirstSelectedOption().getAttribute("value"));
   }
 
   @Test

@@ -12,6 +12,7 @@ const LANGS = { js: 'JavaScript', python: 'Python' };
 const state = {
   path: null, nb: null, selected: 0, mode: 'command', ws: null, dirty: false, saveTimer: null,
   running: new Set(), lastKey: null, lastKeyAt: 0,
+  batch: [], batchCell: null, // Run all / Run above: the cells still to run, and the one the batch waits for
 };
 
 // ---------- HTTP ----------
@@ -41,6 +42,64 @@ const newCell = type => type === 'code'
   ? { id: newId(), cell_type: 'code', metadata: {}, source: '', outputs: [], execution_count: null }
   : { id: newId(), cell_type: 'markdown', metadata: {}, source: '' };
 const cellIndex = id => state.nb.cells.findIndex(c => c.id === id);
+// a new code cell at index `at` takes the language of the nearest code cell above it (else below it, else the default)
+function languageAt(at) {
+  const cells = state.nb.cells;
+  for (let i = at - 1; i >= 0; i--) if (cells[i].cell_type === 'code') return cellLang(cells[i]);
+  for (let i = at; i < cells.length; i++) if (cells[i].cell_type === 'code') return cellLang(cells[i]);
+  return defaultLang();
+}
+function setLang(cell, lang) {
+  if (lang === defaultLang()) { if (cell.metadata.winnow) { delete cell.metadata.winnow.language; if (!Object.keys(cell.metadata.winnow).length) delete cell.metadata.winnow; } }
+  else cell.metadata.winnow = Object.assign(cell.metadata.winnow || {}, { language: lang });
+}
+
+// ---------- in-page dialogs (no prompt()/confirm()/alert(): they block the page and cannot be styled) ----------
+// ask({ title, message, fields: [{ name, label, value, options? }], ok, cancel }) resolves to the fields' values
+// (an object; {} without fields) when OK is chosen, or null when cancelled (Cancel, Escape).
+function ask({ title = '', message = '', fields = [], ok = 'OK', cancel = 'Cancel' }) {
+  const dlg = $('dialog');
+  $('dialog-title').textContent = title;
+  $('dialog-message').textContent = message;
+  const box = $('dialog-fields');
+  box.replaceChildren();
+  const inputs = {};
+  for (const f of fields) {
+    const label = document.createElement('label');
+    label.textContent = f.label + ' ';
+    let input;
+    if (f.options) {
+      input = document.createElement('select');
+      for (const [v, text] of Object.entries(f.options)) input.append(new Option(text, v));
+    } else {
+      input = document.createElement('input');
+      input.type = 'text';
+      input.spellcheck = false;
+    }
+    input.name = f.name;
+    input.value = f.value ?? '';
+    label.append(input);
+    box.append(label);
+    inputs[f.name] = input;
+  }
+  $('dialog-ok').textContent = ok;
+  $('dialog-cancel').textContent = cancel;
+  $('dialog-cancel').hidden = cancel === null;
+  return new Promise(resolve => {
+    dlg.returnValue = '';
+    dlg.addEventListener('close', () => {
+      if (dlg.returnValue !== 'ok') { resolve(null); return; }
+      const values = {};
+      for (const [k, el] of Object.entries(inputs)) values[k] = el.value.trim();
+      resolve(values);
+    }, { once: true });
+    dlg.showModal();
+    const first = box.querySelector('input, select');
+    if (first) { first.focus(); if (first.select) first.select(); } else $('dialog-ok').focus();
+  });
+}
+const notify = message => ask({ title: 'Winnow', message, cancel: null });
+const confirmed = async (title, message, ok) => (await ask({ title, message, ok })) !== null;
 
 // ---------- saving ----------
 function markDirty() {
@@ -140,7 +199,7 @@ function renderOutputs(cellEl, cell) {
 
 // ---------- cells ----------
 function promptText(cell) {
-  if (state.running.has(cell.id)) return 'In [*]:';
+  if (state.running.has(cell.id) || state.batch.includes(cell.id)) return 'In [*]:';
   return `In [${cell.execution_count ?? ' '}]:`;
 }
 
@@ -161,11 +220,7 @@ function cellElement(cell) {
     sel.className = 'cell-lang';
     for (const [id, name] of Object.entries(LANGS)) sel.append(new Option(name, id));
     sel.value = cellLang(cell);
-    sel.addEventListener('change', () => {
-      if (sel.value === defaultLang()) { if (cell.metadata.winnow) delete cell.metadata.winnow.language; }
-      else { cell.metadata.winnow = Object.assign(cell.metadata.winnow || {}, { language: sel.value }); }
-      markDirty();
-    });
+    sel.addEventListener('change', () => { setLang(cell, sel.value); markDirty(); });
     el.querySelector('.editor-wrap').prepend(sel);
     el.querySelector('.cell-in .prompt').textContent = promptText(cell);
     el.querySelector('.rendered').remove();
@@ -219,6 +274,7 @@ function editMode() {
 
 function insertCell(at, type = 'code') {
   const c = newCell(type);
+  if (type === 'code') setLang(c, languageAt(at));
   state.nb.cells.splice(at, 0, c);
   const el = cellElement(c);
   $('notebook').insertBefore(el, cellEl(at) || null);
@@ -242,6 +298,7 @@ function changeType(i, type) {
   if (c.cell_type === type) return;
   const n = type === 'code' ? newCell('code') : newCell('markdown');
   n.id = c.id; n.source = source(c);
+  if (type === 'code') setLang(n, languageAt(i));
   state.nb.cells[i] = n;
   cellEl(i).replaceWith(cellElement(n));
   autosize(cellEl(i).querySelector('textarea'));
@@ -259,13 +316,54 @@ function runCell(i) {
     return;
   }
   if (c.cell_type !== 'code') return;
-  c.outputs = [];
-  c.execution_count = null;
+  // the outputs and execution count stay until the kernel starts the cell ('start'): a cell that never runs (aborted
+  // in the queue by an interrupt or restart) keeps them, on the page and in the saved file
   state.running.add(c.id);
+  delete el.dataset.status;
   el.querySelector('.cell-in .prompt').textContent = promptText(c);
-  renderOutputs(el, c);
   send({ type: 'execute', cellId: c.id, language: cellLang(c), code: source(c) });
   markDirty();
+}
+
+// Run all / Run above: one cell at a time, the next sent when the previous ended 'ok'; the first cell that fails
+// (error, interrupted, aborted) ends the batch, and the cells after it are not run (they keep their outputs).
+function runCells(indices) {
+  stopBatch();
+  state.batch = indices.map(i => state.nb.cells[i].id);
+  for (const id of state.batch) refreshPrompt(id);
+  runNextInBatch();
+}
+
+function runNextInBatch() {
+  state.batchCell = null;
+  while (state.batch.length) {
+    const id = state.batch.shift();
+    const i = cellIndex(id);
+    if (i < 0) continue;
+    runCell(i);
+    if (state.nb.cells[i].cell_type === 'code') { state.batchCell = id; return; }
+  }
+}
+
+function stopBatch() {
+  const left = state.batch;
+  state.batch = [];
+  state.batchCell = null;
+  for (const id of left) refreshPrompt(id);
+}
+
+function refreshPrompt(id) {
+  const i = cellIndex(id);
+  if (i < 0 || state.nb.cells[i].cell_type !== 'code') return;
+  cellEl(i).querySelector('.cell-in .prompt').textContent = promptText(state.nb.cells[i]);
+}
+
+function interrupt() { stopBatch(); send({ type: 'interrupt' }); }
+
+async function restart() {
+  if (!await confirmed('Restart the kernel?', 'All variables are lost; outputs stay.', 'Restart')) return;
+  stopBatch();
+  send({ type: 'restart' });
 }
 
 function runAndAdvance() {
@@ -310,7 +408,7 @@ function appendOutput(c, el, out) {
 function onKernelMessage(m) {
   if (m.type === 'status') {
     kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' || m.state === 'dead' ? m.state + (m.reason ? ': ' + m.reason : '') : 'idle', m.state === 'busy' ? 'busy' : '');
-    if (m.state === 'restarted' || m.state === 'dead') { state.running.clear(); renderAll(); }
+    if (m.state === 'restarted' || m.state === 'dead') { state.running.clear(); state.batch = []; state.batchCell = null; renderAll(); }
     return;
   }
   if (m.type === 'refused') { kernelStatus('refused: ' + m.message); return; }
@@ -319,7 +417,12 @@ function onKernelMessage(m) {
   const c = state.nb.cells[i], el = cellEl(i);
   switch (m.type) {
     case 'queued': break;
-    case 'start': c.execution_count = m.count; el.querySelector('.cell-in .prompt').textContent = 'In [*]:'; break;
+    case 'start':
+      c.execution_count = m.count;
+      c.outputs = [];
+      renderOutputs(el, c);
+      el.querySelector('.cell-in .prompt').textContent = 'In [*]:';
+      break;
     case 'running': el.querySelector('.cell-in .prompt').textContent = `In [*] ${Math.round(m.elapsedMs / 1000)}s`; break;
     case 'stream': appendOutput(c, el, { output_type: 'stream', name: m.name, text: m.text }); break;
     case 'display': appendOutput(c, el, { output_type: 'display_data', data: m.data, metadata: {} }); break;
@@ -327,9 +430,11 @@ function onKernelMessage(m) {
     case 'error': appendOutput(c, el, { output_type: 'error', ename: m.ename, evalue: m.evalue, traceback: m.traceback }); break;
     case 'done':
       state.running.delete(c.id);
-      if (m.status === 'aborted') c.execution_count = null;
+      // an interrupted or failed cell keeps the count it ran with; an aborted one (never started) its previous one
+      if (m.status !== 'aborted' && m.count != null) c.execution_count = m.count;
       el.querySelector('.cell-in .prompt').textContent = promptText(c);
       el.dataset.status = m.status;
+      if (c.id === state.batchCell) { if (m.status === 'ok') runNextInBatch(); else stopBatch(); }
       markDirty();
       save();
       break;
@@ -386,37 +491,48 @@ async function start() {
 // ---------- toolbar ----------
 $('notebook-list').addEventListener('change', ev => open(ev.target.value));
 $('new-notebook').addEventListener('click', async () => {
-  const name = prompt('New notebook (path ending in .ipynb):', 'Untitled.ipynb');
-  if (!name) return;
-  const lang = confirm('JavaScript notebook? (Cancel: Python)') ? 'js' : 'python';
-  try { await api('POST', '/api/notebooks', { path: name, language: lang }); await refreshList(); await open(name); } catch (e) { alert(e.message); }
+  const v = await ask({
+    title: 'New notebook', ok: 'Create',
+    fields: [
+      { name: 'path', label: 'Name (ending in .ipynb)', value: 'Untitled.ipynb' },
+      { name: 'language', label: 'Language', value: state.nb ? defaultLang() : 'js', options: LANGS },
+    ],
+  });
+  if (!v || !v.path) return;
+  const name = /\.ipynb$/i.test(v.path) ? v.path : v.path + '.ipynb';
+  try { await api('POST', '/api/notebooks', { path: name, language: v.language }); await refreshList(); await open(name); } catch (e) { notify(e.message); }
 });
 $('rename-notebook').addEventListener('click', async () => {
-  const to = prompt('Rename to:', state.path);
+  const v = await ask({ title: 'Rename notebook', ok: 'Rename', fields: [{ name: 'to', label: 'New name', value: state.path }] });
+  const to = v && v.to;
   if (!to || to === state.path) return;
-  try { await save(); await api('POST', `/api/notebook/rename?path=${q(state.path)}`, { to }); state.path = to; await refreshList(); history.replaceState(null, '', `/?path=${q(to)}`); connect(); } catch (e) { alert(e.message); }
+  try { await save(); await api('POST', `/api/notebook/rename?path=${q(state.path)}`, { to }); state.path = to; await refreshList(); history.replaceState(null, '', `/?path=${q(to)}`); connect(); } catch (e) { notify(e.message); }
 });
 $('delete-notebook').addEventListener('click', async () => {
-  if (!confirm(`Delete ${state.path}?`)) return;
-  try { await api('DELETE', `/api/notebook?path=${q(state.path)}`); state.path = null; state.dirty = false; await start(); } catch (e) { alert(e.message); }
+  if (!await confirmed('Delete notebook?', `Delete ${state.path}? This cannot be undone.`, 'Delete')) return;
+  try { await api('DELETE', `/api/notebook?path=${q(state.path)}`); state.path = null; state.dirty = false; await start(); } catch (e) { notify(e.message); }
 });
+$('dialog-cancel').addEventListener('click', () => $('dialog').close('cancel'));
+// no form submission (the page's policy has form-action 'none'): OK and Enter close the dialog with 'ok'
+$('dialog-ok').addEventListener('click', () => $('dialog').close('ok'));
+$('dialog').addEventListener('keydown', ev => { if (ev.key === 'Enter' && ev.target.tagName === 'INPUT') { ev.preventDefault(); $('dialog').close('ok'); } });
 $('run-cell').addEventListener('click', runAndAdvance);
-$('run-above').addEventListener('click', () => { for (let i = 0; i < state.selected; i++) runCell(i); });
-$('run-all').addEventListener('click', () => { for (let i = 0; i < state.nb.cells.length; i++) runCell(i); });
-$('interrupt').addEventListener('click', () => send({ type: 'interrupt' }));
-$('restart').addEventListener('click', () => send({ type: 'restart' }));
+$('run-above').addEventListener('click', () => runCells([...Array(state.selected).keys()]));
+$('run-all').addEventListener('click', () => runCells([...state.nb.cells.keys()]));
+$('interrupt').addEventListener('click', interrupt);
+$('restart').addEventListener('click', restart);
 $('clear-outputs').addEventListener('click', () => { for (const c of state.nb.cells) if (c.cell_type === 'code') { c.outputs = []; c.execution_count = null; } renderAll(); markDirty(); });
 $('add-code').addEventListener('click', () => insertCell(state.selected + 1, 'code'));
 $('add-markdown').addEventListener('click', () => insertCell(state.selected + 1, 'markdown'));
 $('checkpoint').addEventListener('click', async () => { await save(); const r = await api('POST', `/api/notebook/checkpoint?path=${q(state.path)}`); $('save-status').textContent = 'checkpoint ' + new Date(r.checkpoint).toLocaleTimeString(); });
 $('revert').addEventListener('click', async () => {
-  if (!confirm('Revert to the checkpoint? Changes since then are lost.')) return;
-  try { clearTimeout(state.saveTimer); state.dirty = false; state.nb = await api('POST', `/api/notebook/revert?path=${q(state.path)}`); renderAll(); } catch (e) { alert(e.message); }
+  if (!await confirmed('Revert to the checkpoint?', 'Changes since the checkpoint are lost.', 'Revert')) return;
+  try { clearTimeout(state.saveTimer); state.dirty = false; state.nb = await api('POST', `/api/notebook/revert?path=${q(state.path)}`); renderAll(); } catch (e) { notify(e.message); }
 });
 
 // ---------- keyboard (Jupyter's) ----------
 document.addEventListener('keydown', ev => {
-  if (!state.nb) return;
+  if (!state.nb || $('dialog').open) return;
   const inEditor = document.activeElement && document.activeElement.tagName === 'TEXTAREA';
   if (ev.key === 'Enter' && ev.shiftKey) { ev.preventDefault(); runAndAdvance(); return; }
   if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); runCell(state.selected); setMode('command'); return; }
@@ -441,8 +557,8 @@ document.addEventListener('keydown', ev => {
     case 'm': case 'M': changeType(state.selected, 'markdown'); break;
     case 'y': case 'Y': changeType(state.selected, 'code'); break;
     case 'd': case 'D': if (twice('d')) { deleteCell(state.selected); state.lastKey = null; return; } break;
-    case 'i': case 'I': if (twice('i')) { send({ type: 'interrupt' }); state.lastKey = null; return; } break;
-    case '0': if (twice('0')) { send({ type: 'restart' }); state.lastKey = null; return; } break;
+    case 'i': case 'I': if (twice('i')) { interrupt(); state.lastKey = null; return; } break;
+    case '0': if (twice('0')) { state.lastKey = null; restart(); return; } break;
     case 'ArrowUp': case 'k': case 'K': select(state.selected - 1); break;
     case 'ArrowDown': case 'j': case 'J': select(state.selected + 1); break;
     case 's': case 'S': save(); break;
