@@ -35,7 +35,7 @@ public final class ScriptRanker implements AutoCloseable {
   /**
    * The ranker's name.
    *
-   * @return e.g. {@code "blockrank"}
+   * @return one of the command line's names, e.g. {@code "blockrank"}
    */
   @HostAccess.Export
   public String name() {
@@ -66,7 +66,8 @@ public final class ScriptRanker implements AutoCloseable {
    * @param index the index
    * @param queries the queries ({@code collection.queries(split)})
    * @param k candidates per query, 1..1000
-   * @param mode the first-stage mode ({@code bm25}, {@code dense}, {@code hybrid})
+   * @param mode the first-stage mode: {@code bm25}, {@code dense}, {@code dense-exact} or {@code hybrid}, as the
+   *     command line's {@code --mode}
    * @param name the run's name
    * @return the re-ranked run
    */
@@ -83,7 +84,8 @@ public final class ScriptRanker implements AutoCloseable {
    * @param index the index
    * @param queries the queries ({@code collection.queries(split)})
    * @param k documents re-ranked per query, 1..1000
-   * @param mode the first-stage mode ({@code bm25}, {@code dense}, {@code hybrid})
+   * @param mode the first-stage mode: {@code bm25}, {@code dense}, {@code dense-exact} or {@code hybrid}, as the
+   *     command line's {@code --mode}
    * @param name the run's name (null: the ranker's name)
    * @param hits first-stage documents per query kept in the run, k..10000
    * @return the re-ranked run
@@ -100,7 +102,7 @@ public final class ScriptRanker implements AutoCloseable {
           if (hits < k || hits > 10000) {
             throw new IllegalArgumentException("rerank: hits must be in [k, 10000] = [" + k + ", 10000], got " + hits);
           }
-          SearchMode m = SearchMode.parse(mode);
+          SearchMode m = ScriptIndex.mode(mode);
           DocumentIndex searched = index.prepare(m);
           List<Query> qs = new ArrayList<>(list.size());
           list.forEach(q -> qs.add(q.toQuery()));
