@@ -231,6 +231,7 @@ public final class ScriptIndex implements AutoCloseable {
         });
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "index " + index.path();

@@ -141,6 +141,7 @@ public final class ScriptRanker implements AutoCloseable {
     ranker.close();
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "ranker " + ranker.name();
@@ -195,9 +196,20 @@ public final class ScriptRanker implements AutoCloseable {
       return t.toDisplayData(ranker + " ranking for: " + query);
     }
 
+    /**
+     * What {@code print(ranking)} shows: a line naming the ranker and query, then rank, id, score and title.
+     *
+     * @return the text
+     */
+    @HostAccess.Export
     @Override
     public String toString() {
-      return ranker + " ranking of " + documents.size() + " documents for '" + query + "'";
+      HtmlTable t = new HtmlTable(List.of("rank", "id", "score", "title"));
+      for (Ranked d : documents) {
+        t.row(List.of(Integer.toString(d.rank), d.id, String.format(java.util.Locale.ROOT, "%.5f", d.score), d.title));
+      }
+      String head = ranker + " ranking of " + documents.size() + " documents for '" + query + "'";
+      return documents.isEmpty() ? head : head + "\n" + t.plain();
     }
   }
 

@@ -78,8 +78,37 @@ public final class ScriptRun {
     return new ScriptRun(run.withName(name));
   }
 
+  /**
+   * What {@code print(run)} shows: the name and size, then the top 3 documents of the first 3 queries (in query-id
+   * order) as a TREC-like table.
+   *
+   * @return e.g. {@code "run bm25: 2 queries, 20 documents\nquery  rank  id  score\n..."}
+   */
+  @HostAccess.Export
   @Override
   public String toString() {
-    return "run " + run.name() + " (" + run.queryIds().size() + " queries)";
+    List<String> ids = queryIds();
+    int docs = 0;
+    for (String q : ids) {
+      docs += run.ranking(q).size();
+    }
+    StringBuilder b =
+        new StringBuilder("run " + run.name() + ": " + ids.size() + (ids.size() == 1 ? " query, " : " queries, ")
+            + docs + (docs == 1 ? " document" : " documents"));
+    if (docs == 0) {
+      return b.toString();
+    }
+    HtmlTable t = new HtmlTable(List.of("query", "rank", "id", "score"));
+    boolean cut = ids.size() > 3;
+    for (String q : ids.subList(0, Math.min(3, ids.size()))) {
+      List<ScoredDoc> r = run.ranking(q);
+      cut |= r.size() > 3;
+      for (int i = 0; i < Math.min(3, r.size()); i++) {
+        t.row(List.of(q, Integer.toString(i + 1), r.get(i).docId(),
+            String.format(java.util.Locale.ROOT, "%.4f", r.get(i).score())));
+      }
+    }
+    b.append('\n').append(t.plain());
+    return cut ? b.append("\n...").toString() : b.toString();
   }
 }

@@ -40,6 +40,28 @@ public final class WinnowApi {
   private static final Logger LOG = LoggerFactory.getLogger(WinnowApi.class);
   /** Numbers the progress ids of long calls. */
   static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+  /**
+   * The classes of the objects scripts get, this one first: in Python their {@code str()} and {@code repr()} are
+   * their {@code toString()} (a table for results, rankings, runs and metrics), and {@code winnow.WinnowError} is the
+   * error class of Winnow's failures.
+   */
+  public static final List<Class<?>> HOST_TYPES =
+      List.of(
+          WinnowApi.class,
+          AttentionMap.class,
+          MetricsTable.class,
+          ScriptCollection.class,
+          ScriptHit.class,
+          ScriptIndex.class,
+          ScriptModel.class,
+          ScriptQrels.class,
+          ScriptQuery.class,
+          ScriptRanker.class,
+          ScriptRanker.ScriptRanking.class,
+          ScriptRun.class,
+          ScriptTensor.class,
+          SearchResults.class);
+
   private final HostEnvironment env;
   private final SandboxFileSystem paths;
   private final List<AutoCloseable> resources = new ArrayList<>();

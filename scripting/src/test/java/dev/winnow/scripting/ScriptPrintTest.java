@@ -1,0 +1,115 @@
+package dev.winnow.scripting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.winnow.ranking.collection.TestCollection;
+import dev.winnow.ranking.index.DocumentIndex;
+import dev.winnow.ranking.index.Hit;
+import dev.winnow.ranking.index.IndexConfig;
+import dev.winnow.ranking.index.SearchMode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hits, search results, runs and metric tables print readably in both languages ({@code print(x)}, {@code
+ * console.log(x)}, {@code str(x)}, {@code repr(x)}, string concatenation): a line and a small table, never {@code
+ * [object Object]} or a Java class name.
+ */
+class ScriptPrintTest {
+  @TempDir static Path workspace;
+  static String query;
+  static List<Hit> hits;
+  static ScriptHost host;
+  static ScriptSession session;
+
+  @BeforeAll
+  static void open() throws Exception {
+    Path subset = SciFactSubset.write(workspace.resolve("subset"), 2, 40);
+    query = TestCollection.open(subset, false).queries("test").get(0).text();
+    host = ScriptHost.create(Sandbox.of(workspace));
+    session = host.openSession();
+    String setup =
+        "c = winnow.collection('subset')\nidx = winnow.buildIndex(c, 'idx')\nq = c.queries('test')[0]\n"
+            + "res = idx.search(q.text, 3)\nrun = idx.run(c.queries('test'), 5, 'bm25', 'bm25')\n"
+            + "table = winnow.evaluate(run, c.qrels('test'))\n";
+    session.run(Language.PYTHON, setup, "setup.py", new RecordingSink());
+    session.run(Language.JS, "var " + setup.replace("\n", "; var ").replaceAll("; var $", ""), "setup.js", new RecordingSink());
+    try (DocumentIndex index = DocumentIndex.open(workspace.resolve("idx"), IndexConfig.builder().build())) {
+      hits = index.search(query, 3, SearchMode.BM25);
+    }
+    assertEquals(3, hits.size());
+  }
+
+  @AfterAll
+  static void close() {
+    if (host != null) {
+      host.close();
+    }
+  }
+
+  static String out(Language lang, String code) throws ScriptFailure {
+    RecordingSink sink = new RecordingSink();
+    session.run(lang, code, "cell", sink);
+    return sink.out.toString();
+  }
+
+  /** The expected text of {@code print(res)}: a line naming the query, then rank, id, score, title. */
+  static void assertResultsTable(String text) {
+    String[] lines = text.strip().split("\n");
+    assertEquals(5, lines.length, text);
+    assertEquals("3 bm25 hits for '" + query + "'", lines[0]);
+    assertTrue(lines[1].matches("rank +id +score +title"), text);
+    for (int i = 0; i < 3; i++) {
+      Hit h = hits.get(i);
+      String title = h.title().length() > 60 ? h.title().substring(0, 57) + "..." : h.title();
+      assertTrue(
+          lines[2 + i].matches(
+              (i + 1) + " +" + h.id() + " +" + String.format(Locale.ROOT, "%.4f", h.score()).replace(".", "\\.") + " +.*")
+              && lines[2 + i].endsWith(title),
+          "line " + (2 + i) + ": " + text);
+    }
+  }
+
+  @Test
+  void searchResultsPrintAsATableInBothLanguages() throws Exception {
+    String js = out(Language.JS, "console.log(res)");
+    assertResultsTable(js);
+    assertEquals(js, out(Language.JS, "print('' + res)"));
+    assertEquals(js, out(Language.JS, "console.log(`${res}`)"));
+    String py = out(Language.PYTHON, "print(res)");
+    assertEquals(js, py);
+    assertEquals(js, out(Language.PYTHON, "print(str(res))"));
+    assertEquals(js.strip(), out(Language.PYTHON, "print(repr(res))").strip());
+  }
+
+  @Test
+  void hitsRunsAndTablesPrintReadably() throws Exception {
+    Hit h = hits.get(0);
+    String hit = "#1 " + h.id() + " " + String.format(Locale.ROOT, "%.4f", h.score());
+    assertTrue(out(Language.JS, "console.log(res.hits[0])").startsWith(hit + " "), out(Language.JS, "console.log(res.hits[0])"));
+    assertEquals(out(Language.JS, "console.log(res.hits[0])"), out(Language.PYTHON, "print(res.hits[0])"));
+
+    String run = out(Language.PYTHON, "print(run)");
+    String[] lines = run.strip().split("\n");
+    assertTrue(lines[0].matches("run bm25: 2 queries, \\d+ documents"), run);
+    assertTrue(lines[1].matches("query +rank +id +score"), run);
+    assertTrue(lines[2].matches("\\S+ +1 +\\S+ +\\d+\\.\\d{4}"), run);
+    assertEquals("...", lines[lines.length - 1], run);
+    assertEquals(run, out(Language.JS, "console.log(run)"));
+    assertEquals(run.strip(), out(Language.PYTHON, "print(repr(run))").strip());
+
+    String table = out(Language.JS, "console.log(table)");
+    String[] t = table.strip().split("\n");
+    assertTrue(t[0].matches("run +nDCG@10 +R@100 +RR@10"), table);
+    assertTrue(t[1].matches("bm25 +\\d\\.\\d{4} +\\d\\.\\d{4} +\\d\\.\\d{4}"), table);
+    assertEquals(table, out(Language.PYTHON, "print(table)"));
+    assertTrue(out(Language.PYTHON, "print(str(table))").contains(String.format(Locale.ROOT, "%.4f",
+        Double.parseDouble(out(Language.PYTHON, "print(table.get('nDCG@10'))").strip()))));
+  }
+}
