@@ -7,7 +7,9 @@ import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -154,7 +156,11 @@ public final class ScriptIndex implements AutoCloseable {
                     });
           }
           env.progress(id, "searching", qs.size(), qs.size());
-          return new ScriptRun(b.build());
+          Map<String, Object> parameters = new LinkedHashMap<>();
+          parameters.put("mode", m.cliName());
+          parameters.put("k", k);
+          return new ScriptRun(
+              env, b.build(), new ScriptRun.Made(index.path(), index.settings().asMap(), null, parameters));
         });
   }
 

@@ -9,8 +9,11 @@ import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Reranking;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -26,10 +29,12 @@ import org.graalvm.polyglot.Value;
 public final class ScriptRanker implements AutoCloseable {
   private final HostEnvironment env;
   private final InContextRanker ranker;
+  private final Path model;
 
-  ScriptRanker(HostEnvironment env, InContextRanker ranker) {
+  ScriptRanker(HostEnvironment env, InContextRanker ranker, Path model) {
     this.env = env;
     this.ranker = ranker;
+    this.model = model;
   }
 
   /**
@@ -122,7 +127,13 @@ public final class ScriptRanker implements AutoCloseable {
                   },
                   name == null ? ranker.name() : name,
                   (done, total, unit) -> env.progress(id, "re-ranking with " + ranker.name(), done, total));
-          return new ScriptRun(run);
+          Map<String, Object> parameters = new LinkedHashMap<>();
+          parameters.put("mode", m.cliName());
+          parameters.put("ranker", ranker.name());
+          parameters.put("k", k);
+          parameters.put("hits", hits);
+          return new ScriptRun(
+              env, run, new ScriptRun.Made(index.index.path(), index.index.settings().asMap(), model, parameters));
         });
   }
 

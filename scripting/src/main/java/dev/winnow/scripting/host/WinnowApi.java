@@ -495,7 +495,7 @@ public final class WinnowApi {
               o = o.withThreads(v.asInt());
             }
           }
-          return track(new ScriptRanker(env, InContextRanker.byName(n, model.model(), o)));
+          return track(new ScriptRanker(env, InContextRanker.byName(n, model.model(), o), model.model().path()));
         });
   }
 

@@ -1,6 +1,8 @@
 package dev.winnow.scripting;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.winnow.ranking.collection.TestCollection;
@@ -8,6 +10,12 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.eval.Provenance;
+import dev.winnow.ranking.eval.Run;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -19,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Hits, search results, runs and metric tables print readably in both languages ({@code print(x)}, {@code
  * console.log(x)}, {@code str(x)}, {@code repr(x)}, string concatenation): a line and a small table, never {@code
- * [object Object]} or a Java class name.
+ * [object Object]} or a Java class name; {@code run.save(path)} writes a TREC run file with its provenance, inside
+ * the workspace only.
  */
-class ScriptPrintTest {
+class ScriptResultsTest {
   @TempDir static Path workspace;
   static String query;
   static List<Hit> hits;
@@ -111,5 +120,55 @@ class ScriptPrintTest {
     assertEquals(table, out(Language.PYTHON, "print(table)"));
     assertTrue(out(Language.PYTHON, "print(str(table))").contains(String.format(Locale.ROOT, "%.4f",
         Double.parseDouble(out(Language.PYTHON, "print(table.get('nDCG@10'))").strip()))));
+  }
+
+  @Test
+  void runsSaveAsTrecFilesWithProvenanceInsideTheWorkspaceOnly() throws Exception {
+    String written = out(Language.PYTHON, "print(run.save('runs/bm25.trec'))").strip();
+    Path file = workspace.resolve("runs/bm25.trec");
+    assertEquals(file.toRealPath().toString(), written);
+    JsonNode expected =
+        new ObjectMapper()
+            .readTree(
+                out(
+                    Language.PYTHON,
+                    "import json\nprint(json.dumps({q: [list(run.ranking(q)), list(run.scores(q))] for q in run.queryIds()}))"));
+    Run read = TrecFiles.readRun(file);
+    assertEquals("bm25", read.name());
+    assertEquals(2, expected.size());
+    assertEquals(expected.size(), read.queryIds().size());
+    expected
+        .fields()
+        .forEachRemaining(
+            e -> {
+              var ranking = read.ranking(e.getKey());
+              assertEquals(e.getValue().get(0).size(), ranking.size(), e.getKey());
+              for (int i = 0; i < ranking.size(); i++) {
+                assertEquals(e.getValue().get(0).get(i).asText(), ranking.get(i).docId(), e.getKey() + " " + i);
+                assertEquals(e.getValue().get(1).get(i).asDouble(), ranking.get(i).score(), 0.0, e.getKey() + " " + i);
+              }
+            });
+    Provenance p = TrecFiles.readProvenance(file);
+    assertEquals(workspace.resolve("idx").toRealPath().toString(), p.index());
+    assertEquals("bm25", p.parameters().get("mode"));
+    assertEquals(5, ((Number) p.parameters().get("k")).intValue());
+    assertEquals("script", p.parameters().get("source"));
+    assertFalse(p.indexSettings().isEmpty());
+    // the same from JavaScript, renamed: the name is the run file's tag
+    out(Language.JS, "run.withName('renamed').save('runs/renamed.trec')");
+    assertEquals("renamed", TrecFiles.readRun(workspace.resolve("runs/renamed.trec")).name());
+
+    Path outside = workspace.getParent().resolve("escaped-" + System.nanoTime() + ".trec");
+    for (String path : List.of(outside.toString(), "../" + outside.getFileName())) {
+      ScriptFailure f =
+          assertThrows(ScriptFailure.class, () -> out(Language.PYTHON, "run.save(" + quote(path) + ")"));
+      assertEquals("WinnowError", f.errorType(), f.getMessage());
+      assertTrue(f.getMessage().contains("access denied") || f.getMessage().contains("outside"), f.getMessage());
+      assertFalse(Files.exists(outside), path);
+    }
+  }
+
+  static String quote(String s) {
+    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
   }
 }
