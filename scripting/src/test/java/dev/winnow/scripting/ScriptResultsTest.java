@@ -103,6 +103,9 @@ class ScriptResultsTest {
     String hit = "#1 " + h.id() + " " + String.format(Locale.ROOT, "%.4f", h.score());
     assertTrue(out(Language.JS, "console.log(res.hits[0])").startsWith(hit + " "), out(Language.JS, "console.log(res.hits[0])"));
     assertEquals(out(Language.JS, "console.log(res.hits[0])"), out(Language.PYTHON, "print(res.hits[0])"));
+    // inside a Python list too (list's str is its elements' repr)
+    String list = out(Language.PYTHON, "print(list(res.hits))");
+    assertTrue(list.startsWith("[#1 " + h.id() + " ") && list.contains(", #3 " + hits.get(2).id() + " "), list);
 
     String run = out(Language.PYTHON, "print(run)");
     String[] lines = run.strip().split("\n");
