@@ -313,7 +313,7 @@ public final class ScriptSession implements AutoCloseable {
     }
     if (g == null) {
       g = host.take(language);
-      g.attach(bridge, winnow);
+      g.attach(bridge, winnow, WinnowApi.HOST_TYPES.toArray(Class<?>[]::new));
       contexts.put(language, g);
     }
     return g;

@@ -163,9 +163,16 @@ public final class GuestContext implements AutoCloseable {
    *
    * @param bridge the object behind {@code display(...)}
    * @param winnow the {@code winnow} host object
+   * @param hostTypes the classes of host objects whose Python {@code str()} and {@code repr()} are their exported
+   *     {@code toString()}, the {@code winnow} object's class first (it carries {@code winnow.WinnowError} in Python);
+   *     JavaScript ignores them (its {@code String(x)} already calls an exported {@code toString})
    */
-  public void attach(Object bridge, Object winnow) {
-    attach.execute(bridge, winnow);
+  public void attach(Object bridge, Object winnow, Class<?>... hostTypes) {
+    Object[] args = new Object[2 + hostTypes.length];
+    args[0] = bridge;
+    args[1] = winnow;
+    System.arraycopy(hostTypes, 0, args, 2, hostTypes.length);
+    attach.execute(args);
   }
 
   /**

@@ -104,6 +104,7 @@ public final class AttentionMap implements Displayable {
     return new DisplayData(bundle);
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     long[] s = probs.shape();

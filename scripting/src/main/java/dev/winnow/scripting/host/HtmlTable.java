@@ -51,7 +51,12 @@ final class HtmlTable {
     return new DisplayData(bundle);
   }
 
-  private String plain() {
+  /**
+   * The table as aligned plain text (cells cut to 60 characters), the {@code toString} of tabular host objects.
+   *
+   * @return a header line and one line per row
+   */
+  String plain() {
     int[] w = new int[header.size()];
     for (int i = 0; i < w.length; i++) {
       w[i] = header.get(i).length();

@@ -127,6 +127,7 @@ public final class MetricsTable implements Displayable {
     return t.toDisplayData(warnings.isEmpty() ? null : "warning: " + String.join("; ", warnings));
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return toDisplayData().plainText();

@@ -87,6 +87,7 @@ public final class ScriptCollection {
     return qrels(null);
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "collection " + collection.name() + " (" + collection.documents().size() + " documents)";

@@ -28,8 +28,16 @@ public final class ScriptHit {
     this.text = hit.text() == null ? "" : hit.text();
   }
 
+  /**
+   * What {@code print(hit)} shows: rank, id, score (4 decimals) and title.
+   *
+   * @return e.g. {@code "#1 d1 2.3456 Cats and dogs"}
+   */
+  @HostAccess.Export
   @Override
   public String toString() {
-    return "#" + rank + " " + id + " (" + score + ")";
+    String t = title.replace('\n', ' ');
+    return "#" + rank + " " + id + " " + String.format(java.util.Locale.ROOT, "%.4f", score)
+        + (t.isEmpty() ? "" : " " + (t.length() > 60 ? t.substring(0, 57) + "..." : t));
   }
 }

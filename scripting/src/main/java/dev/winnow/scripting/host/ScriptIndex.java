@@ -7,7 +7,9 @@ import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -112,7 +114,7 @@ public final class ScriptIndex implements AutoCloseable {
         () -> {
           env.cancellation().throwIfCancelled();
           checkK(k);
-          SearchMode m = SearchMode.parse(mode);
+          SearchMode m = mode(mode);
           return new SearchResults(query, m.cliName(), prepare(m).search(query, k, m));
         });
   }
@@ -122,7 +124,7 @@ public final class ScriptIndex implements AutoCloseable {
    *
    * @param queries the queries ({@code collection.queries(split)})
    * @param k hits per query, 1..10000
-   * @param mode the retrieval mode
+   * @param mode {@code bm25}, {@code dense}, {@code dense-exact} or {@code hybrid}, as the command line's {@code --mode}
    * @param name the run's name
    * @return the run
    */
@@ -133,7 +135,7 @@ public final class ScriptIndex implements AutoCloseable {
         () -> {
           checkK(k);
           List<ScriptQuery> list = Verbs.hostObjects(queries, ScriptQuery.class, "run: queries");
-          SearchMode m = SearchMode.parse(mode);
+          SearchMode m = mode(mode);
           DocumentIndex searched = prepare(m);
           List<Query> qs = new ArrayList<>(list.size());
           for (ScriptQuery q : list) {
@@ -154,7 +156,11 @@ public final class ScriptIndex implements AutoCloseable {
                     });
           }
           env.progress(id, "searching", qs.size(), qs.size());
-          return new ScriptRun(b.build());
+          Map<String, Object> parameters = new LinkedHashMap<>();
+          parameters.put("mode", m.cliName());
+          parameters.put("k", k);
+          return new ScriptRun(
+              env, b.build(), new ScriptRun.Made(index.path(), index.settings().asMap(), null, parameters));
         });
   }
 
@@ -176,6 +182,18 @@ public final class ScriptIndex implements AutoCloseable {
   @HostAccess.Export
   public String path() {
     return index.path().toString();
+  }
+
+  /**
+   * Parses a script's search mode as the command line does.
+   *
+   * @throws IllegalArgumentException naming the mode and the valid ones
+   */
+  static SearchMode mode(String mode) {
+    if (mode == null) {
+      throw new IllegalArgumentException("search mode missing: expected bm25, dense, dense-exact or hybrid");
+    }
+    return SearchMode.parse(mode);
   }
 
   private static void checkK(int k) {
@@ -219,6 +237,7 @@ public final class ScriptIndex implements AutoCloseable {
         });
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "index " + index.path();

@@ -304,6 +304,7 @@ public final class ScriptModel implements AutoCloseable {
     model.close();
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return model.description();

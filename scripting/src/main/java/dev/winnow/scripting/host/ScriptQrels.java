@@ -59,6 +59,7 @@ public final class ScriptQrels {
         env, () -> new ScriptQrels(env, qrels.restrictTo(new java.util.HashSet<>(Verbs.strings(queryIds, "restrictTo")))));
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "qrels: " + qrels.size() + " judgments for " + qrels.queryIds().size() + " queries";

@@ -20,6 +20,7 @@ public final class ScriptQuery {
     return new Query(id, text);
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return id + ": " + text;

@@ -9,8 +9,11 @@ import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Reranking;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -26,16 +29,18 @@ import org.graalvm.polyglot.Value;
 public final class ScriptRanker implements AutoCloseable {
   private final HostEnvironment env;
   private final InContextRanker ranker;
+  private final Path model;
 
-  ScriptRanker(HostEnvironment env, InContextRanker ranker) {
+  ScriptRanker(HostEnvironment env, InContextRanker ranker, Path model) {
     this.env = env;
     this.ranker = ranker;
+    this.model = model;
   }
 
   /**
    * The ranker's name.
    *
-   * @return e.g. {@code "blockrank"}
+   * @return one of the command line's names, e.g. {@code "blockrank"}
    */
   @HostAccess.Export
   public String name() {
@@ -66,7 +71,8 @@ public final class ScriptRanker implements AutoCloseable {
    * @param index the index
    * @param queries the queries ({@code collection.queries(split)})
    * @param k candidates per query, 1..1000
-   * @param mode the first-stage mode ({@code bm25}, {@code dense}, {@code hybrid})
+   * @param mode the first-stage mode: {@code bm25}, {@code dense}, {@code dense-exact} or {@code hybrid}, as the
+   *     command line's {@code --mode}
    * @param name the run's name
    * @return the re-ranked run
    */
@@ -83,7 +89,8 @@ public final class ScriptRanker implements AutoCloseable {
    * @param index the index
    * @param queries the queries ({@code collection.queries(split)})
    * @param k documents re-ranked per query, 1..1000
-   * @param mode the first-stage mode ({@code bm25}, {@code dense}, {@code hybrid})
+   * @param mode the first-stage mode: {@code bm25}, {@code dense}, {@code dense-exact} or {@code hybrid}, as the
+   *     command line's {@code --mode}
    * @param name the run's name (null: the ranker's name)
    * @param hits first-stage documents per query kept in the run, k..10000
    * @return the re-ranked run
@@ -100,7 +107,7 @@ public final class ScriptRanker implements AutoCloseable {
           if (hits < k || hits > 10000) {
             throw new IllegalArgumentException("rerank: hits must be in [k, 10000] = [" + k + ", 10000], got " + hits);
           }
-          SearchMode m = SearchMode.parse(mode);
+          SearchMode m = ScriptIndex.mode(mode);
           DocumentIndex searched = index.prepare(m);
           List<Query> qs = new ArrayList<>(list.size());
           list.forEach(q -> qs.add(q.toQuery()));
@@ -120,7 +127,13 @@ public final class ScriptRanker implements AutoCloseable {
                   },
                   name == null ? ranker.name() : name,
                   (done, total, unit) -> env.progress(id, "re-ranking with " + ranker.name(), done, total));
-          return new ScriptRun(run);
+          Map<String, Object> parameters = new LinkedHashMap<>();
+          parameters.put("mode", m.cliName());
+          parameters.put("ranker", ranker.name());
+          parameters.put("k", k);
+          parameters.put("hits", hits);
+          return new ScriptRun(
+              env, run, new ScriptRun.Made(index.index.path(), index.index.settings().asMap(), model, parameters));
         });
   }
 
@@ -139,6 +152,7 @@ public final class ScriptRanker implements AutoCloseable {
     ranker.close();
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "ranker " + ranker.name();
@@ -193,9 +207,20 @@ public final class ScriptRanker implements AutoCloseable {
       return t.toDisplayData(ranker + " ranking for: " + query);
     }
 
+    /**
+     * What {@code print(ranking)} shows: a line naming the ranker and query, then rank, id, score and title.
+     *
+     * @return the text
+     */
+    @HostAccess.Export
     @Override
     public String toString() {
-      return ranker + " ranking of " + documents.size() + " documents for '" + query + "'";
+      HtmlTable t = new HtmlTable(List.of("rank", "id", "score", "title"));
+      for (Ranked d : documents) {
+        t.row(List.of(Integer.toString(d.rank), d.id, String.format(java.util.Locale.ROOT, "%.5f", d.score), d.title));
+      }
+      String head = ranker + " ranking of " + documents.size() + " documents for '" + query + "'";
+      return documents.isEmpty() ? head : head + "\n" + t.plain();
     }
   }
 

@@ -132,6 +132,7 @@ public final class ScriptTensor {
     return data.toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
   }
 
+  @HostAccess.Export
   @Override
   public String toString() {
     return "tensor" + java.util.Arrays.toString(shape);

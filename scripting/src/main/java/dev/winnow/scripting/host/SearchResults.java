@@ -60,8 +60,20 @@ public final class SearchResults implements Displayable {
     return t.toDisplayData(mode + " results for: " + query);
   }
 
+  /**
+   * What {@code print(results)} shows in both languages: a line naming the query, then a table of rank, id, score and
+   * title.
+   *
+   * @return e.g. {@code "3 bm25 hits for 'cats'\nrank  id  score  title\n1  d1  2.3456  Cats ..."}
+   */
+  @HostAccess.Export
   @Override
   public String toString() {
-    return hits.size() + " " + mode + " hits for '" + query + "'";
+    HtmlTable t = new HtmlTable(List.of("rank", "id", "score", "title"));
+    for (ScriptHit h : hits) {
+      t.row(List.of(Integer.toString(h.rank), h.id, String.format(java.util.Locale.ROOT, "%.4f", h.score), h.title));
+    }
+    String head = hits.size() + " " + mode + " hits for '" + query + "'";
+    return hits.isEmpty() ? head : head + "\n" + t.plain();
   }
 }

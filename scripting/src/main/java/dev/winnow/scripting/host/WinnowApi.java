@@ -40,6 +40,28 @@ public final class WinnowApi {
   private static final Logger LOG = LoggerFactory.getLogger(WinnowApi.class);
   /** Numbers the progress ids of long calls. */
   static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+  /**
+   * The classes of the objects scripts get, this one first: in Python their {@code str()} and {@code repr()} are
+   * their {@code toString()} (a table for results, rankings, runs and metrics), and {@code winnow.WinnowError} is the
+   * error class of Winnow's failures.
+   */
+  public static final List<Class<?>> HOST_TYPES =
+      List.of(
+          WinnowApi.class,
+          AttentionMap.class,
+          MetricsTable.class,
+          ScriptCollection.class,
+          ScriptHit.class,
+          ScriptIndex.class,
+          ScriptModel.class,
+          ScriptQrels.class,
+          ScriptQuery.class,
+          ScriptRanker.class,
+          ScriptRanker.ScriptRanking.class,
+          ScriptRun.class,
+          ScriptTensor.class,
+          SearchResults.class);
+
   private final HostEnvironment env;
   private final SandboxFileSystem paths;
   private final List<AutoCloseable> resources = new ArrayList<>();
@@ -442,10 +464,14 @@ public final class WinnowApi {
   }
 
   /**
-   * Creates an in-context re-ranker over a loaded model.
+   * Creates a re-ranker over a loaded model, by the command line's name, built through the one {@link
+   * InContextRanker#byName} as {@code winnow rank --ranker NAME}: {@code blockrank} (Gupta et al. 2025), {@code icr}
+   * (Chen et al. 2024), {@code listwise}, {@code pointwise} (decoder models), {@code embedding} (bi-encoder cosine; an
+   * embedding model such as all-MiniLM-L6-v2) or {@code encoder} (in-context ranking on a BERT-type encoder). The name
+   * is checked before anything else; an unknown one fails naming the valid ones.
    *
    * @param model the model ({@code winnow.loadModel})
-   * @param name {@code "blockrank"} (Gupta et al. 2025; the one available now)
+   * @param name one of {@link InContextRanker#NAMES} (case-insensitive), or null for {@code blockrank}
    * @param options {@code {layer: L, documentTokens: N, threads: T}} or null: scoring layer (default n_layer*5/8),
    *     content tokens kept per document (default 384), llama.cpp threads (default the model's)
    * @return the ranker; closed when the session closes
@@ -455,6 +481,7 @@ public final class WinnowApi {
     return Verbs.call(
         env,
         () -> {
+          String n = InContextRanker.checkName(name == null ? "blockrank" : name.toLowerCase(java.util.Locale.ROOT));
           InContextOptions o = InContextOptions.defaults().withThreads(model.threads());
           if (options != null && !options.isNull()) {
             Value v;
@@ -468,14 +495,7 @@ public final class WinnowApi {
               o = o.withThreads(v.asInt());
             }
           }
-          InContextRanker r =
-              switch (name == null ? "blockrank" : name.toLowerCase(java.util.Locale.ROOT)) {
-                case "blockrank" -> InContextRanker.blockRank(model.model(), o);
-                default ->
-                    throw new IllegalArgumentException(
-                        "unknown ranker '" + name + "': available is blockrank");
-              };
-          return track(new ScriptRanker(env, r));
+          return track(new ScriptRanker(env, InContextRanker.byName(n, model.model(), o), model.model().path()));
         });
   }
 

@@ -58,11 +58,33 @@ def __winnow_prelude():
     del name
     state = {"bridge": None}
 
+    import polyglot
+
     class WinnowError(Exception):
         """An error reported by Winnow's host API: bad input, a missing file, a model that failed to load."""
 
+    # named WinnowError in tracebacks and type(e).__qualname__, not __winnow_prelude.<locals>.WinnowError
     WinnowError.__module__ = "builtins"
+    WinnowError.__qualname__ = "WinnowError"
     builtins.WinnowError = WinnowError
+
+    class Winnow:
+        """The winnow object's Python side: winnow.WinnowError is the class of Winnow's errors."""
+
+        WinnowError = WinnowError
+
+    class Printable:
+        """A Winnow host object's str() and repr(): its own text (a table for results, rankings, runs and metrics)."""
+
+        def __str__(self):
+            return self.toString()
+
+        def __repr__(self):
+            return self.toString()
+
+    Winnow.__module__ = Printable.__module__ = "builtins"
+    Winnow.__qualname__ = Winnow.__name__ = "Winnow"
+    Printable.__qualname__ = Printable.__name__ = "Printable"
 
     def display(value, mime=None):
         """Shows a value as a rich output: display(obj), display('<b>hi</b>', 'text/html'), display(png_bytes, 'image/png')."""
@@ -115,8 +137,14 @@ def __winnow_prelude():
     def raise_(kind, message):
         raise WinnowError(message)
 
-    def attach(bridge, winnow):
+    def attach(bridge, winnow, *host_types):
         state["bridge"] = bridge
+        if host_types and not state.get("typed"):
+            # the classes are registered once per context (a context may serve several sessions)
+            polyglot.register_interop_type(host_types[0], Winnow)
+            for t in host_types[1:]:
+                polyglot.register_interop_type(t, Printable)
+            state["typed"] = True
         builtins.winnow = winnow
 
     def register(name, code):

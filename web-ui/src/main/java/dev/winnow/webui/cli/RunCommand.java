@@ -108,7 +108,13 @@ public final class RunCommand implements Callable<Integer> {
         ScriptSession session = host.openSession(args)) {
       InterruptOnSigint.install(session);
       try {
-        session.run(language, code, script.toString(), new PrintingSink(out, err), deadline);
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        session.run(
+            language,
+            code,
+            script.toString(),
+            new PrintingSink(out, err, terminal ? null : new ProgressThrottle(THROTTLE_NANOS, System::nanoTime)),
+            deadline);
         return 0;
       } catch (ScriptExited exited) {
         return exited.exitStatus(); // the script chose its exit code; its own output already said why
@@ -125,8 +131,65 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  /** Prints output as it comes; rich outputs as their plain text. */
-  private record PrintingSink(PrintWriter out, PrintWriter err) implements OutputSink {
+  /** Off a terminal, at most one progress line of a call per this interval (besides its first and last). */
+  static final long THROTTLE_NANOS = 3_000_000_000L;
+
+  /**
+   * Decides which progress reports become lines when standard error is not a terminal (a log file, CI, a pipe): a
+   * call's first report, its last ({@code done == total}), and in between at most one per interval, so a long call
+   * writes a line every few seconds instead of several per second.
+   */
+  static final class ProgressThrottle {
+    private final long interval;
+    private final java.util.function.LongSupplier clock;
+    private final java.util.Map<String, Long> last = new java.util.HashMap<>();
+
+    /**
+     * @param intervalNanos the least time between two lines of one call
+     * @param clock the time in nanoseconds
+     */
+    ProgressThrottle(long intervalNanos, java.util.function.LongSupplier clock) {
+      this.interval = intervalNanos;
+      this.clock = clock;
+    }
+
+    /**
+     * Whether a progress report is printed.
+     *
+     * @param progressJson the report's {@code application/vnd.winnow.progress+json} ({@code id}, {@code done}, {@code
+     *     total})
+     * @return true for the first and last report of a call and for one at least an interval after its previous line
+     */
+    synchronized boolean show(String progressJson) {
+      com.fasterxml.jackson.databind.JsonNode p;
+      try {
+        p = JSON.readTree(progressJson);
+      } catch (java.io.IOException e) {
+        return true;
+      }
+      String id = p.path("id").asText();
+      boolean end = p.has("total") && p.path("done").asLong() >= p.path("total").asLong();
+      long now = clock.getAsLong();
+      Long before = last.get(id);
+      if (end) {
+        last.remove(id);
+        return true;
+      }
+      if (before != null && now - before < interval) {
+        return false;
+      }
+      last.put(id, now);
+      return true;
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * Prints output as it comes; rich outputs as their plain text; progress on standard error, every report on a
+   * terminal, through the throttle otherwise.
+   */
+  private record PrintingSink(PrintWriter out, PrintWriter err, ProgressThrottle throttle) implements OutputSink {
     @Override
     public void stdout(String text) {
       out.print(text);
@@ -142,6 +205,9 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public void display(DisplayData data) {
       if (data.mimeBundle().containsKey(ScriptSession.PROGRESS_MIME)) {
+        if (throttle != null && !throttle.show(data.mimeBundle().get(ScriptSession.PROGRESS_MIME))) {
+          return;
+        }
         err.println(data.plainText()); // progress of long host calls: on stderr, keeping stdout the script's
         err.flush();
         return;
