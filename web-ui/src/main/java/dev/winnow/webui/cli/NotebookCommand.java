@@ -1,5 +1,6 @@
 package dev.winnow.webui.cli;
 
+import dev.winnow.models.WinnowHome;
 import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.ScriptHost;
 import dev.winnow.webui.notebook.NotebookServer;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Serves the .ipynb notebooks of DIR (default: the current directory) on http://127.0.0.1 and prints the URL,",
       "with the access token every request needs. Cells run sandboxed: they may write under DIR and read the",
-      "--read-only directories (and shared/models, shared/data beside the repository)."
+      "--read-only directories, shared/models and shared/data beside the repository, and Winnow's home (the demo's",
+      "indexes and converted models; read-only)."
     })
 public final class NotebookCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -102,6 +104,34 @@ public final class NotebookCommand implements Callable<Integer> {
     };
   }
 
+  /**
+   * The directories cells may read besides DIR: the {@code --read-only} ones, {@code shared/models} and {@code
+   * shared/data} beside the repository, and Winnow's home ({@code $WINNOW_HOME}, by default {@code ~/.cache/winnow}:
+   * the demo's indexes and the converted models), so a notebook can open what {@code winnow demo} built. Reading only:
+   * the home stays one of the sandbox's protected trees, never writable by a cell (even when DIR contains it).
+   *
+   * @param readOnly the {@code --read-only} directories
+   * @param repoDir the repository ({@code winnow.repo.dir}, set by the launcher), or null
+   * @param winnowHome Winnow's home directory
+   * @return the roots that exist, in that order, without duplicates
+   */
+  static List<Path> readableRoots(List<Path> readOnly, String repoDir, Path winnowHome) {
+    List<Path> roots = new ArrayList<>(readOnly);
+    List<Path> defaults = new ArrayList<>();
+    if (repoDir != null) {
+      for (String sub : List.of("models", "data")) {
+        defaults.add(Path.of(repoDir).resolveSibling("shared").resolve(sub));
+      }
+    }
+    defaults.add(winnowHome);
+    for (Path p : defaults) {
+      if (Files.isDirectory(p) && !roots.contains(p)) {
+        roots.add(p);
+      }
+    }
+    return roots;
+  }
+
   @Override
   public Integer call() throws InterruptedException {
     if (!Files.isDirectory(directory)) {
@@ -111,16 +141,7 @@ public final class NotebookCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--max-request-mb must be positive, got " + maxRequestMb);
     }
     Duration idle = parseDuration("--kernel-idle-timeout", kernelIdleTimeout);
-    List<Path> roots = new ArrayList<>(readOnly);
-    String repo = System.getProperty("winnow.repo.dir");
-    if (repo != null) {
-      for (String sub : List.of("models", "data")) {
-        Path p = Path.of(repo).resolveSibling("shared").resolve(sub);
-        if (Files.isDirectory(p)) {
-          roots.add(p);
-        }
-      }
-    }
+    List<Path> roots = readableRoots(readOnly, System.getProperty("winnow.repo.dir"), WinnowHome.dir());
     var out = spec.commandLine().getOut();
     // NotebookServer.start logs a warning when the host is not loopback
     // the start-up URL is the one line people need; Javalin's and Jetty's start-up chatter stays below WARN
