@@ -574,7 +574,8 @@ public final class Context implements AutoCloseable {
     }
   }
 
-  private LlamaException nonFinite(String what, float v, long k, int i) {
+  /** The error for a non-finite value {@code v} at index {@code k} of output entry {@code i} (or sequence -i-1). */
+  LlamaException nonFinite(String what, float v, long k, int i) {
     String where = i < 0 ? "sequence " + (-i - 1) : "batch entry " + i + " (position " + outputPosition[i] + ")";
     return new LlamaException(
         "model " + model.path().getFileName() + " produced a non-finite " + what + " (" + v + " at index " + k
@@ -596,10 +597,9 @@ public final class Context implements AutoCloseable {
    *     decode)
    */
   public MemorySegment logits(int batchIndex) {
-    return confined(
-        () -> {
-          int i = checkOutput(batchIndex, "logits");
-          MemorySegment row = logitsRow(i);
+    return withLogits(
+        batchIndex,
+        (i, row) -> {
           checkFinite(row, nVocab, i, "logit");
           return view(row, nVocab);
         });
@@ -611,10 +611,10 @@ public final class Context implements AutoCloseable {
    * @throws LlamaException if a logit is NaN or infinite
    */
   public float[] logitsCopy(int batchIndex) {
-    return confined(
-        () -> {
-          int i = checkOutput(batchIndex, "logits");
-          float[] out = logitsRow(i).toArray(ValueLayout.JAVA_FLOAT);
+    return withLogits(
+        batchIndex,
+        (i, row) -> {
+          float[] out = row.toArray(ValueLayout.JAVA_FLOAT);
           for (int k = 0; k < out.length; k++) {
             if (!Float.isFinite(out[k])) {
               throw nonFinite("logit", out[k], k, i);
@@ -632,10 +632,9 @@ public final class Context implements AutoCloseable {
    * @throws LlamaException if a logit is NaN or infinite
    */
   public int argmax(int batchIndex) {
-    return confined(
-        () -> {
-          int i = checkOutput(batchIndex, "logits");
-          MemorySegment l = logitsRow(i);
+    return withLogits(
+        batchIndex,
+        (i, l) -> {
           int best = 0;
           float bestV = Float.NEGATIVE_INFINITY;
           for (int k = 0; k < nVocab; k++) {
@@ -653,16 +652,15 @@ public final class Context implements AutoCloseable {
   }
 
   /**
-   * Runs a read of an output entry's logits under the context's confinement (for {@link Sampler}): the row is
-   * checked for presence, NULL, and finiteness first.
+   * Runs a read of an output entry's logits under the context's confinement: the row is checked for presence and
+   * NULL; the reader checks finiteness as it reads (one pass over n_vocab floats, not two: the sampler does this for
+   * every token), throwing {@link #nonFinite}.
    */
   <T> T withLogits(int batchIndex, java.util.function.BiFunction<Integer, MemorySegment, T> read) {
     return confined(
         () -> {
           int i = checkOutput(batchIndex, "logits");
-          MemorySegment row = logitsRow(i);
-          checkFinite(row, nVocab, i, "logit");
-          return read.apply(i, row);
+          return read.apply(i, logitsRow(i));
         });
   }
 

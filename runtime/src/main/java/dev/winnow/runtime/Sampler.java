@@ -225,7 +225,11 @@ public final class Sampler implements AutoCloseable {
         batchIndex,
         (i, row) -> {
           for (int k = 0; k < nVocab; k++) {
-            fill(k, row.getAtIndex(ValueLayout.JAVA_FLOAT, k));
+            float v = row.getAtIndex(ValueLayout.JAVA_FLOAT, k);
+            if (!Float.isFinite(v)) {
+              throw context.nonFinite("logit", v, k, i);
+            }
+            fill(k, v);
           }
           resetArray(nVocab);
           if (!preEmpty) {
