@@ -7,6 +7,7 @@ import dev.winnow.scripting.engine.GuestContext;
 import dev.winnow.scripting.engine.JsRepl;
 import dev.winnow.scripting.engine.Renderer;
 import dev.winnow.runtime.Cancellation;
+import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import dev.winnow.scripting.host.HostEnvironment;
 import dev.winnow.scripting.host.WinnowApi;
 import java.time.Duration;
@@ -392,6 +393,18 @@ public final class ScriptSession implements AutoCloseable {
   }
 
   private final class Environment implements HostEnvironment {
+    private volatile SandboxFileSystem paths;
+
+    @Override
+    public SandboxFileSystem paths() {
+      SandboxFileSystem p = paths;
+      if (p == null) {
+        p = new SandboxFileSystem(host.sandbox());
+        paths = p; // a race builds two equal views; either serves
+      }
+      return p;
+    }
+
     @Override
     public Cancellation cancellation() {
       return cancellation;

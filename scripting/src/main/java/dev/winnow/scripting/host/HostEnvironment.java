@@ -2,6 +2,7 @@ package dev.winnow.scripting.host;
 
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.scripting.Sandbox;
+import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.util.List;
 import org.graalvm.polyglot.Value;
 
@@ -23,6 +24,14 @@ public interface HostEnvironment {
    * @return the sandbox
    */
   Sandbox sandbox();
+
+  /**
+   * The session's one view of the sandbox for host calls: guest paths checked and resolved to host paths (built once
+   * per session; building it lists the protected trees).
+   *
+   * @return the file-system view
+   */
+  SandboxFileSystem paths();
 
   /**
    * The script's command-line arguments ({@code winnow run SCRIPT ARGS...}); empty in a notebook.

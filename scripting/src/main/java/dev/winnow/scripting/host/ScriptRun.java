@@ -54,7 +54,7 @@ public final class ScriptRun {
           if (path == null || path.isBlank()) {
             throw new IllegalArgumentException("save: path is empty");
           }
-          SandboxFileSystem fs = new SandboxFileSystem(env.sandbox());
+          SandboxFileSystem fs = env.paths();
           Path file = fs.hostPath(path, true);
           fs.hostPath(file + ".json", true); // the sidecar: also a write inside the workspace
           Map<String, Object> parameters = new LinkedHashMap<>();

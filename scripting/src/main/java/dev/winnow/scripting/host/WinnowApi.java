@@ -73,7 +73,7 @@ public final class WinnowApi {
    */
   public WinnowApi(HostEnvironment env) {
     this.env = env;
-    this.paths = new SandboxFileSystem(env.sandbox());
+    this.paths = env.paths();
   }
 
   /**

@@ -393,10 +393,6 @@ public final class Kernel implements AutoCloseable {
    */
   public void restart() {
     abortQueued();
-    if (current != null) {
-      hardRestart(null, "the kernel was restarted while the cell ran", "interrupted");
-      return;
-    }
     KernelProcess old;
     synchronized (sessionLock) {
       if (closed) {
