@@ -44,11 +44,6 @@ abstract class Kernels {
     /** @return floats per vector: padding unit of row strides (1 for the scalar kernels) */
     abstract int lanes();
 
-    /** @return {@code n} rounded down to a whole number of vectors */
-    int loopBound(int n) {
-        return n - n % lanes();
-    }
-
     /** {@code st[j][i] = sum_c qt[c][i] * ks[j][c]} for keys {@code j < kn4} (a multiple of 4) and rows {@code i < qp}. */
     abstract void scores(float[] qt, int qOff, float[] ks, float[] st, int kn4, int d, int qp);
 
