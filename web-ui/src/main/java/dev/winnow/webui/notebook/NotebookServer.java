@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.winnow.scripting.ApiReference;
 import dev.winnow.scripting.Language;
 import dev.winnow.scripting.ScriptHost;
 import dev.winnow.webui.notebook.kernel.ClientQueue;
@@ -39,6 +40,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /} the page; {@code GET /static/NAME} its scripts and styles;
+ *   <li>{@code GET /api/completions} the {@code winnow} object's method names and signatures (editor completion);
  *   <li>{@code GET /api/notebooks} the list; {@code POST /api/notebooks {path, language}} creates one (201);
  *   <li>{@code GET|PUT|DELETE /api/notebook?path=P} read, save (autosave; the body is the nbformat document), delete;
  *   <li>{@code POST /api/notebook/rename?path=P {to}}; {@code GET|POST /api/notebook/checkpoint?path=P} when the
@@ -259,6 +261,15 @@ public final class NotebookServer implements AutoCloseable {
 
     app.get("/", this::page);
     app.get("/static/{name}", this::asset);
+    // the names completed after `winnow.` in the editor, read from the scripting host's class (ApiReference)
+    app.get("/api/completions", ctx -> {
+      ObjectNode o = JSON.createObjectNode();
+      ArrayNode names = o.putArray("winnow");
+      for (ApiReference.Member m : ApiReference.winnowMembers()) {
+        names.addObject().put("name", m.name()).put("detail", m.signature());
+      }
+      json(ctx, 200, o);
+    });
     app.get("/api/notebooks", ctx -> {
       ArrayNode list = JSON.createArrayNode();
       for (NotebookStore.Entry e : store.list()) {
