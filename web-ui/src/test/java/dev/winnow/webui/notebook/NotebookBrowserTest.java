@@ -232,6 +232,7 @@ class NotebookBrowserTest {
     waiting(30).until(d -> "In [2]:".equals(prompt(0)) && "ok".equals(cell(0).getAttribute("data-status")));
     assertTrue(outputText(0).contains("3"), outputText(0));
     assertFalse(outputText(0).contains("already been declared"), outputText(0));
+    shot(cell(0), 0, "notebook-rerun.png");
 
     typeAndRun(1, "if (globalThis.fail) throw new Error('boom ' + coll.length); 'passed'");
     waitForStatus(1, "ok", 30);
@@ -264,7 +265,7 @@ class NotebookBrowserTest {
     assertEquals(4, saved.at("/cells/2/execution_count").asInt());
     assertTrue(saved.at("/cells/2/outputs/0/data/text~1plain").toString().contains("later 3"), saved.at("/cells/2").toString());
     assertEquals(5, saved.at("/cells/3/execution_count").asInt());
-    Files.write(Path.of("target", "notebook-run-all-stops.png"), ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+    shot(driver.findElement(By.id("notebook")), 0, "notebook-run-all-stops.png");
   }
 
   /** A small PNG (w x h, one colour) in base64. */
