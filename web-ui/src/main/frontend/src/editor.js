@@ -40,6 +40,7 @@ const theme = EditorView.theme({
   '.cm-content': { fontFamily: 'ui-monospace, monospace', padding: '.35rem 0', minHeight: '1.4rem' },
   '.cm-scroller': { fontFamily: 'ui-monospace, monospace', lineHeight: '1.4' },
   '.cm-line': { padding: '0 4.5rem 0 .5rem' },
+  '&:not(.cm-focused) .cm-activeLine': { backgroundColor: 'transparent' },
 });
 
 /**

@@ -1,9 +1,9 @@
 // Markdown cells and text/markdown outputs: CommonMark + GFM tables and strikethrough (markdown-it), math ($...$ and
 // $$...$$, KaTeX), images from the cell's attachments (attachment:NAME) and data: URLs, and raw HTML, all passed
 // through DOMPurify: no script of a notebook runs in the page (no <script>, no event handler attributes, no
-// javascript: URLs, no <style>, forms, frames or embedded objects). The page's policy (img-src 'self' data:) keeps
-// images from reaching the network; an image that is neither an attachment nor a data: URL shows as its alt text and
-// a note (the server has no route for the notebook directory's other files).
+// javascript: URLs, no <style>, forms, frames or embedded objects). Relative image paths (PNG, JPEG, GIF, WebP) load
+// through the server's image route (inside the notebook directory only); the page's policy (img-src 'self' data:)
+// keeps images from reaching the network: any other image shows as its alt text and a note.
 import MarkdownIt from 'markdown-it';
 import katexPlugin from '@vscode/markdown-it-katex';
 import DOMPurify from 'dompurify';
@@ -31,6 +31,12 @@ function attachmentUrl(name) {
   return null;
 }
 
+// relative image paths -> URL of the server's image route (set by the page: it knows the notebook's folder)
+let imageUrl = () => null;
+/** Sets how a relative image path becomes a URL: f(path) returns the URL, or null when it cannot be served. */
+export function setImageResolver(f) { imageUrl = f; }
+const RASTER = /\.(png|jpe?g|gif|webp)$/i;
+
 const DATA_IMAGE = /^data:image\/(png|jpe?g|gif|webp|svg\+xml)[;,]/i;
 const PURIFY = {
   FORBID_TAGS: ['style', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'frame', 'object', 'embed', 'link', 'meta', 'base'],
@@ -51,12 +57,19 @@ function finish(body) {
   for (const img of body.querySelectorAll('img')) {
     const src = img.getAttribute('src') || '';
     const alt = img.getAttribute('alt') || '';
-    let url = null, why = 'only attachments and data: URLs are shown';
+    let url = null, why = 'only attachments, data: URLs and image files in the notebook directory are shown';
     if (src.startsWith('attachment:')) {
       const name = decodeURIComponent(src.slice('attachment:'.length));
       url = attachmentUrl(name);
       why = `no image attachment named ${name} in this cell`;
     } else if (DATA_IMAGE.test(src)) url = src;
+    else if (src && !/^[a-z][a-z0-9+.-]*:|^\/\//i.test(src)) {
+      const path = src.split(/[?#]/)[0];
+      if (RASTER.test(path)) {
+        url = imageUrl(path);
+        why = `${path} is outside the notebook directory`;
+      } else why = `${path}: only PNG, JPEG, GIF and WebP files are served`;
+    }
     if (url) { img.setAttribute('src', url); continue; }
     const s = doc.createElement('span');
     s.className = 'image-missing';

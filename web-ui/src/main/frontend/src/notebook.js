@@ -2,7 +2,7 @@
 // nbformat 4.5. Untrusted rich outputs (HTML, SVG) go into sandboxed iframes; Winnow's own views are drawn here.
 // Bundled with its npm dependencies by build.mjs (the Maven build runs it): CodeMirror for the cells, markdown-it,
 // KaTeX and DOMPurify for markdown, vega-embed (loaded the first time a plot is shown) for Vega-Lite.
-import { renderMarkdown, escapeHtml } from './markdown.js';
+import { renderMarkdown, escapeHtml, setImageResolver } from './markdown.js';
 import { rankingTable, heatmap, metricsChart, metricsFromRows, progress, jsonTree } from './views.js';
 import { createEditor, setApiNames } from './editor.js';
 
@@ -10,6 +10,17 @@ const CSRF = document.querySelector('meta[name="winnow-csrf"]').content;
 const FRAME_HASH = document.querySelector('meta[name="winnow-frame-hash"]').content;
 const RESIZER = await (await fetch('/static/frame-resizer.js')).text();
 const $ = id => document.getElementById(id);
+// a markdown image's relative path, resolved against the notebook's folder, as a URL of the server's image route
+setImageResolver(rel => {
+  const parts = (state.path || '').split('/').slice(0, -1);
+  let name;
+  try { name = decodeURIComponent(rel); } catch (e) { return null; }
+  for (const seg of name.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') { if (!parts.length) return null; parts.pop(); } else parts.push(seg);
+  }
+  return parts.length ? `/api/file?path=${encodeURIComponent(parts.join('/'))}&_xsrf=${encodeURIComponent(CSRF)}` : null;
+});
 const LANGS = { js: 'JavaScript', python: 'Python' };
 
 const state = {
@@ -282,7 +293,7 @@ function cellElement(cell) {
     tag.textContent = 'raw';
     wrap.prepend(tag);
   }
-  el.addEventListener('mousedown', ev => { if (wrap.contains(ev.target)) return; select(cellIndex(cell.id), false); if (state.mode === 'edit') setMode('command'); });
+  el.addEventListener('mousedown', ev => { if (ev.target.closest && ev.target.closest('.cm-editor')) return; select(cellIndex(cell.id), false); if (state.mode === 'edit') setMode('command'); });
   return el;
 }
 

@@ -315,9 +315,12 @@ class NotebookBrowserTest {
         "$$\\mathrm{nDCG@k} = \\frac{1}{Z}\\sum_{i=1}^{k} \\frac{2^{r_i} - 1}{\\log_2(i + 1)}$$",
         "",
         "Attachment ![dot](attachment:dot.png) data URL ![inline](data:image/png;base64," + png(14, 14, 0xe07a1f) + ") "
-            + "relative ![local](pic.png) and raw <b class=\"raw-html\">HTML</b>"
+            + "relative ![local](figs/pic.png) ![up](../outside.png) ![vector](figs/d.svg) and raw <b class=\"raw-html\">HTML</b>"
             + "<script>window.__pwned = 1</script><img src=\"x\" onerror=\"window.__pwned = 2\">"
             + "<a href=\"javascript:window.__pwned = 3\" id=\"jslink\">link</a>");
+    Files.createDirectories(dir.resolve("figs"));
+    Files.write(dir.resolve("figs/pic.png"), java.util.Base64.getDecoder().decode(png(24, 12, 0xb83fd1)));
+    Files.writeString(dir.resolve("figs/d.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
     ObjectMapper json = new ObjectMapper();
     com.fasterxml.jackson.databind.node.ObjectNode nb = server.store().create("rich.ipynb", Language.JS);
     com.fasterxml.jackson.databind.node.ArrayNode cells = nb.putArray("cells");
@@ -362,13 +365,18 @@ class NotebookBrowserTest {
     assertEquals(2, rendered.findElements(By.cssSelector(".katex")).size(), "inline and display math");
     assertTrue(rendered.findElement(By.cssSelector(".katex-display")).getText().contains("nDCG"), rendered.getText());
     List<WebElement> images = rendered.findElements(By.cssSelector("img"));
-    assertEquals(2, images.size(), rendered.getAttribute("innerHTML"));
+    assertEquals(3, images.size(), rendered.getAttribute("innerHTML"));
     assertEquals("data:image/png;base64," + dot, images.get(0).getAttribute("src"));
     assertEquals("dot", images.get(0).getAttribute("alt"));
     waiting(10).until(d -> ((Number) ((org.openqa.selenium.JavascriptExecutor) d)
         .executeScript("return arguments[0].naturalWidth", images.get(0))).intValue() == 20);
     assertEquals(14, ((Number) ((org.openqa.selenium.JavascriptExecutor) driver).executeScript("return arguments[0].naturalWidth", images.get(1))).intValue());
-    assertTrue(rendered.getText().contains("[image local: only attachments and data: URLs are shown]"), rendered.getText());
+    // a relative image file comes through the server's image route (the notebook's folder, with the XSRF token)
+    assertTrue(images.get(2).getAttribute("src").contains("/api/file?path=figs%2Fpic.png&_xsrf="), images.get(2).getAttribute("src"));
+    waiting(10).until(d -> ((Number) ((org.openqa.selenium.JavascriptExecutor) d)
+        .executeScript("return arguments[0].naturalWidth", images.get(2))).intValue() == 24);
+    assertTrue(rendered.getText().contains("[image up: ../outside.png is outside the notebook directory]"), rendered.getText());
+    assertTrue(rendered.getText().contains("[image vector: figs/d.svg: only PNG, JPEG, GIF and WebP files are served]"), rendered.getText());
     assertEquals("HTML", rendered.findElement(By.cssSelector("b.raw-html")).getText());
     assertTrue(rendered.findElements(By.cssSelector("script, img[onerror], [onerror]")).isEmpty(), rendered.getAttribute("innerHTML"));
     assertEquals(null, rendered.findElement(By.id("jslink")).getAttribute("href"));
