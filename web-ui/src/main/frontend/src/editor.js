@@ -11,18 +11,53 @@ import { python } from '@codemirror/lang-python';
 import { markdown } from '@codemirror/lang-markdown';
 
 let apiNames = [];
-/** Sets the names completed after `winnow.`: [{name, detail}]. */
-export function setApiNames(names) { apiNames = Array.isArray(names) ? names : []; }
+let hostTypes = {};
+let otherText = () => '';
+/**
+ * Sets what is completed: `names` after `winnow.` ([{name, detail}]; a detail ends in `→ Type` when the method
+ * returns a host object) and `types` (Type -> [{name, detail}]) after a variable assigned from such a call.
+ */
+export function setApiNames(names, types) {
+  apiNames = Array.isArray(names) ? names : [];
+  hostTypes = types && typeof types === 'object' ? types : {};
+}
+/** Sets where the other cells' text comes from (variables assigned there are known too). */
+export function setNotebookText(f) { otherText = f; }
 
-// completes `winnow.NAME` (and nothing else: no popup while typing other code, so Enter always does what it says)
+const resultType = detail => { const m = /→\s*(\w+)\s*$/.exec(detail || ''); return m ? m[1] : null; };
+const membersOf = type => type === 'winnow' ? apiNames : (hostTypes[type] || null);
+
+// the host type of a variable: `name = [await] receiver.method(` anywhere in the text, the receiver being winnow or a
+// variable of a known type (a few levels deep); the last such assignment wins
+function typeOf(name, text, depth = 0) {
+  if (name === 'winnow') return 'winnow';
+  if (depth > 4) return null;
+  const re = new RegExp(`(?:^|[^\\w.$])${name.replace(/\$/g, '\\$')}\\s*=\\s*(?:await\\s+)?([A-Za-z_$][\\w$]*)\\s*\\.\\s*([A-Za-z_$][\\w$]*)\\s*\\(`, 'g');
+  let found = null;
+  for (const m of text.matchAll(re)) found = m;
+  if (!found) return null;
+  const receiver = typeOf(found[1], text, depth + 1);
+  const members = receiver && membersOf(receiver);
+  const member = members && members.find(x => x.name === found[2]);
+  return member ? resultType(member.detail) : null;
+}
+
+// completes `winnow.NAME` and `variable.NAME` for variables holding Winnow's objects (and nothing else: no popup while
+// typing other code, so Enter always does what it says)
 function winnowCompletions(context) {
-  const m = context.matchBefore(/\bwinnow\.[A-Za-z_]*$/);
+  const m = context.matchBefore(/[A-Za-z_$][\w$]*\.[A-Za-z_]*$/);
   if (!m) return null;
-  const from = m.from + 'winnow.'.length;
+  const dot = m.text.indexOf('.');
+  const variable = m.text.slice(0, dot);
+  if (m.from > 0 && /[\w$.]/.test(context.state.sliceDoc(m.from - 1, m.from))) return null;
+  const from = m.from + dot + 1;
   if (from === m.to && !context.explicit && context.state.sliceDoc(m.to - 1, m.to) !== '.') return null;
+  const type = typeOf(variable, otherText() + '\n' + context.state.doc.toString());
+  const members = type && membersOf(type);
+  if (!members || !members.length) return null;
   return {
     from,
-    options: apiNames.map(n => ({ label: n.name, detail: n.detail, type: n.kind === 'property' ? 'property' : 'method', apply: n.name })),
+    options: members.map(n => ({ label: n.name, detail: n.detail, type: 'method', apply: n.name })),
     validFor: /^[A-Za-z_]*$/,
   };
 }

@@ -4,7 +4,7 @@
 // KaTeX and DOMPurify for markdown, vega-embed (loaded the first time a plot is shown) for Vega-Lite.
 import { renderMarkdown, escapeHtml, setImageResolver } from './markdown.js';
 import { rankingTable, heatmap, metricsChart, metricsFromRows, progress, jsonTree } from './views.js';
-import { createEditor, setApiNames } from './editor.js';
+import { createEditor, setApiNames, setNotebookText } from './editor.js';
 
 const CSRF = document.querySelector('meta[name="winnow-csrf"]').content;
 const FRAME_HASH = document.querySelector('meta[name="winnow-frame-hash"]').content;
@@ -557,7 +557,8 @@ async function open(path) {
 }
 
 async function start() {
-  api('GET', '/api/completions').then(r => setApiNames(r.winnow), e => console.warn('no completions:', e.message));
+  api('GET', '/api/completions').then(r => setApiNames(r.winnow, r.types), e => console.warn('no completions:', e.message));
+  setNotebookText(() => state.nb ? state.nb.cells.filter(c => c.cell_type === 'code').map(source).join('\n') : '');
   const list = await refreshList();
   let path = new URLSearchParams(location.search).get('path');
   if (!path) path = list.length ? list[0].path : null;

@@ -33,8 +33,44 @@ public final class ApiReference {
    * @return the members, sorted by name
    */
   public static List<Member> winnowMembers() {
+    return members(WinnowApi.class);
+  }
+
+  /**
+   * The host objects scripts reach from {@code winnow} (through the results of its methods, and theirs), by the name
+   * signatures use (e.g. {@code Model} for the object {@code winnow.loadModel} returns), with their members.
+   *
+   * @return type name to members (sorted by type name)
+   */
+  public static Map<String, List<Member>> hostTypes() {
+    Map<String, List<Member>> out = new TreeMap<>();
+    java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(WinnowApi.class));
+    java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+    while (!todo.isEmpty()) {
+      Class<?> c = todo.poll();
+      if (!seen.add(c)) {
+        continue;
+      }
+      List<Member> members = members(c);
+      if (members.isEmpty()) {
+        continue;
+      }
+      if (c != WinnowApi.class) {
+        out.put(scriptType(c), members);
+      }
+      for (Method m : c.getMethods()) {
+        if (m.isAnnotationPresent(HostAccess.Export.class)
+            && m.getReturnType().getPackageName().equals(WinnowApi.class.getPackageName())) {
+          todo.add(m.getReturnType());
+        }
+      }
+    }
+    return out;
+  }
+
+  private static List<Member> members(Class<?> type) {
     Map<String, List<Method>> byName = new TreeMap<>();
-    for (Method m : WinnowApi.class.getMethods()) {
+    for (Method m : type.getMethods()) {
       if (m.isAnnotationPresent(HostAccess.Export.class) && !Modifier.isStatic(m.getModifiers())) {
         byName.computeIfAbsent(m.getName(), k -> new ArrayList<>()).add(m);
       }

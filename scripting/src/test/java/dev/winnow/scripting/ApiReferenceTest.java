@@ -30,6 +30,17 @@ class ApiReferenceTest {
   }
 
   @Test
+  void hostTypesReachableFromWinnowHaveTheirMembers() {
+    Map<String, List<ApiReference.Member>> types = ApiReference.hostTypes();
+    assertTrue(types.keySet().containsAll(List.of("Model", "Index", "Collection", "Ranker", "MetricsTable")), types.keySet().toString());
+    Map<String, String> model =
+        types.get("Model").stream().collect(Collectors.toMap(ApiReference.Member::name, ApiReference.Member::signature));
+    assertEquals("(string) → array", model.get("tokenize"));
+    assertEquals("(string, any?) → string", model.get("generate"));
+    assertFalse(types.containsKey("WinnowApi"), "the winnow object itself is listed by winnowMembers");
+  }
+
+  @Test
   void everyNameIsCallableFromACellAndNoOtherIs() throws ScriptFailure {
     List<String> names = ApiReference.winnowMembers().stream().map(ApiReference.Member::name).toList();
     try (ScriptHost host = ScriptHost.create(Sandbox.of(workspace));

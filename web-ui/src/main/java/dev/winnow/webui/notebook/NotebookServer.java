@@ -290,6 +290,15 @@ public final class NotebookServer implements AutoCloseable {
       for (ApiReference.Member m : ApiReference.winnowMembers()) {
         names.addObject().put("name", m.name()).put("detail", m.signature());
       }
+      // the objects those methods return (Model, Index, ...) and their members, for `model.` after
+      // `model = winnow.loadModel(...)`
+      ObjectNode types = o.putObject("types");
+      for (Map.Entry<String, List<ApiReference.Member>> t : ApiReference.hostTypes().entrySet()) {
+        ArrayNode members = types.putArray(t.getKey());
+        for (ApiReference.Member m : t.getValue()) {
+          members.addObject().put("name", m.name()).put("detail", m.signature());
+        }
+      }
       json(ctx, 200, o);
     });
     app.get("/api/notebooks", ctx -> {

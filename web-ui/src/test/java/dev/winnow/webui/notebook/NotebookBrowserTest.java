@@ -446,6 +446,12 @@ class NotebookBrowserTest {
     ed.sendKeys(Keys.ESCAPE);
     waiting(5).until(d -> d.findElements(By.cssSelector(".cm-tooltip-autocomplete")).isEmpty());
     assertTrue(String.valueOf(driver.switchTo().activeElement().getAttribute("class")).contains("cm-content"), "the first Escape only closes the popup");
+    // a variable assigned from winnow.loadModel(...) completes the model's members (the type from the signature)
+    ed.sendKeys(Keys.ENTER, "model.to");
+    WebElement members = waiting(10).until(d -> d.findElements(By.cssSelector(".cm-tooltip-autocomplete")).stream().findFirst().orElse(null));
+    assertTrue(members.getText().contains("tokenize"), members.getText());
+    assertFalse(members.getText().contains("generate"), members.getText());
+    ed.sendKeys(Keys.ESCAPE);
   }
 
   @Test
