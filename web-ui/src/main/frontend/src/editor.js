@@ -86,9 +86,9 @@ const theme = EditorView.theme({
 export function createEditor(parent, opts) {
   const lang = new Compartment();
   // the notebook's own keys first (Shift-Enter runs instead of inserting a line; Escape leaves the editor)
-  // (Escape first closes an open completion popup)
+  // (Escape first closes an open completion popup; a query still pending while typing does not hold Escape back)
   const own = Object.entries(opts.keys || {}).map(([key, f]) => ({
-    key, run: v => (key === 'Escape' && completionStatus(v.state) !== null) ? false : (f(), true),
+    key, run: v => (key === 'Escape' && completionStatus(v.state) === 'active') ? false : (f(), true),
   }));
   const view = new EditorView({
     parent,

@@ -81,7 +81,9 @@ class NotebookBrowserTest {
   }
 
   static WebDriverWait waiting(int seconds) {
-    return new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(50));
+    // an element the page replaced while the condition looked at it (the notebook list is rebuilt) is looked up again
+    return (WebDriverWait) new WebDriverWait(driver, Duration.ofSeconds(seconds), Duration.ofMillis(50))
+        .ignoring(org.openqa.selenium.StaleElementReferenceException.class);
   }
 
   static void open(String notebook) {
