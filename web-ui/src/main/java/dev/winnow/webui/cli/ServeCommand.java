@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -123,11 +124,16 @@ public final class ServeCommand implements Callable<Integer> {
       throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      server.close();
-      served.forEach(ServedModel::close);
-      stopped.countDown();
-    }, "winnow-serve-stop"));
+    AtomicBoolean stopping = new AtomicBoolean();
+    Runnable stop = () -> {
+      if (stopping.compareAndSet(false, true)) {
+        server.close(); // finishes the requests in flight
+        served.forEach(ServedModel::close);
+        stopped.countDown();
+      }
+    };
+    Thread hook = new Thread(stop, "winnow-serve-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
     out.println("Winnow API serving " + served.size() + " model(s) at " + server.url());
     for (ServedModel m : served) {
       out.println("  " + m.name() + ": " + m.rankerName()
@@ -137,7 +143,14 @@ public final class ServeCommand implements Callable<Integer> {
     out.println("Token: " + server.token());
     out.println("Try: curl -H 'Authorization: Bearer " + server.token() + "' " + server.url() + "/models");
     out.flush();
-    stopped.await();
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // stopped in-process (an embedding application, a test): the same graceful stop as on SIGTERM
+      Runtime.getRuntime().removeShutdownHook(hook);
+      stop.run();
+      Thread.currentThread().interrupt();
+    }
     return 0;
   }
 }

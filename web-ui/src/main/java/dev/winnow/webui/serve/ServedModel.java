@@ -118,8 +118,10 @@ public final class ServedModel implements AutoCloseable {
       return pulled.toString().endsWith(".gguf") ? Optional.of(pulled) : Optional.empty();
     }
     if (!spec.embedder() || spec.source().endsWith(".gguf")) {
+      int colon = spec.source().indexOf(':');
       throw new IllegalArgumentException("--model " + spec.name() + ": '" + spec.source()
-          + "' is neither an existing model file nor a catalog name (winnow models list)");
+          + "' is neither an existing model file nor a catalog name (winnow models list)"
+          + (colon > 0 ? "; a ranker prefix RANKER: is one of " + String.join(", ", InContextRanker.NAMES) : ""));
     }
     return Optional.empty();
   }
