@@ -6,15 +6,17 @@
 #
 #   scripts/serve-load.sh [--model FILE] [--ranker pointwise|blockrank|icr|...|embedding] [--route rerank|embeddings]
 #                         [--seconds 30] [--concurrency 8] [--documents 20] [--contexts 1] [--queue 64]
-#                         [--threads N] [--via-haproxy]
+#                         [--threads N] [--via-haproxy] [--paired N]
 #
 # --via-haproxy puts HAProxy (apt-get install haproxy) in front of the server on another loopback port and sends the
-# load through it, to measure a load balancer's overhead. Exits 1 when a request failed with a status other than 200
+# load through it, to measure a load balancer's overhead. --paired N (with --via-haproxy) then sends N requests
+# alternately straight to the server and through HAProxy, one at a time (curl's time_total), and prints the median of
+# each: a paired measurement that a loaded machine's drift affects equally on both sides. Exits 1 when a request failed with a status other than 200
 # or 429 (429 is back-pressure working).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODEL="$HERE/../shared/models/stories260K.gguf"
-RANKER=pointwise ROUTE=rerank SECONDS_=30 CONC=8 DOCS=20 CONTEXTS=1 QUEUE=64 THREADS="" VIA_HAPROXY=""
+RANKER=pointwise ROUTE=rerank SECONDS_=30 CONC=8 DOCS=20 CONTEXTS=1 QUEUE=64 THREADS="" VIA_HAPROXY="" PAIRED=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --model) MODEL="$2"; shift 2 ;;
@@ -27,6 +29,7 @@ while [ $# -gt 0 ]; do
     --queue) QUEUE="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --via-haproxy) VIA_HAPROXY=1; shift ;;
+    --paired) PAIRED="$2"; shift 2 ;;
     *) echo "serve-load: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -50,7 +53,7 @@ ARGS=(serve --port 0 --token-file "$WORK/token" --model "m=$RANKER:$MODEL" --con
 [ -n "$THREADS" ] && ARGS+=(--threads "$THREADS")
 "$HERE/winnow" "${ARGS[@]}" > "$WORK/server.log" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 600); do
+for _ in $(seq 1 3000); do
   grep -q '^Token: ' "$WORK/server.log" && break
   kill -0 "$SERVER" 2>/dev/null || { cat "$WORK/server.log" >&2; exit 1; }
   sleep 0.2
@@ -87,6 +90,21 @@ echo "serve-load: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg),
 RC=0
 "$JAVA_HOME/bin/java" -cp "$JAR:$APP/lib/*" dev.winnow.webui.serve.ServeLoad --url "$URL" --token-file "$WORK/token" \
   --model m --route "$ROUTE" --concurrency "$CONC" --seconds "$SECONDS_" --documents "$DOCS" || RC=$?
+if [ -n "$VIA_HAPROXY" ] && [ "$PAIRED" -gt 0 ]; then
+  if [ "$ROUTE" = embeddings ]; then BODY='{"model":"m","input":"the little dog ran to the park"}'
+  else BODY='{"model":"m","query":"a dog","documents":["the little dog ran to the park"]}'; fi
+  for i in $(seq 1 "$PAIRED"); do
+    for u in "http://127.0.0.1:$PORT" "$URL"; do
+      curl -s -o /dev/null -w "$u %{http_code} %{time_total}\n" -H "Authorization: Bearer $TOKEN" \
+        -H 'Content-Type: application/json' -d "$BODY" "$u/v1/$ROUTE"
+    done
+  done > "$WORK/paired.txt"
+  for u in "http://127.0.0.1:$PORT" "$URL"; do
+    grep "^$u 200 " "$WORK/paired.txt" | awk '{print $3 * 1000}' | sort -n | awk -v u="$u" \
+      '{a[NR]=$1} END {printf "paired, one at a time, %s: %d ok, median %.2f ms, p90 %.2f ms\n", u, NR, a[int((NR+1)/2)], a[int(NR*0.9+0.5)]}'
+  done
+  echo "paired: $(grep -vc ' 200 ' "$WORK/paired.txt") requests not 200"
+fi
 echo "server's /metrics:"
 curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^winnow_requests_total|_count|^winnow_queue_depth' || true
 START=$(date +%s.%N)
