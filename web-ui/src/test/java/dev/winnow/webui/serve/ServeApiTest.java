@@ -359,7 +359,13 @@ class ServeApiTest {
   void metricsCountRequestsByRouteAndStatus() throws Exception {
     assertEquals(200, post("/v1/rerank", rerankBody("pw", DOCS, 2, false)).statusCode());
     error(post("/v1/rerank", rerankBody("nope", DOCS, 2, false)), 404);
-    HttpResponse<String> m = get("/metrics", "Bearer " + token);
+    // a request is counted once its handler returns, which can be just after its client read the response
+    HttpResponse<String> m;
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    do {
+      m = get("/metrics", "Bearer " + token);
+    } while (counter(m.body(), "winnow_requests_total{route=\"/v1/rerank\",status=\"404\"}") < 1
+        && System.nanoTime() < deadline);
     assertEquals(200, m.statusCode());
     assertTrue(m.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"), m.headers().toString());
     String text = m.body();

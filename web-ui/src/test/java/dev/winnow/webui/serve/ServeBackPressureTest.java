@@ -105,13 +105,16 @@ class ServeBackPressureTest {
         inFlight = HTTP.sendAsync(rerank(server), HttpResponse.BodyHandlers.ofString());
         awaitQueueDepth(server, "pw", 1);
         stopper = Thread.ofPlatform().start(server::close);
-        // new requests are refused with 503 while the one in flight still waits
+        // once draining (the health check says 503), new requests are refused while the one in flight still waits
+        HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health"))
+            .timeout(Duration.ofSeconds(30)).build();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        HttpResponse<String> r;
-        do {
+        while (send(health).statusCode() != 503) {
           assertTrue(System.nanoTime() < deadline, "the server never started refusing");
-          r = send(rerank(server));
-        } while (r.statusCode() != 503);
+          Thread.sleep(20);
+        }
+        HttpResponse<String> r = send(rerank(server));
+        assertEquals(503, r.statusCode(), r.body());
         assertEquals("shutting_down", JSON.readTree(r.body()).get("error").get("code").asText());
         assertTrue(stopper.isAlive(), "close() waits for the request in flight");
         assertFalse(inFlight.isDone());
