@@ -123,7 +123,7 @@ final class BeirReader {
     return t == null || t.isNull() ? "" : t.asText();
   }
 
-  private static Document document(JsonNode node, Path file, long line) throws MalformedInputException {
+  static Document document(JsonNode node, Path file, long line) throws MalformedInputException {
     Map<String, String> meta = new LinkedHashMap<>();
     JsonNode m = node.get("metadata");
     if (m != null && m.isObject()) {

@@ -1,5 +1,7 @@
 package dev.winnow.webui.cli;
 
+import dev.winnow.ranking.collection.DocumentStream;
+import dev.winnow.ranking.collection.ReadReport;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
@@ -7,6 +9,7 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.IndexSettings;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -55,10 +58,19 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(names = "--skip-bad", description = "skip and count malformed lines instead of stopping at the first")
   boolean skipBad;
 
+  @Option(names = "--stream",
+      description = "stream the documents (BEIR corpus.jsonl) instead of reading the collection into memory; "
+          + "always on for an MS MARCO directory (collection.tsv)")
+  boolean stream;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     long t0 = System.nanoTime();
+    if (stream || (Files.isRegularFile(collection.resolve("collection.tsv"))
+        && !Files.isRegularFile(collection.resolve("corpus.jsonl")))) {
+      return streamed(out, t0);
+    }
     TestCollection c = TestCollection.open(collection, skipBad);
     out.printf(
         Locale.ROOT,
@@ -101,6 +113,35 @@ public final class IndexCommand implements Callable<Integer> {
             idx.vectorCount(),
             embedder.describe(),
             (System.nanoTime() - t1) / 1e9);
+      }
+    }
+    return 0;
+  }
+
+  /** Indexes the documents as they are read (one batch held at a time): collections larger than the heap. */
+  private int streamed(PrintWriter out, long t0) throws Exception {
+    ReadReport report = new ReadReport(skipBad);
+    IndexSettings settings = IndexSettings.DEFAULT.withAnalyzer(analyzer).withBm25(k1, b);
+    try (Embedder embedder = dense == null ? null : Embedders.open(dense);
+        DocumentIndex idx =
+            DocumentIndex.openOrCreate(index, IndexConfig.builder().settings(settings).embedder(embedder).build())) {
+      long[] written = {0};
+      long read = DocumentStream.forEachBatch(collection, report, batch, docs -> {
+        written[0] += idx.addAll(docs, batch);
+        spec.commandLine().getErr().printf(Locale.ROOT, "indexing: %d documents%n", written[0]);
+      });
+      idx.commit();
+      out.println("read report: " + report.summary());
+      report.examples().forEach(e -> out.println("  " + e));
+      out.printf(Locale.ROOT,
+          "indexed %d documents (streamed from %s) into %s (%d added or changed; %d in the index) in %.1f s%n",
+          read, DocumentStream.documentFile(collection).getFileName(), index, written[0], idx.size(),
+          (System.nanoTime() - t0) / 1e9);
+      if (embedder != null) {
+        long t1 = System.nanoTime();
+        int n = idx.embedMissing(32, ConsoleProgress.stderr("embedding"));
+        out.printf(Locale.ROOT, "embedded %d documents (%d with vectors) with %s in %.1f s%n", n, idx.vectorCount(),
+            embedder.describe(), (System.nanoTime() - t1) / 1e9);
       }
     }
     return 0;
