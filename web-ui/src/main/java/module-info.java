@@ -6,6 +6,7 @@ module dev.winnow.webui {
     requires dev.winnow.scripting;
     requires java.logging;
     requires java.management;
+    requires java.net.http; // ServeLoad, the load-test client of winnow serve
     requires jdk.unsupported; // sun.misc.Signal for Ctrl-C
     requires org.slf4j;
     requires com.fasterxml.jackson.databind;
