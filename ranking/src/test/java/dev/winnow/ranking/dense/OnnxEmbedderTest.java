@@ -111,7 +111,7 @@ class OnnxEmbedderTest {
   @Test
   void sameTokensAndVectorsAsTheGgufThroughLlamaCpp() throws Exception {
     Path gguf = EmbeddingModels.fromEnvironment().ensure("minilm");
-    List<String> some = docs.subList(0, 6);
+    List<String> some = docs.subList(0, 4);
     try (LlamaEmbedder llama = LlamaEmbedder.open(gguf, LlamaEmbedder.Options.defaults().withThreads(2))) {
       for (String d : some) {
         assertArrayEquals(llama.tokens(d), miniLm.tokens(d), () -> "token ids of: " + d);
@@ -124,7 +124,7 @@ class OnnxEmbedderTest {
         min = Math.min(min, cos);
         assertTrue(cos >= 0.9999, "document " + i + ": cosine " + cos);
       }
-      System.out.println("minilm-onnx against the GGUF through llama.cpp, min cosine over 6 SciFact documents: " + min);
+      System.out.println("minilm-onnx against the GGUF through llama.cpp, min cosine over 4 SciFact documents: " + min);
       assertTrue(cosine(miniLm.embedQuery("vitamin d and bone fractures"), llama.embedQuery("vitamin d and bone fractures"))
           >= 0.9999);
     }

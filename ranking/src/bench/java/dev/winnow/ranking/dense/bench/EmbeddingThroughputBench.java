@@ -42,9 +42,9 @@ import java.util.Set;
  * goes, in rotating order, through (a) plain ONNX Runtime on the f32 all-MiniLM-L6-v2 ONNX file, one text per {@code
  * run}, THREADS intra-op threads, no padding, mean pooling, (b) Winnow's {@code minilm-onnx} and (c) Winnow's {@code
  * minilm-onnx-int8} (both length-bucketed batches, THREADS threads). Interleaving shares the machine's load between
- * them. Prints each one's documents/s, the lines {@code embedding throughput winnow/onnxruntime: R} for (b)/(a) and
- * (c)/(a), the cosines to (a)'s vectors, and then the llama.cpp GGUF embedder ({@code minilm}) on the first GGUF_DOCS
- * documents.
+ * them; (d) the llama.cpp GGUF embedder ({@code minilm}, converted once) joins the rotation on the chunks of the first
+ * GGUF_DOCS documents (0: not at all). Prints each one's documents/s, the cosines to (a)'s vectors, and the lines
+ * {@code embedding throughput winnow/onnxruntime: R} for (b)/(a) and (c)/(a).
  *
  * <p>{@code quality OTHER_DOCS THREADS}: dense retrieval nDCG@10 on SciFact train (f32 and int8 MiniLM through
  * Winnow, each over its own on-disk index) over a corpus subset: every document judged for a train query plus
@@ -134,39 +134,58 @@ public final class EmbeddingThroughputBench {
     List<String> texts = c.documents().subList(0, n).stream().map(EmbeddingThroughputBench::text).toList();
     OnnxEmbedder.Options o = OnnxEmbedder.Options.defaults().withThreads(threads);
     long tokens = 0;
+    Path gguf = ggufDocs > 0 ? EmbeddingModels.fromEnvironment().ensure("minilm") : null;
     try (PlainOrt plain = new PlainOrt(models.ensureOnnx(OnnxModelSpec.MINILM), threads);
         OnnxEmbedder f32 = OnnxEmbedder.open(OnnxModelSpec.MINILM, models, o);
-        OnnxEmbedder int8 = OnnxEmbedder.open(OnnxModelSpec.MINILM_INT8, models, o)) {
+        OnnxEmbedder int8 = OnnxEmbedder.open(OnnxModelSpec.MINILM_INT8, models, o);
+        LlamaEmbedder llama =
+            gguf == null ? null : LlamaEmbedder.open(gguf, LlamaEmbedder.Options.defaults().withThreads(threads))) {
       for (String t : texts) {
         tokens += f32.tokens(t).length;
       }
-      // warm-up: one chunk each, not timed
-      List<String> warm = texts.subList(0, Math.min(8, n));
+      // warm-up: a few texts each, not timed
+      List<String> warm = texts.subList(0, Math.min(4, n));
       for (String t : warm) {
         plain.embed(t);
       }
       f32.embedDocuments(warm);
       int8.embedDocuments(warm);
+      if (llama != null) {
+        llama.embedDocuments(warm);
+      }
       float[][] vp = new float[n][];
       float[][] vf = new float[n][];
       float[][] vq = new float[n][];
-      long[] nanos = new long[3];
+      long[] nanos = new long[4];
+      long plainOnGgufChunks = 0;
+      int ggufDone = 0;
       int chunkNo = 0;
       for (int from = 0; from < n; from += CHUNK, chunkNo++) {
         int to = Math.min(n, from + CHUNK);
         List<String> chunk = texts.subList(from, to);
-        for (int k = 0; k < 3; k++) {
-          int which = (chunkNo + k) % 3;
+        // llama.cpp joins the rotation on the first GGUF_DOCS documents
+        int engines = llama != null && from < ggufDocs ? 4 : 3;
+        for (int k = 0; k < engines; k++) {
+          int which = (chunkNo + k) % engines;
           long t0 = System.nanoTime();
           if (which == 0) {
             for (int i = from; i < to; i++) {
               vp[i] = plain.embed(texts.get(i));
             }
+          } else if (which == 3) {
+            llama.embedDocuments(chunk);
           } else {
             float[][] v = (which == 1 ? f32 : int8).embedDocuments(chunk);
             System.arraycopy(v, 0, which == 1 ? vf : vq, from, v.length);
           }
-          nanos[which] += System.nanoTime() - t0;
+          long dt = System.nanoTime() - t0;
+          nanos[which] += dt;
+          if (which == 0 && engines == 4) {
+            plainOnGgufChunks += dt;
+          }
+        }
+        if (engines == 4) {
+          ggufDone = to;
         }
       }
       double dPlain = n / (nanos[0] / 1e9);
@@ -183,25 +202,17 @@ public final class EmbeddingThroughputBench {
           dF32, cf[0], cf[1]);
       System.out.printf(Locale.ROOT, "winnow minilm-onnx-int8: %.1f docs/s, cosine to onnxruntime f32 min %.4f mean %.4f%n",
           dInt8, cq[0], cq[1]);
+      if (llama != null) {
+        double dLlama = ggufDone / (nanos[3] / 1e9);
+        System.out.printf(
+            Locale.ROOT,
+            "llama.cpp GGUF minilm (f32, %s): %.1f docs/s on the first %d documents (onnxruntime f32 on the same: %.1f)%n",
+            gguf.getFileName(), dLlama, ggufDone, ggufDone / (plainOnGgufChunks / 1e9));
+      }
       System.out.printf(Locale.ROOT, "embedding throughput winnow/onnxruntime: %.2f (f32, same model)%n", dF32 / dPlain);
       System.out.printf(
           Locale.ROOT, "embedding throughput winnow/onnxruntime: %.2f (default minilm-onnx-int8 against onnxruntime f32)%n",
           dInt8 / dPlain);
-    }
-    if (ggufDocs > 0) {
-      Path gguf = EmbeddingModels.fromEnvironment().ensure("minilm");
-      List<String> some = texts.subList(0, Math.min(ggufDocs, n));
-      try (LlamaEmbedder llama = LlamaEmbedder.open(gguf, LlamaEmbedder.Options.defaults().withThreads(threads))) {
-        llama.embedDocuments(some.subList(0, Math.min(4, some.size())));
-        long t0 = System.nanoTime();
-        for (int from = 0; from < some.size(); from += CHUNK) {
-          llama.embedDocuments(some.subList(from, Math.min(some.size(), from + CHUNK)));
-        }
-        double s = (System.nanoTime() - t0) / 1e9;
-        System.out.printf(
-            Locale.ROOT, "llama.cpp GGUF minilm (f32, %s): %.1f docs/s on the first %d documents%n",
-            gguf.getFileName(), some.size() / s, some.size());
-      }
     }
   }
 
