@@ -41,10 +41,6 @@ public final class Embedders {
       Pattern.compile(
           "llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)"
               + "(?: documentInstruction=(\\S+))?");
-  private static final Pattern ONNX_DESCRIPTION =
-      Pattern.compile(
-          "onnxruntime model=(.+) sha256=([0-9a-f]{64}) tokenizer=([0-9a-f]{64}) pooling=([a-z]+) normalize=l2"
-              + " maxTokens=(\\d+)(?: documentInstruction=(\\S+))?");
   private static final Pattern HASHED_DESCRIPTION = Pattern.compile("hashed-bag-of-words dim=(\\d{1,4}) .*");
 
   private Embedders() {}
@@ -129,15 +125,7 @@ public final class Embedders {
     if (l.matches()) {
       return Optional.of(Path.of(l.group(1)));
     }
-    Matcher o = ONNX_DESCRIPTION.matcher(description == null ? "" : description);
-    if (o.matches()) {
-      var spec = OnnxModelSpec.find(o.group(1));
-      return Optional.of(
-          spec.isPresent()
-              ? EmbeddingModels.fromEnvironment().onnxDirectory(spec.get()).resolve(OnnxModelSpec.MODEL_FILE)
-              : Path.of(o.group(1)));
-    }
-    return Optional.empty();
+    return OnnxEmbedder.modelFileOf(description);
   }
 
   /**
@@ -180,35 +168,8 @@ public final class Embedders {
       }
       return e;
     }
-    Matcher o = ONNX_DESCRIPTION.matcher(description);
-    if (o.matches()) {
-      OnnxEmbedder.Options opts =
-          OnnxEmbedder.Options.defaults()
-              .withPooling(Pooling.valueOf(o.group(4).toUpperCase(Locale.ROOT)))
-              .withMaxTokens(Integer.parseInt(o.group(5)));
-      String doc = o.group(6) == null ? "" : URLDecoder.decode(o.group(6), StandardCharsets.UTF_8);
-      var spec = OnnxModelSpec.find(o.group(1));
-      OnnxEmbedder e;
-      if (spec.isPresent()) {
-        String query = EmbeddingInstructions.forModel(spec.get().displayName()).query();
-        e =
-            OnnxEmbedder.open(
-                spec.get(), EmbeddingModels.fromEnvironment(), opts.withInstructions(new EmbeddingInstructions(query, doc)));
-      } else {
-        Path file = Path.of(o.group(1));
-        if (!Files.isRegularFile(file)) {
-          throw new IOException("the index's embedding model is gone: " + file);
-        }
-        e = OnnxEmbedder.open(file, opts.withInstructions(new EmbeddingInstructions("", doc)));
-      }
-      if (!e.describe().equals(description)) {
-        String now = e.describe();
-        e.close();
-        throw new IOException(
-            "the ONNX model or tokenizer changed since the index was embedded: recorded [" + description + "], now ["
-                + now + "]");
-      }
-      return e;
+    if (OnnxEmbedder.describes(description)) {
+      return OnnxEmbedder.reopen(description);
     }
     throw new UnsupportedOperationException("cannot open the embedder the index recorded: " + description);
   }

@@ -18,6 +18,7 @@ import dev.winnow.models.tokenizer.WordPieceTokenizer;
 import dev.winnow.ranking.eval.Provenance;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -30,6 +31,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Dense embeddings computed by ONNX Runtime ({@code com.microsoft.onnxruntime:onnxruntime}, the engine of
@@ -353,6 +357,82 @@ public final class OnnxEmbedder extends BatchingEmbedder {
       }
       throw (RuntimeException) e;
     }
+  }
+
+  private static final Pattern DESCRIPTION =
+      Pattern.compile(
+          "onnxruntime model=(.+) sha256=([0-9a-f]{64}) tokenizer=([0-9a-f]{64}) pooling=([a-z]+) normalize=l2"
+              + " maxTokens=(\\d+)(?: documentInstruction=(\\S+))?");
+
+  /**
+   * @param description an {@link Embedder#describe()} text, or null
+   * @return whether it is an {@link OnnxEmbedder}'s
+   */
+  public static boolean describes(String description) {
+    return description != null && DESCRIPTION.matcher(description).matches();
+  }
+
+  /**
+   * The ONNX file a description names: for a catalog model, where {@link EmbeddingModels#ensureOnnx} keeps it in
+   * Winnow's home; otherwise the recorded path.
+   *
+   * @param description an {@link Embedder#describe()} text, or null
+   * @return the file, or empty when the description is not an {@link OnnxEmbedder}'s
+   */
+  public static Optional<Path> modelFileOf(String description) {
+    Matcher o = DESCRIPTION.matcher(description == null ? "" : description);
+    if (!o.matches()) {
+      return Optional.empty();
+    }
+    Optional<OnnxModelSpec> spec = OnnxModelSpec.find(o.group(1));
+    return Optional.of(
+        spec.isPresent()
+            ? EmbeddingModels.fromEnvironment().onnxDirectory(spec.get()).resolve(OnnxModelSpec.MODEL_FILE)
+            : Path.of(o.group(1)));
+  }
+
+  /**
+   * Re-opens the embedder a description names (what an index recorded): a catalog model from Winnow's home
+   * (extracting it again when it is not there), another model from its recorded path; the recorded pooling, token
+   * budget and document instruction, the model's own query instruction. The default threads.
+   *
+   * @param description an {@link OnnxEmbedder}'s {@link #describe()}
+   * @return the embedder, whose {@link #describe()} equals the description
+   * @throws IllegalArgumentException when the description is not an {@link OnnxEmbedder}'s
+   * @throws IOException when the model is gone, or the model or tokenizer no longer has the recorded SHA-256
+   */
+  public static OnnxEmbedder reopen(String description) throws IOException {
+    Matcher o = DESCRIPTION.matcher(description == null ? "" : description);
+    if (!o.matches()) {
+      throw new IllegalArgumentException("not an ONNX embedder's description: " + description);
+    }
+    Options opts =
+        Options.defaults()
+            .withPooling(Pooling.valueOf(o.group(4).toUpperCase(Locale.ROOT)))
+            .withMaxTokens(Integer.parseInt(o.group(5)));
+    String doc = o.group(6) == null ? "" : URLDecoder.decode(o.group(6), StandardCharsets.UTF_8);
+    Optional<OnnxModelSpec> spec = OnnxModelSpec.find(o.group(1));
+    OnnxEmbedder e;
+    if (spec.isPresent()) {
+      String query = EmbeddingInstructions.forModel(spec.get().displayName()).query();
+      e =
+          open(
+              spec.get(), EmbeddingModels.fromEnvironment(), opts.withInstructions(new EmbeddingInstructions(query, doc)));
+    } else {
+      Path file = Path.of(o.group(1));
+      if (!Files.isRegularFile(file)) {
+        throw new IOException("the index's embedding model is gone: " + file);
+      }
+      e = open(file, opts.withInstructions(new EmbeddingInstructions("", doc)));
+    }
+    if (!e.describe().equals(description)) {
+      String now = e.describe();
+      e.close();
+      throw new IOException(
+          "the ONNX model or tokenizer changed since the index was embedded: recorded [" + description + "], now ["
+              + now + "]");
+    }
+    return e;
   }
 
   /** The output of per-token states: {@code last_hidden_state} or {@code token_embeddings}, else the first of rank 3. */
