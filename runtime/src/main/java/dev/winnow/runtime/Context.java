@@ -6,6 +6,7 @@ import dev.winnow.bindings.llama.llama_context_params;
 import dev.winnow.bindings.llama.llama_h;
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.Pooling;
+import dev.winnow.models.gguf.TensorTypeRules;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -13,8 +14,12 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
+import java.util.function.Supplier;
 
 /**
  * A llama.cpp context ({@code llama_context}): the KV cache, the compute buffers, and the results of the last
@@ -45,14 +50,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * encoder's, a position may repeat: positions there only select position embeddings).
  */
 public final class Context implements AutoCloseable {
-  /**
-   * Architectures whose llama.cpp graph has no language-model head (llama.cpp v0.5.0, src/models/*.cpp that never set
-   * {@code t_logits}): their contexts compute embeddings only, and the logits buffer holds zeros.
-   */
-  static final java.util.Set<String> EMBEDDING_ONLY_ARCHITECTURES =
-      java.util.Set.of("bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2",
-          "jina-bert-v3", "eurobert", "gemma-embedding", "t5encoder", "llama-embed");
-
   private final Model model;
   private final ContextOptions options;
   private final NativeHandle handle;
@@ -91,7 +88,7 @@ public final class Context implements AutoCloseable {
     this.options = options;
     MemorySegment mptr = model.pointer();
     this.nonCausal = model.hasEncoder() || "false".equals(model.metadata().get(model.architecture() + ".attention.causal"));
-    this.noLogits = EMBEDDING_ONLY_ARCHITECTURES.contains(model.architecture());
+    this.noLogits = TensorTypeRules.isEncoderOnly(model.architecture());
     checkKvFits(model, options);
     checkPooledUbatch(model, options);
     this.taps = options.taps() ? new Taps() : null;
@@ -271,7 +268,7 @@ public final class Context implements AutoCloseable {
    * Runs a native call under the confinement check (decode, reads of results, KvCache, state): while another thread
    * is inside a call it throws instead of rewriting or reading a buffer that is being rewritten or freed.
    */
-  <T> T confined(java.util.function.Supplier<T> call) {
+  <T> T confined(Supplier<T> call) {
     enter();
     try {
       return call.get();
@@ -393,8 +390,8 @@ public final class Context implements AutoCloseable {
     int[] minPos = new int[nSeqMax];
     int[] maxPos = new int[nSeqMax];
     int[] count = new int[nSeqMax];
-    java.util.Arrays.fill(minPos, Integer.MAX_VALUE);
-    java.util.Arrays.fill(maxPos, -1);
+    Arrays.fill(minPos, Integer.MAX_VALUE);
+    Arrays.fill(maxPos, -1);
     // llama.cpp collapses a sequence's positions into a set (duplicates pass unnoticed) and only refuses decreasing
     // ones: here each sequence's positions must go up by exactly one from entry to entry, in batch order. A context
     // without a KV cache (BERT-type encoders) reads positions only as position embeddings: there a position may repeat
@@ -656,7 +653,7 @@ public final class Context implements AutoCloseable {
    * NULL; the reader checks finiteness as it reads (one pass over n_vocab floats, not two: the sampler does this for
    * every token), throwing {@link #nonFinite}.
    */
-  <T> T withLogits(int batchIndex, java.util.function.BiFunction<Integer, MemorySegment, T> read) {
+  <T> T withLogits(int batchIndex, BiFunction<Integer, MemorySegment, T> read) {
     return confined(
         () -> {
           int i = checkOutput(batchIndex, "logits");
@@ -697,7 +694,7 @@ public final class Context implements AutoCloseable {
    */
   public float[] embeddingCopy(int batchIndex, boolean normalize) {
     float[] v = confined(() -> embeddingRow(batchIndex).toArray(ValueLayout.JAVA_FLOAT));
-    return normalize ? l2normalize(v) : v;
+    return normalize ? UnitVectors.normalize(v) : v;
   }
 
   /**
@@ -744,7 +741,7 @@ public final class Context implements AutoCloseable {
    */
   public float[] sequenceEmbeddingCopy(int seqId, boolean normalize) {
     float[] v = confined(() -> sequenceRow(seqId).toArray(ValueLayout.JAVA_FLOAT));
-    return normalize ? l2normalize(v) : v;
+    return normalize ? UnitVectors.normalize(v) : v;
   }
 
   private void requireEmbeddings(boolean pooled) {
@@ -759,20 +756,6 @@ public final class Context implements AutoCloseable {
       throw new IllegalStateException(
           "this context pools embeddings (" + pooling + "): use sequenceEmbeddings(seqId), or create it with pooling NONE");
     }
-  }
-
-  private static float[] l2normalize(float[] v) {
-    double s = 0;
-    for (float x : v) {
-      s += (double) x * x;
-    }
-    if (s > 0) {
-      float inv = (float) (1.0 / Math.sqrt(s));
-      for (int i = 0; i < v.length; i++) {
-        v[i] *= inv;
-      }
-    }
-    return v;
   }
 
   // ---- taps, memory, state ----
@@ -802,7 +785,7 @@ public final class Context implements AutoCloseable {
    * @param scales adapter -&gt; scale (0 disables the adapter, 1 applies it as trained)
    * @throws IllegalArgumentException if an adapter belongs to another model or is closed
    */
-  public void setLoraAdapters(java.util.Map<LoraAdapter, Float> scales) {
+  public void setLoraAdapters(Map<LoraAdapter, Float> scales) {
     for (LoraAdapter a : scales.keySet()) {
       if (a.model() != model) {
         throw new IllegalArgumentException("LoRA adapter " + a.path().getFileName() + " belongs to another model");
@@ -818,7 +801,7 @@ public final class Context implements AutoCloseable {
             MemorySegment ptrs = arena.allocate(ValueLayout.ADDRESS, Math.max(1, n));
             MemorySegment sc = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n));
             int i = 0;
-            for (java.util.Map.Entry<LoraAdapter, Float> e : scales.entrySet()) {
+            for (Map.Entry<LoraAdapter, Float> e : scales.entrySet()) {
               ptrs.setAtIndex(ValueLayout.ADDRESS, i, e.getKey().pointer());
               sc.setAtIndex(ValueLayout.JAVA_FLOAT, i, e.getValue());
               i++;

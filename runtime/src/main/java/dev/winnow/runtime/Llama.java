@@ -3,6 +3,7 @@ package dev.winnow.runtime;
 import dev.winnow.bindings.LlamaNative;
 import dev.winnow.bindings.llama.llama_h;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * The entry point: loads llama.cpp's native libraries and backends once per JVM ({@link LlamaNative#load()}) and
@@ -64,6 +65,27 @@ public final class Llama {
    */
   public Model loadModel(Path path, ModelOptions options) {
     return Model.load(path, options);
+  }
+
+  /**
+   * Which llama.cpp build this JVM loaded.
+   *
+   * @param llamaCppRelease the llama.cpp release named in the build's metadata; empty for a build without release
+   *     metadata
+   * @param variant the variant setting in effect ({@code CPU}, {@code CUDA}, {@code CUDA_EXT} or {@code VULKAN})
+   * @param directory the directory the libraries were loaded from
+   */
+  public record NativeLibrary(Optional<String> llamaCppRelease, String variant, Path directory) {}
+
+  /**
+   * Describes the loaded native library (for diagnostics such as the demo's set-up lines), so that callers need not
+   * reach into the bindings module.
+   *
+   * @return the release, variant and directory of the loaded llama.cpp build
+   */
+  public NativeLibrary nativeLibrary() {
+    LlamaNative lib = LlamaNative.load();
+    return new NativeLibrary(lib.llamaCppRelease(), lib.variant().name(), lib.libraryDir());
   }
 
   /**

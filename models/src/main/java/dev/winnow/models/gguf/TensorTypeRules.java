@@ -133,11 +133,23 @@ public final class TensorTypeRules {
         + role.use() + " cannot compute (it would crash the process); accepted types: " + names(ok);
   }
 
-  /** @return true for architectures without a decoder output (embedding models) */
-  static boolean isEncoderOnly(String arch) {
-    return arch != null && (arch.equals("bert") || arch.equals("nomic-bert") || arch.equals("nomic-bert-moe")
-        || arch.equals("jina-bert-v2") || arch.equals("jina-bert-v3") || arch.equals("neo-bert")
-        || arch.equals("modern-bert") || arch.equals("eurobert"));
+  /**
+   * Architectures whose llama.cpp graph has no language-model head (llama.cpp v0.5.0, src/models/*.cpp that never set
+   * {@code t_logits}): embedding models. Their token embedding is only looked up by rows, and a runtime context over
+   * them computes embeddings only (its logits buffer holds zeros). The one list Winnow keeps of them.
+   */
+  private static final Set<String> EMBEDDING_ONLY_ARCHITECTURES =
+      Set.of("bert", "modern-bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3",
+          "eurobert", "gemma-embedding", "t5encoder", "llama-embed");
+
+  /**
+   * Whether an architecture is an embedding model without a language-model head.
+   *
+   * @param arch the GGUF {@code general.architecture}, or null
+   * @return true for architectures without a decoder output (embedding models); false for null
+   */
+  public static boolean isEncoderOnly(String arch) {
+    return arch != null && EMBEDDING_ONLY_ARCHITECTURES.contains(arch);
   }
 
   private static String names(Set<GgmlType> types) {

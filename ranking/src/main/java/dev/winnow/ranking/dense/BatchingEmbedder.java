@@ -1,6 +1,7 @@
 package dev.winnow.ranking.dense;
 
 import dev.winnow.runtime.Cancellation;
+import dev.winnow.runtime.UnitVectors;
 import dev.winnow.models.gguf.Pooling;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -444,27 +445,20 @@ public abstract class BatchingEmbedder implements Embedder {
   }
 
   /**
-   * Scales a pooled vector to unit L2 norm in place (the sum of squares in double, one float factor), the one
-   * normalisation of every model embedder; an all-zero vector stays zero.
+   * Scales a pooled vector to unit L2 norm in place ({@link UnitVectors#normalize}: the sum of squares in double, one
+   * float factor), the one normalisation of every model embedder, after refusing non-finite components; an all-zero
+   * vector stays zero.
    *
    * @param v the vector
    * @return {@code v}
    * @throws IllegalStateException when a component is NaN or infinite
    */
   protected static float[] normalize(float[] v) {
-    double s = 0;
     for (float x : v) {
       if (!Float.isFinite(x)) {
         throw new IllegalStateException("the model gave a non-finite embedding component: " + x);
       }
-      s += (double) x * x;
     }
-    if (s > 0) {
-      float inv = (float) (1.0 / Math.sqrt(s));
-      for (int i = 0; i < v.length; i++) {
-        v[i] *= inv;
-      }
-    }
-    return v;
+    return UnitVectors.normalize(v);
   }
 }

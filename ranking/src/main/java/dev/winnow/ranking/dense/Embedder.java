@@ -1,5 +1,6 @@
 package dev.winnow.ranking.dense;
 
+import dev.winnow.runtime.UnitVectors;
 import java.util.List;
 
 /**
@@ -90,21 +91,11 @@ public interface Embedder extends AutoCloseable {
    * @throws IllegalArgumentException when a component is NaN or infinite
    */
   static float[] unitLength(float[] v) {
-    double ss = 0;
     for (float x : v) {
       if (!Float.isFinite(x)) {
         throw new IllegalArgumentException("embedding has a non-finite component: " + x);
       }
-      ss += (double) x * x;
     }
-    float[] out = new float[v.length];
-    if (ss == 0) {
-      return out;
-    }
-    double inv = 1 / Math.sqrt(ss);
-    for (int i = 0; i < v.length; i++) {
-      out[i] = (float) (v[i] * inv);
-    }
-    return out;
+    return UnitVectors.normalize(v.clone());
   }
 }

@@ -10,10 +10,9 @@ import ai.onnxruntime.TensorInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.winnow.models.convert.EmbeddingModels;
+import dev.winnow.models.convert.EncoderShape;
 import dev.winnow.models.convert.OnnxModelSpec;
 import dev.winnow.models.gguf.Pooling;
-import dev.winnow.models.onnx.EncoderShape;
-import dev.winnow.models.onnx.OnnxGraph;
 import dev.winnow.models.tokenizer.WordPieceTokenizer;
 import dev.winnow.ranking.eval.Provenance;
 import java.io.FileNotFoundException;
@@ -292,7 +291,7 @@ public final class OnnxEmbedder extends BatchingEmbedder {
     // position sizes to check the tokenizer and the token budget against
     int positions;
     try {
-      EncoderShape shape = EncoderShape.of(OnnxGraph.read(modelFile));
+      EncoderShape shape = EncoderShape.read(modelFile);
       long vocab = shape.vocabularyRows();
       if (vocab > 0 && vocab != tok.vocabularySize()) {
         throw new IOException(

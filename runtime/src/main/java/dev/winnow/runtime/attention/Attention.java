@@ -10,7 +10,8 @@ import java.lang.foreign.MemorySegment;
  * score matrix is never materialised, tiles the mask hides entirely are skipped, and work runs in parallel over
  * (KV head, query tile) on the common fork-join pool (sequentially on the calling thread when a tensor's memory
  * belongs to a confined arena), with the Vector API (jdk.incubator.vector) for the
- * {@code Q K^T} and {@code P V} products. Inputs may be f32 or f16; accumulation is f32. The output may be f32 or f16.
+ * {@code Q K^T} and {@code P V} products when the JVM runs with {@code --add-modules jdk.incubator.vector}, and scalar
+ * code with the same results otherwise (one log line says so at the first use). Inputs may be f32 or f16; accumulation is f32. The output may be f32 or f16.
  *
  * <p>A query row that sees no key (every score masked) gets an all-zero output row and all-zero probabilities (where
  * llama.cpp's softmax would produce NaN).
@@ -20,6 +21,16 @@ public final class Attention {
     public static final int DENSE_TILE = 64;
 
     private Attention() {
+    }
+
+    /**
+     * Whether this JVM runs the kernels with the Vector API: true when it was started with
+     * {@code --add-modules jdk.incubator.vector}; otherwise the scalar kernels run, with the same results, more slowly.
+     *
+     * @return true for the Vector API kernels, false for the scalar fallback
+     */
+    public static boolean usesVectorApi() {
+        return Kernels.vectorised();
     }
 
     /**

@@ -3,8 +3,6 @@ package dev.winnow.runtime.attention;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Block relevance, BlockRank's score (Gupta et al. 2025, "Scalable In-context Ranking with Generative Models"): for
@@ -22,7 +20,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link #keyWeights} gives the weight of every key (per-token heatmaps).
  */
 public final class BlockRelevance {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final Kernels K = Kernels.INSTANCE;
 
     private BlockRelevance() {
     }
@@ -78,7 +76,7 @@ public final class BlockRelevance {
         int heads = q.heads();
         int ratio = in.groupSize();
         int d = q.dim();
-        int dp = (d + S.length() - 1) / S.length() * S.length();
+        int dp = (d + K.lanes() - 1) / K.lanes() * K.lanes();
         int nk = keys.length;
         float[] logits = new float[rows * heads * nk];
         IntStream groups = IntStream.range(0, k.heads());
@@ -91,25 +89,13 @@ public final class BlockRelevance {
                 }
             }
             float[] krow = new float[dp];
-            float[] lanes = new float[S.length()];
             for (int n = 0; n < nk; n++) {
                 k.readRow(keys[n], g, 1f, krow, 0);
                 for (int r = 0; r < ratio; r++) {
                     for (int i = 0; i < rows; i++) {
                         float s = Float.NEGATIVE_INFINITY;
                         if (mask == null || mask.visible(queryRows[i], keys[n])) {
-                            FloatVector acc = FloatVector.zero(S);
-                            int qo = (r * rows + i) * dp;
-                            for (int c = 0; c < dp; c += S.length()) {
-                                acc = FloatVector.fromArray(S, qs, qo + c).fma(FloatVector.fromArray(S, krow, c), acc);
-                            }
-                            // lanes summed in a fixed order: reduceLanes(ADD) may associate differently once
-                            // the JIT compiles it, and the same input must give the same scores in every call
-                            acc.intoArray(lanes, 0);
-                            s = 0f;
-                            for (float x : lanes) {
-                                s += x;
-                            }
+                            s = K.dot(qs, (r * rows + i) * dp, krow, 0, dp);
                         }
                         logits[(i * heads + g * ratio + r) * nk + n] = s;
                     }

@@ -2,8 +2,6 @@ package dev.winnow.runtime.attention;
 
 import java.util.Arrays;
 import java.util.stream.IntStream;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * MoBA's top-k block gating (Lu et al. 2025, "MoBA: Mixture of Block Attention for Long-Context LLMs"), at the
@@ -19,7 +17,6 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>Optionally the keys pass through a {@link KeyConvolution} before mean pooling (FlashMoBA's key convolution).
  */
 public final class MobaGate {
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private final int blockSize;
     private final int topK;
     private final KeyConvolution convolution;
@@ -191,7 +188,6 @@ public final class MobaGate {
     private float[] poolKeys(AttentionTensor k, int g, int kBlocks) {
         int d = k.dim();
         int nkv = k.tokens();
-        int bound = S.loopBound(d);
         float[] pooled = new float[kBlocks * d];
         int width = convolution == null ? 1 : convolution.width();
         float[][] history = new float[width][d];
@@ -207,14 +203,7 @@ public final class MobaGate {
             for (int u = 0; u < width && u <= t; u++) {
                 float[] past = history[(t - u) % width];
                 float[] w = taps[u];
-                int c = 0;
-                for (; c < bound; c += S.length()) {
-                    FloatVector.fromArray(S, past, c).fma(FloatVector.fromArray(S, w, c), FloatVector.fromArray(S, pooled, o + c))
-                            .intoArray(pooled, o + c);
-                }
-                for (; c < d; c++) {
-                    pooled[o + c] += w[c] * past[c];
-                }
+                Kernels.INSTANCE.multiplyAdd(past, w, pooled, o, d);
             }
         }
         for (int kb = 0; kb < kBlocks; kb++) {

@@ -1,6 +1,5 @@
 package dev.winnow.webui.demo;
 
-import dev.winnow.bindings.LlamaNative;
 import dev.winnow.models.convert.EmbeddingModels;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
@@ -131,11 +130,10 @@ public final class Demo {
         "Winnow demo on %s: %d documents, %d test queries%n",
         collection.directory().toAbsolutePath().normalize(), collection.documents().size(), queries.size());
     out.println("Set-up (reused on later runs):");
-    Llama.load();
-    LlamaNative lib = LlamaNative.load();
+    Llama.NativeLibrary lib = Llama.load().nativeLibrary();
     out.printf(
         "  native library: llama.cpp %s (%s) from %s%n",
-        lib.llamaCppRelease().orElse("?"), lib.variant(), lib.libraryDir());
+        lib.llamaCppRelease().orElse("?"), lib.variant(), lib.directory());
     Path embeddingModel = embeddingModel();
     LlamaEmbedder.Options eo =
         LlamaEmbedder.Options.defaults().withMaxTokens(options.maxTokens()).withThreads(options.threads());

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.winnow.scripting.ApiReference;
 import dev.winnow.scripting.Language;
 import dev.winnow.scripting.ScriptHost;
 import dev.winnow.webui.notebook.kernel.ClientQueue;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code GET /} the page; {@code GET /static/NAME} its scripts and styles;
+ *   <li>{@code GET /api/file?path=P&_xsrf=X} an image (PNG, JPEG, GIF, WebP) inside the directory, for markdown;
+ *   <li>{@code GET /api/completions} the {@code winnow} object's method names and signatures (editor completion);
  *   <li>{@code GET /api/notebooks} the list; {@code POST /api/notebooks {path, language}} creates one (201);
  *   <li>{@code GET|PUT|DELETE /api/notebook?path=P} read, save (autosave; the body is the nbformat document), delete;
  *   <li>{@code POST /api/notebook/rename?path=P {to}}; {@code GET|POST /api/notebook/checkpoint?path=P} when the
@@ -56,6 +59,8 @@ import org.slf4j.LoggerFactory;
 public final class NotebookServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(NotebookServer.class);
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The request attribute holding how the request proved it holds the token ({@link AccessPolicy.Proof}). */
+  private static final String PROOF = "winnow.proof";
 
   /**
    * How to serve.
@@ -259,6 +264,43 @@ public final class NotebookServer implements AutoCloseable {
 
     app.get("/", this::page);
     app.get("/static/{name}", this::asset);
+    // images under DIR for markdown cells (![](figure.png)); cookie-authenticated requests also need the XSRF token
+    // (the _xsrf query parameter), so a page of another local port cannot even probe which images exist
+    app.get("/api/file", ctx -> {
+      if (ctx.attribute(PROOF) == AccessPolicy.Proof.COOKIE
+          && !policy.isCsrfToken(ctx.queryParam(AccessPolicy.XSRF_PARAM))) {
+        throw new Refusal(403, "missing or wrong XSRF token: images need the " + AccessPolicy.XSRF_PARAM
+            + " query parameter");
+      }
+      NotebookStore.Image img;
+      try {
+        img = store.readImage(ctx.queryParam("path"));
+      } catch (NoSuchFileException e) {
+        throw new Refusal(404, "no such image: " + ctx.queryParam("path"));
+      }
+      ctx.header("Content-Security-Policy", "default-src 'none'; sandbox");
+      ctx.header("Content-Disposition", "inline");
+      ctx.contentType(img.contentType());
+      ctx.result(img.bytes());
+    });
+    // the names completed after `winnow.` in the editor, read from the scripting host's class (ApiReference)
+    app.get("/api/completions", ctx -> {
+      ObjectNode o = JSON.createObjectNode();
+      ArrayNode names = o.putArray("winnow");
+      for (ApiReference.Member m : ApiReference.winnowMembers()) {
+        names.addObject().put("name", m.name()).put("detail", m.signature());
+      }
+      // the objects those methods return (Model, Index, ...) and their members, for `model.` after
+      // `model = winnow.loadModel(...)`
+      ObjectNode types = o.putObject("types");
+      for (Map.Entry<String, List<ApiReference.Member>> t : ApiReference.hostTypes().entrySet()) {
+        ArrayNode members = types.putArray(t.getKey());
+        for (ApiReference.Member m : t.getValue()) {
+          members.addObject().put("name", m.name()).put("detail", m.signature());
+        }
+      }
+      json(ctx, 200, o);
+    });
     app.get("/api/notebooks", ctx -> {
       ArrayNode list = JSON.createArrayNode();
       for (NotebookStore.Entry e : store.list()) {
@@ -421,6 +463,7 @@ public final class NotebookServer implements AutoCloseable {
                 ctx.cookie(AccessPolicy.xsrfCookie(port())),
                 ws,
                 port()));
+    ctx.attribute(PROOF, proof);
     if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE")) {
       String len = ctx.header("Content-Length");
       if (len == null) {

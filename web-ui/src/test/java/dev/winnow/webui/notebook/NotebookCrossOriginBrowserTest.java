@@ -147,7 +147,7 @@ class NotebookCrossOriginBrowserTest {
     driver.get("http://127.0.0.1:" + server.port() + "/?path=victim.ipynb");
     wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
     wait.until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
-    WebElement ta = driver.findElement(By.cssSelector("#notebook .cell textarea"));
+    WebElement ta = driver.findElement(By.cssSelector("#notebook .cell .cm-content"));
     ta.click();
     ta.sendKeys("6 * 7 + ' from the page'");
     ta.sendKeys(Keys.chord(Keys.SHIFT, Keys.ENTER));

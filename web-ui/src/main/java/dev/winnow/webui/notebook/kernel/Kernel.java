@@ -286,22 +286,24 @@ public final class Kernel implements AutoCloseable {
       String reason = "the kernel process could not start (exit code " + code + "; see the server's log): the kernel"
           + " is shut down, reload the page to try again";
       Job running = current;
-      if (running != null) {
-        ObjectNode m = msg("error", running.cellId);
-        m.put("ename", "KernelDied");
-        m.put("evalue", reason);
-        m.putArray("traceback").add("KernelDied: " + reason);
-        broadcast(m);
-        ObjectNode done = msg("done", running.cellId);
-        done.put("count", running.count);
-        done.put("status", "error");
-        done.put("elapsedMs", 0);
-        broadcast(done);
-      }
-      ObjectNode st = status("dead");
-      st.put("reason", reason);
-      broadcast(st);
-      close();
+      // closed first, then told: a client that reacts to "dead" finds the kernel already shut down
+      shutDown(() -> {
+        if (running != null) {
+          ObjectNode m = msg("error", running.cellId);
+          m.put("ename", "KernelDied");
+          m.put("evalue", reason);
+          m.putArray("traceback").add("KernelDied: " + reason);
+          broadcast(m);
+          ObjectNode done = msg("done", running.cellId);
+          done.put("count", running.count);
+          done.put("status", "error");
+          done.put("elapsedMs", 0);
+          broadcast(done);
+        }
+        ObjectNode st = status("dead");
+        st.put("reason", reason);
+        broadcast(st);
+      });
       return;
     }
     LOG.warn("the kernel process of {} (pid {}) ended on its own with exit code {}; starting another", name,
@@ -661,6 +663,14 @@ public final class Kernel implements AutoCloseable {
    */
   @Override
   public void close() {
+    shutDown(null);
+  }
+
+  /**
+   * {@link #close()}, with {@code lastWords} (when not {@code null}) broadcast once the kernel is marked closed and
+   * before its listeners are dropped.
+   */
+  private void shutDown(Runnable lastWords) {
     KernelProcess p;
     boolean running;
     synchronized (sessionLock) {
@@ -675,6 +685,9 @@ public final class Kernel implements AutoCloseable {
       if (j != null && j.tick != null) {
         j.tick.cancel(false);
       }
+    }
+    if (lastWords != null) {
+      lastWords.run();
     }
     abortQueued();
     Thread w = worker;

@@ -6,13 +6,16 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The notebook page: {@code index.html} and the scripts and styles beside it, bundled in the jar (no CDN, no build
- * step), and the page's Content-Security-Policy.
+ * The notebook page: {@code index.html}, its own styles and the frame size reporter, and the bundle the build makes
+ * from {@code src/main/frontend} with npm and esbuild (the page's script, its chunks, the libraries' styles and KaTeX's
+ * fonts, named in the bundle's {@code assets.list}), all in the jar (no CDN), and the page's Content-Security-Policy.
  *
  * <p>Rich outputs run in {@code <iframe sandbox="allow-scripts" srcdoc=...>} frames, which inherit the page's policy:
  * the only inline script the policy allows is the frame's size reporter ({@code frame-resizer.js}, allowed by its
@@ -21,13 +24,15 @@ import java.util.Map;
  */
 public final class PageAssets {
   private static final String BASE = "/dev/winnow/webui/notebook/page/";
+  /** The files beside index.html that are not made by the front-end build. */
+  private static final List<String> OWN = List.of("frame-resizer.js", "notebook.css");
+  /** What the bundle's file names end in, and their types. */
   private static final Map<String, String> TYPES =
       Map.of(
-          "notebook.js", "text/javascript; charset=utf-8",
-          "views.js", "text/javascript; charset=utf-8",
-          "markdown.js", "text/javascript; charset=utf-8",
-          "frame-resizer.js", "text/javascript; charset=utf-8",
-          "notebook.css", "text/css; charset=utf-8");
+          ".js", "text/javascript; charset=utf-8",
+          ".css", "text/css; charset=utf-8",
+          ".woff2", "font/woff2",
+          ".txt", "text/plain; charset=utf-8");
 
   /**
    * One static file.
@@ -51,12 +56,31 @@ public final class PageAssets {
    * Loads the page's files from the class path.
    *
    * @return the assets
-   * @throws IllegalStateException when one is missing from the jar
+   * @throws IllegalStateException when one is missing from the jar (the bundle is missing when the front-end build
+   *     did not run: build web-ui with Maven)
    */
   public static PageAssets load() {
     Map<String, Asset> m = new LinkedHashMap<>();
-    for (Map.Entry<String, String> e : TYPES.entrySet()) {
-      m.put(e.getKey(), new Asset(e.getValue(), read(e.getKey())));
+    List<String> names = new ArrayList<>(OWN);
+    String list = new String(read("assets.list"), StandardCharsets.UTF_8);
+    list.lines().filter(l -> !l.isBlank()).forEach(names::add);
+    for (String name : names) {
+      if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")) {
+        throw new IllegalStateException("page asset name '" + name + "' in assets.list is not a plain file name");
+      }
+      if (name.equals("assets.list")) {
+        continue;
+      }
+      String type =
+          TYPES.entrySet().stream()
+              .filter(t -> name.endsWith(t.getKey()))
+              .map(Map.Entry::getValue)
+              .findFirst()
+              .orElseThrow(() -> new IllegalStateException("page asset " + name + " has no known type"));
+      m.put(name, new Asset(type, read(name)));
+    }
+    if (!m.containsKey("notebook.js")) {
+      throw new IllegalStateException("the notebook page's bundle has no notebook.js (assets.list: " + names + ")");
     }
     String resizer = new String(m.get("frame-resizer.js").bytes(), StandardCharsets.UTF_8);
     String hash;
@@ -68,7 +92,7 @@ public final class PageAssets {
     }
     String csp =
         "default-src 'none'; script-src 'self' 'sha256-" + hash + "'; style-src 'self' 'unsafe-inline'; "
-            + "img-src 'self' data:; connect-src 'self'; frame-src 'self' about:; base-uri 'none'; "
+            + "img-src 'self' data:; font-src 'self'; connect-src 'self'; frame-src 'self' about:; base-uri 'none'; "
             + "form-action 'none'; frame-ancestors 'none'";
     String html = new String(read("index.html"), StandardCharsets.UTF_8).replace("{{FRAME_HASH}}", "sha256-" + hash);
     return new PageAssets(html, Map.copyOf(m), csp);

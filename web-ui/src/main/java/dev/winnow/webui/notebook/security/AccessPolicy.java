@@ -257,6 +257,17 @@ public final class AccessPolicy {
     return proof;
   }
 
+  /**
+   * Whether a value is the server's XSRF token (constant-time compare): for GET routes that a page of another port
+   * must not be able to use even with the cookie (the notebook directory's images, loaded by {@code <img>}).
+   *
+   * @param sent the value the request carried, or {@code null}
+   * @return whether it is the token
+   */
+  public boolean isCsrfToken(String sent) {
+    return sent != null && constantTimeEquals(sent, csrfToken);
+  }
+
   private boolean originAllowed(String origin, String hostHeader, int serverPort) {
     String o = normaliseOrigin(origin);
     if (o == null) {

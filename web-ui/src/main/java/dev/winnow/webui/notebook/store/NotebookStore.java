@@ -264,6 +264,89 @@ public final class NotebookStore {
     return nb;
   }
 
+  /** Image files {@link #readImage} serves, by file name ending (lower case), and their types; never SVG (scripts). */
+  public static final java.util.Map<String, String> IMAGE_TYPES =
+      java.util.Map.of(
+          ".png", "image/png", ".jpg", "image/jpeg", ".jpeg", "image/jpeg", ".gif", "image/gif", ".webp", "image/webp");
+
+  /** The largest image {@link #readImage} serves. */
+  public static final long MAX_IMAGE_BYTES = 20L << 20;
+
+  /**
+   * An image file read for a markdown cell.
+   *
+   * @param contentType its MIME type, from its name
+   * @param bytes its content
+   */
+  public record Image(String contentType, byte[] bytes) {}
+
+  /**
+   * Reads an image inside the notebook directory (a markdown cell's {@code ![](figure.png)}): the path is checked as
+   * notebook paths are (relative, no {@code ..}, hidden or empty segments, inside the directory after following
+   * symbolic links), and must end in a raster image type of {@link #IMAGE_TYPES} and be a regular file of at most
+   * {@link #MAX_IMAGE_BYTES}.
+   *
+   * @param path the path relative to the directory, {@code /}-separated
+   * @return the image
+   * @throws IllegalArgumentException for a bad path or a file that is not such an image
+   * @throws NoSuchFileException when there is no such file
+   * @throws IOException when it cannot be read
+   */
+  public Image readImage(String path) throws IOException {
+    String type =
+        path == null
+            ? null
+            : IMAGE_TYPES.entrySet().stream()
+                .filter(e -> path.toLowerCase(java.util.Locale.ROOT).endsWith(e.getKey()))
+                .map(java.util.Map.Entry::getValue)
+                .findFirst()
+                .orElse(null);
+    Path p = checkedPath(path, "image path");
+    if (type == null) {
+      throw new IllegalArgumentException(
+          "image path '" + path + "' is not a PNG, JPEG, GIF or WebP file name (only those are served)");
+    }
+    if (!Files.isRegularFile(p)) {
+      throw new NoSuchFileException(path);
+    }
+    // read through the real path, checked once more (the file itself may be a link inside the directory)
+    Path real = p.toRealPath();
+    if (!real.startsWith(root)) {
+      throw new IllegalArgumentException("image path '" + path + "' leads out of the notebook directory (symbolic link)");
+    }
+    long size = Files.size(real);
+    if (size > MAX_IMAGE_BYTES) {
+      throw new IllegalArgumentException("image '" + path + "' is larger than " + (MAX_IMAGE_BYTES >> 20) + " MiB");
+    }
+    return new Image(type, Files.readAllBytes(real));
+  }
+
+  /** A relative path checked as {@link #resolve} checks notebook paths, without the {@code .ipynb} rule. */
+  private Path checkedPath(String path, String what) {
+    if (path == null || path.isEmpty()) {
+      throw new IllegalArgumentException(what + " is empty");
+    }
+    if (path.length() > 255) {
+      throw new IllegalArgumentException(what + " is longer than 255 characters");
+    }
+    if (path.startsWith("/") || path.contains("\\") || path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+      throw new IllegalArgumentException(
+          what + " must be relative and / separated (an absolute path, a backslash or a control character was given)");
+    }
+    for (String seg : path.split("/", -1)) {
+      if (seg.isEmpty() || seg.equals("..") || seg.startsWith(".")) {
+        throw new IllegalArgumentException(
+            what + " '" + path + "' has an empty, '..' or hidden segment: paths stay inside the notebook directory");
+      }
+    }
+    Path p = root.resolve(path).normalize();
+    if (!p.startsWith(root)) {
+      throw new IllegalArgumentException(what + " '" + path + "' leaves the notebook directory");
+    }
+    contained(p, what + " '" + path + "'");
+    return p;
+  }
+
   /**
    * Resolves a relative notebook path inside the root.
    *

@@ -1,6 +1,10 @@
-package dev.winnow.models.onnx;
+package dev.winnow.models.convert;
 
+import dev.winnow.models.onnx.OnnxFormatException;
+import dev.winnow.models.onnx.OnnxGraph;
 import dev.winnow.models.onnx.proto.NodeProto;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,11 +20,23 @@ import java.util.Optional;
 public record EncoderShape(long vocabularyRows, long positionRows) {
 
   /**
+   * Reads an encoder's ONNX file (the whole graph, with Winnow's own protobuf reader) and its sizes.
+   *
+   * @param onnx the ONNX file
+   * @return its sizes
+   * @throws OnnxFormatException when the file is not an ONNX model (the message names the file)
+   * @throws IOException when it cannot be read
+   */
+  public static EncoderShape read(Path onnx) throws IOException {
+    return of(OnnxGraph.read(onnx));
+  }
+
+  /**
    * @param graph an encoder's graph
    * @return its sizes
    * @throws OnnxFormatException when an initializer cannot be read
    */
-  public static EncoderShape of(OnnxGraph graph) throws OnnxFormatException {
+  static EncoderShape of(OnnxGraph graph) throws OnnxFormatException {
     long vocab = 0;
     for (NodeProto n : idConsumers(graph)) {
       if (n.getOpType().equals("Gather") && n.getInputCount() == 2) {

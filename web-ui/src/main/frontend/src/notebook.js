@@ -1,18 +1,34 @@
 // The notebook page: one notebook at a time, edited in place, run through the kernel's WebSocket, autosaved as
 // nbformat 4.5. Untrusted rich outputs (HTML, SVG) go into sandboxed iframes; Winnow's own views are drawn here.
-import { renderMarkdown, escapeHtml } from '/static/markdown.js';
-import { rankingTable, heatmap, metricsChart, metricsFromRows, progress, jsonTree } from '/static/views.js';
+// Bundled with its npm dependencies by build.mjs (the Maven build runs it): CodeMirror for the cells, markdown-it,
+// KaTeX and DOMPurify for markdown, vega-embed (loaded the first time a plot is shown) for Vega-Lite.
+import { renderMarkdown, escapeHtml, setImageResolver } from './markdown.js';
+import { rankingTable, heatmap, metricsChart, metricsFromRows, progress, jsonTree } from './views.js';
+import { createEditor, setApiNames, setNotebookText } from './editor.js';
 
 const CSRF = document.querySelector('meta[name="winnow-csrf"]').content;
 const FRAME_HASH = document.querySelector('meta[name="winnow-frame-hash"]').content;
 const RESIZER = await (await fetch('/static/frame-resizer.js')).text();
 const $ = id => document.getElementById(id);
+// a markdown image's relative path, resolved against the notebook's folder, as a URL of the server's image route
+setImageResolver(rel => {
+  const parts = (state.path || '').split('/').slice(0, -1);
+  let name;
+  try { name = decodeURIComponent(rel); } catch (e) { return null; }
+  for (const seg of name.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') { if (!parts.length) return null; parts.pop(); } else parts.push(seg);
+  }
+  return parts.length ? `/api/file?path=${encodeURIComponent(parts.join('/'))}&_xsrf=${encodeURIComponent(CSRF)}` : null;
+});
 const LANGS = { js: 'JavaScript', python: 'Python' };
 
 const state = {
   path: null, nb: null, selected: 0, mode: 'command', ws: null, dirty: false, saveTimer: null,
   running: new Set(), lastKey: null, lastKeyAt: 0,
   batch: [], batchCell: null, // Run all / Run above: the cells still to run, and the one the batch waits for
+  batchIds: new Set(),         // the same ids as batch, for the prompts' membership test
+  editors: new Map(),          // cell id -> its CodeMirror editor
 };
 
 // ---------- HTTP ----------
@@ -150,7 +166,31 @@ window.addEventListener('message', ev => {
 const stripAnsi = s => s.replace(/\u001b\[[0-9;]*[A-Za-z]/g, '');
 function pre(cls, text) { const p = document.createElement('pre'); p.className = cls; p.textContent = text; return p; }
 
-function renderBundle(data) {
+const VEGA_LITE = ['application/vnd.vegalite.v5+json', 'application/vnd.vegalite.v4+json'];
+let vegaModule = null;
+function vegaLiteView(spec) {
+  const d = document.createElement('div');
+  d.className = 'vega-lite';
+  d.dataset.state = 'loading';
+  vegaModule = vegaModule || import('./vega.js');
+  vegaModule.then(m => m.renderVegaLite(d, spec)).then(() => { d.dataset.state = 'drawn'; }, e => {
+    d.dataset.state = 'error';
+    d.replaceChildren(pre('error', `cannot show this plot: ${e.message}`));
+  });
+  return d;
+}
+
+// nbformat's image metadata: {"image/png": {"width": W, "height": H, "unconfined": bool}} (also accepted unkeyed)
+function sizeImage(img, meta, mime) {
+  const m = (meta && (meta[mime] || meta)) || {};
+  const px = v => (typeof v === 'number' && isFinite(v) && v > 0) ? v : (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? +v : null);
+  const w = px(m.width), h = px(m.height);
+  if (w) img.width = w;
+  if (h) img.height = h;
+  if (m.unconfined) img.classList.add('unconfined');
+}
+
+function renderBundle(data, meta) {
   const box = document.createElement('div');
   box.className = 'bundle';
   const parse = s => typeof s === 'string' ? JSON.parse(s) : s;
@@ -159,6 +199,7 @@ function renderBundle(data) {
     else if (data['application/vnd.winnow.heatmap+json']) box.append(heatmap(parse(data['application/vnd.winnow.heatmap+json'])));
     else if (data['application/vnd.winnow.metrics+json']) box.append(metricsChart(parse(data['application/vnd.winnow.metrics+json'])));
     else if (data['application/vnd.winnow.progress+json']) box.append(progress(parse(data['application/vnd.winnow.progress+json'])));
+    else if (VEGA_LITE.some(t => data[t])) box.append(vegaLiteView(parse(data[VEGA_LITE.find(t => data[t])])));
     else if (data['text/html']) {
       box.append(richFrame(data['text/html']));
       if (data['application/json']) {
@@ -170,7 +211,9 @@ function renderBundle(data) {
     else if (data['image/png'] || data['image/jpeg']) {
       const img = document.createElement('img');
       img.className = 'rich';
-      img.src = data['image/png'] ? 'data:image/png;base64,' + data['image/png'] : 'data:image/jpeg;base64,' + data['image/jpeg'];
+      const mime = data['image/png'] ? 'image/png' : 'image/jpeg';
+      img.src = `data:${mime};base64,` + String(Array.isArray(data[mime]) ? data[mime].join('') : data[mime]).replace(/\s+/g, '');
+      sizeImage(img, meta, mime);
       box.append(img);
     } else if (data['text/markdown']) {
       const d = document.createElement('div'); d.className = 'rendered'; d.innerHTML = renderMarkdown(data['text/markdown']); box.append(d);
@@ -186,7 +229,7 @@ function renderOutput(o) {
   switch (o.output_type) {
     case 'stream': return pre('stream ' + o.name, Array.isArray(o.text) ? o.text.join('') : o.text);
     case 'error': return pre('error', stripAnsi((o.traceback && o.traceback.length ? o.traceback.join('\n') : `${o.ename}: ${o.evalue}`)));
-    default: return renderBundle(o.data || {});
+    default: return renderBundle(o.data || {}, o.metadata || {});
   }
 }
 
@@ -199,47 +242,66 @@ function renderOutputs(cellEl, cell) {
 
 // ---------- cells ----------
 function promptText(cell) {
-  if (state.running.has(cell.id) || state.batch.includes(cell.id)) return 'In [*]:';
+  if (state.running.has(cell.id) || state.batchIds.has(cell.id)) return 'In [*]:';
   return `In [${cell.execution_count ?? ' '}]:`;
 }
 
-function autosize(ta) { ta.style.height = 'auto'; ta.style.height = ta.scrollHeight + 2 + 'px'; }
+const renderedMarkdown = cell =>
+  renderMarkdown(source(cell), cell.attachments) || '<p class="status">(empty markdown cell: double-click to edit)</p>';
 
 function cellElement(cell) {
   const el = document.createElement('div');
   el.className = `cell ${cell.cell_type}`;
   el.dataset.id = cell.id;
   el.tabIndex = -1;
-  el.innerHTML = '<div class="cell-in"><div class="prompt"></div><div class="editor-wrap">'
-    + '<textarea class="editor" spellcheck="false" rows="1"></textarea></div></div>'
+  el.innerHTML = '<div class="cell-in"><div class="prompt"></div><div class="editor-wrap"></div></div>'
     + '<div class="rendered"></div><div class="cell-out"><div class="prompt"></div><div class="outputs"></div></div>';
-  const ta = el.querySelector('textarea');
-  ta.value = source(cell);
+  const wrap = el.querySelector('.editor-wrap');
+  const lang = cell.cell_type === 'code' ? cellLang(cell) : cell.cell_type === 'markdown' ? 'markdown' : 'raw';
+  const ed = createEditor(wrap, {
+    doc: source(cell), language: lang,
+    onChange: text => { cell.source = text; markDirty(); },
+    onFocus: () => { select(cellIndex(cell.id), false); setMode('edit'); },
+    keys: {
+      'Shift-Enter': () => runAndAdvance(),
+      'Mod-Enter': () => { runCell(state.selected); setMode('command'); },
+      'Alt-Enter': () => { runCell(state.selected); insertCell(state.selected + 1); editMode(); },
+      Escape: () => setMode('command'),
+    },
+  });
+  state.editors.set(cell.id, ed);
   if (cell.cell_type === 'code') {
     const sel = document.createElement('select');
     sel.className = 'cell-lang';
     for (const [id, name] of Object.entries(LANGS)) sel.append(new Option(name, id));
     sel.value = cellLang(cell);
-    sel.addEventListener('change', () => { setLang(cell, sel.value); markDirty(); });
-    el.querySelector('.editor-wrap').prepend(sel);
+    sel.addEventListener('change', () => { setLang(cell, sel.value); ed.setLanguage(sel.value); markDirty(); });
+    wrap.prepend(sel);
     el.querySelector('.cell-in .prompt').textContent = promptText(cell);
     el.querySelector('.rendered').remove();
     renderOutputs(el, cell);
-  } else {
+  } else if (cell.cell_type === 'markdown') {
     el.querySelector('.cell-out').remove();
-    el.querySelector('.rendered').innerHTML = renderMarkdown(source(cell)) || '<p class="status">(empty markdown cell: double-click to edit)</p>';
+    el.querySelector('.rendered').innerHTML = renderedMarkdown(cell);
     el.querySelector('.rendered').addEventListener('dblclick', () => { select(cellIndex(cell.id)); editMode(); });
+  } else {
+    // raw cells (nbconvert's pass-through text): shown once, as their source, never rendered or run
+    el.querySelector('.cell-out').remove();
+    el.querySelector('.rendered').remove();
+    const tag = document.createElement('span');
+    tag.className = 'cell-lang raw-tag';
+    tag.textContent = 'raw';
+    wrap.prepend(tag);
   }
-  ta.addEventListener('input', () => { cell.source = ta.value; autosize(ta); markDirty(); });
-  ta.addEventListener('focus', () => { select(cellIndex(cell.id), false); setMode('edit'); });
-  el.addEventListener('mousedown', ev => { if (ev.target === ta) return; select(cellIndex(cell.id), false); if (state.mode === 'edit') setMode('command'); });
+  el.addEventListener('mousedown', ev => { if (ev.target.closest && ev.target.closest('.cm-editor')) return; select(cellIndex(cell.id), false); if (state.mode === 'edit') setMode('command'); });
   return el;
 }
 
 function renderAll() {
   const main = $('notebook');
+  for (const ed of state.editors.values()) ed.view.destroy();
+  state.editors.clear();
   main.replaceChildren(...state.nb.cells.map(cellElement));
-  main.querySelectorAll('textarea').forEach(autosize);
   select(Math.min(state.selected, state.nb.cells.length - 1));
 }
 
@@ -262,14 +324,15 @@ function setMode(m) {
   const el = cellEl(state.selected);
   if (!el) return;
   el.classList.toggle('editing', m === 'edit');
-  if (m === 'command') { if (document.activeElement && document.activeElement.tagName === 'TEXTAREA') document.activeElement.blur(); el.focus(); }
+  if (m === 'command') { if (inEditor()) document.activeElement.blur(); el.focus(); }
 }
+
+const inEditor = () => !!(document.activeElement && document.activeElement.closest && document.activeElement.closest('.cm-editor'));
 
 function editMode() {
   setMode('edit');
-  const ta = cellEl(state.selected).querySelector('textarea');
-  autosize(ta);
-  ta.focus();
+  const ed = state.editors.get(state.nb.cells[state.selected].id);
+  if (ed) ed.focus();
 }
 
 function insertCell(at, type = 'code') {
@@ -278,7 +341,6 @@ function insertCell(at, type = 'code') {
   state.nb.cells.splice(at, 0, c);
   const el = cellElement(c);
   $('notebook').insertBefore(el, cellEl(at) || null);
-  autosize(el.querySelector('textarea'));
   state.mode = 'command';
   select(at);
   markDirty();
@@ -287,7 +349,9 @@ function insertCell(at, type = 'code') {
 
 function deleteCell(i) {
   if (state.nb.cells.length <= 1) { state.nb.cells[0].source = ''; renderAll(); markDirty(); return; }
-  state.nb.cells.splice(i, 1);
+  const [gone] = state.nb.cells.splice(i, 1);
+  const ed = state.editors.get(gone.id);
+  if (ed) { ed.view.destroy(); state.editors.delete(gone.id); }
   cellEl(i).remove();
   select(Math.min(i, state.nb.cells.length - 1));
   markDirty();
@@ -300,8 +364,9 @@ function changeType(i, type) {
   n.id = c.id; n.source = source(c);
   if (type === 'code') setLang(n, languageAt(i));
   state.nb.cells[i] = n;
+  const old = state.editors.get(c.id);
+  if (old) old.view.destroy();
   cellEl(i).replaceWith(cellElement(n));
-  autosize(cellEl(i).querySelector('textarea'));
   select(i);
   markDirty();
 }
@@ -311,7 +376,7 @@ function runCell(i) {
   const c = state.nb.cells[i];
   const el = cellEl(i);
   if (c.cell_type === 'markdown') {
-    el.querySelector('.rendered').innerHTML = renderMarkdown(source(c)) || '<p class="status">(empty markdown cell)</p>';
+    el.querySelector('.rendered').innerHTML = renderedMarkdown(c);
     el.classList.remove('editing');
     return;
   }
@@ -330,6 +395,7 @@ function runCell(i) {
 function runCells(indices) {
   stopBatch();
   state.batch = indices.map(i => state.nb.cells[i].id);
+  state.batchIds = new Set(state.batch);
   for (const id of state.batch) refreshPrompt(id);
   runNextInBatch();
 }
@@ -338,6 +404,7 @@ function runNextInBatch() {
   state.batchCell = null;
   while (state.batch.length) {
     const id = state.batch.shift();
+    state.batchIds.delete(id);
     const i = cellIndex(id);
     if (i < 0) continue;
     runCell(i);
@@ -348,6 +415,7 @@ function runNextInBatch() {
 function stopBatch() {
   const left = state.batch;
   state.batch = [];
+  state.batchIds = new Set();
   state.batchCell = null;
   for (const id of left) refreshPrompt(id);
 }
@@ -405,10 +473,19 @@ function appendOutput(c, el, out) {
   el.querySelector('.outputs').append(renderOutput(out));
 }
 
+// a plot's spec arrives as JSON text; the notebook keeps it as a JSON object, as Jupyter does for these types
+function jsonValues(data) {
+  if (!data) return data;
+  for (const t of VEGA_LITE) {
+    if (typeof data[t] === 'string') { try { data[t] = JSON.parse(data[t]); } catch (e) { /* shown as an error */ } }
+  }
+  return data;
+}
+
 function onKernelMessage(m) {
   if (m.type === 'status') {
     kernelStatus(m.state === 'busy' ? 'busy' : m.state === 'restarted' || m.state === 'dead' ? m.state + (m.reason ? ': ' + m.reason : '') : 'idle', m.state === 'busy' ? 'busy' : '');
-    if (m.state === 'restarted' || m.state === 'dead') { state.running.clear(); state.batch = []; state.batchCell = null; renderAll(); }
+    if (m.state === 'restarted' || m.state === 'dead') { state.running.clear(); state.batch = []; state.batchIds = new Set(); state.batchCell = null; renderAll(); }
     return;
   }
   if (m.type === 'refused') { kernelStatus('refused: ' + m.message); return; }
@@ -425,8 +502,8 @@ function onKernelMessage(m) {
       break;
     case 'running': el.querySelector('.cell-in .prompt').textContent = `In [*] ${Math.round(m.elapsedMs / 1000)}s`; break;
     case 'stream': appendOutput(c, el, { output_type: 'stream', name: m.name, text: m.text }); break;
-    case 'display': appendOutput(c, el, { output_type: 'display_data', data: m.data, metadata: {} }); break;
-    case 'result': appendOutput(c, el, { output_type: 'execute_result', execution_count: m.count, data: m.data, metadata: {} }); renderOutputs(el, c); break;
+    case 'display': appendOutput(c, el, { output_type: 'display_data', data: jsonValues(m.data), metadata: {} }); break;
+    case 'result': appendOutput(c, el, { output_type: 'execute_result', execution_count: m.count, data: jsonValues(m.data), metadata: {} }); renderOutputs(el, c); break;
     case 'error': appendOutput(c, el, { output_type: 'error', ename: m.ename, evalue: m.evalue, traceback: m.traceback }); break;
     case 'done':
       state.running.delete(c.id);
@@ -480,6 +557,8 @@ async function open(path) {
 }
 
 async function start() {
+  api('GET', '/api/completions').then(r => setApiNames(r.winnow, r.types), e => console.warn('no completions:', e.message));
+  setNotebookText(() => state.nb ? state.nb.cells.filter(c => c.cell_type === 'code').map(source).join('\n') : '');
   const list = await refreshList();
   let path = new URLSearchParams(location.search).get('path');
   if (!path) path = list.length ? list[0].path : null;
@@ -533,19 +612,11 @@ $('revert').addEventListener('click', async () => {
 // ---------- keyboard (Jupyter's) ----------
 document.addEventListener('keydown', ev => {
   if (!state.nb || $('dialog').open) return;
-  const inEditor = document.activeElement && document.activeElement.tagName === 'TEXTAREA';
+  // in a cell's editor, CodeMirror's keymap (with the notebook's Shift-Enter, Ctrl-Enter, Alt-Enter, Escape) decides
+  if (inEditor() || ev.defaultPrevented) return;
   if (ev.key === 'Enter' && ev.shiftKey) { ev.preventDefault(); runAndAdvance(); return; }
   if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); runCell(state.selected); setMode('command'); return; }
   if (ev.key === 'Enter' && ev.altKey) { ev.preventDefault(); runCell(state.selected); insertCell(state.selected + 1); editMode(); return; }
-  if (inEditor) {
-    if (ev.key === 'Escape') { ev.preventDefault(); setMode('command'); }
-    else if (ev.key === 'Tab' && !ev.shiftKey) {
-      ev.preventDefault();
-      const ta = document.activeElement, s = ta.selectionStart;
-      ta.setRangeText('  ', s, ta.selectionEnd, 'end'); ta.dispatchEvent(new Event('input'));
-    }
-    return;
-  }
   if (document.activeElement && ['INPUT', 'SELECT'].includes(document.activeElement.tagName)) return;
   if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
   const now = Date.now(), twice = k => state.lastKey === k && now - state.lastKeyAt < 800;
