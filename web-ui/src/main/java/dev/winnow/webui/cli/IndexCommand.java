@@ -40,7 +40,10 @@ public final class IndexCommand implements Callable<Integer> {
   @Option(
       names = "--dense",
       paramLabel = "MODEL",
-      description = "also embed documents: a GGUF embedding model (mean pooling, 256 tokens) or hashed-bow:DIM")
+      description =
+          "also embed documents (256 tokens each): minilm-onnx-int8, minilm-onnx, bge-small-onnx-int8 or"
+              + " bge-small-onnx (ONNX Runtime, from Maven Central), minilm or bge-small (GGUF, converted), a GGUF"
+              + " file, an ONNX file or model directory, or hashed-bow:DIM (see docs/embeddings.md)")
   String dense;
 
   @Option(names = "--analyzer", defaultValue = "english", description = "english or standard (new index only)")
