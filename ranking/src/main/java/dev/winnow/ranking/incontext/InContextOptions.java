@@ -27,9 +27,11 @@ import java.util.Objects;
  * @param wording             task, question and answer prefix
  * @param family              prompt family, or null to detect it from the model's chat template
  * @param parallelSequences   sequences decoded side by side (pointwise pairs, BlockRank documents per batch), 1..255
- * @param flashAttention      flash attention on (fast; the default) or off. llama.cpp's CPU flash attention is not
- *                            exact even with an F32 KV cache (layer-0 attention output off by up to 3e-3 on
- *                            stories260K, against 3e-7 with it off), so exact comparisons turn it off
+ * @param flashAttention      flash attention on (fast; the default) or off. With it on, llama.cpp casts F32 K and V
+ *                            to F16 before its flash-attention kernel ({@code build_attn_mha} in
+ *                            {@code src/llama-graph.cpp}), so results are F16-rounded whatever the KV cache type
+ *                            (layer-0 attention output off by up to 3e-3 on stories260K, scores by about 1e-3
+ *                            relative, against 3e-7 with it off); exact comparisons turn it off
  * @param layout              BlockRank's prompt layout ({@link BlockRankLayout}: the reference code's or the compact
  *                            one), or null to take it from the model ({@link BlockRankLayout#detect}: reference for a
  *                            BlockRank checkpoint, else compact)
