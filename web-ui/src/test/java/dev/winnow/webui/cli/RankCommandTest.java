@@ -115,15 +115,15 @@ class RankCommandTest {
     run("index", "--collection", CRANFIELD.toString(), "--index", index.toString());
     String query = "boundary layer transition";
     String[] reference = run("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
-        "--model", MODEL.toString(), "--depth", "6", "-k", "6", "--threads", "1", "--doc-tokens", "128",
+        "--model", MODEL.toString(), "--depth", "6", "-k", "6", "--threads", "1", "--doc-tokens", "192",
         "--layout", "reference");
     String[] compact = run("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
-        "--model", MODEL.toString(), "--depth", "6", "-k", "6", "--threads", "1", "--doc-tokens", "128",
+        "--model", MODEL.toString(), "--depth", "6", "-k", "6", "--threads", "1", "--doc-tokens", "192",
         "--layout", "compact");
     Ranking api;
     try (DocumentIndex idx = DocumentIndex.open(index); Model m = Llama.load().loadModel(MODEL);
         InContextRanker r = InContextRanker.blockRank(m, InContextOptions.defaults().withThreads(1)
-            .withBudgets(128, 64).withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.REFERENCE))) {
+            .withBudgets(192, 64).withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.REFERENCE))) {
       api = r.rank(query, Reranking.candidates(idx.search(query, 6, SearchMode.BM25)));
     }
     for (int i = 1; i <= 6; i++) {
