@@ -6,6 +6,7 @@
 #                                            jars, the llama.cpp source of the bound release, stories260K and its
 #                                            generation oracle (under 60 MiB in all)
 #   scripts/device-check.sh --run DIR [--cpu] [--preset P] [--n 100,500] [--doc-tokens 190] [--model-dir D]
+#                                            [--threads T] [--lib-dir D (an existing build of the same release)]
 #                                            there: builds llama.cpp with CUDA for that GPU's architecture only (or,
 #                                            with --cpu, for the CPU), reproduces stories260K's generation oracle,
 #                                            writes the synthetic model (mistral-7b-shape, F16, ~14.5 GB) to local disk,
@@ -36,13 +37,16 @@ prepare() {
     "$java_home/bin/jar" cf "$out/lib/winnow-$m.jar" -C "$here/$m/target/classes" .
   done
   "$java_home/bin/jar" cf "$out/lib/winnow-bench.jar" -C "$here/ranking/target/test-classes" dev/winnow/ranking/incontext/bench
-  tr ':' '\n' < "$out/cp.txt" | grep '\.jar$' | grep -v -e junit -e opentest4j -e apiguardian -e '/dev/winnow/' \
+  # what the check loads: no Lucene, ONNX/protobuf or test libraries
+  tr ':' '\n' < "$out/cp.txt" | grep '\.jar$' | grep -e slf4j -e jackson \
     | while read -r jar; do cp "$jar" "$out/lib/"; done
   rm "$out/cp.txt"
   # 2. a Java runtime with only the modules the check loads
-  rm -rf "$out/jre"
-  "$java_home/bin/jlink" --add-modules java.base,java.logging,java.management,java.xml,jdk.unsupported,jdk.incubator.vector \
+  # (xz-compressed: libjvm.so alone is 29 MB; --run unpacks it)
+  rm -rf "$out/jre" "$out/jre.tar.xz"
+  "$java_home/bin/jlink" --add-modules java.base,java.management,jdk.unsupported,jdk.incubator.vector \
     --strip-debug --no-header-files --no-man-pages --compress=zip-9 --output "$out/jre"
+  tar -C "$out" -cJf "$out/jre.tar.xz" jre && rm -rf "$out/jre"
   # 3. the llama.cpp source of the bound release (the build's parts only: no models, tools or other GPU backends)
   tar -C "$src" -cJf "$out/llama.cpp-src.tar.xz" \
     --exclude='ggml/src/ggml-vulkan' --exclude='ggml/src/ggml-sycl' --exclude='ggml/src/ggml-metal' \
@@ -67,6 +71,7 @@ run() {
   local d="$1"; shift
   d="$(cd "$d" && pwd)"
   local cpu=0 preset=mistral-7b-shape ns=100,500 doc_tokens=190 model_dir="${TMPDIR:-/tmp}/winnow-device-models" threads
+  local lib_dir=""
   threads="$(nproc)"
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -76,13 +81,18 @@ run() {
       --doc-tokens) doc_tokens="$2"; shift ;;
       --model-dir) model_dir="$2"; shift ;;
       --threads) threads="$2"; shift ;;
+      --lib-dir) lib_dir="$2"; shift ;;   # an existing llama.cpp build of the same release: skip building
       *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
   done
   local start=$SECONDS
+  [ -x "$d/jre/bin/java" ] || tar -C "$d" -xJf "$d/jre.tar.xz"
   local build="$d/llama-build"
-  if [ ! -f "$build/bin/libllama.so" ]; then
+  if [ -n "$lib_dir" ]; then
+    build="$(cd "$lib_dir/.." && pwd)"; mkdir -p "$d/libs-given"; ln -sfn "$(cd "$lib_dir" && pwd)" "$d/libs-given/bin"
+    build="$d/libs-given"
+  elif [ ! -f "$build/bin/libllama.so" ]; then
     rm -rf "$d/llama-src" && mkdir -p "$d/llama-src"
     tar -C "$d/llama-src" -xJf "$d/llama.cpp-src.tar.xz"
     local flags=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF

@@ -65,7 +65,8 @@ public final class InContextBench {
         Path modelFile = modelProp.isBlank() ? synth(preset, shared) : Path.of(modelProp);
 
         InContextOptions base = InContextOptions.defaults().withThreads(threads).withBudgets(88, 32)
-                .withEarlyExit(false).withFamily(PromptFamily.PLAIN);
+                .withEarlyExit(false).withFamily(PromptFamily.PLAIN)
+                .withBatchTokens(Integer.getInteger("bench.batchTokens", 512));
         try (Model model = Llama.load().loadModel(modelFile)) {
             if (threads != 1) {
             System.out.println("note: with more than one thread, CPU times below count only the calling thread's share");
@@ -218,10 +219,15 @@ public final class InContextBench {
         ContextOptions o = ContextOptions.defaults().withContextSize(streams * perStream)
                 .withBatchSize(Math.max(inst, streams * maxDoc)).withMaxSequences(streams).withThreads(threads)
                 .withFlashAttention(FlashAttention.ENABLED).withKvTypes(GgmlType.F16, GgmlType.F16)
-                .withKvUnified(false);
+                .withKvUnified(false).withTaps(Boolean.getBoolean("bench.floorTaps"));
         java.lang.management.ThreadMXBean threadsBean = java.lang.management.ManagementFactory.getThreadMXBean();
         long timed = 0;
         try (Context ctx = model.newContext(o); Batch batch = Batch.allocate(Math.max(inst, streams * maxDoc), 1)) {
+            if (Boolean.getBoolean("bench.floorTaps")) {
+                // diagnostics: the floor with a tap like BlockRank's key capture
+                ctx.taps().tap(dev.winnow.runtime.TensorSelector.name("Kcur-" + (model.layerCount() * 5 / 8))
+                        .withOp("ROPE"), v -> v.toFloatArray());
+            }
             batch.addSequence(layout.instruction().tokens(), 0, 0, false);
             long t0 = threadsBean.getCurrentThreadCpuTime();
             ctx.decode(batch);
