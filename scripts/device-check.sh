@@ -96,7 +96,7 @@ run() {
     rm -rf "$d/llama-src" && mkdir -p "$d/llama-src"
     tar -C "$d/llama-src" -xJf "$d/llama.cpp-src.tar.xz"
     local flags=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
-                 -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DGGML_NATIVE=ON -DLLAMA_BUILD_COMMON=OFF)
+                 -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_CURL=OFF -DGGML_NATIVE=ON -DLLAMA_BUILD_COMMON=OFF -DLLAMA_BUILD_APP=OFF)
     if [ "$cpu" = 0 ]; then
       # this GPU's architecture only (e.g. 9.0 -> 90-real on an H100/H200): one set of kernels, a shorter build
       local cap

@@ -42,6 +42,7 @@ import java.util.Random;
  * mvn -B -q -Pbench-incontext -pl ranking -am verify -DskipTests \
  *     [-Dbench.preset=tiny-4l] [-Dbench.n=10,20,50,100,200] [-Dbench.threads=2] [-Dbench.model=FILE]
  *     [-Dbench.blockRankOnly=true: BlockRank and its floor only, with BlockRank's phases]
+ *     [-Dbench.batchTokens=512] [-Dbench.parallelSequences=64] [-Dbench.floorTaps=true: the floor with a key tap]
  * </pre>
  */
 public final class InContextBench {
@@ -66,7 +67,8 @@ public final class InContextBench {
 
         InContextOptions base = InContextOptions.defaults().withThreads(threads).withBudgets(88, 32)
                 .withEarlyExit(false).withFamily(PromptFamily.PLAIN)
-                .withBatchTokens(Integer.getInteger("bench.batchTokens", 512));
+                .withBatchTokens(Integer.getInteger("bench.batchTokens", 512))
+                .withParallelSequences(Integer.getInteger("bench.parallelSequences", 64));
         try (Model model = Llama.load().loadModel(modelFile)) {
             if (threads != 1) {
             System.out.println("note: with more than one thread, CPU times below count only the calling thread's share");
