@@ -106,8 +106,9 @@ run() {
     else
       echo "building llama.cpp $(cat "$d/llama.cpp-version") for the CPU (--cpu)"
     fi
-    cmake -S "$d/llama-src" -B "$build" "${flags[@]}" >/dev/null
-    cmake --build "$build" -j "$(nproc)" --target llama >/dev/null
+    # compiler output goes to DIR/llama-build.log, shown only when the build fails
+    { cmake -S "$d/llama-src" -B "$build" "${flags[@]}" && cmake --build "$build" -j "$(nproc)" --target llama; } \
+      > "$d/llama-build.log" 2>&1 || { tail -40 "$d/llama-build.log"; echo "llama.cpp build failed" >&2; exit 1; }
     echo "built in $((SECONDS - start)) s"
   fi
   export WINNOW_LLAMA_LIB_DIR="$build/bin" LD_LIBRARY_PATH="$build/bin:${LD_LIBRARY_PATH:-}"
