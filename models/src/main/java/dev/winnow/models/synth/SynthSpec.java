@@ -74,7 +74,9 @@ public record SynthSpec(
    * A preset shape: {@code tiny-4l} (llama, 4 layers, 256 wide, 8 heads, 4 KV heads, ff 1024, the vocabulary file's
    * tokens), {@code wide-8l} (llama, 8 layers, 512, 8 heads, 4 KV heads, ff 2048, the vocabulary file's tokens) and
    * {@code qwen2.5-0.5b-shape} (qwen2, 24 layers, 896, 14 heads, 2 KV heads, ff 4864, 151,936 tokens, tied
-   * embeddings, context 32,768: the shape of Qwen2.5-0.5B).
+   * embeddings, context 32,768: the shape of Qwen2.5-0.5B) and {@code mistral-7b-shape} (llama, 32 layers, 4096,
+   * 32 heads, 8 KV heads, ff 14,336, 32,000 tokens, untied output, context 32,768: the shape of Mistral-7B, the
+   * BlockRank paper's model; about 14.5 GB in F16).
    *
    * @param name a preset name
    * @param type weight storage
@@ -88,11 +90,14 @@ public record SynthSpec(
       case "wide-8l" -> new SynthSpec(Architecture.LLAMA, 8, 512, 8, 4, 2048, 0, type, seed, 4096, false);
       case "qwen2.5-0.5b-shape" ->
           new SynthSpec(Architecture.QWEN2, 24, 896, 14, 2, 4864, 151_936, type, seed, 32_768, true);
+      case "mistral-7b-shape" ->
+          new SynthSpec(Architecture.LLAMA, 32, 4096, 32, 8, 14_336, 32_000, type, seed, 32_768, false);
       default -> throw new IllegalArgumentException(
           "unknown preset '" + name + "', expected one of " + String.join(", ", PRESETS));
     };
   }
 
   /** The preset names {@link #preset} knows. */
-  public static final java.util.List<String> PRESETS = java.util.List.of("tiny-4l", "wide-8l", "qwen2.5-0.5b-shape");
+  public static final java.util.List<String> PRESETS = java.util.List.of("tiny-4l", "wide-8l", "qwen2.5-0.5b-shape",
+      "mistral-7b-shape");
 }

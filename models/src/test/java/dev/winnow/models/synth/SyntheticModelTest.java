@@ -123,6 +123,24 @@ class SyntheticModelTest {
   }
 
   @Test
+  void mistralShapePresetHasMistral7bsShape() throws Exception {
+    SynthSpec spec = SynthSpec.preset("mistral-7b-shape", GgmlType.F16, 1);
+    try (GgufFile vocab = GgufFile.open(SharedFiles.stories260K())) {
+      GgufWriter w = SyntheticModel.writer(spec, vocab);
+      assertEquals(32_000, w.metadata().get("tokenizer.ggml.tokens").asStringList().size());
+      Map<String, GgufTensorInfo> t = byName(w.tensors());
+      assertEquals(3 + 32 * 9, t.size());
+      assertArrayEquals(new long[] {4096, 32_000}, t.get("output.weight").shape());
+      assertArrayEquals(new long[] {4096, 1024}, t.get("blk.31.attn_k.weight").shape());
+      assertArrayEquals(new long[] {14_336, 4096}, t.get("blk.31.ffn_down.weight").shape());
+      assertEquals(GgmlType.F16, t.get("blk.0.attn_q.weight").type());
+      // Mistral-7B-v0.1 has 7,241,732,096 parameters
+      assertEquals(7_241_732_096L, SyntheticModel.parameterCount(spec, 32_000));
+      assertEquals(8, w.metadata().get("llama.attention.head_count_kv").asLong());
+    }
+  }
+
+  @Test
   void invalidShapesAreRefusedWithTheParameterNamed() throws Exception {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> new SynthSpec(Architecture.LLAMA, 2, 100, 3, 1, 64, 0, GgmlType.F16, 1, 512, false));

@@ -1,6 +1,7 @@
 package dev.winnow.ranking.incontext;
 
 import dev.winnow.models.gguf.GgmlType;
+import dev.winnow.ranking.incontext.prompt.BlockRankLayout;
 import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptWording;
 
@@ -26,9 +27,14 @@ import java.util.Objects;
  * @param wording             task, question and answer prefix
  * @param family              prompt family, or null to detect it from the model's chat template
  * @param parallelSequences   sequences decoded side by side (pointwise pairs, BlockRank documents per batch), 1..255
- * @param flashAttention      flash attention on (fast; the default) or off. llama.cpp's CPU flash attention is not
- *                            exact even with an F32 KV cache (layer-0 attention output off by up to 3e-3 on
- *                            stories260K, against 3e-7 with it off), so exact comparisons turn it off
+ * @param flashAttention      flash attention on (fast; the default) or off. With it on, llama.cpp casts F32 K and V
+ *                            to F16 before its flash-attention kernel ({@code build_attn_mha} in
+ *                            {@code src/llama-graph.cpp}), so results are F16-rounded whatever the KV cache type
+ *                            (layer-0 attention output off by up to 3e-3 on stories260K, scores by about 1e-3
+ *                            relative, against 3e-7 with it off); exact comparisons turn it off
+ * @param layout              BlockRank's prompt layout ({@link BlockRankLayout}: the reference code's or the compact
+ *                            one), or null to take it from the model ({@link BlockRankLayout#detect}: reference for a
+ *                            BlockRank checkpoint, else compact)
  */
 public record InContextOptions(
         int scoringLayer,
@@ -44,7 +50,8 @@ public record InContextOptions(
         PromptWording wording,
         PromptFamily family,
         int parallelSequences,
-        boolean flashAttention) {
+        boolean flashAttention,
+        BlockRankLayout layout) {
 
     /** Validates. @throws IllegalArgumentException naming the field and its range */
     public InContextOptions {
@@ -77,11 +84,11 @@ public record InContextOptions(
     /**
      * Default layer, one signal token, 384-token documents, 64-token queries, 512-token batches, 32768 cells, early
      * exit on, all cores, F16 KV cache, BlockRank wording, family detected, 64 parallel sequences, flash attention
-     * on.
+     * on, BlockRank layout detected from the model.
      */
     public static InContextOptions defaults() {
         return new InContextOptions(-1, false, 1, 384, 64, 512, 32768, true,
-                Runtime.getRuntime().availableProcessors(), GgmlType.F16, PromptWording.DEFAULT, null, 64, true);
+                Runtime.getRuntime().availableProcessors(), GgmlType.F16, PromptWording.DEFAULT, null, 64, true, null);
     }
 
     /** The scoring layer for a model of {@code nLayer} layers. @throws IllegalArgumentException when out of range */
@@ -108,78 +115,84 @@ public record InContextOptions(
     /** @return a copy with this scoring layer (-1 = default) */
     public InContextOptions withScoringLayer(int layer) {
         return new InContextOptions(layer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy summing the score over all layers (or not) */
     public InContextOptions withSumOverLayers(boolean on) {
         return new InContextOptions(scoringLayer, on, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with 1 or 2 signal tokens */
     public InContextOptions withSignalTokens(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, n, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with these token budgets */
     public InContextOptions withBudgets(int documentTokens, int queryTokens) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokens, queryTokens,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with this many tokens per decode */
     public InContextOptions withBatchTokens(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                n, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
+                n, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with this many KV cells per prompt */
     public InContextOptions withMaxPromptCells(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, n, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, n, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with early exit on or off */
     public InContextOptions withEarlyExit(boolean on) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, on, threads, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, on, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with this many threads */
     public InContextOptions withThreads(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, n, kvType, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, n, kvType, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with this KV cache type */
     public InContextOptions withKvType(GgmlType type) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, type, wording, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, type, wording, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with this wording */
     public InContextOptions withWording(PromptWording w) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, w, family, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, w, family, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with this prompt family (null = detect) */
     public InContextOptions withFamily(PromptFamily f) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, f, parallelSequences, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, f, parallelSequences, flashAttention, layout);
     }
 
     /** @return a copy with flash attention on or off */
     public InContextOptions withFlashAttention(boolean on) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, on);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, on, layout);
     }
 
     /** @return a copy with this many parallel sequences */
     public InContextOptions withParallelSequences(int n) {
         return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, n, flashAttention);
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, n, flashAttention, layout);
+    }
+
+    /** @return a copy with this BlockRank layout (null = detect from the model) */
+    public InContextOptions withLayout(BlockRankLayout l) {
+        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
+                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, l);
     }
 }

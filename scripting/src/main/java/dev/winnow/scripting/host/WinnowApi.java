@@ -472,8 +472,9 @@ public final class WinnowApi {
    *
    * @param model the model ({@code winnow.loadModel})
    * @param name one of {@link InContextRanker#NAMES} (case-insensitive), or null for {@code blockrank}
-   * @param options {@code {layer: L, documentTokens: N, threads: T}} or null: scoring layer (default n_layer*5/8),
-   *     content tokens kept per document (default 384), llama.cpp threads (default the model's)
+   * @param options {@code {layer: L, documentTokens: N, threads: T, layout: 'reference'|'compact'}} or null: scoring
+   *     layer (default n_layer*5/8), content tokens kept per document (default 384), llama.cpp threads (default the
+   *     model's), BlockRank's prompt layout (default: reference for a BlockRank checkpoint, else compact)
    * @return the ranker; closed when the session closes
    */
   @HostAccess.Export
@@ -493,6 +494,9 @@ public final class WinnowApi {
             }
             if ((v = ScriptModel.option(options, "threads")) != null) {
               o = o.withThreads(v.asInt());
+            }
+            if ((v = ScriptModel.option(options, "layout")) != null) {
+              o = o.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(v.asString(), "layout"));
             }
           }
           return track(new ScriptRanker(env, InContextRanker.byName(n, model.model(), o), model.model().path()));

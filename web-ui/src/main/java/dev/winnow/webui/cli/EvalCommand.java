@@ -180,6 +180,9 @@ public final class EvalCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads of the --ranker model (default: all cores)")
   Integer rankerThreads;
 
+  @Option(names = "--layout", paramLabel = "reference|compact", description = "BlockRank prompt layout: reference (as the paper's code builds it) or compact (default: reference for a BlockRank checkpoint, else compact)")
+  String layout;
+
   /**
    * Re-ranks the first stage's top --rerank-depth with --ranker through {@link
    * dev.winnow.ranking.incontext.Reranking} (tail kept below the head); returns the run (written beside --run as
@@ -194,6 +197,9 @@ public final class EvalCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--ranker needs --model FILE");
     }
     dev.winnow.ranking.incontext.InContextOptions options = dev.winnow.ranking.incontext.InContextOptions.defaults();
+    if (layout != null) {
+      options = options.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(layout, "--layout"));
+    }
     if (rankerThreads != null) {
       options = options.withThreads(rankerThreads);
     }

@@ -92,6 +92,9 @@ public final class RankCommand implements Callable<Integer> {
   @Option(names = "--threads", description = "CPU threads (default: all cores)")
   Integer threads;
 
+  @Option(names = "--layout", paramLabel = "reference|compact", description = "BlockRank prompt layout: reference (as the paper's code builds it) or compact (default: reference for a BlockRank checkpoint, else compact)")
+  String layout;
+
   @Option(names = "--run", paramLabel = "OUT", description = "with --topics: write the run (TREC format, provenance in OUT.json)")
   Path runOut;
 
@@ -107,6 +110,9 @@ public final class RankCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     SearchMode m = SearchMode.parse(mode);
     InContextOptions options = InContextOptions.defaults().withScoringLayer(layer).withBudgets(docTokens, 64);
+    if (layout != null) {
+      options = options.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(layout, "--layout"));
+    }
     if (threads != null) {
       options = options.withThreads(threads);
     }

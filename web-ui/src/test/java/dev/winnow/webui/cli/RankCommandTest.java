@@ -108,4 +108,37 @@ class RankCommandTest {
     assertEquals(6, TrecFiles.readProvenance(withTail).parameters().get("rerankDepth"));
     assertEquals("bm25", TrecFiles.readProvenance(withTail).parameters().get("firstStage"));
   }
+
+  @Test
+  void layoutOptionSelectsBlockRanksLayoutAsTheJavaApiDoes(@TempDir Path dir) throws Exception {
+    Path index = dir.resolve("cran");
+    run("index", "--collection", CRANFIELD.toString(), "--index", index.toString());
+    String query = "boundary layer transition";
+    String[] reference = run("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
+        "--model", MODEL.toString(), "--depth", "6", "-k", "6", "--threads", "1", "--doc-tokens", "192",
+        "--layout", "reference");
+    String[] compact = run("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
+        "--model", MODEL.toString(), "--depth", "6", "-k", "6", "--threads", "1", "--doc-tokens", "192",
+        "--layout", "compact");
+    Ranking api;
+    try (DocumentIndex idx = DocumentIndex.open(index); Model m = Llama.load().loadModel(MODEL);
+        InContextRanker r = InContextRanker.blockRank(m, InContextOptions.defaults().withThreads(1)
+            .withBudgets(192, 64).withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.REFERENCE))) {
+      api = r.rank(query, Reranking.candidates(idx.search(query, 6, SearchMode.BM25)));
+    }
+    for (int i = 1; i <= 6; i++) {
+      String[] f = reference[i].trim().split("\\s+");
+      assertEquals(api.documents().get(i - 1).docId(), f[1], reference[i]);
+      assertEquals(api.documents().get(i - 1).score(), Double.parseDouble(f[2]), 1e-4, reference[i]);
+    }
+    assertTrue(!java.util.Arrays.equals(reference, compact), "the two layouts print the same ranking");
+
+    CommandLine cli = WinnowCli.newCommandLine();
+    StringWriter err = new StringWriter();
+    cli.setErr(new PrintWriter(err, true));
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    int code = cli.execute("rank", "--index", index.toString(), "--query", query, "--ranker", "blockrank",
+        "--model", MODEL.toString(), "--layout", "full");
+    assertTrue(code != 0 && err.toString().contains("--layout: unknown BlockRank layout 'full'"), err.toString());
+  }
 }

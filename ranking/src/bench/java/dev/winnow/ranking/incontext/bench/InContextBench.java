@@ -41,11 +41,13 @@ import java.util.Random;
  * <pre>
  * mvn -B -q -Pbench-incontext -pl ranking -am verify -DskipTests \
  *     [-Dbench.preset=tiny-4l] [-Dbench.n=10,20,50,100,200] [-Dbench.threads=2] [-Dbench.model=FILE]
+ *     [-Dbench.blockRankOnly=true: BlockRank and its floor only, with BlockRank's phases]
+ *     [-Dbench.batchTokens=512] [-Dbench.parallelSequences=64] [-Dbench.floorTaps=true: the floor with a key tap]
  * </pre>
  */
 public final class InContextBench {
 
-    private static final String[] WORDS = ("the a little big girl boy dog cat park sun tree ball red blue happy sad "
+    static final String[] WORDS = ("the a little big girl boy dog cat park sun tree ball red blue happy sad "
             + "mom dad friend play run jump look find help give take house garden bird fish water day night "
             + "story time toy box car book apple cake king queen forest river hill moon star rain snow green "
             + "small tall warm cold kind brave funny quiet loud fast slow went saw said liked loved wanted "
@@ -64,7 +66,9 @@ public final class InContextBench {
         Path modelFile = modelProp.isBlank() ? synth(preset, shared) : Path.of(modelProp);
 
         InContextOptions base = InContextOptions.defaults().withThreads(threads).withBudgets(88, 32)
-                .withEarlyExit(false).withFamily(PromptFamily.PLAIN);
+                .withEarlyExit(false).withFamily(PromptFamily.PLAIN)
+                .withBatchTokens(Integer.getInteger("bench.batchTokens", 512))
+                .withParallelSequences(Integer.getInteger("bench.parallelSequences", 64));
         try (Model model = Llama.load().loadModel(modelFile)) {
             if (threads != 1) {
             System.out.println("note: with more than one thread, CPU times below count only the calling thread's share");
@@ -99,6 +103,22 @@ public final class InContextBench {
                 long unifiedDecodes = phases.instruction() + phases.documents() + phases.query();
                 long streamDecodes = floor(model, layout, threads) + phases.query();
                 long tFloor = Math.min(unifiedDecodes, streamDecodes);
+                if (Boolean.getBoolean("bench.blockRankOnly")) {
+                    // BlockRank against its floor only, with where BlockRank's time goes (CPU seconds)
+                    System.out.printf(Locale.ROOT, "| %d | %d | %.3f (%.3f / %.3f) | %s | %.3f | phases: instruction %.3f,"
+                                    + " documents %.3f, moves %.3f, query %.3f, scoring %.3f |%n", n,
+                            layout.totalTokens(), tFloor / 1e9, streamDecodes / 1e9, unifiedDecodes / 1e9, block,
+                            (double) block.cpu / tFloor, phases.instruction() / 1e9, phases.documents() / 1e9,
+                            phases.moves() / 1e9, phases.query() / 1e9, phases.scoring() / 1e9);
+                    if (n == 100) {
+                        blockRank100 = block.cpu;
+                    }
+                    if (n == 200 && blockRank100 > 0) {
+                        System.out.printf(Locale.ROOT, "BlockRank t(200)/t(100) = %.3f (CPU time)%n",
+                                block.cpu / blockRank100);
+                    }
+                    continue;
+                }
                 Clock early = new Clock();
                 try (BlockRankRanker br = new BlockRankRanker(model, base.withEarlyExit(true))) {
                     early.start();
@@ -201,10 +221,15 @@ public final class InContextBench {
         ContextOptions o = ContextOptions.defaults().withContextSize(streams * perStream)
                 .withBatchSize(Math.max(inst, streams * maxDoc)).withMaxSequences(streams).withThreads(threads)
                 .withFlashAttention(FlashAttention.ENABLED).withKvTypes(GgmlType.F16, GgmlType.F16)
-                .withKvUnified(false);
+                .withKvUnified(false).withTaps(Boolean.getBoolean("bench.floorTaps"));
         java.lang.management.ThreadMXBean threadsBean = java.lang.management.ManagementFactory.getThreadMXBean();
         long timed = 0;
         try (Context ctx = model.newContext(o); Batch batch = Batch.allocate(Math.max(inst, streams * maxDoc), 1)) {
+            if (Boolean.getBoolean("bench.floorTaps")) {
+                // diagnostics: the floor with a tap like BlockRank's key capture
+                ctx.taps().tap(dev.winnow.runtime.TensorSelector.name("Kcur-" + (model.layerCount() * 5 / 8))
+                        .withOp("ROPE"), v -> v.toFloatArray());
+            }
             batch.addSequence(layout.instruction().tokens(), 0, 0, false);
             long t0 = threadsBean.getCurrentThreadCpuTime();
             ctx.decode(batch);

@@ -30,7 +30,12 @@ import java.util.concurrent.CancellationException;
  * <p><b>Attention structure.</b> The instruction attends causally to itself; each document attends to the
  * instruction and causally to itself, never to another document; the query block attends to everything. Every
  * document starts at the same position (the instruction's length), so the order of documents does not matter; the
- * query block starts right after the longest document.
+ * query block starts right after the longest document ({@link dev.winnow.ranking.incontext.prompt.BlockRankLayout#COMPACT})
+ * or at the reference code's fixed position 16384 ({@link dev.winnow.ranking.incontext.prompt.BlockRankLayout#REFERENCE},
+ * the default for a BlockRank checkpoint; wording, tokenization and signal rows as the reference code too, see
+ * {@link PromptBuilder#referenceBlockRank}). llama.cpp wants a sequence's new tokens right after its last position,
+ * so for the reference layout the moved cells are recorded that much later while their keys keep the rotation of
+ * their true positions: the query block then sees every key at the reference distance.
  *
  * <p><b>How it runs.</b> Two contexts with the same flash-attention setting (on by default) and KV type:
  * <ol>
@@ -231,7 +236,9 @@ public final class BlockRankRanker extends AbstractInContextRanker {
         batchTokens = Math.max(batchTokens, instructionLength);
         int docContextCells = instructionLength + batchTokens;
         docs.ensure(docContextCells, Math.max(docContextCells, 1024), batchTokens);
-        int queryCells = instructionLength + docCells + layout.query().length();
+        // the reference layout's fixed query position needs that many cells: the runtime keeps positions below n_ctx
+        int queryStart = layout.fixedQueryPosition() ? layout.queryPosition() : instructionLength + maxDoc;
+        int queryCells = Math.max(instructionLength + docCells, queryStart) + layout.query().length();
         queries.ensure(queryCells, Math.min(Math.max(roundUp(queryCells, 4096), queryCells),
                 Math.max(queryCells, options.maxPromptCells())), batchTokens);
         long before = docs.context().evaluatedTokens() + queries.context().evaluatedTokens();
@@ -246,7 +253,11 @@ public final class BlockRankRanker extends AbstractInContextRanker {
         docs.decode(false, true, options.earlyExit());
         docs.capture().clear();
         lap(0);
-        move(INSTRUCTION_SEQ, QUERY_SEQ, false);
+        // the reference layout's query block sits at a fixed position, past a gap llama.cpp does not allow in one
+        // sequence: the moved cells are recorded that much later (their keys keep the rotation of their true
+        // positions), so the query block continues the sequence and sees every key at its reference distance
+        int shift = queryStart - (instructionLength + maxDoc);
+        move(INSTRUCTION_SEQ, QUERY_SEQ, false, shift);
         lap(2);
 
         // 2. documents, packed into batches; each sees the instruction and itself
@@ -278,7 +289,7 @@ public final class BlockRankRanker extends AbstractInContextRanker {
                 row += len;
                 int seq = 1 + j - first;
                 docs.context().kvCache().removeSequence(seq, 0, instructionLength);
-                move(seq, WORK_SEQ, true);
+                move(seq, WORK_SEQ, true, shift);
                 docs.context().kvCache().removeSequence(seq);
             }
             docs.capture().clear();
@@ -289,15 +300,15 @@ public final class BlockRankRanker extends AbstractInContextRanker {
         queries.throwIfAborted("before the query block");
         Batch queryBatch = queries.batch();
         queryBatch.clear();
-        queryBatch.addSequence(layout.query().tokens(), instructionLength + maxDoc, QUERY_SEQ, false);
+        queryBatch.addSequence(layout.query().tokens(), queryStart, QUERY_SEQ, false);
         mark();
         queries.decode(true, false, options.earlyExit());
         lap(3);
-        int rows = options.signalTokens();
-        int qLen = layout.query().length();
+        int[] signalRows = layout.signalRows(options.signalTokens());
+        int rows = signalRows.length;
         for (int l = 0; l < layers.length; l++) {
             HeadShape shape = queries.capture().shape(l, docs.capture());
-            float[] signal = queries.capture().queries(l).copyRows(qLen - rows, qLen);
+            float[] signal = queries.capture().queries(l).copyRows(signalRows[0], signalRows[0] + rows);
             perLayer.add(l, shape, signal, rows, window, keys[l]);
         }
         queries.capture().clear();
@@ -318,13 +329,16 @@ public final class BlockRankRanker extends AbstractInContextRanker {
      * Moves a sequence's KV cells from the document context to the query context: into the query's sequence
      * directly (the instruction) or through the working sequence (a document, so the query's cells are kept).
      */
-    private void move(int docSeq, int targetSeq, boolean viaWork) {
+    private void move(int docSeq, int targetSeq, boolean viaWork, int shift) {
         long size = docs.context().sequenceStateSize(docSeq);
         if (stateBuffer == null || stateBuffer.byteSize() < size) {
             stateBuffer = arena.allocate(Math.max(size, stateBuffer == null ? 0 : stateBuffer.byteSize() * 2), 64);
         }
         long written = docs.context().saveSequence(docSeq, stateBuffer);
         MemorySegment state = stateBuffer.asSlice(0, written);
+        if (shift != 0) {
+            shiftRecordedPositions(state, shift);
+        }
         if (!viaWork) {
             queries.context().restoreSequence(state, targetSeq);
             return;
@@ -332,6 +346,57 @@ public final class BlockRankRanker extends AbstractInContextRanker {
         queries.context().restoreSequence(state, WORK_SEQ);
         queries.context().kvCache().copySequence(WORK_SEQ, QUERY_SEQ, -1, -1);
         queries.context().kvCache().removeSequence(WORK_SEQ);
+    }
+
+    /**
+     * Adds {@code shift} to the position recorded for every cell of a single-sequence state from
+     * {@code llama_state_seq_get_data} (after llama.cpp's header {@code uint32 magic 0xaf143cd8, int32 seq_id}, where
+     * the bound release writes one, the KV cache's state: {@code uint32 n_stream}, then per stream
+     * {@code uint32 cell_count}, per cell {@code int32 pos, uint32 n_seq_id (1), int32 seq_id}, then the data, which
+     * starts with {@code uint32 v_trans} (0 or 1) and {@code uint32 n_layer}). The keys are left as they are: they keep
+     * the rotation of the positions they were computed at.
+     *
+     * @throws IllegalStateException when the state does not have that layout (a model whose cells carry extra
+     *                               fields, such as M-RoPE's)
+     */
+    /** The header llama.cpp's {@code llama_state_seq_get_data} starts with ({@code io_magic} in llama-context.cpp). */
+    private static final int STATE_MAGIC = 0xaf143cd8;
+
+    static void shiftRecordedPositions(MemorySegment state, int shift) {
+        java.lang.foreign.ValueLayout.OfInt i32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+        long at = state.byteSize() >= 8 && state.get(i32, 0) == STATE_MAGIC ? 8 : 0;
+        int streams = state.get(i32, at);
+        at += 4;
+        if (streams != 1) {
+            throw new IllegalStateException("sequence state with " + streams + " streams; the reference layout needs"
+                    + " a unified KV cache");
+        }
+        int cells = state.get(i32, at);
+        at += 4;
+        if (cells < 0 || 8 + 12L * cells + 8 > state.byteSize()) {
+            throw new IllegalStateException("sequence state of " + state.byteSize() + " bytes cannot hold " + cells
+                    + " cells");
+        }
+        for (int i = 0; i < cells; i++) {
+            long cell = at + 12L * i;
+            if (state.get(i32, cell + 4) != 1) {
+                throw new IllegalStateException("unexpected llama.cpp sequence state layout (cell " + i + " names "
+                        + state.get(i32, cell + 4) + " sequences): the reference layout cannot place this model's"
+                        + " query block; use the compact layout");
+            }
+        }
+        long data = at + 12L * cells;
+        int vTrans = state.get(i32, data);
+        int nLayer = state.get(i32, data + 4);
+        if (cells > 0 && (vTrans < 0 || vTrans > 1 || nLayer < 1 || nLayer > 4096)) {
+            throw new IllegalStateException("unexpected llama.cpp sequence state layout (v_trans " + vTrans
+                    + ", n_layer " + nLayer + "): the reference layout cannot place this model's query block;"
+                    + " use the compact layout");
+        }
+        for (int i = 0; i < cells; i++) {
+            long pos = at + 12L * i;
+            state.set(i32, pos, state.get(i32, pos) + shift);
+        }
     }
 
     private static int roundUp(int n, int m) {
