@@ -25,10 +25,15 @@ public record ModelOptions(
   }
 
   /**
-   * @return mmap on, no GPU layers, weights loaded, no tensor check, no progress listener
+   * Every layer is offloaded when the loaded llama.cpp libraries have a GPU backend ({@code WINNOW_LLAMA_VARIANT=cuda}
+   * or a CUDA build in {@code WINNOW_LLAMA_LIB_DIR} is then the only change a user makes); the CPU libraries ignore
+   * the setting. {@link #withGpuLayers(int) withGpuLayers(0)} keeps a GPU build on the CPU.
+   *
+   * @return mmap on, all layers on the GPU backend if there is one, weights loaded, no tensor check, no progress
+   *     listener
    */
   public static ModelOptions defaults() {
-    return new ModelOptions(true, 0, false, false, null);
+    return new ModelOptions(true, -1, false, false, null);
   }
 
   /**
