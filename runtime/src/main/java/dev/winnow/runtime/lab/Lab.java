@@ -105,19 +105,29 @@ public final class Lab implements AutoCloseable {
    * @throws IllegalArgumentException if the text is not exactly one token
    */
   public int token(String text) {
-    int[] t = model.vocabulary().tokenize(text, false, false);
-    if (t.length != 1) {
-      throw new IllegalArgumentException(
-          "'" + text + "' is " + t.length + " tokens " + Arrays.toString(t) + ", not one token");
+    var vocab = model.vocabulary();
+    int[] t = vocab.tokenize(text, false, false);
+    if (t.length == 1) {
+      return t[0];
     }
-    return t[0];
+    // SentencePiece vocabularies put a space before the text ("▁Tim"): look for the piece itself
+    byte[] want = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    for (int id = 0; id < vocab.size(); id++) {
+      if (Arrays.equals(want, vocab.piece(id, false))) {
+        return id;
+      }
+    }
+    throw new IllegalArgumentException(
+        "'" + text + "' is " + t.length + " tokens " + Arrays.toString(t) + ", not one token");
   }
 
   // ---------------------------------------------------------------- activation cache
 
   /**
    * Runs each prompt once and keeps the activations whose names match the globs ({@code "l_out-*"}, {@code
-   * "kq_soft_max-3"}, {@code "ffn_swiglu-*"}; see {@link TensorSelector}). One forward pass per prompt.
+   * "kq_soft_max-3"}, {@code "ffn_swiglu-*"}; see {@link TensorSelector}). Views and copies llama.cpp names with a
+   * suffix ({@code "Qcur-0 (view) (permuted)"}) are left out unless the glob itself has a parenthesis; a name that
+   * several nodes compute keeps the last ({@code Qcur-L}: after RoPE). One forward pass per prompt.
    *
    * @param prompts token arrays
    * @param globs llama.cpp tensor name globs
@@ -137,7 +147,12 @@ public final class Lab implements AutoCloseable {
         int p = cache.beginPrompt(tokens);
         List<Sub> subs = new ArrayList<>();
         for (String g : globs) {
-          subs.add(new Sub(TensorSelector.name(g), v -> cache.store(p, v), false));
+          boolean views = g.contains("(");
+          subs.add(new Sub(TensorSelector.name(g), v -> {
+            if (views || !v.name().contains(" (")) {
+              cache.store(p, v);
+            }
+          }, false));
         }
         run(tokens, subs);
       }
