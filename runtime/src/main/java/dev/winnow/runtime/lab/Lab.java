@@ -71,6 +71,16 @@ public final class Lab implements AutoCloseable {
   }
 
   /**
+   * Attaches a cancellation token to the lab's context: a cancelled token stops the decode in progress (llama.cpp's
+   * abort callback) and the experiment ends with a {@link java.util.concurrent.CancellationException}.
+   *
+   * @param token the token, or null to remove it
+   */
+  public void cancellation(dev.winnow.runtime.Cancellation token) {
+    ctx.cancellation(token);
+  }
+
+  /**
    * @return the model
    */
   public Model model() {
@@ -362,6 +372,24 @@ public final class Lab implements AutoCloseable {
     check(tokens, "prompt");
     run(tokens, List.of());
     return allLogits(tokens.length);
+  }
+
+  /**
+   * The model's top token after the prompt (one forward pass), e.g. a default target.
+   *
+   * @param tokens the prompt
+   * @param except a token to pass over (the next best is returned instead), or -1
+   * @return the token of highest logit at the last position
+   */
+  public int topToken(int[] tokens, int except) {
+    float[] l = logits(tokens)[tokens.length - 1];
+    int best = -1;
+    for (int i = 0; i < l.length; i++) {
+      if (i != except && (best < 0 || l[i] > l[best])) {
+        best = i;
+      }
+    }
+    return best;
   }
 
   private float[][] capture(int[] tokens, PatchSite site) {

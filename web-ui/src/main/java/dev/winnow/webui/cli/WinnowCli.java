@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       SearchCommand.class,
       EvalCommand.class,
       RankCommand.class,
+      LabCommand.class,
     })
 public final class WinnowCli implements Runnable {
 

@@ -1,0 +1,80 @@
+package dev.winnow.runtime.lab;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One experiment as the command line ({@code winnow lab}) and the scripts ({@code winnow.lab(...)}) ask for it, in
+ * text: {@link LabReport#run} tokenizes, picks default tokens and runs it.
+ *
+ * @param experiment {@code cache}, {@code logit-lens}, {@code patch} or {@code ablate}
+ * @param prompts the prompts (patch: the clean prompt; logit-lens and ablate: the first is used)
+ * @param corrupt patch: the corrupted prompt (same token length), else null
+ * @param target the target token: its text ({@code " Lily"}) or {@code #id}; null = the model's top token at the end
+ *     of the (clean) prompt
+ * @param distractor the distractor, as target; null = patch: the corrupted prompt's top token other than the target,
+ *     ablate: the prompt's second-best token
+ * @param site patch: residual, attention, ffn or head
+ * @param mode ablate: zero or mean
+ * @param reference ablate with mode mean: the reference prompts
+ * @param globs cache: tensor name globs
+ * @param maxBytes cache: the bound of the cache
+ * @param top logit-lens: top tokens reported per layer and position
+ */
+public record LabRequest(
+    String experiment,
+    List<String> prompts,
+    String corrupt,
+    String target,
+    String distractor,
+    String site,
+    String mode,
+    List<String> reference,
+    List<String> globs,
+    long maxBytes,
+    int top) {
+  /** The experiments this version runs. */
+  public static final List<String> EXPERIMENTS = List.of("cache", "logit-lens", "patch", "ablate");
+
+  /**
+   * Checks and fills defaults (site residual, mode zero, globs {@code l_out-*}, 1 GiB, top 3).
+   *
+   * @throws IllegalArgumentException naming the field and the problem
+   */
+  public LabRequest {
+    if (experiment == null || !EXPERIMENTS.contains(experiment.toLowerCase(Locale.ROOT))) {
+      throw new IllegalArgumentException("unknown experiment '" + experiment + "': one of " + EXPERIMENTS
+          + " (induction, steer and signatures are not in this version; see docs/lab.md)");
+    }
+    experiment = experiment.toLowerCase(Locale.ROOT);
+    if (prompts == null || prompts.isEmpty()) {
+      throw new IllegalArgumentException("lab " + experiment + " needs a prompt");
+    }
+    if (experiment.equals("patch") && corrupt == null) {
+      throw new IllegalArgumentException("lab patch needs a corrupted prompt (--corrupt TEXT / corrupt)");
+    }
+    prompts = List.copyOf(prompts);
+    site = site == null ? "residual" : site;
+    PatchSite.parse(site);
+    mode = mode == null ? "zero" : mode.toLowerCase(Locale.ROOT);
+    if (!mode.equals("zero") && !mode.equals("mean")) {
+      throw new IllegalArgumentException("ablation mode must be zero or mean, got '" + mode + "'");
+    }
+    reference = reference == null ? List.of() : List.copyOf(reference);
+    if (experiment.equals("ablate") && mode.equals("mean") && reference.isEmpty()) {
+      throw new IllegalArgumentException("mean ablation needs at least one reference prompt (--reference TEXT)");
+    }
+    globs = globs == null || globs.isEmpty() ? List.of("l_out-*") : List.copyOf(globs);
+    maxBytes = maxBytes <= 0 ? Lab.DEFAULT_CACHE_LIMIT : maxBytes;
+    top = top <= 0 ? 3 : top;
+  }
+
+  /**
+   * @param experiment the experiment
+   * @param prompt the prompt
+   * @return a request with every other field at its default
+   */
+  public static LabRequest of(String experiment, String prompt) {
+    return new LabRequest(experiment, List.of(prompt), null, null, null, null, null, null, null, 0, 0);
+  }
+}
