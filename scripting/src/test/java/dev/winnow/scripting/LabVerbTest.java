@@ -58,7 +58,7 @@ class LabVerbTest {
     assertEquals(x, Double.parseDouble(py.replace("'", "")));
     String js = value(Language.JS,
         "const r = winnow.lab(m, 'patch', {prompt: 'Lily went to the park. Lily', corrupt: 'Tim went to the park. Tim',"
-            + " site: 'attention'}); String(r.get('recovery').get(2).get(3)) + ' ' + r.get('target').get('text')");
+            + " site: 'attention'}); String(r.get('recovery')[2][3]) + ' ' + r.get('target').get('text')");
     assertEquals(x + " " + ((Map<String, Object>) java.get("target")).get("text"), js);
   }
 
