@@ -346,6 +346,148 @@ public final class Lab implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- induction heads
+
+  /**
+   * Induction-head scores on repeated random tokens (see {@link InductionResult}): per sequence one pass capturing
+   * {@code kq_soft_max-*} and {@code layers x heads} passes with one head zero-ablated, so {@code sequences x (1 +
+   * layers x heads)} forward passes.
+   *
+   * @param length T, tokens per copy (2 T + 1 with BOS must fit {@link #maxTokens()})
+   * @param sequences how many random sequences to average over
+   * @param seed the random seed (tokens are drawn uniformly from the non-control tokens)
+   * @return the scores
+   */
+  public InductionResult induction(int length, int sequences, long seed) {
+    if (length < 2 || sequences < 1) {
+      throw new IllegalArgumentException(
+          "induction needs length >= 2 and sequences >= 1, got length " + length + ", sequences " + sequences);
+    }
+    var vocab = model.vocabulary();
+    int o = vocab.addsBos() && vocab.bos() >= 0 ? 1 : 0;
+    int n = o + 2 * length;
+    if (n > maxTokens) {
+      throw new IllegalArgumentException(
+          "induction of length " + length + " needs " + n + " tokens, more than this lab's maxTokens " + maxTokens);
+    }
+    List<Integer> pool = new ArrayList<>();
+    for (int t = 0; t < vocab.size(); t++) {
+      if (!vocab.isControl(t) && t != vocab.bos() && t != vocab.eos() && !vocab.isEndOfGeneration(t)) {
+        pool.add(t);
+      }
+    }
+    java.util.Random rnd = new java.util.Random(seed);
+    int hd = nEmbd / nHead;
+    double[][] prefix = new double[nLayer][nHead];
+    double[][] copy = new double[nLayer][nHead];
+    List<int[]> used = new ArrayList<>();
+    for (int s = 0; s < sequences; s++) {
+      int[] tokens = new int[n];
+      if (o == 1) {
+        tokens[0] = vocab.bos();
+      }
+      for (int j = 0; j < length; j++) {
+        tokens[o + j] = pool.get(rnd.nextInt(pool.size()));
+        tokens[o + length + j] = tokens[o + j];
+      }
+      used.add(tokens);
+      run(tokens, List.of(new Sub(TensorSelector.name("kq_soft_max-*"), v -> {
+        for (int h = 0; h < nHead; h++) {
+          double sum = 0;
+          for (int j = 0; j < length; j++) {
+            int q = o + length + j;
+            sum += v.get(q - length + 1, q, h, 0);
+          }
+          prefix[v.layer()][h] += sum / length / sequences;
+        }
+      }, false)));
+      float[][] base = allLogits(n);
+      for (int l = 0; l < nLayer; l++) {
+        TensorSelector sel = TensorSelector.name("kqv_out-" + l);
+        for (int h = 0; h < nHead; h++) {
+          int head = h;
+          run(tokens, List.of(new Sub(sel, v -> {
+            checkShape(v, nEmbd, n);
+            for (int p = 0; p < n; p++) {
+              for (int i = head * hd; i < (head + 1) * hd; i++) {
+                v.set(i, p, 0, 0, 0f);
+              }
+            }
+          }, true)));
+          double sum = 0;
+          for (int j = 0; j < length - 1; j++) {
+            int q = o + length + j;
+            int next = tokens[q + 1];
+            sum += (double) base[q][next] - ctx.logitsCopy(q)[next];
+          }
+          copy[l][h] += sum / (length - 1) / sequences;
+        }
+      }
+    }
+    return new InductionResult(length, used, prefix, copy);
+  }
+
+  // ---------------------------------------------------------------- steering
+
+  /**
+   * A steering direction from two prompt sets: per layer, the mean {@code l_out-L} at the last token of the positive
+   * prompts minus that of the negative prompts. One forward pass per prompt.
+   *
+   * @param positive prompts showing the behaviour to add
+   * @param negative prompts showing its opposite
+   * @return the directions of every layer
+   */
+  public SteeringVector steeringVector(List<int[]> positive, List<int[]> negative) {
+    if (positive.isEmpty() || negative.isEmpty()) {
+      throw new IllegalArgumentException("steering needs positive and negative prompts, got "
+          + positive.size() + " and " + negative.size());
+    }
+    double[][] pos = meanLastResidual(positive, "positive prompt ");
+    double[][] neg = meanLastResidual(negative, "negative prompt ");
+    float[][] dir = new float[nLayer][nEmbd];
+    for (int l = 0; l < nLayer; l++) {
+      for (int i = 0; i < nEmbd; i++) {
+        dir[l][i] = (float) (pos[l][i] - neg[l][i]);
+      }
+    }
+    return new SteeringVector(dir, model.architecture());
+  }
+
+  private double[][] meanLastResidual(List<int[]> prompts, String what) {
+    double[][] sum = new double[nLayer][nEmbd];
+    for (int k = 0; k < prompts.size(); k++) {
+      int[] t = prompts.get(k);
+      check(t, what + k);
+      int n = t.length;
+      run(t, List.of(new Sub(TensorSelector.name("l_out-*"), v -> {
+        float[] d = dense(v, nEmbd, n);
+        for (int i = 0; i < nEmbd; i++) {
+          sum[v.layer()][i] += d[(n - 1) * nEmbd + i] / prompts.size();
+        }
+      }, false)));
+    }
+    return sum;
+  }
+
+  /**
+   * The logits of every position with a control vector applied ({@code llama_set_adapter_cvec}, removed again
+   * afterwards): one forward pass.
+   *
+   * @param tokens the prompt
+   * @param controlVector n_embd x (n_layer - 1) floats, layer 1 first ({@link SteeringVector#controlVector})
+   * @return [position][token] logits
+   */
+  public float[][] steeredLogits(int[] tokens, float[] controlVector) {
+    check(tokens, "prompt");
+    ctx.setControlVector(controlVector, 1, nLayer - 1);
+    try {
+      run(tokens, List.of());
+      return allLogits(tokens.length);
+    } finally {
+      ctx.clearControlVector();
+    }
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   /**

@@ -305,4 +305,95 @@ class LabReferenceTest {
     // the lab still works after a capture that failed
     assertEquals(clean.length, lab.logits(clean).length);
   }
+
+  @Test
+  void inductionScoresEqualTheReference() throws Exception {
+    InductionResult r = lab.induction(8, 1, 7);
+    int[] tokens = r.sequences().get(0);
+    int n = tokens.length;
+    assertEquals(17, n);
+    assertEquals(1, tokens[0], "BOS first");
+    for (int j = 0; j < 8; j++) {
+      assertEquals(tokens[1 + j], tokens[9 + j], "the second copy repeats the first");
+    }
+    List<Job> jobs = new ArrayList<>();
+    jobs.add(new Job(tokens, "kq_soft_max-*"));
+    for (int l = 0; l < nLayer; l++) {
+      for (int h = 0; h < nHead; h++) {
+        jobs.add(new Job(tokens).ablate(l, h));
+      }
+    }
+    List<Map<String, Arr>> ref = LlamaReference.run(model.path(), jobs, tmp);
+    Arr base = ref.get(0).get("result_output");
+    int k = 1;
+    double best = 0;
+    for (int l = 0; l < nLayer; l++) {
+      Arr p = ref.get(0).get("kq_soft_max-" + l);
+      for (int h = 0; h < nHead; h++) {
+        double prefix = 0;
+        for (int j = 0; j < 8; j++) {
+          int q = 9 + j;
+          prefix += p.at(h, q, q - 8 + 1) / 8;
+        }
+        Arr abl = ref.get(k++).get("result_output");
+        double copy = 0;
+        for (int j = 0; j < 7; j++) {
+          int q = 9 + j;
+          copy += (base.at(q, tokens[q + 1]) - abl.at(q, tokens[q + 1])) / 7;
+        }
+        assertEquals(prefix, r.prefixMatching()[l][h], TOL, "prefix matching L" + l + "H" + h);
+        assertEquals(copy, r.copying()[l][h], TOL, "copying L" + l + "H" + h);
+        best = Math.max(best, prefix);
+      }
+    }
+    assertTrue(best > 1.0 / 17, "some head attends to the induction position more than uniformly: " + best);
+  }
+
+  @Test
+  void steeringEqualsTheReferenceAndItsGgufIsReadByLlamaCpp() throws Exception {
+    SteeringVector sv = lab.steeringVector(
+        List.of(lab.tokenize("Lily was very happy and smiled."), lab.tokenize("The sun was warm and Lily laughed.")),
+        List.of(lab.tokenize("Lily was very sad and cried."), lab.tokenize("The rain was cold and Lily was sad.")));
+    double[] weights = {0, 0.5, 1, 1, 0.5};
+    double scale = 2.0;
+    float[] cv = sv.controlVector(weights, scale);
+    assertEquals(nEmbd * (nLayer - 1), cv.length);
+    float[][] plain = lab.logits(clean);
+    float[][] steered = lab.steeredLogits(clean, cv);
+    // a zero-weight vector changes nothing, bit for bit
+    float[][] zero = lab.steeredLogits(clean, sv.controlVector(new double[nLayer], scale));
+    for (int p = 0; p < clean.length; p++) {
+      assertArrayEquals(plain[p], zero[p], "position " + p);
+    }
+    // the reference adds the same vectors to l_out-L
+    Job job = new Job(clean);
+    for (int l = 1; l < nLayer; l++) {
+      double[] v = new double[nEmbd];
+      for (int i = 0; i < nEmbd; i++) {
+        v[i] = cv[(l - 1) * nEmbd + i];
+      }
+      job.steer.put(l, new Arr(v, new int[] {nEmbd}));
+    }
+    Arr ref = LlamaReference.run(model.path(), List.of(job), tmp.resolve("a")).get(0).get("result_output");
+    double worst = 0;
+    double moved = 0;
+    for (int p = 0; p < clean.length; p++) {
+      for (int t = 0; t < plain[p].length; t++) {
+        worst = Math.max(worst, Math.abs(steered[p][t] - ref.at(p, t)));
+        moved = Math.max(moved, Math.abs(steered[p][t] - plain[p][t]));
+      }
+    }
+    assertTrue(worst < TOL, "worst |steered - reference| " + worst);
+    assertTrue(moved > 0.1, "steering moves the logits: " + moved);
+    // the GGUF, read back with llama.cpp's own gguf reader and assembled as its control-vector loader does
+    Path file = tmp.resolve("steer.gguf");
+    sv.writeGguf(file, weights, scale);
+    float[] loaded = ControlVectorGguf.read(file, nEmbd, nLayer);
+    assertArrayEquals(cv, loaded);
+    float[][] fromFile = lab.steeredLogits(clean, loaded);
+    for (int p = 0; p < clean.length; p++) {
+      assertArrayEquals(steered[p], fromFile[p], "position " + p);
+    }
+    assertThrows(IllegalArgumentException.class, () -> sv.controlVector(new double[] {1, 0, 0, 0, 0}, 1));
+  }
 }
