@@ -48,6 +48,17 @@ public final class LabReport {
       refs.add(model.vocabulary().tokenize(r));
     }
     int[] corrupt = request.corrupt() == null ? null : model.vocabulary().tokenize(request.corrupt());
+    if (request.steering() != null) {
+      for (String r : request.steering().negative()) {
+        refs.add(model.vocabulary().tokenize(r));
+      }
+      if (request.steering().eval() != null) {
+        corrupt = model.vocabulary().tokenize(request.steering().eval());
+      }
+    }
+    if (request.experiment().equals("induction")) {
+      longest = Math.max(longest, 2 * request.length() + 1);
+    }
     for (int[] t : prompts) {
       longest = Math.max(longest, t.length);
     }
@@ -68,6 +79,8 @@ public final class LabReport {
         case "cache" -> cache(lab, prompts, request, out);
         case "logit-lens" -> lens(lab, prompts.get(0), request, out);
         case "patch" -> patch(lab, prompts.get(0), corrupt, request, out);
+        case "induction" -> induction(lab, request, out);
+        case "steer" -> steer(lab, prompts, refs, corrupt == null ? refs.get(0) : corrupt, request, out);
         default -> ablate(lab, prompts.get(0), refs, request, out);
       }
       out.put("forward_passes", lab.passes());
@@ -153,6 +166,72 @@ public final class LabReport {
     out.put("distractor", token(lab, dis));
     out.put("ld_clean", a.ldClean());
     out.put("effect", doubles(a.effectMatrix()));
+  }
+
+  private static void induction(Lab lab, LabRequest r, Map<String, Object> out) {
+    InductionResult ind = lab.induction(r.length(), r.sequences(), r.seed());
+    out.put("length", r.length());
+    out.put("sequences", r.sequences());
+    out.put("seed", r.seed());
+    out.put("prefix_matching", doubles(ind.prefixMatching()));
+    out.put("copying", doubles(ind.copying()));
+  }
+
+  private static void steer(
+      Lab lab, List<int[]> positive, List<int[]> negative, int[] eval, LabRequest r, Map<String, Object> out) {
+    LabRequest.Steering st = r.steering();
+    SteeringVector sv = lab.steeringVector(positive, negative);
+    double[] w = st.weights();
+    if (w == null) {
+      w = new double[lab.layers()];
+      java.util.Arrays.fill(w, 1, w.length, 1.0);
+    }
+    float[] cv = sv.controlVector(w, st.scale());
+    List<Double> norms = new ArrayList<>();
+    for (int l = 0; l < sv.layers(); l++) {
+      double ss = 0;
+      for (float x : sv.direction(l)) {
+        ss += (double) x * x;
+      }
+      norms.add(Math.sqrt(ss));
+    }
+    int last = eval.length - 1;
+    float[] before = lab.logits(eval)[last];
+    float[] after = lab.steeredLogits(eval, cv)[last];
+    int tgt = r.target() == null ? argmax(after) : tokenOf(lab, r.target());
+    double[] pb = LogitLens.softmax(before);
+    double[] pa = LogitLens.softmax(after);
+    out.put("direction_norm", norms);
+    List<Double> wl = new ArrayList<>();
+    for (double x : w) {
+      wl.add(x);
+    }
+    out.put("weights", wl);
+    out.put("scale", st.scale());
+    out.put("eval_tokens", pieces(lab, eval));
+    out.put("target", token(lab, tgt));
+    out.put("target_probability_before", pb[tgt]);
+    out.put("target_probability_after", pa[tgt]);
+    out.put("top_before", token(lab, argmax(before)));
+    out.put("top_after", token(lab, argmax(after)));
+    if (st.out() != null) {
+      try {
+        sv.writeGguf(java.nio.file.Path.of(st.out()), w, st.scale());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("writing control vector " + st.out() + ": " + e.getMessage(), e);
+      }
+      out.put("control_vector", st.out());
+    }
+  }
+
+  private static int argmax(float[] l) {
+    int b = 0;
+    for (int i = 1; i < l.length; i++) {
+      if (l[i] > l[b]) {
+        b = i;
+      }
+    }
+    return b;
   }
 
   /**

@@ -20,6 +20,11 @@ import java.util.Locale;
  * @param globs cache: tensor name globs
  * @param maxBytes cache: the bound of the cache
  * @param top logit-lens: top tokens reported per layer and position
+ * @param steering steer: the negative prompts, weights, scale, output file and evaluation prompt (null for the other
+ *     experiments)
+ * @param length induction: tokens per random copy (default 20)
+ * @param sequences induction: random sequences (default 4)
+ * @param seed induction: the random seed
  */
 public record LabRequest(
     String experiment,
@@ -32,9 +37,35 @@ public record LabRequest(
     List<String> reference,
     List<String> globs,
     long maxBytes,
-    int top) {
+    int top,
+    Steering steering,
+    int length,
+    int sequences,
+    long seed) {
   /** The experiments this version runs. */
-  public static final List<String> EXPERIMENTS = List.of("cache", "logit-lens", "patch", "ablate");
+  public static final List<String> EXPERIMENTS = List.of("cache", "logit-lens", "patch", "ablate", "induction", "steer");
+
+  /**
+   * What {@code steer} needs besides the positive prompts ({@link #prompts()}).
+   *
+   * @param negative the negative prompts
+   * @param weights one weight per layer (weights[0] must be 0), or null for 0 then 1 on every other layer
+   * @param scale the global scale
+   * @param out where to write the control-vector GGUF, or null
+   * @param eval the prompt whose next-token distribution is compared with and without steering (null: the first
+   *     negative prompt)
+   */
+  public record Steering(List<String> negative, double[] weights, double scale, String out, String eval) {
+    /**
+     * @throws IllegalArgumentException without negative prompts
+     */
+    public Steering {
+      if (negative == null || negative.isEmpty()) {
+        throw new IllegalArgumentException("steering needs negative prompts (--negative TEXT)");
+      }
+      negative = List.copyOf(negative);
+    }
+  }
 
   /**
    * Checks and fills defaults (site residual, mode zero, globs {@code l_out-*}, 1 GiB, top 3).
@@ -44,12 +75,13 @@ public record LabRequest(
   public LabRequest {
     if (experiment == null || !EXPERIMENTS.contains(experiment.toLowerCase(Locale.ROOT))) {
       throw new IllegalArgumentException("unknown experiment '" + experiment + "': one of " + EXPERIMENTS
-          + " (induction, steer and signatures are not in this version; see docs/lab.md)");
+          + " (signatures is not in this version; see docs/lab.md)");
     }
     experiment = experiment.toLowerCase(Locale.ROOT);
-    if (prompts == null || prompts.isEmpty()) {
-      throw new IllegalArgumentException("lab " + experiment + " needs a prompt");
+    if ((prompts == null || prompts.isEmpty()) && !experiment.equals("induction")) {
+      throw new IllegalArgumentException("lab " + experiment + " needs a prompt (--prompt TEXT)");
     }
+    prompts = prompts == null ? List.of() : prompts;
     if (experiment.equals("patch") && corrupt == null) {
       throw new IllegalArgumentException("lab patch needs a corrupted prompt (--corrupt TEXT / corrupt)");
     }
@@ -67,6 +99,11 @@ public record LabRequest(
     globs = globs == null || globs.isEmpty() ? List.of("l_out-*") : List.copyOf(globs);
     maxBytes = maxBytes <= 0 ? Lab.DEFAULT_CACHE_LIMIT : maxBytes;
     top = top <= 0 ? 3 : top;
+    if (experiment.equals("steer") && steering == null) {
+      throw new IllegalArgumentException("lab steer needs negative prompts (--negative TEXT)");
+    }
+    length = length <= 0 ? 20 : length;
+    sequences = sequences <= 0 ? 4 : sequences;
   }
 
   /**
@@ -75,6 +112,6 @@ public record LabRequest(
    * @return a request with every other field at its default
    */
   public static LabRequest of(String experiment, String prompt) {
-    return new LabRequest(experiment, List.of(prompt), null, null, null, null, null, null, null, 0, 0);
+    return new LabRequest(experiment, List.of(prompt), null, null, null, null, null, null, null, 0, 0, null, 0, 0, 0);
   }
 }

@@ -515,11 +515,12 @@ public final class WinnowApi {
    * EXPERIMENT} on the command line, whose {@code --json} prints the same report).
    *
    * @param model the model ({@code winnow.loadModel})
-   * @param experiment {@code cache}, {@code logit-lens}, {@code patch} or {@code ablate}
+   * @param experiment {@code cache}, {@code logit-lens}, {@code patch}, {@code ablate} or {@code induction}
+   *     ({@code steer} is Java and command line only in this version)
    * @param options {@code {prompt: TEXT} or {prompts: [TEXT, ...]}}, and as the experiment needs: {@code corrupt},
    *     {@code target} and {@code distractor} (a token's text or {@code '#id'}), {@code site} (residual, attention,
    *     ffn, head), {@code mode} (zero, mean), {@code reference} (list of prompts), {@code globs} (list),
-   *     {@code maxBytes}, {@code top}
+   *     {@code maxBytes}, {@code top}, {@code length}, {@code sequences}, {@code seed}
    * @return the report: a map of lists, numbers and strings (matrices are lists of rows, rows = layers)
    */
   @HostAccess.Export
@@ -553,7 +554,11 @@ public final class WinnowApi {
               ref == null ? List.of() : Verbs.strings(ref, "lab: reference"),
               globs == null ? List.of() : Verbs.strings(globs, "lab: globs"),
               maxBytes == null ? 0 : maxBytes.asLong(),
-              top == null ? 0 : top.asInt());
+              top == null ? 0 : top.asInt(),
+              null,
+              (v = ScriptModel.option(options, "length")) == null ? 0 : v.asInt(),
+              (v = ScriptModel.option(options, "sequences")) == null ? 0 : v.asInt(),
+              (v = ScriptModel.option(options, "seed")) == null ? 0 : v.asLong());
           env.cancellation().throwIfCancelled();
           return dev.winnow.runtime.lab.LabReport.run(model.model(), request, model.threads(), env.cancellation());
         });

@@ -29,21 +29,21 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Interpretability experiments on a GGUF model (docs/lab.md): a table, or JSON with --json.",
-      "EXPERIMENT: cache | logit-lens | patch | ablate"
+      "EXPERIMENT: cache | logit-lens | patch | ablate | induction | steer"
     })
 public final class LabCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "cache, logit-lens, patch or ablate")
+  @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "cache, logit-lens, patch, ablate, induction or steer")
   String experiment;
 
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF model file")
   Path model;
 
-  @Option(names = "--prompt", required = true, paramLabel = "TEXT",
-      description = "the prompt (patch: the clean one; cache: repeatable)")
-  List<String> prompts;
+  @Option(names = "--prompt", paramLabel = "TEXT",
+      description = "the prompt (patch: the clean one; cache and steer (the positive set): repeatable)")
+  List<String> prompts = List.of();
 
   @Option(names = "--corrupt", paramLabel = "TEXT", description = "patch: the corrupted prompt (same token length)")
   String corrupt;
@@ -82,6 +82,32 @@ public final class LabCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "CPU threads (default ${DEFAULT-VALUE})")
   int threads;
 
+  @Option(names = "--negative", paramLabel = "TEXT", description = "steer: a negative prompt (repeatable)")
+  List<String> negative = List.of();
+
+  @Option(names = "--weights", paramLabel = "W,W,...", split = ",",
+      description = "steer: one weight per layer, the first 0 (default 0,1,1,...)")
+  double[] weights;
+
+  @Option(names = "--scale", paramLabel = "S", defaultValue = "1", description = "steer: global scale (default ${DEFAULT-VALUE})")
+  double scale;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "steer: write the control vector as a llama.cpp GGUF")
+  Path out;
+
+  @Option(names = "--eval", paramLabel = "TEXT",
+      description = "steer: the prompt compared with and without steering (default: the first negative prompt)")
+  String eval;
+
+  @Option(names = "--length", paramLabel = "T", defaultValue = "20", description = "induction: tokens per copy (default ${DEFAULT-VALUE})")
+  int length;
+
+  @Option(names = "--sequences", paramLabel = "N", defaultValue = "4", description = "induction: random sequences (default ${DEFAULT-VALUE})")
+  int sequences;
+
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "induction: random seed (default ${DEFAULT-VALUE})")
+  long seed;
+
   @Option(names = "--json", description = "print the report as one JSON object instead of a table")
   boolean json;
 
@@ -97,7 +123,10 @@ public final class LabCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--max-bytes must be >= 1, got " + maxBytes);
     }
     LabRequest request = new LabRequest(
-        experiment, prompts, corrupt, target, distractor, site, mode, reference, globs, maxBytes, top);
+        experiment, prompts, corrupt, target, distractor, site, mode, reference, globs, maxBytes, top,
+        negative.isEmpty() ? null
+            : new LabRequest.Steering(negative, weights, scale, out == null ? null : out.toString(), eval),
+        length, sequences, seed);
     PrintWriter out = spec.commandLine().getOut();
     Map<String, Object> r;
     try (Model m = Llama.load().loadModel(model)) {
@@ -110,6 +139,8 @@ public final class LabCommand implements Callable<Integer> {
         case "cache" -> cacheTable(out, r);
         case "logit-lens" -> lensTable(out, r);
         case "patch" -> patchTable(out, r);
+        case "induction" -> inductionTable(out, r);
+        case "steer" -> steerTable(out, r);
         default -> ablateTable(out, r);
       }
       out.printf("%s forward passes%n", r.get("forward_passes"));
@@ -174,6 +205,37 @@ public final class LabCommand implements Callable<Integer> {
       header.add("H" + h);
     }
     matrix(out, "LD_ablated - LD; rows: layers, columns: heads", header, m);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void inductionTable(PrintWriter out, Map<String, Object> r) {
+    out.printf("induction heads on %s random sequences of %s tokens repeated twice%n", r.get("sequences"),
+        r.get("length"));
+    List<List<Double>> m = (List<List<Double>>) r.get("prefix_matching");
+    List<String> header = new ArrayList<>();
+    for (int h = 0; h < m.get(0).size(); h++) {
+      header.add("H" + h);
+    }
+    matrix(out, "prefix matching (attention to the token after the previous occurrence); rows: layers", header, m);
+    matrix(out, "copying (logit of the next repeated token lost when the head is zero-ablated); rows: layers", header,
+        (List<List<Double>>) r.get("copying"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void steerTable(PrintWriter out, Map<String, Object> r) {
+    out.printf(Locale.ROOT, "steering, scale %s, weights %s%n", r.get("scale"), r.get("weights"));
+    List<Double> norms = (List<Double>) r.get("direction_norm");
+    out.printf("%-5s  %14s%n", "layer", "|direction|");
+    for (int l = 0; l < norms.size(); l++) {
+      out.printf(Locale.ROOT, "%-5d  %14.4f%n", l, norms.get(l));
+    }
+    out.printf(Locale.ROOT, "target '%s': probability %.4f -> %.4f; top token '%s' -> '%s'%n",
+        ((Map<String, Object>) r.get("target")).get("text"), (Double) r.get("target_probability_before"),
+        (Double) r.get("target_probability_after"), ((Map<String, Object>) r.get("top_before")).get("text"),
+        ((Map<String, Object>) r.get("top_after")).get("text"));
+    if (r.get("control_vector") != null) {
+      out.printf("wrote %s%n", r.get("control_vector"));
+    }
   }
 
   private static void matrix(PrintWriter out, String title, List<String> header, List<List<Double>> m) {

@@ -80,4 +80,23 @@ class LabCommandTest {
     assertEquals(1, p.code());
     assertTrue(p.err().contains("same token length"), p.err());
   }
+
+  @Test
+  void inductionAndSteer(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+    CliRun i = CliRun.of("lab", "induction", "--model", MODEL, "--length", "6", "--sequences", "1", "--json");
+    assertEquals(0, i.code(), i.err());
+    JsonNode r = new ObjectMapper().readTree(i.out());
+    assertEquals(5, r.get("prefix_matching").size());
+    assertEquals(8, r.get("copying").get(0).size());
+    assertEquals(1 + 5 * 8, r.get("forward_passes").asInt());
+    Path gguf = tmp.resolve("happy.gguf");
+    CliRun s = CliRun.of("lab", "steer", "--model", MODEL, "--prompt", "Lily was happy.", "--negative",
+        "Lily was sad.", "--weights", "0,1,1,1,1", "--scale", "4", "--out", gguf.toString(), "--eval", "Lily was");
+    assertEquals(0, s.code(), s.err());
+    assertTrue(s.out().contains("wrote " + gguf), s.out());
+    assertTrue(java.nio.file.Files.size(gguf) > 4 * 64 * 4, "four direction tensors of 64 floats");
+    CliRun bad = CliRun.of("lab", "steer", "--model", MODEL, "--prompt", "a", "--negative", "b", "--weights", "1,1");
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("5 layer weights"), bad.err());
+  }
 }
