@@ -48,7 +48,7 @@ class LabVerbTest {
     Map<String, Object> java;
     try (Model m = Llama.load().loadModel(Path.of(modelPath))) {
       java = LabReport.run(m, new LabRequest("patch", List.of("Lily went to the park. Lily"),
-          "Tim went to the park. Tim", null, null, "attention", null, null, null, 0, 0, null, 0, 0, 0), 1);
+          "Tim went to the park. Tim", null, null, "attention", null, null, null, 0, 0, null, 0, 0, 0, 0), 1);
     }
     List<List<Double>> rec = (List<List<Double>>) java.get("recovery");
     double x = rec.get(2).get(3);

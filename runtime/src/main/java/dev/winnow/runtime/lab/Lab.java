@@ -488,6 +488,58 @@ public final class Lab implements AutoCloseable {
     }
   }
 
+  // ---------------------------------------------------------------- output signatures
+
+  /**
+   * Generates from a prompt and records each step's output signature (top-k, entropy, the chosen token's rank): one
+   * prompt pass, then one single-token decode per step in the same KV cache. Stops early at an end-of-generation
+   * token (its step is recorded) or when the lab's {@link #maxTokens()} is reached.
+   *
+   * @param tokens the prompt
+   * @param steps the most tokens to generate
+   * @param k top tokens per step
+   * @param sampling how to choose ({@link dev.winnow.runtime.SamplerOptions#greedy()} or {@code sampling(temp, seed)})
+   * @return one signature per generated token
+   */
+  public List<OutputSignature> signatures(
+      int[] tokens, int steps, int k, dev.winnow.runtime.SamplerOptions sampling) {
+    check(tokens, "prompt");
+    if (steps < 1 || k < 1) {
+      throw new IllegalArgumentException("signatures need steps >= 1 and k >= 1, got " + steps + ", " + k);
+    }
+    var vocab = model.vocabulary();
+    List<OutputSignature> out = new ArrayList<>();
+    try (dev.winnow.runtime.Sampler sampler = new dev.winnow.runtime.Sampler(model, sampling)) {
+      run(tokens, List.of());
+      int pos = tokens.length;
+      int index = tokens.length - 1;
+      for (int step = 0; step < steps; step++) {
+        float[] logits = ctx.logitsCopy(index);
+        int chosen = sampler.sample(ctx, index);
+        double[] p = LogitLens.softmax(logits);
+        double entropy = 0;
+        for (double x : p) {
+          if (x > 0) {
+            entropy -= x * Math.log(x);
+          }
+        }
+        LogitLens one = new LogitLens(new int[] {chosen}, chosen, new float[][][] {{logits}}, vocab);
+        out.add(new OutputSignature(step, pos, chosen, vocab.text(chosen), one.rank(0, 0, chosen), p[chosen],
+            entropy, one.top(0, 0, k)));
+        if (vocab.isEndOfGeneration(chosen) || pos >= maxTokens) {
+          break;
+        }
+        batch.clear();
+        batch.add(chosen, pos, 0, true);
+        ctx.decode(batch);
+        passes++;
+        pos++;
+        index = 0;
+      }
+    }
+    return out;
+  }
+
   // ---------------------------------------------------------------- plumbing
 
   /**

@@ -59,6 +59,7 @@ public final class LabReport {
     if (request.experiment().equals("induction")) {
       longest = Math.max(longest, 2 * request.length() + 1);
     }
+
     for (int[] t : prompts) {
       longest = Math.max(longest, t.length);
     }
@@ -67,6 +68,9 @@ public final class LabReport {
     }
     if (corrupt != null) {
       longest = Math.max(longest, corrupt.length);
+    }
+    if (request.experiment().equals("signatures")) {
+      longest += request.length(); // the prompt and every generated token
     }
     try (Lab lab = Lab.open(model, longest, threads)) {
       if (cancellation != null) {
@@ -80,6 +84,7 @@ public final class LabReport {
         case "logit-lens" -> lens(lab, prompts.get(0), request, out);
         case "patch" -> patch(lab, prompts.get(0), corrupt, request, out);
         case "induction" -> induction(lab, request, out);
+        case "signatures" -> signatures(lab, prompts.get(0), request, out);
         case "steer" -> steer(lab, prompts, refs, corrupt == null ? refs.get(0) : corrupt, request, out);
         default -> ablate(lab, prompts.get(0), refs, request, out);
       }
@@ -166,6 +171,35 @@ public final class LabReport {
     out.put("distractor", token(lab, dis));
     out.put("ld_clean", a.ldClean());
     out.put("effect", doubles(a.effectMatrix()));
+  }
+
+  private static void signatures(Lab lab, int[] tokens, LabRequest r, Map<String, Object> out) {
+    var sampling = r.temperature() == 0 ? dev.winnow.runtime.SamplerOptions.greedy()
+        : dev.winnow.runtime.SamplerOptions.sampling((float) r.temperature(), (int) r.seed());
+    List<OutputSignature> sig = lab.signatures(tokens, r.length(), r.top(), sampling);
+    out.put("tokens", pieces(lab, tokens));
+    out.put("temperature", r.temperature());
+    out.put("seed", r.seed());
+    List<Object> steps = new ArrayList<>();
+    for (OutputSignature s : sig) {
+      Map<String, Object> j = new LinkedHashMap<>();
+      j.put("step", s.step());
+      j.put("position", s.position());
+      j.put("token", token(lab, s.token()));
+      j.put("rank", s.rank());
+      j.put("probability", s.probability());
+      j.put("entropy", s.entropy());
+      List<Object> top = new ArrayList<>();
+      for (TokenScore t : s.top()) {
+        Map<String, Object> tj = token(lab, t.token());
+        tj.put("logit", (double) t.logit());
+        tj.put("probability", t.probability());
+        top.add(tj);
+      }
+      j.put("top", top);
+      steps.add(j);
+    }
+    out.put("steps", steps);
   }
 
   private static void induction(Lab lab, LabRequest r, Map<String, Object> out) {

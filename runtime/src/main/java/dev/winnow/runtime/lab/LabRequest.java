@@ -22,9 +22,10 @@ import java.util.Locale;
  * @param top logit-lens: top tokens reported per layer and position
  * @param steering steer: the negative prompts, weights, scale, output file and evaluation prompt (null for the other
  *     experiments)
- * @param length induction: tokens per random copy (default 20)
+ * @param length induction: tokens per random copy; signatures: tokens to generate (default 20)
  * @param sequences induction: random sequences (default 4)
- * @param seed induction: the random seed
+ * @param seed induction and signatures: the random seed
+ * @param temperature signatures: 0 = greedy, else sampling at this temperature (top-k 40, top-p 0.95, min-p 0.05)
  */
 public record LabRequest(
     String experiment,
@@ -41,9 +42,10 @@ public record LabRequest(
     Steering steering,
     int length,
     int sequences,
-    long seed) {
+    long seed,
+    double temperature) {
   /** The experiments this version runs. */
-  public static final List<String> EXPERIMENTS = List.of("cache", "logit-lens", "patch", "ablate", "induction", "steer");
+  public static final List<String> EXPERIMENTS = List.of("cache", "logit-lens", "patch", "ablate", "induction", "steer", "signatures");
 
   /**
    * What {@code steer} needs besides the positive prompts ({@link #prompts()}).
@@ -75,7 +77,7 @@ public record LabRequest(
   public LabRequest {
     if (experiment == null || !EXPERIMENTS.contains(experiment.toLowerCase(Locale.ROOT))) {
       throw new IllegalArgumentException("unknown experiment '" + experiment + "': one of " + EXPERIMENTS
-          + " (signatures is not in this version; see docs/lab.md)");
+          + " (see docs/lab.md)");
     }
     experiment = experiment.toLowerCase(Locale.ROOT);
     if ((prompts == null || prompts.isEmpty()) && !experiment.equals("induction")) {
@@ -104,6 +106,9 @@ public record LabRequest(
     }
     length = length <= 0 ? 20 : length;
     sequences = sequences <= 0 ? 4 : sequences;
+    if (!(temperature >= 0)) {
+      throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+    }
   }
 
   /**
@@ -112,6 +117,6 @@ public record LabRequest(
    * @return a request with every other field at its default
    */
   public static LabRequest of(String experiment, String prompt) {
-    return new LabRequest(experiment, List.of(prompt), null, null, null, null, null, null, null, 0, 0, null, 0, 0, 0);
+    return new LabRequest(experiment, List.of(prompt), null, null, null, null, null, null, null, 0, 0, null, 0, 0, 0, 0);
   }
 }

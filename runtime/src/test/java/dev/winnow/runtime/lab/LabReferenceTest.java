@@ -396,4 +396,51 @@ class LabReferenceTest {
     }
     assertThrows(IllegalArgumentException.class, () -> sv.controlVector(new double[] {1, 0, 0, 0, 0}, 1));
   }
+
+  @Test
+  void outputSignaturesEqualTheReference() throws Exception {
+    int[] prompt = lab.tokenize("Once upon a time");
+    List<OutputSignature> sig = lab.signatures(prompt, 12, 5, dev.winnow.runtime.SamplerOptions.greedy());
+    assertEquals(12, sig.size());
+    int[] all = java.util.Arrays.copyOf(prompt, prompt.length + sig.size());
+    for (int i = 0; i < sig.size(); i++) {
+      all[prompt.length + i] = sig.get(i).token();
+      assertEquals(1, sig.get(i).rank(), "greedy picks the top token");
+      assertEquals(prompt.length + i, sig.get(i).position());
+      assertEquals(sig.get(i).token(), sig.get(i).top().get(0).token());
+    }
+    assertEquals(", there was a little girl named Lily.",
+        model.vocabulary().detokenize(java.util.Arrays.copyOfRange(all, prompt.length, all.length), true, false)
+            .substring(0, 37));
+    Arr ref = LlamaReference.run(model.path(), List.of(new Job(all)), tmp).get(0).get("result_output");
+    for (int i = 0; i < sig.size(); i++) {
+      int row = prompt.length - 1 + i;
+      double max = Double.NEGATIVE_INFINITY;
+      for (int t = 0; t < ref.shape()[1]; t++) {
+        max = Math.max(max, ref.at(row, t));
+      }
+      double z = 0;
+      for (int t = 0; t < ref.shape()[1]; t++) {
+        z += Math.exp(ref.at(row, t) - max);
+      }
+      double entropy = 0;
+      for (int t = 0; t < ref.shape()[1]; t++) {
+        double p = Math.exp(ref.at(row, t) - max) / z;
+        entropy -= p > 0 ? p * Math.log(p) : 0;
+      }
+      OutputSignature s = sig.get(i);
+      assertEquals(entropy, s.entropy(), TOL, "entropy of step " + i);
+      assertEquals(Math.exp(ref.at(row, s.token()) - max) / z, s.probability(), TOL, "probability of step " + i);
+      for (TokenScore t : s.top()) {
+        assertEquals(ref.at(row, t.token()), t.logit(), TOL, "top logit of step " + i);
+      }
+    }
+    // sampled: ranks below the top appear, and every step is one JSON line
+    List<OutputSignature> sampled =
+        lab.signatures(prompt, 20, 3, dev.winnow.runtime.SamplerOptions.sampling(1.5f, 11));
+    assertTrue(sampled.stream().anyMatch(x -> x.rank() > 1), "a sampled step below the top");
+    String line = sampled.get(0).toJsonLine();
+    assertTrue(line.startsWith("{\"step\":0,\"position\":" + prompt.length + ",") && !line.contains("\n"), line);
+    assertEquals(3, line.split("\"logit\"", -1).length - 1, line);
+  }
 }

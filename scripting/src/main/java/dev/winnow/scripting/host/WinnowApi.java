@@ -515,12 +515,13 @@ public final class WinnowApi {
    * EXPERIMENT} on the command line, whose {@code --json} prints the same report).
    *
    * @param model the model ({@code winnow.loadModel})
-   * @param experiment {@code cache}, {@code logit-lens}, {@code patch}, {@code ablate} or {@code induction}
+   * @param experiment {@code cache}, {@code logit-lens}, {@code patch}, {@code ablate}, {@code induction} or
+   *     {@code signatures}
    *     ({@code steer} is Java and command line only in this version)
    * @param options {@code {prompt: TEXT} or {prompts: [TEXT, ...]}}, and as the experiment needs: {@code corrupt},
    *     {@code target} and {@code distractor} (a token's text or {@code '#id'}), {@code site} (residual, attention,
    *     ffn, head), {@code mode} (zero, mean), {@code reference} (list of prompts), {@code globs} (list),
-   *     {@code maxBytes}, {@code top}, {@code length}, {@code sequences}, {@code seed}
+   *     {@code maxBytes}, {@code top}, {@code length}, {@code sequences}, {@code seed}, {@code temperature}
    * @return the report: a map of lists, numbers and strings (matrices are lists of rows, rows = layers)
    */
   @HostAccess.Export
@@ -558,7 +559,8 @@ public final class WinnowApi {
               null,
               (v = ScriptModel.option(options, "length")) == null ? 0 : v.asInt(),
               (v = ScriptModel.option(options, "sequences")) == null ? 0 : v.asInt(),
-              (v = ScriptModel.option(options, "seed")) == null ? 0 : v.asLong());
+              (v = ScriptModel.option(options, "seed")) == null ? 0 : v.asLong(),
+              (v = ScriptModel.option(options, "temperature")) == null ? 0 : v.asDouble());
           env.cancellation().throwIfCancelled();
           return dev.winnow.runtime.lab.LabReport.run(model.model(), request, model.threads(), env.cancellation());
         });

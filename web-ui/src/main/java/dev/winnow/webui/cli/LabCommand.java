@@ -29,13 +29,13 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Interpretability experiments on a GGUF model (docs/lab.md): a table, or JSON with --json.",
-      "EXPERIMENT: cache | logit-lens | patch | ablate | induction | steer"
+      "EXPERIMENT: cache | logit-lens | patch | ablate | induction | steer | signatures"
     })
 public final class LabCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "cache, logit-lens, patch, ablate, induction or steer")
+  @Parameters(index = "0", paramLabel = "EXPERIMENT", description = "cache, logit-lens, patch, ablate, induction, steer or signatures")
   String experiment;
 
   @Option(names = "--model", required = true, paramLabel = "FILE", description = "GGUF model file")
@@ -99,14 +99,23 @@ public final class LabCommand implements Callable<Integer> {
       description = "steer: the prompt compared with and without steering (default: the first negative prompt)")
   String eval;
 
-  @Option(names = "--length", paramLabel = "T", defaultValue = "20", description = "induction: tokens per copy (default ${DEFAULT-VALUE})")
+  @Option(names = "--length", paramLabel = "T", defaultValue = "20",
+      description = "induction: tokens per copy; signatures: tokens to generate (default ${DEFAULT-VALUE})")
   int length;
 
   @Option(names = "--sequences", paramLabel = "N", defaultValue = "4", description = "induction: random sequences (default ${DEFAULT-VALUE})")
   int sequences;
 
-  @Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "induction: random seed (default ${DEFAULT-VALUE})")
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "0",
+      description = "induction, signatures: random seed (default ${DEFAULT-VALUE})")
   long seed;
+
+  @Option(names = "--temp", paramLabel = "X", defaultValue = "0",
+      description = "signatures: temperature, 0 = greedy (default ${DEFAULT-VALUE})")
+  double temperature;
+
+  @Option(names = "--jsonl", description = "signatures: one JSON object per generated step (JSON Lines)")
+  boolean jsonl;
 
   @Option(names = "--json", description = "print the report as one JSON object instead of a table")
   boolean json;
@@ -126,13 +135,18 @@ public final class LabCommand implements Callable<Integer> {
         experiment, prompts, corrupt, target, distractor, site, mode, reference, globs, maxBytes, top,
         negative.isEmpty() ? null
             : new LabRequest.Steering(negative, weights, scale, out == null ? null : out.toString(), eval),
-        length, sequences, seed);
+        length, sequences, seed, temperature);
     PrintWriter out = spec.commandLine().getOut();
     Map<String, Object> r;
     try (Model m = Llama.load().loadModel(model)) {
       r = LabReport.run(m, request, threads);
     }
-    if (json) {
+    if (jsonl && r.get("steps") instanceof List<?> steps) {
+      ObjectMapper om = new ObjectMapper();
+      for (Object step : steps) {
+        out.println(om.writeValueAsString(step));
+      }
+    } else if (json) {
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(r));
     } else {
       switch (request.experiment()) {
@@ -141,6 +155,7 @@ public final class LabCommand implements Callable<Integer> {
         case "patch" -> patchTable(out, r);
         case "induction" -> inductionTable(out, r);
         case "steer" -> steerTable(out, r);
+        case "signatures" -> signaturesTable(out, r);
         default -> ablateTable(out, r);
       }
       out.printf("%s forward passes%n", r.get("forward_passes"));
@@ -219,6 +234,21 @@ public final class LabCommand implements Callable<Integer> {
     matrix(out, "prefix matching (attention to the token after the previous occurrence); rows: layers", header, m);
     matrix(out, "copying (logit of the next repeated token lost when the head is zero-ablated); rows: layers", header,
         (List<List<Double>>) r.get("copying"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void signaturesTable(PrintWriter out, Map<String, Object> r) {
+    out.printf("%-4s  %-12s  %4s  %11s  %7s  %s%n", "step", "token", "rank", "probability", "entropy",
+        "top tokens (probability)");
+    for (Map<String, Object> s : (List<Map<String, Object>>) r.get("steps")) {
+      StringBuilder t = new StringBuilder();
+      for (Map<String, Object> x : (List<Map<String, Object>>) s.get("top")) {
+        t.append(String.format(Locale.ROOT, "'%s' %.3f  ", x.get("text"), (Double) x.get("probability")));
+      }
+      out.printf(Locale.ROOT, "%-4s  %-12s  %4s  %11.4f  %7.3f  %s%n", s.get("step"),
+          "'" + ((Map<String, Object>) s.get("token")).get("text") + "'", s.get("rank"), (Double) s.get("probability"),
+          (Double) s.get("entropy"), t.toString().strip());
+    }
   }
 
   @SuppressWarnings("unchecked")

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** {@code winnow lab} on stories260K: tables, --json, and clear errors. */
@@ -98,5 +99,24 @@ class LabCommandTest {
     CliRun bad = CliRun.of("lab", "steer", "--model", MODEL, "--prompt", "a", "--negative", "b", "--weights", "1,1");
     assertEquals(1, bad.code());
     assertTrue(bad.err().contains("5 layer weights"), bad.err());
+  }
+
+  @Test
+  void signaturesAsTableAndJsonLines() throws Exception {
+    CliRun t = CliRun.of("lab", "signatures", "--model", MODEL, "--prompt", "Once upon a time", "--length", "8");
+    assertEquals(0, t.code(), t.err());
+    assertTrue(t.out().lines().anyMatch(l -> l.matches("^0\\s+',' .*")), t.out());
+    CliRun j = CliRun.of("lab", "signatures", "--model", MODEL, "--prompt", "Once upon a time", "--length", "8",
+        "--temp", "1.5", "--seed", "11", "--jsonl");
+    assertEquals(0, j.code(), j.err());
+    List<String> lines = j.out().lines().toList();
+    assertEquals(8, lines.size(), j.out());
+    ObjectMapper om = new ObjectMapper();
+    for (int s = 0; s < lines.size(); s++) {
+      JsonNode step = om.readTree(lines.get(s));
+      assertEquals(s, step.get("step").asInt());
+      assertTrue(step.get("rank").asInt() >= 1 && step.get("entropy").asDouble() > 0, lines.get(s));
+      assertEquals(3, step.get("top").size());
+    }
   }
 }
