@@ -42,6 +42,8 @@ class LabNotebookTest {
         }
         out.append(sink.out);
       }
+    } finally {
+      Files.delete(workspace.resolve("shared")); // the link, not what it points to, before @TempDir cleans up
     }
     assertEquals(6, heatmaps.size(), "lens, two patching maps, ablation, two induction maps");
     for (DisplayData d : heatmaps) {
