@@ -76,7 +76,7 @@ public final class LabCommand implements Callable<Integer> {
   long maxBytes;
 
   @Option(names = "--top", paramLabel = "K", defaultValue = "3",
-      description = "logit-lens: top tokens per layer (default ${DEFAULT-VALUE})")
+      description = "logit-lens, signatures: top tokens shown (default ${DEFAULT-VALUE})")
   int top;
 
   @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "CPU threads (default ${DEFAULT-VALUE})")
@@ -85,7 +85,7 @@ public final class LabCommand implements Callable<Integer> {
   @Option(names = "--negative", paramLabel = "TEXT", description = "steer: a negative prompt (repeatable)")
   List<String> negative = List.of();
 
-  @Option(names = "--weights", paramLabel = "W,W,...", split = ",",
+  @Option(names = "--weights", paramLabel = "W", split = ",",
       description = "steer: one weight per layer, the first 0 (default 0,1,1,...)")
   double[] weights;
 
