@@ -54,5 +54,6 @@ class LabNotebookTest {
     }
     assertTrue(out.toString().contains("5 layers, 8 heads, n_embd 64"), out.toString());
     assertTrue(out.toString().contains("l_out-4"), out.toString());
+    assertTrue(out.toString().contains("|direction| per layer ") && out.toString().contains("; top "), out.toString());
   }
 }

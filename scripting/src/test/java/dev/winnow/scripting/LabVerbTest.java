@@ -69,4 +69,22 @@ class LabVerbTest {
             + "  out = str(e)\nout");
     assertTrue(py.contains("unknown experiment 'bogus'"), py);
   }
+
+  @Test
+  void steeringInPythonEqualsTheJavaReport() throws Exception {
+    Map<String, Object> java;
+    try (Model m = Llama.load().loadModel(Path.of(modelPath))) {
+      java = LabReport.run(m, new LabRequest("steer", List.of("Lily was happy."), null, null, null, null, null, null,
+          null, 0, 0, new LabRequest.Steering(List.of("Lily was sad."), new double[] {0, 1, 1, 1, 1}, 4.0, null,
+              "Lily was"), 0, 0, 0, 0), 1);
+    }
+    String py = value(Language.PYTHON,
+        "r = winnow.lab(m, 'steer', {'prompt': 'Lily was happy.', 'negative': ['Lily was sad.'],"
+            + " 'weights': [0, 1, 1, 1, 1], 'scale': 4, 'eval': 'Lily was'})\n"
+            + "repr(r['target_probability_after']) + ' ' + repr(r['target_probability_before'])");
+    String[] got = py.replace("'", "").split(" ");
+    assertEquals((Double) java.get("target_probability_after"), Double.parseDouble(got[0]));
+    assertEquals((Double) java.get("target_probability_before"), Double.parseDouble(got[1]));
+    assertTrue((Double) java.get("target_probability_after") != (Double) java.get("target_probability_before"));
+  }
 }

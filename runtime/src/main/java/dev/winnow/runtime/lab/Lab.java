@@ -186,9 +186,9 @@ public final class Lab implements AutoCloseable {
    */
   public LogitLens logitLens(int[] tokens, int target) {
     check(tokens, "prompt");
-    if (target >= model.vocabulary().size()) {
-      throw new IllegalArgumentException("target token " + target + " outside the vocabulary of "
-          + model.vocabulary().size());
+    if (target < -1 || target >= model.vocabulary().size()) {
+      throw new IllegalArgumentException("target token " + target + " outside the vocabulary [0, "
+          + model.vocabulary().size() + ") (or -1 for none)");
     }
     int n = tokens.length;
     float[][] resid = new float[nLayer][];

@@ -515,13 +515,14 @@ public final class WinnowApi {
    * EXPERIMENT} on the command line, whose {@code --json} prints the same report).
    *
    * @param model the model ({@code winnow.loadModel})
-   * @param experiment {@code cache}, {@code logit-lens}, {@code patch}, {@code ablate}, {@code induction} or
-   *     {@code signatures}
-   *     ({@code steer} is Java and command line only in this version)
+   * @param experiment {@code cache}, {@code logit-lens}, {@code patch}, {@code ablate}, {@code induction},
+   *     {@code steer} or {@code signatures}
    * @param options {@code {prompt: TEXT} or {prompts: [TEXT, ...]}}, and as the experiment needs: {@code corrupt},
    *     {@code target} and {@code distractor} (a token's text or {@code '#id'}), {@code site} (residual, attention,
    *     ffn, head), {@code mode} (zero, mean), {@code reference} (list of prompts), {@code globs} (list),
-   *     {@code maxBytes}, {@code top}, {@code length}, {@code sequences}, {@code seed}, {@code temperature}
+   *     {@code maxBytes}, {@code top}, {@code length}, {@code sequences}, {@code seed}, {@code temperature}; steer:
+   *     {@code prompts} (the positive set), {@code negative} (list), {@code weights} (list, one per layer, the first
+   *     0), {@code scale}, {@code eval} (no GGUF output from scripts: use the command line's {@code --out})
    * @return the report: a map of lists, numbers and strings (matrices are lists of rows, rows = layers)
    */
   @HostAccess.Export
@@ -556,7 +557,7 @@ public final class WinnowApi {
               globs == null ? List.of() : Verbs.strings(globs, "lab: globs"),
               maxBytes == null ? 0 : maxBytes.asLong(),
               top == null ? 0 : top.asInt(),
-              null,
+              labSteering(options),
               (v = ScriptModel.option(options, "length")) == null ? 0 : v.asInt(),
               (v = ScriptModel.option(options, "sequences")) == null ? 0 : v.asInt(),
               (v = ScriptModel.option(options, "seed")) == null ? 0 : v.asLong(),
@@ -564,6 +565,28 @@ public final class WinnowApi {
           env.cancellation().throwIfCancelled();
           return dev.winnow.runtime.lab.LabReport.run(model.model(), request, model.threads(), env.cancellation());
         });
+  }
+
+  /** steer's options (negative, weights, scale, eval; no file output from scripts), or null without negatives. */
+  private static dev.winnow.runtime.lab.LabRequest.Steering labSteering(Value options) {
+    Value neg = ScriptModel.option(options, "negative");
+    if (neg == null) {
+      return null;
+    }
+    Value w = ScriptModel.option(options, "weights");
+    double[] weights = null;
+    if (w != null) {
+      if (!w.hasArrayElements()) {
+        throw new IllegalArgumentException("lab: weights must be a list of numbers");
+      }
+      weights = new double[(int) w.getArraySize()];
+      for (int i = 0; i < weights.length; i++) {
+        weights[i] = w.getArrayElement(i).asDouble();
+      }
+    }
+    Value scale = ScriptModel.option(options, "scale");
+    return new dev.winnow.runtime.lab.LabRequest.Steering(Verbs.strings(neg, "lab: negative"), weights,
+        scale == null ? 1.0 : scale.asDouble(), null, labString(options, "eval"));
   }
 
   private static String labString(Value options, String key) {
