@@ -14,5 +14,6 @@ module dev.winnow.runtime {
     exports dev.winnow.runtime;
     exports dev.winnow.runtime.attention;
     exports dev.winnow.runtime.generate;
+    exports dev.winnow.runtime.lab;
     exports dev.winnow.runtime.model;
 }

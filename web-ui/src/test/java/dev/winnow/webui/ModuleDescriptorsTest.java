@@ -87,12 +87,12 @@ class ModuleDescriptorsTest {
   }
 
   @Test
-  void runtimeExportsItsFourPackagesAndNeedsTheVectorApiOnlyOptionally() throws Exception {
+  void runtimeExportsItsFivePackagesAndNeedsTheVectorApiOnlyOptionally() throws Exception {
     ModuleDescriptor d = descriptor(Llama.class);
     assertEquals("dev.winnow.runtime", d.name());
     assertEquals(
         new TreeSet<>(Set.of("dev.winnow.runtime", "dev.winnow.runtime.attention", "dev.winnow.runtime.generate",
-            "dev.winnow.runtime.model")),
+            "dev.winnow.runtime.lab", "dev.winnow.runtime.model")),
         exported(d));
     assertEquals(Map.of(), exportedTo(d));
     ModuleDescriptor.Requires vector = d.requires().stream().filter(r -> r.name().equals("jdk.incubator.vector"))

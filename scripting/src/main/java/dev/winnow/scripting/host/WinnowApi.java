@@ -515,6 +515,90 @@ public final class WinnowApi {
   }
 
   /**
+   * Runs one of the lab's interpretability experiments on a model (docs/lab.md; the same as {@code winnow lab
+   * EXPERIMENT} on the command line, whose {@code --json} prints the same report).
+   *
+   * @param model the model ({@code winnow.loadModel})
+   * @param experiment {@code cache}, {@code logit-lens}, {@code patch}, {@code ablate}, {@code induction},
+   *     {@code steer} or {@code signatures}
+   * @param options {@code {prompt: TEXT} or {prompts: [TEXT, ...]}}, and as the experiment needs: {@code corrupt},
+   *     {@code target} and {@code distractor} (a token's text or {@code '#id'}), {@code site} (residual, attention,
+   *     ffn, head), {@code mode} (zero, mean), {@code reference} (list of prompts), {@code globs} (list),
+   *     {@code maxBytes}, {@code top}, {@code length}, {@code sequences}, {@code seed}, {@code temperature}; steer:
+   *     {@code prompts} (the positive set), {@code negative} (list), {@code weights} (list, one per layer, the first
+   *     0), {@code scale}, {@code eval} (no GGUF output from scripts: use the command line's {@code --out})
+   * @return the report: a map of lists, numbers and strings (matrices are lists of rows, rows = layers)
+   */
+  @HostAccess.Export
+  public Map<String, Object> lab(ScriptModel model, String experiment, Value options) {
+    return Verbs.call(
+        env,
+        () -> {
+          if (options == null || options.isNull()) {
+            throw new IllegalArgumentException("lab: options with a prompt are required");
+          }
+          Value v;
+          List<String> prompts = new ArrayList<>();
+          if ((v = ScriptModel.option(options, "prompt")) != null) {
+            prompts.add(v.asString());
+          }
+          if ((v = ScriptModel.option(options, "prompts")) != null) {
+            prompts.addAll(Verbs.strings(v, "lab: prompts"));
+          }
+          Value ref = ScriptModel.option(options, "reference");
+          Value globs = ScriptModel.option(options, "globs");
+          Value maxBytes = ScriptModel.option(options, "maxBytes");
+          Value top = ScriptModel.option(options, "top");
+          var request = new dev.winnow.runtime.lab.LabRequest(
+              experiment,
+              prompts,
+              labString(options, "corrupt"),
+              labString(options, "target"),
+              labString(options, "distractor"),
+              labString(options, "site"),
+              labString(options, "mode"),
+              ref == null ? List.of() : Verbs.strings(ref, "lab: reference"),
+              globs == null ? List.of() : Verbs.strings(globs, "lab: globs"),
+              maxBytes == null ? 0 : maxBytes.asLong(),
+              top == null ? 0 : top.asInt(),
+              labSteering(options),
+              (v = ScriptModel.option(options, "length")) == null ? 0 : v.asInt(),
+              (v = ScriptModel.option(options, "sequences")) == null ? 0 : v.asInt(),
+              (v = ScriptModel.option(options, "seed")) == null ? 0 : v.asLong(),
+              (v = ScriptModel.option(options, "temperature")) == null ? 0 : v.asDouble());
+          env.cancellation().throwIfCancelled();
+          return dev.winnow.runtime.lab.LabReport.run(model.model(), request, model.threads(), env.cancellation());
+        });
+  }
+
+  /** steer's options (negative, weights, scale, eval; no file output from scripts), or null without negatives. */
+  private static dev.winnow.runtime.lab.LabRequest.Steering labSteering(Value options) {
+    Value neg = ScriptModel.option(options, "negative");
+    if (neg == null) {
+      return null;
+    }
+    Value w = ScriptModel.option(options, "weights");
+    double[] weights = null;
+    if (w != null) {
+      if (!w.hasArrayElements()) {
+        throw new IllegalArgumentException("lab: weights must be a list of numbers");
+      }
+      weights = new double[(int) w.getArraySize()];
+      for (int i = 0; i < weights.length; i++) {
+        weights[i] = w.getArrayElement(i).asDouble();
+      }
+    }
+    Value scale = ScriptModel.option(options, "scale");
+    return new dev.winnow.runtime.lab.LabRequest.Steering(Verbs.strings(neg, "lab: negative"), weights,
+        scale == null ? 1.0 : scale.asDouble(), null, labString(options, "eval"));
+  }
+
+  private static String labString(Value options, String key) {
+    Value v = ScriptModel.option(options, key);
+    return v == null ? null : v.asString();
+  }
+
+  /**
    * Shows a value as a rich output (same as the global {@code display}).
    *
    * @param value the value

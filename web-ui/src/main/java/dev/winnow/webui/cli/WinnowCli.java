@@ -27,6 +27,7 @@ import picocli.CommandLine.Command;
       EvalCommand.class,
       RankCommand.class,
       ServeCommand.class,
+      LabCommand.class,
     })
 public final class WinnowCli implements Runnable {
 
