@@ -65,7 +65,7 @@ class OpenSearchSourceTest {
     }
   }
 
-  /** The first 40 test queries and a subset of the corpus: their judged documents plus the first 800 documents. */
+  /** A subset of the corpus: the judged documents of the queries plus the first 400 documents. */
   private static List<Document> subset(List<Query> queries, Qrels qrels) {
     Set<String> judged = new HashSet<>();
     for (Query q : queries) {
@@ -74,7 +74,7 @@ class OpenSearchSourceTest {
     List<Document> all = scifact.documents();
     List<Document> out = new ArrayList<>();
     for (int i = 0; i < all.size(); i++) {
-      if (i < 800 || judged.contains(all.get(i).id())) {
+      if (i < 400 || judged.contains(all.get(i).id())) {
         out.add(all.get(i));
       }
     }
@@ -83,7 +83,8 @@ class OpenSearchSourceTest {
 
   @Test
   void clusterRanksLikeLocalLuceneOnASciFactSubset() throws Exception {
-    List<Query> queries = scifact.queries("test").subList(0, 40);
+    long t0 = System.nanoTime();
+    List<Query> queries = scifact.queries("test").subList(0, 20);
     Qrels qrels = scifact.qrels("test");
     List<Document> docs = subset(queries, qrels);
     Map<String, List<Hit>> local;
@@ -98,7 +99,9 @@ class OpenSearchSourceTest {
       assertEquals(2, shards.size(), "primary shards: " + shards);
       assertEquals(2, new HashSet<>(shards.values()).size(), "the 2 shards lie on 2 nodes: " + shards);
 
+      long t1 = System.nanoTime();
       Map<String, List<Hit>> remote = os.searchAll(queries, 10);
+      long t2 = System.nanoTime();
       int sameTop10 = 0;
       double maxScoreDiff = 0;
       for (Query q : queries) {
@@ -128,13 +131,15 @@ class OpenSearchSourceTest {
       System.out.printf("subset nDCG@10: local %.4f, OpenSearch %.4f%n", nLocal, nRemote);
       assertEquals(nLocal, nRemote, 0.005);
 
-      // the cluster's hits go through the same re-ranking path as local hits, and give the same re-ranked run
+      // the cluster's hits go through the same re-ranking path as local hits (Reranking.rerank), and give the same
+      // re-ranked run: a query whose top 3 match, re-ranked by BlockRank on stories260K
       List<Query> few = new ArrayList<>();
       for (Query q : queries) {
-        if (few.size() < 3 && ids(local.get(q.id())).equals(ids(remote.get(q.id())))) {
+        if (few.isEmpty() && ids(local.get(q.id())).equals(ids(remote.get(q.id())))) {
           few.add(q);
         }
       }
+      long t3 = System.nanoTime();
       InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1);
       try (Model model = Llama.load().loadModel(SHARED.resolve("models/stories260K.gguf"));
           InContextRanker ranker = InContextRanker.blockRank(model, o)) {
@@ -142,10 +147,12 @@ class OpenSearchSourceTest {
         Run fromLocal = Reranking.rerank(few, pick(local, few), ranker, "local", null);
         for (Query q : few) {
           List<ScoredDoc> a = fromCluster.ranking(q.id());
-          assertEquals(new HashSet<>(ids(remote.get(q.id()))), a.stream().map(ScoredDoc::docId).collect(Collectors.toSet()));
+          assertEquals(new HashSet<>(ids(remote.get(q.id()).subList(0, 3))), a.stream().map(ScoredDoc::docId).collect(Collectors.toSet()));
           assertEquals(fromLocal.ranking(q.id()), a, "re-ranked " + q.id());
         }
       }
+      System.out.printf("index both %.1f s, 20 dfs searches %.1f s, checks %.1f s, re-ranking %.1f s%n", (t1 - t0) / 1e9,
+          (t2 - t1) / 1e9, (t3 - t2) / 1e9, (System.nanoTime() - t3) / 1e9);
     }
   }
 
@@ -183,7 +190,7 @@ class OpenSearchSourceTest {
   private static Map<String, List<Hit>> pick(Map<String, List<Hit>> hits, List<Query> queries) {
     Map<String, List<Hit>> out = new LinkedHashMap<>();
     for (Query q : queries) {
-      out.put(q.id(), hits.get(q.id()));
+      out.put(q.id(), hits.get(q.id()).subList(0, 3)); // 3 candidates: BlockRank over long abstracts is slow on 2 cores
     }
     return out;
   }

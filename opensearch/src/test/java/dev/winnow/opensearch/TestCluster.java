@@ -39,7 +39,7 @@ final class TestCluster implements AutoCloseable {
     Path log = home.resolve("cluster.log");
     Files.createDirectories(home);
     ProcessBuilder pb = new ProcessBuilder(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-cp", cp,
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", cp,
         "dev.winnow.opensearch.cluster.ClusterMain", home.toString(), Integer.toString(nodeCount));
     pb.redirectError(log.toFile());
     Process p = pb.start();
