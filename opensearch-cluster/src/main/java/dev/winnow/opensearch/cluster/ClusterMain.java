@@ -43,9 +43,20 @@ public final class ClusterMain {
    * Starts the cluster and waits for the end of standard input.
    *
    * @param args the home directory and the number of nodes
-   * @throws Exception when a node cannot start
+   * @throws Exception when the arguments are wrong
    */
   public static void main(String[] args) throws Exception {
+    try {
+      run(args);
+    } catch (Exception | Error e) {
+      // a node that started keeps non-daemon threads: exit, so that the parent sees the failure at once
+      e.printStackTrace();
+      System.exit(1);
+    }
+    System.exit(0);
+  }
+
+  private static void run(String[] args) throws Exception {
     if (args.length != 2) {
       throw new IllegalArgumentException("usage: ClusterMain <home directory> <number of nodes>");
     }
@@ -92,6 +103,5 @@ public final class ClusterMain {
         System.err.println("closing " + node + ": " + e);
       }
     }
-    System.exit(0);
   }
 }
