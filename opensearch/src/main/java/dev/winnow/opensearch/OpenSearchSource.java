@@ -42,6 +42,7 @@ public final class OpenSearchSource implements AutoCloseable {
   public static final String CONTENTS = "contents";
 
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MSEARCH_BATCH = 50;
 
   private final RestClient client;
   private final String index;
@@ -210,15 +211,22 @@ public final class OpenSearchSource implements AutoCloseable {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
     }
+    Request r = new Request("POST", "/" + index + "/_search");
+    r.addParameter("search_type", globalStats ? "dfs_query_then_fetch" : "query_then_fetch");
+    r.setJsonEntity(JSON.writeValueAsString(searchBody(query, k)));
+    return hits(perform(r));
+  }
+
+  private static ObjectNode searchBody(String query, int k) {
     ObjectNode body = JSON.createObjectNode();
     body.put("size", k);
     body.put("track_total_hits", false);
     body.putArray("_source").add("title").add("text");
     body.putObject("query").putObject("match").putObject(CONTENTS).put("query", query);
-    Request r = new Request("POST", "/" + index + "/_search");
-    r.addParameter("search_type", globalStats ? "dfs_query_then_fetch" : "query_then_fetch");
-    r.setJsonEntity(JSON.writeValueAsString(body));
-    JsonNode res = perform(r);
+    return body;
+  }
+
+  private static List<Hit> hits(JsonNode res) {
     List<Hit> hits = new ArrayList<>();
     int rank = 1;
     for (JsonNode h : res.path("hits").path("hits")) {
@@ -230,7 +238,8 @@ public final class OpenSearchSource implements AutoCloseable {
   }
 
   /**
-   * Searches every query (global term statistics), in the shape of {@code DocumentIndex.searchAll}.
+   * Searches every query (global term statistics), in the shape of {@code DocumentIndex.searchAll}: {@code _msearch}
+   * requests of up to 50 queries, each {@code dfs_query_then_fetch}.
    *
    * @param queries the queries
    * @param k       hits per query
@@ -238,9 +247,35 @@ public final class OpenSearchSource implements AutoCloseable {
    * @throws IOException when a request fails
    */
   public Map<String, List<Hit>> searchAll(List<Query> queries, int k) throws IOException {
+    if (k < 1) {
+      throw new IllegalArgumentException("k must be >= 1, got " + k);
+    }
     Map<String, List<Hit>> out = new LinkedHashMap<>();
-    for (Query q : queries) {
-      out.put(q.id(), search(q.text(), k));
+    for (int from = 0; from < queries.size(); from += MSEARCH_BATCH) {
+      List<Query> batch = queries.subList(from, Math.min(queries.size(), from + MSEARCH_BATCH));
+      StringBuilder sb = new StringBuilder();
+      for (Query q : batch) {
+        ObjectNode header = JSON.createObjectNode();
+        header.put("index", index);
+        header.put("search_type", "dfs_query_then_fetch");
+        sb.append(JSON.writeValueAsString(header)).append('\n');
+        sb.append(JSON.writeValueAsString(searchBody(q.text(), k))).append('\n');
+      }
+      Request r = new Request("POST", "/_msearch");
+      r.setJsonEntity(sb.toString());
+      JsonNode responses = perform(r).path("responses");
+      if (responses.size() != batch.size()) {
+        throw new IOException("OpenSearch _msearch on '" + index + "' answered " + responses.size() + " responses for "
+            + batch.size() + " queries");
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        JsonNode res = responses.get(i);
+        if (res.has("error")) {
+          throw new IOException("OpenSearch search on '" + index + "' failed for query '" + batch.get(i).id() + "': "
+              + res.get("error"));
+        }
+        out.put(batch.get(i).id(), hits(res));
+      }
     }
     return out;
   }
