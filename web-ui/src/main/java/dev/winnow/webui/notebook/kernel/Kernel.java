@@ -300,16 +300,7 @@ public final class Kernel implements AutoCloseable {
           + " is shut down, reload the page to try again";
       Job running = current;
       if (running != null) {
-        ObjectNode m = msg("error", running.cellId);
-        m.put("ename", "KernelDied");
-        m.put("evalue", reason);
-        m.putArray("traceback").add("KernelDied: " + reason);
-        broadcast(m);
-        ObjectNode done = msg("done", running.cellId);
-        done.put("count", running.count);
-        done.put("status", "error");
-        done.put("elapsedMs", 0);
-        broadcast(done);
+        endCell(running.cellId, running.count, "KernelDied", reason, "error");
       }
       ObjectNode st = status("dead");
       st.put("reason", reason);
@@ -377,16 +368,7 @@ public final class Kernel implements AutoCloseable {
       if (tick != null) {
         tick.cancel(false);
       }
-      ObjectNode m = msg("error", running.cellId);
-      m.put("ename", "KernelRestarted");
-      m.put("evalue", reason);
-      m.putArray("traceback").add("KernelRestarted: " + reason);
-      broadcast(m);
-      ObjectNode done = msg("done", running.cellId);
-      done.put("count", running.count);
-      done.put("status", cellStatus);
-      done.put("elapsedMs", 0);
-      broadcast(done);
+      endCell(running.cellId, running.count, "KernelRestarted", reason, cellStatus);
     }
     ObjectNode st = status("restarted");
     st.put("reason", reason);
@@ -540,14 +522,7 @@ public final class Kernel implements AutoCloseable {
         LOG.error("the worker of kernel {} failed; restarting the kernel", name, t);
         // a failure before the cell became current: report it against that cell
         if (current == null) {
-          ObjectNode m = msg("error", j.cellId);
-          m.put("ename", "KernelRestarted");
-          m.put("evalue", "the kernel failed (" + t + ") and was restarted");
-          m.putArray("traceback").add("KernelRestarted: the kernel failed (" + t + ") and was restarted");
-          broadcast(m);
-          ObjectNode done = msg("done", j.cellId);
-          done.put("status", "error");
-          broadcast(done);
+          endCell(j.cellId, -1, "KernelRestarted", "the kernel failed (" + t + ") and was restarted", "error");
         }
         hardRestart(null, "the kernel failed (" + t + ") and was restarted; its variables are lost", "error");
         return;
@@ -653,6 +628,28 @@ public final class Kernel implements AutoCloseable {
     if (queue.isEmpty()) {
       broadcast(status("idle"));
     }
+  }
+
+  /**
+   * Ends a cell the kernel could not finish normally (its process died or was replaced, the worker failed): an {@code
+   * error} message, then {@code done} with the status; {@code count} and {@code elapsedMs} 0 only when the cell had a
+   * count ({@code count >= 0}).
+   */
+  private void endCell(String cellId, int count, String ename, String evalue, String status) {
+    ObjectNode m = msg("error", cellId);
+    m.put("ename", ename);
+    m.put("evalue", evalue);
+    m.putArray("traceback").add(ename + ": " + evalue);
+    broadcast(m);
+    ObjectNode done = msg("done", cellId);
+    if (count >= 0) {
+      done.put("count", count);
+    }
+    done.put("status", status);
+    if (count >= 0) {
+      done.put("elapsedMs", 0);
+    }
+    broadcast(done);
   }
 
   private ObjectNode status(String state) {
