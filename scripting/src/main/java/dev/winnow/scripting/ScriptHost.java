@@ -119,12 +119,32 @@ public final class ScriptHost implements AutoCloseable {
     }
     if (spare != null) {
       try {
-        return spare.join();
+        boolean ready = spare.isDone();
+        GuestContext g = spare.join();
+        if (ready) {
+          g.markPrewarmed();
+        }
+        return g;
       } catch (CompletionException e) {
         LOG.warn("pre-warmed {} context failed; building another", language.displayName(), e.getCause());
       }
     }
     return new GuestContext(language, sandbox);
+  }
+
+  /**
+   * Completes when the spare context of a language that this host keeps warm ({@link #prewarm}) has been built: at
+   * once when it is ready, when it was already taken or failed, or when the language is not kept warm.
+   *
+   * @param language the language
+   * @return the future
+   */
+  public synchronized CompletableFuture<Void> spareReady(Language language) {
+    CompletableFuture<GuestContext> spare = spares.get(language);
+    if (spare == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return spare.handle((g, t) -> null);
   }
 
   synchronized void forget(ScriptSession session) {

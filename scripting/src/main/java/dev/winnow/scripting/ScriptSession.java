@@ -296,6 +296,18 @@ public final class ScriptSession implements AutoCloseable {
   }
 
   /**
+   * Whether this session's context of a language was a pre-warmed spare of its host ({@link ScriptHost#prewarm}) that
+   * was ready when the session's first cell of that language asked for it, rather than built for that cell.
+   *
+   * @param language the language
+   * @return {@code false} also when the session has no context of that language (yet)
+   */
+  public boolean prewarmed(Language language) {
+    GuestContext g = contexts.get(language);
+    return g != null && g.prewarmed();
+  }
+
+  /**
    * The {@code winnow} object this session's scripts see (for Java callers that want the same verbs).
    *
    * @return the host object

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -97,6 +98,37 @@ class ScriptSessionTest {
       }
     }
     assertEquals("42", valueText(session.run(Language.PYTHON, "secret + 1", "own.py", new RecordingSink())));
+  }
+
+  @Test
+  void aReadySpareIsUsedAndHasTheSandboxOfAContextBuiltOnDemand() throws Exception {
+    String write = "open('/tmp/../etc/winnow-spare-escape.txt', 'w').write('x')";
+    String read = "open('/etc/hostname').read()";
+    host.spareReady(Language.PYTHON).get(300, java.util.concurrent.TimeUnit.SECONDS);
+    List<String> spare;
+    try (ScriptSession warm = host.openSession()) {
+      spare = refusals(warm, write, read);
+      assertTrue(warm.prewarmed(Language.PYTHON), "a ready spare was not used");
+    }
+    List<String> fresh;
+    try (ScriptHost cold = ScriptHost.create(Sandbox.of(workspace));
+        ScriptSession onDemand = cold.openSession()) {
+      fresh = refusals(onDemand, write, read);
+      assertFalse(onDemand.prewarmed(Language.PYTHON), "a host that keeps no spare reported one");
+    }
+    assertEquals(fresh, spare, "a spare refuses differently from a context built on demand");
+    assertTrue(spare.getFirst().startsWith("PermissionError"), spare.toString());
+    assertFalse(java.nio.file.Files.exists(Path.of("/etc/winnow-spare-escape.txt")));
+  }
+
+  /** The error type and message of each cell, which must fail. */
+  private static List<String> refusals(ScriptSession s, String... cells) {
+    List<String> out = new java.util.ArrayList<>();
+    for (String c : cells) {
+      ScriptFailure f = assertThrows(ScriptFailure.class, () -> s.run(Language.PYTHON, c, "cell.py", new RecordingSink()));
+      out.add(f.errorType() + " | " + f.getMessage());
+    }
+    return out;
   }
 
   @Test

@@ -509,7 +509,27 @@ public final class DocumentIndex implements AutoCloseable {
    * @throws IOException when Lucene cannot read, or the waiting thread is interrupted
    */
   public Run run(List<Query> queries, int k, SearchMode mode, String name, Executor executor) throws IOException {
-    return searcher.run(queries, k, mode, name, executor);
+    return searcher.run(queries, k, mode, name, executor, ProgressListener.NONE);
+  }
+
+  /**
+   * Retrieves for many queries, as {@link #run(List, int, SearchMode, String, Executor)}, reporting progress: {@code
+   * (done, queries.size(), "queries")}, from 0 to all, on the calling thread (queries whose results have been
+   * collected, in the queries' order). Dense and hybrid retrieval embed each query first, which is most of the time of
+   * a first-stage run (tens of seconds for a few hundred queries on two cores).
+   *
+   * @param queries the queries
+   * @param k hits per query, {@code >= 1}
+   * @param mode the retrieval mode
+   * @param name the run's name
+   * @param executor runs the queries (the caller owns it)
+   * @param progress told how many queries are done; {@code null} for none
+   * @return the run, every query present (possibly with an empty list)
+   * @throws IOException when Lucene cannot read, or the waiting thread is interrupted
+   */
+  public Run run(List<Query> queries, int k, SearchMode mode, String name, Executor executor, ProgressListener progress)
+      throws IOException {
+    return searcher.run(queries, k, mode, name, executor, ProgressListener.orNone(progress));
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.winnow.ranking.index;
 
+import dev.winnow.models.ProgressListener;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.dense.Embedder;
@@ -225,7 +226,7 @@ final class DocumentSearcher {
       throws IOException {
     try (Lease lease = lease()) {
       IndexSearcher s = lease.searcher();
-      List<List<Hit>> results = batch(queries, executor, q -> hits(s, q.text(), q.id(), k, mode));
+      List<List<Hit>> results = batch(queries, executor, q -> hits(s, q.text(), q.id(), k, mode), ProgressListener.NONE);
       Map<String, List<Hit>> out = new LinkedHashMap<>();
       for (int i = 0; i < queries.size(); i++) {
         out.put(queries.get(i).id(), results.get(i));
@@ -234,10 +235,12 @@ final class DocumentSearcher {
     }
   }
 
-  Run run(List<Query> queries, int k, SearchMode mode, String name, Executor executor) throws IOException {
+  Run run(List<Query> queries, int k, SearchMode mode, String name, Executor executor, ProgressListener progress)
+      throws IOException {
     try (Lease lease = lease()) {
       IndexSearcher s = lease.searcher();
-      List<List<ScoredDoc>> results = batch(queries, executor, q -> ranked(s, q.text(), q.id(), k, mode, new HashMap<>()));
+      List<List<ScoredDoc>> results =
+          batch(queries, executor, q -> ranked(s, q.text(), q.id(), k, mode, new HashMap<>()), progress);
       Run.Builder b = new Run.Builder(name);
       for (int i = 0; i < queries.size(); i++) {
         b.addQuery(queries.get(i).id());
@@ -257,9 +260,10 @@ final class DocumentSearcher {
   /**
    * Runs one task per query on the caller's executor and collects the results in the queries' order. The first failure
    * is rethrown as it was (an {@link IOException} or a runtime exception); an interrupt of the waiting thread cancels
-   * the tasks not yet started.
+   * the tasks not yet started. Progress ("queries" collected in order, 0 first) is reported on the calling thread.
    */
-  private static <T> List<T> batch(List<Query> queries, Executor executor, QueryTask<T> task) throws IOException {
+  private static <T> List<T> batch(List<Query> queries, Executor executor, QueryTask<T> task, ProgressListener progress)
+      throws IOException {
     List<CompletableFuture<T>> futures = new ArrayList<>(queries.size());
     for (Query q : queries) {
       futures.add(
@@ -275,8 +279,10 @@ final class DocumentSearcher {
     }
     List<T> out = new ArrayList<>(queries.size());
     try {
+      progress.onProgress(0, futures.size(), "queries");
       for (CompletableFuture<T> f : futures) {
         out.add(f.get());
+        progress.onProgress(out.size(), futures.size(), "queries");
       }
     } catch (InterruptedException e) {
       futures.forEach(f -> f.cancel(false));

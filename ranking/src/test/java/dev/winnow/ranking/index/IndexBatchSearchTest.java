@@ -95,6 +95,44 @@ class IndexBatchSearchTest {
     }
   }
 
+  @Test
+  void aRunReportsItsQueriesThroughTheListenerOnTheCallingThread(@TempDir Path dir) throws Exception {
+    TestCollection c = TestCollection.open(SharedData.collection("cranfield"), false);
+    List<Query> queries = c.queries("all").subList(0, 60);
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try (pool;
+        HashedBagOfWordsEmbedder embedder = new HashedBagOfWordsEmbedder(32);
+        DocumentIndex index =
+            DocumentIndex.create(dir.resolve("idx"), IndexConfig.builder().embedder(embedder).build())) {
+      index.addAll(c.documents(), 500);
+      index.embedMissing(200);
+      for (SearchMode mode : List.of(SearchMode.BM25, SearchMode.DENSE_EXACT)) {
+        List<long[]> calls = new ArrayList<>();
+        Set<String> callers = ConcurrentHashMap.newKeySet();
+        Run run =
+            index.run(queries, 10, mode, "r", pool, (done, total, unit) -> {
+              assertEquals("queries", unit);
+              callers.add(Thread.currentThread().getName());
+              calls.add(new long[] {done, total});
+            });
+        // 0 first, then one call per query collected, in order, the last done == total
+        assertEquals(queries.size() + 1, calls.size(), mode.toString());
+        for (int i = 0; i < calls.size(); i++) {
+          assertEquals(i, calls.get(i)[0], mode + " call " + i);
+          assertEquals(queries.size(), calls.get(i)[1], mode + " call " + i);
+        }
+        assertEquals(Set.of(Thread.currentThread().getName()), callers, "reported on the calling thread only");
+        // the listener changes nothing in the run
+        Run plain = index.run(queries, 10, mode, "r", pool);
+        for (Query q : queries) {
+          assertEquals(plain.ranking(q.id()), run.ranking(q.id()), mode + " query " + q.id());
+        }
+        assertEquals(plain.ranking(queries.getFirst().id()), index.run(queries, 10, mode, "r", pool, null)
+            .ranking(queries.getFirst().id()), "a null listener is none");
+      }
+    }
+  }
+
   private static List<String> ids(List<Hit> hits) {
     return hits.stream().map(Hit::id).toList();
   }

@@ -64,6 +64,7 @@ public final class GuestContext implements AutoCloseable {
   private final Value flush; // Python only
   private final Value describe; // Python only
   private volatile boolean broken;
+  private volatile boolean prewarmed;
 
   /**
    * Builds and initialises a context (GraalPy: about 6 s for the first context of the JVM, 0.2-0.4 s afterwards;
@@ -250,6 +251,20 @@ public final class GuestContext implements AutoCloseable {
    */
   public GuestFileSystem files() {
     return files;
+  }
+
+  /** Marks the context as built ahead of need: a host's spare that was ready when a session took it. */
+  public void markPrewarmed() {
+    prewarmed = true;
+  }
+
+  /**
+   * Whether the context was a pre-warmed spare, ready before the session asked for it (see {@link #markPrewarmed()}).
+   *
+   * @return {@code true} for a spare that was ready, {@code false} for a context built on demand
+   */
+  public boolean prewarmed() {
+    return prewarmed;
   }
 
   /** Marks the context unusable (cancelled, or stopped by the statement limit); the session builds a new one. */

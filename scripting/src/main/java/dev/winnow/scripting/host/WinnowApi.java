@@ -108,6 +108,18 @@ public final class WinnowApi {
   }
 
   /**
+   * The directories scripts may read besides the workspace (the sandbox's read-only roots: {@code winnow notebook}'s
+   * and {@code winnow run}'s {@code --read-only} directories, {@code shared/models} and {@code shared/data} beside the
+   * repository, Winnow's home), so a notebook can find its data wherever it is served from.
+   *
+   * @return their absolute paths, in the sandbox's order
+   */
+  @HostAccess.Export
+  public List<String> readOnlyDirs() {
+    return env.sandbox().readOnlyRoots().stream().map(Path::toString).toList();
+  }
+
+  /**
    * Waits, observing interrupts every 10 ms (a host call that an interrupt stops).
    *
    * @param millis how long, 0 to 86,400,000 ms

@@ -1,22 +1,26 @@
 # Winnow's Python prelude (GraalPy, Python 3.12): evaluated once per context before any cell (file name "<winnow-prelude>").
 # It defines the builtins display(value, mime=None), WinnowError and tolist(view), and returns the helpers the host
 # calls; the `winnow` object is attached (as a builtin) when a session takes the context.
+#
+# Start-up: only modules GraalPy has already loaded at start are imported here (builtins, sys, _signal, polyglot).
+# base64, json, linecache (which pulls in tokenize and re) and traceback are imported where they are first needed, and
+# the signal module is not imported at all (patching _signal is enough, see below): importing them eagerly doubled the
+# time of a first Python context (measured in docs/benchmarks.md, "Python start-up").
 def __winnow_prelude():
-    import base64
     import builtins
-    import json
-    import linecache
     import sys
-    import traceback
 
     prelude_file = "<winnow-prelude>"
 
     # Signals: GraalPy's _signal raises and handles the JVM's own signals (sun.misc.Signal), so raise_signal(SIGTERM)
     # or alarm(1) would stop the whole Winnow process and signal.signal(SIGINT, f) would replace its handlers. The
     # builtin module is patched in place (importing it again returns the same object); signal.signal only records the
-    # handler, raising and timers are refused. No original function is kept in a closure a script could reach.
+    # handler, raising and timers are refused. No original function is kept in a closure a script could reach. The
+    # signal module is not loaded yet: when a script imports it, its `from _signal import *` copies the patched
+    # functions and its signal()/getsignal() call _signal's at call time. Should it be loaded already, it is patched too.
     import _signal
-    import signal as signal_module
+
+    signal_module = sys.modules.get("signal")
 
     handlers = {}
     default_getsignal = _signal.getsignal
@@ -53,7 +57,7 @@ def __winnow_prelude():
     for name in ("raise_signal", "alarm", "setitimer", "pthread_kill"):
         if hasattr(_signal, name):
             setattr(_signal, name, refuse(name))
-        if hasattr(signal_module, name):
+        if signal_module is not None and hasattr(signal_module, name):
             setattr(signal_module, name, refuse(name))
     del name
     state = {"bridge": None}
@@ -91,6 +95,8 @@ def __winnow_prelude():
         if state["bridge"] is None:
             raise RuntimeError("display() is not available outside a cell")
         if isinstance(value, (bytes, bytearray)):
+            import base64
+
             value = base64.b64encode(bytes(value)).decode("ascii")
             if mime is None:
                 raise ValueError("display(bytes) needs a MIME type, e.g. display(data, 'image/png')")
@@ -127,8 +133,12 @@ def __winnow_prelude():
             if r is None:
                 continue
             if isinstance(r, (bytes, bytearray)):
+                import base64
+
                 r = base64.b64encode(bytes(r)).decode("ascii")
             elif mime == "application/json" and not isinstance(r, str):
+                import json
+
                 r = json.dumps(r)
             bundle[mime] = str(r)
         bundle["text/plain"] = repr(value)
@@ -147,9 +157,19 @@ def __winnow_prelude():
             state["typed"] = True
         builtins.winnow = winnow
 
+    # cells' sources for tracebacks: kept here until linecache is loaded (by describe below, or by a script), then in
+    # linecache's own cache, where traceback and warnings look them up
+    pending = {}
+
+    def to_linecache():
+        linecache = sys.modules.get("linecache")
+        if linecache is not None and pending:
+            linecache.cache.update(pending)
+            pending.clear()
+
     def register(name, code):
-        lines = code.splitlines(True)
-        linecache.cache[name] = (len(code), None, lines, name)
+        pending[name] = (len(code), None, code.splitlines(True), name)
+        to_linecache()
 
     def flush():
         for s in (sys.stdout, sys.stderr):
@@ -159,6 +179,10 @@ def __winnow_prelude():
                 pass
 
     def describe(exc, source_name):
+        import linecache  # noqa: F401 (loaded for traceback's source lines)
+        import traceback
+
+        to_linecache()
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename != prelude_file]
         own = [f for f in frames if f.filename == source_name]
         text = ""

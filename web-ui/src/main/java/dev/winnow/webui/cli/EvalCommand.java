@@ -249,8 +249,8 @@ public final class EvalCommand implements Callable<Integer> {
           case "zscore" -> LinearFusion.Normalization.Z_SCORE;
           default -> throw new IllegalArgumentException("unknown --fusion '" + fusionName + "' (rrf, minmax, zscore)");
         };
-    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25", pool);
-    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense", pool);
+    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25", pool, ConsoleProgress.stderr("bm25 on " + t));
+    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense", pool, ConsoleProgress.stderr("dense on " + t));
     LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t)), Metric.NDCG_10, norm, 0.05);
     out.printf(Locale.ROOT, "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n", f.describe(), f.weight(), t,
         c.queries(t).size());
@@ -305,10 +305,11 @@ public final class EvalCommand implements Callable<Integer> {
           fusionDescription = tuned.describe() + " (BM25 weight, tuned on " + tuneSplitOf(c, s) + " nDCG@10)";
           // the fusion is fixed when an index opens: a second, read-only instance searches with the tuned one
           try (DocumentIndex fused = DocumentIndex.open(index, idx.config().toBuilder().fusion(tuned, 1000).build())) {
-            run = fused.run(c.queries(s), depth, m, m.cliName(), pool);
+            run = fused.run(c.queries(s), depth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
           }
         } else {
-          run = idx.run(c.queries(s), depth, m, m.cliName(), pool);
+          // first-stage retrieval: dense and hybrid embed every query (tens of seconds), so it reports progress
+          run = idx.run(c.queries(s), depth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
         }
         runs.add(run);
         if (runOut != null) {

@@ -160,7 +160,7 @@ public final class RankCommand implements Callable<Integer> {
       Run first;
       // one pool of search threads for the first stage, closed with the command
       try (ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
-        first = idx.run(queries, firstDepth, m, m.cliName(), pool);
+        first = idx.run(queries, firstDepth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
       }
       Run run = Reranking.rerank(first, queries, depth, idx::get, Reranking.scorer(r, null),
           m.cliName() + "+" + r.name(),

@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code running {cellId, elapsedMs}}: once a second while the cell runs (the page shows it as progress);
  *   <li>{@code result {cellId, count, data}}: the value of the last expression;
  *   <li>{@code error {cellId, ename, evalue, traceback: [lines]}}: the cell failed or was interrupted;
- *   <li>{@code done {cellId, count, status: "ok"|"error"|"interrupted"|"aborted", elapsedMs}}: the cell is over
- *       ({@code aborted}: removed from the queue by an interrupt or restart before it ran);
+ *   <li>{@code done {cellId, count, status: "ok"|"error"|"interrupted"|"aborted", elapsedMs, prewarmed}}: the cell
+ *       is over ({@code aborted}: removed from the queue by an interrupt or restart before it ran; {@code prewarmed}:
+ *       it ran in a context of its language that the kernel process had built in the background before the cell came,
+ *       rather than one started for it);
  *   <li>{@code status {state: "idle"|"busy"|"restarted"|"dead", executionCount}} ({@code restarted} may carry a
  *       {@code reason}; {@code dead}: the kernel process could not start, the kernel is shut down, with a {@code
  *       reason}).
@@ -84,6 +86,7 @@ public final class Kernel implements AutoCloseable {
     volatile int count;
     volatile long interruptedAt; // System.nanoTime() of the first interrupt, 0 when none
     volatile boolean started; // the kernel process said the cell's context is ready and its code runs
+    volatile boolean prewarmed; // ... and that context was a spare built before the cell asked for it
     volatile ScheduledFuture<?> tick;
 
     Job(String cellId, Language language, String code) {
@@ -125,9 +128,16 @@ public final class Kernel implements AutoCloseable {
     startWorker(0);
   }
 
+  /**
+   * The system property that turns the spare Python context of new kernel processes off ({@code false}); on by
+   * default.
+   */
+  public static final String SPARE_PYTHON_PROPERTY = "winnow.notebook.sparePython";
+
   private KernelProcess startProcess() {
     // the language of the last cell first (a restart's next cell is likely in it), then the others the notebook
-    // used, and JavaScript: the next cell need not wait for its context to start
+    // used, JavaScript, and Python: the next cell need not wait for its context to start (GraalPy's first context of
+    // a process takes seconds; its spare is built in the background while the kernel waits for cells)
     Set<Language> prewarm = new LinkedHashSet<>();
     Language last = lastLanguage;
     if (last != null) {
@@ -135,6 +145,9 @@ public final class Kernel implements AutoCloseable {
     }
     prewarm.addAll(used);
     prewarm.add(Language.JS);
+    if (!"false".equals(System.getProperty(SPARE_PYTHON_PROPERTY))) {
+      prewarm.add(Language.PYTHON);
+    }
     KernelProcess p = KernelProcess.start(sandbox, name, prewarm);
     p.ended().thenAccept(code -> processEnded(p, code));
     return p;
@@ -289,16 +302,7 @@ public final class Kernel implements AutoCloseable {
       // closed first, then told: a client that reacts to "dead" finds the kernel already shut down
       shutDown(() -> {
         if (running != null) {
-          ObjectNode m = msg("error", running.cellId);
-          m.put("ename", "KernelDied");
-          m.put("evalue", reason);
-          m.putArray("traceback").add("KernelDied: " + reason);
-          broadcast(m);
-          ObjectNode done = msg("done", running.cellId);
-          done.put("count", running.count);
-          done.put("status", "error");
-          done.put("elapsedMs", 0);
-          broadcast(done);
+          endCell(running.cellId, running.count, "KernelDied", reason, "error");
         }
         ObjectNode st = status("dead");
         st.put("reason", reason);
@@ -366,16 +370,7 @@ public final class Kernel implements AutoCloseable {
       if (tick != null) {
         tick.cancel(false);
       }
-      ObjectNode m = msg("error", running.cellId);
-      m.put("ename", "KernelRestarted");
-      m.put("evalue", reason);
-      m.putArray("traceback").add("KernelRestarted: " + reason);
-      broadcast(m);
-      ObjectNode done = msg("done", running.cellId);
-      done.put("count", running.count);
-      done.put("status", cellStatus);
-      done.put("elapsedMs", 0);
-      broadcast(done);
+      endCell(running.cellId, running.count, "KernelRestarted", reason, cellStatus);
     }
     ObjectNode st = status("restarted");
     st.put("reason", reason);
@@ -449,6 +444,19 @@ public final class Kernel implements AutoCloseable {
   }
 
   /**
+   * The languages whose context the kernel's process has ready for a first cell (a spare built in the background
+   * after the process started: JavaScript, then Python; see {@link #SPARE_PYTHON_PROPERTY}). A restart starts again
+   * with none.
+   *
+   * @return the languages, a snapshot
+   */
+  public Set<Language> warmLanguages() {
+    synchronized (sessionLock) {
+      return Set.copyOf(process.warm());
+    }
+  }
+
+  /**
    * Whether the kernel has had no listener, no running and no queued cell for at least {@code timeout}.
    *
    * @param timeout the idle time
@@ -516,14 +524,7 @@ public final class Kernel implements AutoCloseable {
         LOG.error("the worker of kernel {} failed; restarting the kernel", name, t);
         // a failure before the cell became current: report it against that cell
         if (current == null) {
-          ObjectNode m = msg("error", j.cellId);
-          m.put("ename", "KernelRestarted");
-          m.put("evalue", "the kernel failed (" + t + ") and was restarted");
-          m.putArray("traceback").add("KernelRestarted: the kernel failed (" + t + ") and was restarted");
-          broadcast(m);
-          ObjectNode done = msg("done", j.cellId);
-          done.put("status", "error");
-          broadcast(done);
+          endCell(j.cellId, -1, "KernelRestarted", "the kernel failed (" + t + ") and was restarted", "error");
         }
         hardRestart(null, "the kernel failed (" + t + ") and was restarted; its variables are lost", "error");
         return;
@@ -595,7 +596,10 @@ public final class Kernel implements AutoCloseable {
           continue;
         }
         switch (type) {
-          case "started" -> j.started = true;
+          case "started" -> {
+            j.prewarmed = e.path("prewarmed").asBoolean(false);
+            j.started = true;
+          }
           case "stream", "display" -> broadcast(m);
           case "result" -> {
             m.put("count", count);
@@ -620,11 +624,34 @@ public final class Kernel implements AutoCloseable {
     done.put("count", count);
     done.put("status", status);
     done.put("elapsedMs", (System.nanoTime() - t0) / 1_000_000);
+    done.put("prewarmed", j.prewarmed);
     broadcast(done);
     lastActivity = System.nanoTime();
     if (queue.isEmpty()) {
       broadcast(status("idle"));
     }
+  }
+
+  /**
+   * Ends a cell the kernel could not finish normally (its process died or was replaced, the worker failed): an {@code
+   * error} message, then {@code done} with the status; {@code count} and {@code elapsedMs} 0 only when the cell had a
+   * count ({@code count >= 0}).
+   */
+  private void endCell(String cellId, int count, String ename, String evalue, String status) {
+    ObjectNode m = msg("error", cellId);
+    m.put("ename", ename);
+    m.put("evalue", evalue);
+    m.putArray("traceback").add(ename + ": " + evalue);
+    broadcast(m);
+    ObjectNode done = msg("done", cellId);
+    if (count >= 0) {
+      done.put("count", count);
+    }
+    done.put("status", status);
+    if (count >= 0) {
+      done.put("elapsedMs", 0);
+    }
+    broadcast(done);
   }
 
   private ObjectNode status(String state) {

@@ -45,6 +45,7 @@ final class KernelProcess {
   private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
   private final long startedAt = System.nanoTime();
   private volatile boolean ready;
+  private final Set<Language> warm = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final CompletableFuture<Integer> ended = new CompletableFuture<>();
 
   private KernelProcess(String name, Process process) {
@@ -156,6 +157,16 @@ final class KernelProcess {
   }
 
   /**
+   * The languages whose spare context the process has built (its {@code warm} events): a first cell in one of them
+   * starts without waiting for a context.
+   *
+   * @return a live, unmodifiable view
+   */
+  Set<Language> warm() {
+    return java.util.Collections.unmodifiableSet(warm);
+  }
+
+  /**
    * Completes when the process has ended and all its events have been read (the {@code exit} event is queued).
    *
    * @return the future, with the exit code
@@ -234,6 +245,17 @@ final class KernelProcess {
         if (m == null || !m.isObject()) {
           // something wrote to the protocol's stream (native code can): keep it visible, never act on it
           LOG.warn("kernel {} (pid {}) wrote a line that is not an event: {}", name, process.pid(), line);
+          continue;
+        }
+        if (m.path("type").asText().equals("warm")) {
+          // not a cell's event: recorded here, never queued
+          try {
+            warm.add(Language.fromId(m.path("language").asText()));
+            LOG.debug("kernel process of {}: {} context warm, {} ms after its start", name,
+                m.path("language").asText(), (System.nanoTime() - startedAt) / 1_000_000);
+          } catch (IllegalArgumentException e) {
+            LOG.warn("kernel {} (pid {}) reported an unknown language warm: {}", name, process.pid(), line);
+          }
           continue;
         }
         if (m.path("type").asText().equals("ready")) {

@@ -52,7 +52,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code {op: "shutdown"}}: exits (so does the end of standard input: the process never outlives its server).
  * </ul>
  *
- * <p>Events: {@code ready {pid}} once; per cell {@code started {n}} (its context is ready and its code runs now), then
+ * <p>Events: {@code ready {pid}} once; {@code warm {language}} once per {@code --prewarm} language, when its spare
+ * context has been built in the background (a cell of that language then starts without waiting for its context; it
+ * may come at any time, between a cell's events too); per cell {@code started {n, prewarmed}} (its context is ready and
+ * its code runs now; {@code prewarmed}: the context was a spare built before the cell asked for it), then
  * {@code stream}, {@code display}, {@code result}, {@code error} with the fields of {@link Kernel}'s messages, and
  * {@code end {n, status: "ok"|"error"|"interrupted"}}.
  */
@@ -123,6 +126,9 @@ public final class KernelProcessMain {
     worker.setDaemon(true);
     worker.start();
     kernel.send(JSON.createObjectNode().put("type", "ready").put("pid", ProcessHandle.current().pid()));
+    for (Language l : prewarm) {
+      host.spareReady(l).thenRun(() -> kernel.send(JSON.createObjectNode().put("type", "warm").put("language", l.id())));
+    }
     kernel.read();
     // standard input ended or shutdown asked: close what can be closed quickly, then exit whatever still runs (a
     // builtin that never polls keeps its thread; halt does not wait for it)
@@ -234,7 +240,7 @@ public final class KernelProcessMain {
               () -> {
                 // asked once the cell's context has started, just before its code runs: the server counts the
                 // interrupt escalation from here (starting a context may take seconds)
-                send(event("started", cellId).put("n", n));
+                send(event("started", cellId).put("n", n).put("prewarmed", session.prewarmed(language)));
                 return interruptFor >= n;
               });
       if (r.value().isPresent()) {
