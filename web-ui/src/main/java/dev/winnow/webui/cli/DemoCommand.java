@@ -65,8 +65,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "T", description = "CPU threads (default: the cores the JVM can use)")
   Integer threads;
 
+  @Option(names = "--verbose",
+      description = "print llama.cpp's own log lines on stderr (default: they go to $WINNOW_HOME/logs/llama.log)")
+  boolean verbose;
+
   @Override
   public Integer call() throws Exception {
+    Path logFile = NativeLogs.configure(verbose);
     Path repo = Path.of(System.getProperty("winnow.repo.dir", ".")).toAbsolutePath().normalize();
     Path shared = repo.resolveSibling("shared");
     DemoOptions o =
@@ -82,7 +87,8 @@ public final class DemoCommand implements Callable<Integer> {
             out,
             indexes != null ? indexes : WinnowHome.dir().resolve("indexes"),
             threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-            10);
+            10,
+            logFile);
     new Demo(o, spec.commandLine().getOut()).run();
     return 0;
   }
