@@ -75,7 +75,7 @@ public interface Embedder extends AutoCloseable {
    *
    * @return the identity
    */
-  default EmbedderIdentity identity() {
+  default EmbedderIdentity embedderIdentity() {
     return EmbedderIdentity.opaque(describe(), dimension());
   }
 

@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  *     known only by its {@link Embedder#describe()} text
  * @param model the model's name (e.g. GGUF {@code general.name}), or null
  * @param modelSha256 the model file's SHA-256 in lower-case hex, or null for a model-free embedder
+ * @param tokenizerSha256 the SHA-256 of a tokenizer file kept apart from the model (ONNX's {@code tokenizer.json}), or
+ *     null when the model file holds its tokenizer
  * @param modelBytes the model file's size in bytes, or -1 when not known (indexes written before this record)
  * @param modelFile where the model file was when the vectors were made (a hint), or null
  * @param pooling how token states are pooled ({@code mean}, {@code cls}, ...), or null
@@ -33,6 +35,7 @@ public record EmbedderIdentity(
     String engine,
     String model,
     String modelSha256,
+    String tokenizerSha256,
     long modelBytes,
     String modelFile,
     String pooling,
@@ -65,14 +68,14 @@ public record EmbedderIdentity(
   }
 
   /**
-   * The identity of an embedder known only by its description (the default of {@link Embedder#identity()}).
+   * The identity of an embedder known only by its description (the default of {@link Embedder#embedderIdentity()}).
    *
    * @param description the {@link Embedder#describe()} text
    * @param dimension the vector size
    * @return an identity whose {@link #sameVectors} compares descriptions
    */
   public static EmbedderIdentity opaque(String description, int dimension) {
-    return new EmbedderIdentity(OPAQUE, null, null, -1, null, null, true, 0, dimension, null, "", description);
+    return new EmbedderIdentity(OPAQUE, null, null, null, -1, null, null, true, 0, dimension, null, "", description);
   }
 
   /**
@@ -89,20 +92,20 @@ public record EmbedderIdentity(
     if (l.matches()) {
       String doc = l.group(5) == null ? "" : URLDecoder.decode(l.group(5), StandardCharsets.UTF_8);
       return new EmbedderIdentity(
-          "llama.cpp", null, l.group(2), -1, l.group(1), l.group(3), true, Integer.parseInt(l.group(4)), dimension,
+          "llama.cpp", null, l.group(2), null, -1, l.group(1), l.group(3), true, Integer.parseInt(l.group(4)), dimension,
           null, doc, description);
     }
     Matcher h = HASHED_DESCRIPTION.matcher(description);
     if (h.matches()) {
       return new EmbedderIdentity(
-          "hashed-bow", null, null, -1, null, null, true, 0, Integer.parseInt(h.group(1)), "", "", description);
+          "hashed-bow", null, null, null, -1, null, null, true, 0, Integer.parseInt(h.group(1)), "", "", description);
     }
     return opaque(description, dimension);
   }
 
   /**
    * Says whether an embedder with this identity makes the same document vectors as one with {@code other}: same
-   * engine, model content (SHA-256), pooling, normalisation, token budget, dimension (when both know it) and document
+   * engine, model content (SHA-256, and the tokenizer's when it is a file of its own), pooling, normalisation, token budget, dimension (when both know it) and document
    * instruction. The model file's place, its name and the query instruction are not compared. Opaque identities
    * compare their descriptions.
    *
@@ -118,6 +121,7 @@ public record EmbedderIdentity(
     }
     return engine.equals(other.engine)
         && Objects.equals(modelSha256, other.modelSha256)
+        && Objects.equals(tokenizerSha256, other.tokenizerSha256)
         && Objects.equals(pooling, other.pooling)
         && normalized == other.normalized
         && maxTokens == other.maxTokens
@@ -135,7 +139,8 @@ public record EmbedderIdentity(
     if (engine.equals(OPAQUE)) {
       return "opaque " + description;
     }
-    return engine + " sha256=" + modelSha256 + " pooling=" + pooling + " normalized=" + normalized + " maxTokens="
+    return engine + " sha256=" + modelSha256 + (tokenizerSha256 == null ? "" : " tokenizer=" + tokenizerSha256)
+        + " pooling=" + pooling + " normalized=" + normalized + " maxTokens="
         + maxTokens + " dimension=" + dimension + " documentInstruction="
         + java.net.URLEncoder.encode(documentInstruction, StandardCharsets.UTF_8);
   }
@@ -147,7 +152,7 @@ public record EmbedderIdentity(
    * @return the copy
    */
   public EmbedderIdentity withModelFile(String file) {
-    return new EmbedderIdentity(engine, model, modelSha256, modelBytes, file, pooling, normalized, maxTokens, dimension,
+    return new EmbedderIdentity(engine, model, modelSha256, tokenizerSha256, modelBytes, file, pooling, normalized, maxTokens, dimension,
         queryInstruction, documentInstruction, description);
   }
 
@@ -161,6 +166,7 @@ public record EmbedderIdentity(
     m.put("engine", engine);
     putIfSet(m, "model", model);
     putIfSet(m, "modelSha256", modelSha256);
+    putIfSet(m, "tokenizerSha256", tokenizerSha256);
     if (modelBytes >= 0) {
       m.put("modelBytes", modelBytes);
     }

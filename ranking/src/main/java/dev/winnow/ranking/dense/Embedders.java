@@ -90,7 +90,7 @@ public final class Embedders {
   public static Embedder fromIdentity(EmbedderIdentity id) throws IOException {
     if (id.engine().equals("hashed-bow")) {
       HashedBagOfWordsEmbedder e = new HashedBagOfWordsEmbedder(id.dimension());
-      if (e.identity().sameVectors(id)) {
+      if (e.embedderIdentity().sameVectors(id)) {
         return e;
       }
     }
@@ -110,7 +110,7 @@ public final class Embedders {
         // the recorded document instruction, with the model's own query instruction
         e.setQueryInstruction(EmbeddingInstructions.forModel(e.modelName()).query());
       }
-      if (!e.identity().sameVectors(id)) {
+      if (!e.embedderIdentity().sameVectors(id)) {
         e.close();
         throw new IOException(
             "the model file " + file + " does not make the vectors the index recorded (" + id.contentKey() + ")");

@@ -59,7 +59,7 @@ public final class HashedBagOfWordsEmbedder implements Embedder {
   }
 
   @Override
-  public EmbedderIdentity identity() {
+  public EmbedderIdentity embedderIdentity() {
     return EmbedderIdentity.fromDescription(describe(), dimension);
   }
 

@@ -431,7 +431,7 @@ public final class LlamaEmbedder extends BatchingEmbedder {
    * unit length, the token budget, the dimension and both instructions; the file's current place as a hint.
    */
   @Override
-  public EmbedderIdentity identity() {
+  public EmbedderIdentity embedderIdentity() {
     long bytes;
     try {
       bytes = Files.size(file);
@@ -439,7 +439,7 @@ public final class LlamaEmbedder extends BatchingEmbedder {
       bytes = -1;
     }
     return new EmbedderIdentity(
-        "llama.cpp", modelName(), sha256(), bytes, file.toAbsolutePath().normalize().toString(),
+        "llama.cpp", modelName(), sha256(), null, bytes, file.toAbsolutePath().normalize().toString(),
         pooling.name().toLowerCase(Locale.ROOT), true, maxTokens(), dimension(), queryInstruction(),
         documentInstruction(), describe());
   }

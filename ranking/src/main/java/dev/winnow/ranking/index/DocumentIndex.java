@@ -179,10 +179,10 @@ public final class DocumentIndex implements AutoCloseable {
               + embedder.dimension());
     }
     // compared by content (model SHA-256, pooling, budget, instructions), not by where the model file lies
-    if (s.embedderIdentity() != null && !s.embedderIdentity().sameVectors(embedder.identity())) {
+    if (s.embedderIdentity() != null && !s.embedderIdentity().sameVectors(embedder.embedderIdentity())) {
       throw new IllegalArgumentException(
           "index " + path + " vectors were made by [" + s.embedderIdentity().contentKey() + "], not by ["
-              + embedder.identity().contentKey() + "]");
+              + embedder.embedderIdentity().contentKey() + "]");
     }
   }
 

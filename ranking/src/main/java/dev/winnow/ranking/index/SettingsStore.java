@@ -99,6 +99,7 @@ final class SettingsStore {
         engine,
         text(o, "model", path, true),
         text(o, "modelSha256", path, true),
+        text(o, "tokenizerSha256", path, true),
         o.path("modelBytes").asLong(-1),
         text(o, "modelFile", path, true),
         text(o, "pooling", path, true),

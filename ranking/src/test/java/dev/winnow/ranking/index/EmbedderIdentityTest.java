@@ -95,7 +95,7 @@ class EmbedderIdentityTest {
     System.setProperty("winnow.home", home.toString());
     try (Embedder reopened = Embedders.fromIdentity(id)) {
       assertEquals(moved, ((LlamaEmbedder) reopened).file());
-      assertTrue(reopened.identity().sameVectors(id));
+      assertTrue(reopened.embedderIdentity().sameVectors(id));
     } finally {
       if (before == null) {
         System.clearProperty("winnow.home");

@@ -387,7 +387,7 @@ public final class Demo {
         params.put("fusionTrainQueries", choice.trainQueries());
       }
       params.put("embedder", embedder.describe());
-      params.put("embedderIdentity", embedder.identity().asMap());
+      params.put("embedderIdentity", embedder.embedderIdentity().asMap());
       params.put("queryInstruction", embedder.queryInstruction());
       boolean inContext = method.equals(brName);
       params.put("sampleSeed", SAMPLE_SEED);

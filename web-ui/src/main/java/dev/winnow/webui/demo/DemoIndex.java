@@ -90,7 +90,7 @@ public final class DemoIndex {
   public static Path directory(Path indexesRoot, TestCollection collection, String corpusKey, Embedder embedder) {
     return indexesRoot.resolve(
         collection.name() + "-"
-            + key(corpusKey + "\n" + IndexSettings.DEFAULT + "\n" + embedder.identity().contentKey()));
+            + key(corpusKey + "\n" + IndexSettings.DEFAULT + "\n" + embedder.embedderIdentity().contentKey()));
   }
 
   private static String key(String text) {
