@@ -6,6 +6,7 @@ import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.ranking.dense.BatchingEmbedder;
 import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
@@ -192,10 +193,7 @@ public final class Demo {
     out.printf(
         "  native library: llama.cpp %s (%s) from %s%n",
         lib.llamaCppRelease().orElse("?"), lib.variant(), lib.libraryDir());
-    Path embeddingModel = embeddingModel();
-    LlamaEmbedder.Options eo =
-        LlamaEmbedder.Options.defaults().withMaxTokens(options.maxTokens()).withThreads(options.threads());
-    try (LlamaEmbedder embedder = LlamaEmbedder.open(embeddingModel, eo)) {
+    try (BatchingEmbedder embedder = openEmbedder()) {
       out.flush();
       Path indexDir = DemoIndex.directory(options.indexesRoot(), collection, corpusKey, embedder);
       DemoIndex.seed(bm25Dir, indexDir);
@@ -279,7 +277,7 @@ public final class Demo {
       Qrels qrels,
       DocumentIndex index,
       Executor searchPool,
-      LlamaEmbedder embedder,
+      BatchingEmbedder embedder,
       Path decoder,
       DemoIndex.Status status,
       Path runs,
@@ -446,6 +444,14 @@ public final class Demo {
     }
     return (method.equals(embName) ? "re-ranker" : "in-context re-ranker")
         + (loses ? ": loses to its first stage, not the answer" : ": re-orders the default's top K");
+  }
+
+  /** The embedder {@code --embedding-model} names, with the demo's token budget and threads. */
+  private BatchingEmbedder openEmbedder() throws IOException {
+    Path embeddingModel = embeddingModel();
+    LlamaEmbedder.Options eo =
+        LlamaEmbedder.Options.defaults().withMaxTokens(options.maxTokens()).withThreads(options.threads());
+    return LlamaEmbedder.open(embeddingModel, eo);
   }
 
   private Path embeddingModel() throws IOException {

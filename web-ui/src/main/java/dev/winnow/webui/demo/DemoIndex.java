@@ -1,7 +1,7 @@
 package dev.winnow.webui.demo;
 
 import dev.winnow.ranking.collection.TestCollection;
-import dev.winnow.ranking.dense.LlamaEmbedder;
+import dev.winnow.ranking.dense.BatchingEmbedder;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.IndexSettings;
@@ -191,7 +191,7 @@ public final class DemoIndex {
    * @throws IOException when Lucene cannot read or write
    */
   public static Opened prepare(
-      TestCollection collection, LlamaEmbedder embedder, Path dir, PrintWriter out, double progressSeconds)
+      TestCollection collection, BatchingEmbedder embedder, Path dir, PrintWriter out, double progressSeconds)
       throws IOException {
     long t0 = System.nanoTime();
     int total = collection.documents().size();
