@@ -301,7 +301,8 @@ public final class Demo {
     out.printf(
         Locale.ROOT, "  hybrid fusion: %s [%s]%n", choice.how(),
         DemoIndex.duration((System.nanoTime() - f0) / 1e9));
-    boolean stories = decoder != null && options.model() == null;
+    // the default decoder (stories260K), whether chosen by default or named with --model, shows mechanics only
+    boolean stories = decoder != null && (options.model() == null || sameFile(decoder, options.defaultDecoder()));
     if (decoder == null) {
       out.println("  BlockRank: skipped (no decoder model: give one with --model FILE.gguf)");
     } else if (stories) {
@@ -417,6 +418,14 @@ public final class Demo {
     out.printf(Locale.ROOT, "%nDone in %s.%n", DemoIndex.duration((System.nanoTime() - start) / 1e9));
     out.flush();
     return new Result(status, rows, runs, decoder == null ? List.of() : List.copyOf(ids(sample)), choice);
+  }
+
+  private static boolean sameFile(Path a, Path b) {
+    try {
+      return b != null && Files.exists(a) && Files.exists(b) && Files.isSameFile(a, b);
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   /** What a row is, so that no row is taken for the product's answer by mistake. */
