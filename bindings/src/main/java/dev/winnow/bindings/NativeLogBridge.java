@@ -3,7 +3,16 @@ package dev.winnow.bindings;
 import dev.winnow.bindings.llama.ggml_h;
 import dev.winnow.bindings.llama.ggml_log_callback;
 import java.lang.foreign.Arena;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
 import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +26,10 @@ import org.slf4j.LoggerFactory;
  * WARN, INFO to DEBUG (llama.cpp is chatty at INFO: quiet by default), DEBUG to TRACE. llama.cpp sends a line in pieces
  * (GGML_LOG_LEVEL_CONT continues the previous piece), so pieces are joined per thread and one SLF4J event is logged per
  * complete line.
+ *
+ * <p>Applications that print results (the {@code winnow} command line) send the lines elsewhere so that none lands
+ * between their output: {@link #logToFile} appends every INFO, WARN and ERROR line to a file instead (ERROR lines
+ * still also reach SLF4J), and {@link #logToStderr} prints them on standard error ({@code --verbose}).
  *
  * <p>Many llama.cpp calls fail by returning NULL or 0 and say why only in the log. So that a caller can put the reason
  * into its exception, the WARN and ERROR lines logged <em>on the calling thread</em> are also kept (the last
@@ -34,7 +47,117 @@ public final class NativeLogBridge {
     private static final ThreadLocal<ArrayDeque<String>> ERRORS =
             ThreadLocal.withInitial(ArrayDeque::new);
 
+    private static volatile Path logFile;
+    private static volatile boolean toStderr;
+    private static Writer fileWriter;
+    private static volatile boolean fileWritten;
+    private static final java.util.concurrent.atomic.AtomicLong FILE_WARNINGS = new java.util.concurrent.atomic.AtomicLong();
+
     private NativeLogBridge() {
+    }
+
+    /**
+     * Sends llama.cpp's INFO, WARN and ERROR lines to a file (appended, created with its directories at the first
+     * line, each line stamped with the time and level) instead of the SLF4J logger; ERROR lines also still go to
+     * SLF4J. Replaces an earlier {@link #logToStderr}.
+     *
+     * @param file the log file
+     */
+    public static synchronized void logToFile(Path file) {
+        closeFile();
+        logFile = file;
+        toStderr = false;
+    }
+
+    /** Prints llama.cpp's INFO, WARN and ERROR lines on standard error ({@code --verbose}); no log file. */
+    public static synchronized void logToStderr() {
+        closeFile();
+        logFile = null;
+        toStderr = true;
+    }
+
+    /** Back to the default: lines go to the SLF4J logger {@code dev.winnow.llama} (INFO at DEBUG level). */
+    public static synchronized void logToSlf4j() {
+        closeFile();
+        logFile = null;
+        toStderr = false;
+    }
+
+    /**
+     * The file llama.cpp's lines go to.
+     *
+     * @return the file set by {@link #logToFile}, or empty
+     */
+    public static Optional<Path> logFile() {
+        return Optional.ofNullable(logFile);
+    }
+
+    /**
+     * Counts the WARN and ERROR lines written to the log file since {@link #logToFile}.
+     *
+     * @return the count
+     */
+    public static long fileWarnings() {
+        return FILE_WARNINGS.get();
+    }
+
+    /**
+     * Says whether a line has been written to the log file since {@link #logToFile}.
+     *
+     * @return true once the file holds a line from this process
+     */
+    public static boolean logFileWritten() {
+        return fileWritten;
+    }
+
+    private static void closeFile() {
+        if (fileWriter != null) {
+            try {
+                fileWriter.close();
+            } catch (IOException ignored) {
+                // nothing to do: the next line opens it again
+            }
+            fileWriter = null;
+        }
+        fileWritten = false;
+        FILE_WARNINGS.set(0);
+    }
+
+    /** Writes one line to the file or stderr; false when neither is chosen (or the file cannot be written). */
+    private static boolean redirect(int level, String line) {
+        Path file = logFile;
+        if (file == null && !toStderr) {
+            return false;
+        }
+        String name = level == ggml_h.GGML_LOG_LEVEL_ERROR() ? "ERROR"
+                : level == ggml_h.GGML_LOG_LEVEL_WARN() ? "WARN"
+                : level == ggml_h.GGML_LOG_LEVEL_INFO() ? "INFO" : "DEBUG";
+        if (toStderr) {
+            PrintStream err = System.err;
+            err.println("llama.cpp " + name + " " + line);
+            return true;
+        }
+        synchronized (NativeLogBridge.class) {
+            try {
+                if (fileWriter == null) {
+                    if (file.getParent() != null) {
+                        Files.createDirectories(file.getParent());
+                    }
+                    fileWriter = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                            StandardOpenOption.APPEND);
+                }
+                fileWriter.write(LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + " " + name + " "
+                        + line + "\n");
+                fileWriter.flush();
+                fileWritten = true;
+                if (level == ggml_h.GGML_LOG_LEVEL_WARN() || level == ggml_h.GGML_LOG_LEVEL_ERROR()) {
+                    FILE_WARNINGS.incrementAndGet();
+                }
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
     }
 
     /**
@@ -116,6 +239,12 @@ public final class NativeLogBridge {
                 kept.removeFirst();
             }
             kept.addLast(line.strip());
+        }
+        if (level != ggml_h.GGML_LOG_LEVEL_DEBUG() && redirect(level, line)) {
+            if (level == ggml_h.GGML_LOG_LEVEL_ERROR() && logFile != null) {
+                LOG.error(line);
+            }
+            return;
         }
         if (level == ggml_h.GGML_LOG_LEVEL_ERROR()) {
             LOG.error(line);

@@ -122,7 +122,9 @@ public final class OnnxToGguf {
     w.putStringArray("tokenizer.ggml.tokens", vocab.tokens());
     w.putInt32Array("tokenizer.ggml.token_type", vocab.types());
     w.putUint32("tokenizer.ggml.bos_token_id", tokenizer.clsId());
-    w.putUint32("tokenizer.ggml.eos_token_id", tokenizer.sepId());
+    // no eos_token_id: a BERT encoder generates nothing, and llama.cpp closes its inputs with the separator. A declared
+    // end-of-sequence token that is no end-of-generation token makes llama.cpp warn at every load ("special_eos_id is
+    // not in special_eog_ids"), and the EOG list is built from token texts ([SEP] is not one), so none is declared.
     w.putUint32("tokenizer.ggml.unknown_token_id", tokenizer.unkId());
     w.putUint32("tokenizer.ggml.seperator_token_id", tokenizer.sepId());
     w.putUint32("tokenizer.ggml.cls_token_id", tokenizer.clsId());

@@ -3,10 +3,10 @@ package dev.winnow.ranking.bench;
 import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.TestCollection;
+import dev.winnow.ranking.dense.BatchingEmbedder;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.dense.HashedBagOfWordsEmbedder;
-import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
@@ -55,7 +55,9 @@ import org.apache.lucene.store.FSDirectory;
  *   <li>with a third argument, an index of the same collection whose vectors a real embedding model made (the demo's
  *       MiniLM index, say): the model re-opened from the index's record, query embedding alone (llama.cpp, query
  *       vector cache emptied before each repetition), dense HNSW search with the query embedded, dense HNSW and exact
- *       search over cached query vectors, and hybrid RRF over cached vectors, each beside BM25 on the same index.
+ *       search over cached query vectors, hybrid RRF over cached vectors, and hybrid with the queries embedded (one
+ *       query at a time through {@link DocumentIndex#search}, and a batch {@link DocumentIndex#run} that embeds all
+ *       queries in one embedder call), each beside BM25 on the same index (the batch row beside BM25's batch run).
  * </ul>
  *
  * Run: {@code mvn -B -q -pl ranking -am -Pbench-ranking verify -DskipTests [-Dbench.dense.index=DIR]} (arguments:
@@ -151,13 +153,15 @@ public final class RetrievalBench {
 
   /** Dense and hybrid rows over an index whose vectors a real model made, with that model embedding the queries. */
   private static void realEmbedderRows(Path dir, List<Query> queries, int reps) throws Exception {
-    String made = DocumentIndex.readSettings(dir).embedder();
-    if (made == null) {
+    var recorded = DocumentIndex.readSettings(dir).embedderIdentity();
+    if (recorded == null) {
       throw new IllegalArgumentException("bench.dense.index " + dir + " holds no vectors");
     }
-    try (Embedder emb = Embedders.fromDescription(made);
-        DocumentIndex idx = DocumentIndex.open(dir, IndexConfig.builder().embedder(emb).build())) {
-      if (!(emb instanceof LlamaEmbedder model)) {
+    String made = recorded.description();
+    try (Embedder emb = Embedders.fromIdentity(recorded);
+        DocumentIndex idx = DocumentIndex.open(dir, IndexConfig.builder().embedder(emb).build());
+        ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors())) {
+      if (!(emb instanceof BatchingEmbedder model)) {
         throw new IllegalArgumentException("bench.dense.index " + dir + " was not embedded by a model: " + made);
       }
       System.out.printf(Locale.ROOT, "index %s (%d documents, %d vectors): %s%n", dir, idx.size(), idx.vectorCount(), made);
@@ -168,8 +172,16 @@ public final class RetrievalBench {
       double[] dense = new double[reps];
       double[] exact = new double[reps];
       double[] hybrid = new double[reps];
+      double[] hybridOne = new double[reps];
+      double[] hybridBatch = new double[reps];
+      double[] bm25Batch = new double[reps];
       for (int r = 0; r < reps; r++) {
         bm25[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.BM25));
+        bm25Batch[r] = queries.size() / time(() -> idx.run(queries, k, SearchMode.BM25, "bm25", pool));
+        model.clearQueryCache();
+        hybridOne[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
+        model.clearQueryCache();
+        hybridBatch[r] = queries.size() / time(() -> idx.run(queries, k, SearchMode.HYBRID, "hybrid", pool));
         model.clearQueryCache();
         embed[r] = queries.size() / time(() -> {
           for (Query q : queries) {
@@ -182,10 +194,12 @@ public final class RetrievalBench {
         exact[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.DENSE_EXACT));
         hybrid[r] = queries.size() / time(() -> searchAll(idx, queries, k, SearchMode.HYBRID));
       }
-      row("query embedding (llama.cpp) q/s", median(embed), "BM25 search, k=100", median(bm25));
+      row("query embedding, one at a time, q/s", median(embed), "BM25 search, k=100", median(bm25));
       row("dense HNSW q/s, k=100, query embedded", median(denseCold), "BM25 search, k=100", median(bm25));
       row("dense HNSW q/s, k=100, vector cached", median(dense), "exact brute force, cached", median(exact));
       row("hybrid RRF q/s, k=100, vector cached", median(hybrid), "BM25 search, k=100", median(bm25));
+      row("hybrid q/s, query embedded, 1 by 1", median(hybridOne), "BM25 search, k=100", median(bm25));
+      row("hybrid q/s, query embedded, batch run", median(hybridBatch), "BM25 batch run, all cores", median(bm25Batch));
     }
   }
 

@@ -70,6 +70,17 @@ public interface Embedder extends AutoCloseable {
   String describe();
 
   /**
+   * Returns what makes this embedder's document vectors, as structured facts an index records beside its vectors
+   * (model file SHA-256, pooling, normalisation, token budget, instructions); an index compares these, not the model
+   * file's place. The default knows only {@link #describe()}: embedders backed by a model file should override it.
+   *
+   * @return the identity
+   */
+  default EmbedderIdentity embedderIdentity() {
+    return EmbedderIdentity.opaque(describe(), dimension());
+  }
+
+  /**
    * Says how many texts were cut to the embedder's token budget so far (nothing is cut silently); an embedder without
    * a budget returns 0.
    *

@@ -3,16 +3,19 @@ package dev.winnow.ranking.dense;
 import dev.winnow.models.convert.EmbeddingModelSpec;
 import dev.winnow.models.convert.EmbeddingModels;
 import dev.winnow.models.convert.OnnxModelSpec;
+import dev.winnow.models.WinnowHome;
 import dev.winnow.models.gguf.Pooling;
+import dev.winnow.ranking.eval.Provenance;
 import java.io.IOException;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Opens an embedder from a command-line spec or from the description an index recorded.
@@ -37,11 +40,6 @@ import java.util.regex.Pattern;
 public final class Embedders {
 
   private static final Pattern HASHED_SPEC = Pattern.compile("hashed-bow:(\\d{1,4})");
-  private static final Pattern LLAMA_DESCRIPTION =
-      Pattern.compile(
-          "llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)"
-              + "(?: documentInstruction=(\\S+))?");
-  private static final Pattern HASHED_DESCRIPTION = Pattern.compile("hashed-bag-of-words dim=(\\d{1,4}) .*");
 
   private Embedders() {}
 
@@ -121,56 +119,102 @@ public final class Embedders {
    *     unknown one
    */
   public static Optional<Path> modelFile(String description) {
-    Matcher l = LLAMA_DESCRIPTION.matcher(description == null ? "" : description);
-    if (l.matches()) {
-      return Optional.of(Path.of(l.group(1)));
-    }
-    return OnnxEmbedder.modelFileOf(description);
+    EmbedderIdentity id = EmbedderIdentity.fromDescription(description == null ? "" : description, 0);
+    return id.modelFile() != null ? Optional.of(Path.of(id.modelFile())) : OnnxEmbedder.modelFileOf(description);
   }
 
   /**
-   * Re-opens the embedder that made an index's vectors, from the description the index recorded.
+   * Re-opens the embedder that made an index's vectors, from the description the index recorded. Same as {@link
+   * #fromIdentity} with the identity read out of the description.
    *
    * @param description the {@link Embedder#describe()} stored in the index settings
    * @return the embedder
    * @throws UnsupportedOperationException when the description names an embedder this build cannot open
-   * @throws IOException when the model file is missing or no longer has the recorded SHA-256
+   * @throws IOException when no model file with the recorded SHA-256 is found
    */
   public static Embedder fromDescription(String description) throws IOException {
-    Matcher m = HASHED_DESCRIPTION.matcher(description);
-    if (m.matches()) {
-      HashedBagOfWordsEmbedder e = new HashedBagOfWordsEmbedder(Integer.parseInt(m.group(1)));
-      if (e.describe().equals(description)) {
+    return fromIdentity(EmbedderIdentity.fromDescription(description, 0));
+  }
+
+  /**
+   * Re-opens the embedder that made an index's vectors ({@link
+   * dev.winnow.ranking.index.IndexSettings#embedderIdentity()}). A model is found by its content: the recorded file
+   * when it still has the recorded SHA-256, otherwise a GGUF file with that SHA-256 (and size, when recorded) in
+   * Winnow's models directory ({@link WinnowHome#modelsDir()}) or beside the recorded file's name there; a moved
+   * model file therefore does not orphan an index.
+   *
+   * @param id the recorded identity
+   * @return the embedder, making the same document vectors as the recorded one
+   * @throws UnsupportedOperationException when the identity names an embedder this build cannot open
+   * @throws IOException when no model file with the recorded SHA-256 is found
+   */
+  public static Embedder fromIdentity(EmbedderIdentity id) throws IOException {
+    if (id.engine().equals("hashed-bow")) {
+      HashedBagOfWordsEmbedder e = new HashedBagOfWordsEmbedder(id.dimension());
+      if (e.embedderIdentity().sameVectors(id)) {
         return e;
       }
     }
-    Matcher l = LLAMA_DESCRIPTION.matcher(description);
-    if (l.matches()) {
-      Path file = Path.of(l.group(1));
-      if (!Files.isRegularFile(file)) {
-        throw new IOException("the index's embedding model is gone: " + file);
-      }
+    if (id.engine().equals("llama.cpp") && id.modelSha256() != null) {
+      Path file = locate(id);
       LlamaEmbedder.Options o =
           LlamaEmbedder.Options.defaults()
-              .withPooling(Pooling.valueOf(l.group(3).toUpperCase(Locale.ROOT)))
-              .withMaxTokens(Integer.parseInt(l.group(4)));
-      if (l.group(5) != null) {
-        o = o.withInstructions(new EmbeddingInstructions("", URLDecoder.decode(l.group(5), StandardCharsets.UTF_8)));
+              .withPooling(Pooling.valueOf(id.pooling().toUpperCase(Locale.ROOT)))
+              .withMaxTokens(id.maxTokens());
+      if (!id.documentInstruction().isEmpty()) {
+        o = o.withInstructions(new EmbeddingInstructions("", id.documentInstruction()));
       }
       LlamaEmbedder e = LlamaEmbedder.open(file, o);
-      if (l.group(5) != null) {
+      if (id.queryInstruction() != null) {
+        e.setQueryInstruction(id.queryInstruction());
+      } else if (!id.documentInstruction().isEmpty()) {
         // the recorded document instruction, with the model's own query instruction
         e.setQueryInstruction(EmbeddingInstructions.forModel(e.modelName()).query());
       }
-      if (!e.describe().equals(description)) {
+      if (!e.embedderIdentity().sameVectors(id)) {
         e.close();
-        throw new IOException("the model file " + file + " changed since the index was embedded (" + description + ")");
+        throw new IOException(
+            "the model file " + file + " does not make the vectors the index recorded (" + id.contentKey() + ")");
       }
       return e;
     }
-    if (OnnxEmbedder.describes(description)) {
-      return OnnxEmbedder.reopen(description);
+    if (OnnxEmbedder.describes(id.description())) {
+      return OnnxEmbedder.reopen(id.description());
     }
-    throw new UnsupportedOperationException("cannot open the embedder the index recorded: " + description);
+    throw new UnsupportedOperationException("cannot open the embedder the index recorded: " + id.description());
+  }
+
+  /** The recorded model file if it still has the recorded content, else a file with that content in the models dir. */
+  private static Path locate(EmbedderIdentity id) throws IOException {
+    Path recorded = id.modelFile() == null ? null : Path.of(id.modelFile());
+    if (recorded != null && Files.isRegularFile(recorded) && matches(recorded, id)) {
+      return recorded;
+    }
+    Path dir = WinnowHome.modelsDir();
+    if (Files.isDirectory(dir)) {
+      List<Path> candidates = new ArrayList<>();
+      if (recorded != null && recorded.getFileName() != null) {
+        candidates.add(dir.resolve(recorded.getFileName().toString()));
+      }
+      try (Stream<Path> s = Files.list(dir)) {
+        s.filter(p -> p.getFileName().toString().endsWith(".gguf")).sorted().forEach(candidates::add);
+      }
+      for (Path p : candidates) {
+        if (Files.isRegularFile(p) && matches(p, id)) {
+          return p;
+        }
+      }
+    }
+    throw new IOException(
+        "the index's embedding model is gone: no file with SHA-256 " + id.modelSha256() + " at "
+            + (recorded == null ? "its recorded place" : recorded) + " or in " + dir
+            + " (put the model file there, or set WINNOW_HOME to the home it was converted in)");
+  }
+
+  private static boolean matches(Path p, EmbedderIdentity id) throws IOException {
+    if (id.modelBytes() >= 0 && Files.size(p) != id.modelBytes()) {
+      return false;
+    }
+    return Provenance.sha256(p).equals(id.modelSha256());
   }
 }

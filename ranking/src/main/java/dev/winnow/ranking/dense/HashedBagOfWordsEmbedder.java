@@ -59,6 +59,11 @@ public final class HashedBagOfWordsEmbedder implements Embedder {
   }
 
   @Override
+  public EmbedderIdentity embedderIdentity() {
+    return EmbedderIdentity.fromDescription(describe(), dimension);
+  }
+
+  @Override
   public void close() {
     analyzer.close();
   }

@@ -424,6 +424,26 @@ public final class LlamaEmbedder extends BatchingEmbedder {
     return d;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Engine {@code llama.cpp}, the model file's SHA-256 and size (hashed once), its {@code general.name}, pooling,
+   * unit length, the token budget, the dimension and both instructions; the file's current place as a hint.
+   */
+  @Override
+  public EmbedderIdentity embedderIdentity() {
+    long bytes;
+    try {
+      bytes = Files.size(file);
+    } catch (IOException e) {
+      bytes = -1;
+    }
+    return new EmbedderIdentity(
+        "llama.cpp", modelName(), sha256(), null, bytes, file.toAbsolutePath().normalize().toString(),
+        pooling.name().toLowerCase(Locale.ROOT), true, maxTokens(), dimension(), queryInstruction(),
+        documentInstruction(), describe());
+  }
+
   @Override
   public synchronized void close() {
     closeContext();

@@ -52,6 +52,15 @@ public final class LinearFusion implements Fusion {
     return weight;
   }
 
+  /**
+   * Returns how each list's scores are normalised.
+   *
+   * @return the normalisation
+   */
+  public Normalization normalization() {
+    return normalization;
+  }
+
   @Override
   public List<ScoredDoc> fuse(List<ScoredDoc> first, List<ScoredDoc> second) {
     Map<String, Double> a = normalise(first);

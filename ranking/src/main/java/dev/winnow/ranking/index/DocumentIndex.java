@@ -178,9 +178,11 @@ public final class DocumentIndex implements AutoCloseable {
           "index " + path + " holds " + s.vectorDimension() + "-dimensional vectors; the embedder makes "
               + embedder.dimension());
     }
-    if (s.embedder() != null && !s.embedder().equals(embedder.describe())) {
+    // compared by content (model SHA-256, pooling, budget, instructions), not by where the model file lies
+    if (s.embedderIdentity() != null && !s.embedderIdentity().sameVectors(embedder.embedderIdentity())) {
       throw new IllegalArgumentException(
-          "index " + path + " vectors were made by [" + s.embedder() + "], not by [" + embedder.describe() + "]");
+          "index " + path + " vectors were made by [" + s.embedderIdentity().contentKey() + "], not by ["
+              + embedder.embedderIdentity().contentKey() + "]");
     }
   }
 

@@ -218,7 +218,7 @@ final class DocumentSearcher {
 
   List<Hit> search(String text, int k, SearchMode mode) throws IOException {
     try (Lease lease = lease()) {
-      return hits(lease.searcher(), text, null, k, mode);
+      return hits(lease.searcher(), text, null, null, k, mode);
     }
   }
 
@@ -226,7 +226,10 @@ final class DocumentSearcher {
       throws IOException {
     try (Lease lease = lease()) {
       IndexSearcher s = lease.searcher();
-      List<List<Hit>> results = batch(queries, executor, q -> hits(s, q.text(), q.id(), k, mode), ProgressListener.NONE);
+      float[][] vectors = queryVectors(queries, mode);
+      List<List<Hit>> results =
+          batch(
+              queries, executor, (i, q) -> hits(s, q.text(), vector(vectors, i), q.id(), k, mode), ProgressListener.NONE);
       Map<String, List<Hit>> out = new LinkedHashMap<>();
       for (int i = 0; i < queries.size(); i++) {
         out.put(queries.get(i).id(), results.get(i));
@@ -239,8 +242,13 @@ final class DocumentSearcher {
       throws IOException {
     try (Lease lease = lease()) {
       IndexSearcher s = lease.searcher();
+      float[][] vectors = queryVectors(queries, mode);
       List<List<ScoredDoc>> results =
-          batch(queries, executor, q -> ranked(s, q.text(), q.id(), k, mode, new HashMap<>()), progress);
+          batch(
+              queries,
+              executor,
+              (i, q) -> ranked(s, q.text(), vector(vectors, i), q.id(), k, mode, new HashMap<>()),
+              progress);
       Run.Builder b = new Run.Builder(name);
       for (int i = 0; i < queries.size(); i++) {
         b.addQuery(queries.get(i).id());
@@ -252,9 +260,35 @@ final class DocumentSearcher {
     }
   }
 
+  /**
+   * Embeds every query of a batch in one call (the embedder packs many short queries into one model call, where one
+   * call per query pays the model's fixed cost each time), before the searches are spread over the executor.
+   *
+   * @return one vector per query, or null for a BM25-only batch
+   */
+  private float[][] queryVectors(List<Query> queries, SearchMode mode) {
+    if (mode == SearchMode.BM25 || queries.isEmpty()) {
+      return null;
+    }
+    Embedder e = requireVectors();
+    List<String> texts = new ArrayList<>(queries.size());
+    for (Query q : queries) {
+      texts.add(q.text() == null ? "" : q.text());
+    }
+    float[][] v = e.embed(texts, Embedder.Role.QUERY);
+    if (v.length != texts.size()) {
+      throw new IllegalStateException("embedder returned " + v.length + " vectors for " + texts.size() + " queries");
+    }
+    return v;
+  }
+
+  private static float[] vector(float[][] vectors, int i) {
+    return vectors == null ? null : vectors[i];
+  }
+
   @FunctionalInterface
   private interface QueryTask<T> {
-    T apply(Query q) throws IOException;
+    T apply(int index, Query q) throws IOException;
   }
 
   /**
@@ -265,12 +299,14 @@ final class DocumentSearcher {
   private static <T> List<T> batch(List<Query> queries, Executor executor, QueryTask<T> task, ProgressListener progress)
       throws IOException {
     List<CompletableFuture<T>> futures = new ArrayList<>(queries.size());
-    for (Query q : queries) {
+    for (int i = 0; i < queries.size(); i++) {
+      Query q = queries.get(i);
+      int index = i;
       futures.add(
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return task.apply(q);
+                  return task.apply(index, q);
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
                 }
@@ -305,9 +341,10 @@ final class DocumentSearcher {
     return out;
   }
 
-  private List<Hit> hits(IndexSearcher s, String text, String excludeId, int k, SearchMode mode) throws IOException {
+  private List<Hit> hits(IndexSearcher s, String text, float[] vector, String excludeId, int k, SearchMode mode)
+      throws IOException {
     Map<String, Integer> luceneDocs = new HashMap<>();
-    List<ScoredDoc> ranked = ranked(s, text, excludeId, k, mode, luceneDocs);
+    List<ScoredDoc> ranked = ranked(s, text, vector, excludeId, k, mode, luceneDocs);
     List<Hit> hits = new ArrayList<>(ranked.size());
     StoredFields sf = s.storedFields();
     for (ScoredDoc d : ranked) {
@@ -317,8 +354,15 @@ final class DocumentSearcher {
     return hits;
   }
 
+  /** The ranked list of one query; {@code vector} is its embedding when the caller computed it already, else null. */
   private List<ScoredDoc> ranked(
-      IndexSearcher s, String text, String excludeId, int k, SearchMode mode, Map<String, Integer> luceneDocs)
+      IndexSearcher s,
+      String text,
+      float[] vector,
+      String excludeId,
+      int k,
+      SearchMode mode,
+      Map<String, Integer> luceneDocs)
       throws IOException {
     if (k < 1) {
       throw new IllegalArgumentException("k must be >= 1, got " + k);
@@ -328,11 +372,11 @@ final class DocumentSearcher {
     List<ScoredDoc> ranked =
         switch (mode) {
           case BM25 -> bm25(s, text, want, luceneDocs);
-          case DENSE -> dense(s, text, want, false, luceneDocs);
-          case DENSE_EXACT -> dense(s, text, want, true, luceneDocs);
+          case DENSE -> dense(s, text, vector, want, false, luceneDocs);
+          case DENSE_EXACT -> dense(s, text, vector, want, true, luceneDocs);
           case HYBRID -> {
             int depth = Math.max(want, config.fusionDepth());
-            yield config.fusion().fuse(bm25(s, text, depth, luceneDocs), dense(s, text, depth, false, luceneDocs));
+            yield config.fusion().fuse(bm25(s, text, depth, luceneDocs), dense(s, text, vector, depth, false, luceneDocs));
           }
         };
     List<ScoredDoc> out = new ArrayList<>(Math.min(k, ranked.size()));
@@ -405,8 +449,7 @@ final class DocumentSearcher {
     return out;
   }
 
-  private List<ScoredDoc> dense(
-      IndexSearcher s, String text, int k, boolean exact, Map<String, Integer> luceneDocs) throws IOException {
+  private Embedder requireVectors() {
     Embedder e = config.embedder();
     if (e == null) {
       throw new IllegalStateException(
@@ -415,7 +458,15 @@ final class DocumentSearcher {
     if (stored.get().vectorDimension() == 0) {
       throw new IllegalStateException("the index at " + path + " holds no vectors: run embedMissing first");
     }
-    float[] q = Embedder.unitLength(VectorBackfill.checkDimension(e.embedQuery(text), e.dimension(), "the query"));
+    return e;
+  }
+
+  private List<ScoredDoc> dense(
+      IndexSearcher s, String text, float[] vector, int k, boolean exact, Map<String, Integer> luceneDocs)
+      throws IOException {
+    Embedder e = requireVectors();
+    float[] raw = vector != null ? vector : e.embedQuery(text);
+    float[] q = Embedder.unitLength(VectorBackfill.checkDimension(raw, e.dimension(), "the query"));
     if (!exact) {
       int beam = Math.max(k, config.knnCandidates());
       return scored(s, s.search(new KnnFloatVectorQuery(DocumentIndex.VECTOR, q, beam), k), luceneDocs);

@@ -118,6 +118,12 @@ final class DocumentWriter {
     }
   }
 
+  void recordVectors(int dimension, dev.winnow.ranking.dense.EmbedderIdentity identity) {
+    synchronized (lock) {
+      stored = stored.withVectors(dimension, identity);
+    }
+  }
+
   /** Commits pending changes and the settings atomically. */
   void commit() throws IOException {
     synchronized (lock) {

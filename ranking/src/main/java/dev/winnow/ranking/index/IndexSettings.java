@@ -1,5 +1,6 @@
 package dev.winnow.ranking.index;
 
+import dev.winnow.ranking.dense.EmbedderIdentity;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -27,6 +28,7 @@ public final class IndexSettings {
   private final float b;
   private final int vectorDimension;
   private final String embedder;
+  private final EmbedderIdentity embedderIdentity;
 
   private IndexSettings(Builder bu) {
     String a = bu.analyzer == null ? "english" : bu.analyzer.toLowerCase(Locale.ROOT);
@@ -47,6 +49,10 @@ public final class IndexSettings {
     this.b = bu.b;
     this.vectorDimension = bu.vectorDimension;
     this.embedder = bu.embedder;
+    this.embedderIdentity =
+        bu.identity != null
+            ? bu.identity
+            : bu.embedder == null ? null : EmbedderIdentity.fromDescription(bu.embedder, bu.vectorDimension);
   }
 
   /**
@@ -64,7 +70,7 @@ public final class IndexSettings {
    * @return a builder
    */
   public Builder toBuilder() {
-    return builder().analyzer(analyzer).bm25(k1, b).vectors(vectorDimension, embedder);
+    return builder().analyzer(analyzer).bm25(k1, b).vectors(vectorDimension, embedder).identity(embedderIdentity);
   }
 
   /**
@@ -113,6 +119,16 @@ public final class IndexSettings {
   }
 
   /**
+   * Returns the structured identity of the embedder that made the vectors: recorded by the index since identities
+   * exist, or read out of the recorded {@link #embedder()} description for indexes written before.
+   *
+   * @return the identity, or null while the index holds no vectors
+   */
+  public EmbedderIdentity embedderIdentity() {
+    return embedderIdentity;
+  }
+
+  /**
    * Returns a copy with other BM25 parameters.
    *
    * @param k1 the new k1
@@ -137,7 +153,12 @@ public final class IndexSettings {
 
   /** A copy recording the dense vectors' embedder (set by the vector backfill). */
   IndexSettings withVectors(int dimension, String description) {
-    return toBuilder().vectors(dimension, description).build();
+    return toBuilder().vectors(dimension, description).identity(null).build();
+  }
+
+  /** A copy recording the dense vectors' embedder by its identity (set by the vector backfill). */
+  IndexSettings withVectors(int dimension, EmbedderIdentity identity) {
+    return toBuilder().vectors(dimension, identity.description()).identity(identity).build();
   }
 
   /**
@@ -162,6 +183,9 @@ public final class IndexSettings {
     m.put("b", b);
     m.put("vectorDimension", vectorDimension);
     m.put("embedder", embedder);
+    if (embedderIdentity != null) {
+      m.put("embedderIdentity", embedderIdentity.asMap());
+    }
     return m;
   }
 
@@ -172,12 +196,13 @@ public final class IndexSettings {
         && Float.compare(k1, s.k1) == 0
         && Float.compare(b, s.b) == 0
         && vectorDimension == s.vectorDimension
-        && Objects.equals(embedder, s.embedder);
+        && Objects.equals(embedder, s.embedder)
+        && Objects.equals(embedderIdentity, s.embedderIdentity);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(analyzer, k1, b, vectorDimension, embedder);
+    return Objects.hash(analyzer, k1, b, vectorDimension, embedder, embedderIdentity);
   }
 
   /** The same text the former record printed (demo index directories hash it, so it must stay stable). */
@@ -194,6 +219,7 @@ public final class IndexSettings {
     private float b = 0.4f;
     private int vectorDimension;
     private String embedder;
+    private EmbedderIdentity identity;
 
     private Builder() {}
 
@@ -225,6 +251,12 @@ public final class IndexSettings {
     Builder vectors(int dimension, String description) {
       this.vectorDimension = dimension;
       this.embedder = description;
+      return this;
+    }
+
+    /** Records the vectors' embedder identity (only the index itself does this; null: read it from the description). */
+    Builder identity(EmbedderIdentity identity) {
+      this.identity = identity;
       return this;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.winnow.ranking.dense.EmbedderIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -14,6 +15,11 @@ import org.apache.lucene.store.Directory;
 /**
  * The one place that reads and writes an index's {@link IndexSettings}: a JSON object under {@value #KEY} in the user
  * data of every Lucene commit. Reading validates, and every error names the index directory.
+ *
+ * <p>The embedder is recorded twice: {@code embedder}, its description (as indexes always recorded it), and {@code
+ * embedderIdentity}, an object of structured facts ({@link EmbedderIdentity}: model SHA-256 and size, pooling,
+ * normalisation, token budget, instructions). Indexes written before the object existed have only the description;
+ * their identity is read out of it.
  */
 final class SettingsStore {
 
@@ -73,10 +79,36 @@ final class SettingsStore {
           .analyzer(text(n, "analyzer", path, false))
           .bm25(number(n, "k1", path), number(n, "b", path))
           .vectors(n.path("vectorDimension").asInt(0), text(n, "embedder", path, true))
+          .identity(identity(n.get("embedderIdentity"), path))
           .build();
     } catch (IllegalArgumentException e) {
       throw new IOException("the index at " + path + " has invalid Winnow settings: " + e.getMessage(), e);
     }
+  }
+
+  private static EmbedderIdentity identity(JsonNode o, Path path) throws IOException {
+    if (o == null || o.isNull()) {
+      return null;
+    }
+    if (!o.isObject()) {
+      throw new IOException("the index at " + path + " has invalid Winnow settings: 'embedderIdentity' is not an object: "
+          + o);
+    }
+    String engine = text(o, "engine", path, false);
+    return new EmbedderIdentity(
+        engine,
+        text(o, "model", path, true),
+        text(o, "modelSha256", path, true),
+        text(o, "tokenizerSha256", path, true),
+        o.path("modelBytes").asLong(-1),
+        text(o, "modelFile", path, true),
+        text(o, "pooling", path, true),
+        o.path("normalized").asBoolean(true),
+        o.path("maxTokens").asInt(0),
+        o.path("dimension").asInt(0),
+        text(o, "queryInstruction", path, true),
+        text(o, "documentInstruction", path, true),
+        text(o, "description", path, true));
   }
 
   private static float number(JsonNode n, String field, Path path) throws IOException {
@@ -116,6 +148,9 @@ final class SettingsStore {
     o.put("b", settings.b());
     o.put("vectorDimension", settings.vectorDimension());
     o.put("embedder", settings.embedder());
+    if (settings.embedderIdentity() != null) {
+      o.set("embedderIdentity", JSON.valueToTree(settings.embedderIdentity().asMap()));
+    }
     try {
       return Map.of(KEY, JSON.writeValueAsString(o));
     } catch (JsonProcessingException e) {

@@ -43,7 +43,7 @@ final class VectorBackfill {
     if (todo.isEmpty()) {
       return 0;
     }
-    writer.recordVectors(embedder.dimension(), embedder.describe());
+    writer.recordVectors(embedder.dimension(), embedder.embedderIdentity());
     progress.onProgress(0, todo.size(), "documents");
     long lastCommit = System.nanoTime();
     int sinceCommit = 0;

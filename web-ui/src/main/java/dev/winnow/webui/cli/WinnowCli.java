@@ -53,7 +53,11 @@ public final class WinnowCli implements Runnable {
    */
   public static void main(String[] args) {
     LUCENE_VECTORIZATION.setLevel(java.util.logging.Level.WARNING);
-    System.exit(newCommandLine().execute(args));
+    NativeLogs.configure(false); // llama.cpp's own lines: to $WINNOW_HOME/logs/llama.log, not between results
+    CommandLine cli = newCommandLine();
+    int code = cli.execute(args);
+    NativeLogs.reportWarnings(cli.getErr());
+    System.exit(code);
   }
 
   /**

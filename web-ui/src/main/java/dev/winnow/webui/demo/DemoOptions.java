@@ -18,6 +18,7 @@ import java.nio.file.Path;
  * @param indexesRoot where indexes go ({@code $WINNOW_HOME/indexes})
  * @param threads llama.cpp threads, {@code >= 1}
  * @param progressSeconds seconds between progress lines, {@code >= 0}
+ * @param logFile where llama.cpp's log lines go (printed once in the set-up), or null when they go to stderr
  */
 public record DemoOptions(
     Path collection,
@@ -31,7 +32,8 @@ public record DemoOptions(
     Path out,
     Path indexesRoot,
     int threads,
-    double progressSeconds) {
+    double progressSeconds,
+    Path logFile) {
 
   /** @throws DemoException naming the option out of range */
   public DemoOptions {

@@ -27,7 +27,37 @@ final class SciFactSubset {
    * @return {@code dst}
    */
   static Path write(Path src, Path dst, int queries, int docs) throws IOException {
+    return write(src, dst, queries, docs, 0);
+  }
+
+  /**
+   * Writes a real SciFact subset as {@link #write(Path, Path, int, int)} does, and also the first {@code train} train
+   * queries with their relevant documents as {@code qrels/train.tsv} (for the demo's fusion tuning); {@code docs}
+   * counts those documents too.
+   *
+   * @param src the SciFact directory (also qrels/train.tsv when {@code train > 0})
+   * @param dst the directory to write
+   * @return {@code dst}
+   */
+  static Path write(Path src, Path dst, int queries, int docs, int train) throws IOException {
     Files.createDirectories(dst.resolve("qrels"));
+    List<String> trainLines = new ArrayList<>();
+    Set<String> trainIds = new LinkedHashSet<>();
+    Set<String> trainDocs = new LinkedHashSet<>();
+    if (train > 0) {
+      List<String> t = Files.readAllLines(src.resolve("qrels/train.tsv"));
+      trainLines.add(t.get(0));
+      for (String row : t.subList(1, t.size())) {
+        String[] c = row.split("\t");
+        if (trainIds.size() == train && !trainIds.contains(c[0])) {
+          break;
+        }
+        trainIds.add(c[0]);
+        trainDocs.add(c[1]);
+        trainLines.add(row);
+      }
+      Files.write(dst.resolve("qrels/train.tsv"), trainLines);
+    }
     Map<String, List<String>> qrels = new LinkedHashMap<>();
     List<String> rows = Files.readAllLines(src.resolve("qrels/test.tsv"));
     for (String row : rows.subList(1, rows.size())) {
@@ -43,6 +73,7 @@ final class SciFactSubset {
         qrelLines.add(row);
       }
     }
+    keep.addAll(trainDocs);
     List<String> corpus = Files.readAllLines(src.resolve("corpus.jsonl"));
     for (String line : corpus) {
       if (keep.size() >= docs) {
@@ -58,7 +89,8 @@ final class SciFactSubset {
     }
     List<String> queryLines = new ArrayList<>();
     for (String line : Files.readAllLines(src.resolve("queries.jsonl"))) {
-      if (qids.contains(JSON.readTree(line).get("_id").asText())) {
+      String id = JSON.readTree(line).get("_id").asText();
+      if (qids.contains(id) || trainIds.contains(id)) {
         queryLines.add(line);
       }
     }
