@@ -1,7 +1,7 @@
 package dev.winnow.webui.cli;
 
-import dev.winnow.bindings.NativeLogBridge;
 import dev.winnow.models.WinnowHome;
+import dev.winnow.runtime.NativeLog;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 
@@ -36,12 +36,12 @@ final class NativeLogs {
    */
   static Path configure(boolean verbose) {
     if (verbose || "1".equals(System.getenv("WINNOW_VERBOSE"))) {
-      NativeLogBridge.logToStderr();
+      NativeLog.toStderr();
       return null;
     }
     Path f = file();
-    if (!NativeLogBridge.logFile().map(f::equals).orElse(false)) {
-      NativeLogBridge.logToFile(f);
+    if (!NativeLog.file().map(f::equals).orElse(false)) {
+      NativeLog.toFile(f);
     }
     return f;
   }
@@ -52,10 +52,10 @@ final class NativeLogs {
    * @param err the command's error stream
    */
   static void reportWarnings(PrintWriter err) {
-    long n = NativeLogBridge.fileWarnings();
-    if (n > 0 && NativeLogBridge.logFile().isPresent()) {
+    long n = NativeLog.fileWarnings();
+    if (n > 0 && NativeLog.file().isPresent()) {
       err.printf("winnow: llama.cpp logged %d warning line%s to %s (WINNOW_VERBOSE=1 prints them here)%n", n,
-          n == 1 ? "" : "s", NativeLogBridge.logFile().get());
+          n == 1 ? "" : "s", NativeLog.file().get());
       err.flush();
     }
   }
