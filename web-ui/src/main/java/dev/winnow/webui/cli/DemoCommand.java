@@ -49,7 +49,8 @@ public final class DemoCommand implements Callable<Integer> {
   int depth;
 
   @Option(names = "--embedding-model", paramLabel = "NAME|FILE", defaultValue = "minilm",
-      description = "minilm, bge-small, or a GGUF embedding model (default ${DEFAULT-VALUE})")
+      description = "minilm, bge-small (GGUF through llama.cpp), minilm-onnx[-int8], bge-small-onnx[-int8] (ONNX Runtime),"
+          + " a GGUF embedding model, or an ONNX model (file or directory) (default ${DEFAULT-VALUE})")
   String embeddingModel;
 
   @Option(names = "--max-tokens", paramLabel = "N", defaultValue = "256",

