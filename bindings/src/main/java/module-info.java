@@ -5,6 +5,8 @@
 module dev.winnow.bindings {
     requires org.slf4j;
 
-    exports dev.winnow.bindings to dev.winnow.runtime;
-    exports dev.winnow.bindings.llama to dev.winnow.runtime;
+    exports dev.winnow.bindings to
+            dev.winnow.runtime;
+    exports dev.winnow.bindings.llama to
+            dev.winnow.runtime;
 }

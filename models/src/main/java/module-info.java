@@ -18,7 +18,11 @@ module dev.winnow.models {
     exports dev.winnow.models.tokenizer;
     // tools behind `winnow models fuzz|inspect|convert-onnx` and the runtime's load fuzzer; not a library API.
     // (dev.winnow.models.onnx.proto, the generated protobuf classes, is exported to no one.)
-    exports dev.winnow.models.gguf.fuzz to dev.winnow.runtime, dev.winnow.webui;
-    exports dev.winnow.models.gguf.inspect to dev.winnow.webui;
-    exports dev.winnow.models.onnx to dev.winnow.webui;
+    exports dev.winnow.models.gguf.fuzz to
+            dev.winnow.runtime,
+            dev.winnow.webui;
+    exports dev.winnow.models.gguf.inspect to
+            dev.winnow.webui;
+    exports dev.winnow.models.onnx to
+            dev.winnow.webui;
 }

@@ -23,5 +23,6 @@ module dev.winnow.ranking {
     exports dev.winnow.ranking.incontext.prompt;
     exports dev.winnow.ranking.index;
     // winnow serve shares one context between embedding and ranking requests (EmbeddingRanker.embedder())
-    exports dev.winnow.ranking.incontext.embedding to dev.winnow.webui;
+    exports dev.winnow.ranking.incontext.embedding to
+            dev.winnow.webui;
 }

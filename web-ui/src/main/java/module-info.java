@@ -13,5 +13,6 @@ module dev.winnow.webui {
     requires info.picocli;
     requires io.javalin;
 
-    opens dev.winnow.webui.cli to info.picocli;
+    opens dev.winnow.webui.cli to
+            info.picocli;
 }

@@ -24,8 +24,8 @@ import java.util.Properties;
  * @param explicit whether the directory was given by {@code WINNOW_LLAMA_LIB_DIR} rather than being the default cache
  * @param origin how the directory was chosen, for messages (for example {@code WINNOW_LLAMA_LIB_DIR=/opt/llama/bin})
  */
-public record LibraryLocation(Path directory, LlamaVariant variant, String npmVersion, Path winnowHome,
-                              boolean explicit, String origin) {
+public record LibraryLocation(
+        Path directory, LlamaVariant variant, String npmVersion, Path winnowHome, boolean explicit, String origin) {
 
     /** Environment variable naming an explicit library directory. */
     public static final String LIB_DIR_ENV = "WINNOW_LLAMA_LIB_DIR";
@@ -53,15 +53,18 @@ public record LibraryLocation(Path directory, LlamaVariant variant, String npmVe
         String variantSetting = setting(env, properties, VARIANT_ENV, VARIANT_PROPERTY);
         LlamaVariant variant = variantSetting == null ? LlamaVariant.CPU : LlamaVariant.fromSetting(variantSetting);
         String home = setting(env, properties, HOME_ENV, HOME_PROPERTY);
-        Path winnowHome = (home != null ? Path.of(home)
-                : Path.of(properties.getProperty("user.home", "."), ".cache", "winnow")).toAbsolutePath().normalize();
+        Path winnowHome = (home != null
+                        ? Path.of(home)
+                        : Path.of(properties.getProperty("user.home", "."), ".cache", "winnow"))
+                .toAbsolutePath()
+                .normalize();
         String libDirProperty = blankToNull(properties.getProperty(LIB_DIR_PROPERTY));
         String libDirEnv = blankToNull(env.get(LIB_DIR_ENV));
         if (libDirProperty != null || libDirEnv != null) {
             String dir = libDirProperty != null ? libDirProperty : libDirEnv;
             String origin = libDirProperty != null ? "-D" + LIB_DIR_PROPERTY + "=" + dir : LIB_DIR_ENV + "=" + dir;
-            return new LibraryLocation(Path.of(dir).toAbsolutePath().normalize(), variant, npmVersion, winnowHome,
-                    true, origin);
+            return new LibraryLocation(
+                    Path.of(dir).toAbsolutePath().normalize(), variant, npmVersion, winnowHome, true, origin);
         }
         Path dir = winnowHome.resolve("llama.cpp").resolve(npmVersion).resolve(variant.directory());
         String origin = "the default cache for variant '" + variant.setting() + "' ("

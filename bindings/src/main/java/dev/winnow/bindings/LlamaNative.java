@@ -10,11 +10,11 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -69,8 +69,7 @@ public final class LlamaNative {
      * @param name the registry's name ({@code ggml_backend_reg_name})
      * @param deviceCount number of devices it offers ({@code ggml_backend_reg_dev_count})
      */
-    public record Backend(String name, long deviceCount) {
-    }
+    public record Backend(String name, long deviceCount) {}
 
     /**
      * A device offered by a loaded backend.
@@ -81,10 +80,10 @@ public final class LlamaNative {
      * @param memoryFree free memory in bytes as the device reports it
      * @param memoryTotal total memory in bytes
      */
-    public record Device(String name, String description, String type, long memoryFree, long memoryTotal) {
-    }
+    public record Device(String name, String description, String type, long memoryFree, long memoryTotal) {}
 
-    private LlamaNative(LibraryLocation location, List<Path> libraries, SymbolLookup symbols, Optional<String> release) {
+    private LlamaNative(
+            LibraryLocation location, List<Path> libraries, SymbolLookup symbols, Optional<String> release) {
         this.location = location;
         this.libraries = libraries;
         this.symbols = symbols;
@@ -171,10 +170,13 @@ public final class LlamaNative {
             try {
                 System.load(lib.toString());
             } catch (UnsatisfiedLinkError e) {
-                throw new NativeLibraryException("cannot load " + lib + " (chosen by " + location.origin() + "): "
-                        + e.getMessage() + ". Check that the file is a llama.cpp build for this platform (x86-64 "
-                        + "Linux) and that its dependencies resolve (ldd " + lib + "); or point "
-                        + LibraryLocation.LIB_DIR_ENV + " at another build.", e);
+                throw new NativeLibraryException(
+                        "cannot load " + lib + " (chosen by " + location.origin() + "): "
+                                + e.getMessage()
+                                + ". Check that the file is a llama.cpp build for this platform (x86-64 "
+                                + "Linux) and that its dependencies resolve (ldd " + lib + "); or point "
+                                + LibraryLocation.LIB_DIR_ENV + " at another build.",
+                        e);
             }
             SymbolLookup one = SymbolLookup.libraryLookup(lib, Arena.global());
             lookup = lookup == null ? one : lookup.or(one);
@@ -186,8 +188,12 @@ public final class LlamaNative {
         }
         lib.call("llama_backend_init");
         lib.enumerateBackends();
-        LOG.debug("llama.cpp {} loaded from {} ({}); backends {}", lib.release.orElse("(unknown release)"), dir,
-                location.origin(), lib.backends);
+        LOG.debug(
+                "llama.cpp {} loaded from {} ({}); backends {}",
+                lib.release.orElse("(unknown release)"),
+                dir,
+                location.origin(),
+                lib.backends);
         return lib;
     }
 
@@ -196,8 +202,8 @@ public final class LlamaNative {
         long n = (long) call("ggml_backend_reg_count");
         for (long i = 0; i < n; i++) {
             MemorySegment reg = (MemorySegment) call("ggml_backend_reg_get", i);
-            regs.add(new Backend(((MemorySegment) call("ggml_backend_reg_name", reg)).getString(0),
-                    (long) call("ggml_backend_reg_dev_count", reg)));
+            regs.add(new Backend(((MemorySegment) call("ggml_backend_reg_name", reg)).getString(0), (long)
+                    call("ggml_backend_reg_dev_count", reg)));
         }
         List<Device> devs = new ArrayList<>();
         long m = (long) call("ggml_backend_dev_count");
@@ -207,9 +213,11 @@ public final class LlamaNative {
             for (long i = 0; i < m; i++) {
                 MemorySegment dev = (MemorySegment) call("ggml_backend_dev_get", i);
                 call("ggml_backend_dev_memory", dev, free, total);
-                devs.add(new Device(((MemorySegment) call("ggml_backend_dev_name", dev)).getString(0),
+                devs.add(new Device(
+                        ((MemorySegment) call("ggml_backend_dev_name", dev)).getString(0),
                         ((MemorySegment) call("ggml_backend_dev_description", dev)).getString(0),
-                        deviceType((int) call("ggml_backend_dev_type", dev)), free.get(ValueLayout.JAVA_LONG, 0),
+                        deviceType((int) call("ggml_backend_dev_type", dev)),
+                        free.get(ValueLayout.JAVA_LONG, 0),
                         total.get(ValueLayout.JAVA_LONG, 0)));
             }
         }
@@ -257,7 +265,8 @@ public final class LlamaNative {
         List<String> missing = new ArrayList<>();
         for (String base : LIBRARIES) {
             Pattern p = Pattern.compile("lib" + Pattern.quote(base) + "(\\.v[0-9.]+)?\\.so(\\.[0-9.]+)?");
-            Optional<String> match = names.stream().filter(n -> p.matcher(n).matches())
+            Optional<String> match = names.stream()
+                    .filter(n -> p.matcher(n).matches())
                     .min((a, b) -> a.length() != b.length() ? Integer.compare(a.length(), b.length()) : a.compareTo(b));
             if (match.isPresent()) {
                 found.add(dir.resolve(match.get()));
@@ -295,15 +304,20 @@ public final class LlamaNative {
 
     /** Runs the bundled fetch script for the default cache; it verifies the npm integrity and renames into place. */
     private static void fetch(LibraryLocation location) {
-        LOG.info("llama.cpp libraries not found in {}: fetching @node-llama-cpp/{}@{} from the npm registry",
-                location.directory(), location.variant().directory(), location.npmVersion());
+        LOG.info(
+                "llama.cpp libraries not found in {}: fetching @node-llama-cpp/{}@{} from the npm registry",
+                location.directory(),
+                location.variant().directory(),
+                location.npmVersion());
         Path script = null;
         try (InputStream in = LlamaNative.class.getResourceAsStream("fetch-llama.sh")) {
             if (in == null) {
                 throw new NativeLibraryException("the fetch script is missing from the winnow-bindings jar; "
                         + "cannot provision " + location.directory() + "." + fixHint(location));
             }
-            script = Files.createTempFile("winnow-fetch-llama", ".sh",
+            script = Files.createTempFile(
+                    "winnow-fetch-llama",
+                    ".sh",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.write(script, in.readAllBytes());
             ProcessBuilder pb = new ProcessBuilder("bash", script.toString());
@@ -326,8 +340,10 @@ public final class LlamaNative {
                         + process.exitValue() + "): " + err + "." + fixHint(location));
             }
         } catch (IOException e) {
-            throw new NativeLibraryException("cannot run the llama.cpp fetch script for " + location.directory()
-                    + ": " + e + "." + fixHint(location), e);
+            throw new NativeLibraryException(
+                    "cannot run the llama.cpp fetch script for " + location.directory() + ": " + e + "."
+                            + fixHint(location),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new NativeLibraryException("interrupted while fetching llama.cpp into " + location.directory(), e);
@@ -412,9 +428,11 @@ public final class LlamaNative {
      * @throws NativeLibraryException if no loaded library exports it (the bindings are for another llama.cpp release)
      */
     public MemorySegment symbol(String name) {
-        return symbols.find(name).orElseThrow(() -> new NativeLibraryException("symbol " + name + " is not exported "
-                + "by " + libraries + ": the library is not the llama.cpp release the bindings were generated from "
-                + "(node-llama-cpp " + location.npmVersion() + ")"));
+        return symbols.find(name)
+                .orElseThrow(() -> new NativeLibraryException("symbol " + name + " is not exported "
+                        + "by " + libraries
+                        + ": the library is not the llama.cpp release the bindings were generated from "
+                        + "(node-llama-cpp " + location.npmVersion() + ")"));
     }
 
     /**
@@ -497,6 +515,7 @@ public final class LlamaNative {
      */
     public String describe() {
         return "llama.cpp " + release.orElse("(own build)") + " from " + location.directory() + " (variant "
-                + location.variant().setting() + ", backends: " + backends.stream().map(Backend::name).toList() + ")";
+                + location.variant().setting() + ", backends: "
+                + backends.stream().map(Backend::name).toList() + ")";
     }
 }

@@ -60,7 +60,7 @@ public enum LlamaVariant {
             }
         }
         throw new NativeLibraryException("unknown llama.cpp variant '" + value + "' (WINNOW_LLAMA_VARIANT / "
-                + "winnow.llama.variant): expected one of " + Arrays.stream(values()).map(LlamaVariant::setting)
-                .collect(Collectors.joining(", ")));
+                + "winnow.llama.variant): expected one of "
+                + Arrays.stream(values()).map(LlamaVariant::setting).collect(Collectors.joining(", ")));
     }
 }

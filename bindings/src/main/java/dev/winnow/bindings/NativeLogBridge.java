@@ -2,10 +2,10 @@ package dev.winnow.bindings;
 
 import dev.winnow.bindings.llama.ggml_h;
 import dev.winnow.bindings.llama.ggml_log_callback;
-import java.lang.foreign.Arena;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.Writer;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,17 +44,16 @@ public final class NativeLogBridge {
     static final String LOGGER_NAME = "dev.winnow.llama";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER_NAME);
     private static final ThreadLocal<Pending> PENDING = ThreadLocal.withInitial(Pending::new);
-    private static final ThreadLocal<ArrayDeque<String>> ERRORS =
-            ThreadLocal.withInitial(ArrayDeque::new);
+    private static final ThreadLocal<ArrayDeque<String>> ERRORS = ThreadLocal.withInitial(ArrayDeque::new);
 
     private static volatile Path logFile;
     private static volatile boolean toStderr;
     private static Writer fileWriter;
     private static volatile boolean fileWritten;
-    private static final java.util.concurrent.atomic.AtomicLong FILE_WARNINGS = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong FILE_WARNINGS =
+            new java.util.concurrent.atomic.AtomicLong();
 
-    private NativeLogBridge() {
-    }
+    private NativeLogBridge() {}
 
     /**
      * Sends llama.cpp's INFO, WARN and ERROR lines to a file (appended, created with its directories at the first
@@ -129,9 +128,11 @@ public final class NativeLogBridge {
         if (file == null && !toStderr) {
             return false;
         }
-        String name = level == ggml_h.GGML_LOG_LEVEL_ERROR() ? "ERROR"
-                : level == ggml_h.GGML_LOG_LEVEL_WARN() ? "WARN"
-                : level == ggml_h.GGML_LOG_LEVEL_INFO() ? "INFO" : "DEBUG";
+        String name = level == ggml_h.GGML_LOG_LEVEL_ERROR()
+                ? "ERROR"
+                : level == ggml_h.GGML_LOG_LEVEL_WARN()
+                        ? "WARN"
+                        : level == ggml_h.GGML_LOG_LEVEL_INFO() ? "INFO" : "DEBUG";
         if (toStderr) {
             PrintStream err = System.err;
             err.println("llama.cpp " + name + " " + line);
@@ -143,8 +144,8 @@ public final class NativeLogBridge {
                     if (file.getParent() != null) {
                         Files.createDirectories(file.getParent());
                     }
-                    fileWriter = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                            StandardOpenOption.APPEND);
+                    fileWriter = Files.newBufferedWriter(
+                            file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 }
                 fileWriter.write(LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME) + " " + name + " "
                         + line + "\n");

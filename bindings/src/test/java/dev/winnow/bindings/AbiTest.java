@@ -41,20 +41,31 @@ class AbiTest {
     static void runProbe() throws Exception {
         manifest = BindingsManifest.read();
         Path include = LibraryLocation.fromEnvironment(LlamaNative.npmVersion()).includeDirectory();
-        assertTrue(Files.isRegularFile(include.resolve("llama.h")), "llama.h not found in " + include
-                + ": run bindings/native/fetch-llama.sh (the bindings module's Maven build does)");
+        assertTrue(
+                Files.isRegularFile(include.resolve("llama.h")),
+                "llama.h not found in " + include
+                        + ": run bindings/native/fetch-llama.sh (the bindings module's Maven build does)");
         Path dir = Files.createDirectories(Path.of("target", "abi-probe"));
         Path source = dir.resolve("probe.c");
         Files.writeString(source, probeSource(), StandardCharsets.UTF_8);
         Path exe = dir.resolve("probe");
-        run(List.of("gcc", "-std=gnu11", "-Werror=implicit-function-declaration", "-I", include.toString(), "-o",
-                exe.toString(), source.toString()));
+        run(List.of(
+                "gcc",
+                "-std=gnu11",
+                "-Werror=implicit-function-declaration",
+                "-I",
+                include.toString(),
+                "-o",
+                exe.toString(),
+                source.toString()));
         for (String line : run(List.of(exe.toAbsolutePath().toString())).split("\n")) {
             String[] c = line.split("\t");
             switch (c[0]) {
                 case "struct" -> C.put("struct " + c[1], new long[] {Long.parseLong(c[2]), Long.parseLong(c[3])});
-                case "field" -> C.put("field " + c[1] + " " + c[2], new long[] {Long.parseLong(c[3]),
-                        Long.parseLong(c[4]), Long.parseLong(c[5]), Long.parseLong(c[6])});
+                case "field" ->
+                    C.put("field " + c[1] + " " + c[2], new long[] {
+                        Long.parseLong(c[3]), Long.parseLong(c[4]), Long.parseLong(c[5]), Long.parseLong(c[6])
+                    });
                 case "const" -> C.put("const " + c[1], new long[] {Long.parseLong(c[2])});
                 default -> fail("unexpected probe line " + line);
             }
@@ -76,22 +87,43 @@ class AbiTest {
         c.append("\nint main(void) {\n");
         for (BindingsManifest.Struct s : manifest.structs().values()) {
             String obj = vars.get(s.owner()) + (s.path() == null ? "" : "." + s.path());
-            c.append("    printf(\"struct\\t%s\\t%zu\\t%zu\\n\", \"").append(s.key()).append("\", sizeof(").append(obj)
-                    .append("), __alignof__(").append(obj).append("));\n");
+            c.append("    printf(\"struct\\t%s\\t%zu\\t%zu\\n\", \"")
+                    .append(s.key())
+                    .append("\", sizeof(")
+                    .append(obj)
+                    .append("), __alignof__(")
+                    .append(obj)
+                    .append("));\n");
         }
         for (BindingsManifest.Field f : manifest.fields()) {
             BindingsManifest.Struct s = manifest.structs().get(f.structKey());
             String owner = s.owner();
             String base = s.path() == null ? "0" : "offsetof(" + owner + ", " + s.path() + ")";
             String member = vars.get(owner) + "." + f.cPath();
-            c.append("    printf(\"field\\t%s\\t%s\\t%zu\\t%zu\\t%zu\\t%d\\n\", \"").append(f.structKey()).append("\", \"")
-                    .append(f.name()).append("\", offsetof(").append(owner).append(", ").append(f.cPath())
-                    .append(") - ").append(base).append(", sizeof(").append(member).append("), __alignof__(")
-                    .append(member).append("), KIND(").append(member).append("));\n");
+            c.append("    printf(\"field\\t%s\\t%s\\t%zu\\t%zu\\t%zu\\t%d\\n\", \"")
+                    .append(f.structKey())
+                    .append("\", \"")
+                    .append(f.name())
+                    .append("\", offsetof(")
+                    .append(owner)
+                    .append(", ")
+                    .append(f.cPath())
+                    .append(") - ")
+                    .append(base)
+                    .append(", sizeof(")
+                    .append(member)
+                    .append("), __alignof__(")
+                    .append(member)
+                    .append("), KIND(")
+                    .append(member)
+                    .append("));\n");
         }
         for (BindingsManifest.Constant k : concat(manifest.enums(), manifest.defines())) {
-            c.append("    printf(\"const\\t%s\\t%lld\\n\", \"").append(k.name()).append("\", (long long) (")
-                    .append(k.name()).append("));\n");
+            c.append("    printf(\"const\\t%s\\t%lld\\n\", \"")
+                    .append(k.name())
+                    .append("\", (long long) (")
+                    .append(k.name())
+                    .append("));\n");
         }
         for (BindingsManifest.Function f : manifest.functions()) {
             c.append("    (void) &").append(f.name()).append(";\n");
@@ -138,8 +170,9 @@ class AbiTest {
             MemoryLayout layout = (MemoryLayout) call(cls, f.name() + "$layout");
             assertEquals(c[1], layout.byteSize(), "sizeof " + what);
             assertEquals(c[2], layout.byteAlignment(), "alignof " + what);
-            assertTrue(kindMatches(layout, (int) c[3]), what + ": Java layout " + layout
-                    + " does not match gcc type class " + c[3]);
+            assertTrue(
+                    kindMatches(layout, (int) c[3]),
+                    what + ": Java layout " + layout + " does not match gcc type class " + c[3]);
         }
     }
 
@@ -164,8 +197,10 @@ class AbiTest {
             GroupLayout layout = (GroupLayout) call(s.javaClass(), "$LAYOUT");
             Set<String> java = new TreeSet<>();
             collectNames(layout, java);
-            Set<String> listed = manifest.fields().stream().filter(f -> f.structKey().equals(s.key()))
-                    .map(BindingsManifest.Field::name).collect(Collectors.toCollection(TreeSet::new));
+            Set<String> listed = manifest.fields().stream()
+                    .filter(f -> f.structKey().equals(s.key()))
+                    .map(BindingsManifest.Field::name)
+                    .collect(Collectors.toCollection(TreeSet::new));
             assertEquals(listed, java, "fields of " + s.javaClass());
         }
     }
@@ -185,9 +220,18 @@ class AbiTest {
 
     @Test
     void everyStructClassOfThePackageIsChecked() throws Exception {
-        Path pkg = Path.of(dev.winnow.bindings.llama.llama_h.class.getProtectionDomain().getCodeSource().getLocation()
-                .toURI()).resolve("dev/winnow/bindings/llama");
-        Set<String> checked = manifest.structs().values().stream().map(BindingsManifest.Struct::javaClass)
+        Path pkg = Path.of(dev.winnow
+                        .bindings
+                        .llama
+                        .llama_h
+                        .class
+                        .getProtectionDomain()
+                        .getCodeSource()
+                        .getLocation()
+                        .toURI())
+                .resolve("dev/winnow/bindings/llama");
+        Set<String> checked = manifest.structs().values().stream()
+                .map(BindingsManifest.Struct::javaClass)
                 .collect(Collectors.toSet());
         List<String> unchecked = new ArrayList<>();
         try (Stream<Path> files = Files.list(pkg)) {
@@ -197,7 +241,8 @@ class AbiTest {
                     continue;
                 }
                 String cls = "dev.winnow.bindings.llama." + n.substring(0, n.length() - ".class".length());
-                boolean isStruct = Stream.of(Class.forName(cls).getMethods()).anyMatch(m -> m.getName().equals("$LAYOUT"));
+                boolean isStruct = Stream.of(Class.forName(cls).getMethods())
+                        .anyMatch(m -> m.getName().equals("$LAYOUT"));
                 if (isStruct && !checked.contains(cls)) {
                     unchecked.add(cls);
                 }
@@ -213,7 +258,9 @@ class AbiTest {
             long c = C.get("const " + k.name())[0];
             assertEquals(c, ((Number) call(k.javaClass(), k.name())).longValue(), k.name());
         }
-        assertTrue(manifest.enums().size() > 300, "enum constants: " + manifest.enums().size());
+        assertTrue(
+                manifest.enums().size() > 300,
+                "enum constants: " + manifest.enums().size());
     }
 
     @Test

@@ -5,8 +5,7 @@ import dev.winnow.bindings.llama.llama_h;
 /** Run in a fresh JVM by {@link LoaderTest} with a missing WINNOW_LLAMA_LIB_DIR: prints what each call throws. */
 public final class BadDirectoryMain {
 
-    private BadDirectoryMain() {
-    }
+    private BadDirectoryMain() {}
 
     /**
      * Entry point.

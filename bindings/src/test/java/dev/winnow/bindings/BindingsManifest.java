@@ -9,8 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /** The generator's list of what is bound (abi-manifest.tsv), which the ABI and coverage tests check. */
-record BindingsManifest(Map<String, Struct> structs, List<Field> fields, List<Constant> enums, List<Constant> defines,
-                        List<Function> functions, List<Callback> callbacks) {
+record BindingsManifest(
+        Map<String, Struct> structs,
+        List<Field> fields,
+        List<Constant> enums,
+        List<Constant> defines,
+        List<Function> functions,
+        List<Callback> callbacks) {
 
     /** A struct class; cType is "struct X", or "struct X|path" for an anonymous struct member of X. */
     record Struct(String key, String javaClass, String cType) {
@@ -24,23 +29,19 @@ record BindingsManifest(Map<String, Struct> structs, List<Field> fields, List<Co
     }
 
     /** A field of a struct class; cPath is the member path from the outermost C struct. */
-    record Field(String structKey, String name, String cPath) {
-    }
+    record Field(String structKey, String name, String cPath) {}
 
     /** An enum constant or #define, bound as a static method of javaClass. */
-    record Constant(String name, String javaClass, String extra) {
-    }
+    record Constant(String name, String javaClass, String extra) {}
 
     /** A bound function, a static method of javaClass. */
-    record Function(String name, String javaClass, String header) {
-    }
+    record Function(String name, String javaClass, String header) {}
 
     /**
      * A function pointer type: a callback typedef (structKey empty, name = the typedef) or a function-pointer field of
      * a struct; javaClass holds its Function interface, descriptor() and allocate().
      */
-    record Callback(String structKey, String name, String javaClass) {
-    }
+    record Callback(String structKey, String name, String javaClass) {}
 
     static BindingsManifest read() throws IOException {
         Map<String, Struct> structs = new LinkedHashMap<>();

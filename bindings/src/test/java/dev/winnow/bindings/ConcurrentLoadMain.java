@@ -13,8 +13,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class ConcurrentLoadMain {
 
-    private ConcurrentLoadMain() {
-    }
+    private ConcurrentLoadMain() {}
 
     /**
      * Entry point.
@@ -38,7 +37,7 @@ public final class ConcurrentLoadMain {
                         case 2 -> maxDevices.add(llama_h.llama_max_devices());
                         case 3 -> ggml_h.ggml_backend_dev_count();
                         case 4 -> llama_h.llama_time_us();
-                        default -> { }
+                        default -> {}
                     }
                     instances.add(System.identityHashCode(LlamaNative.load()));
                 } catch (InterruptedException e) {
@@ -54,6 +53,5 @@ public final class ConcurrentLoadMain {
         System.out.println("instances=" + instances.size());
         System.out.println("maxDevices=" + maxDevices);
         System.out.println("backends=" + LlamaNative.load().backends());
-
     }
 }

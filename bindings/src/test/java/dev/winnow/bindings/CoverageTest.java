@@ -36,7 +36,9 @@ class CoverageTest {
 
     /** LLAMA_API function names of llama.h with their parameter counts, parsed from the header's text. */
     static Map<String, Integer> llamaApiFunctions() throws IOException {
-        Path header = LibraryLocation.fromEnvironment(LlamaNative.npmVersion()).includeDirectory().resolve("llama.h");
+        Path header = LibraryLocation.fromEnvironment(LlamaNative.npmVersion())
+                .includeDirectory()
+                .resolve("llama.h");
         String text = Files.readString(header, StandardCharsets.UTF_8)
                 .replaceAll("(?s)/\\*.*?\\*/", " ")
                 .replaceAll("//[^\n]*", " ")
@@ -51,7 +53,9 @@ class CoverageTest {
             }
             int paren = text.indexOf('(', i);
             Matcher name = Pattern.compile("(\\w+)\\s*$").matcher(text.substring(i, paren));
-            assertTrue(name.find(), "cannot parse the declaration at " + text.substring(i, Math.min(text.length(), i + 80)));
+            assertTrue(
+                    name.find(),
+                    "cannot parse the declaration at " + text.substring(i, Math.min(text.length(), i + 80)));
             int depth = 0;
             int params = 0;
             boolean any = false;
@@ -95,8 +99,11 @@ class CoverageTest {
 
     /** Public static methods of a header class that are bound functions (those with a $handle companion). */
     static Map<String, Method> boundFunctions(Class<?> header) {
-        Set<String> handles = Stream.of(header.getMethods()).map(Method::getName).filter(n -> n.endsWith("$handle"))
-                .map(n -> n.substring(0, n.length() - "$handle".length())).collect(Collectors.toSet());
+        Set<String> handles = Stream.of(header.getMethods())
+                .map(Method::getName)
+                .filter(n -> n.endsWith("$handle"))
+                .map(n -> n.substring(0, n.length() - "$handle".length()))
+                .collect(Collectors.toSet());
         Map<String, Method> out = new LinkedHashMap<>();
         for (Method m : header.getMethods()) {
             if (Modifier.isStatic(m.getModifiers()) && handles.contains(m.getName())) {
@@ -118,8 +125,11 @@ class CoverageTest {
                 missing.add(f);
             }
         }
-        assertEquals(List.of(), missing, "LLAMA_API functions neither bound in llama_h nor listed in "
-                + "llama-exclusions.txt (regenerate with bindings/generator/gen_bindings.py or exclude with a reason)");
+        assertEquals(
+                List.of(),
+                missing,
+                "LLAMA_API functions neither bound in llama_h nor listed in "
+                        + "llama-exclusions.txt (regenerate with bindings/generator/gen_bindings.py or exclude with a reason)");
         Set<String> stale = new TreeSet<>(excluded.keySet());
         stale.removeAll(api.keySet());
         assertEquals(Set.of(), stale, "llama-exclusions.txt lists functions llama.h does not declare");
@@ -137,7 +147,9 @@ class CoverageTest {
         for (Method m : boundFunctions(llama_h.class).values()) {
             FunctionDescriptor d = descriptor(llama_h.class, m.getName());
             assertEquals((int) api.get(m.getName()), d.argumentLayouts().size(), m.getName() + " descriptor " + d);
-            int allocator = d.returnLayout().map(l -> l instanceof java.lang.foreign.GroupLayout ? 1 : 0).orElse(0);
+            int allocator = d.returnLayout()
+                    .map(l -> l instanceof java.lang.foreign.GroupLayout ? 1 : 0)
+                    .orElse(0);
             assertEquals(d.argumentLayouts().size() + allocator, m.getParameterCount(), m.getName() + " signature");
         }
     }
@@ -161,9 +173,11 @@ class CoverageTest {
                     unresolved.add(name);
                     continue;
                 }
-                MemorySegment address = (MemorySegment) header.getMethod(name + "$address").invoke(null);
+                MemorySegment address =
+                        (MemorySegment) header.getMethod(name + "$address").invoke(null);
                 assertEquals(lib.find(name).orElseThrow().address(), address.address(), name);
-                MethodHandle handle = (MethodHandle) header.getMethod(name + "$handle").invoke(null);
+                MethodHandle handle =
+                        (MethodHandle) header.getMethod(name + "$handle").invoke(null);
                 FunctionDescriptor d = descriptor(header, name);
                 java.lang.invoke.MethodType expected = d.toMethodType();
                 if (d.returnLayout().orElse(null) instanceof java.lang.foreign.GroupLayout) {
@@ -181,7 +195,8 @@ class CoverageTest {
     @Test
     void manifestListsExactlyTheBoundFunctions() throws IOException {
         BindingsManifest manifest = BindingsManifest.read();
-        Set<String> listed = manifest.functions().stream().map(BindingsManifest.Function::name)
+        Set<String> listed = manifest.functions().stream()
+                .map(BindingsManifest.Function::name)
                 .collect(Collectors.toCollection(TreeSet::new));
         Set<String> bound = new TreeSet<>(boundFunctions(llama_h.class).keySet());
         bound.addAll(boundFunctions(ggml_h.class).keySet());

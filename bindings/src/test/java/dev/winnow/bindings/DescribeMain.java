@@ -5,8 +5,7 @@ import dev.winnow.bindings.llama.llama_h;
 /** Run in a fresh JVM by {@link FetchTest}: loads the library as configured by the environment and says what happened. */
 public final class DescribeMain {
 
-    private DescribeMain() {
-    }
+    private DescribeMain() {}
 
     /**
      * Entry point.

@@ -28,6 +28,7 @@ class FetchTest {
 
     @TempDir
     static Path tmp;
+
     private static Path tarball;
     private static String integrity;
 
@@ -38,9 +39,13 @@ class FetchTest {
         try (Stream<Path> files = Files.list(real)) {
             for (Path f : files.toList()) {
                 String n = f.getFileName().toString();
-                if (n.startsWith("libggml-base") || n.startsWith("libggml.") || n.startsWith("libllama.")
-                        || n.equals("libggml-cpu-x64.so") || n.equals("libggml-cpu-sse42.so")
-                        || n.equals("libggml-cpu-haswell.so") || n.equals("_nlcBuildMetadata.json")) {
+                if (n.startsWith("libggml-base")
+                        || n.startsWith("libggml.")
+                        || n.startsWith("libllama.")
+                        || n.equals("libggml-cpu-x64.so")
+                        || n.equals("libggml-cpu-sse42.so")
+                        || n.equals("libggml-cpu-haswell.so")
+                        || n.equals("_nlcBuildMetadata.json")) {
                     Files.copy(f, pkg.resolve(n));
                 }
             }
@@ -55,13 +60,16 @@ class FetchTest {
     private static Path fakeNpm(Path dir, String publishedIntegrity) throws IOException {
         Path bin = Files.createDirectories(dir.resolve("bin"));
         Path npm = bin.resolve("npm");
-        Files.writeString(npm, "#!/usr/bin/env bash\n"
-                + "case \"$1\" in\n"
-                + "  view) echo '" + publishedIntegrity + "' ;;\n"
-                + "  pack) cp '" + tarball + "' . && basename '" + tarball + "' ;;\n"
-                + "  config) echo http://127.0.0.1:9/ ;;\n"
-                + "  *) exit 1 ;;\n"
-                + "esac\n", StandardCharsets.UTF_8);
+        Files.writeString(
+                npm,
+                "#!/usr/bin/env bash\n"
+                        + "case \"$1\" in\n"
+                        + "  view) echo '" + publishedIntegrity + "' ;;\n"
+                        + "  pack) cp '" + tarball + "' . && basename '" + tarball + "' ;;\n"
+                        + "  config) echo http://127.0.0.1:9/ ;;\n"
+                        + "  *) exit 1 ;;\n"
+                        + "esac\n",
+                StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(npm, PosixFilePermissions.fromString("rwxr-xr-x"));
         return bin;
     }
@@ -91,11 +99,13 @@ class FetchTest {
     }
 
     private static String loadInFreshJvm(Path home, Path npmBin) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
                 DescribeMain.class.getName()));
-        return run(cmd, java.util.Map.of("WINNOW_HOME", home.toString(),
-                "PATH", npmBin + ":" + System.getenv("PATH")));
+        return run(cmd, java.util.Map.of("WINNOW_HOME", home.toString(), "PATH", npmBin + ":" + System.getenv("PATH")));
     }
 
     @Test

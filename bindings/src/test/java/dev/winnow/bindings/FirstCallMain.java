@@ -5,8 +5,7 @@ import dev.winnow.bindings.llama.llama_h;
 /** Run in a fresh JVM by {@link LoaderTest}: the very first call is a binding the load itself needs. */
 public final class FirstCallMain {
 
-    private FirstCallMain() {
-    }
+    private FirstCallMain() {}
 
     /**
      * Entry point.

@@ -29,8 +29,15 @@ class GeneratedSourcesTest {
         Path java = out.resolve("java");
         Path manifest = out.resolve("abi-manifest.tsv");
         Path include = LibraryLocation.fromEnvironment(LlamaNative.npmVersion()).includeDirectory();
-        List<String> cmd = List.of("python3", "generator/gen_bindings.py", "--include", include.toString(),
-                "--java-out", java.toString(), "--manifest-out", manifest.toString());
+        List<String> cmd = List.of(
+                "python3",
+                "generator/gen_bindings.py",
+                "--include",
+                include.toString(),
+                "--java-out",
+                java.toString(),
+                "--manifest-out",
+                manifest.toString());
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -41,7 +48,8 @@ class GeneratedSourcesTest {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "generator timed out");
         assertEquals(0, p.exitValue(), "generator failed:\n" + log);
 
-        assertEquals(names(COMMITTED), names(java), "generated file set (run python3 bindings/generator/gen_bindings.py)");
+        assertEquals(
+                names(COMMITTED), names(java), "generated file set (run python3 bindings/generator/gen_bindings.py)");
         List<String> differing = new ArrayList<>();
         for (String n : names(java)) {
             if (!Files.readString(java.resolve(n)).equals(Files.readString(COMMITTED.resolve(n)))) {
@@ -51,13 +59,17 @@ class GeneratedSourcesTest {
         if (!Files.readString(manifest).equals(Files.readString(MANIFEST))) {
             differing.add("abi-manifest.tsv");
         }
-        assertEquals(List.of(), differing, "committed files that differ from the generator's output (regenerate with "
-                + "python3 bindings/generator/gen_bindings.py; never edit them by hand)");
+        assertEquals(
+                List.of(),
+                differing,
+                "committed files that differ from the generator's output (regenerate with "
+                        + "python3 bindings/generator/gen_bindings.py; never edit them by hand)");
     }
 
     private static TreeSet<String> names(Path dir) throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".java"))
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.endsWith(".java"))
                     .collect(java.util.stream.Collectors.toCollection(TreeSet::new));
         }
     }

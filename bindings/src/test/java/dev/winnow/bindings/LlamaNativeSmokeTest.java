@@ -25,8 +25,12 @@ class LlamaNativeSmokeTest {
         String info = llama_h.llama_print_system_info().getString(0);
         assertTrue(info.contains("CPU"), info);
         assertTrue(llama_h.llama_max_devices() >= 1);
-        assertTrue(lib.backends().stream().anyMatch(b -> b.name().equals("CPU")), lib.backends().toString());
-        assertTrue(lib.devices().stream().anyMatch(d -> d.type().equals("CPU")), lib.devices().toString());
+        assertTrue(
+                lib.backends().stream().anyMatch(b -> b.name().equals("CPU")),
+                lib.backends().toString());
+        assertTrue(
+                lib.devices().stream().anyMatch(d -> d.type().equals("CPU")),
+                lib.devices().toString());
         assertEquals("v0.5.0", lib.llamaCppRelease().orElseThrow());
         assertEquals(4, ggml_h.ggml_type_size(ggml_h.GGML_TYPE_F32()));
         assertEquals("f16", ggml_h.ggml_type_name(ggml_h.GGML_TYPE_F16()).getString(0));

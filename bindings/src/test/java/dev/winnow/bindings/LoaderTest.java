@@ -45,51 +45,61 @@ class LoaderTest {
 
     @Test
     void variantSettingSelectsTheGpuDirectories() {
-        assertEquals(Path.of("/home/someone/.cache/winnow/llama.cpp/3.22.1/linux-x64-cuda"),
-                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "cuda"), props(), "3.22.1").directory());
-        assertEquals(Path.of("/w/llama.cpp/3.22.1/linux-x64-cuda-ext"),
-                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "CUDA-EXT", "WINNOW_HOME", "/w"), props(),
-                        "3.22.1").directory());
-        LibraryLocation vulkan = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "cuda"),
-                props("winnow.llama.variant", "vulkan"), "3.22.1");
+        assertEquals(
+                Path.of("/home/someone/.cache/winnow/llama.cpp/3.22.1/linux-x64-cuda"),
+                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "cuda"), props(), "3.22.1")
+                        .directory());
+        assertEquals(
+                Path.of("/w/llama.cpp/3.22.1/linux-x64-cuda-ext"),
+                LibraryLocation.resolve(
+                                Map.of("WINNOW_LLAMA_VARIANT", "CUDA-EXT", "WINNOW_HOME", "/w"), props(), "3.22.1")
+                        .directory());
+        LibraryLocation vulkan = LibraryLocation.resolve(
+                Map.of("WINNOW_LLAMA_VARIANT", "cuda"), props("winnow.llama.variant", "vulkan"), "3.22.1");
         assertEquals(LlamaVariant.VULKAN, vulkan.variant(), "the system property wins over the environment");
         assertEquals(Path.of("/home/someone/.cache/winnow/llama.cpp/3.22.1/linux-x64-vulkan"), vulkan.directory());
     }
 
     @Test
     void unknownVariantIsRefusedWithTheValidOnes() {
-        NativeLibraryException e = assertThrows(NativeLibraryException.class, () ->
-                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "rocm"), props(), "3.22.1"));
-        assertTrue(e.getMessage().contains("'rocm'") && e.getMessage().contains("cpu, cuda, cuda-ext, vulkan"),
+        NativeLibraryException e = assertThrows(
+                NativeLibraryException.class,
+                () -> LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "rocm"), props(), "3.22.1"));
+        assertTrue(
+                e.getMessage().contains("'rocm'") && e.getMessage().contains("cpu, cuda, cuda-ext, vulkan"),
                 e.getMessage());
     }
 
     @Test
     void explicitLibraryDirectoryWins() {
-        LibraryLocation env = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", "/opt/llama/build/bin",
-                "WINNOW_LLAMA_VARIANT", "cuda"), props(), "3.22.1");
+        LibraryLocation env = LibraryLocation.resolve(
+                Map.of("WINNOW_LLAMA_LIB_DIR", "/opt/llama/build/bin", "WINNOW_LLAMA_VARIANT", "cuda"),
+                props(),
+                "3.22.1");
         assertEquals(Path.of("/opt/llama/build/bin"), env.directory());
         assertTrue(env.explicit());
         assertEquals("WINNOW_LLAMA_LIB_DIR=/opt/llama/build/bin", env.origin());
-        LibraryLocation prop = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", "/opt/a"),
-                props("winnow.llama.lib.dir", "/opt/b"), "3.22.1");
+        LibraryLocation prop = LibraryLocation.resolve(
+                Map.of("WINNOW_LLAMA_LIB_DIR", "/opt/a"), props("winnow.llama.lib.dir", "/opt/b"), "3.22.1");
         assertEquals(Path.of("/opt/b"), prop.directory());
     }
 
     @Test
     void missingDirectoryErrorNamesThePathAndTheFix(@TempDir Path tmp) {
         Path missing = tmp.resolve("no-such-build");
-        LibraryLocation loc = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", missing.toString()), props(),
-                "3.22.1");
+        LibraryLocation loc =
+                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", missing.toString()), props(), "3.22.1");
         NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> LlamaNative.findLibraries(loc));
         assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
         assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
         assertTrue(e.getMessage().contains("WINNOW_LLAMA_LIB_DIR"), e.getMessage());
 
-        LibraryLocation cuda = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_VARIANT", "cuda", "WINNOW_HOME",
-                tmp.toString()), props(), "3.22.1");
+        LibraryLocation cuda = LibraryLocation.resolve(
+                Map.of("WINNOW_LLAMA_VARIANT", "cuda", "WINNOW_HOME", tmp.toString()), props(), "3.22.1");
         NativeLibraryException e2 = assertThrows(NativeLibraryException.class, () -> LlamaNative.findLibraries(cuda));
-        assertTrue(e2.getMessage().contains(tmp.resolve("llama.cpp/3.22.1/linux-x64-cuda").toString()),
+        assertTrue(
+                e2.getMessage()
+                        .contains(tmp.resolve("llama.cpp/3.22.1/linux-x64-cuda").toString()),
                 e2.getMessage());
         assertTrue(e2.getMessage().contains("@node-llama-cpp/linux-x64-cuda@3.22.1"), e2.getMessage());
     }
@@ -98,7 +108,8 @@ class LoaderTest {
     void directoryWithoutTheLibrariesNamesWhatIsMissing(@TempDir Path tmp) throws IOException {
         Files.createFile(tmp.resolve("libggml-base.so"));
         Files.createFile(tmp.resolve("libllama-common.so"));
-        LibraryLocation loc = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", tmp.toString()), props(), "3.22.1");
+        LibraryLocation loc =
+                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", tmp.toString()), props(), "3.22.1");
         NativeLibraryException e = assertThrows(NativeLibraryException.class, () -> LlamaNative.findLibraries(loc));
         assertTrue(e.getMessage().contains("lacks libggml.so, libllama.so"), e.getMessage());
         assertTrue(e.getMessage().contains(tmp.toString()), e.getMessage());
@@ -106,36 +117,54 @@ class LoaderTest {
 
     @Test
     void findsPlainAndVersionedLibraryNamesInLoadOrder(@TempDir Path tmp) throws IOException {
-        for (String n : List.of("libllama.v0.5.0.so", "libllama-common.so", "libggml.v0.5.0.so", "libggml-base.so",
+        for (String n : List.of(
+                "libllama.v0.5.0.so",
+                "libllama-common.so",
+                "libggml.v0.5.0.so",
+                "libggml-base.so",
                 "libggml-cpu-haswell.so")) {
             Files.createFile(tmp.resolve(n));
         }
-        LibraryLocation loc = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", tmp.toString()), props(), "3.22.1");
-        assertEquals(List.of(tmp.resolve("libggml-base.so"), tmp.resolve("libggml.v0.5.0.so"),
-                tmp.resolve("libllama.v0.5.0.so")), LlamaNative.findLibraries(loc));
+        LibraryLocation loc =
+                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", tmp.toString()), props(), "3.22.1");
+        assertEquals(
+                List.of(
+                        tmp.resolve("libggml-base.so"),
+                        tmp.resolve("libggml.v0.5.0.so"),
+                        tmp.resolve("libllama.v0.5.0.so")),
+                LlamaNative.findLibraries(loc));
 
         Path cmake = Files.createDirectory(tmp.resolve("bin"));
-        for (String n : List.of("libllama.so", "libllama.so.0", "libggml.so", "libggml-base.so.0.9.4",
-                "libggml-cpu.so")) {
+        for (String n :
+                List.of("libllama.so", "libllama.so.0", "libggml.so", "libggml-base.so.0.9.4", "libggml-cpu.so")) {
             Files.createFile(cmake.resolve(n));
         }
-        LibraryLocation build = LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", cmake.toString()), props(),
-                "3.22.1");
-        assertEquals(List.of(cmake.resolve("libggml-base.so.0.9.4"), cmake.resolve("libggml.so"),
-                cmake.resolve("libllama.so")), LlamaNative.findLibraries(build));
+        LibraryLocation build =
+                LibraryLocation.resolve(Map.of("WINNOW_LLAMA_LIB_DIR", cmake.toString()), props(), "3.22.1");
+        assertEquals(
+                List.of(
+                        cmake.resolve("libggml-base.so.0.9.4"),
+                        cmake.resolve("libggml.so"),
+                        cmake.resolve("libllama.so")),
+                LlamaNative.findLibraries(build));
     }
 
     @Test
     void releaseComesFromTheBuildMetadata(@TempDir Path tmp) throws IOException {
         assertEquals(Optional.empty(), LlamaNative.readRelease(tmp));
-        Files.writeString(tmp.resolve("_nlcBuildMetadata.json"),
+        Files.writeString(
+                tmp.resolve("_nlcBuildMetadata.json"),
                 "{\"buildOptions\":{\"llamaCpp\":{\"repo\":\"ggml-org/llama.cpp\",\"release\":\"b1234\"}}}");
         assertEquals(Optional.of("b1234"), LlamaNative.readRelease(tmp));
     }
 
     private static String runJava(Map<String, String> env, String mainClass) throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), mainClass);
+        List<String> cmd = List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().putAll(env);
         Process p = pb.start();
@@ -163,7 +192,8 @@ class LoaderTest {
     @Test
     void loaderDescriptorsAreTheBindings() throws Exception {
         for (Map.Entry<String, java.lang.foreign.FunctionDescriptor> e : LlamaNative.LOADER_FUNCTIONS.entrySet()) {
-            Class<?> header = e.getKey().startsWith("llama_") ? dev.winnow.bindings.llama.llama_h.class
+            Class<?> header = e.getKey().startsWith("llama_")
+                    ? dev.winnow.bindings.llama.llama_h.class
                     : dev.winnow.bindings.llama.ggml_h.class;
             assertEquals(header.getMethod(e.getKey() + "$descriptor").invoke(null), e.getValue(), e.getKey());
         }
@@ -175,11 +205,15 @@ class LoaderTest {
         Path missing = tmp.resolve("nowhere");
         String out = runJava(Map.of("WINNOW_LLAMA_LIB_DIR", missing.toString()), BadDirectoryMain.class.getName());
         assertTrue(out.startsWith("exit=0"), out);
-        assertTrue(out.contains("load: dev.winnow.bindings.NativeLibraryException: llama.cpp library directory "
-                + missing + " does not exist"), out);
+        assertTrue(
+                out.contains("load: dev.winnow.bindings.NativeLibraryException: llama.cpp library directory " + missing
+                        + " does not exist"),
+                out);
         String reason = "dev.winnow.bindings.NativeLibraryException: llama.cpp library directory " + missing
                 + " does not exist";
-        assertEquals(2, out.lines().filter(l -> l.startsWith("binding: " + reason)).count(),
+        assertEquals(
+                2,
+                out.lines().filter(l -> l.startsWith("binding: " + reason)).count(),
                 "the first and the second binding call both say why:\n" + out);
         assertTrue(out.contains("again: dev.winnow.bindings.NativeLibraryException"), out);
     }

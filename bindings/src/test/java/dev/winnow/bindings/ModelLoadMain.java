@@ -14,8 +14,7 @@ import java.util.List;
  */
 public final class ModelLoadMain {
 
-    private ModelLoadMain() {
-    }
+    private ModelLoadMain() {}
 
     /**
      * Entry point.
@@ -26,10 +25,14 @@ public final class ModelLoadMain {
         List<Float> progress = new ArrayList<>();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = llama_h.llama_model_default_params(arena);
-            llama_model_params.progress_callback(params, llama_progress_callback.allocate((p, user) -> {
-                progress.add(p);
-                return true;
-            }, arena));
+            llama_model_params.progress_callback(
+                    params,
+                    llama_progress_callback.allocate(
+                            (p, user) -> {
+                                progress.add(p);
+                                return true;
+                            },
+                            arena));
             MemorySegment model = llama_h.llama_model_load_from_file(arena.allocateFrom(args[0]), params);
             if (model.equals(MemorySegment.NULL)) {
                 System.out.println("model: NULL");

@@ -50,21 +50,25 @@ class SamplerUpcallTest {
         MemorySegment iface = llama_sampler_i.allocate(arena);
         MemorySegment name = arena.allocateFrom("winnow-lowest");
         llama_sampler_i.name(iface, llama_sampler_i.name.allocate(smpl -> name, arena));
-        llama_sampler_i.accept(iface, llama_sampler_i.accept.allocate((smpl, token) -> seen.add("accept " + token),
-                arena));
-        llama_sampler_i.apply(iface, llama_sampler_i.apply.allocate((smpl, cur) -> {
-            long n = llama_token_data_array.size(cur);
-            MemorySegment data = llama_token_data_array.data(cur);
-            long best = 0;
-            for (long i = 1; i < n; i++) {
-                if (llama_token_data.logit(llama_token_data.asSlice(data, i))
-                        < llama_token_data.logit(llama_token_data.asSlice(data, best))) {
-                    best = i;
-                }
-            }
-            llama_token_data_array.selected(cur, best);
-            seen.add("apply " + n);
-        }, arena));
+        llama_sampler_i.accept(
+                iface, llama_sampler_i.accept.allocate((smpl, token) -> seen.add("accept " + token), arena));
+        llama_sampler_i.apply(
+                iface,
+                llama_sampler_i.apply.allocate(
+                        (smpl, cur) -> {
+                            long n = llama_token_data_array.size(cur);
+                            MemorySegment data = llama_token_data_array.data(cur);
+                            long best = 0;
+                            for (long i = 1; i < n; i++) {
+                                if (llama_token_data.logit(llama_token_data.asSlice(data, i))
+                                        < llama_token_data.logit(llama_token_data.asSlice(data, best))) {
+                                    best = i;
+                                }
+                            }
+                            llama_token_data_array.selected(cur, best);
+                            seen.add("apply " + n);
+                        },
+                        arena));
         return llama_h.llama_sampler_init(iface, MemorySegment.NULL);
     }
 

@@ -64,12 +64,20 @@ class SignatureTest {
                 """);
         for (BindingsManifest.Function f : manifest.functions()) {
             // decltype only: the probe needs the types, not the library
-            c.append("    sig(\"").append(f.name()).append("\", static_cast<decltype(&").append(f.name())
+            c.append("    sig(\"")
+                    .append(f.name())
+                    .append("\", static_cast<decltype(&")
+                    .append(f.name())
                     .append(")>(nullptr));\n");
         }
         for (BindingsManifest.Callback cb : manifest.callbacks()) {
-            String type = cb.structKey().isEmpty() ? cb.name() : "decltype(::" + cb.structKey() + "::" + cb.name() + ")";
-            c.append("    sig(\"").append(key(cb)).append("\", static_cast<").append(type).append(">(nullptr));\n");
+            String type =
+                    cb.structKey().isEmpty() ? cb.name() : "decltype(::" + cb.structKey() + "::" + cb.name() + ")";
+            c.append("    sig(\"")
+                    .append(key(cb))
+                    .append("\", static_cast<")
+                    .append(type)
+                    .append(">(nullptr));\n");
         }
         c.append("    return 0;\n}\n");
         Files.writeString(source, c.toString(), StandardCharsets.UTF_8);
@@ -126,7 +134,8 @@ class SignatureTest {
     void everyBoundFunctionHasTheCPrototypesShape() throws Exception {
         int checked = 0;
         for (BindingsManifest.Function f : manifest.functions()) {
-            FunctionDescriptor d = (FunctionDescriptor) Class.forName(f.javaClass()).getMethod(f.name() + "$descriptor")
+            FunctionDescriptor d = (FunctionDescriptor) Class.forName(f.javaClass())
+                    .getMethod(f.name() + "$descriptor")
                     .invoke(null);
             assertEquals(C.get(f.name()), notation(d), f.name() + " (return, then parameters)");
             checked++;
@@ -138,9 +147,12 @@ class SignatureTest {
     @Test
     void everyFunctionPointerTypeHasTheCShape() throws Exception {
         for (BindingsManifest.Callback cb : manifest.callbacks()) {
-            FunctionDescriptor d = (FunctionDescriptor) Class.forName(cb.javaClass()).getMethod("descriptor").invoke(null);
+            FunctionDescriptor d = (FunctionDescriptor)
+                    Class.forName(cb.javaClass()).getMethod("descriptor").invoke(null);
             assertEquals(C.get(key(cb)), notation(d), key(cb));
         }
-        assertTrue(manifest.callbacks().size() >= 20, "function pointer types: " + manifest.callbacks().size());
+        assertTrue(
+                manifest.callbacks().size() >= 20,
+                "function pointer types: " + manifest.callbacks().size());
     }
 }

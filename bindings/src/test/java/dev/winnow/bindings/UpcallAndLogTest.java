@@ -26,8 +26,11 @@ class UpcallAndLogTest {
     }
 
     private static String run(String... jvmFlags) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path")));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path")));
         cmd.addAll(List.of(jvmFlags));
         cmd.add(ModelLoadMain.class.getName());
         cmd.add(model().toString());
@@ -46,7 +49,8 @@ class UpcallAndLogTest {
         assertTrue(out.contains("n_vocab=512\n"), out);
         assertTrue(out.matches("(?s).*progress calls=[1-9]\\d* last=1\\.0\n.*"), out);
         // llama.cpp's own warnings (this model lacks two special tokens) stay WARN; its INFO chatter is DEBUG
-        assertFalse(out.contains("DEBUG dev.winnow.llama") || out.contains("INFO dev.winnow.llama"),
+        assertFalse(
+                out.contains("DEBUG dev.winnow.llama") || out.contains("INFO dev.winnow.llama"),
                 "llama.cpp's INFO lines must be DEBUG in Java:\n" + out);
         assertFalse(out.contains("llama_model_loader"), "nothing printed by llama.cpp itself:\n" + out);
     }
@@ -54,9 +58,9 @@ class UpcallAndLogTest {
     @Test
     void llamaLogReachesSlf4jAtDebug() throws Exception {
         String out = run("-Dorg.slf4j.simpleLogger.log.dev.winnow.llama=debug");
-        List<String> llamaLines = out.lines().filter(l -> l.contains(" dev.winnow.llama - ")).toList();
-        assertTrue(llamaLines.stream().anyMatch(l -> l.contains("DEBUG dev.winnow.llama - llama_model_loader: ")),
-                out);
+        List<String> llamaLines =
+                out.lines().filter(l -> l.contains(" dev.winnow.llama - ")).toList();
+        assertTrue(llamaLines.stream().anyMatch(l -> l.contains("DEBUG dev.winnow.llama - llama_model_loader: ")), out);
         assertTrue(llamaLines.stream().noneMatch(l -> l.endsWith("\n") || l.endsWith(" - ")), "one event per line");
         assertTrue(llamaLines.size() > 10, out);
     }

@@ -19,28 +19,28 @@ package dev.winnow.models;
 @FunctionalInterface
 public interface ProgressListener {
 
-  /** A {@code total} that is not known. */
-  long UNKNOWN = -1;
+    /** A {@code total} that is not known. */
+    long UNKNOWN = -1;
 
-  /** A listener that ignores every call. */
-  ProgressListener NONE = (done, total, unit) -> {};
+    /** A listener that ignores every call. */
+    ProgressListener NONE = (done, total, unit) -> {};
 
-  /**
-   * Reports progress.
-   *
-   * @param done units done so far, {@code 0 <= done <= total} (when the total is known)
-   * @param total units in all, or {@link #UNKNOWN}
-   * @param unit what is counted, in the plural
-   */
-  void onProgress(long done, long total, String unit);
+    /**
+     * Reports progress.
+     *
+     * @param done units done so far, {@code 0 <= done <= total} (when the total is known)
+     * @param total units in all, or {@link #UNKNOWN}
+     * @param unit what is counted, in the plural
+     */
+    void onProgress(long done, long total, String unit);
 
-  /**
-   * The listener, or {@link #NONE} for null.
-   *
-   * @param listener a listener or null
-   * @return never null
-   */
-  static ProgressListener orNone(ProgressListener listener) {
-    return listener == null ? NONE : listener;
-  }
+    /**
+     * The listener, or {@link #NONE} for null.
+     *
+     * @param listener a listener or null
+     * @return never null
+     */
+    static ProgressListener orNone(ProgressListener listener) {
+        return listener == null ? NONE : listener;
+    }
 }

@@ -8,26 +8,26 @@ import java.nio.file.Path;
  * {@code llama.cpp/}, models under {@code models/}, artifacts fetched from a Maven repository under {@code maven/}.
  */
 public final class WinnowHome {
-  private WinnowHome() {}
+    private WinnowHome() {}
 
-  /**
-   * @return the Winnow home directory (not created)
-   */
-  public static Path dir() {
-    String p = System.getProperty("winnow.home");
-    if (p == null || p.isBlank()) {
-      p = System.getenv("WINNOW_HOME");
+    /**
+     * @return the Winnow home directory (not created)
+     */
+    public static Path dir() {
+        String p = System.getProperty("winnow.home");
+        if (p == null || p.isBlank()) {
+            p = System.getenv("WINNOW_HOME");
+        }
+        if (p == null || p.isBlank()) {
+            return Path.of(System.getProperty("user.home"), ".cache", "winnow");
+        }
+        return Path.of(p);
     }
-    if (p == null || p.isBlank()) {
-      return Path.of(System.getProperty("user.home"), ".cache", "winnow");
-    }
-    return Path.of(p);
-  }
 
-  /**
-   * @return {@code $WINNOW_HOME/models}, where converted and downloaded GGUF files go (not created)
-   */
-  public static Path modelsDir() {
-    return dir().resolve("models");
-  }
+    /**
+     * @return {@code $WINNOW_HOME/models}, where converted and downloaded GGUF files go (not created)
+     */
+    public static Path modelsDir() {
+        return dir().resolve("models");
+    }
 }

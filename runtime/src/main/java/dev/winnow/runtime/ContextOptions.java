@@ -25,152 +25,283 @@ import dev.winnow.models.gguf.Pooling;
  *     because llama.cpp then asks Java about every graph node
  */
 public record ContextOptions(
-    int contextSize,
-    int batchSize,
-    int ubatchSize,
-    int maxSequences,
-    int threads,
-    int batchThreads,
-    FlashAttention flashAttention,
-    GgmlType typeK,
-    GgmlType typeV,
-    boolean kvUnified,
-    boolean embeddings,
-    Pooling pooling,
-    boolean taps) {
+        int contextSize,
+        int batchSize,
+        int ubatchSize,
+        int maxSequences,
+        int threads,
+        int batchThreads,
+        FlashAttention flashAttention,
+        GgmlType typeK,
+        GgmlType typeV,
+        boolean kvUnified,
+        boolean embeddings,
+        Pooling pooling,
+        boolean taps) {
 
-  /** LLAMA_MAX_SEQ of llama.cpp. */
-  public static final int MAX_SEQUENCES = 256;
+    /** LLAMA_MAX_SEQ of llama.cpp. */
+    public static final int MAX_SEQUENCES = 256;
 
-  /**
-   * @throws IllegalArgumentException naming the field and the limit it breaks
-   */
-  public ContextOptions {
-    if (contextSize < 0) {
-      throw new IllegalArgumentException("contextSize must be >= 0 (0 = the model's), got " + contextSize);
+    /**
+     * @throws IllegalArgumentException naming the field and the limit it breaks
+     */
+    public ContextOptions {
+        if (contextSize < 0) {
+            throw new IllegalArgumentException("contextSize must be >= 0 (0 = the model's), got " + contextSize);
+        }
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
+        if (ubatchSize < 1 || ubatchSize > batchSize) {
+            throw new IllegalArgumentException(
+                    "ubatchSize must be in [1, batchSize=" + batchSize + "], got " + ubatchSize);
+        }
+        if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
+            throw new IllegalArgumentException("maxSequences must be in [1, 256], got " + maxSequences);
+        }
+        if (threads < 1 || batchThreads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads + " / " + batchThreads);
+        }
+        if (flashAttention == null || typeK == null || typeV == null || pooling == null) {
+            throw new IllegalArgumentException("flashAttention, typeK, typeV and pooling must not be null");
+        }
     }
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+
+    /**
+     * @return n_ctx 512, n_batch 512, n_ubatch 512, one sequence, as many threads as the JVM has processors, flash
+     *     attention AUTO, F16 KV cache, unified KV, no embeddings, model pooling, no taps
+     */
+    public static ContextOptions defaults() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        return new ContextOptions(
+                512,
+                512,
+                512,
+                1,
+                cores,
+                cores,
+                FlashAttention.AUTO,
+                GgmlType.F16,
+                GgmlType.F16,
+                true,
+                false,
+                Pooling.MODEL,
+                false);
     }
-    if (ubatchSize < 1 || ubatchSize > batchSize) {
-      throw new IllegalArgumentException(
-          "ubatchSize must be in [1, batchSize=" + batchSize + "], got " + ubatchSize);
+
+    /**
+     * @param n n_ctx (0 = the model's training context)
+     * @return a copy
+     */
+    public ContextOptions withContextSize(int n) {
+        return new ContextOptions(
+                n,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
     }
-    if (maxSequences < 1 || maxSequences > MAX_SEQUENCES) {
-      throw new IllegalArgumentException("maxSequences must be in [1, 256], got " + maxSequences);
+
+    /**
+     * Sets n_batch and n_ubatch together.
+     *
+     * @param n tokens per decode call
+     * @return a copy
+     */
+    public ContextOptions withBatchSize(int n) {
+        return new ContextOptions(
+                contextSize,
+                n,
+                n,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
     }
-    if (threads < 1 || batchThreads < 1) {
-      throw new IllegalArgumentException("threads must be >= 1, got " + threads + " / " + batchThreads);
+
+    /**
+     * @param n n_ubatch
+     * @return a copy
+     */
+    public ContextOptions withUbatchSize(int n) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                n,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
     }
-    if (flashAttention == null || typeK == null || typeV == null || pooling == null) {
-      throw new IllegalArgumentException("flashAttention, typeK, typeV and pooling must not be null");
+
+    /**
+     * @param n n_seq_max
+     * @return a copy
+     */
+    public ContextOptions withMaxSequences(int n) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                n,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
     }
-  }
 
-  /**
-   * @return n_ctx 512, n_batch 512, n_ubatch 512, one sequence, as many threads as the JVM has processors, flash
-   *     attention AUTO, F16 KV cache, unified KV, no embeddings, model pooling, no taps
-   */
-  public static ContextOptions defaults() {
-    int cores = Runtime.getRuntime().availableProcessors();
-    return new ContextOptions(
-        512, 512, 512, 1, cores, cores, FlashAttention.AUTO, GgmlType.F16, GgmlType.F16, true, false,
-        Pooling.MODEL, false);
-  }
+    /**
+     * Sets n_threads and n_threads_batch together.
+     *
+     * @param n threads
+     * @return a copy
+     */
+    public ContextOptions withThreads(int n) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                n,
+                n,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
+    }
 
-  /**
-   * @param n n_ctx (0 = the model's training context)
-   * @return a copy
-   */
-  public ContextOptions withContextSize(int n) {
-    return new ContextOptions(n, batchSize, ubatchSize, maxSequences, threads, batchThreads, flashAttention, typeK,
-        typeV, kvUnified, embeddings, pooling, taps);
-  }
+    /**
+     * @param mode flash attention mode
+     * @return a copy
+     */
+    public ContextOptions withFlashAttention(FlashAttention mode) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                threads,
+                batchThreads,
+                mode,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
+    }
 
-  /**
-   * Sets n_batch and n_ubatch together.
-   *
-   * @param n tokens per decode call
-   * @return a copy
-   */
-  public ContextOptions withBatchSize(int n) {
-    return new ContextOptions(contextSize, n, n, maxSequences, threads, batchThreads, flashAttention, typeK, typeV,
-        kvUnified, embeddings, pooling, taps);
-  }
+    /**
+     * @param k K cache type
+     * @param v V cache type
+     * @return a copy
+     */
+    public ContextOptions withKvTypes(GgmlType k, GgmlType v) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                k,
+                v,
+                kvUnified,
+                embeddings,
+                pooling,
+                taps);
+    }
 
-  /**
-   * @param n n_ubatch
-   * @return a copy
-   */
-  public ContextOptions withUbatchSize(int n) {
-    return new ContextOptions(contextSize, batchSize, n, maxSequences, threads, batchThreads, flashAttention, typeK,
-        typeV, kvUnified, embeddings, pooling, taps);
-  }
+    /**
+     * @param on one KV buffer for all sequences
+     * @return a copy
+     */
+    public ContextOptions withKvUnified(boolean on) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                on,
+                embeddings,
+                pooling,
+                taps);
+    }
 
-  /**
-   * @param n n_seq_max
-   * @return a copy
-   */
-  public ContextOptions withMaxSequences(int n) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, n, threads, batchThreads, flashAttention, typeK,
-        typeV, kvUnified, embeddings, pooling, taps);
-  }
+    /**
+     * @param on compute embeddings
+     * @param mode pooling
+     * @return a copy
+     */
+    public ContextOptions withEmbeddings(boolean on, Pooling mode) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                on,
+                mode,
+                taps);
+    }
 
-  /**
-   * Sets n_threads and n_threads_batch together.
-   *
-   * @param n threads
-   * @return a copy
-   */
-  public ContextOptions withThreads(int n) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, maxSequences, n, n, flashAttention, typeK, typeV,
-        kvUnified, embeddings, pooling, taps);
-  }
-
-  /**
-   * @param mode flash attention mode
-   * @return a copy
-   */
-  public ContextOptions withFlashAttention(FlashAttention mode) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, maxSequences, threads, batchThreads, mode, typeK,
-        typeV, kvUnified, embeddings, pooling, taps);
-  }
-
-  /**
-   * @param k K cache type
-   * @param v V cache type
-   * @return a copy
-   */
-  public ContextOptions withKvTypes(GgmlType k, GgmlType v) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, maxSequences, threads, batchThreads,
-        flashAttention, k, v, kvUnified, embeddings, pooling, taps);
-  }
-
-  /**
-   * @param on one KV buffer for all sequences
-   * @return a copy
-   */
-  public ContextOptions withKvUnified(boolean on) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, maxSequences, threads, batchThreads,
-        flashAttention, typeK, typeV, on, embeddings, pooling, taps);
-  }
-
-  /**
-   * @param on compute embeddings
-   * @param mode pooling
-   * @return a copy
-   */
-  public ContextOptions withEmbeddings(boolean on, Pooling mode) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, maxSequences, threads, batchThreads,
-        flashAttention, typeK, typeV, kvUnified, on, mode, taps);
-  }
-
-  /**
-   * @param on install the eval callback for taps and interventions
-   * @return a copy
-   */
-  public ContextOptions withTaps(boolean on) {
-    return new ContextOptions(contextSize, batchSize, ubatchSize, maxSequences, threads, batchThreads,
-        flashAttention, typeK, typeV, kvUnified, embeddings, pooling, on);
-  }
+    /**
+     * @param on install the eval callback for taps and interventions
+     * @return a copy
+     */
+    public ContextOptions withTaps(boolean on) {
+        return new ContextOptions(
+                contextSize,
+                batchSize,
+                ubatchSize,
+                maxSequences,
+                threads,
+                batchThreads,
+                flashAttention,
+                typeK,
+                typeV,
+                kvUnified,
+                embeddings,
+                pooling,
+                on);
+    }
 }

@@ -11,44 +11,45 @@ import java.nio.file.Path;
  * the latest.
  */
 public final class LoraAdapter implements AutoCloseable {
-  private final Model model;
-  private final Path path;
-  private final NativeHandle handle;
+    private final Model model;
+    private final Path path;
+    private final NativeHandle handle;
 
-  LoraAdapter(Model model, Path path, MemorySegment ptr) {
-    this.model = model;
-    this.path = path;
-    this.handle = new NativeHandle(this, "LoRA adapter " + path.getFileName(), ptr, llama_h::llama_adapter_lora_free);
-  }
-
-  MemorySegment pointer() {
-    return handle.get();
-  }
-
-  /**
-   * @return the model it adapts
-   */
-  public Model model() {
-    return model;
-  }
-
-  /**
-   * @return the file it was loaded from
-   */
-  public Path path() {
-    return path;
-  }
-
-  boolean isClosed() {
-    return handle.isClosed();
-  }
-
-  /** Frees the adapter (remove it from contexts first); idempotent. */
-  @Override
-  public void close() {
-    if (!handle.isClosed()) {
-      handle.close();
-      model.adapterClosed(this);
+    LoraAdapter(Model model, Path path, MemorySegment ptr) {
+        this.model = model;
+        this.path = path;
+        this.handle =
+                new NativeHandle(this, "LoRA adapter " + path.getFileName(), ptr, llama_h::llama_adapter_lora_free);
     }
-  }
+
+    MemorySegment pointer() {
+        return handle.get();
+    }
+
+    /**
+     * @return the model it adapts
+     */
+    public Model model() {
+        return model;
+    }
+
+    /**
+     * @return the file it was loaded from
+     */
+    public Path path() {
+        return path;
+    }
+
+    boolean isClosed() {
+        return handle.isClosed();
+    }
+
+    /** Frees the adapter (remove it from contexts first); idempotent. */
+    @Override
+    public void close() {
+        if (!handle.isClosed()) {
+            handle.close();
+            model.adapterClosed(this);
+        }
+    }
 }

@@ -8,18 +8,18 @@ import java.util.List;
  * before such a call, then {@link #reason(String)} gives the WARN/ERROR lines logged on this thread since then.
  */
 final class NativeErrors {
-  private NativeErrors() {}
+    private NativeErrors() {}
 
-  static void clear() {
-    NativeLogBridge.clearErrors();
-  }
+    static void clear() {
+        NativeLogBridge.clearErrors();
+    }
 
-  /**
-   * @param fallback what to say when llama.cpp logged nothing
-   * @return " (llama.cpp: line1 / line2)" or " (fallback)"
-   */
-  static String reason(String fallback) {
-    List<String> lines = NativeLogBridge.errors();
-    return lines.isEmpty() ? " (" + fallback + ")" : " (llama.cpp: " + String.join(" / ", lines) + ")";
-  }
+    /**
+     * @param fallback what to say when llama.cpp logged nothing
+     * @return " (llama.cpp: line1 / line2)" or " (fallback)"
+     */
+    static String reason(String fallback) {
+        List<String> lines = NativeLogBridge.errors();
+        return lines.isEmpty() ? " (" + fallback + ")" : " (llama.cpp: " + String.join(" / ", lines) + ")";
+    }
 }

@@ -12,39 +12,39 @@ import java.util.Optional;
  */
 public final class NativeLog {
 
-  private NativeLog() {}
+    private NativeLog() {}
 
-  /**
-   * Appends llama.cpp's INFO, WARN and ERROR lines to {@code file} (created with its directories at the first line,
-   * each line stamped with time and level); ERROR lines also still reach SLF4J.
-   *
-   * @param file the log file
-   */
-  public static void toFile(Path file) {
-    NativeLogBridge.logToFile(file);
-  }
+    /**
+     * Appends llama.cpp's INFO, WARN and ERROR lines to {@code file} (created with its directories at the first line,
+     * each line stamped with time and level); ERROR lines also still reach SLF4J.
+     *
+     * @param file the log file
+     */
+    public static void toFile(Path file) {
+        NativeLogBridge.logToFile(file);
+    }
 
-  /** Prints llama.cpp's INFO, WARN and ERROR lines on standard error (a {@code --verbose} switch); no log file. */
-  public static void toStderr() {
-    NativeLogBridge.logToStderr();
-  }
+    /** Prints llama.cpp's INFO, WARN and ERROR lines on standard error (a {@code --verbose} switch); no log file. */
+    public static void toStderr() {
+        NativeLogBridge.logToStderr();
+    }
 
-  /** Back to the default: lines go to the SLF4J logger {@code dev.winnow.llama}. */
-  public static void toSlf4j() {
-    NativeLogBridge.logToSlf4j();
-  }
+    /** Back to the default: lines go to the SLF4J logger {@code dev.winnow.llama}. */
+    public static void toSlf4j() {
+        NativeLogBridge.logToSlf4j();
+    }
 
-  /**
-   * @return the file set by {@link #toFile}, or empty
-   */
-  public static Optional<Path> file() {
-    return NativeLogBridge.logFile();
-  }
+    /**
+     * @return the file set by {@link #toFile}, or empty
+     */
+    public static Optional<Path> file() {
+        return NativeLogBridge.logFile();
+    }
 
-  /**
-   * @return the WARN and ERROR lines written to the log file since {@link #toFile}
-   */
-  public static long fileWarnings() {
-    return NativeLogBridge.fileWarnings();
-  }
+    /**
+     * @return the WARN and ERROR lines written to the log file since {@link #toFile}
+     */
+    public static long fileWarnings() {
+        return NativeLogBridge.fileWarnings();
+    }
 }

@@ -8,12 +8,12 @@ package dev.winnow.runtime;
  * dev.winnow.runtime.generate.FinishReason#NO_ACCEPTABLE_TOKEN} on it.
  */
 public final class NoAcceptableTokenException extends IllegalStateException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /**
-   * @param message what was exhausted
-   */
-  public NoAcceptableTokenException(String message) {
-    super(message);
-  }
+    /**
+     * @param message what was exhausted
+     */
+    public NoAcceptableTokenException(String message) {
+        super(message);
+    }
 }

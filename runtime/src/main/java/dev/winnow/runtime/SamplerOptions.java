@@ -23,125 +23,197 @@ import java.util.Map;
  * @param grammarRoot the grammar's start symbol
  */
 public record SamplerOptions(
-    float temperature,
-    int topK,
-    float topP,
-    float minP,
-    float typicalP,
-    float repeatPenalty,
-    float frequencyPenalty,
-    float presencePenalty,
-    int penaltyLastN,
-    int seed,
-    Map<Integer, Float> logitBias,
-    String grammar,
-    String grammarRoot) {
+        float temperature,
+        int topK,
+        float topP,
+        float minP,
+        float typicalP,
+        float repeatPenalty,
+        float frequencyPenalty,
+        float presencePenalty,
+        int penaltyLastN,
+        int seed,
+        Map<Integer, Float> logitBias,
+        String grammar,
+        String grammarRoot) {
 
-  /**
-   * @throws IllegalArgumentException naming the out-of-range value, or if the grammar or its root contains a NUL
-   */
-  public SamplerOptions {
-    if (!(temperature >= 0)) {
-      throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+    /**
+     * @throws IllegalArgumentException naming the out-of-range value, or if the grammar or its root contains a NUL
+     */
+    public SamplerOptions {
+        if (!(temperature >= 0)) {
+            throw new IllegalArgumentException("temperature must be >= 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new IllegalArgumentException("topK must be >= 0, got " + topK);
+        }
+        if (!(topP > 0 && topP <= 1)) {
+            throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+        }
+        if (!(minP >= 0 && minP < 1)) {
+            throw new IllegalArgumentException("minP must be in [0, 1), got " + minP);
+        }
+        if (!(typicalP > 0 && typicalP <= 1)) {
+            throw new IllegalArgumentException("typicalP must be in (0, 1], got " + typicalP);
+        }
+        if (!(repeatPenalty > 0)) {
+            throw new IllegalArgumentException("repeatPenalty must be > 0, got " + repeatPenalty);
+        }
+        if (penaltyLastN < -1) {
+            throw new IllegalArgumentException("penaltyLastN must be >= -1, got " + penaltyLastN);
+        }
+        logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+        grammarRoot = grammarRoot == null ? "root" : grammarRoot;
+        CStrings.check(grammar, "grammar");
+        CStrings.check(grammarRoot, "grammar root");
     }
-    if (topK < 0) {
-      throw new IllegalArgumentException("topK must be >= 0, got " + topK);
+
+    /**
+     * @return greedy decoding
+     */
+    public static SamplerOptions greedy() {
+        return new SamplerOptions(0, 0, 1, 0, 1, 1, 0, 0, 64, 0, Map.of(), null, "root");
     }
-    if (!(topP > 0 && topP <= 1)) {
-      throw new IllegalArgumentException("topP must be in (0, 1], got " + topP);
+
+    /**
+     * @param temperature &gt; 0
+     * @param seed random seed
+     * @return temperature sampling with top-k 40, top-p 0.95, min-p 0.05 (llama.cpp's common defaults)
+     */
+    public static SamplerOptions sampling(float temperature, int seed) {
+        return new SamplerOptions(temperature, 40, 0.95f, 0.05f, 1, 1, 0, 0, 64, seed, Map.of(), null, "root");
     }
-    if (!(minP >= 0 && minP < 1)) {
-      throw new IllegalArgumentException("minP must be in [0, 1), got " + minP);
+
+    /**
+     * @param t temperature
+     * @return a copy
+     */
+    public SamplerOptions withTemperature(float t) {
+        return new SamplerOptions(
+                t,
+                topK,
+                topP,
+                minP,
+                typicalP,
+                repeatPenalty,
+                frequencyPenalty,
+                presencePenalty,
+                penaltyLastN,
+                seed,
+                logitBias,
+                grammar,
+                grammarRoot);
     }
-    if (!(typicalP > 0 && typicalP <= 1)) {
-      throw new IllegalArgumentException("typicalP must be in (0, 1], got " + typicalP);
+
+    /**
+     * @param k top-k (0 off)
+     * @param p top-p (1 off)
+     * @param min min-p (0 off)
+     * @param typical typical-p (1 off)
+     * @return a copy
+     */
+    public SamplerOptions withTruncation(int k, float p, float min, float typical) {
+        return new SamplerOptions(
+                temperature,
+                k,
+                p,
+                min,
+                typical,
+                repeatPenalty,
+                frequencyPenalty,
+                presencePenalty,
+                penaltyLastN,
+                seed,
+                logitBias,
+                grammar,
+                grammarRoot);
     }
-    if (!(repeatPenalty > 0)) {
-      throw new IllegalArgumentException("repeatPenalty must be > 0, got " + repeatPenalty);
+
+    /**
+     * @param repeat repeat penalty (1 off)
+     * @param frequency frequency penalty (0 off)
+     * @param presence presence penalty (0 off)
+     * @param lastN window (-1 whole context)
+     * @return a copy
+     */
+    public SamplerOptions withPenalties(float repeat, float frequency, float presence, int lastN) {
+        return new SamplerOptions(
+                temperature,
+                topK,
+                topP,
+                minP,
+                typicalP,
+                repeat,
+                frequency,
+                presence,
+                lastN,
+                seed,
+                logitBias,
+                grammar,
+                grammarRoot);
     }
-    if (penaltyLastN < -1) {
-      throw new IllegalArgumentException("penaltyLastN must be >= -1, got " + penaltyLastN);
+
+    /**
+     * @param s seed
+     * @return a copy
+     */
+    public SamplerOptions withSeed(int s) {
+        return new SamplerOptions(
+                temperature,
+                topK,
+                topP,
+                minP,
+                typicalP,
+                repeatPenalty,
+                frequencyPenalty,
+                presencePenalty,
+                penaltyLastN,
+                s,
+                logitBias,
+                grammar,
+                grammarRoot);
     }
-    logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
-    grammarRoot = grammarRoot == null ? "root" : grammarRoot;
-    CStrings.check(grammar, "grammar");
-    CStrings.check(grammarRoot, "grammar root");
-  }
 
-  /**
-   * @return greedy decoding
-   */
-  public static SamplerOptions greedy() {
-    return new SamplerOptions(0, 0, 1, 0, 1, 1, 0, 0, 64, 0, Map.of(), null, "root");
-  }
+    /**
+     * @param bias token id -&gt; added logit
+     * @return a copy
+     */
+    public SamplerOptions withLogitBias(Map<Integer, Float> bias) {
+        return new SamplerOptions(
+                temperature,
+                topK,
+                topP,
+                minP,
+                typicalP,
+                repeatPenalty,
+                frequencyPenalty,
+                presencePenalty,
+                penaltyLastN,
+                seed,
+                bias,
+                grammar,
+                grammarRoot);
+    }
 
-  /**
-   * @param temperature &gt; 0
-   * @param seed random seed
-   * @return temperature sampling with top-k 40, top-p 0.95, min-p 0.05 (llama.cpp's common defaults)
-   */
-  public static SamplerOptions sampling(float temperature, int seed) {
-    return new SamplerOptions(temperature, 40, 0.95f, 0.05f, 1, 1, 0, 0, 64, seed, Map.of(), null, "root");
-  }
-
-  /**
-   * @param t temperature
-   * @return a copy
-   */
-  public SamplerOptions withTemperature(float t) {
-    return new SamplerOptions(t, topK, topP, minP, typicalP, repeatPenalty, frequencyPenalty, presencePenalty,
-        penaltyLastN, seed, logitBias, grammar, grammarRoot);
-  }
-
-  /**
-   * @param k top-k (0 off)
-   * @param p top-p (1 off)
-   * @param min min-p (0 off)
-   * @param typical typical-p (1 off)
-   * @return a copy
-   */
-  public SamplerOptions withTruncation(int k, float p, float min, float typical) {
-    return new SamplerOptions(temperature, k, p, min, typical, repeatPenalty, frequencyPenalty, presencePenalty,
-        penaltyLastN, seed, logitBias, grammar, grammarRoot);
-  }
-
-  /**
-   * @param repeat repeat penalty (1 off)
-   * @param frequency frequency penalty (0 off)
-   * @param presence presence penalty (0 off)
-   * @param lastN window (-1 whole context)
-   * @return a copy
-   */
-  public SamplerOptions withPenalties(float repeat, float frequency, float presence, int lastN) {
-    return new SamplerOptions(temperature, topK, topP, minP, typicalP, repeat, frequency, presence, lastN, seed,
-        logitBias, grammar, grammarRoot);
-  }
-
-  /**
-   * @param s seed
-   * @return a copy
-   */
-  public SamplerOptions withSeed(int s) {
-    return new SamplerOptions(temperature, topK, topP, minP, typicalP, repeatPenalty, frequencyPenalty,
-        presencePenalty, penaltyLastN, s, logitBias, grammar, grammarRoot);
-  }
-
-  /**
-   * @param bias token id -&gt; added logit
-   * @return a copy
-   */
-  public SamplerOptions withLogitBias(Map<Integer, Float> bias) {
-    return new SamplerOptions(temperature, topK, topP, minP, typicalP, repeatPenalty, frequencyPenalty,
-        presencePenalty, penaltyLastN, seed, bias, grammar, grammarRoot);
-  }
-
-  /**
-   * @param gbnf GBNF grammar text
-   * @param root start symbol
-   * @return a copy
-   */
-  public SamplerOptions withGrammar(String gbnf, String root) {
-    return new SamplerOptions(temperature, topK, topP, minP, typicalP, repeatPenalty, frequencyPenalty,
-        presencePenalty, penaltyLastN, seed, logitBias, gbnf, root);
-  }
+    /**
+     * @param gbnf GBNF grammar text
+     * @param root start symbol
+     * @return a copy
+     */
+    public SamplerOptions withGrammar(String gbnf, String root) {
+        return new SamplerOptions(
+                temperature,
+                topK,
+                topP,
+                minP,
+                typicalP,
+                repeatPenalty,
+                frequencyPenalty,
+                presencePenalty,
+                penaltyLastN,
+                seed,
+                logitBias,
+                gbnf,
+                root);
+    }
 }

@@ -7,8 +7,8 @@ package dev.winnow.runtime;
  */
 @FunctionalInterface
 public interface TensorListener {
-  /**
-   * @param view the computed tensor (read-only for a tap, writable for an intervention)
-   */
-  void onTensor(TensorView view);
+    /**
+     * @param view the computed tensor (read-only for a tap, writable for an intervention)
+     */
+    void onTensor(TensorView view);
 }

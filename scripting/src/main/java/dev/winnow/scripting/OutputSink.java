@@ -11,42 +11,42 @@ package dev.winnow.scripting;
  */
 public interface OutputSink {
 
-  /**
-   * Text written to standard output ({@code console.log}, {@code print}).
-   *
-   * @param text one or more characters, line breaks included as written
-   */
-  void stdout(String text);
+    /**
+     * Text written to standard output ({@code console.log}, {@code print}).
+     *
+     * @param text one or more characters, line breaks included as written
+     */
+    void stdout(String text);
 
-  /**
-   * Text written to standard error ({@code console.error}, {@code print(..., file=sys.stderr)}, warnings).
-   *
-   * @param text one or more characters, line breaks included as written
-   */
-  void stderr(String text);
+    /**
+     * Text written to standard error ({@code console.error}, {@code print(..., file=sys.stderr)}, warnings).
+     *
+     * @param text one or more characters, line breaks included as written
+     */
+    void stderr(String text);
 
-  /**
-   * A rich output: a {@code display(value, mime?)} call.
-   *
-   * @param data the MIME bundle to show
-   */
-  void display(DisplayData data);
+    /**
+     * A rich output: a {@code display(value, mime?)} call.
+     *
+     * @param data the MIME bundle to show
+     */
+    void display(DisplayData data);
 
-  /**
-   * A sink that drops everything (for cells whose output nobody reads).
-   *
-   * @return a sink that ignores its input
-   */
-  static OutputSink discard() {
-    return new OutputSink() {
-      @Override
-      public void stdout(String text) {}
+    /**
+     * A sink that drops everything (for cells whose output nobody reads).
+     *
+     * @return a sink that ignores its input
+     */
+    static OutputSink discard() {
+        return new OutputSink() {
+            @Override
+            public void stdout(String text) {}
 
-      @Override
-      public void stderr(String text) {}
+            @Override
+            public void stderr(String text) {}
 
-      @Override
-      public void display(DisplayData data) {}
-    };
-  }
+            @Override
+            public void display(DisplayData data) {}
+        };
+    }
 }

@@ -37,152 +37,153 @@ import java.util.Set;
  */
 public record Sandbox(Path workspace, List<Path> readOnlyRoots, long statementLimit, List<Path> protectedTrees) {
 
-  /**
-   * Checks the directories and resolves them to real paths.
-   *
-   * @throws IllegalArgumentException if a directory does not exist or is not a directory, or the statement limit is
-   *     negative
-   */
-  public Sandbox {
-    workspace = realDirectory(workspace, "workspace");
-    List<Path> roots = new ArrayList<>();
-    for (Path root : readOnlyRoots == null ? List.<Path>of() : readOnlyRoots) {
-      roots.add(realDirectory(root, "read-only root"));
+    /**
+     * Checks the directories and resolves them to real paths.
+     *
+     * @throws IllegalArgumentException if a directory does not exist or is not a directory, or the statement limit is
+     *     negative
+     */
+    public Sandbox {
+        workspace = realDirectory(workspace, "workspace");
+        List<Path> roots = new ArrayList<>();
+        for (Path root : readOnlyRoots == null ? List.<Path>of() : readOnlyRoots) {
+            roots.add(realDirectory(root, "read-only root"));
+        }
+        readOnlyRoots = List.copyOf(roots);
+        if (statementLimit < 0) {
+            throw new IllegalArgumentException("statement limit must be >= 0 (0 = none), got " + statementLimit);
+        }
+        Set<Path> trees = new LinkedHashSet<>();
+        List<Path> wanted = new ArrayList<>(productTrees());
+        if (protectedTrees != null) {
+            wanted.addAll(protectedTrees);
+        }
+        for (Path t : wanted) {
+            if (t == null) {
+                throw new IllegalArgumentException("sandbox protected tree is null");
+            }
+            Path real = realOfExistingPrefix(t.toAbsolutePath().normalize());
+            if (!workspace.startsWith(real)) {
+                trees.add(real);
+            }
+        }
+        protectedTrees = List.copyOf(trees);
     }
-    readOnlyRoots = List.copyOf(roots);
-    if (statementLimit < 0) {
-      throw new IllegalArgumentException("statement limit must be >= 0 (0 = none), got " + statementLimit);
-    }
-    Set<Path> trees = new LinkedHashSet<>();
-    List<Path> wanted = new ArrayList<>(productTrees());
-    if (protectedTrees != null) {
-      wanted.addAll(protectedTrees);
-    }
-    for (Path t : wanted) {
-      if (t == null) {
-        throw new IllegalArgumentException("sandbox protected tree is null");
-      }
-      Path real = realOfExistingPrefix(t.toAbsolutePath().normalize());
-      if (!workspace.startsWith(real)) {
-        trees.add(real);
-      }
-    }
-    protectedTrees = List.copyOf(trees);
-  }
 
-  /**
-   * A sandbox with the default protected trees ({@link #productTrees()}).
-   *
-   * @param workspace the read-write directory
-   * @param readOnlyRoots directories scripts may read
-   * @param statementLimit statements per cell, {@code 0} for none
-   */
-  public Sandbox(Path workspace, List<Path> readOnlyRoots, long statementLimit) {
-    this(workspace, readOnlyRoots, statementLimit, List.of());
-  }
+    /**
+     * A sandbox with the default protected trees ({@link #productTrees()}).
+     *
+     * @param workspace the read-write directory
+     * @param readOnlyRoots directories scripts may read
+     * @param statementLimit statements per cell, {@code 0} for none
+     */
+    public Sandbox(Path workspace, List<Path> readOnlyRoots, long statementLimit) {
+        this(workspace, readOnlyRoots, statementLimit, List.of());
+    }
 
-  /**
-   * A sandbox with no statement limit.
-   *
-   * @param workspace the read-write directory
-   * @param readOnlyRoots directories scripts may read
-   * @return the sandbox
-   */
-  public static Sandbox of(Path workspace, Path... readOnlyRoots) {
-    return new Sandbox(workspace, List.of(readOnlyRoots), 0);
-  }
+    /**
+     * A sandbox with no statement limit.
+     *
+     * @param workspace the read-write directory
+     * @param readOnlyRoots directories scripts may read
+     * @return the sandbox
+     */
+    public static Sandbox of(Path workspace, Path... readOnlyRoots) {
+        return new Sandbox(workspace, List.of(readOnlyRoots), 0);
+    }
 
-  /**
-   * The same sandbox with another statement limit.
-   *
-   * @param limit statements per cell, {@code 0} for none
-   * @return a new sandbox
-   */
-  public Sandbox withStatementLimit(long limit) {
-    return new Sandbox(workspace, readOnlyRoots, limit, protectedTrees);
-  }
+    /**
+     * The same sandbox with another statement limit.
+     *
+     * @param limit statements per cell, {@code 0} for none
+     * @return a new sandbox
+     */
+    public Sandbox withStatementLimit(long limit) {
+        return new Sandbox(workspace, readOnlyRoots, limit, protectedTrees);
+    }
 
-  /**
-   * The same sandbox with more trees scripts must never write (even inside the workspace).
-   *
-   * @param trees the trees (need not exist)
-   * @return a new sandbox
-   */
-  public Sandbox withProtectedTrees(Path... trees) {
-    List<Path> all = new ArrayList<>(protectedTrees);
-    all.addAll(List.of(trees));
-    return new Sandbox(workspace, readOnlyRoots, statementLimit, all);
-  }
+    /**
+     * The same sandbox with more trees scripts must never write (even inside the workspace).
+     *
+     * @param trees the trees (need not exist)
+     * @return a new sandbox
+     */
+    public Sandbox withProtectedTrees(Path... trees) {
+        List<Path> all = new ArrayList<>(protectedTrees);
+        all.addAll(List.of(trees));
+        return new Sandbox(workspace, readOnlyRoots, statementLimit, all);
+    }
 
-  /**
-   * What this JVM loads as code or native libraries, or keeps as Winnow's cache, which scripts must never write:
-   * GraalVM's internal resource cache, {@code $WINNOW_HOME} and its top-level folders, an explicit llama.cpp library
-   * directory, the repository ({@code winnow.repo.dir}, set by {@code ./winnow}) and its top-level folders, the class
-   * path, module path and upgrade module path folders, and {@code java.home}: the protected trees of {@link
-   * HostPaths#productTrees()}.
-   *
-   * @return the trees, absolute and normalised (they need not exist)
-   */
-  public static List<Path> productTrees() {
-    List<Path> out = new ArrayList<>();
-    for (HostPaths.Tree t : HostPaths.productTrees()) {
-      if (t.protect()) {
-        out.add(t.path());
-      }
+    /**
+     * What this JVM loads as code or native libraries, or keeps as Winnow's cache, which scripts must never write:
+     * GraalVM's internal resource cache, {@code $WINNOW_HOME} and its top-level folders, an explicit llama.cpp library
+     * directory, the repository ({@code winnow.repo.dir}, set by {@code ./winnow}) and its top-level folders, the class
+     * path, module path and upgrade module path folders, and {@code java.home}: the protected trees of {@link
+     * HostPaths#productTrees()}.
+     *
+     * @return the trees, absolute and normalised (they need not exist)
+     */
+    public static List<Path> productTrees() {
+        List<Path> out = new ArrayList<>();
+        for (HostPaths.Tree t : HostPaths.productTrees()) {
+            if (t.protect()) {
+                out.add(t.path());
+            }
+        }
+        return out;
     }
-    return out;
-  }
 
-  /**
-   * How messages shown to this sandbox's scripts name host folders: placeholders such as {@code <graalpy-home>} and
-   * {@code <winnow-home>} instead of absolute paths outside the workspace and read-only roots.
-   *
-   * @return the naming (built on each call: keep it)
-   */
-  public HostPaths hostPaths() {
-    return HostPaths.of(workspace, readOnlyRoots);
-  }
+    /**
+     * How messages shown to this sandbox's scripts name host folders: placeholders such as {@code <graalpy-home>} and
+     * {@code <winnow-home>} instead of absolute paths outside the workspace and read-only roots.
+     *
+     * @return the naming (built on each call: keep it)
+     */
+    public HostPaths hostPaths() {
+        return HostPaths.of(workspace, readOnlyRoots);
+    }
 
-  /**
-   * The real path of the longest existing prefix of an absolute normalised path, with the remaining names appended
-   * (the path itself need not exist).
-   *
-   * @param abs an absolute, normalised path
-   * @return the resolved path
-   */
-  public static Path realOfExistingPrefix(Path abs) {
-    Path existing = abs;
-    List<Path> rest = new ArrayList<>();
-    while (existing != null && !Files.exists(existing)) {
-      rest.add(existing.getFileName());
-      existing = existing.getParent();
+    /**
+     * The real path of the longest existing prefix of an absolute normalised path, with the remaining names appended
+     * (the path itself need not exist).
+     *
+     * @param abs an absolute, normalised path
+     * @return the resolved path
+     */
+    public static Path realOfExistingPrefix(Path abs) {
+        Path existing = abs;
+        List<Path> rest = new ArrayList<>();
+        while (existing != null && !Files.exists(existing)) {
+            rest.add(existing.getFileName());
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        Path real;
+        try {
+            real = existing.toRealPath();
+        } catch (IOException e) {
+            real = existing;
+        }
+        for (int i = rest.size() - 1; i >= 0; i--) {
+            real = real.resolve(rest.get(i));
+        }
+        return real;
     }
-    if (existing == null) {
-      return abs;
-    }
-    Path real;
-    try {
-      real = existing.toRealPath();
-    } catch (IOException e) {
-      real = existing;
-    }
-    for (int i = rest.size() - 1; i >= 0; i--) {
-      real = real.resolve(rest.get(i));
-    }
-    return real;
-  }
 
-  private static Path realDirectory(Path dir, String what) {
-    if (dir == null) {
-      throw new IllegalArgumentException("sandbox " + what + " is null");
+    private static Path realDirectory(Path dir, String what) {
+        if (dir == null) {
+            throw new IllegalArgumentException("sandbox " + what + " is null");
+        }
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("sandbox " + what + " " + dir + " is not an existing directory");
+        }
+        try {
+            return dir.toRealPath();
+        } catch (IOException e) {
+            throw new IllegalArgumentException(
+                    "sandbox " + what + " " + dir + " cannot be resolved: " + e.getMessage(), e);
+        }
     }
-    if (!Files.isDirectory(dir)) {
-      throw new IllegalArgumentException("sandbox " + what + " " + dir + " is not an existing directory");
-    }
-    try {
-      return dir.toRealPath();
-    } catch (IOException e) {
-      throw new IllegalArgumentException("sandbox " + what + " " + dir + " cannot be resolved: " + e.getMessage(), e);
-    }
-  }
 }

@@ -8,42 +8,42 @@ package dev.winnow.scripting;
  * code.
  */
 public final class ScriptExited extends ScriptFailure {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  private final int exitStatus;
+    private final int exitStatus;
 
-  /**
-   * Creates the failure.
-   *
-   * @param language the cell's language
-   * @param exitStatus the status the script exited with ({@code 0} for {@code sys.exit()})
-   * @param sourceName the source name of the innermost script frame, or {@code null}
-   * @param line that frame's line, or {@code -1}
-   */
-  public ScriptExited(Language language, int exitStatus, String sourceName, int line) {
-    super(
-        language,
-        "SystemExit",
-        "the script exited with status " + exitStatus + "; the " + language.displayName()
-            + " context was reset (its variables are gone), Winnow keeps running",
-        sourceName,
-        line,
-        null,
-        false);
-    this.exitStatus = exitStatus;
-  }
+    /**
+     * Creates the failure.
+     *
+     * @param language the cell's language
+     * @param exitStatus the status the script exited with ({@code 0} for {@code sys.exit()})
+     * @param sourceName the source name of the innermost script frame, or {@code null}
+     * @param line that frame's line, or {@code -1}
+     */
+    public ScriptExited(Language language, int exitStatus, String sourceName, int line) {
+        super(
+                language,
+                "SystemExit",
+                "the script exited with status " + exitStatus + "; the " + language.displayName()
+                        + " context was reset (its variables are gone), Winnow keeps running",
+                sourceName,
+                line,
+                null,
+                false);
+        this.exitStatus = exitStatus;
+    }
 
-  /**
-   * The status the script exited with.
-   *
-   * @return e.g. {@code 3} for {@code sys.exit(3)}, {@code 0} for {@code sys.exit()}
-   */
-  public int exitStatus() {
-    return exitStatus;
-  }
+    /**
+     * The status the script exited with.
+     *
+     * @return e.g. {@code 3} for {@code sys.exit(3)}, {@code 0} for {@code sys.exit()}
+     */
+    public int exitStatus() {
+        return exitStatus;
+    }
 
-  @Override
-  public boolean exited() {
-    return true;
-  }
+    @Override
+    public boolean exited() {
+        return true;
+    }
 }

@@ -16,41 +16,41 @@ import java.util.List;
  * @param types the GGUF token types by id (1 normal, 3 control)
  */
 public record BertVocabulary(List<String> tokens, int[] types) {
-  /** GGUF token type of an ordinary token ({@code LLAMA_TOKEN_TYPE_NORMAL}). */
-  public static final int NORMAL = 1;
+    /** GGUF token type of an ordinary token ({@code LLAMA_TOKEN_TYPE_NORMAL}). */
+    public static final int NORMAL = 1;
 
-  /** GGUF token type of a control token ({@code LLAMA_TOKEN_TYPE_CONTROL}). */
-  public static final int CONTROL = 3;
+    /** GGUF token type of a control token ({@code LLAMA_TOKEN_TYPE_CONTROL}). */
+    public static final int CONTROL = 3;
 
-  /** The word-boundary marker llama.cpp's WPM tokenizer expects in front of word-initial pieces. */
-  public static final String PHANTOM_SPACE = "\u2581";
+    /** The word-boundary marker llama.cpp's WPM tokenizer expects in front of word-initial pieces. */
+    public static final String PHANTOM_SPACE = "\u2581";
 
-  /**
-   * @param tokenizer a WordPiece tokenizer
-   * @return its vocabulary in llama.cpp's form
-   */
-  public static BertVocabulary of(WordPieceTokenizer tokenizer) {
-    int n = tokenizer.vocabularySize();
-    List<String> tokens = new ArrayList<>(n);
-    int[] types = new int[n];
-    for (int id = 0; id < n; id++) {
-      String t = tokenizer.token(id);
-      if (tokenizer.isSpecial(id)) {
-        tokens.add(t);
-        types[id] = CONTROL;
-      } else {
-        tokens.add(t.startsWith("##") ? t.substring(2) : PHANTOM_SPACE + t);
-        types[id] = NORMAL;
-      }
+    /**
+     * @param tokenizer a WordPiece tokenizer
+     * @return its vocabulary in llama.cpp's form
+     */
+    public static BertVocabulary of(WordPieceTokenizer tokenizer) {
+        int n = tokenizer.vocabularySize();
+        List<String> tokens = new ArrayList<>(n);
+        int[] types = new int[n];
+        for (int id = 0; id < n; id++) {
+            String t = tokenizer.token(id);
+            if (tokenizer.isSpecial(id)) {
+                tokens.add(t);
+                types[id] = CONTROL;
+            } else {
+                tokens.add(t.startsWith("##") ? t.substring(2) : PHANTOM_SPACE + t);
+                types[id] = NORMAL;
+            }
+        }
+        return new BertVocabulary(List.copyOf(tokens), types);
     }
-    return new BertVocabulary(List.copyOf(tokens), types);
-  }
 
-  /**
-   * @return a copy of the token types by id
-   */
-  @Override
-  public int[] types() {
-    return types.clone();
-  }
+    /**
+     * @return a copy of the token types by id
+     */
+    @Override
+    public int[] types() {
+        return types.clone();
+    }
 }

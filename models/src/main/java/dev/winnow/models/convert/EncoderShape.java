@@ -19,65 +19,67 @@ import java.util.Optional;
  */
 public record EncoderShape(long vocabularyRows, long positionRows) {
 
-  /**
-   * Reads an encoder's ONNX file (the whole graph, with Winnow's own protobuf reader) and its sizes.
-   *
-   * @param onnx the ONNX file
-   * @return its sizes
-   * @throws OnnxFormatException when the file is not an ONNX model (the message names the file)
-   * @throws IOException when it cannot be read
-   */
-  public static EncoderShape read(Path onnx) throws IOException {
-    return of(OnnxGraph.read(onnx));
-  }
-
-  /**
-   * @param graph an encoder's graph
-   * @return its sizes
-   * @throws OnnxFormatException when an initializer cannot be read
-   */
-  static EncoderShape of(OnnxGraph graph) throws OnnxFormatException {
-    long vocab = 0;
-    for (NodeProto n : idConsumers(graph)) {
-      if (n.getOpType().equals("Gather") && n.getInputCount() == 2) {
-        vocab = rowsOf(graph, n.getInput(0));
-        break;
-      }
+    /**
+     * Reads an encoder's ONNX file (the whole graph, with Winnow's own protobuf reader) and its sizes.
+     *
+     * @param onnx the ONNX file
+     * @return its sizes
+     * @throws OnnxFormatException when the file is not an ONNX model (the message names the file)
+     * @throws IOException when it cannot be read
+     */
+    public static EncoderShape read(Path onnx) throws IOException {
+        return of(OnnxGraph.read(onnx));
     }
-    long positions = 0;
-    for (String name : graph.initializerNames()) {
-      if (name.contains("position_embeddings")) {
-        long[] s = graph.initializerShape(name);
-        if (s.length == 2) {
-          positions = s[0];
-          break;
+
+    /**
+     * @param graph an encoder's graph
+     * @return its sizes
+     * @throws OnnxFormatException when an initializer cannot be read
+     */
+    static EncoderShape of(OnnxGraph graph) throws OnnxFormatException {
+        long vocab = 0;
+        for (NodeProto n : idConsumers(graph)) {
+            if (n.getOpType().equals("Gather") && n.getInputCount() == 2) {
+                vocab = rowsOf(graph, n.getInput(0));
+                break;
+            }
         }
-      }
+        long positions = 0;
+        for (String name : graph.initializerNames()) {
+            if (name.contains("position_embeddings")) {
+                long[] s = graph.initializerShape(name);
+                if (s.length == 2) {
+                    positions = s[0];
+                    break;
+                }
+            }
+        }
+        return new EncoderShape(vocab, positions);
     }
-    return new EncoderShape(vocab, positions);
-  }
 
-  private static List<NodeProto> idConsumers(OnnxGraph g) {
-    List<NodeProto> direct = g.consumers("input_ids");
-    List<NodeProto> out = new ArrayList<>(direct);
-    for (NodeProto n : direct) {
-      if (n.getOpType().equals("Cast") && n.getOutputCount() == 1) {
-        out.addAll(g.consumers(n.getOutput(0)));
-      }
+    private static List<NodeProto> idConsumers(OnnxGraph g) {
+        List<NodeProto> direct = g.consumers("input_ids");
+        List<NodeProto> out = new ArrayList<>(direct);
+        for (NodeProto n : direct) {
+            if (n.getOpType().equals("Cast") && n.getOutputCount() == 1) {
+                out.addAll(g.consumers(n.getOutput(0)));
+            }
+        }
+        return out;
     }
-    return out;
-  }
 
-  private static long rowsOf(OnnxGraph g, String value) throws OnnxFormatException {
-    if (g.hasInitializer(value)) {
-      long[] s = g.initializerShape(value);
-      return s.length == 2 ? s[0] : 0;
+    private static long rowsOf(OnnxGraph g, String value) throws OnnxFormatException {
+        if (g.hasInitializer(value)) {
+            long[] s = g.initializerShape(value);
+            return s.length == 2 ? s[0] : 0;
+        }
+        Optional<NodeProto> p = g.producer(value);
+        if (p.isPresent()
+                && p.get().getOpType().equals("DequantizeLinear")
+                && g.hasInitializer(p.get().getInput(0))) {
+            long[] s = g.initializerShape(p.get().getInput(0));
+            return s.length == 2 ? s[0] : 0;
+        }
+        return 0;
     }
-    Optional<NodeProto> p = g.producer(value);
-    if (p.isPresent() && p.get().getOpType().equals("DequantizeLinear") && g.hasInitializer(p.get().getInput(0))) {
-      long[] s = g.initializerShape(p.get().getInput(0));
-      return s.length == 2 ? s[0] : 0;
-    }
-    return 0;
-  }
 }

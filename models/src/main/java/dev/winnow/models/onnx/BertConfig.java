@@ -14,11 +14,11 @@ package dev.winnow.models.onnx;
  * @param layerNormEps the epsilon added to the variance in every LayerNorm (1e-12 for both)
  */
 public record BertConfig(
-    int layers,
-    int embd,
-    int heads,
-    int feedForward,
-    int vocabSize,
-    int contextLength,
-    int tokenTypes,
-    float layerNormEps) {}
+        int layers,
+        int embd,
+        int heads,
+        int feedForward,
+        int vocabSize,
+        int contextLength,
+        int tokenTypes,
+        float layerNormEps) {}

@@ -12,22 +12,22 @@ package dev.winnow.models.onnx;
  */
 public record BertTensor(String ggufName, String onnxName, boolean transpose, long[] ne) {
 
-  /**
-   * @return a copy of the GGUF dimensions, innermost first
-   */
-  @Override
-  public long[] ne() {
-    return ne.clone();
-  }
-
-  /**
-   * @return the number of elements
-   */
-  public long elementCount() {
-    long n = 1;
-    for (long d : ne) {
-      n *= d;
+    /**
+     * @return a copy of the GGUF dimensions, innermost first
+     */
+    @Override
+    public long[] ne() {
+        return ne.clone();
     }
-    return n;
-  }
+
+    /**
+     * @return the number of elements
+     */
+    public long elementCount() {
+        long n = 1;
+        for (long d : ne) {
+            n *= d;
+        }
+        return n;
+    }
 }

@@ -8,17 +8,17 @@ package dev.winnow.ranking.collection;
  */
 public record Query(String id, String text) {
 
-  /**
-   * Validates.
-   *
-   * @throws IllegalArgumentException when the id is empty or the text null
-   */
-  public Query {
-    if (id == null || id.isEmpty()) {
-      throw new IllegalArgumentException("query id is empty");
+    /**
+     * Validates.
+     *
+     * @throws IllegalArgumentException when the id is empty or the text null
+     */
+    public Query {
+        if (id == null || id.isEmpty()) {
+            throw new IllegalArgumentException("query id is empty");
+        }
+        if (text == null) {
+            throw new IllegalArgumentException("query " + id + " has no text");
+        }
     }
-    if (text == null) {
-      throw new IllegalArgumentException("query " + id + " has no text");
-    }
-  }
 }

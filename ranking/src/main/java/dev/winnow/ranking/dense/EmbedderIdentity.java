@@ -32,158 +32,193 @@ import java.util.regex.Pattern;
  * @param description the embedder's {@link Embedder#describe()} text, for provenance
  */
 public record EmbedderIdentity(
-    String engine,
-    String model,
-    String modelSha256,
-    String tokenizerSha256,
-    long modelBytes,
-    String modelFile,
-    String pooling,
-    boolean normalized,
-    int maxTokens,
-    int dimension,
-    String queryInstruction,
-    String documentInstruction,
-    String description) {
+        String engine,
+        String model,
+        String modelSha256,
+        String tokenizerSha256,
+        long modelBytes,
+        String modelFile,
+        String pooling,
+        boolean normalized,
+        int maxTokens,
+        int dimension,
+        String queryInstruction,
+        String documentInstruction,
+        String description) {
 
-  /** The engine of an embedder known only by its description. */
-  public static final String OPAQUE = "opaque";
+    /** The engine of an embedder known only by its description. */
+    public static final String OPAQUE = "opaque";
 
-  private static final Pattern LLAMA_DESCRIPTION =
-      Pattern.compile(
-          "llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)"
-              + "(?: documentInstruction=(\\S+))?");
-  private static final Pattern HASHED_DESCRIPTION = Pattern.compile("hashed-bag-of-words dim=(\\d{1,4}) .*");
+    private static final Pattern LLAMA_DESCRIPTION =
+            Pattern.compile("llama\\.cpp model=(.+) sha256=([0-9a-f]{64}) pooling=([a-z]+) maxTokens=(\\d+)"
+                    + "(?: documentInstruction=(\\S+))?");
+    private static final Pattern HASHED_DESCRIPTION = Pattern.compile("hashed-bag-of-words dim=(\\d{1,4}) .*");
 
-  /** @throws IllegalArgumentException when the engine is missing or a bound is negative */
-  public EmbedderIdentity {
-    if (engine == null || engine.isBlank()) {
-      throw new IllegalArgumentException("an embedder identity needs an engine");
+    /** @throws IllegalArgumentException when the engine is missing or a bound is negative */
+    public EmbedderIdentity {
+        if (engine == null || engine.isBlank()) {
+            throw new IllegalArgumentException("an embedder identity needs an engine");
+        }
+        if (maxTokens < 0 || dimension < 0) {
+            throw new IllegalArgumentException(
+                    "embedder identity: maxTokens and dimension must be >= 0, got " + maxTokens + " and " + dimension);
+        }
+        documentInstruction = documentInstruction == null ? "" : documentInstruction;
     }
-    if (maxTokens < 0 || dimension < 0) {
-      throw new IllegalArgumentException(
-          "embedder identity: maxTokens and dimension must be >= 0, got " + maxTokens + " and " + dimension);
-    }
-    documentInstruction = documentInstruction == null ? "" : documentInstruction;
-  }
 
-  /**
-   * The identity of an embedder known only by its description (the default of {@link Embedder#embedderIdentity()}).
-   *
-   * @param description the {@link Embedder#describe()} text
-   * @param dimension the vector size
-   * @return an identity whose {@link #sameVectors} compares descriptions
-   */
-  public static EmbedderIdentity opaque(String description, int dimension) {
-    return new EmbedderIdentity(OPAQUE, null, null, null, -1, null, null, true, 0, dimension, null, "", description);
-  }
+    /**
+     * The identity of an embedder known only by its description (the default of {@link Embedder#embedderIdentity()}).
+     *
+     * @param description the {@link Embedder#describe()} text
+     * @param dimension the vector size
+     * @return an identity whose {@link #sameVectors} compares descriptions
+     */
+    public static EmbedderIdentity opaque(String description, int dimension) {
+        return new EmbedderIdentity(
+                OPAQUE, null, null, null, -1, null, null, true, 0, dimension, null, "", description);
+    }
 
-  /**
-   * Reads the identity out of a description that indexes recorded before identities existed ({@code llama.cpp
-   * model=FILE sha256=HEX pooling=NAME maxTokens=N [documentInstruction=URL-ENCODED]} or the hashed bag of words').
-   *
-   * @param description the recorded {@link Embedder#describe()} text
-   * @param dimension the recorded vector size (0 when not known)
-   * @return the identity: structured for the two known forms, {@link #opaque} otherwise
-   */
-  public static EmbedderIdentity fromDescription(String description, int dimension) {
-    Objects.requireNonNull(description, "description");
-    Matcher l = LLAMA_DESCRIPTION.matcher(description);
-    if (l.matches()) {
-      String doc = l.group(5) == null ? "" : URLDecoder.decode(l.group(5), StandardCharsets.UTF_8);
-      return new EmbedderIdentity(
-          "llama.cpp", null, l.group(2), null, -1, l.group(1), l.group(3), true, Integer.parseInt(l.group(4)), dimension,
-          null, doc, description);
+    /**
+     * Reads the identity out of a description that indexes recorded before identities existed ({@code llama.cpp
+     * model=FILE sha256=HEX pooling=NAME maxTokens=N [documentInstruction=URL-ENCODED]} or the hashed bag of words').
+     *
+     * @param description the recorded {@link Embedder#describe()} text
+     * @param dimension the recorded vector size (0 when not known)
+     * @return the identity: structured for the two known forms, {@link #opaque} otherwise
+     */
+    public static EmbedderIdentity fromDescription(String description, int dimension) {
+        Objects.requireNonNull(description, "description");
+        Matcher l = LLAMA_DESCRIPTION.matcher(description);
+        if (l.matches()) {
+            String doc = l.group(5) == null ? "" : URLDecoder.decode(l.group(5), StandardCharsets.UTF_8);
+            return new EmbedderIdentity(
+                    "llama.cpp",
+                    null,
+                    l.group(2),
+                    null,
+                    -1,
+                    l.group(1),
+                    l.group(3),
+                    true,
+                    Integer.parseInt(l.group(4)),
+                    dimension,
+                    null,
+                    doc,
+                    description);
+        }
+        Matcher h = HASHED_DESCRIPTION.matcher(description);
+        if (h.matches()) {
+            return new EmbedderIdentity(
+                    "hashed-bow",
+                    null,
+                    null,
+                    null,
+                    -1,
+                    null,
+                    null,
+                    true,
+                    0,
+                    Integer.parseInt(h.group(1)),
+                    "",
+                    "",
+                    description);
+        }
+        return opaque(description, dimension);
     }
-    Matcher h = HASHED_DESCRIPTION.matcher(description);
-    if (h.matches()) {
-      return new EmbedderIdentity(
-          "hashed-bow", null, null, null, -1, null, null, true, 0, Integer.parseInt(h.group(1)), "", "", description);
-    }
-    return opaque(description, dimension);
-  }
 
-  /**
-   * Says whether an embedder with this identity makes the same document vectors as one with {@code other}: same
-   * engine, model content (SHA-256, and the tokenizer's when it is a file of its own), pooling, normalisation, token budget, dimension (when both know it) and document
-   * instruction. The model file's place, its name and the query instruction are not compared. Opaque identities
-   * compare their descriptions.
-   *
-   * @param other the other identity
-   * @return whether their document vectors agree
-   */
-  public boolean sameVectors(EmbedderIdentity other) {
-    if (other == null) {
-      return false;
+    /**
+     * Says whether an embedder with this identity makes the same document vectors as one with {@code other}: same
+     * engine, model content (SHA-256, and the tokenizer's when it is a file of its own), pooling, normalisation, token budget, dimension (when both know it) and document
+     * instruction. The model file's place, its name and the query instruction are not compared. Opaque identities
+     * compare their descriptions.
+     *
+     * @param other the other identity
+     * @return whether their document vectors agree
+     */
+    public boolean sameVectors(EmbedderIdentity other) {
+        if (other == null) {
+            return false;
+        }
+        if (engine.equals(OPAQUE) || other.engine.equals(OPAQUE)) {
+            return Objects.equals(description, other.description);
+        }
+        return engine.equals(other.engine)
+                && Objects.equals(modelSha256, other.modelSha256)
+                && Objects.equals(tokenizerSha256, other.tokenizerSha256)
+                && Objects.equals(pooling, other.pooling)
+                && normalized == other.normalized
+                && maxTokens == other.maxTokens
+                && (dimension == 0 || other.dimension == 0 || dimension == other.dimension)
+                && documentInstruction.equals(other.documentInstruction);
     }
-    if (engine.equals(OPAQUE) || other.engine.equals(OPAQUE)) {
-      return Objects.equals(description, other.description);
-    }
-    return engine.equals(other.engine)
-        && Objects.equals(modelSha256, other.modelSha256)
-        && Objects.equals(tokenizerSha256, other.tokenizerSha256)
-        && Objects.equals(pooling, other.pooling)
-        && normalized == other.normalized
-        && maxTokens == other.maxTokens
-        && (dimension == 0 || other.dimension == 0 || dimension == other.dimension)
-        && documentInstruction.equals(other.documentInstruction);
-  }
 
-  /**
-   * The content key of these vectors: the facts {@link #sameVectors} compares, as one line (for cache keys).
-   *
-   * @return e.g. {@code llama.cpp sha256=... pooling=mean normalized=true maxTokens=256 dimension=384
-   *     documentInstruction=}
-   */
-  public String contentKey() {
-    if (engine.equals(OPAQUE)) {
-      return "opaque " + description;
+    /**
+     * The content key of these vectors: the facts {@link #sameVectors} compares, as one line (for cache keys).
+     *
+     * @return e.g. {@code llama.cpp sha256=... pooling=mean normalized=true maxTokens=256 dimension=384
+     *     documentInstruction=}
+     */
+    public String contentKey() {
+        if (engine.equals(OPAQUE)) {
+            return "opaque " + description;
+        }
+        return engine + " sha256=" + modelSha256 + (tokenizerSha256 == null ? "" : " tokenizer=" + tokenizerSha256)
+                + " pooling=" + pooling + " normalized=" + normalized + " maxTokens="
+                + maxTokens + " dimension=" + dimension + " documentInstruction="
+                + java.net.URLEncoder.encode(documentInstruction, StandardCharsets.UTF_8);
     }
-    return engine + " sha256=" + modelSha256 + (tokenizerSha256 == null ? "" : " tokenizer=" + tokenizerSha256)
-        + " pooling=" + pooling + " normalized=" + normalized + " maxTokens="
-        + maxTokens + " dimension=" + dimension + " documentInstruction="
-        + java.net.URLEncoder.encode(documentInstruction, StandardCharsets.UTF_8);
-  }
 
-  /**
-   * Returns a copy with another model file hint (e.g. where the model was found again).
-   *
-   * @param file the file's path as text
-   * @return the copy
-   */
-  public EmbedderIdentity withModelFile(String file) {
-    return new EmbedderIdentity(engine, model, modelSha256, tokenizerSha256, modelBytes, file, pooling, normalized, maxTokens, dimension,
-        queryInstruction, documentInstruction, description);
-  }
-
-  /**
-   * Returns the facts as a map, for provenance records and the index's settings.
-   *
-   * @return field name to value, nulls left out
-   */
-  public Map<String, Object> asMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("engine", engine);
-    putIfSet(m, "model", model);
-    putIfSet(m, "modelSha256", modelSha256);
-    putIfSet(m, "tokenizerSha256", tokenizerSha256);
-    if (modelBytes >= 0) {
-      m.put("modelBytes", modelBytes);
+    /**
+     * Returns a copy with another model file hint (e.g. where the model was found again).
+     *
+     * @param file the file's path as text
+     * @return the copy
+     */
+    public EmbedderIdentity withModelFile(String file) {
+        return new EmbedderIdentity(
+                engine,
+                model,
+                modelSha256,
+                tokenizerSha256,
+                modelBytes,
+                file,
+                pooling,
+                normalized,
+                maxTokens,
+                dimension,
+                queryInstruction,
+                documentInstruction,
+                description);
     }
-    putIfSet(m, "modelFile", modelFile);
-    putIfSet(m, "pooling", pooling);
-    m.put("normalized", normalized);
-    m.put("maxTokens", maxTokens);
-    m.put("dimension", dimension);
-    putIfSet(m, "queryInstruction", queryInstruction);
-    m.put("documentInstruction", documentInstruction);
-    putIfSet(m, "description", description);
-    return m;
-  }
 
-  private static void putIfSet(Map<String, Object> m, String k, Object v) {
-    if (v != null) {
-      m.put(k, v);
+    /**
+     * Returns the facts as a map, for provenance records and the index's settings.
+     *
+     * @return field name to value, nulls left out
+     */
+    public Map<String, Object> asMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("engine", engine);
+        putIfSet(m, "model", model);
+        putIfSet(m, "modelSha256", modelSha256);
+        putIfSet(m, "tokenizerSha256", tokenizerSha256);
+        if (modelBytes >= 0) {
+            m.put("modelBytes", modelBytes);
+        }
+        putIfSet(m, "modelFile", modelFile);
+        putIfSet(m, "pooling", pooling);
+        m.put("normalized", normalized);
+        m.put("maxTokens", maxTokens);
+        m.put("dimension", dimension);
+        putIfSet(m, "queryInstruction", queryInstruction);
+        m.put("documentInstruction", documentInstruction);
+        putIfSet(m, "description", description);
+        return m;
     }
-  }
+
+    private static void putIfSet(Map<String, Object> m, String k, Object v) {
+        if (v != null) {
+            m.put(k, v);
+        }
+    }
 }

@@ -15,40 +15,40 @@ import java.util.Objects;
  */
 public record EmbeddingInstructions(String query, String document) {
 
-  /** No instruction for either role. */
-  public static final EmbeddingInstructions NONE = new EmbeddingInstructions("", "");
+    /** No instruction for either role. */
+    public static final EmbeddingInstructions NONE = new EmbeddingInstructions("", "");
 
-  /** @throws NullPointerException when an instruction is null (use "" for none) */
-  public EmbeddingInstructions {
-    Objects.requireNonNull(query, "query instruction");
-    Objects.requireNonNull(document, "document instruction");
-  }
+    /** @throws NullPointerException when an instruction is null (use "" for none) */
+    public EmbeddingInstructions {
+        Objects.requireNonNull(query, "query instruction");
+        Objects.requireNonNull(document, "document instruction");
+    }
 
-  /**
-   * The instructions the model's authors recommend for retrieval, found from the model's name.
-   *
-   * @param generalName the GGUF file's {@code general.name}, or null
-   * @return the catalog model's instructions, or {@link #NONE} for a model the catalog does not know
-   */
-  public static EmbeddingInstructions forModel(String generalName) {
-    return EmbeddingModelSpec.byDisplayName(generalName)
-        .map(s -> new EmbeddingInstructions(s.queryInstruction(), ""))
-        .orElse(NONE);
-  }
+    /**
+     * The instructions the model's authors recommend for retrieval, found from the model's name.
+     *
+     * @param generalName the GGUF file's {@code general.name}, or null
+     * @return the catalog model's instructions, or {@link #NONE} for a model the catalog does not know
+     */
+    public static EmbeddingInstructions forModel(String generalName) {
+        return EmbeddingModelSpec.byDisplayName(generalName)
+                .map(s -> new EmbeddingInstructions(s.queryInstruction(), ""))
+                .orElse(NONE);
+    }
 
-  /**
-   * @param role what the text is
-   * @return the prefix of that role
-   */
-  public String of(Embedder.Role role) {
-    return role == Embedder.Role.QUERY ? query : document;
-  }
+    /**
+     * @param role what the text is
+     * @return the prefix of that role
+     */
+    public String of(Embedder.Role role) {
+        return role == Embedder.Role.QUERY ? query : document;
+    }
 
-  /**
-   * @param instruction the new query prefix
-   * @return a copy with that query instruction
-   */
-  public EmbeddingInstructions withQuery(String instruction) {
-    return new EmbeddingInstructions(instruction, document);
-  }
+    /**
+     * @param instruction the new query prefix
+     * @return a copy with that query instruction
+     */
+    public EmbeddingInstructions withQuery(String instruction) {
+        return new EmbeddingInstructions(instruction, document);
+    }
 }

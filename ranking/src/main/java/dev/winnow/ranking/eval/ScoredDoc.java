@@ -10,10 +10,11 @@ import java.util.Comparator;
  */
 public record ScoredDoc(String docId, double score) {
 
-  /**
-   * trec_eval's order: score descending, then document id descending (byte-wise string comparison), so that a run's
-   * own rank column does not matter and ties are broken the same way everywhere.
-   */
-  public static final Comparator<ScoredDoc> TREC_ORDER =
-      Comparator.comparingDouble(ScoredDoc::score).reversed().thenComparing(ScoredDoc::docId, Comparator.reverseOrder());
+    /**
+     * trec_eval's order: score descending, then document id descending (byte-wise string comparison), so that a run's
+     * own rank column does not matter and ties are broken the same way everywhere.
+     */
+    public static final Comparator<ScoredDoc> TREC_ORDER = Comparator.comparingDouble(ScoredDoc::score)
+            .reversed()
+            .thenComparing(ScoredDoc::docId, Comparator.reverseOrder());
 }

@@ -13,37 +13,37 @@ import java.util.Map;
  */
 public final class ReciprocalRankFusion implements Fusion {
 
-  private final int k;
+    private final int k;
 
-  /**
-   * Creates the fusion.
-   *
-   * @param k the rank constant, {@code >= 0} (60 in the paper)
-   * @throws IllegalArgumentException when k is negative
-   */
-  public ReciprocalRankFusion(int k) {
-    if (k < 0) {
-      throw new IllegalArgumentException("RRF k must be >= 0, got " + k);
+    /**
+     * Creates the fusion.
+     *
+     * @param k the rank constant, {@code >= 0} (60 in the paper)
+     * @throws IllegalArgumentException when k is negative
+     */
+    public ReciprocalRankFusion(int k) {
+        if (k < 0) {
+            throw new IllegalArgumentException("RRF k must be >= 0, got " + k);
+        }
+        this.k = k;
     }
-    this.k = k;
-  }
 
-  @Override
-  public List<ScoredDoc> fuse(List<ScoredDoc> first, List<ScoredDoc> second) {
-    Map<String, Double> s = new LinkedHashMap<>();
-    for (List<ScoredDoc> l : List.of(first, second)) {
-      for (int i = 0; i < l.size(); i++) {
-        s.merge(l.get(i).docId(), 1.0 / (k + i + 1), Double::sum);
-      }
+    @Override
+    public List<ScoredDoc> fuse(List<ScoredDoc> first, List<ScoredDoc> second) {
+        Map<String, Double> s = new LinkedHashMap<>();
+        for (List<ScoredDoc> l : List.of(first, second)) {
+            for (int i = 0; i < l.size(); i++) {
+                s.merge(l.get(i).docId(), 1.0 / (k + i + 1), Double::sum);
+            }
+        }
+        List<ScoredDoc> out = new ArrayList<>(s.size());
+        s.forEach((d, v) -> out.add(new ScoredDoc(d, v)));
+        out.sort(ScoredDoc.TREC_ORDER);
+        return out;
     }
-    List<ScoredDoc> out = new ArrayList<>(s.size());
-    s.forEach((d, v) -> out.add(new ScoredDoc(d, v)));
-    out.sort(ScoredDoc.TREC_ORDER);
-    return out;
-  }
 
-  @Override
-  public String describe() {
-    return "rrf k=" + k;
-  }
+    @Override
+    public String describe() {
+        return "rrf k=" + k;
+    }
 }

@@ -1,7 +1,6 @@
 package dev.winnow.ranking.incontext;
 
 import dev.winnow.runtime.Cancellation;
-
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
@@ -43,9 +42,13 @@ public abstract class AbstractInContextRanker implements InContextRanker {
      * @param windows            prompts or passes the candidates were split into
      * @param truncatedDocuments documents cut to the token budget
      */
-    public record Scores(double[] scores, AttentionDetail[] details, long tokensEvaluated, long promptTokens,
-                            int windows, int truncatedDocuments) {
-    }
+    public record Scores(
+            double[] scores,
+            AttentionDetail[] details,
+            long tokensEvaluated,
+            long promptTokens,
+            int windows,
+            int truncatedDocuments) {}
 
     @Override
     public final String name() {
@@ -67,8 +70,15 @@ public abstract class AbstractInContextRanker implements InContextRanker {
         } finally {
             afterCall();
         }
-        return new Ranking(query, name, Rankings.assemble(ordered, s.scores(), s.details()),
-                new Ranking.Stats(s.tokensEvaluated(), s.promptTokens(), s.windows(), s.truncatedDocuments(),
+        return new Ranking(
+                query,
+                name,
+                Rankings.assemble(ordered, s.scores(), s.details()),
+                new Ranking.Stats(
+                        s.tokensEvaluated(),
+                        s.promptTokens(),
+                        s.windows(),
+                        s.truncatedDocuments(),
                         System.nanoTime() - start));
     }
 
@@ -84,12 +94,10 @@ public abstract class AbstractInContextRanker implements InContextRanker {
     protected abstract Scores score(String query, List<Candidate> ordered, Cancellation cancellation);
 
     /** Clears what a cancelled call left behind (KV caches, captured rows); runs before {@link #afterCall}. */
-    protected void afterCancel() {
-    }
+    protected void afterCancel() {}
 
     /** Runs after every call, also a failed one: detach the token from the contexts. */
-    protected void afterCall() {
-    }
+    protected void afterCall() {}
 
     /**
      * Polls the token between steps.

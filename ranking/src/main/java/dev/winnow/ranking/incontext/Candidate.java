@@ -23,8 +23,8 @@ public record Candidate(String docId, String title, String text, double firstSta
             throw new IllegalArgumentException("candidate docId is blank");
         }
         if (!Double.isFinite(firstStageScore)) {
-            throw new IllegalArgumentException("candidate " + docId + ": firstStageScore is not finite: "
-                    + firstStageScore);
+            throw new IllegalArgumentException(
+                    "candidate " + docId + ": firstStageScore is not finite: " + firstStageScore);
         }
     }
 

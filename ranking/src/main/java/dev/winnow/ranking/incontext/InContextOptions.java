@@ -4,7 +4,6 @@ import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.prompt.BlockRankLayout;
 import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptWording;
-
 import java.util.Objects;
 
 /**
@@ -62,8 +61,8 @@ public record InContextOptions(
             throw new IllegalArgumentException("signalTokens must be 1 or 2: " + signalTokens);
         }
         if (documentTokenBudget < 1 || queryTokenBudget < 1) {
-            throw new IllegalArgumentException("token budgets must be >= 1: document " + documentTokenBudget
-                    + ", query " + queryTokenBudget);
+            throw new IllegalArgumentException(
+                    "token budgets must be >= 1: document " + documentTokenBudget + ", query " + queryTokenBudget);
         }
         if (batchTokens < 32) {
             throw new IllegalArgumentException("batchTokens must be >= 32: " + batchTokens);
@@ -87,8 +86,22 @@ public record InContextOptions(
      * on, BlockRank layout detected from the model.
      */
     public static InContextOptions defaults() {
-        return new InContextOptions(-1, false, 1, 384, 64, 512, 32768, true,
-                Runtime.getRuntime().availableProcessors(), GgmlType.F16, PromptWording.DEFAULT, null, 64, true, null);
+        return new InContextOptions(
+                -1,
+                false,
+                1,
+                384,
+                64,
+                512,
+                32768,
+                true,
+                Runtime.getRuntime().availableProcessors(),
+                GgmlType.F16,
+                PromptWording.DEFAULT,
+                null,
+                64,
+                true,
+                null);
     }
 
     /** The scoring layer for a model of {@code nLayer} layers. @throws IllegalArgumentException when out of range */
@@ -114,85 +127,281 @@ public record InContextOptions(
 
     /** @return a copy with this scoring layer (-1 = default) */
     public InContextOptions withScoringLayer(int layer) {
-        return new InContextOptions(layer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                layer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy summing the score over all layers (or not) */
     public InContextOptions withSumOverLayers(boolean on) {
-        return new InContextOptions(scoringLayer, on, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                on,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with 1 or 2 signal tokens */
     public InContextOptions withSignalTokens(int n) {
-        return new InContextOptions(scoringLayer, sumOverLayers, n, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                n,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with these token budgets */
     public InContextOptions withBudgets(int documentTokens, int queryTokens) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokens, queryTokens,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokens,
+                queryTokens,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this many tokens per decode */
     public InContextOptions withBatchTokens(int n) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                n, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                n,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this many KV cells per prompt */
     public InContextOptions withMaxPromptCells(int n) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, n, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                n,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with early exit on or off */
     public InContextOptions withEarlyExit(boolean on) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, on, threads, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                on,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this many threads */
     public InContextOptions withThreads(int n) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, n, kvType, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                n,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this KV cache type */
     public InContextOptions withKvType(GgmlType type) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, type, wording, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                type,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this wording */
     public InContextOptions withWording(PromptWording w) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, w, family, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                w,
+                family,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this prompt family (null = detect) */
     public InContextOptions withFamily(PromptFamily f) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, f, parallelSequences, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                f,
+                parallelSequences,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with flash attention on or off */
     public InContextOptions withFlashAttention(boolean on) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, on, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                on,
+                layout);
     }
 
     /** @return a copy with this many parallel sequences */
     public InContextOptions withParallelSequences(int n) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, n, flashAttention, layout);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                n,
+                flashAttention,
+                layout);
     }
 
     /** @return a copy with this BlockRank layout (null = detect from the model) */
     public InContextOptions withLayout(BlockRankLayout l) {
-        return new InContextOptions(scoringLayer, sumOverLayers, signalTokens, documentTokenBudget, queryTokenBudget,
-                batchTokens, maxPromptCells, earlyExit, threads, kvType, wording, family, parallelSequences, flashAttention, l);
+        return new InContextOptions(
+                scoringLayer,
+                sumOverLayers,
+                signalTokens,
+                documentTokenBudget,
+                queryTokenBudget,
+                batchTokens,
+                maxPromptCells,
+                earlyExit,
+                threads,
+                kvType,
+                wording,
+                family,
+                parallelSequences,
+                flashAttention,
+                l);
     }
 }

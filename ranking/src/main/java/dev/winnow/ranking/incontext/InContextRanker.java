@@ -9,7 +9,6 @@ import dev.winnow.ranking.incontext.icr.IcrRanker;
 import dev.winnow.ranking.incontext.pointwise.PointwiseRanker;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
-
 import java.util.List;
 import java.util.concurrent.CancellationException;
 
@@ -154,9 +153,13 @@ public interface InContextRanker extends AutoCloseable {
             case "pointwise" -> pointwise(model, options);
             case "embedding" -> embedding(model, options);
             // encoder in-context ranker (a BERT-type model): layer 1 and 128-token documents, tuned on SciFact train
-            case "encoder" -> new EncoderInContextRanker(model, EncoderRankerOptions.defaults().withLayer(1)
-                    .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
-                    .withThreads(options.threads()));
+            case "encoder" ->
+                new EncoderInContextRanker(
+                        model,
+                        EncoderRankerOptions.defaults()
+                                .withLayer(1)
+                                .withDocumentTokenBudget(Math.min(128, options.documentTokenBudget()))
+                                .withThreads(options.threads()));
             default -> throw new IllegalStateException("ranker " + name + " is in NAMES but byName cannot build it");
         };
     }

@@ -2,7 +2,6 @@ package dev.winnow.ranking.incontext;
 
 import dev.winnow.ranking.incontext.prompt.PromptTokenizer;
 import dev.winnow.runtime.Vocabulary;
-
 import java.nio.charset.StandardCharsets;
 import java.util.OptionalInt;
 

@@ -22,8 +22,7 @@ public record Ranking(String query, String ranker, List<RankedDocument> document
      * @param truncatedDocuments documents whose content was cut to the token budget
      * @param nanos              wall time of the call in nanoseconds
      */
-    public record Stats(long tokensEvaluated, long promptTokens, int windows, int truncatedDocuments, long nanos) {
-    }
+    public record Stats(long tokensEvaluated, long promptTokens, int windows, int truncatedDocuments, long nanos) {}
 
     /** Document ids, best first. */
     public List<String> docIds() {

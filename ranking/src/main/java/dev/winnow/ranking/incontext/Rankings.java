@@ -10,8 +10,7 @@ import java.util.Set;
 /** Candidate ordering and result assembly shared by the rankers. */
 public final class Rankings {
 
-    private Rankings() {
-    }
+    private Rankings() {}
 
     /**
      * The one query check of the rankers and their prompt builder.
@@ -48,7 +47,9 @@ public final class Rankings {
             }
         }
         List<Candidate> out = new ArrayList<>(candidates);
-        out.sort(Comparator.comparingDouble(Candidate::firstStageScore).reversed().thenComparing(Candidate::docId));
+        out.sort(Comparator.comparingDouble(Candidate::firstStageScore)
+                .reversed()
+                .thenComparing(Candidate::docId));
         return out;
     }
 

@@ -7,7 +7,6 @@ import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.runtime.Cancellation;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -38,8 +37,7 @@ import java.util.Optional;
  */
 public final class Reranking {
 
-    private Reranking() {
-    }
+    private Reranking() {}
 
     /** Scores a query's head candidates: the ranker's own score of each candidate, by document id. */
     @FunctionalInterface
@@ -119,8 +117,15 @@ public final class Reranking {
      * @throws IllegalArgumentException when {@code k < 1}, a head document is unknown, or the scorer leaves a head
      *                                  document without a finite score
      */
-    public static Run rerank(Run firstStage, List<Query> queries, int k, DocumentLookup documents, HeadScorer scorer,
-                             String name, ProgressListener progress) throws IOException {
+    public static Run rerank(
+            Run firstStage,
+            List<Query> queries,
+            int k,
+            DocumentLookup documents,
+            HeadScorer scorer,
+            String name,
+            ProgressListener progress)
+            throws IOException {
         if (k < 1) {
             throw new IllegalArgumentException("re-ranking depth K must be >= 1, got " + k);
         }
@@ -133,11 +138,15 @@ public final class Reranking {
             int n = Math.min(k, list.size());
             List<Candidate> head = new ArrayList<>(n);
             for (ScoredDoc d : list.subList(0, n)) {
-                Document doc = documents.get(d.docId()).orElseThrow(() -> new IllegalArgumentException(
-                        "re-ranking " + firstStage.name() + ": document " + d.docId() + " of query " + q.id()
-                                + " is not in the index"));
-                head.add(new Candidate(doc.id(), doc.title() == null ? "" : doc.title(),
-                        doc.text() == null ? "" : doc.text(), d.score()));
+                Document doc = documents
+                        .get(d.docId())
+                        .orElseThrow(() -> new IllegalArgumentException("re-ranking " + firstStage.name()
+                                + ": document " + d.docId() + " of query " + q.id() + " is not in the index"));
+                head.add(new Candidate(
+                        doc.id(),
+                        doc.title() == null ? "" : doc.title(),
+                        doc.text() == null ? "" : doc.text(),
+                        d.score()));
             }
             if (!head.isEmpty()) {
                 addHeadAndTail(b, q.id(), head, scorer.score(q, head), list.subList(n, list.size()), name);
@@ -147,8 +156,13 @@ public final class Reranking {
         return b.build();
     }
 
-    private static void addHeadAndTail(Run.Builder b, String qid, List<Candidate> head, Map<String, Double> scores,
-                                       List<ScoredDoc> tail, String name) {
+    private static void addHeadAndTail(
+            Run.Builder b,
+            String qid,
+            List<Candidate> head,
+            Map<String, Double> scores,
+            List<ScoredDoc> tail,
+            String name) {
         double min = Double.POSITIVE_INFINITY;
         for (Candidate c : head) {
             Double s = scores.get(c.docId());
@@ -188,8 +202,8 @@ public final class Reranking {
     public static List<Candidate> candidates(List<Hit> hits) {
         List<Candidate> out = new ArrayList<>(hits.size());
         for (Hit h : hits) {
-            out.add(new Candidate(h.id(), h.title() == null ? "" : h.title(), h.text() == null ? "" : h.text(),
-                    h.score()));
+            out.add(new Candidate(
+                    h.id(), h.title() == null ? "" : h.title(), h.text() == null ? "" : h.text(), h.score()));
         }
         return out;
     }
@@ -205,8 +219,12 @@ public final class Reranking {
      * @param progress   told after each query how many of the queries are done (unit "queries"), or null
      * @return the run: per query the re-ranked documents with the ranker's scores
      */
-    public static Run rerank(List<Query> queries, Map<String, List<Hit>> firstStage, InContextRanker ranker,
-                             String name, ProgressListener progress) {
+    public static Run rerank(
+            List<Query> queries,
+            Map<String, List<Hit>> firstStage,
+            InContextRanker ranker,
+            String name,
+            ProgressListener progress) {
         Run.Builder fs = new Run.Builder("first-stage");
         Map<String, Document> docs = new HashMap<>();
         int k = 1;
@@ -215,13 +233,20 @@ public final class Reranking {
             List<Hit> hits = firstStage.getOrDefault(q.id(), List.of());
             for (Hit h : hits) {
                 fs.add(q.id(), h.id(), h.score());
-                docs.putIfAbsent(h.id(), new Document(h.id(), h.title() == null ? "" : h.title(),
-                        h.text() == null ? "" : h.text()));
+                docs.putIfAbsent(
+                        h.id(),
+                        new Document(h.id(), h.title() == null ? "" : h.title(), h.text() == null ? "" : h.text()));
             }
             k = Math.max(k, hits.size());
         }
         try {
-            return rerank(fs.build(), queries, k, id -> Optional.ofNullable(docs.get(id)), scorer(ranker, null), name,
+            return rerank(
+                    fs.build(),
+                    queries,
+                    k,
+                    id -> Optional.ofNullable(docs.get(id)),
+                    scorer(ranker, null),
+                    name,
                     progress);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -32,167 +32,174 @@ import org.apache.lucene.util.BytesRef;
  */
 final class DocumentWriter {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-  private final Path path;
-  private final Directory directory;
-  private final Analyzer analyzer;
-  private final Similarity similarity;
-  private final Object lock;
-  private volatile IndexSettings stored;
-  private IndexWriter writer;
+    private final Path path;
+    private final Directory directory;
+    private final Analyzer analyzer;
+    private final Similarity similarity;
+    private final Object lock;
+    private volatile IndexSettings stored;
+    private IndexWriter writer;
 
-  DocumentWriter(
-      Path path, Directory directory, Analyzer analyzer, Similarity similarity, IndexSettings stored, Object lock) {
-    this.path = path;
-    this.directory = directory;
-    this.analyzer = analyzer;
-    this.similarity = similarity;
-    this.stored = stored;
-    this.lock = lock;
-  }
-
-  /** The settings recorded with every commit (the vectors' embedder included once the backfill has run). */
-  IndexSettings stored() {
-    return stored;
-  }
-
-  /** The open Lucene writer, or null before the first write (callers hold the lock). */
-  IndexWriter current() {
-    return writer;
-  }
-
-  /** Opens the Lucene writer on first use; {@code CREATE} only when making a new index. */
-  IndexWriter open(IndexWriterConfig.OpenMode mode) throws IOException {
-    synchronized (lock) {
-      if (writer == null) {
-        IndexWriterConfig c = new IndexWriterConfig(analyzer);
-        c.setOpenMode(mode);
-        c.setSimilarity(similarity);
-        c.setRAMBufferSizeMB(128);
-        c.setCommitOnClose(false);
-        TieredMergePolicy merges = new TieredMergePolicy();
-        merges.setForceMergeDeletesPctAllowed(0.0);
-        c.setMergePolicy(merges);
-        writer = new IndexWriter(directory, c);
-      }
-      return writer;
+    DocumentWriter(
+            Path path,
+            Directory directory,
+            Analyzer analyzer,
+            Similarity similarity,
+            IndexSettings stored,
+            Object lock) {
+        this.path = path;
+        this.directory = directory;
+        this.analyzer = analyzer;
+        this.similarity = similarity;
+        this.stored = stored;
+        this.lock = lock;
     }
-  }
 
-  /** Adds or replaces (same id) a document, with its unit vector or none. */
-  void put(Document doc, float[] unitVector) throws IOException {
-    synchronized (lock) {
-      open(IndexWriterConfig.OpenMode.APPEND).updateDocument(new Term(DocumentIndex.ID, doc.id()), luceneDocument(doc, unitVector));
+    /** The settings recorded with every commit (the vectors' embedder included once the backfill has run). */
+    IndexSettings stored() {
+        return stored;
     }
-  }
 
-  /** Deletes the document with that id, if any. */
-  void delete(String id) throws IOException {
-    synchronized (lock) {
-      open(IndexWriterConfig.OpenMode.APPEND).deleteDocuments(new Term(DocumentIndex.ID, id));
+    /** The open Lucene writer, or null before the first write (callers hold the lock). */
+    IndexWriter current() {
+        return writer;
     }
-  }
 
-  /**
-   * Writes a batch of documents (those the index does not hold unchanged) and commits when any was written.
-   *
-   * @return how many were written
-   */
-  int putBatch(List<Document> changed) throws IOException {
-    synchronized (lock) {
-      for (Document d : changed) {
-        put(d, null);
-      }
-      if (!changed.isEmpty()) {
-        commit();
-      }
-      return changed.size();
-    }
-  }
-
-  /** Records the vectors' dimension and embedder; written with the next commit. */
-  void recordVectors(int dimension, String description) {
-    synchronized (lock) {
-      stored = stored.withVectors(dimension, description);
-    }
-  }
-
-  void recordVectors(int dimension, dev.winnow.ranking.dense.EmbedderIdentity identity) {
-    synchronized (lock) {
-      stored = stored.withVectors(dimension, identity);
-    }
-  }
-
-  /** Commits pending changes and the settings atomically. */
-  void commit() throws IOException {
-    synchronized (lock) {
-      IndexWriter w = open(IndexWriterConfig.OpenMode.APPEND);
-      w.setLiveCommitData(SettingsStore.commitData(stored).entrySet());
-      w.commit();
-    }
-  }
-
-  /**
-   * Replaced and deleted documents still count in BM25's statistics (document frequency, average length) until merged
-   * away: merges them so that BM25 scores are those of an index built in one go.
-   */
-  void mergeDeletes() throws IOException {
-    synchronized (lock) {
-      IndexWriter w = open(IndexWriterConfig.OpenMode.APPEND);
-      if (w.hasDeletions()) {
-        w.forceMergeDeletes();
-        commit();
-      }
-    }
-  }
-
-  /** Commits pending changes and closes the Lucene writer. */
-  void close() throws IOException {
-    synchronized (lock) {
-      try {
-        if (writer != null) {
-          if (writer.hasUncommittedChanges()) {
-            commit();
-          }
-          writer.close();
+    /** Opens the Lucene writer on first use; {@code CREATE} only when making a new index. */
+    IndexWriter open(IndexWriterConfig.OpenMode mode) throws IOException {
+        synchronized (lock) {
+            if (writer == null) {
+                IndexWriterConfig c = new IndexWriterConfig(analyzer);
+                c.setOpenMode(mode);
+                c.setSimilarity(similarity);
+                c.setRAMBufferSizeMB(128);
+                c.setCommitOnClose(false);
+                TieredMergePolicy merges = new TieredMergePolicy();
+                merges.setForceMergeDeletesPctAllowed(0.0);
+                c.setMergePolicy(merges);
+                writer = new IndexWriter(directory, c);
+            }
+            return writer;
         }
-      } finally {
-        writer = null;
-      }
     }
-  }
 
-  private static org.apache.lucene.document.Document luceneDocument(Document doc, float[] vector)
-      throws JsonProcessingException {
-    org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
-    d.add(new StringField(DocumentIndex.ID, doc.id(), Field.Store.YES));
-    d.add(new SortedDocValuesField(DocumentIndex.ID, new BytesRef(doc.id())));
-    d.add(new StoredField(DocumentIndex.TITLE, doc.title()));
-    d.add(new StoredField(DocumentIndex.TEXT, doc.text()));
-    if (!doc.metadata().isEmpty()) {
-      d.add(new StoredField(DocumentIndex.METADATA, JSON.writeValueAsString(doc.metadata())));
+    /** Adds or replaces (same id) a document, with its unit vector or none. */
+    void put(Document doc, float[] unitVector) throws IOException {
+        synchronized (lock) {
+            open(IndexWriterConfig.OpenMode.APPEND)
+                    .updateDocument(new Term(DocumentIndex.ID, doc.id()), luceneDocument(doc, unitVector));
+        }
     }
-    d.add(new TextField(DocumentIndex.CONTENTS, contents(doc), Field.Store.NO));
-    if (vector != null) {
-      d.add(new KnnFloatVectorField(DocumentIndex.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
+
+    /** Deletes the document with that id, if any. */
+    void delete(String id) throws IOException {
+        synchronized (lock) {
+            open(IndexWriterConfig.OpenMode.APPEND).deleteDocuments(new Term(DocumentIndex.ID, id));
+        }
     }
-    return d;
-  }
 
-  private static String contents(Document doc) {
-    return doc.title().isEmpty() ? doc.text() : doc.title() + "\n" + doc.text();
-  }
+    /**
+     * Writes a batch of documents (those the index does not hold unchanged) and commits when any was written.
+     *
+     * @return how many were written
+     */
+    int putBatch(List<Document> changed) throws IOException {
+        synchronized (lock) {
+            for (Document d : changed) {
+                put(d, null);
+            }
+            if (!changed.isEmpty()) {
+                commit();
+            }
+            return changed.size();
+        }
+    }
 
-  /** The document a stored Lucene document holds. */
-  static Document toDocument(org.apache.lucene.document.Document d) throws IOException {
-    String meta = d.get(DocumentIndex.METADATA);
-    Map<String, String> m = meta == null ? Map.of() : JSON.readValue(meta, new TypeReference<Map<String, String>>() {});
-    return new Document(d.get(DocumentIndex.ID), d.get(DocumentIndex.TITLE), d.get(DocumentIndex.TEXT), m);
-  }
+    /** Records the vectors' dimension and embedder; written with the next commit. */
+    void recordVectors(int dimension, String description) {
+        synchronized (lock) {
+            stored = stored.withVectors(dimension, description);
+        }
+    }
 
-  /** The index directory, for messages. */
-  Path path() {
-    return path;
-  }
+    void recordVectors(int dimension, dev.winnow.ranking.dense.EmbedderIdentity identity) {
+        synchronized (lock) {
+            stored = stored.withVectors(dimension, identity);
+        }
+    }
+
+    /** Commits pending changes and the settings atomically. */
+    void commit() throws IOException {
+        synchronized (lock) {
+            IndexWriter w = open(IndexWriterConfig.OpenMode.APPEND);
+            w.setLiveCommitData(SettingsStore.commitData(stored).entrySet());
+            w.commit();
+        }
+    }
+
+    /**
+     * Replaced and deleted documents still count in BM25's statistics (document frequency, average length) until merged
+     * away: merges them so that BM25 scores are those of an index built in one go.
+     */
+    void mergeDeletes() throws IOException {
+        synchronized (lock) {
+            IndexWriter w = open(IndexWriterConfig.OpenMode.APPEND);
+            if (w.hasDeletions()) {
+                w.forceMergeDeletes();
+                commit();
+            }
+        }
+    }
+
+    /** Commits pending changes and closes the Lucene writer. */
+    void close() throws IOException {
+        synchronized (lock) {
+            try {
+                if (writer != null) {
+                    if (writer.hasUncommittedChanges()) {
+                        commit();
+                    }
+                    writer.close();
+                }
+            } finally {
+                writer = null;
+            }
+        }
+    }
+
+    private static org.apache.lucene.document.Document luceneDocument(Document doc, float[] vector)
+            throws JsonProcessingException {
+        org.apache.lucene.document.Document d = new org.apache.lucene.document.Document();
+        d.add(new StringField(DocumentIndex.ID, doc.id(), Field.Store.YES));
+        d.add(new SortedDocValuesField(DocumentIndex.ID, new BytesRef(doc.id())));
+        d.add(new StoredField(DocumentIndex.TITLE, doc.title()));
+        d.add(new StoredField(DocumentIndex.TEXT, doc.text()));
+        if (!doc.metadata().isEmpty()) {
+            d.add(new StoredField(DocumentIndex.METADATA, JSON.writeValueAsString(doc.metadata())));
+        }
+        d.add(new TextField(DocumentIndex.CONTENTS, contents(doc), Field.Store.NO));
+        if (vector != null) {
+            d.add(new KnnFloatVectorField(DocumentIndex.VECTOR, vector, VectorSimilarityFunction.DOT_PRODUCT));
+        }
+        return d;
+    }
+
+    private static String contents(Document doc) {
+        return doc.title().isEmpty() ? doc.text() : doc.title() + "\n" + doc.text();
+    }
+
+    /** The document a stored Lucene document holds. */
+    static Document toDocument(org.apache.lucene.document.Document d) throws IOException {
+        String meta = d.get(DocumentIndex.METADATA);
+        Map<String, String> m =
+                meta == null ? Map.of() : JSON.readValue(meta, new TypeReference<Map<String, String>>() {});
+        return new Document(d.get(DocumentIndex.ID), d.get(DocumentIndex.TITLE), d.get(DocumentIndex.TEXT), m);
+    }
+
+    /** The index directory, for messages. */
+    Path path() {
+        return path;
+    }
 }

@@ -21,193 +21,197 @@ import java.util.Objects;
  */
 public final class IndexConfig {
 
-  /** BM25 only: default settings for a new index, no embedder, RRF(60) over 1000 hits, a beam of 100. */
-  public static final IndexConfig DEFAULT = builder().build();
+    /** BM25 only: default settings for a new index, no embedder, RRF(60) over 1000 hits, a beam of 100. */
+    public static final IndexConfig DEFAULT = builder().build();
 
-  private final IndexSettings settings;
-  private final Float k1;
-  private final Float b;
-  private final Embedder embedder;
-  private final Fusion fusion;
-  private final int fusionDepth;
-  private final int knnCandidates;
+    private final IndexSettings settings;
+    private final Float k1;
+    private final Float b;
+    private final Embedder embedder;
+    private final Fusion fusion;
+    private final int fusionDepth;
+    private final int knnCandidates;
 
-  private IndexConfig(Builder bu) {
-    this.settings = bu.settings;
-    this.k1 = bu.k1;
-    this.b = bu.b;
-    this.embedder = bu.embedder;
-    this.fusion = bu.fusion;
-    this.fusionDepth = bu.fusionDepth;
-    this.knnCandidates = bu.knnCandidates;
-  }
-
-  /**
-   * Starts a configuration from {@link #DEFAULT}.
-   *
-   * @return a builder
-   */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /**
-   * Starts a builder holding this configuration (to open another instance configured a little differently).
-   *
-   * @return a builder
-   */
-  public Builder toBuilder() {
-    Builder bu = builder().settings(settings).embedder(embedder).fusion(fusion, fusionDepth).knnCandidates(knnCandidates);
-    bu.k1 = k1;
-    bu.b = b;
-    return bu;
-  }
-
-  /**
-   * Returns the settings a new index is created with.
-   *
-   * @return the settings (default {@link IndexSettings#DEFAULT})
-   */
-  public IndexSettings settings() {
-    return settings;
-  }
-
-  /**
-   * Returns the settings an index recorded, with this configuration's BM25 override applied.
-   *
-   * @param stored the recorded settings
-   * @return the settings searches use
-   */
-  IndexSettings effective(IndexSettings stored) {
-    return k1 == null ? stored : stored.withBm25(k1, b);
-  }
-
-  /**
-   * Returns the query and backfill embedder.
-   *
-   * @return the embedder, or null for BM25 only
-   */
-  public Embedder embedder() {
-    return embedder;
-  }
-
-  /**
-   * Returns how hybrid search fuses.
-   *
-   * @return the fusion (default RRF with k = 60)
-   */
-  public Fusion fusion() {
-    return fusion;
-  }
-
-  /**
-   * Returns how many hits each list contributes to hybrid fusion.
-   *
-   * @return the depth (default 1000)
-   */
-  public int fusionDepth() {
-    return fusionDepth;
-  }
-
-  /**
-   * Returns the HNSW search beam.
-   *
-   * @return the number of candidates (default 100)
-   */
-  public int knnCandidates() {
-    return knnCandidates;
-  }
-
-  /** Builds an {@link IndexConfig}; setters validate their arguments at once. */
-  public static final class Builder {
-    private IndexSettings settings = IndexSettings.DEFAULT;
-    private Float k1;
-    private Float b;
-    private Embedder embedder;
-    private Fusion fusion = Fusion.rrf(60);
-    private int fusionDepth = 1000;
-    private int knnCandidates = 100;
-
-    private Builder() {}
-
-    /**
-     * Sets the analyzer and BM25 parameters of a new index (ignored when the index exists: it keeps its own).
-     *
-     * @param settings the settings
-     * @return this builder
-     */
-    public Builder settings(IndexSettings settings) {
-      this.settings = Objects.requireNonNull(settings, "settings");
-      return this;
+    private IndexConfig(Builder bu) {
+        this.settings = bu.settings;
+        this.k1 = bu.k1;
+        this.b = bu.b;
+        this.embedder = bu.embedder;
+        this.fusion = bu.fusion;
+        this.fusionDepth = bu.fusionDepth;
+        this.knnCandidates = bu.knnCandidates;
     }
 
     /**
-     * Overrides BM25's k1 and b for this instance's searches; the index's recorded settings are not changed.
+     * Starts a configuration from {@link #DEFAULT}.
      *
-     * @param k1 term-frequency saturation, {@code >= 0}
-     * @param b length normalisation in [0, 1]
-     * @return this builder
-     * @throws IllegalArgumentException when k1 or b is out of range
+     * @return a builder
      */
-    public Builder bm25(float k1, float b) {
-      IndexSettings.DEFAULT.withBm25(k1, b); // validates
-      this.k1 = k1;
-      this.b = b;
-      return this;
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
-     * Sets the embedder of dense and hybrid queries and of {@link DocumentIndex#embedMissing}. The index does not
-     * close it.
+     * Starts a builder holding this configuration (to open another instance configured a little differently).
      *
-     * @param embedder the embedder, or null for BM25 only
-     * @return this builder
+     * @return a builder
      */
-    public Builder embedder(Embedder embedder) {
-      this.embedder = embedder;
-      return this;
+    public Builder toBuilder() {
+        Builder bu = builder()
+                .settings(settings)
+                .embedder(embedder)
+                .fusion(fusion, fusionDepth)
+                .knnCandidates(knnCandidates);
+        bu.k1 = k1;
+        bu.b = b;
+        return bu;
     }
 
     /**
-     * Sets how hybrid search fuses its BM25 and dense lists.
+     * Returns the settings a new index is created with.
      *
-     * @param fusion the fusion (default RRF with k = 60)
-     * @param depth how many hits each list contributes, {@code >= 1} (default 1000)
-     * @return this builder
-     * @throws IllegalArgumentException when depth is below 1
+     * @return the settings (default {@link IndexSettings#DEFAULT})
      */
-    public Builder fusion(Fusion fusion, int depth) {
-      if (depth < 1) {
-        throw new IllegalArgumentException("fusion depth must be >= 1, got " + depth);
-      }
-      this.fusion = Objects.requireNonNull(fusion, "fusion");
-      this.fusionDepth = depth;
-      return this;
+    public IndexSettings settings() {
+        return settings;
     }
 
     /**
-     * Sets how many nearest-neighbour candidates an HNSW search collects before keeping the top k (the search beam,
-     * Elasticsearch's {@code num_candidates}): more candidates, higher recall against exact search, slower queries.
+     * Returns the settings an index recorded, with this configuration's BM25 override applied.
      *
-     * @param candidates the beam width, {@code >= 1} (default 100; a search uses {@code max(k, candidates)})
-     * @return this builder
-     * @throws IllegalArgumentException when candidates is below 1
+     * @param stored the recorded settings
+     * @return the settings searches use
      */
-    public Builder knnCandidates(int candidates) {
-      if (candidates < 1) {
-        throw new IllegalArgumentException("KNN candidates must be >= 1, got " + candidates);
-      }
-      this.knnCandidates = candidates;
-      return this;
+    IndexSettings effective(IndexSettings stored) {
+        return k1 == null ? stored : stored.withBm25(k1, b);
     }
 
     /**
-     * Builds the configuration.
+     * Returns the query and backfill embedder.
      *
-     * @return the configuration
+     * @return the embedder, or null for BM25 only
      */
-    public IndexConfig build() {
-      return new IndexConfig(this);
+    public Embedder embedder() {
+        return embedder;
     }
-  }
+
+    /**
+     * Returns how hybrid search fuses.
+     *
+     * @return the fusion (default RRF with k = 60)
+     */
+    public Fusion fusion() {
+        return fusion;
+    }
+
+    /**
+     * Returns how many hits each list contributes to hybrid fusion.
+     *
+     * @return the depth (default 1000)
+     */
+    public int fusionDepth() {
+        return fusionDepth;
+    }
+
+    /**
+     * Returns the HNSW search beam.
+     *
+     * @return the number of candidates (default 100)
+     */
+    public int knnCandidates() {
+        return knnCandidates;
+    }
+
+    /** Builds an {@link IndexConfig}; setters validate their arguments at once. */
+    public static final class Builder {
+        private IndexSettings settings = IndexSettings.DEFAULT;
+        private Float k1;
+        private Float b;
+        private Embedder embedder;
+        private Fusion fusion = Fusion.rrf(60);
+        private int fusionDepth = 1000;
+        private int knnCandidates = 100;
+
+        private Builder() {}
+
+        /**
+         * Sets the analyzer and BM25 parameters of a new index (ignored when the index exists: it keeps its own).
+         *
+         * @param settings the settings
+         * @return this builder
+         */
+        public Builder settings(IndexSettings settings) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            return this;
+        }
+
+        /**
+         * Overrides BM25's k1 and b for this instance's searches; the index's recorded settings are not changed.
+         *
+         * @param k1 term-frequency saturation, {@code >= 0}
+         * @param b length normalisation in [0, 1]
+         * @return this builder
+         * @throws IllegalArgumentException when k1 or b is out of range
+         */
+        public Builder bm25(float k1, float b) {
+            IndexSettings.DEFAULT.withBm25(k1, b); // validates
+            this.k1 = k1;
+            this.b = b;
+            return this;
+        }
+
+        /**
+         * Sets the embedder of dense and hybrid queries and of {@link DocumentIndex#embedMissing}. The index does not
+         * close it.
+         *
+         * @param embedder the embedder, or null for BM25 only
+         * @return this builder
+         */
+        public Builder embedder(Embedder embedder) {
+            this.embedder = embedder;
+            return this;
+        }
+
+        /**
+         * Sets how hybrid search fuses its BM25 and dense lists.
+         *
+         * @param fusion the fusion (default RRF with k = 60)
+         * @param depth how many hits each list contributes, {@code >= 1} (default 1000)
+         * @return this builder
+         * @throws IllegalArgumentException when depth is below 1
+         */
+        public Builder fusion(Fusion fusion, int depth) {
+            if (depth < 1) {
+                throw new IllegalArgumentException("fusion depth must be >= 1, got " + depth);
+            }
+            this.fusion = Objects.requireNonNull(fusion, "fusion");
+            this.fusionDepth = depth;
+            return this;
+        }
+
+        /**
+         * Sets how many nearest-neighbour candidates an HNSW search collects before keeping the top k (the search beam,
+         * Elasticsearch's {@code num_candidates}): more candidates, higher recall against exact search, slower queries.
+         *
+         * @param candidates the beam width, {@code >= 1} (default 100; a search uses {@code max(k, candidates)})
+         * @return this builder
+         * @throws IllegalArgumentException when candidates is below 1
+         */
+        public Builder knnCandidates(int candidates) {
+            if (candidates < 1) {
+                throw new IllegalArgumentException("KNN candidates must be >= 1, got " + candidates);
+            }
+            this.knnCandidates = candidates;
+            return this;
+        }
+
+        /**
+         * Builds the configuration.
+         *
+         * @return the configuration
+         */
+        public IndexConfig build() {
+            return new IndexConfig(this);
+        }
+    }
 }

@@ -26,69 +26,71 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LlamaEmbedderTest {
 
-  private static final Path MODEL = SharedData.model("stories260K.gguf");
+    private static final Path MODEL = SharedData.model("stories260K.gguf");
 
-  private static final List<String> TEXTS =
-      List.of(
-          "Once upon a time there was a little dog.",
-          "The cat sat on the mat and looked at the sun.",
-          "Tom and Lily went to the park to play with a red ball.",
-          "",
-          "The big bird flew over the tall tree.");
+    private static final List<String> TEXTS = List.of(
+            "Once upon a time there was a little dog.",
+            "The cat sat on the mat and looked at the sun.",
+            "Tom and Lily went to the park to play with a red ball.",
+            "",
+            "The big bird flew over the tall tree.");
 
-  @Test
-  void batchedEmbeddingsEqualOneByOne() throws Exception {
-    try (LlamaEmbedder batched = LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 3, 2)) {
-      assertEquals(64, batched.dimension());
-      float[][] all = batched.embedDocuments(TEXTS);
-      assertEquals(TEXTS.size(), all.length);
-      for (int i = 0; i < TEXTS.size(); i++) {
-        float[] one = batched.embedQuery(TEXTS.get(i));
-        assertArrayEquals(one, all[i], 1e-4f, "text " + i);
-        assertEquals(64, all[i].length);
-      }
-      assertFalse(java.util.Arrays.equals(all[0], all[1]), "different texts, different vectors");
-      assertTrue(batched.describe().contains("sha256=" + Provenance.sha256(MODEL)), batched.describe());
+    @Test
+    void batchedEmbeddingsEqualOneByOne() throws Exception {
+        try (LlamaEmbedder batched = LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 3, 2)) {
+            assertEquals(64, batched.dimension());
+            float[][] all = batched.embedDocuments(TEXTS);
+            assertEquals(TEXTS.size(), all.length);
+            for (int i = 0; i < TEXTS.size(); i++) {
+                float[] one = batched.embedQuery(TEXTS.get(i));
+                assertArrayEquals(one, all[i], 1e-4f, "text " + i);
+                assertEquals(64, all[i].length);
+            }
+            assertFalse(java.util.Arrays.equals(all[0], all[1]), "different texts, different vectors");
+            assertTrue(batched.describe().contains("sha256=" + Provenance.sha256(MODEL)), batched.describe());
+        }
     }
-  }
 
-  @Test
-  void longTextsAreTruncatedToMaxTokens() throws Exception {
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 40; i++) {
-      sb.append("The dog ran and ran in the green park. ");
+    @Test
+    void longTextsAreTruncatedToMaxTokens() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            sb.append("The dog ran and ran in the green park. ");
+        }
+        try (LlamaEmbedder e = LlamaEmbedder.open(MODEL, Pooling.LAST, 16, 2, 2)) {
+            // two texts sharing their first 16 tokens get the same vector once cut to 16 tokens
+            float[][] v = e.embedDocuments(List.of(sb.toString(), sb + " But then something else happened."));
+            assertArrayEquals(v[0], v[1], 1e-5f);
+        }
     }
-    try (LlamaEmbedder e = LlamaEmbedder.open(MODEL, Pooling.LAST, 16, 2, 2)) {
-      // two texts sharing their first 16 tokens get the same vector once cut to 16 tokens
-      float[][] v = e.embedDocuments(List.of(sb.toString(), sb + " But then something else happened."));
-      assertArrayEquals(v[0], v[1], 1e-5f);
-    }
-  }
 
-  @Test
-  void describesItselfForReopening(@TempDir Path dir) throws Exception {
-    List<Document> docs = new ArrayList<>();
-    for (int i = 0; i < TEXTS.size(); i++) {
-      docs.add(new Document("d" + i, "", TEXTS.get(i)));
+    @Test
+    void describesItselfForReopening(@TempDir Path dir) throws Exception {
+        List<Document> docs = new ArrayList<>();
+        for (int i = 0; i < TEXTS.size(); i++) {
+            docs.add(new Document("d" + i, "", TEXTS.get(i)));
+        }
+        try (LlamaEmbedder e = LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 4, 2);
+                DocumentIndex index = DocumentIndex.create(
+                        dir.resolve("i"), IndexConfig.builder().embedder(e).build())) {
+            index.addAll(docs, 10);
+            assertEquals(docs.size(), index.embedMissing(2));
+            assertEquals(e.describe(), index.settings().embedder());
+            // a document's own text retrieves it first (exact and HNSW search agree on it)
+            for (int i : new int[] {0, 2, 4}) {
+                List<Hit> exact = index.search(TEXTS.get(i), 3, SearchMode.DENSE_EXACT);
+                assertEquals("d" + i, exact.get(0).id());
+                assertEquals(1.0, exact.get(0).score(), 1e-4, "cosine 1 with itself: score (1 + 1) / 2");
+                assertEquals(
+                        "d" + i,
+                        index.search(TEXTS.get(i), 3, SearchMode.DENSE).get(0).id());
+            }
+        }
+        try (Embedder reopened = Embedders.fromDescription(
+                LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 4, 2).describe())) {
+            assertTrue(reopened instanceof LlamaEmbedder);
+        }
+        assertThrows(IllegalArgumentException.class, () -> LlamaEmbedder.open(MODEL, Pooling.NONE, 64, 4, 2));
+        assertThrows(java.io.IOException.class, () -> LlamaEmbedder.open(dir.resolve("missing.gguf")));
     }
-    try (LlamaEmbedder e = LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 4, 2);
-        DocumentIndex index = DocumentIndex.create(dir.resolve("i"), IndexConfig.builder().embedder(e).build())) {
-      index.addAll(docs, 10);
-      assertEquals(docs.size(), index.embedMissing(2));
-      assertEquals(e.describe(), index.settings().embedder());
-      // a document's own text retrieves it first (exact and HNSW search agree on it)
-      for (int i : new int[] {0, 2, 4}) {
-        List<Hit> exact = index.search(TEXTS.get(i), 3, SearchMode.DENSE_EXACT);
-        assertEquals("d" + i, exact.get(0).id());
-        assertEquals(1.0, exact.get(0).score(), 1e-4, "cosine 1 with itself: score (1 + 1) / 2");
-        assertEquals("d" + i, index.search(TEXTS.get(i), 3, SearchMode.DENSE).get(0).id());
-      }
-    }
-    try (Embedder reopened = Embedders.fromDescription(
-        LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 4, 2).describe())) {
-      assertTrue(reopened instanceof LlamaEmbedder);
-    }
-    assertThrows(IllegalArgumentException.class, () -> LlamaEmbedder.open(MODEL, Pooling.NONE, 64, 4, 2));
-    assertThrows(java.io.IOException.class, () -> LlamaEmbedder.open(dir.resolve("missing.gguf")));
-  }
 }

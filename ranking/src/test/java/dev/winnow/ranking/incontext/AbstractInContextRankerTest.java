@@ -1,21 +1,20 @@
 package dev.winnow.ranking.incontext;
 
-import dev.winnow.models.gguf.GgmlType;
-import dev.winnow.runtime.Cancellation;
-import dev.winnow.runtime.Llama;
-import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.winnow.models.gguf.GgmlType;
+import dev.winnow.runtime.Cancellation;
+import dev.winnow.runtime.Llama;
+import dev.winnow.runtime.Model;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /**
  * What the shared skeleton does for every decoder ranker (real stories260K through llama.cpp): the same refusals with
@@ -42,8 +41,13 @@ class AbstractInContextRankerTest {
     }
 
     private static InContextRanker ranker(String name) {
-        return InContextRanker.byName(name, model,
-                InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withFlashAttention(false));
+        return InContextRanker.byName(
+                name,
+                model,
+                InContextOptions.defaults()
+                        .withKvType(GgmlType.F32)
+                        .withThreads(1)
+                        .withFlashAttention(false));
     }
 
     @Test
@@ -53,17 +57,32 @@ class AbstractInContextRankerTest {
             try (InContextRanker r = ranker(name)) {
                 assertInstanceOf(AbstractInContextRanker.class, r, name);
                 assertEquals(name, r.name());
-                assertEquals("query is blank",
-                        assertThrows(IllegalArgumentException.class, () -> r.rank(" \t", docs)).getMessage(), name);
-                assertEquals("query", assertThrows(NullPointerException.class, () -> r.rank(null, docs)).getMessage(),
+                assertEquals(
+                        "query is blank",
+                        assertThrows(IllegalArgumentException.class, () -> r.rank(" \t", docs))
+                                .getMessage(),
                         name);
-                assertEquals("no candidates to rank",
-                        assertThrows(IllegalArgumentException.class, () -> r.rank(QUERY, List.of())).getMessage(), name);
+                assertEquals(
+                        "query",
+                        assertThrows(NullPointerException.class, () -> r.rank(null, docs))
+                                .getMessage(),
+                        name);
+                assertEquals(
+                        "no candidates to rank",
+                        assertThrows(IllegalArgumentException.class, () -> r.rank(QUERY, List.of()))
+                                .getMessage(),
+                        name);
                 List<Candidate> twice = List.of(docs.get(0), docs.get(1), docs.get(0));
-                assertEquals("candidate docId " + docs.get(0).docId() + " appears twice",
-                        assertThrows(IllegalArgumentException.class, () -> r.rank(QUERY, twice)).getMessage(), name);
-                assertEquals("cancellation", assertThrows(NullPointerException.class,
-                        () -> r.rank(QUERY, docs, null)).getMessage(), name);
+                assertEquals(
+                        "candidate docId " + docs.get(0).docId() + " appears twice",
+                        assertThrows(IllegalArgumentException.class, () -> r.rank(QUERY, twice))
+                                .getMessage(),
+                        name);
+                assertEquals(
+                        "cancellation",
+                        assertThrows(NullPointerException.class, () -> r.rank(QUERY, docs, null))
+                                .getMessage(),
+                        name);
             }
         }
     }

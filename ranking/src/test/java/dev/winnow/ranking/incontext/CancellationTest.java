@@ -1,5 +1,9 @@
 package dev.winnow.ranking.incontext;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.winnow.models.convert.EmbeddingModels;
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.synth.SynthSpec;
@@ -9,11 +13,6 @@ import dev.winnow.ranking.incontext.encoder.EncoderRankerOptions;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -24,10 +23,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every in-context ranker stops mid-call when its abort check turns true on another thread, throws
@@ -60,7 +59,10 @@ class CancellationTest {
     }
 
     private static InContextOptions options() {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(256);
+        return InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withBatchTokens(256);
     }
 
     private static Map<String, Double> scores(Ranking r) {
@@ -76,8 +78,8 @@ class CancellationTest {
      * cancelled call took less than {@code maxShare} of the uncancelled one (when positive), and that the same ranker
      * then gives exactly the fresh ranker's scores.
      */
-    private static void assertCancelsAndRecovers(Supplier<InContextRanker> factory, List<Candidate> docs,
-                                                 double maxShare) throws Exception {
+    private static void assertCancelsAndRecovers(
+            Supplier<InContextRanker> factory, List<Candidate> docs, double maxShare) throws Exception {
         Map<String, Double> fresh;
         long full;
         try (InContextRanker r = factory.get()) {
@@ -111,22 +113,25 @@ class CancellationTest {
                 flagSet.countDown();
             });
             long t0 = System.nanoTime();
-            CancellationException e = assertThrows(CancellationException.class,
-                    () -> r.rank(QUERY, docs, Cancellation.polling(abort)));
+            CancellationException e =
+                    assertThrows(CancellationException.class, () -> r.rank(QUERY, docs, Cancellation.polling(abort)));
             long took = System.nanoTime() - t0;
             canceller.join();
-            assertTrue(e.getMessage().contains("aborted by the abort check"),
+            assertTrue(
+                    e.getMessage().contains("aborted by the abort check"),
                     r.name() + ": stopped inside a decode: " + e.getMessage());
             if (maxShare > 0) {
-                assertTrue(took < maxShare * full, r.name() + ": cancelled call took " + took / 1e6
-                        + " ms, the uncancelled one " + full / 1e6 + " ms");
+                assertTrue(
+                        took < maxShare * full,
+                        r.name() + ": cancelled call took " + took / 1e6 + " ms, the uncancelled one " + full / 1e6
+                                + " ms");
             }
             assertEquals(fresh, scores(r.rank(QUERY, docs)), r.name() + ": after a cancelled call");
             // the same again with the token already cancelled: stopped before any decode, by the ranker itself
             Cancellation upFront = new Cancellation();
             upFront.cancel("stop before starting");
-            CancellationException before = assertThrows(CancellationException.class,
-                    () -> r.rank(QUERY, docs, upFront));
+            CancellationException before =
+                    assertThrows(CancellationException.class, () -> r.rank(QUERY, docs, upFront));
             assertTrue(before.getMessage().startsWith("ranking cancelled by its abort check"), before.getMessage());
             assertTrue(before.getMessage().endsWith(": stop before starting"), before.getMessage());
             assertEquals(fresh, scores(r.rank(QUERY, docs)), r.name() + ": after a call cancelled up front");
@@ -144,18 +149,20 @@ class CancellationTest {
     void listwiseIcrAndPointwiseStopInsideADecode() throws Exception {
         assertCancelsAndRecovers(() -> InContextRanker.listwise(tiny, options()), DOCS.subList(0, 24), 0.5);
         assertCancelsAndRecovers(() -> InContextRanker.icr(tiny, options()), DOCS.subList(0, 20), 0.5);
-        assertCancelsAndRecovers(() -> InContextRanker.pointwise(tiny, options().withParallelSequences(4)), DOCS,
-                0.5);
+        assertCancelsAndRecovers(() -> InContextRanker.pointwise(tiny, options().withParallelSequences(4)), DOCS, 0.5);
     }
 
     @Test
     void embeddingAndEncoderRankersStopInsideAPass() throws Exception {
-        assertCancelsAndRecovers(() -> InContextRanker.embedding(tiny, options().withParallelSequences(4)), DOCS,
-                0.5);
-        try (Model minilm = Llama.load().loadModel(EmbeddingModels.fromEnvironment().ensure("minilm"))) {
+        assertCancelsAndRecovers(() -> InContextRanker.embedding(tiny, options().withParallelSequences(4)), DOCS, 0.5);
+        try (Model minilm =
+                Llama.load().loadModel(EmbeddingModels.fromEnvironment().ensure("minilm"))) {
             // one window per call: the first pass is most of the call, so no time share is asserted
-            assertCancelsAndRecovers(() -> new EncoderInContextRanker(minilm,
-                    EncoderRankerOptions.defaults().withLayer(1).withThreads(1)), DOCS.subList(0, 6), 0);
+            assertCancelsAndRecovers(
+                    () -> new EncoderInContextRanker(
+                            minilm, EncoderRankerOptions.defaults().withLayer(1).withThreads(1)),
+                    DOCS.subList(0, 6),
+                    0);
         }
     }
 

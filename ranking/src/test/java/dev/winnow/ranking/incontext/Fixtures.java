@@ -8,8 +8,7 @@ import java.util.List;
 /** Test inputs: the real stories260K model and small candidate lists. */
 public final class Fixtures {
 
-    private Fixtures() {
-    }
+    private Fixtures() {}
 
     /** ../shared (Surefire's winnow.shared.dir). */
     public static Path shared() {

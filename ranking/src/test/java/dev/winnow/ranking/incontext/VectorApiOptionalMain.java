@@ -22,8 +22,7 @@ import java.util.Random;
  * runs it in a child JVM without the module and in its own JVM with it, and compares the lines.
  */
 final class VectorApiOptionalMain {
-    private VectorApiOptionalMain() {
-    }
+    private VectorApiOptionalMain() {}
 
     public static void main(String[] args) {
         for (String line : compute()) {
@@ -35,9 +34,14 @@ final class VectorApiOptionalMain {
         List<String> out = new ArrayList<>();
         out.add("vectorApi " + Attention.usesVectorApi());
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());
-             InContextRanker ranker = InContextRanker.blockRank(model,
-                     InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(256))) {
-            for (RankedDocument d : ranker.rank("Where did Lily play?", Fixtures.stories(6)).documents()) {
+                InContextRanker ranker = InContextRanker.blockRank(
+                        model,
+                        InContextOptions.defaults()
+                                .withKvType(GgmlType.F32)
+                                .withThreads(1)
+                                .withBatchTokens(256))) {
+            for (RankedDocument d :
+                    ranker.rank("Where did Lily play?", Fixtures.stories(6)).documents()) {
                 out.add("blockrank." + d.docId() + " " + d.score());
             }
         }
@@ -46,7 +50,9 @@ final class VectorApiOptionalMain {
             // stories260K's attention shape (8 query heads over 4 KV heads, head dim 8) and a wider GQA one
             attention(out, "tiles", arena, rnd, 70, 130, 8, 4, 8);
             attention(out, "rows", arena, rnd, 1, 97, 8, 2, 64);
-            AttentionInputs in = AttentionInputs.of(random(arena, rnd, 96, 4, 2, 32), random(arena, rnd, 96, 2, 2, 32),
+            AttentionInputs in = AttentionInputs.of(
+                    random(arena, rnd, 96, 4, 2, 32),
+                    random(arena, rnd, 96, 2, 2, 32),
                     random(arena, rnd, 96, 2, 2, 32));
             AttentionTensor moba = AttentionTensor.allocate(arena, ElementType.F32, 96, 4, 32);
             new MobaGate(16, 3, null).attend(in, AttentionMask.causal(96, 96), moba);
@@ -55,10 +61,12 @@ final class VectorApiOptionalMain {
         return out;
     }
 
-    private static void attention(List<String> out, String name, Arena arena, Random rnd, int nq, int nkv, int heads,
-                                  int kvHeads, int dim) {
-        AttentionInputs in = AttentionInputs.of(random(arena, rnd, nq, heads, 2, dim),
-                random(arena, rnd, nkv, kvHeads, 2, dim), random(arena, rnd, nkv, kvHeads, 1, dim));
+    private static void attention(
+            List<String> out, String name, Arena arena, Random rnd, int nq, int nkv, int heads, int kvHeads, int dim) {
+        AttentionInputs in = AttentionInputs.of(
+                random(arena, rnd, nq, heads, 2, dim),
+                random(arena, rnd, nkv, kvHeads, 2, dim),
+                random(arena, rnd, nkv, kvHeads, 1, dim));
         AttentionTensor o = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, dim);
         AttentionProbabilities p = AttentionProbabilities.allocate(arena, heads, nq, nkv);
         Attention.dense(in, AttentionMask.causal(nq, nkv), o, p);

@@ -20,12 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
  * attention outputs and probabilities to 1e-5. The fallback says so in exactly one log line.
  */
 class VectorApiOptionalTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void withoutTheIncubatorModuleTheScalarKernelsGiveTheVectorisedResults() throws Exception {
         List<String> vectorised = VectorApiOptionalMain.compute();
-        assertEquals("vectorApi true", vectorised.get(0), "this JVM should run with --add-modules jdk.incubator.vector");
+        assertEquals(
+                "vectorApi true", vectorised.get(0), "this JVM should run with --add-modules jdk.incubator.vector");
 
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -41,7 +43,10 @@ class VectorApiOptionalTest {
         cmd.add(VectorApiOptionalMain.class.getName());
         Path stdout = dir.resolve("stdout.txt");
         Path stderr = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+        Process p = new ProcessBuilder(cmd)
+                .redirectOutput(stdout.toFile())
+                .redirectError(stderr.toFile())
+                .start();
         boolean done = p.waitFor(300, TimeUnit.SECONDS); // generous: about 5 s on an idle machine
         if (!done) {
             p.destroyForcibly();

@@ -11,29 +11,29 @@ import java.util.List;
  */
 public final class IndexingChild {
 
-  private IndexingChild() {}
+    private IndexingChild() {}
 
-  /**
-   * Runs the child.
-   *
-   * @param args index directory, collection directory
-   * @throws Exception on any failure
-   */
-  public static void main(String[] args) throws Exception {
-    List<Document> docs = TestCollection.open(Path.of(args[1]), false).documents();
-    DocumentIndex index = DocumentIndex.create(Path.of(args[0]), IndexConfig.DEFAULT);
-    for (int i = 0; i < docs.size(); i += 500) {
-      int end = Math.min(docs.size(), i + 500);
-      for (Document d : docs.subList(i, end)) {
-        index.add(d);
-      }
-      System.out.println("added " + end);
-      System.out.flush();
-      Thread.sleep(300);
-      index.commit();
-      System.out.println("committed " + end);
-      System.out.flush();
+    /**
+     * Runs the child.
+     *
+     * @param args index directory, collection directory
+     * @throws Exception on any failure
+     */
+    public static void main(String[] args) throws Exception {
+        List<Document> docs = TestCollection.open(Path.of(args[1]), false).documents();
+        DocumentIndex index = DocumentIndex.create(Path.of(args[0]), IndexConfig.DEFAULT);
+        for (int i = 0; i < docs.size(); i += 500) {
+            int end = Math.min(docs.size(), i + 500);
+            for (Document d : docs.subList(i, end)) {
+                index.add(d);
+            }
+            System.out.println("added " + end);
+            System.out.flush();
+            Thread.sleep(300);
+            index.commit();
+            System.out.println("committed " + end);
+            System.out.flush();
+        }
+        Thread.sleep(60_000);
     }
-    Thread.sleep(60_000);
-  }
 }

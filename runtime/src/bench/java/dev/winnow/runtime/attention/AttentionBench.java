@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx3g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xmx3g"})
 public class AttentionBench {
     /** Block size B of the sparse kernels. */
     static final int BLOCK = 64;
@@ -42,6 +44,7 @@ public class AttentionBench {
     private AttentionInputs in;
     /** The same Q, with K and V rounded to f16 (llama.cpp's default KV cache type). */
     private AttentionInputs inF16;
+
     private AttentionMask causal;
     private BlockMask eighth;
     private MobaGate gate;
@@ -94,7 +97,11 @@ public class AttentionBench {
                     continue;
                 }
                 int q0 = qb * BLOCK, k0 = kb * BLOCK;
-                if (causal.coverage(q0, Math.min(causal.queryCount(), q0 + BLOCK), k0, Math.min(causal.keyCount(), k0 + BLOCK))
+                if (causal.coverage(
+                                q0,
+                                Math.min(causal.queryCount(), q0 + BLOCK),
+                                k0,
+                                Math.min(causal.keyCount(), k0 + BLOCK))
                         == AttentionMask.Coverage.PARTIAL) {
                     m.keep(0, qb, kb);
                     kept++;

@@ -21,8 +21,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code bench.quick=true} shortens warm-up and measurement.
  */
 public final class AttentionBenchReport {
-    private AttentionBenchReport() {
-    }
+    private AttentionBenchReport() {}
 
     /**
      * Entry point.
@@ -31,7 +30,10 @@ public final class AttentionBenchReport {
      */
     public static void main(String[] args) throws RunnerException {
         boolean quick = Boolean.getBoolean("bench.quick");
-        String[] given = java.util.Arrays.stream(args).filter(a -> !a.isBlank()).flatMap(a -> java.util.Arrays.stream(a.split(","))).toArray(String[]::new);
+        String[] given = java.util.Arrays.stream(args)
+                .filter(a -> !a.isBlank())
+                .flatMap(a -> java.util.Arrays.stream(a.split(",")))
+                .toArray(String[]::new);
         String[] shapes = given.length > 0 ? given : new String[] {"prefill", "query64"};
         Options opts = new OptionsBuilder()
                 .include(AttentionBench.class.getName() + "\\.")
@@ -54,7 +56,9 @@ public final class AttentionBenchReport {
                     bestWall = Math.min(bestWall, it.getPrimaryResult().getScore());
                     double calls = it.getSecondaryResults().get("calls").getScore();
                     if (calls > 0) {
-                        bestCpu = Math.min(bestCpu, it.getSecondaryResults().get("cpuNanos").getScore() / calls / 1e6);
+                        bestCpu = Math.min(
+                                bestCpu,
+                                it.getSecondaryResults().get("cpuNanos").getScore() / calls / 1e6);
                     }
                 }
             }
@@ -62,24 +66,35 @@ public final class AttentionBenchReport {
             cpu.put(key, bestCpu);
         }
         System.out.println();
-        System.out.println("Each benchmark's fastest iteration, in wall ms and in CPU ms (all threads) per operation; ratios and GFLOP/s per");
+        System.out.println(
+                "Each benchmark's fastest iteration, in wall ms and in CPU ms (all threads) per operation; ratios and GFLOP/s per");
         System.out.println("core from CPU time, which other load on a shared machine disturbs less than wall time:");
-        System.out.printf("%-8s %-16s %9s %9s %12s %12s%n", "shape", "benchmark", "wall ms", "cpu ms", "GFLOP/s/core", "vs dense");
+        System.out.printf(
+                "%-8s %-16s %9s %9s %12s %12s%n",
+                "shape", "benchmark", "wall ms", "cpu ms", "GFLOP/s/core", "vs dense");
         for (String s : shapes) {
             double denseCpu = cpu.getOrDefault(s + "/dense", Double.NaN);
-            for (String b : new String[] {"dense", "denseF16", "sparseEighth", "mobaGate", "mobaSelectPooled", "mobaAttend"}) {
+            for (String b :
+                    new String[] {"dense", "denseF16", "sparseEighth", "mobaGate", "mobaSelectPooled", "mobaAttend"}) {
                 double c = cpu.getOrDefault(s + "/" + b, Double.NaN);
-                String gflops = b.startsWith("dense") ? String.format("%12.1f", AttentionBench.flops(s) / (c * 1e-3) / 1e9) : String.format("%12s", "");
-                System.out.printf("%-8s %-16s %9.1f %9.1f %s %11.2fx%n", s, b, wall.getOrDefault(s + "/" + b, Double.NaN), c, gflops, denseCpu / c);
+                String gflops = b.startsWith("dense")
+                        ? String.format("%12.1f", AttentionBench.flops(s) / (c * 1e-3) / 1e9)
+                        : String.format("%12s", "");
+                System.out.printf(
+                        "%-8s %-16s %9.1f %9.1f %s %11.2fx%n",
+                        s, b, wall.getOrDefault(s + "/" + b, Double.NaN), c, gflops, denseCpu / c);
             }
             double gate = cpu.getOrDefault(s + "/mobaGate", Double.NaN);
             double moba = cpu.getOrDefault(s + "/mobaAttend", Double.NaN);
             double selectPooled = cpu.getOrDefault(s + "/mobaSelectPooled", Double.NaN);
-            System.out.printf("%-8s sparse 1/8 speed-up over dense: %.2fx (CPU), %.2fx (wall); MoBA gating / its sparse attention: %.1f%%,"
+            System.out.printf(
+                    "%-8s sparse 1/8 speed-up over dense: %.2fx (CPU), %.2fx (wall); MoBA gating / its sparse attention: %.1f%%,"
                             + " with pooled keys reused %.1f%% (CPU)%n",
-                    s, denseCpu / cpu.getOrDefault(s + "/sparseEighth", Double.NaN),
+                    s,
+                    denseCpu / cpu.getOrDefault(s + "/sparseEighth", Double.NaN),
                     wall.getOrDefault(s + "/dense", Double.NaN) / wall.getOrDefault(s + "/sparseEighth", Double.NaN),
-                    100 * gate / (moba - gate), 100 * selectPooled / (moba - gate));
+                    100 * gate / (moba - gate),
+                    100 * selectPooled / (moba - gate));
         }
     }
 }

@@ -20,8 +20,7 @@ public final class Attention {
     /** Tile size of {@link #dense}, in tokens (queries and keys). */
     public static final int DENSE_TILE = 64;
 
-    private Attention() {
-    }
+    private Attention() {}
 
     /**
      * Whether this JVM runs the kernels with the Vector API: true when it was started with
@@ -43,7 +42,8 @@ public final class Attention {
      * @param probs receives the probabilities {@code [n_head, n_q, n_kv]} (0 where masked), or null
      * @throws IllegalArgumentException when a shape does not fit the inputs or {@code out} overlaps an input
      */
-    public static void dense(AttentionInputs in, AttentionMask mask, AttentionTensor out, AttentionProbabilities probs) {
+    public static void dense(
+            AttentionInputs in, AttentionMask mask, AttentionTensor out, AttentionProbabilities probs) {
         AttentionMask m = checked(in, mask, out, probs);
         TiledAttention.run(in, m, DENSE_TILE, (h, qt, kt) -> true, out, probs);
     }
@@ -66,8 +66,12 @@ public final class Attention {
      * @param probs  receives the probabilities (0 outside kept, visible elements), or null
      * @throws IllegalArgumentException when a shape does not fit the inputs or {@code out} overlaps an input
      */
-    public static void blockSparse(AttentionInputs in, BlockMask blocks, AttentionMask within, AttentionTensor out,
-                                   AttentionProbabilities probs) {
+    public static void blockSparse(
+            AttentionInputs in,
+            BlockMask blocks,
+            AttentionMask within,
+            AttentionTensor out,
+            AttentionProbabilities probs) {
         AttentionMask m = checked(in, within, out, probs);
         checkBlocks(in, blocks);
         TiledAttention.run(in, m, blocks.blockSize(), blocks::isKept, out, probs);
@@ -79,21 +83,28 @@ public final class Attention {
     }
 
     static void checkBlocks(AttentionInputs in, BlockMask blocks) {
-        if (blocks.queryCount() != in.q().tokens() || blocks.keyCount() != in.k().tokens()) {
-            throw new IllegalArgumentException("block mask covers " + blocks.queryCount() + " x " + blocks.keyCount()
-                    + " but Q has " + in.q().tokens() + " tokens and K " + in.k().tokens());
+        if (blocks.queryCount() != in.q().tokens()
+                || blocks.keyCount() != in.k().tokens()) {
+            throw new IllegalArgumentException(
+                    "block mask covers " + blocks.queryCount() + " x " + blocks.keyCount() + " but Q has "
+                            + in.q().tokens() + " tokens and K " + in.k().tokens());
         }
         if (blocks.heads() != 1 && blocks.heads() != in.q().heads()) {
-            throw new IllegalArgumentException("block mask has " + blocks.heads() + " head layers; need 1 or n_head = " + in.q().heads());
+            throw new IllegalArgumentException("block mask has " + blocks.heads() + " head layers; need 1 or n_head = "
+                    + in.q().heads());
         }
     }
 
-    private static AttentionMask checked(AttentionInputs in, AttentionMask mask, AttentionTensor out, AttentionProbabilities probs) {
+    private static AttentionMask checked(
+            AttentionInputs in, AttentionMask mask, AttentionTensor out, AttentionProbabilities probs) {
         int nq = in.q().tokens();
         int nkv = in.k().tokens();
-        if (out.tokens() != nq || out.heads() != in.q().heads() || out.dim() != in.v().dim()) {
-            throw new IllegalArgumentException("attention output has shape [" + out.tokens() + ", " + out.heads() + ", " + out.dim()
-                    + "], expected [" + nq + ", " + in.q().heads() + ", " + in.v().dim() + "]");
+        if (out.tokens() != nq
+                || out.heads() != in.q().heads()
+                || out.dim() != in.v().dim()) {
+            throw new IllegalArgumentException("attention output has shape [" + out.tokens() + ", " + out.heads() + ", "
+                    + out.dim() + "], expected [" + nq + ", " + in.q().heads() + ", "
+                    + in.v().dim() + "]");
         }
         for (AttentionTensor t : new AttentionTensor[] {in.q(), in.k(), in.v()}) {
             if (overlaps(out.data(), t.data())) {
@@ -102,8 +113,9 @@ public final class Attention {
         }
         if (probs != null) {
             if (probs.heads() != in.q().heads() || probs.queries() != nq || probs.keys() != nkv) {
-                throw new IllegalArgumentException("attention probabilities have shape [" + probs.heads() + ", " + probs.queries() + ", "
-                        + probs.keys() + "], expected [" + in.q().heads() + ", " + nq + ", " + nkv + "]");
+                throw new IllegalArgumentException(
+                        "attention probabilities have shape [" + probs.heads() + ", " + probs.queries() + ", "
+                                + probs.keys() + "], expected [" + in.q().heads() + ", " + nq + ", " + nkv + "]");
             }
             if (overlaps(probs.data(), out.data())) {
                 throw new IllegalArgumentException("attention probabilities overlap the output");

@@ -26,13 +26,16 @@ public record AttentionInputs(AttentionTensor q, AttentionTensor k, AttentionTen
             throw new IllegalArgumentException("attention inputs: Q head dim " + q.dim() + " != K head dim " + k.dim());
         }
         if (k.tokens() != v.tokens()) {
-            throw new IllegalArgumentException("attention inputs: K has " + k.tokens() + " tokens but V has " + v.tokens());
+            throw new IllegalArgumentException(
+                    "attention inputs: K has " + k.tokens() + " tokens but V has " + v.tokens());
         }
         if (k.heads() != v.heads()) {
-            throw new IllegalArgumentException("attention inputs: K has " + k.heads() + " heads but V has " + v.heads());
+            throw new IllegalArgumentException(
+                    "attention inputs: K has " + k.heads() + " heads but V has " + v.heads());
         }
         if (q.heads() % k.heads() != 0) {
-            throw new IllegalArgumentException("attention inputs: n_head " + q.heads() + " is not a multiple of n_head_kv " + k.heads());
+            throw new IllegalArgumentException(
+                    "attention inputs: n_head " + q.heads() + " is not a multiple of n_head_kv " + k.heads());
         }
         if (!Float.isFinite(scale)) {
             throw new IllegalArgumentException("attention inputs: scale " + scale + " is not finite");

@@ -124,12 +124,33 @@ public interface AttentionMask {
             throw new IllegalArgumentException("mask: negative size " + queryCount + " x " + keyCount);
         }
         return new AttentionMask() {
-            @Override public int queryCount() { return queryCount; }
-            @Override public int keyCount() { return keyCount; }
-            @Override public boolean visible(int query, int key) { return true; }
-            @Override public Coverage coverage(int q0, int q1, int k0, int k1) { return Coverage.ALL; }
-            @Override public void applyToTile(int q0, int q1, int k0, int k1, float[] scores, int keyStride) { }
-            @Override public String toString() { return "AttentionMask.all(" + queryCount + " x " + keyCount + ")"; }
+            @Override
+            public int queryCount() {
+                return queryCount;
+            }
+
+            @Override
+            public int keyCount() {
+                return keyCount;
+            }
+
+            @Override
+            public boolean visible(int query, int key) {
+                return true;
+            }
+
+            @Override
+            public Coverage coverage(int q0, int q1, int k0, int k1) {
+                return Coverage.ALL;
+            }
+
+            @Override
+            public void applyToTile(int q0, int q1, int k0, int k1, float[] scores, int keyStride) {}
+
+            @Override
+            public String toString() {
+                return "AttentionMask.all(" + queryCount + " x " + keyCount + ")";
+            }
         };
     }
 
@@ -154,7 +175,8 @@ public interface AttentionMask {
      */
     static AttentionMask causal(int queryCount, int keyCount) {
         if (queryCount < 0 || keyCount < 0 || queryCount > keyCount) {
-            throw new IllegalArgumentException("causal mask: " + queryCount + " queries cannot be the last tokens of " + keyCount + " keys");
+            throw new IllegalArgumentException(
+                    "causal mask: " + queryCount + " queries cannot be the last tokens of " + keyCount + " keys");
         }
         int[] qp = new int[queryCount];
         for (int i = 0; i < queryCount; i++) {

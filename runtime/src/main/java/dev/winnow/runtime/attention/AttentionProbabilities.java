@@ -16,7 +16,8 @@ import java.lang.foreign.ValueLayout;
  * @param headStride bytes between heads
  * @param rowStride  bytes between query rows, &ge; 4 * keys
  */
-public record AttentionProbabilities(MemorySegment data, int heads, int queries, int keys, long headStride, long rowStride) {
+public record AttentionProbabilities(
+        MemorySegment data, int heads, int queries, int keys, long headStride, long rowStride) {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     /**
@@ -32,8 +33,8 @@ public record AttentionProbabilities(MemorySegment data, int heads, int queries,
         if (queries > 0 && keys > 0) {
             long end = (heads - 1L) * headStride + (queries - 1L) * rowStride + 4L * keys;
             if (end > data.byteSize()) {
-                throw new IllegalArgumentException("attention probabilities: shape [" + heads + ", " + queries + ", " + keys
-                        + "] needs " + end + " bytes but the segment holds " + data.byteSize());
+                throw new IllegalArgumentException("attention probabilities: shape [" + heads + ", " + queries + ", "
+                        + keys + "] needs " + end + " bytes but the segment holds " + data.byteSize());
             }
         }
     }
@@ -42,7 +43,8 @@ public record AttentionProbabilities(MemorySegment data, int heads, int queries,
     public static AttentionProbabilities allocate(Arena arena, int heads, int queries, int keys) {
         long row = 4L * keys;
         long bytes = Math.multiplyExact(Math.multiplyExact(row, (long) queries), (long) heads);
-        return new AttentionProbabilities(arena.allocate(Math.max(bytes, 1), 8), heads, queries, keys, row * queries, row);
+        return new AttentionProbabilities(
+                arena.allocate(Math.max(bytes, 1), 8), heads, queries, keys, row * queries, row);
     }
 
     /**
@@ -51,11 +53,14 @@ public record AttentionProbabilities(MemorySegment data, int heads, int queries,
      *
      * @throws IllegalArgumentException when {@code nb0 != 4} or the view does not fit
      */
-    public static AttentionProbabilities fromGgml(MemorySegment data, long ne0, long ne1, long ne2, long nb0, long nb1, long nb2) {
+    public static AttentionProbabilities fromGgml(
+            MemorySegment data, long ne0, long ne1, long ne2, long nb0, long nb1, long nb2) {
         if (nb0 != 4) {
-            throw new IllegalArgumentException("attention probabilities: ggml nb0 = " + nb0 + ", expected 4 (contiguous f32 rows)");
+            throw new IllegalArgumentException(
+                    "attention probabilities: ggml nb0 = " + nb0 + ", expected 4 (contiguous f32 rows)");
         }
-        return new AttentionProbabilities(data, Math.toIntExact(ne2), Math.toIntExact(ne1), Math.toIntExact(ne0), nb2, nb1);
+        return new AttentionProbabilities(
+                data, Math.toIntExact(ne2), Math.toIntExact(ne1), Math.toIntExact(ne0), nb2, nb1);
     }
 
     /**
@@ -65,8 +70,8 @@ public record AttentionProbabilities(MemorySegment data, int heads, int queries,
      */
     public float get(int head, int query, int key) {
         if (head < 0 || head >= heads || query < 0 || query >= queries || key < 0 || key >= keys) {
-            throw new IndexOutOfBoundsException("attention probabilities: (" + head + ", " + query + ", " + key + ") outside ["
-                    + heads + ", " + queries + ", " + keys + "]");
+            throw new IndexOutOfBoundsException("attention probabilities: (" + head + ", " + query + ", " + key
+                    + ") outside [" + heads + ", " + queries + ", " + keys + "]");
         }
         return data.get(F32, offset(head, query) + 4L * key);
     }

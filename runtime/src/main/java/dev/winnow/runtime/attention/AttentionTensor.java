@@ -27,8 +27,15 @@ import java.lang.foreign.ValueLayout;
  * @param headStride  bytes between consecutive heads of one token
  * @param dimStride   bytes between consecutive elements of one head vector
  */
-public record AttentionTensor(MemorySegment data, ElementType type, int tokens, int heads, int dim,
-                              long tokenStride, long headStride, long dimStride) {
+public record AttentionTensor(
+        MemorySegment data,
+        ElementType type,
+        int tokens,
+        int heads,
+        int dim,
+        long tokenStride,
+        long headStride,
+        long dimStride) {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -45,21 +52,25 @@ public record AttentionTensor(MemorySegment data, ElementType type, int tokens, 
             throw new NullPointerException("attention tensor: data and type are required");
         }
         if (tokens < 0 || heads < 1 || dim < 1) {
-            throw new IllegalArgumentException("attention tensor: shape [tokens=" + tokens + ", heads=" + heads + ", dim=" + dim
-                    + "] is invalid: tokens must be >= 0, heads and dim >= 1");
+            throw new IllegalArgumentException("attention tensor: shape [tokens=" + tokens + ", heads=" + heads
+                    + ", dim=" + dim + "] is invalid: tokens must be >= 0, heads and dim >= 1");
         }
         if (tokenStride < 0 || headStride < 0 || dimStride < 0) {
-            throw new IllegalArgumentException("attention tensor: negative stride (tokenStride=" + tokenStride + ", headStride="
-                    + headStride + ", dimStride=" + dimStride + " bytes)");
+            throw new IllegalArgumentException("attention tensor: negative stride (tokenStride=" + tokenStride
+                    + ", headStride=" + headStride + ", dimStride=" + dimStride + " bytes)");
         }
         if (tokens > 0) {
-            long last = Math.addExact(Math.addExact(Math.multiplyExact(tokens - 1L, tokenStride),
-                    Math.multiplyExact(heads - 1L, headStride)), Math.multiplyExact(dim - 1L, dimStride));
+            long last = Math.addExact(
+                    Math.addExact(
+                            Math.multiplyExact(tokens - 1L, tokenStride), Math.multiplyExact(heads - 1L, headStride)),
+                    Math.multiplyExact(dim - 1L, dimStride));
             long end = last + type.byteSize();
             if (end > data.byteSize()) {
-                throw new IllegalArgumentException("attention tensor: shape [tokens=" + tokens + ", heads=" + heads + ", dim=" + dim
-                        + "] with strides [" + tokenStride + ", " + headStride + ", " + dimStride + "] bytes needs " + end
-                        + " bytes but the segment holds " + data.byteSize());
+                throw new IllegalArgumentException(
+                        "attention tensor: shape [tokens=" + tokens + ", heads=" + heads + ", dim=" + dim
+                                + "] with strides [" + tokenStride + ", " + headStride + ", " + dimStride
+                                + "] bytes needs " + end
+                                + " bytes but the segment holds " + data.byteSize());
             }
         }
     }
@@ -89,10 +100,17 @@ public record AttentionTensor(MemorySegment data, ElementType type, int tokens, 
      * @param type the tensor's element type (see {@link ElementType#fromGgmlType})
      * @throws IllegalArgumentException when a dimension does not fit an int or the view exceeds the memory
      */
-    public static AttentionTensor fromGgml(MemorySegment data, ElementType type, long ne0, long ne1, long ne2,
-                                           long nb0, long nb1, long nb2) {
-        return new AttentionTensor(data, type, toInt("ne2 (tokens)", ne2), toInt("ne1 (heads)", ne1), toInt("ne0 (head dim)", ne0),
-                nb2, nb1, nb0);
+    public static AttentionTensor fromGgml(
+            MemorySegment data, ElementType type, long ne0, long ne1, long ne2, long nb0, long nb1, long nb2) {
+        return new AttentionTensor(
+                data,
+                type,
+                toInt("ne2 (tokens)", ne2),
+                toInt("ne1 (heads)", ne1),
+                toInt("ne0 (head dim)", ne0),
+                nb2,
+                nb1,
+                nb0);
     }
 
     private static int toInt(String what, long v) {

@@ -141,15 +141,35 @@ public final class BlockMask {
             throw new IndexOutOfBoundsException("block mask: head " + head + " outside " + layers + " layers");
         }
         return new AttentionMask() {
-            @Override public int queryCount() { return queryCount; }
-            @Override public int keyCount() { return keyCount; }
-            @Override public boolean visible(int query, int key) { return isKept(head, query / blockSize, key / blockSize); }
-            @Override public String toString() { return "BlockMask.forHead(" + head + ")"; }
+            @Override
+            public int queryCount() {
+                return queryCount;
+            }
+
+            @Override
+            public int keyCount() {
+                return keyCount;
+            }
+
+            @Override
+            public boolean visible(int query, int key) {
+                return isKept(head, query / blockSize, key / blockSize);
+            }
+
+            @Override
+            public String toString() {
+                return "BlockMask.forHead(" + head + ")";
+            }
         };
     }
 
     private int word(int head, int queryBlock, int keyBlock) {
-        if (head < 0 || head >= layers || queryBlock < 0 || queryBlock >= queryBlocks || keyBlock < 0 || keyBlock >= keyBlocks) {
+        if (head < 0
+                || head >= layers
+                || queryBlock < 0
+                || queryBlock >= queryBlocks
+                || keyBlock < 0
+                || keyBlock >= keyBlocks) {
             throw new IndexOutOfBoundsException("block mask: tile (head " + head + ", " + queryBlock + ", " + keyBlock
                     + ") outside " + layers + " x " + queryBlocks + " x " + keyBlocks);
         }
@@ -158,7 +178,7 @@ public final class BlockMask {
 
     @Override
     public String toString() {
-        return "BlockMask[" + queryCount + " x " + keyCount + ", B=" + blockSize + ", heads=" + layers + ", kept " + keptCount()
-                + " of " + (long) layers * queryBlocks * keyBlocks + "]";
+        return "BlockMask[" + queryCount + " x " + keyCount + ", B=" + blockSize + ", heads=" + layers + ", kept "
+                + keptCount() + " of " + (long) layers * queryBlocks * keyBlocks + "]";
     }
 }

@@ -22,8 +22,7 @@ import java.util.stream.IntStream;
 public final class BlockRelevance {
     private static final Kernels K = Kernels.INSTANCE;
 
-    private BlockRelevance() {
-    }
+    private BlockRelevance() {}
 
     /**
      * Scores from queries and keys: {@code fromLogits(List.of(logits(in, queryRows, mask, keySegments, segments)),
@@ -36,8 +35,8 @@ public final class BlockRelevance {
      * @param segments    the segment ids to score, distinct
      * @throws IllegalArgumentException when a row, the mask or the segment map does not fit the inputs
      */
-    public static SegmentRelevance fromAttention(AttentionInputs in, int[] queryRows, AttentionMask mask, int[] keySegments,
-                                                 int[] segments) {
+    public static SegmentRelevance fromAttention(
+            AttentionInputs in, int[] queryRows, AttentionMask mask, int[] keySegments, int[] segments) {
         return fromLogits(List.of(logits(in, queryRows, mask, keySegments, segments)), segments);
     }
 
@@ -53,18 +52,19 @@ public final class BlockRelevance {
      * @return the logits, keys in increasing order
      * @throws IllegalArgumentException when a row, the mask or the segment map does not fit the inputs
      */
-    public static RelevanceLogits logits(AttentionInputs in, int[] queryRows, AttentionMask mask, int[] keySegments,
-                                         int[] segments) {
+    public static RelevanceLogits logits(
+            AttentionInputs in, int[] queryRows, AttentionMask mask, int[] keySegments, int[] segments) {
         AttentionTensor q = in.q();
         AttentionTensor k = in.k();
         int nkv = k.tokens();
         checkRows(queryRows, q.tokens());
         if (keySegments.length != nkv) {
-            throw new IllegalArgumentException("block relevance: " + keySegments.length + " key segment ids for " + nkv + " keys");
+            throw new IllegalArgumentException(
+                    "block relevance: " + keySegments.length + " key segment ids for " + nkv + " keys");
         }
         if (mask != null && (mask.queryCount() != q.tokens() || mask.keyCount() != nkv)) {
-            throw new IllegalArgumentException("block relevance: mask covers " + mask.queryCount() + " x " + mask.keyCount()
-                    + " but Q has " + q.tokens() + " tokens and K " + nkv);
+            throw new IllegalArgumentException("block relevance: mask covers " + mask.queryCount() + " x "
+                    + mask.keyCount() + " but Q has " + q.tokens() + " tokens and K " + nkv);
         }
         int[] column = columns(keySegments, segments);
         int[] keys = IntStream.range(0, nkv).filter(j -> column[j] >= 0).toArray();
@@ -132,8 +132,9 @@ public final class BlockRelevance {
             for (int n = 0; n < ids.length; n++) {
                 int c = ids[n] < 0 ? -1 : colOf[ids[n]];
                 if (c < 0) {
-                    throw new IllegalArgumentException("block relevance: key " + parts.get(p).keys()[n] + " of part " + p
-                            + " has segment " + ids[n] + ", which is not among the reported segments");
+                    throw new IllegalArgumentException(
+                            "block relevance: key " + parts.get(p).keys()[n] + " of part " + p + " has segment "
+                                    + ids[n] + ", which is not among the reported segments");
                 }
                 for (int i = 0; i < rows; i++) {
                     mass[i][c] += w[p][i][n];
@@ -146,7 +147,8 @@ public final class BlockRelevance {
                 perRow[i][c] = (float) mass[i][c];
             }
         }
-        return new SegmentRelevance(segments.clone(), parts.getFirst().queryRows().clone(), perRow);
+        return new SegmentRelevance(
+                segments.clone(), parts.getFirst().queryRows().clone(), perRow);
     }
 
     /**
@@ -183,8 +185,9 @@ public final class BlockRelevance {
         int heads = parts.getFirst().heads();
         for (RelevanceLogits part : parts) {
             if (part.queryRows().length != rows || part.heads() != heads) {
-                throw new IllegalArgumentException("block relevance: parts of " + rows + " rows x " + heads + " heads and "
-                        + part.queryRows().length + " rows x " + part.heads() + " heads cannot share a softmax");
+                throw new IllegalArgumentException("block relevance: parts of " + rows + " rows x " + heads
+                        + " heads and " + part.queryRows().length + " rows x " + part.heads()
+                        + " heads cannot share a softmax");
             }
         }
         double[][][] w = new double[parts.size()][rows][];
@@ -234,10 +237,12 @@ public final class BlockRelevance {
      * @param segments    the segment ids to score, distinct
      * @throws IllegalArgumentException when a row or the segment map does not fit the probabilities
      */
-    public static SegmentRelevance fromProbabilities(AttentionProbabilities probs, int[] queryRows, int[] keySegments, int[] segments) {
+    public static SegmentRelevance fromProbabilities(
+            AttentionProbabilities probs, int[] queryRows, int[] keySegments, int[] segments) {
         checkRows(queryRows, probs.queries());
         if (keySegments.length != probs.keys()) {
-            throw new IllegalArgumentException("block relevance: " + keySegments.length + " key segment ids for " + probs.keys() + " keys");
+            throw new IllegalArgumentException(
+                    "block relevance: " + keySegments.length + " key segment ids for " + probs.keys() + " keys");
         }
         int[] column = columns(keySegments, segments);
         float[][][] perHead = new float[probs.heads()][queryRows.length][segments.length];

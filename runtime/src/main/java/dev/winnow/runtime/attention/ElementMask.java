@@ -42,7 +42,8 @@ public final class ElementMask implements AttentionMask {
      */
     public void set(int query, int key, boolean visible) {
         if (query < 0 || query >= queryCount || key < 0 || key >= keyCount) {
-            throw new IndexOutOfBoundsException("element mask: (" + query + ", " + key + ") outside " + queryCount + " x " + keyCount);
+            throw new IndexOutOfBoundsException(
+                    "element mask: (" + query + ", " + key + ") outside " + queryCount + " x " + keyCount);
         }
         int w = query * wordsPerRow + (key >>> 6);
         if (visible) {

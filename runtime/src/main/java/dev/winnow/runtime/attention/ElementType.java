@@ -41,6 +41,7 @@ public enum ElementType {
                 return t;
             }
         }
-        throw new IllegalArgumentException("ggml type " + ggmlType + " is not supported by the attention kernels: only F32 (0) and F16 (1)");
+        throw new IllegalArgumentException(
+                "ggml type " + ggmlType + " is not supported by the attention kernels: only F32 (0) and F16 (1)");
     }
 }

@@ -27,12 +27,17 @@ abstract class Kernels {
             try {
                 return new VectorKernels();
             } catch (LinkageError e) {
-                LOG.info("the Vector API could not be used ({}); Winnow's Java attention kernels run scalar code", e.toString());
+                LOG.info(
+                        "the Vector API could not be used ({}); Winnow's Java attention kernels run scalar code",
+                        e.toString());
                 return new ScalarKernels();
             }
         }
-        LOG.info("{} is not enabled: Winnow's Java attention kernels run scalar code (same results); "
-                + "--add-modules {} only makes them faster", VECTOR_MODULE, VECTOR_MODULE);
+        LOG.info(
+                "{} is not enabled: Winnow's Java attention kernels run scalar code (same results); "
+                        + "--add-modules {} only makes them faster",
+                VECTOR_MODULE,
+                VECTOR_MODULE);
         return new ScalarKernels();
     }
 
@@ -52,8 +57,18 @@ abstract class Kernels {
      * maxima {@code m} and sums {@code l}, rescales the output accumulator {@code ot}, and leaves {@code exp(s - m)} in
      * {@code st}. Rows that have seen no visible key yet keep {@code m = -inf}, {@code l = 0}.
      */
-    abstract void softmaxStep(float[] st, int kn, float[] m, float[] l, float[] ot, int r, int qp, int rows, int dv,
-                              int dv4, boolean rowMode);
+    abstract void softmaxStep(
+            float[] st,
+            int kn,
+            float[] m,
+            float[] l,
+            float[] ot,
+            int r,
+            int qp,
+            int rows,
+            int dv,
+            int dv4,
+            boolean rowMode);
 
     /** Row layout: {@code st[j][i] = qt[i] . ks[j]} over {@code dk} channels, for {@code rows} rows and {@code kn} keys. */
     abstract void rowScores(float[] qt, int qOff, float[] ks, float[] st, int kn, int rows, int dk, int qp);

@@ -21,11 +21,12 @@ public record KeyConvolution(float[] weights, int heads, int width, int dim) {
      */
     public KeyConvolution {
         if (heads < 1 || width < 1 || dim < 1) {
-            throw new IllegalArgumentException("key convolution: heads " + heads + ", width " + width + ", dim " + dim + " must be >= 1");
+            throw new IllegalArgumentException(
+                    "key convolution: heads " + heads + ", width " + width + ", dim " + dim + " must be >= 1");
         }
         if (weights.length != (long) heads * width * dim) {
-            throw new IllegalArgumentException("key convolution: " + weights.length + " weights, expected heads*width*dim = "
-                    + (long) heads * width * dim);
+            throw new IllegalArgumentException("key convolution: " + weights.length
+                    + " weights, expected heads*width*dim = " + (long) heads * width * dim);
         }
         weights = weights.clone();
     }

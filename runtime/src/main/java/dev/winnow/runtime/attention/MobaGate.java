@@ -31,7 +31,8 @@ public final class MobaGate {
      */
     public MobaGate(int blockSize, int topK, KeyConvolution convolution) {
         if (blockSize < 1 || topK < 0) {
-            throw new IllegalArgumentException("MoBA gate: block size " + blockSize + " must be >= 1 and top-k " + topK + " >= 0");
+            throw new IllegalArgumentException(
+                    "MoBA gate: block size " + blockSize + " must be >= 1 and top-k " + topK + " >= 0");
         }
         this.blockSize = blockSize;
         this.topK = topK;
@@ -57,8 +58,7 @@ public final class MobaGate {
      * @param keyCount  keys pooled
      * @param means     {@code [n_head_kv][keyBlocks * dim]}: mean key of block {@code j} at {@code [j * dim, (j+1) * dim)}
      */
-    public record PooledKeys(int blockSize, int keyCount, float[][] means) {
-    }
+    public record PooledKeys(int blockSize, int keyCount, float[][] means) {}
 
     /**
      * Pools the keys: reads all of K once ({@code O(n_kv * n_head_kv * d)}, times the convolution width).
@@ -67,13 +67,14 @@ public final class MobaGate {
      */
     public PooledKeys pool(AttentionTensor k) {
         if (convolution != null && (convolution.heads() != k.heads() || convolution.dim() != k.dim())) {
-            throw new IllegalArgumentException("MoBA gate: key convolution has " + convolution.heads() + " heads of dim "
-                    + convolution.dim() + ", K has " + k.heads() + " of dim " + k.dim());
+            throw new IllegalArgumentException("MoBA gate: key convolution has " + convolution.heads()
+                    + " heads of dim " + convolution.dim() + ", K has " + k.heads() + " of dim " + k.dim());
         }
         int kBlocks = (k.tokens() + blockSize - 1) / blockSize;
         float[][] pooled = new float[k.heads()][];
         IntStream kvHeads = IntStream.range(0, k.heads());
-        (TiledAttention.sharable(k.data()) ? kvHeads.parallel() : kvHeads).forEach(g -> pooled[g] = poolKeys(k, g, kBlocks));
+        (TiledAttention.sharable(k.data()) ? kvHeads.parallel() : kvHeads)
+                .forEach(g -> pooled[g] = poolKeys(k, g, kBlocks));
         return new PooledKeys(blockSize, k.tokens(), pooled);
     }
 
@@ -101,12 +102,13 @@ public final class MobaGate {
         int nq = q.tokens();
         int nkv = k.tokens();
         if (mask.queryCount() != nq || mask.keyCount() != nkv) {
-            throw new IllegalArgumentException("MoBA gate: mask covers " + mask.queryCount() + " x " + mask.keyCount() + " but Q has "
-                    + nq + " tokens and K " + nkv);
+            throw new IllegalArgumentException("MoBA gate: mask covers " + mask.queryCount() + " x " + mask.keyCount()
+                    + " but Q has " + nq + " tokens and K " + nkv);
         }
         if (keys.blockSize() != blockSize || keys.keyCount() != nkv || keys.means().length != k.heads()) {
-            throw new IllegalArgumentException("MoBA gate: pooled keys (B=" + keys.blockSize() + ", " + keys.keyCount() + " keys, "
-                    + keys.means().length + " KV heads) do not fit B=" + blockSize + " and K with " + nkv + " keys, " + k.heads() + " heads");
+            throw new IllegalArgumentException("MoBA gate: pooled keys (B=" + keys.blockSize() + ", " + keys.keyCount()
+                    + " keys, " + keys.means().length + " KV heads) do not fit B=" + blockSize + " and K with " + nkv
+                    + " keys, " + k.heads() + " heads");
         }
         BlockMask blocks = BlockMask.empty(nq, nkv, blockSize, q.heads());
         int qBlocks = blocks.queryBlocks();
@@ -116,8 +118,12 @@ public final class MobaGate {
         byte[] kind = new byte[qBlocks * kBlocks];
         for (int qb = 0; qb < qBlocks; qb++) {
             for (int kb = 0; kb < kBlocks; kb++) {
-                kind[qb * kBlocks + kb] = (byte) mask.coverage(qb * blockSize, Math.min(nq, (qb + 1) * blockSize),
-                        kb * blockSize, Math.min(nkv, (kb + 1) * blockSize)).ordinal();
+                kind[qb * kBlocks + kb] = (byte) mask.coverage(
+                                qb * blockSize,
+                                Math.min(nq, (qb + 1) * blockSize),
+                                kb * blockSize,
+                                Math.min(nkv, (kb + 1) * blockSize))
+                        .ordinal();
             }
         }
         float[][] pooled = keys.means();
@@ -159,7 +165,8 @@ public final class MobaGate {
                 for (int n = 0; n < keep; n++) {
                     int best = -1;
                     for (int kb = 0; kb < kBlocks; kb++) {
-                        if (!taken[kb] && kind[qb * kBlocks + kb] == AttentionMask.Coverage.ALL.ordinal()
+                        if (!taken[kb]
+                                && kind[qb * kBlocks + kb] == AttentionMask.Coverage.ALL.ordinal()
                                 && (best < 0 || affinity[kb] > affinity[best])) {
                             best = kb;
                         }

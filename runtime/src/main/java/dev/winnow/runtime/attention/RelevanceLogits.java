@@ -26,8 +26,8 @@ public record RelevanceLogits(int[] queryRows, int heads, int[] keys, int[] keyS
             throw new IllegalArgumentException("relevance logits: " + heads + " heads");
         }
         if (keySegments.length != keys.length) {
-            throw new IllegalArgumentException("relevance logits: " + keySegments.length + " segment ids for "
-                    + keys.length + " keys");
+            throw new IllegalArgumentException(
+                    "relevance logits: " + keySegments.length + " segment ids for " + keys.length + " keys");
         }
         if (logits.length != (long) queryRows.length * heads * keys.length) {
             throw new IllegalArgumentException("relevance logits: " + logits.length + " logits for " + queryRows.length

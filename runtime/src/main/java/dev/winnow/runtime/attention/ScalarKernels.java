@@ -25,8 +25,18 @@ final class ScalarKernels extends Kernels {
     }
 
     @Override
-    void softmaxStep(float[] st, int kn, float[] m, float[] l, float[] ot, int r, int qp, int rows, int dv, int dv4,
-                     boolean rowMode) {
+    void softmaxStep(
+            float[] st,
+            int kn,
+            float[] m,
+            float[] l,
+            float[] ot,
+            int r,
+            int qp,
+            int rows,
+            int dv,
+            int dv4,
+            boolean rowMode) {
         int oOff = r * dv4 * qp;
         for (int i = 0; i < qp; i++) {
             float mx = Float.NEGATIVE_INFINITY;

@@ -25,11 +25,16 @@ public final class SegmentMask implements AttentionMask {
      * @throws IllegalArgumentException when segment and position arrays differ in length or a segment id is outside
      *                                  {@code [0, visibility.segments())}
      */
-    public SegmentMask(int[] querySegments, int[] queryPositions, int[] keySegments, int[] keyPositions,
-                       SegmentVisibility visibility) {
+    public SegmentMask(
+            int[] querySegments,
+            int[] queryPositions,
+            int[] keySegments,
+            int[] keyPositions,
+            SegmentVisibility visibility) {
         if (querySegments.length != queryPositions.length || keySegments.length != keyPositions.length) {
-            throw new IllegalArgumentException("segment mask: " + querySegments.length + " query segments vs " + queryPositions.length
-                    + " query positions, " + keySegments.length + " key segments vs " + keyPositions.length + " key positions");
+            throw new IllegalArgumentException("segment mask: " + querySegments.length + " query segments vs "
+                    + queryPositions.length + " query positions, " + keySegments.length + " key segments vs "
+                    + keyPositions.length + " key positions");
         }
         checkIds("query", querySegments, visibility.segments());
         checkIds("key", keySegments, visibility.segments());
@@ -60,7 +65,8 @@ public final class SegmentMask implements AttentionMask {
      * @throws IllegalArgumentException when a length is negative
      */
     public static SegmentMask blockRank(int instructionLength, int[] documentLengths, int queryLength) {
-        return selfAttention(blockRankSegments(instructionLength, documentLengths, queryLength),
+        return selfAttention(
+                blockRankSegments(instructionLength, documentLengths, queryLength),
                 SegmentVisibility.blockRank(documentLengths.length));
     }
 
@@ -70,13 +76,14 @@ public final class SegmentMask implements AttentionMask {
      */
     public static int[] blockRankSegments(int instructionLength, int[] documentLengths, int queryLength) {
         if (instructionLength < 0 || queryLength < 0) {
-            throw new IllegalArgumentException("BlockRank layout: negative instruction (" + instructionLength + ") or query ("
-                    + queryLength + ") length");
+            throw new IllegalArgumentException("BlockRank layout: negative instruction (" + instructionLength
+                    + ") or query (" + queryLength + ") length");
         }
         long total = (long) instructionLength + queryLength;
         for (int i = 0; i < documentLengths.length; i++) {
             if (documentLengths[i] < 0) {
-                throw new IllegalArgumentException("BlockRank layout: document " + (i + 1) + " has negative length " + documentLengths[i]);
+                throw new IllegalArgumentException(
+                        "BlockRank layout: document " + (i + 1) + " has negative length " + documentLengths[i]);
             }
             total += documentLengths[i];
         }
@@ -93,7 +100,8 @@ public final class SegmentMask implements AttentionMask {
     private static void checkIds(String side, int[] ids, int segments) {
         for (int i = 0; i < ids.length; i++) {
             if (ids[i] < 0 || ids[i] >= segments) {
-                throw new IllegalArgumentException("segment mask: " + side + " " + i + " has segment " + ids[i] + ", outside [0, " + segments + ")");
+                throw new IllegalArgumentException("segment mask: " + side + " " + i + " has segment " + ids[i]
+                        + ", outside [0, " + segments + ")");
             }
         }
     }

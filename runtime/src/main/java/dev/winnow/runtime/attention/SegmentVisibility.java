@@ -87,7 +87,8 @@ public final class SegmentVisibility {
 
     private void check(int from, int to) {
         if (from < 0 || from >= segments || to < 0 || to >= segments) {
-            throw new IndexOutOfBoundsException("segment visibility: pair (" + from + ", " + to + ") outside " + segments + " segments");
+            throw new IndexOutOfBoundsException(
+                    "segment visibility: pair (" + from + ", " + to + ") outside " + segments + " segments");
         }
     }
 }

@@ -16,17 +16,22 @@ final class TiledAttention {
     private static final int L = K.lanes();
     private static final int ROWS = 4;
     /** Never started: only asked whether a segment is accessible from a thread other than its owner. */
-    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
 
     /** Which tiles to compute, per query head. */
     interface TilePlan {
         boolean keep(int head, int queryTile, int keyTile);
     }
 
-    private TiledAttention() {
-    }
+    private TiledAttention() {}
 
-    static void run(AttentionInputs in, AttentionMask mask, int tile, TilePlan plan, AttentionTensor out, AttentionProbabilities probs) {
+    static void run(
+            AttentionInputs in,
+            AttentionMask mask,
+            int tile,
+            TilePlan plan,
+            AttentionTensor out,
+            AttentionProbabilities probs) {
         int nq = in.q().tokens();
         int groups = in.k().heads();
         int queryTiles = (nq + tile - 1) / tile;
@@ -35,7 +40,10 @@ final class TiledAttention {
             return;
         }
         IntStream range = IntStream.range(0, tasks);
-        if (sharable(in.q().data()) && sharable(in.k().data()) && sharable(in.v().data()) && sharable(out.data())
+        if (sharable(in.q().data())
+                && sharable(in.k().data())
+                && sharable(in.v().data())
+                && sharable(out.data())
                 && (probs == null || sharable(probs.data()))) {
             range = range.parallel();
         }
@@ -77,6 +85,7 @@ final class TiledAttention {
         private final int rows;
         /** Query rows padded to whole vectors: the stride of qt, st and ot. */
         private final int qp;
+
         private final int d;
         private final int dv;
         /** V row stride in the scratch tile: dv rounded up to 4 channels, or to whole vectors in row mode. */
@@ -86,8 +95,15 @@ final class TiledAttention {
         /** K row stride in the scratch tile: d, or d rounded up to whole vectors in row mode. */
         private final int dk;
 
-        Task(AttentionInputs in, AttentionMask mask, int tile, TilePlan plan, AttentionTensor out, AttentionProbabilities probs,
-             int group, int queryTile) {
+        Task(
+                AttentionInputs in,
+                AttentionMask mask,
+                int tile,
+                TilePlan plan,
+                AttentionTensor out,
+                AttentionProbabilities probs,
+                int group,
+                int queryTile) {
             this.in = in;
             this.mask = mask;
             this.tile = tile;
@@ -213,13 +229,20 @@ final class TiledAttention {
         }
 
         /** Turns the stored scores of the visited tiles of one row into probabilities {@code exp(s - m) / l}. */
-        private void normaliseProbabilities(int h, int query, float rowMax, float invSum, int[] tiles, int count, int nkv) {
+        private void normaliseProbabilities(
+                int h, int query, float rowMax, float invSum, int[] tiles, int count, int nkv) {
             for (int t = 0; t < count; t++) {
                 int k0 = tiles[t] * tile;
                 int k1 = Math.min(nkv, k0 + tile);
                 for (int key = k0; key < k1; key++) {
                     float sc = probs.read(h, query, key);
-                    probs.write(h, query, key, invSum == 0f || sc == Float.NEGATIVE_INFINITY ? 0f : (float) Math.exp(sc - rowMax) * invSum);
+                    probs.write(
+                            h,
+                            query,
+                            key,
+                            invSum == 0f || sc == Float.NEGATIVE_INFINITY
+                                    ? 0f
+                                    : (float) Math.exp(sc - rowMax) * invSum);
                 }
             }
         }

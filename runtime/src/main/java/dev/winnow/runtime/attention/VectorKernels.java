@@ -82,8 +82,18 @@ final class VectorKernels extends Kernels {
      * {@code exp(s - m)} in {@code st}. Lanes that have seen no visible key yet keep {@code m = -inf}, {@code l = 0}.
      */
     @Override
-    void softmaxStep(float[] st, int kn, float[] m, float[] l, float[] ot, int r, int qp, int rows, int dv, int dv4,
-                     boolean rowMode) {
+    void softmaxStep(
+            float[] st,
+            int kn,
+            float[] m,
+            float[] l,
+            float[] ot,
+            int r,
+            int qp,
+            int rows,
+            int dv,
+            int dv4,
+            boolean rowMode) {
         FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         FloatVector zero = FloatVector.zero(S);
         int oOff = r * dv4 * qp;
@@ -238,7 +248,8 @@ final class VectorKernels extends Kernels {
         int bound = S.loopBound(n);
         int c = 0;
         for (; c < bound; c += L) {
-            FloatVector.fromArray(S, x, c).fma(FloatVector.fromArray(S, w, c), FloatVector.fromArray(S, acc, accOff + c))
+            FloatVector.fromArray(S, x, c)
+                    .fma(FloatVector.fromArray(S, w, c), FloatVector.fromArray(S, acc, accOff + c))
                     .intoArray(acc, accOff + c);
         }
         for (; c < n; c++) {

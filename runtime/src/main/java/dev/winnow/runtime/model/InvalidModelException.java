@@ -7,24 +7,24 @@ import java.nio.file.Path;
  * with a header field out of range. The message names the file and the problem.
  */
 public final class InvalidModelException extends IllegalArgumentException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  /** The file that was refused. */
-  private final transient Path file;
+    /** The file that was refused. */
+    private final transient Path file;
 
-  /**
-   * @param file the refused file
-   * @param problem what is wrong with it, as a phrase ("is empty (0 bytes)")
-   */
-  public InvalidModelException(Path file, String problem) {
-    super("model file " + file + ": " + problem);
-    this.file = file;
-  }
+    /**
+     * @param file the refused file
+     * @param problem what is wrong with it, as a phrase ("is empty (0 bytes)")
+     */
+    public InvalidModelException(Path file, String problem) {
+        super("model file " + file + ": " + problem);
+        this.file = file;
+    }
 
-  /**
-   * @return the refused file
-   */
-  public Path file() {
-    return file;
-  }
+    /**
+     * @return the refused file
+     */
+    public Path file() {
+        return file;
+    }
 }

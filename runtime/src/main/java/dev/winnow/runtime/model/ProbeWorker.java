@@ -33,92 +33,96 @@ import java.nio.file.Path;
  * embeddings through {@link Context#encode}.
  */
 public final class ProbeWorker {
-  /** Greedy tokens a decoder generates after the prompt when TOKENS is 0. */
-  public static final int GREEDY = 4;
+    /** Greedy tokens a decoder generates after the prompt when TOKENS is 0. */
+    public static final int GREEDY = 4;
 
-  private ProbeWorker() {}
+    private ProbeWorker() {}
 
-  /**
-   * @param args ignored
-   * @throws IOException if stdin cannot be read
-   */
-  public static void main(String[] args) throws IOException {
-    PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true,
-        StandardCharsets.UTF_8);
-    Llama llama = Llama.load();
-    out.println("READY");
-    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-    for (String line; (line = in.readLine()) != null; ) {
-      if (line.isBlank()) {
-        continue;
-      }
-      String[] f = line.split("\t");
-      Path file = Path.of(f[0]);
-      int ctx = f.length > 1 ? Integer.parseInt(f[1]) : 0;
-      int tokens = f.length > 2 ? Integer.parseInt(f[2]) : 0;
-      out.println(probe(llama, file, ctx, tokens));
-    }
-  }
-
-  /**
-   * Loads, creates a context and decodes, as described in the class comment.
-   *
-   * @param llama the runtime
-   * @param file the model file
-   * @param ctx context size (0: the default)
-   * @param tokens tokens to decode (0: the default)
-   * @return the answer line
-   */
-  static String probe(Llama llama, Path file, int ctx, int tokens) {
-    String step = "load";
-    try (Model m = llama.loadModel(file)) {
-      step = "context";
-      boolean encoder = m.hasEncoder() || "false".equals(m.metadata().get(m.architecture() + ".attention.causal"));
-      int n = tokens > 0 ? tokens : encoder ? 8 : 0;
-      int batch = Math.max(512, n);
-      ContextOptions o = ContextOptions.defaults().withThreads(Math.min(2, Runtime.getRuntime().availableProcessors()))
-          .withContextSize(ctx > 0 ? ctx : encoder ? 0 : 256).withBatchSize(batch);
-      if (encoder) {
-        o = o.withEmbeddings(true, Pooling.MEAN);
-      }
-      try (Context c = m.newContext(o); Batch b = Batch.allocate(batch, 1)) {
-        step = "decode";
-        boolean finite = true;
-        int vocab = m.vocabulary().size();
-        if (n > 0) {
-          for (int i = 0; i < n; i++) {
-            b.add(vocab > 5 ? 5 + i % (vocab - 5) : i % Math.max(1, vocab), i, 0, i == n - 1);
-          }
-          if (encoder) {
-            c.encode(b);
-            for (float v : c.sequenceEmbeddingCopy(0, false)) {
-              finite &= Float.isFinite(v);
+    /**
+     * @param args ignored
+     * @throws IOException if stdin cannot be read
+     */
+    public static void main(String[] args) throws IOException {
+        PrintStream out =
+                new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);
+        Llama llama = Llama.load();
+        out.println("READY");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (line.isBlank()) {
+                continue;
             }
-          } else {
-            c.decode(b);
-            for (float v : c.logitsCopy(-1)) {
-              finite &= Float.isFinite(v);
-            }
-          }
-        } else {
-          int[] prompt = m.vocabulary().tokenize("Once upon a time");
-          b.addSequence(prompt, 0, 0, true);
-          c.decode(b);
-          for (int i = 0; i < GREEDY; i++) {
-            for (float v : c.logitsCopy(-1)) {
-              finite &= Float.isFinite(v);
-            }
-            int next = c.argmax(-1);
-            b.clear();
-            b.add(next, prompt.length + i, 0, true);
-            c.decode(b);
-          }
+            String[] f = line.split("\t");
+            Path file = Path.of(f[0]);
+            int ctx = f.length > 1 ? Integer.parseInt(f[1]) : 0;
+            int tokens = f.length > 2 ? Integer.parseInt(f[2]) : 0;
+            out.println(probe(llama, file, ctx, tokens));
         }
-        return "OK\t" + file + "\t" + (finite ? "finite" : "non-finite");
-      }
-    } catch (RuntimeException e) {
-      String msg = String.valueOf(e.getMessage()).replace('\n', ' ').replace('\t', ' ');
-      return "REFUSED\t" + file + "\t" + step + "\t" + e.getClass().getSimpleName() + ": " + msg;
     }
-  }
+
+    /**
+     * Loads, creates a context and decodes, as described in the class comment.
+     *
+     * @param llama the runtime
+     * @param file the model file
+     * @param ctx context size (0: the default)
+     * @param tokens tokens to decode (0: the default)
+     * @return the answer line
+     */
+    static String probe(Llama llama, Path file, int ctx, int tokens) {
+        String step = "load";
+        try (Model m = llama.loadModel(file)) {
+            step = "context";
+            boolean encoder =
+                    m.hasEncoder() || "false".equals(m.metadata().get(m.architecture() + ".attention.causal"));
+            int n = tokens > 0 ? tokens : encoder ? 8 : 0;
+            int batch = Math.max(512, n);
+            ContextOptions o = ContextOptions.defaults()
+                    .withThreads(Math.min(2, Runtime.getRuntime().availableProcessors()))
+                    .withContextSize(ctx > 0 ? ctx : encoder ? 0 : 256)
+                    .withBatchSize(batch);
+            if (encoder) {
+                o = o.withEmbeddings(true, Pooling.MEAN);
+            }
+            try (Context c = m.newContext(o);
+                    Batch b = Batch.allocate(batch, 1)) {
+                step = "decode";
+                boolean finite = true;
+                int vocab = m.vocabulary().size();
+                if (n > 0) {
+                    for (int i = 0; i < n; i++) {
+                        b.add(vocab > 5 ? 5 + i % (vocab - 5) : i % Math.max(1, vocab), i, 0, i == n - 1);
+                    }
+                    if (encoder) {
+                        c.encode(b);
+                        for (float v : c.sequenceEmbeddingCopy(0, false)) {
+                            finite &= Float.isFinite(v);
+                        }
+                    } else {
+                        c.decode(b);
+                        for (float v : c.logitsCopy(-1)) {
+                            finite &= Float.isFinite(v);
+                        }
+                    }
+                } else {
+                    int[] prompt = m.vocabulary().tokenize("Once upon a time");
+                    b.addSequence(prompt, 0, 0, true);
+                    c.decode(b);
+                    for (int i = 0; i < GREEDY; i++) {
+                        for (float v : c.logitsCopy(-1)) {
+                            finite &= Float.isFinite(v);
+                        }
+                        int next = c.argmax(-1);
+                        b.clear();
+                        b.add(next, prompt.length + i, 0, true);
+                        c.decode(b);
+                    }
+                }
+                return "OK\t" + file + "\t" + (finite ? "finite" : "non-finite");
+            }
+        } catch (RuntimeException e) {
+            String msg = String.valueOf(e.getMessage()).replace('\n', ' ').replace('\t', ' ');
+            return "REFUSED\t" + file + "\t" + step + "\t" + e.getClass().getSimpleName() + ": " + msg;
+        }
+    }
 }

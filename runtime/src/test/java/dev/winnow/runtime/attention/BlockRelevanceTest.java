@@ -1,13 +1,13 @@
 package dev.winnow.runtime.attention;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import java.lang.foreign.Arena;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class BlockRelevanceTest {
 
@@ -57,8 +57,16 @@ class BlockRelevanceTest {
             for (int r = 0; r < rows.length; r++) {
                 double sum = 0;
                 for (int s = 0; s < documents.length; s++) {
-                    assertEquals(expected[r][s], fromScores.perRow()[r][s], 1e-5, "from Q and K, row " + rows[r] + " doc " + documents[s]);
-                    assertEquals(expected[r][s], fromProbs.perRow()[r][s], 1e-5, "from probabilities, row " + rows[r] + " doc " + documents[s]);
+                    assertEquals(
+                            expected[r][s],
+                            fromScores.perRow()[r][s],
+                            1e-5,
+                            "from Q and K, row " + rows[r] + " doc " + documents[s]);
+                    assertEquals(
+                            expected[r][s],
+                            fromProbs.perRow()[r][s],
+                            1e-5,
+                            "from probabilities, row " + rows[r] + " doc " + documents[s]);
                     sum += fromScores.perRow()[r][s];
                 }
                 assertEquals(1.0, sum, 1e-5);
@@ -85,20 +93,33 @@ class BlockRelevanceTest {
             // only segment 7 scored: it gets all the mass
             SegmentRelevance only7 = BlockRelevance.fromAttention(in, new int[] {n - 1}, null, seg, new int[] {7});
             assertEquals(1f, only7.perRow()[0][0], 1e-6f);
-            assertThrows(IllegalArgumentException.class, () -> BlockRelevance.fromAttention(in, new int[] {n}, null, seg, new int[] {7}));
-            assertThrows(IllegalArgumentException.class, () -> BlockRelevance.fromAttention(in, new int[] {0}, null, new int[3], new int[] {7}));
-            assertThrows(IllegalArgumentException.class, () -> BlockRelevance.fromAttention(in, new int[] {0}, null, seg, new int[] {7, 7}));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> BlockRelevance.fromAttention(in, new int[] {n}, null, seg, new int[] {7}));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> BlockRelevance.fromAttention(in, new int[] {0}, null, new int[3], new int[] {7}));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> BlockRelevance.fromAttention(in, new int[] {0}, null, seg, new int[] {7, 7}));
         }
     }
 
     /** The logits against K's keys [from, to) with segment ids from {@code seg}. */
-    private static RelevanceLogits window(Arena arena, AttentionTensor q, AttentionTensor k, int[] rows, int[] seg,
-                                          int from, int to) {
+    private static RelevanceLogits window(
+            Arena arena, AttentionTensor q, AttentionTensor k, int[] rows, int[] seg, int from, int to) {
         AttentionTensor slice = AttentionTensor.contiguous(
                 k.data().asSlice((long) from * k.heads() * k.dim() * 4, (long) (to - from) * k.heads() * k.dim() * 4),
-                ElementType.F32, to - from, k.heads(), k.dim());
+                ElementType.F32,
+                to - from,
+                k.heads(),
+                k.dim());
         int[] s = java.util.Arrays.copyOfRange(seg, from, to);
-        return BlockRelevance.logits(AttentionInputs.of(q, slice, slice), rows, null, s,
+        return BlockRelevance.logits(
+                AttentionInputs.of(q, slice, slice),
+                rows,
+                null,
+                s,
                 java.util.Arrays.stream(s).distinct().toArray());
     }
 
@@ -125,8 +146,10 @@ class BlockRelevanceTest {
             assertEquals(dot / Math.sqrt(48), one.logit(1, 5, 30), 1e-4);
 
             SegmentRelevance single = BlockRelevance.fromAttention(AttentionInputs.of(q, k, k), rows, null, seg, all);
-            List<RelevanceLogits> windows = List.of(window(arena, q, k, rows, seg, 0, 20),
-                    window(arena, q, k, rows, seg, 20, 44), window(arena, q, k, rows, seg, 44, nkv));
+            List<RelevanceLogits> windows = List.of(
+                    window(arena, q, k, rows, seg, 0, 20),
+                    window(arena, q, k, rows, seg, 20, 44),
+                    window(arena, q, k, rows, seg, 44, nkv));
             SegmentRelevance merged = BlockRelevance.fromLogits(windows, all);
             double[][] w = BlockRelevance.keyWeights(windows);
             double[][] wOne = BlockRelevance.keyWeights(List.of(one));
@@ -161,14 +184,17 @@ class BlockRelevanceTest {
             int[] seg = {0, 0, 0, 0, 0, 1, 1, 1, 1, 1};
             RelevanceLogits twoRows = window(arena, q, k, new int[] {0, 1}, seg, 0, 5);
             RelevanceLogits oneRow = window(arena, q, k, new int[] {1}, seg, 5, 10);
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> BlockRelevance.keyWeights(List.of(twoRows, oneRow)));
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class, () -> BlockRelevance.keyWeights(List.of(twoRows, oneRow)));
             assertTrue(e.getMessage().contains("cannot share a softmax"), e.getMessage());
             assertThrows(IllegalArgumentException.class, () -> BlockRelevance.keyWeights(List.of()));
             // segment 1's keys are not among the reported segments
-            assertThrows(IllegalArgumentException.class,
-                    () -> BlockRelevance.fromLogits(List.of(window(arena, q, k, new int[] {0}, seg, 0, 10)), new int[] {0}));
-            assertThrows(IllegalArgumentException.class,
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> BlockRelevance.fromLogits(
+                            List.of(window(arena, q, k, new int[] {0}, seg, 0, 10)), new int[] {0}));
+            assertThrows(
+                    IllegalArgumentException.class,
                     () -> new RelevanceLogits(new int[] {0}, 4, new int[] {1, 2}, new int[] {0, 0}, new float[7]));
         }
     }

@@ -1,12 +1,12 @@
 package dev.winnow.runtime.attention;
 
-import java.lang.foreign.Arena;
-import java.util.Random;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class BlockSparseAttentionTest {
 
@@ -31,7 +31,8 @@ class BlockSparseAttentionTest {
                     }
                 }
             }
-            ReferenceAttention.assertOutputClose(ReferenceAttention.compute(in, (h, i, j) -> j <= i).out(), sparse, 1e-4, "full blocks");
+            ReferenceAttention.assertOutputClose(
+                    ReferenceAttention.compute(in, (h, i, j) -> j <= i).out(), sparse, 1e-4, "full blocks");
         }
     }
 
@@ -58,8 +59,8 @@ class BlockSparseAttentionTest {
             AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, 32);
             AttentionProbabilities p = AttentionProbabilities.allocate(arena, heads, nq, nkv);
             Attention.blockSparse(in, blocks, causal, out, p);
-            ReferenceAttention.Result ref = ReferenceAttention.compute(in,
-                    (h, i, j) -> blocks.isKept(h, i / b, j / b) && causal.visible(i, j));
+            ReferenceAttention.Result ref =
+                    ReferenceAttention.compute(in, (h, i, j) -> blocks.isKept(h, i / b, j / b) && causal.visible(i, j));
             ReferenceAttention.assertOutputClose(ref.out(), out, 1e-4, "per-head block mask");
             ReferenceAttention.assertProbsClose(ref.probs(), p, 1e-6, "per-head block mask");
 
@@ -108,7 +109,8 @@ class BlockSparseAttentionTest {
 
             int b = 8;
             BlockMask blocks = mask.toBlockMask(b);
-            assertTrue(blocks.keptCount() < (long) blocks.queryBlocks() * blocks.keyBlocks() * 2 / 3,
+            assertTrue(
+                    blocks.keptCount() < (long) blocks.queryBlocks() * blocks.keyBlocks() * 2 / 3,
                     "BlockRank drops the document-document tiles: " + blocks);
             AttentionInputs in = AttentionInputs.of(
                     ReferenceAttention.random(arena, rnd, ElementType.F32, n, 4, 32, 1.5f, false),
@@ -141,8 +143,8 @@ class BlockSparseAttentionTest {
             int b = blockSizes[rnd.nextInt(blockSizes.length)];
             ElementType tq = rnd.nextBoolean() ? ElementType.F16 : ElementType.F32;
             ElementType tkv = rnd.nextBoolean() ? ElementType.F16 : ElementType.F32;
-            String what = "trial " + trial + ": d=" + d + " heads=" + heads + "/" + kvHeads + " nq=" + nq + " nkv=" + nkv + " B=" + b
-                    + " " + tq + "/" + tkv;
+            String what = "trial " + trial + ": d=" + d + " heads=" + heads + "/" + kvHeads + " nq=" + nq + " nkv="
+                    + nkv + " B=" + b + " " + tq + "/" + tkv;
             try (Arena arena = Arena.ofShared()) {
                 AttentionInputs in = AttentionInputs.of(
                         ReferenceAttention.random(arena, rnd, tq, nq, heads, d, 1.5f, rnd.nextBoolean()),
@@ -161,12 +163,16 @@ class BlockSparseAttentionTest {
                 AttentionMask causal = AttentionMask.causal(nq, nkv);
                 AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, d);
                 Attention.blockSparse(in, blocks, causal, out);
-                ReferenceAttention.Result ref = ReferenceAttention.compute(in,
-                        (h, i, j) -> blocks.isKept(h, i / b, j / b) && causal.visible(i, j));
+                ReferenceAttention.Result ref = ReferenceAttention.compute(
+                        in, (h, i, j) -> blocks.isKept(h, i / b, j / b) && causal.visible(i, j));
                 ReferenceAttention.assertOutputClose(ref.out(), out, 1e-4, what + " block-sparse");
                 AttentionTensor dense = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, d);
                 Attention.dense(in, causal, dense);
-                ReferenceAttention.assertOutputClose(ReferenceAttention.compute(in, (h, i, j) -> causal.visible(i, j)).out(), dense, 1e-4,
+                ReferenceAttention.assertOutputClose(
+                        ReferenceAttention.compute(in, (h, i, j) -> causal.visible(i, j))
+                                .out(),
+                        dense,
+                        1e-4,
                         what + " dense");
             }
         }

@@ -1,12 +1,12 @@
 package dev.winnow.runtime.attention;
 
-import java.lang.foreign.Arena;
-import java.util.Random;
-import org.junit.jupiter.api.Test;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class DenseAttentionTest {
 
@@ -55,9 +55,10 @@ class DenseAttentionTest {
             Random rnd = new Random(3);
             int n = 90;
             AttentionInputs in = AttentionInputs.of(
-                    ReferenceAttention.random(arena, rnd, ElementType.F16, n, 6, 64, 1.5f, false),
-                    ReferenceAttention.random(arena, rnd, ElementType.F16, n, 3, 64, 1.5f, false),
-                    ReferenceAttention.random(arena, rnd, ElementType.F16, n, 3, 64, 1f, false)).withScale(0.2f);
+                            ReferenceAttention.random(arena, rnd, ElementType.F16, n, 6, 64, 1.5f, false),
+                            ReferenceAttention.random(arena, rnd, ElementType.F16, n, 3, 64, 1.5f, false),
+                            ReferenceAttention.random(arena, rnd, ElementType.F16, n, 3, 64, 1f, false))
+                    .withScale(0.2f);
             AttentionTensor out32 = AttentionTensor.allocate(arena, ElementType.F32, n, 6, 64);
             AttentionTensor out16 = AttentionTensor.allocate(arena, ElementType.F16, n, 6, 64);
             Attention.dense(in, AttentionMask.causal(n, n), out32);
@@ -131,8 +132,12 @@ class DenseAttentionTest {
                 }
                 AttentionTensor sparse = AttentionTensor.allocate(arena, ElementType.F32, nq, heads, d);
                 Attention.blockSparse(in, blocks, causal, sparse);
-                ReferenceAttention.assertOutputClose(ReferenceAttention.compute(in,
-                        (h, i, j) -> causal.visible(i, j) && blocks.isKept(h, 0, j / 16)).out(), sparse, 1e-4, what + ", block-sparse");
+                ReferenceAttention.assertOutputClose(
+                        ReferenceAttention.compute(in, (h, i, j) -> causal.visible(i, j) && blocks.isKept(h, 0, j / 16))
+                                .out(),
+                        sparse,
+                        1e-4,
+                        what + ", block-sparse");
             }
         }
     }
@@ -149,10 +154,13 @@ class DenseAttentionTest {
             Attention.dense(in, null, out);
             assertEquals(0f, out.get(1, 1, 7));
             Attention.blockSparse(in, BlockMask.full(3, 0, 8), null, out);
-            assertEquals(0, new MobaGate(8, 2, null).select(in, AttentionMask.all(3, 0)).keptCount());
+            assertEquals(
+                    0,
+                    new MobaGate(8, 2, null).select(in, AttentionMask.all(3, 0)).keptCount());
             AttentionTensor noQ = AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16);
             AttentionTensor kv = ReferenceAttention.random(arena, rnd, ElementType.F32, 5, 1, 16, 1f, false);
-            Attention.dense(AttentionInputs.of(noQ, kv, kv), null, AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16));
+            Attention.dense(
+                    AttentionInputs.of(noQ, kv, kv), null, AttentionTensor.allocate(arena, ElementType.F32, 0, 2, 16));
         }
     }
 
@@ -176,16 +184,18 @@ class DenseAttentionTest {
     void badShapesAreRejectedWithTheirNames() {
         try (Arena arena = Arena.ofShared()) {
             var seg = arena.allocate(64);
-            IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class,
-                    () -> AttentionTensor.contiguous(seg, ElementType.F32, 2, 2, 8));
+            IllegalArgumentException tooSmall = assertThrows(
+                    IllegalArgumentException.class, () -> AttentionTensor.contiguous(seg, ElementType.F32, 2, 2, 8));
             assertTrue(tooSmall.getMessage().contains("needs 128 bytes"), tooSmall.getMessage());
             AttentionTensor q = AttentionTensor.allocate(arena, ElementType.F32, 4, 3, 8);
             AttentionTensor k = AttentionTensor.allocate(arena, ElementType.F32, 4, 2, 8);
-            IllegalArgumentException ratio = assertThrows(IllegalArgumentException.class, () -> AttentionInputs.of(q, k, k));
+            IllegalArgumentException ratio =
+                    assertThrows(IllegalArgumentException.class, () -> AttentionInputs.of(q, k, k));
             assertTrue(ratio.getMessage().contains("n_head 3 is not a multiple of n_head_kv 2"), ratio.getMessage());
             AttentionTensor k1 = AttentionTensor.allocate(arena, ElementType.F32, 4, 1, 8);
             AttentionInputs in = AttentionInputs.of(q, k1, k1);
-            IllegalArgumentException overlap = assertThrows(IllegalArgumentException.class, () -> Attention.dense(in, null, q));
+            IllegalArgumentException overlap =
+                    assertThrows(IllegalArgumentException.class, () -> Attention.dense(in, null, q));
             assertTrue(overlap.getMessage().contains("overlaps"), overlap.getMessage());
             AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, 4, 3, 8);
             assertThrows(IllegalArgumentException.class, () -> Attention.dense(in, AttentionMask.all(4, 5), out));

@@ -1,5 +1,9 @@
 package dev.winnow.runtime.attention;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.synth.Architecture;
 import dev.winnow.models.synth.SynthSpec;
@@ -21,10 +25,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
-
 /**
  * The Java dense kernel against llama.cpp's own attention: from the post-RoPE {@code Qcur-L}, {@code Kcur-L} and
  * {@code Vcur-L} captured by taps, recompute every layer's probabilities and output and compare them with
@@ -44,23 +44,25 @@ class LlamaAttentionTest {
     @Test
     void syntheticModelWithFourQueryHeadsPerKvHeadMatchesLlamaCpp(@TempDir Path dir) throws Exception {
         Path model = dir.resolve("synth-gqa4.gguf");
-        SyntheticModel.write(new SynthSpec(Architecture.LLAMA, 2, 128, 8, 2, 256, 0,
-                GgmlType.F32, 7, 512, false), TestModels.stories260K(), model);
+        SyntheticModel.write(
+                new SynthSpec(Architecture.LLAMA, 2, 128, 8, 2, 256, 0, GgmlType.F32, 7, 512, false),
+                TestModels.stories260K(),
+                model);
         compareEveryLayer(model, 2, 8, 2);
     }
 
     @Test
     void javaAttentionWrittenIntoKqvOutAsAnInterventionReproducesTheLogits() {
         try (Model model = Llama.load().loadModel(TestModels.stories260K());
-             Arena arena = Arena.ofShared();
-             Context ctx = model.newContext(ContextOptions.defaults()
-                     .withContextSize(256)
-                     .withMaxSequences(1)
-                     .withFlashAttention(FlashAttention.DISABLED)
-                     .withKvTypes(GgmlType.F32, GgmlType.F32)
-                     .withThreads(1)
-                     .withTaps(true));
-             Batch batch = Batch.allocate(128, 1)) {
+                Arena arena = Arena.ofShared();
+                Context ctx = model.newContext(ContextOptions.defaults()
+                        .withContextSize(256)
+                        .withMaxSequences(1)
+                        .withFlashAttention(FlashAttention.DISABLED)
+                        .withKvTypes(GgmlType.F32, GgmlType.F32)
+                        .withThreads(1)
+                        .withTaps(true));
+                Batch batch = Batch.allocate(128, 1)) {
             int[] tokens = model.vocabulary().tokenize("One day, a little boy found a big red ball in the garden.");
             int n = tokens.length;
             batch.addSequence(tokens, 0, 0, true);
@@ -83,15 +85,46 @@ class LlamaAttentionTest {
                     Captured qc = seen.get("Qcur-" + layer + "/ROPE");
                     Captured kc = seen.get("Kcur-" + layer + "/ROPE");
                     Captured vc = vcur(seen, layer);
-                    AttentionTensor q = AttentionTensor.fromGgml(qc.data(), ElementType.F32, qc.ne()[0], qc.ne()[1], qc.ne()[2],
-                            qc.nb()[0], qc.nb()[1], qc.nb()[2]);
-                    AttentionTensor k = AttentionTensor.fromGgml(kc.data(), ElementType.F32, kc.ne()[0], kc.ne()[1], kc.ne()[2],
-                            kc.nb()[0], kc.nb()[1], kc.nb()[2]);
+                    AttentionTensor q = AttentionTensor.fromGgml(
+                            qc.data(),
+                            ElementType.F32,
+                            qc.ne()[0],
+                            qc.ne()[1],
+                            qc.ne()[2],
+                            qc.nb()[0],
+                            qc.nb()[1],
+                            qc.nb()[2]);
+                    AttentionTensor k = AttentionTensor.fromGgml(
+                            kc.data(),
+                            ElementType.F32,
+                            kc.ne()[0],
+                            kc.ne()[1],
+                            kc.ne()[2],
+                            kc.nb()[0],
+                            kc.nb()[1],
+                            kc.nb()[2]);
                     int d = q.dim();
                     AttentionTensor vt = vc.ne()[2] == n
-                            ? AttentionTensor.fromGgml(vc.data(), ElementType.F32, vc.ne()[0], vc.ne()[1], vc.ne()[2], vc.nb()[0], vc.nb()[1], vc.nb()[2])
-                            : new AttentionTensor(vc.data(), ElementType.F32, n, k.heads(), d, vc.nb()[1], d * vc.nb()[0], vc.nb()[0]);
-                    AttentionTensor target = new AttentionTensor(v.data(), ElementType.F32, n, q.heads(), d, v.nb(1), d * v.nb(0), v.nb(0));
+                            ? AttentionTensor.fromGgml(
+                                    vc.data(),
+                                    ElementType.F32,
+                                    vc.ne()[0],
+                                    vc.ne()[1],
+                                    vc.ne()[2],
+                                    vc.nb()[0],
+                                    vc.nb()[1],
+                                    vc.nb()[2])
+                            : new AttentionTensor(
+                                    vc.data(),
+                                    ElementType.F32,
+                                    n,
+                                    k.heads(),
+                                    d,
+                                    vc.nb()[1],
+                                    d * vc.nb()[0],
+                                    vc.nb()[0]);
+                    AttentionTensor target = new AttentionTensor(
+                            v.data(), ElementType.F32, n, q.heads(), d, v.nb(1), d * v.nb(0), v.nb(0));
                     Attention.blockSparse(AttentionInputs.of(q, k, vt), mask.toBlockMask(8), mask, target);
                 })) {
                     ctx.kvCache().clear(true);
@@ -113,22 +146,22 @@ class LlamaAttentionTest {
     }
 
     /** A copy of a tapped tensor: its bytes and ggml shape, valid after the callback. */
-    private record Captured(String op, MemorySegment data, long[] ne, long[] nb) {
-    }
+    private record Captured(String op, MemorySegment data, long[] ne, long[] nb) {}
 
     private static void compareEveryLayer(Path modelFile, int layers, int heads, int kvHeads) {
         try (Model model = Llama.load().loadModel(modelFile);
-             Arena arena = Arena.ofShared();
-             Context ctx = model.newContext(ContextOptions.defaults()
-                     .withContextSize(256)
-                     .withMaxSequences(1)
-                     .withFlashAttention(FlashAttention.DISABLED)
-                     .withKvTypes(GgmlType.F32, GgmlType.F32)
-                     .withThreads(1)
-                     .withTaps(true));
-             Batch batch = Batch.allocate(128, 1)) {
-            int[] tokens = model.vocabulary().tokenize(
-                    "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog.");
+                Arena arena = Arena.ofShared();
+                Context ctx = model.newContext(ContextOptions.defaults()
+                        .withContextSize(256)
+                        .withMaxSequences(1)
+                        .withFlashAttention(FlashAttention.DISABLED)
+                        .withKvTypes(GgmlType.F32, GgmlType.F32)
+                        .withThreads(1)
+                        .withTaps(true));
+                Batch batch = Batch.allocate(128, 1)) {
+            int[] tokens = model.vocabulary()
+                    .tokenize(
+                            "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog.");
             int n = tokens.length;
             assertTrue(n > 20, "prompt tokens: " + n);
             Map<String, Captured> seen = new HashMap<>();
@@ -144,22 +177,48 @@ class LlamaAttentionTest {
                 Captured vc = vcur(seen, layer);
                 Captured pc = seen.get("kq_soft_max-" + layer + "/SOFT_MAX");
                 Captured oc = kqvOut(seen, layer);
-                assertTrue(qc != null && kc != null && vc != null && pc != null && oc != null, "layer " + layer + " tapped: " + seen.keySet());
-                AttentionTensor q = AttentionTensor.fromGgml(qc.data(), ElementType.F32, qc.ne()[0], qc.ne()[1], qc.ne()[2],
-                        qc.nb()[0], qc.nb()[1], qc.nb()[2]);
-                AttentionTensor k = AttentionTensor.fromGgml(kc.data(), ElementType.F32, kc.ne()[0], kc.ne()[1], kc.ne()[2],
-                        kc.nb()[0], kc.nb()[1], kc.nb()[2]);
+                assertTrue(
+                        qc != null && kc != null && vc != null && pc != null && oc != null,
+                        "layer " + layer + " tapped: " + seen.keySet());
+                AttentionTensor q = AttentionTensor.fromGgml(
+                        qc.data(),
+                        ElementType.F32,
+                        qc.ne()[0],
+                        qc.ne()[1],
+                        qc.ne()[2],
+                        qc.nb()[0],
+                        qc.nb()[1],
+                        qc.nb()[2]);
+                AttentionTensor k = AttentionTensor.fromGgml(
+                        kc.data(),
+                        ElementType.F32,
+                        kc.ne()[0],
+                        kc.ne()[1],
+                        kc.ne()[2],
+                        kc.nb()[0],
+                        kc.nb()[1],
+                        kc.nb()[2]);
                 int d = q.dim();
                 assertEquals(heads, q.heads());
                 assertEquals(kvHeads, k.heads());
                 assertEquals(n, q.tokens());
                 AttentionTensor v = vc.ne()[2] == n
-                        ? AttentionTensor.fromGgml(vc.data(), ElementType.F32, vc.ne()[0], vc.ne()[1], vc.ne()[2], vc.nb()[0], vc.nb()[1], vc.nb()[2])
-                        : new AttentionTensor(vc.data(), ElementType.F32, n, kvHeads, d, vc.nb()[1], d * vc.nb()[0], vc.nb()[0]);
+                        ? AttentionTensor.fromGgml(
+                                vc.data(),
+                                ElementType.F32,
+                                vc.ne()[0],
+                                vc.ne()[1],
+                                vc.ne()[2],
+                                vc.nb()[0],
+                                vc.nb()[1],
+                                vc.nb()[2])
+                        : new AttentionTensor(
+                                vc.data(), ElementType.F32, n, kvHeads, d, vc.nb()[1], d * vc.nb()[0], vc.nb()[0]);
                 // kqv_out-L is [d * n_head, n_tokens]
-                AttentionTensor theirOut = new AttentionTensor(oc.data(), ElementType.F32, n, heads, d, oc.nb()[1], d * oc.nb()[0], oc.nb()[0]);
-                AttentionProbabilities theirP = AttentionProbabilities.fromGgml(pc.data(), pc.ne()[0], pc.ne()[1], pc.ne()[2],
-                        pc.nb()[0], pc.nb()[1], pc.nb()[2]);
+                AttentionTensor theirOut = new AttentionTensor(
+                        oc.data(), ElementType.F32, n, heads, d, oc.nb()[1], d * oc.nb()[0], oc.nb()[0]);
+                AttentionProbabilities theirP = AttentionProbabilities.fromGgml(
+                        pc.data(), pc.ne()[0], pc.ne()[1], pc.ne()[2], pc.nb()[0], pc.nb()[1], pc.nb()[2]);
                 int nKv = theirP.keys();
                 assertTrue(nKv >= n, "n_kv " + nKv);
 
@@ -181,8 +240,8 @@ class LlamaAttentionTest {
                             double err = Math.abs(ours - theirs) / Math.max(Math.abs(theirs), 1e-6);
                             worstP = Math.max(worstP, err);
                             if (Math.abs(ours - theirs) > RTOL * Math.abs(theirs) + 1e-7) {
-                                fail(modelFile.getFileName() + " layer " + layer + " head " + h + " row " + i + " cell " + cell
-                                        + ": ours " + ours + ", llama.cpp " + theirs);
+                                fail(modelFile.getFileName() + " layer " + layer + " head " + h + " row " + i + " cell "
+                                        + cell + ": ours " + ours + ", llama.cpp " + theirs);
                             }
                         }
                     }
@@ -197,8 +256,8 @@ class LlamaAttentionTest {
                             worstO = Math.max(worstO, Math.abs(ours - theirs) / Math.max(Math.abs(theirs), 1e-6));
                             worstAbs = Math.max(worstAbs, Math.abs(ours - theirs));
                             if (Math.abs(ours - theirs) > RTOL * Math.abs(theirs) + 1e-6) {
-                                fail(modelFile.getFileName() + " layer " + layer + " kqv_out row " + i + " head " + h + " dim " + c
-                                        + ": ours " + ours + ", llama.cpp " + theirs);
+                                fail(modelFile.getFileName() + " layer " + layer + " kqv_out row " + i + " head " + h
+                                        + " dim " + c + ": ours " + ours + ", llama.cpp " + theirs);
                             }
                         }
                     }
@@ -215,15 +274,20 @@ class LlamaAttentionTest {
                 int[] rows = {n - 2, n - 1};
                 int[] scored = {0, 1, 2};
                 SegmentRelevance fromLlama = BlockRelevance.fromProbabilities(theirP, rows, cellSegments, scored);
-                SegmentRelevance fromQk = BlockRelevance.fromAttention(in, rows, AttentionMask.causal(n, n), tokenSegments, scored);
+                SegmentRelevance fromQk =
+                        BlockRelevance.fromAttention(in, rows, AttentionMask.causal(n, n), tokenSegments, scored);
                 for (int r = 0; r < rows.length; r++) {
                     for (int sg = 0; sg < scored.length; sg++) {
-                        assertEquals(fromLlama.perRow()[r][sg], fromQk.perRow()[r][sg], 1e-5,
+                        assertEquals(
+                                fromLlama.perRow()[r][sg],
+                                fromQk.perRow()[r][sg],
+                                1e-5,
                                 "block relevance, layer " + layer + " row " + rows[r] + " segment " + sg);
                     }
                 }
 
-                System.out.printf("%s layer %d: worst relative difference, probabilities %.2e, kqv_out %.2e (absolute %.2e)%n",
+                System.out.printf(
+                        "%s layer %d: worst relative difference, probabilities %.2e, kqv_out %.2e (absolute %.2e)%n",
                         modelFile.getFileName(), layer, worstP, worstO, worstAbs);
             }
         }

@@ -1,14 +1,14 @@
 package dev.winnow.runtime.attention;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
 import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class MobaGateTest {
 
@@ -67,14 +67,21 @@ class MobaGateTest {
                                 got.add(kb);
                             }
                         }
-                        assertEquals(expected, got, "head " + h + " query block " + qb + (kc == null ? "" : " with key convolution"));
+                        assertEquals(
+                                expected,
+                                got,
+                                "head " + h + " query block " + qb + (kc == null ? "" : " with key convolution"));
                     }
                 }
                 // and the attention over those blocks equals the definition under (kept blocks AND causal)
                 AttentionTensor out = AttentionTensor.allocate(arena, ElementType.F32, n, heads, d);
                 Attention.blockSparse(in, blocks, causal, out);
-                ReferenceAttention.assertOutputClose(ReferenceAttention.compute(in,
-                        (h, i, j) -> j <= i && blocks.isKept(h, i / b, j / b)).out(), out, 1e-4, "MoBA top-" + topK);
+                ReferenceAttention.assertOutputClose(
+                        ReferenceAttention.compute(in, (h, i, j) -> j <= i && blocks.isKept(h, i / b, j / b))
+                                .out(),
+                        out,
+                        1e-4,
+                        "MoBA top-" + topK);
             }
         }
     }
@@ -160,7 +167,9 @@ class MobaGateTest {
             AttentionInputs in = AttentionInputs.of(t, t, t);
             MobaGate gate = new MobaGate(4, 1, new KeyConvolution(new float[3 * 2 * 8], 3, 2, 8));
             assertThrows(IllegalArgumentException.class, () -> gate.select(in, AttentionMask.causal(10, 10)));
-            assertThrows(IllegalArgumentException.class, () -> new MobaGate(4, 1, null).select(in, AttentionMask.causal(9, 10)));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new MobaGate(4, 1, null).select(in, AttentionMask.causal(9, 10)));
             assertThrows(IllegalArgumentException.class, () -> new MobaGate(0, 1, null));
             assertThrows(IllegalArgumentException.class, () -> new KeyConvolution(new float[5], 1, 1, 4));
         }

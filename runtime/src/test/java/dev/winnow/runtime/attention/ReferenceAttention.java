@@ -1,10 +1,10 @@
 package dev.winnow.runtime.attention;
 
-import java.lang.foreign.Arena;
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
 
 /**
  * Test oracle: attention straight from the definition, in double precision, two-pass softmax, reading elements one by
@@ -17,11 +17,9 @@ final class ReferenceAttention {
     }
 
     /** Output {@code [n_q][n_head][d_v]} and probabilities {@code [n_head][n_q][n_kv]}. */
-    record Result(double[][][] out, double[][][] probs) {
-    }
+    record Result(double[][][] out, double[][][] probs) {}
 
-    private ReferenceAttention() {
-    }
+    private ReferenceAttention() {}
 
     static Result compute(AttentionInputs in, HeadMask mask) {
         AttentionTensor q = in.q(), k = in.k(), v = in.v();
@@ -68,12 +66,20 @@ final class ReferenceAttention {
     }
 
     /** A tensor of uniform values in [-amp, amp]; with {@code padded}, gaps between heads and tokens (a strided view). */
-    static AttentionTensor random(Arena arena, Random rnd, ElementType type, int tokens, int heads, int dim, float amp, boolean padded) {
+    static AttentionTensor random(
+            Arena arena, Random rnd, ElementType type, int tokens, int heads, int dim, float amp, boolean padded) {
         long e = type.byteSize();
         long headStride = (dim + (padded ? 3 : 0)) * e;
         long tokenStride = heads * headStride + (padded ? 5 * e : 0);
-        AttentionTensor t = new AttentionTensor(arena.allocate(Math.max(1, tokens * tokenStride), 8), type, tokens, heads, dim,
-                tokenStride, headStride, e);
+        AttentionTensor t = new AttentionTensor(
+                arena.allocate(Math.max(1, tokens * tokenStride), 8),
+                type,
+                tokens,
+                heads,
+                dim,
+                tokenStride,
+                headStride,
+                e);
         for (int i = 0; i < tokens; i++) {
             for (int h = 0; h < heads; h++) {
                 for (int c = 0; c < dim; c++) {
@@ -95,7 +101,8 @@ final class ReferenceAttention {
                 for (int c = 0; c < out.dim(); c++) {
                     double got = out.get(i, h, c);
                     if (Math.abs(got - expected[i][h][c]) > rtol * scale) {
-                        fail(what + ": out(" + i + ", " + h + ", " + c + ") = " + got + ", expected " + expected[i][h][c]);
+                        fail(what + ": out(" + i + ", " + h + ", " + c + ") = " + got + ", expected "
+                                + expected[i][h][c]);
                     }
                 }
             }
@@ -111,7 +118,8 @@ final class ReferenceAttention {
                     double got = p.get(h, i, j);
                     rowSum += got;
                     if (Math.abs(got - expected[h][i][j]) > atol) {
-                        fail(what + ": p(" + h + ", " + i + ", " + j + ") = " + got + ", expected " + expected[h][i][j]);
+                        fail(what + ": p(" + h + ", " + i + ", " + j + ") = " + got + ", expected "
+                                + expected[h][i][j]);
                     }
                 }
                 double expSum = 0;

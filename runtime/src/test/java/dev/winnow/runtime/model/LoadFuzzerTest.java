@@ -19,27 +19,29 @@ import org.junit.jupiter.api.io.TempDir;
  * hang, and every refusal at load or context creation names the file.
  */
 class LoadFuzzerTest {
-  @TempDir Path tmp;
+    @TempDir
+    Path tmp;
 
-  @Test
-  void hundredCasesNoDeathNoHangEveryRefusalNamesTheFile() throws Exception {
-    LoadFuzzer.Summary s = LoadFuzzer.run(TestModels.stories260K(), 1, 100, Duration.ofSeconds(60), tmp,
-        tmp.resolve("failures"), null);
-    StringWriter sw = new StringWriter();
-    s.print(new PrintWriter(sw));
-    assertEquals(100, s.byStatus().values().stream().mapToLong(Long::longValue).sum(), sw.toString());
-    assertEquals(0, s.deaths(), sw.toString());
-    assertEquals(0, s.hangs(), sw.toString());
-    assertEquals(0, s.refusalsWithoutFile(), sw.toString());
-    assertTrue(s.passed(), sw.toString());
-    // both sides are reached: some variants load and decode, many are refused
-    assertTrue(s.accepted() >= 10, sw.toString());
-    assertTrue(s.refused() >= 30, sw.toString());
-    for (Mutation m : Mutation.values()) {
-      if (m.structural()) {
-        assertTrue(s.byMutation().containsKey(m), m + " never drawn: " + sw);
-      }
+    @Test
+    void hundredCasesNoDeathNoHangEveryRefusalNamesTheFile() throws Exception {
+        LoadFuzzer.Summary s = LoadFuzzer.run(
+                TestModels.stories260K(), 1, 100, Duration.ofSeconds(60), tmp, tmp.resolve("failures"), null);
+        StringWriter sw = new StringWriter();
+        s.print(new PrintWriter(sw));
+        assertEquals(
+                100, s.byStatus().values().stream().mapToLong(Long::longValue).sum(), sw.toString());
+        assertEquals(0, s.deaths(), sw.toString());
+        assertEquals(0, s.hangs(), sw.toString());
+        assertEquals(0, s.refusalsWithoutFile(), sw.toString());
+        assertTrue(s.passed(), sw.toString());
+        // both sides are reached: some variants load and decode, many are refused
+        assertTrue(s.accepted() >= 10, sw.toString());
+        assertTrue(s.refused() >= 30, sw.toString());
+        for (Mutation m : Mutation.values()) {
+            if (m.structural()) {
+                assertTrue(s.byMutation().containsKey(m), m + " never drawn: " + sw);
+            }
+        }
+        assertTrue(!Files.exists(tmp.resolve("failures")), "files of failed cases were saved: " + sw);
     }
-    assertTrue(!Files.exists(tmp.resolve("failures")), "files of failed cases were saved: " + sw);
-  }
 }

@@ -15,39 +15,40 @@ import java.nio.file.Path;
  * that killed it is the first one without a line.
  */
 public final class LoadProbe {
-  /** Greedy tokens decoded after the prompt. */
-  static final int GREEDY = 4;
+    /** Greedy tokens decoded after the prompt. */
+    static final int GREEDY = 4;
 
-  private LoadProbe() {}
+    private LoadProbe() {}
 
-  /**
-   * @param args model files
-   */
-  public static void main(String[] args) {
-    Llama llama = Llama.load();
-    for (String a : args) {
-      Path p = Path.of(a);
-      try (Model m = llama.loadModel(p);
-          Context c = m.newContext(ContextOptions.defaults().withContextSize(256));
-          Batch b = Batch.allocate(64, 1)) {
-        int[] prompt = m.vocabulary().tokenize("Once upon a time");
-        b.addSequence(prompt, 0, 0, true);
-        c.decode(b);
-        boolean finite = true;
-        for (int i = 0; i < GREEDY; i++) {
-          for (float v : c.logitsCopy(-1)) {
-            finite &= Float.isFinite(v);
-          }
-          int next = c.argmax(-1);
-          b.clear();
-          b.add(next, prompt.length + i, 0, true);
-          c.decode(b);
+    /**
+     * @param args model files
+     */
+    public static void main(String[] args) {
+        Llama llama = Llama.load();
+        for (String a : args) {
+            Path p = Path.of(a);
+            try (Model m = llama.loadModel(p);
+                    Context c = m.newContext(ContextOptions.defaults().withContextSize(256));
+                    Batch b = Batch.allocate(64, 1)) {
+                int[] prompt = m.vocabulary().tokenize("Once upon a time");
+                b.addSequence(prompt, 0, 0, true);
+                c.decode(b);
+                boolean finite = true;
+                for (int i = 0; i < GREEDY; i++) {
+                    for (float v : c.logitsCopy(-1)) {
+                        finite &= Float.isFinite(v);
+                    }
+                    int next = c.argmax(-1);
+                    b.clear();
+                    b.add(next, prompt.length + i, 0, true);
+                    c.decode(b);
+                }
+                System.out.println("OK " + p.getFileName() + (finite ? " finite" : " non-finite"));
+            } catch (RuntimeException e) {
+                System.out.println(
+                        "REFUSED " + p.getFileName() + " " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+            System.out.flush();
         }
-        System.out.println("OK " + p.getFileName() + (finite ? " finite" : " non-finite"));
-      } catch (RuntimeException e) {
-        System.out.println("REFUSED " + p.getFileName() + " " + e.getClass().getSimpleName() + ": " + e.getMessage());
-      }
-      System.out.flush();
     }
-  }
 }

@@ -8,10 +8,10 @@ import dev.winnow.scripting.DisplayData;
  */
 public interface Displayable {
 
-  /**
-   * The object's rich representation.
-   *
-   * @return a bundle with at least {@code text/plain}
-   */
-  DisplayData toDisplayData();
+    /**
+     * The object's rich representation.
+     *
+     * @return a bundle with at least {@code text/plain}
+     */
+    DisplayData toDisplayData();
 }

@@ -30,175 +30,177 @@ import org.graalvm.polyglot.io.FileSystem;
  * home therefore fail too (silently, as Python ignores a byte-code cache it cannot write).
  */
 public final class GuestFileSystem implements FileSystem {
-  private final SandboxFileSystem sandbox;
-  private final FileSystem reads;
+    private final SandboxFileSystem sandbox;
+    private final FileSystem reads;
 
-  /**
-   * Creates the guest file system of a sandbox.
-   *
-   * @param sandbox what scripts may touch
-   */
-  public GuestFileSystem(Sandbox sandbox) {
-    this.sandbox = new SandboxFileSystem(sandbox);
-    this.reads = FileSystem.allowInternalResourceAccess(this.sandbox);
-  }
-
-  /**
-   * Why the sandbox refused a path that an error message names (see {@link SandboxFileSystem#refusal(String)}).
-   *
-   * @param message the guest error's message
-   * @return the reason, or {@code null}
-   */
-  public String refusal(String message) {
-    return sandbox.refusal(message);
-  }
-
-  /** Forgets the recorded refusals (a new cell starts). */
-  public void clearRefusals() {
-    sandbox.clearRefusals();
-  }
-
-  /**
-   * How messages shown to scripts name host folders.
-   *
-   * @return the sandbox's naming
-   */
-  public HostPaths hostPaths() {
-    return sandbox.hostPaths();
-  }
-
-  private static boolean writes(Set<? extends OpenOption> options) {
-    for (OpenOption o : options) {
-      if (o == StandardOpenOption.WRITE
-          || o == StandardOpenOption.APPEND
-          || o == StandardOpenOption.CREATE
-          || o == StandardOpenOption.CREATE_NEW
-          || o == StandardOpenOption.TRUNCATE_EXISTING
-          || o == StandardOpenOption.DELETE_ON_CLOSE) {
-        return true;
-      }
+    /**
+     * Creates the guest file system of a sandbox.
+     *
+     * @param sandbox what scripts may touch
+     */
+    public GuestFileSystem(Sandbox sandbox) {
+        this.sandbox = new SandboxFileSystem(sandbox);
+        this.reads = FileSystem.allowInternalResourceAccess(this.sandbox);
     }
-    return false;
-  }
 
-  @Override
-  public Path parsePath(URI uri) {
-    return reads.parsePath(uri);
-  }
-
-  @Override
-  public Path parsePath(String path) {
-    return reads.parsePath(path);
-  }
-
-  @Override
-  public void checkAccess(Path path, Set<? extends AccessMode> modes, LinkOption... linkOptions) throws IOException {
-    if (modes.contains(AccessMode.WRITE)) {
-      sandbox.checkAccess(path, modes, linkOptions);
-    } else {
-      reads.checkAccess(path, modes, linkOptions);
+    /**
+     * Why the sandbox refused a path that an error message names (see {@link SandboxFileSystem#refusal(String)}).
+     *
+     * @param message the guest error's message
+     * @return the reason, or {@code null}
+     */
+    public String refusal(String message) {
+        return sandbox.refusal(message);
     }
-  }
 
-  @Override
-  public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
-    sandbox.createDirectory(dir, attrs);
-  }
+    /** Forgets the recorded refusals (a new cell starts). */
+    public void clearRefusals() {
+        sandbox.clearRefusals();
+    }
 
-  @Override
-  public void delete(Path path) throws IOException {
-    sandbox.delete(path);
-  }
+    /**
+     * How messages shown to scripts name host folders.
+     *
+     * @return the sandbox's naming
+     */
+    public HostPaths hostPaths() {
+        return sandbox.hostPaths();
+    }
 
-  @Override
-  public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
-      throws IOException {
-    return writes(options) ? sandbox.newByteChannel(path, options, attrs) : reads.newByteChannel(path, options, attrs);
-  }
+    private static boolean writes(Set<? extends OpenOption> options) {
+        for (OpenOption o : options) {
+            if (o == StandardOpenOption.WRITE
+                    || o == StandardOpenOption.APPEND
+                    || o == StandardOpenOption.CREATE
+                    || o == StandardOpenOption.CREATE_NEW
+                    || o == StandardOpenOption.TRUNCATE_EXISTING
+                    || o == StandardOpenOption.DELETE_ON_CLOSE) {
+                return true;
+            }
+        }
+        return false;
+    }
 
-  @Override
-  public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
-      throws IOException {
-    return reads.newDirectoryStream(dir, filter);
-  }
+    @Override
+    public Path parsePath(URI uri) {
+        return reads.parsePath(uri);
+    }
 
-  @Override
-  public Path toAbsolutePath(Path path) {
-    return reads.toAbsolutePath(path);
-  }
+    @Override
+    public Path parsePath(String path) {
+        return reads.parsePath(path);
+    }
 
-  @Override
-  public Path toRealPath(Path path, LinkOption... linkOptions) throws IOException {
-    return reads.toRealPath(path, linkOptions);
-  }
+    @Override
+    public void checkAccess(Path path, Set<? extends AccessMode> modes, LinkOption... linkOptions) throws IOException {
+        if (modes.contains(AccessMode.WRITE)) {
+            sandbox.checkAccess(path, modes, linkOptions);
+        } else {
+            reads.checkAccess(path, modes, linkOptions);
+        }
+    }
 
-  @Override
-  public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
-    return reads.readAttributes(path, attributes, options);
-  }
+    @Override
+    public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+        sandbox.createDirectory(dir, attrs);
+    }
 
-  @Override
-  public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
-    sandbox.setAttribute(path, attribute, value, options);
-  }
+    @Override
+    public void delete(Path path) throws IOException {
+        sandbox.delete(path);
+    }
 
-  @Override
-  public void copy(Path source, Path target, CopyOption... options) throws IOException {
-    sandbox.copy(source, target, options);
-  }
+    @Override
+    public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
+            throws IOException {
+        return writes(options)
+                ? sandbox.newByteChannel(path, options, attrs)
+                : reads.newByteChannel(path, options, attrs);
+    }
 
-  @Override
-  public void move(Path source, Path target, CopyOption... options) throws IOException {
-    sandbox.move(source, target, options);
-  }
+    @Override
+    public DirectoryStream<Path> newDirectoryStream(Path dir, DirectoryStream.Filter<? super Path> filter)
+            throws IOException {
+        return reads.newDirectoryStream(dir, filter);
+    }
 
-  @Override
-  public void createLink(Path link, Path existing) throws IOException {
-    sandbox.createLink(link, existing);
-  }
+    @Override
+    public Path toAbsolutePath(Path path) {
+        return reads.toAbsolutePath(path);
+    }
 
-  @Override
-  public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
-    sandbox.createSymbolicLink(link, target, attrs);
-  }
+    @Override
+    public Path toRealPath(Path path, LinkOption... linkOptions) throws IOException {
+        return reads.toRealPath(path, linkOptions);
+    }
 
-  @Override
-  public Path readSymbolicLink(Path link) throws IOException {
-    return reads.readSymbolicLink(link);
-  }
+    @Override
+    public Map<String, Object> readAttributes(Path path, String attributes, LinkOption... options) throws IOException {
+        return reads.readAttributes(path, attributes, options);
+    }
 
-  @Override
-  public void setCurrentWorkingDirectory(Path dir) {
-    reads.setCurrentWorkingDirectory(dir);
-  }
+    @Override
+    public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+        sandbox.setAttribute(path, attribute, value, options);
+    }
 
-  @Override
-  public String getSeparator() {
-    return reads.getSeparator();
-  }
+    @Override
+    public void copy(Path source, Path target, CopyOption... options) throws IOException {
+        sandbox.copy(source, target, options);
+    }
 
-  @Override
-  public String getPathSeparator() {
-    return reads.getPathSeparator();
-  }
+    @Override
+    public void move(Path source, Path target, CopyOption... options) throws IOException {
+        sandbox.move(source, target, options);
+    }
 
-  @Override
-  public String getMimeType(Path path) {
-    return reads.getMimeType(path);
-  }
+    @Override
+    public void createLink(Path link, Path existing) throws IOException {
+        sandbox.createLink(link, existing);
+    }
 
-  @Override
-  public Charset getEncoding(Path path) {
-    return reads.getEncoding(path);
-  }
+    @Override
+    public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+        sandbox.createSymbolicLink(link, target, attrs);
+    }
 
-  @Override
-  public Path getTempDirectory() {
-    return sandbox.getTempDirectory();
-  }
+    @Override
+    public Path readSymbolicLink(Path link) throws IOException {
+        return reads.readSymbolicLink(link);
+    }
 
-  @Override
-  public boolean isSameFile(Path path1, Path path2, LinkOption... options) throws IOException {
-    return reads.isSameFile(path1, path2, options);
-  }
+    @Override
+    public void setCurrentWorkingDirectory(Path dir) {
+        reads.setCurrentWorkingDirectory(dir);
+    }
+
+    @Override
+    public String getSeparator() {
+        return reads.getSeparator();
+    }
+
+    @Override
+    public String getPathSeparator() {
+        return reads.getPathSeparator();
+    }
+
+    @Override
+    public String getMimeType(Path path) {
+        return reads.getMimeType(path);
+    }
+
+    @Override
+    public Charset getEncoding(Path path) {
+        return reads.getEncoding(path);
+    }
+
+    @Override
+    public Path getTempDirectory() {
+        return sandbox.getTempDirectory();
+    }
+
+    @Override
+    public boolean isSameFile(Path path1, Path path2, LinkOption... options) throws IOException {
+        return reads.isSameFile(path1, path2, options);
+    }
 }

@@ -54,454 +54,540 @@ import picocli.CommandLine.Spec;
  * ({@code --baseline}, default the first row) on every chosen measure.
  */
 @Command(
-    name = "eval",
-    mixinStandardHelpOptions = true,
-    description = {
-      "Score runs with trec_eval's conventions: run a collection's queries (--collection DIR --index DIR), or score"
-          + " bare run files (--qrels FILE RUN...).",
-      "Prints the chosen measures per run (-m; default nDCG@10, R@100, RR@10), each query's values with -q, and"
-          + " significance tests against --baseline on every measure."
-    })
+        name = "eval",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Score runs with trec_eval's conventions: run a collection's queries (--collection DIR --index DIR), or score"
+                    + " bare run files (--qrels FILE RUN...).",
+            "Prints the chosen measures per run (-m; default nDCG@10, R@100, RR@10), each query's values with -q, and"
+                    + " significance tests against --baseline on every measure."
+        })
 public final class EvalCommand implements Callable<Integer> {
 
-  @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-  @Option(
-      names = "--collection",
-      paramLabel = "DIR",
-      description = "collection directory (its queries and qrels; with --qrels, only its gain mapping)")
-  Path collection;
+    @Option(
+            names = "--collection",
+            paramLabel = "DIR",
+            description = "collection directory (its queries and qrels; with --qrels, only its gain mapping)")
+    Path collection;
 
-  @Option(names = "--index", paramLabel = "DIR", description = "index built from that collection: run its queries")
-  Path index;
+    @Option(names = "--index", paramLabel = "DIR", description = "index built from that collection: run its queries")
+    Path index;
 
-  @Option(
-      names = "--qrels",
-      paramLabel = "FILE",
-      description = "TREC qrels file (query 0 doc grade): score the RUN files against it, no index needed")
-  Path qrelsFile;
+    @Option(
+            names = "--qrels",
+            paramLabel = "FILE",
+            description = "TREC qrels file (query 0 doc grade): score the RUN files against it, no index needed")
+    Path qrelsFile;
 
-  @Parameters(
-      paramLabel = "RUN",
-      arity = "0..*",
-      description = "TREC run files to score (with --qrels; with --index they are scored beside the methods' runs)")
-  List<Path> runFiles = List.of();
+    @Parameters(
+            paramLabel = "RUN",
+            arity = "0..*",
+            description =
+                    "TREC run files to score (with --qrels; with --index they are scored beside the methods' runs)")
+    List<Path> runFiles = List.of();
 
-  @Option(
-      names = {"-m", "--metric"},
-      split = ",",
-      paramLabel = "M",
-      description =
-          "measures, repeatable or comma-separated: nDCG@k, MAP, RR@k, RR, R@k, P@k, or trec_eval's names (ndcg_cut.10,"
-              + " ndcg, map, recip_rank, P.10, recall.100); default nDCG@10, R@100, RR@10")
-  List<String> metricNames;
+    @Option(
+            names = {"-m", "--metric"},
+            split = ",",
+            paramLabel = "M",
+            description =
+                    "measures, repeatable or comma-separated: nDCG@k, MAP, RR@k, RR, R@k, P@k, or trec_eval's names (ndcg_cut.10,"
+                            + " ndcg, map, recip_rank, P.10, recall.100); default nDCG@10, R@100, RR@10")
+    List<String> metricNames;
 
-  @Option(
-      names = {"-q", "--per-query"},
-      description = "also print each query's values, as trec_eval -q: MEASURE, query id, value (and 'all' for the mean)")
-  boolean perQuery;
+    @Option(
+            names = {"-q", "--per-query"},
+            description =
+                    "also print each query's values, as trec_eval -q: MEASURE, query id, value (and 'all' for the mean)")
+    boolean perQuery;
 
-  @Option(
-      names = "--baseline",
-      paramLabel = "RUN",
-      description =
-          "the row every other row is tested against (a method name, a RUN's file name, or another run file);"
-              + " default the first row")
-  String baseline;
+    @Option(
+            names = "--baseline",
+            paramLabel = "RUN",
+            description =
+                    "the row every other row is tested against (a method name, a RUN's file name, or another run file);"
+                            + " default the first row")
+    String baseline;
 
-  @Option(names = "--split", paramLabel = "NAME", description = "query split (default: test, else the only one)")
-  String split;
+    @Option(names = "--split", paramLabel = "NAME", description = "query split (default: test, else the only one)")
+    String split;
 
-  @Option(
-      names = "--mode",
-      split = ",",
-      defaultValue = "bm25",
-      description = "methods, comma-separated: bm25, dense, dense-exact, hybrid (default ${DEFAULT-VALUE})")
-  List<String> modes;
+    @Option(
+            names = "--mode",
+            split = ",",
+            defaultValue = "bm25",
+            description = "methods, comma-separated: bm25, dense, dense-exact, hybrid (default ${DEFAULT-VALUE})")
+    List<String> modes;
 
-  @Option(names = "--depth", defaultValue = "1000", description = "hits per query (default ${DEFAULT-VALUE})")
-  int depth;
+    @Option(names = "--depth", defaultValue = "1000", description = "hits per query (default ${DEFAULT-VALUE})")
+    int depth;
 
-  @Option(
-      names = "--run",
-      paramLabel = "OUT",
-      description = "write the run (TREC format, provenance in OUT.json); with several methods OUT.METHOD")
-  Path runOut;
+    @Option(
+            names = "--run",
+            paramLabel = "OUT",
+            description = "write the run (TREC format, provenance in OUT.json); with several methods OUT.METHOD")
+    Path runOut;
 
-  @Option(names = "--compare", arity = "1..*", paramLabel = "RUN", description = "TREC run files to compare")
-  List<Path> compare = List.of();
+    @Option(names = "--compare", arity = "1..*", paramLabel = "RUN", description = "TREC run files to compare")
+    List<Path> compare = List.of();
 
-  @Option(names = "--all", description = "also print MAP and P@10")
-  boolean all;
+    @Option(names = "--all", description = "also print MAP and P@10")
+    boolean all;
 
-  @Option(
-      names = "--complete",
-      description =
-          "average over all judged queries, a query missing from a run counting as 0 (trec_eval -c); default: over"
-              + " the judged queries the run has results for (trec_eval's default)")
-  boolean complete;
+    @Option(
+            names = "--complete",
+            description =
+                    "average over all judged queries, a query missing from a run counting as 0 (trec_eval -c); default: over"
+                            + " the judged queries the run has results for (trec_eval's default)")
+    boolean complete;
 
-  @Option(names = "--trials", defaultValue = "10000", description = "randomisation test permutations (default ${DEFAULT-VALUE})")
-  int trials;
+    @Option(
+            names = "--trials",
+            defaultValue = "10000",
+            description = "randomisation test permutations (default ${DEFAULT-VALUE})")
+    int trials;
 
-  @Option(names = "--seed", defaultValue = "42", description = "randomisation test seed (default ${DEFAULT-VALUE})")
-  long seed;
+    @Option(names = "--seed", defaultValue = "42", description = "randomisation test seed (default ${DEFAULT-VALUE})")
+    long seed;
 
-  @Option(names = "--skip-bad", description = "skip and count malformed collection lines")
-  boolean skipBad;
+    @Option(names = "--skip-bad", description = "skip and count malformed collection lines")
+    boolean skipBad;
 
-  @Option(
-      names = "--fusion",
-      defaultValue = "rrf",
-      description = "hybrid fusion: rrf (k = 60), minmax or zscore (linear, weight tuned on --tune-split)")
-  String fusionName;
+    @Option(
+            names = "--fusion",
+            defaultValue = "rrf",
+            description = "hybrid fusion: rrf (k = 60), minmax or zscore (linear, weight tuned on --tune-split)")
+    String fusionName;
 
-  @Option(
-      names = "--tune-split",
-      paramLabel = "NAME",
-      description = "split the linear fusion weight is tuned on, never the evaluated one (default: train)")
-  String tuneSplit;
+    @Option(
+            names = "--tune-split",
+            paramLabel = "NAME",
+            description = "split the linear fusion weight is tuned on, never the evaluated one (default: train)")
+    String tuneSplit;
 
-  @Mixin QueryInstructionOption queryInstruction = new QueryInstructionOption();
+    @Mixin
+    QueryInstructionOption queryInstruction = new QueryInstructionOption();
 
-  @Option(names = "--ranker", paramLabel = "R",
-      description = "also re-rank each method's top --rerank-depth: blockrank, icr, listwise, pointwise, embedding "
-          + "or encoder")
-  String rankerName;
+    @Option(
+            names = "--ranker",
+            paramLabel = "R",
+            description =
+                    "also re-rank each method's top --rerank-depth: blockrank, icr, listwise, pointwise, embedding "
+                            + "or encoder")
+    String rankerName;
 
-  @Option(names = "--model", paramLabel = "FILE",
-      description = "GGUF model for --ranker: a causal language model, an embedding model (embedding), a BERT-type "
-          + "encoder (encoder)")
-  Path rankerModel;
+    @Option(
+            names = "--model",
+            paramLabel = "FILE",
+            description =
+                    "GGUF model for --ranker: a causal language model, an embedding model (embedding), a BERT-type "
+                            + "encoder (encoder)")
+    Path rankerModel;
 
-  @Option(names = "--rerank-depth", defaultValue = "100", description = "hits re-ranked by --ranker (default ${DEFAULT-VALUE})")
-  int rerankDepth;
+    @Option(
+            names = "--rerank-depth",
+            defaultValue = "100",
+            description = "hits re-ranked by --ranker (default ${DEFAULT-VALUE})")
+    int rerankDepth;
 
-  @Option(names = "--threads", description = "CPU threads of the --ranker model (default: all cores)")
-  Integer rankerThreads;
+    @Option(names = "--threads", description = "CPU threads of the --ranker model (default: all cores)")
+    Integer rankerThreads;
 
-  @Option(names = "--layout", paramLabel = "reference|compact", description = "BlockRank prompt layout: reference (as the paper's code builds it) or compact (default: reference for a BlockRank checkpoint, else compact)")
-  String layout;
+    @Option(
+            names = "--layout",
+            paramLabel = "reference|compact",
+            description =
+                    "BlockRank prompt layout: reference (as the paper's code builds it) or compact (default: reference for a BlockRank checkpoint, else compact)")
+    String layout;
 
-  /**
-   * Re-ranks the first stage's top --rerank-depth with --ranker through {@link
-   * dev.winnow.ranking.incontext.Reranking} (tail kept below the head); returns the run (written beside --run as
-   * OUT.METHOD+RANKER).
-   */
-  private Run rerank(TestCollection c, String s, DocumentIndex idx, SearchMode m, Run firstStage, PrintWriter out)
-      throws Exception {
-    if (rerankDepth < 1) {
-      throw new IllegalArgumentException("--rerank-depth must be >= 1, got " + rerankDepth);
-    }
-    if (rankerModel == null) {
-      throw new IllegalArgumentException("--ranker needs --model FILE");
-    }
-    dev.winnow.ranking.incontext.InContextOptions options = dev.winnow.ranking.incontext.InContextOptions.defaults();
-    if (layout != null) {
-      options = options.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(layout, "--layout"));
-    }
-    if (rankerThreads != null) {
-      options = options.withThreads(rankerThreads);
-    }
-    try (dev.winnow.runtime.Model lm = dev.winnow.runtime.Llama.load().loadModel(rankerModel);
-        dev.winnow.ranking.incontext.InContextRanker r =
-            dev.winnow.ranking.incontext.InContextRanker.byName(rankerName, lm, options)) {
-      List<dev.winnow.ranking.collection.Query> queries = c.queries(s);
-      Run run = dev.winnow.ranking.incontext.Reranking.rerank(firstStage, queries, rerankDepth, idx::get,
-          dev.winnow.ranking.incontext.Reranking.scorer(r, null), m.cliName() + "+" + r.name(),
-          (done, total, unit) -> {
-            if (done % 25 == 0) {
-              out.printf(Locale.ROOT, "%s: %d/%d %s re-ranked%n", r.name(), done, total, unit);
+    /**
+     * Re-ranks the first stage's top --rerank-depth with --ranker through {@link
+     * dev.winnow.ranking.incontext.Reranking} (tail kept below the head); returns the run (written beside --run as
+     * OUT.METHOD+RANKER).
+     */
+    private Run rerank(TestCollection c, String s, DocumentIndex idx, SearchMode m, Run firstStage, PrintWriter out)
+            throws Exception {
+        if (rerankDepth < 1) {
+            throw new IllegalArgumentException("--rerank-depth must be >= 1, got " + rerankDepth);
+        }
+        if (rankerModel == null) {
+            throw new IllegalArgumentException("--ranker needs --model FILE");
+        }
+        dev.winnow.ranking.incontext.InContextOptions options =
+                dev.winnow.ranking.incontext.InContextOptions.defaults();
+        if (layout != null) {
+            options = options.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(layout, "--layout"));
+        }
+        if (rankerThreads != null) {
+            options = options.withThreads(rankerThreads);
+        }
+        try (dev.winnow.runtime.Model lm = dev.winnow.runtime.Llama.load().loadModel(rankerModel);
+                dev.winnow.ranking.incontext.InContextRanker r =
+                        dev.winnow.ranking.incontext.InContextRanker.byName(rankerName, lm, options)) {
+            List<dev.winnow.ranking.collection.Query> queries = c.queries(s);
+            Run run = dev.winnow.ranking.incontext.Reranking.rerank(
+                    firstStage,
+                    queries,
+                    rerankDepth,
+                    idx::get,
+                    dev.winnow.ranking.incontext.Reranking.scorer(r, null),
+                    m.cliName() + "+" + r.name(),
+                    (done, total, unit) -> {
+                        if (done % 25 == 0) {
+                            out.printf(Locale.ROOT, "%s: %d/%d %s re-ranked%n", r.name(), done, total, unit);
+                        }
+                    });
+            if (runOut != null) {
+                Path file = runOut.resolveSibling(runOut.getFileName() + "." + run.name());
+                Map<String, Object> params = new LinkedHashMap<>();
+                params.put("mode", m.cliName());
+                params.put("depth", depth);
+                params.putAll(
+                        dev.winnow.ranking.incontext.Reranking.parameters(firstStage.name(), r.name(), rerankDepth));
+                params.put("options", options.toString());
+                TrecFiles.writeRun(
+                        file,
+                        run,
+                        Provenance.of(collection, s, index, idx.settings().asMap(), rankerModel, params, null));
+                out.println("wrote " + file + " (+ .json provenance)");
             }
-          });
-      if (runOut != null) {
-        Path file = runOut.resolveSibling(runOut.getFileName() + "." + run.name());
-        Map<String, Object> params = new LinkedHashMap<>();
-        params.put("mode", m.cliName());
-        params.put("depth", depth);
-        params.putAll(dev.winnow.ranking.incontext.Reranking.parameters(firstStage.name(), r.name(), rerankDepth));
-        params.put("options", options.toString());
-        TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), rankerModel, params, null));
-        out.println("wrote " + file + " (+ .json provenance)");
-      }
-      return run;
+            return run;
+        }
     }
-  }
 
-  private String tuneSplitOf(TestCollection c, String evaluated) {
-    String t = tuneSplit != null ? tuneSplit : "train";
-    if (!c.splits().contains(t)) {
-      throw new IllegalArgumentException(
-          "linear fusion needs a split to tune its weight on; " + c.name() + " has " + c.splits() + " (--tune-split)");
+    private String tuneSplitOf(TestCollection c, String evaluated) {
+        String t = tuneSplit != null ? tuneSplit : "train";
+        if (!c.splits().contains(t)) {
+            throw new IllegalArgumentException("linear fusion needs a split to tune its weight on; " + c.name()
+                    + " has " + c.splits() + " (--tune-split)");
+        }
+        if (t.equals(evaluated)) {
+            throw new IllegalArgumentException("refusing to tune the fusion weight on the evaluated split " + t);
+        }
+        return t;
     }
-    if (t.equals(evaluated)) {
-      throw new IllegalArgumentException("refusing to tune the fusion weight on the evaluated split " + t);
-    }
-    return t;
-  }
 
-  private LinearFusion tuneLinearFusion(
-      TestCollection c, String evaluated, DocumentIndex idx, Executor pool, PrintWriter out) throws java.io.IOException {
-    String t = tuneSplitOf(c, evaluated);
-    LinearFusion.Normalization norm =
-        switch (fusionName) {
-          case "minmax" -> LinearFusion.Normalization.MIN_MAX;
-          case "zscore" -> LinearFusion.Normalization.Z_SCORE;
-          default -> throw new IllegalArgumentException("unknown --fusion '" + fusionName + "' (rrf, minmax, zscore)");
+    private LinearFusion tuneLinearFusion(
+            TestCollection c, String evaluated, DocumentIndex idx, Executor pool, PrintWriter out)
+            throws java.io.IOException {
+        String t = tuneSplitOf(c, evaluated);
+        LinearFusion.Normalization norm = switch (fusionName) {
+            case "minmax" -> LinearFusion.Normalization.MIN_MAX;
+            case "zscore" -> LinearFusion.Normalization.Z_SCORE;
+            default ->
+                throw new IllegalArgumentException("unknown --fusion '" + fusionName + "' (rrf, minmax, zscore)");
         };
-    Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25", pool, ConsoleProgress.stderr("bm25 on " + t));
-    Run dense = idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense", pool, ConsoleProgress.stderr("dense on " + t));
-    LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t)), Metric.NDCG_10, norm, 0.05);
-    out.printf(Locale.ROOT, "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n", f.describe(), f.weight(), t,
-        c.queries(t).size());
-    return f;
-  }
+        Run bm25 = idx.run(c.queries(t), 1000, SearchMode.BM25, "bm25", pool, ConsoleProgress.stderr("bm25 on " + t));
+        Run dense =
+                idx.run(c.queries(t), 1000, SearchMode.DENSE, "dense", pool, ConsoleProgress.stderr("dense on " + t));
+        LinearFusion f = LinearFusion.tune(bm25, dense, new Evaluation(c.qrels(t)), Metric.NDCG_10, norm, 0.05);
+        out.printf(
+                Locale.ROOT,
+                "%s: BM25 weight %.2f tuned on %s (%d queries, nDCG@10)%n",
+                f.describe(),
+                f.weight(),
+                t,
+                c.queries(t).size());
+        return f;
+    }
 
-  @Override
-  public Integer call() throws Exception {
-    if (depth < 1) {
-      throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
-    }
-    List<Metric> metrics = chosenMetrics();
-    if (rankerName != null) {
-      // before the index is searched and the model loads (minutes), not after
-      dev.winnow.ranking.incontext.InContextRanker.checkName(rankerName);
-    }
-    if (qrelsFile != null) {
-      return scoreRunFiles(metrics);
-    }
-    if (collection == null || index == null) {
-      throw new IllegalArgumentException(
-          "eval needs --collection DIR and --index DIR to run a collection's queries, or --qrels FILE RUN... to score"
-              + " run files");
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    TestCollection c = TestCollection.open(collection, skipBad);
-    String s = split == null ? c.defaultSplit() : split;
-    Evaluation eval = new Evaluation(c.qrels(s)).complete(complete);
-    if (!c.report().excludedJudgedQueries().isEmpty()) {
-      List<String> ex = c.report().excludedJudgedQueries();
-      spec.commandLine().getErr().printf(Locale.ROOT,
-          "warning: %d judged queries are not in %s's queries file and are not evaluated: %s%n", ex.size(), c.name(),
-          String.join(", ", ex.subList(0, Math.min(10, ex.size()))) + (ex.size() > 10 ? ", ..." : ""));
-    }
-    List<Run> runs = new ArrayList<>();
-    boolean needsVectors = modes.stream().map(SearchMode::parse).anyMatch(m -> m != SearchMode.BM25);
-    String recorded = DocumentIndex.readSettings(index).embedder();
-    // one pool of search threads for the whole command (queries of a run are searched in parallel)
-    try (ExecutorService pool = Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
-        Embedder embedder = needsVectors && recorded != null ? Embedders.fromDescription(recorded) : null;
-        DocumentIndex idx =
-            DocumentIndex.open(index, IndexConfig.builder().embedder(embedder).fusion(Fusion.rrf(60), 1000).build())) {
-      if (embedder != null) {
-        queryInstruction.apply(embedder);
-      }
-      for (String name : modes) {
-        SearchMode m = SearchMode.parse(name);
-        String fusionDescription = "rrf k=60 over the top 1000 of each list";
-        Run run;
-        if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
-          LinearFusion tuned = tuneLinearFusion(c, s, idx, pool, out);
-          fusionDescription = tuned.describe() + " (BM25 weight, tuned on " + tuneSplitOf(c, s) + " nDCG@10)";
-          // the fusion is fixed when an index opens: a second, read-only instance searches with the tuned one
-          try (DocumentIndex fused = DocumentIndex.open(index, idx.config().toBuilder().fusion(tuned, 1000).build())) {
-            run = fused.run(c.queries(s), depth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
-          }
-        } else {
-          // first-stage retrieval: dense and hybrid embed every query (tens of seconds), so it reports progress
-          run = idx.run(c.queries(s), depth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
+    @Override
+    public Integer call() throws Exception {
+        if (depth < 1) {
+            throw new IllegalArgumentException("--depth must be >= 1, got " + depth);
         }
-        runs.add(run);
-        if (runOut != null) {
-          Path file = modes.size() == 1 ? runOut : runOut.resolveSibling(runOut.getFileName() + "." + m.cliName());
-          Map<String, Object> params = new LinkedHashMap<>();
-          params.put("mode", m.cliName());
-          params.put("depth", depth);
-          params.put("queryIdRemovedFromResults", true);
-          if (m == SearchMode.HYBRID) {
-            params.put("fusion", fusionDescription);
-          }
-          Path modelFile = null;
-          if (embedder instanceof BatchingEmbedder b && m != SearchMode.BM25) {
-            modelFile = b instanceof LlamaEmbedder l ? l.file() : b instanceof OnnxEmbedder o ? o.modelFile() : null;
-            params.put("queryInstruction", b.queryInstruction());
-          }
-          TrecFiles.writeRun(file, run, Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
-          out.println("wrote " + file + " (+ .json provenance)");
-        }
+        List<Metric> metrics = chosenMetrics();
         if (rankerName != null) {
-          runs.add(rerank(c, s, idx, m, run, out));
+            // before the index is searched and the model loads (minutes), not after
+            dev.winnow.ranking.incontext.InContextRanker.checkName(rankerName);
         }
-      }
-    }
-    runs.addAll(readRuns(runFiles));
-    runs.addAll(readRuns(compare));
-    out.printf(Locale.ROOT, "%s, split %s, %d judged queries%s%n", c.name(), s, eval.qrels().queryIds().size(),
-        complete ? " (--complete: a missing query counts as 0)" : "");
-    report(eval, runs, metrics, out);
-    return 0;
-  }
-
-  /** {@code --qrels FILE RUN...}: bare run files against a qrels file, nothing else needed. */
-  private int scoreRunFiles(List<Metric> metrics) throws Exception {
-    if (index != null) {
-      throw new IllegalArgumentException(
-          "--qrels scores run files and does not go with --index (a collection's queries are scored with its own"
-              + " qrels)");
-    }
-    for (String o : new String[] {"--mode", "--ranker", "--run", "--fusion", "--split", "--tune-split"}) {
-      if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
-        throw new IllegalArgumentException(o + " needs --collection DIR --index DIR; with --qrels only run files are scored");
-      }
-    }
-    List<Path> files = new ArrayList<>(runFiles);
-    files.addAll(compare);
-    if (files.isEmpty()) {
-      throw new IllegalArgumentException("--qrels " + qrelsFile + ": name at least one RUN file to score");
-    }
-    PrintWriter out = spec.commandLine().getOut();
-    ReadReport report = new ReadReport(skipBad);
-    Qrels qrels = TrecFiles.readQrels(qrelsFile, report);
-    if (qrels.queryIds().isEmpty()) {
-      throw new IllegalArgumentException("--qrels " + qrelsFile + " holds no judgment");
-    }
-    String gains = "grades as gains";
-    if (collection != null) {
-      // the collection's convention for its grades (Cranfield: 5 - grade), applied to the file's grades
-      TestCollection c = TestCollection.open(collection, skipBad);
-      qrels = qrels.withGains(c.gains());
-      gains = c.name() + "'s gain mapping";
-    }
-    if (report.skippedLines() > 0) {
-      spec.commandLine().getErr().println("warning: " + report.summary());
-    }
-    Evaluation eval = new Evaluation(qrels).complete(complete);
-    List<Run> runs = readRuns(files);
-    out.printf(Locale.ROOT, "%s, %d judged queries, %s%s%n", qrelsFile.getFileName(), qrels.queryIds().size(), gains,
-        complete ? " (--complete: a missing query counts as 0)" : "");
-    report(eval, runs, metrics, out);
-    return 0;
-  }
-
-  private List<Metric> chosenMetrics() {
-    List<Metric> metrics = new ArrayList<>();
-    if (metricNames == null || metricNames.isEmpty()) {
-      metrics.addAll(List.of(Metric.NDCG_10, Metric.RECALL_100, Metric.RR_10));
-    } else {
-      for (String name : metricNames) {
-        Metric m = Metric.parse(name);
-        if (!metrics.contains(m)) {
-          metrics.add(m);
+        if (qrelsFile != null) {
+            return scoreRunFiles(metrics);
         }
-      }
-    }
-    if (all) {
-      for (Metric m : List.of(Metric.AP, Metric.P_10)) {
-        if (!metrics.contains(m)) {
-          metrics.add(m);
+        if (collection == null || index == null) {
+            throw new IllegalArgumentException(
+                    "eval needs --collection DIR and --index DIR to run a collection's queries, or --qrels FILE RUN... to score"
+                            + " run files");
         }
-      }
-    }
-    return metrics;
-  }
-
-  private static List<Run> readRuns(List<Path> files) throws java.io.IOException {
-    List<Run> runs = new ArrayList<>();
-    for (Path p : files) {
-      runs.add(TrecFiles.readRun(p).withName(p.getFileName().toString().replaceAll("\\s", "_")));
-    }
-    return runs;
-  }
-
-  /**
-   * Prints the table (a row per run, a column per measure), the significance tests of every row against the
-   * baseline on every measure, and with {@code -q} each query's values.
-   */
-  private void report(Evaluation eval, List<Run> runs, List<Metric> metrics, PrintWriter out) throws Exception {
-    for (Run r : runs) {
-      String w = eval.coverage(r).warning(r.name());
-      if (w != null) {
-        spec.commandLine().getErr().println("warning: " + w);
-      }
-    }
-    int base = baselineRow(runs);
-    int width = Math.max(24, runs.stream().mapToInt(r -> r.name().length() + 1).max().orElse(0));
-    String nameColumn = "%-" + width + "s";
-    StringBuilder header = new StringBuilder(String.format(Locale.ROOT, nameColumn, "run"));
-    metrics.forEach(m -> header.append(String.format(Locale.ROOT, " %8s", m.label())));
-    out.println(header);
-    List<List<Evaluation.Result>> results = new ArrayList<>();
-    for (Run r : runs) {
-      List<Evaluation.Result> rs = eval.evaluate(r, metrics);
-      results.add(rs);
-      StringBuilder row = new StringBuilder(String.format(Locale.ROOT, nameColumn, r.name()));
-      rs.forEach(x -> row.append(String.format(Locale.ROOT, " %8.4f", x.mean())));
-      out.println(row);
-    }
-    if (runs.size() > 1) {
-      out.printf(Locale.ROOT,
-          "%nagainst %s: two-sided paired t-test and randomisation test (%d trials, seed %d), over the queries both"
-              + " runs were evaluated on%n", runs.get(base).name(), trials, seed);
-      out.println(String.format(Locale.ROOT, nameColumn, "run") + String.format(Locale.ROOT, " %-10s %8s %10s %8s",
-          "measure", "delta", "p(t-test)", "p(rand)"));
-      for (int i = 0; i < runs.size(); i++) {
-        if (i == base) {
-          continue;
+        PrintWriter out = spec.commandLine().getOut();
+        TestCollection c = TestCollection.open(collection, skipBad);
+        String s = split == null ? c.defaultSplit() : split;
+        Evaluation eval = new Evaluation(c.qrels(s)).complete(complete);
+        if (!c.report().excludedJudgedQueries().isEmpty()) {
+            List<String> ex = c.report().excludedJudgedQueries();
+            spec.commandLine()
+                    .getErr()
+                    .printf(
+                            Locale.ROOT,
+                            "warning: %d judged queries are not in %s's queries file and are not evaluated: %s%n",
+                            ex.size(),
+                            c.name(),
+                            String.join(", ", ex.subList(0, Math.min(10, ex.size())))
+                                    + (ex.size() > 10 ? ", ..." : ""));
         }
-        for (int k = 0; k < metrics.size(); k++) {
-          Map<String, Double> a = new LinkedHashMap<>(results.get(base).get(k).perQuery());
-          Map<String, Double> b = new LinkedHashMap<>(results.get(i).get(k).perQuery());
-          a.keySet().retainAll(b.keySet());
-          b.keySet().retainAll(a.keySet());
-          StringBuilder row = new StringBuilder(String.format(Locale.ROOT, nameColumn, runs.get(i).name()));
-          row.append(String.format(Locale.ROOT, " %-10s", metrics.get(k).label()));
-          if (a.size() < 2) {
-            row.append("  (fewer than 2 common queries: no test)");
-          } else {
-            double delta = 0;
-            for (String q : a.keySet()) {
-              delta += b.get(q) - a.get(q);
+        List<Run> runs = new ArrayList<>();
+        boolean needsVectors = modes.stream().map(SearchMode::parse).anyMatch(m -> m != SearchMode.BM25);
+        String recorded = DocumentIndex.readSettings(index).embedder();
+        // one pool of search threads for the whole command (queries of a run are searched in parallel)
+        try (ExecutorService pool =
+                        Executors.newFixedThreadPool(Runtime.getRuntime().availableProcessors());
+                Embedder embedder = needsVectors && recorded != null ? Embedders.fromDescription(recorded) : null;
+                DocumentIndex idx = DocumentIndex.open(
+                        index,
+                        IndexConfig.builder()
+                                .embedder(embedder)
+                                .fusion(Fusion.rrf(60), 1000)
+                                .build())) {
+            if (embedder != null) {
+                queryInstruction.apply(embedder);
             }
-            row.append(String.format(Locale.ROOT, " %+8.4f %10.4g %8.4g", delta / a.size(),
-                SignificanceTest.pairedTTest(a, b), SignificanceTest.randomization(a, b, trials, seed)));
-          }
-          out.println(row);
+            for (String name : modes) {
+                SearchMode m = SearchMode.parse(name);
+                String fusionDescription = "rrf k=60 over the top 1000 of each list";
+                Run run;
+                if (m == SearchMode.HYBRID && !fusionName.equals("rrf")) {
+                    LinearFusion tuned = tuneLinearFusion(c, s, idx, pool, out);
+                    fusionDescription = tuned.describe() + " (BM25 weight, tuned on " + tuneSplitOf(c, s) + " nDCG@10)";
+                    // the fusion is fixed when an index opens: a second, read-only instance searches with the tuned one
+                    try (DocumentIndex fused = DocumentIndex.open(
+                            index, idx.config().toBuilder().fusion(tuned, 1000).build())) {
+                        run = fused.run(c.queries(s), depth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
+                    }
+                } else {
+                    // first-stage retrieval: dense and hybrid embed every query (tens of seconds), so it reports
+                    // progress
+                    run = idx.run(c.queries(s), depth, m, m.cliName(), pool, ConsoleProgress.stderr(m.cliName()));
+                }
+                runs.add(run);
+                if (runOut != null) {
+                    Path file = modes.size() == 1
+                            ? runOut
+                            : runOut.resolveSibling(runOut.getFileName() + "." + m.cliName());
+                    Map<String, Object> params = new LinkedHashMap<>();
+                    params.put("mode", m.cliName());
+                    params.put("depth", depth);
+                    params.put("queryIdRemovedFromResults", true);
+                    if (m == SearchMode.HYBRID) {
+                        params.put("fusion", fusionDescription);
+                    }
+                    Path modelFile = null;
+                    if (embedder instanceof BatchingEmbedder b && m != SearchMode.BM25) {
+                        modelFile = b instanceof LlamaEmbedder l
+                                ? l.file()
+                                : b instanceof OnnxEmbedder o ? o.modelFile() : null;
+                        params.put("queryInstruction", b.queryInstruction());
+                    }
+                    TrecFiles.writeRun(
+                            file,
+                            run,
+                            Provenance.of(collection, s, index, idx.settings().asMap(), modelFile, params, null));
+                    out.println("wrote " + file + " (+ .json provenance)");
+                }
+                if (rankerName != null) {
+                    runs.add(rerank(c, s, idx, m, run, out));
+                }
+            }
         }
-      }
+        runs.addAll(readRuns(runFiles));
+        runs.addAll(readRuns(compare));
+        out.printf(
+                Locale.ROOT,
+                "%s, split %s, %d judged queries%s%n",
+                c.name(),
+                s,
+                eval.qrels().queryIds().size(),
+                complete ? " (--complete: a missing query counts as 0)" : "");
+        report(eval, runs, metrics, out);
+        return 0;
     }
-    if (perQuery) {
-      for (int i = 0; i < runs.size(); i++) {
-        out.println();
-        out.println("# per query: " + runs.get(i).name());
-        for (Evaluation.Result x : results.get(i)) {
-          List<String> ids = new ArrayList<>(x.perQuery().keySet());
-          ids.sort(null); // trec_eval prints queries in the order of their ids as strings
-          for (String q : ids) {
-            out.printf(Locale.ROOT, "%-22s\t%s\t%.4f%n", x.metric().label(), q, x.perQuery().get(q));
-          }
-          out.printf(Locale.ROOT, "%-22s\t%s\t%.4f%n", x.metric().label(), "all", x.mean());
-        }
-      }
-    }
-  }
 
-  /** The index of the baseline row: --baseline names a row or a run file (then read and put first), else row 0. */
-  private int baselineRow(List<Run> runs) throws java.io.IOException {
-    if (baseline == null) {
-      return 0;
+    /** {@code --qrels FILE RUN...}: bare run files against a qrels file, nothing else needed. */
+    private int scoreRunFiles(List<Metric> metrics) throws Exception {
+        if (index != null) {
+            throw new IllegalArgumentException(
+                    "--qrels scores run files and does not go with --index (a collection's queries are scored with its own"
+                            + " qrels)");
+        }
+        for (String o : new String[] {"--mode", "--ranker", "--run", "--fusion", "--split", "--tune-split"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(o)) {
+                throw new IllegalArgumentException(
+                        o + " needs --collection DIR --index DIR; with --qrels only run files are scored");
+            }
+        }
+        List<Path> files = new ArrayList<>(runFiles);
+        files.addAll(compare);
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("--qrels " + qrelsFile + ": name at least one RUN file to score");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        ReadReport report = new ReadReport(skipBad);
+        Qrels qrels = TrecFiles.readQrels(qrelsFile, report);
+        if (qrels.queryIds().isEmpty()) {
+            throw new IllegalArgumentException("--qrels " + qrelsFile + " holds no judgment");
+        }
+        String gains = "grades as gains";
+        if (collection != null) {
+            // the collection's convention for its grades (Cranfield: 5 - grade), applied to the file's grades
+            TestCollection c = TestCollection.open(collection, skipBad);
+            qrels = qrels.withGains(c.gains());
+            gains = c.name() + "'s gain mapping";
+        }
+        if (report.skippedLines() > 0) {
+            spec.commandLine().getErr().println("warning: " + report.summary());
+        }
+        Evaluation eval = new Evaluation(qrels).complete(complete);
+        List<Run> runs = readRuns(files);
+        out.printf(
+                Locale.ROOT,
+                "%s, %d judged queries, %s%s%n",
+                qrelsFile.getFileName(),
+                qrels.queryIds().size(),
+                gains,
+                complete ? " (--complete: a missing query counts as 0)" : "");
+        report(eval, runs, metrics, out);
+        return 0;
     }
-    for (int i = 0; i < runs.size(); i++) {
-      if (runs.get(i).name().equals(baseline)) {
-        return i;
-      }
+
+    private List<Metric> chosenMetrics() {
+        List<Metric> metrics = new ArrayList<>();
+        if (metricNames == null || metricNames.isEmpty()) {
+            metrics.addAll(List.of(Metric.NDCG_10, Metric.RECALL_100, Metric.RR_10));
+        } else {
+            for (String name : metricNames) {
+                Metric m = Metric.parse(name);
+                if (!metrics.contains(m)) {
+                    metrics.add(m);
+                }
+            }
+        }
+        if (all) {
+            for (Metric m : List.of(Metric.AP, Metric.P_10)) {
+                if (!metrics.contains(m)) {
+                    metrics.add(m);
+                }
+            }
+        }
+        return metrics;
     }
-    Path file = Path.of(baseline);
-    if (java.nio.file.Files.isRegularFile(file)) {
-      runs.add(0, readRuns(List.of(file)).get(0));
-      return 0;
+
+    private static List<Run> readRuns(List<Path> files) throws java.io.IOException {
+        List<Run> runs = new ArrayList<>();
+        for (Path p : files) {
+            runs.add(TrecFiles.readRun(p).withName(p.getFileName().toString().replaceAll("\\s", "_")));
+        }
+        return runs;
     }
-    List<String> names = runs.stream().map(Run::name).toList();
-    throw new IllegalArgumentException("--baseline " + baseline + " is neither a row (" + String.join(", ", names)
-        + ") nor a run file");
-  }
+
+    /**
+     * Prints the table (a row per run, a column per measure), the significance tests of every row against the
+     * baseline on every measure, and with {@code -q} each query's values.
+     */
+    private void report(Evaluation eval, List<Run> runs, List<Metric> metrics, PrintWriter out) throws Exception {
+        for (Run r : runs) {
+            String w = eval.coverage(r).warning(r.name());
+            if (w != null) {
+                spec.commandLine().getErr().println("warning: " + w);
+            }
+        }
+        int base = baselineRow(runs);
+        int width = Math.max(
+                24, runs.stream().mapToInt(r -> r.name().length() + 1).max().orElse(0));
+        String nameColumn = "%-" + width + "s";
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, nameColumn, "run"));
+        metrics.forEach(m -> header.append(String.format(Locale.ROOT, " %8s", m.label())));
+        out.println(header);
+        List<List<Evaluation.Result>> results = new ArrayList<>();
+        for (Run r : runs) {
+            List<Evaluation.Result> rs = eval.evaluate(r, metrics);
+            results.add(rs);
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, nameColumn, r.name()));
+            rs.forEach(x -> row.append(String.format(Locale.ROOT, " %8.4f", x.mean())));
+            out.println(row);
+        }
+        if (runs.size() > 1) {
+            out.printf(
+                    Locale.ROOT,
+                    "%nagainst %s: two-sided paired t-test and randomisation test (%d trials, seed %d), over the queries both"
+                            + " runs were evaluated on%n",
+                    runs.get(base).name(),
+                    trials,
+                    seed);
+            out.println(String.format(Locale.ROOT, nameColumn, "run")
+                    + String.format(Locale.ROOT, " %-10s %8s %10s %8s", "measure", "delta", "p(t-test)", "p(rand)"));
+            for (int i = 0; i < runs.size(); i++) {
+                if (i == base) {
+                    continue;
+                }
+                for (int k = 0; k < metrics.size(); k++) {
+                    Map<String, Double> a =
+                            new LinkedHashMap<>(results.get(base).get(k).perQuery());
+                    Map<String, Double> b =
+                            new LinkedHashMap<>(results.get(i).get(k).perQuery());
+                    a.keySet().retainAll(b.keySet());
+                    b.keySet().retainAll(a.keySet());
+                    StringBuilder row = new StringBuilder(
+                            String.format(Locale.ROOT, nameColumn, runs.get(i).name()));
+                    row.append(
+                            String.format(Locale.ROOT, " %-10s", metrics.get(k).label()));
+                    if (a.size() < 2) {
+                        row.append("  (fewer than 2 common queries: no test)");
+                    } else {
+                        double delta = 0;
+                        for (String q : a.keySet()) {
+                            delta += b.get(q) - a.get(q);
+                        }
+                        row.append(String.format(
+                                Locale.ROOT,
+                                " %+8.4f %10.4g %8.4g",
+                                delta / a.size(),
+                                SignificanceTest.pairedTTest(a, b),
+                                SignificanceTest.randomization(a, b, trials, seed)));
+                    }
+                    out.println(row);
+                }
+            }
+        }
+        if (perQuery) {
+            for (int i = 0; i < runs.size(); i++) {
+                out.println();
+                out.println("# per query: " + runs.get(i).name());
+                for (Evaluation.Result x : results.get(i)) {
+                    List<String> ids = new ArrayList<>(x.perQuery().keySet());
+                    ids.sort(null); // trec_eval prints queries in the order of their ids as strings
+                    for (String q : ids) {
+                        out.printf(
+                                Locale.ROOT,
+                                "%-22s\t%s\t%.4f%n",
+                                x.metric().label(),
+                                q,
+                                x.perQuery().get(q));
+                    }
+                    out.printf(Locale.ROOT, "%-22s\t%s\t%.4f%n", x.metric().label(), "all", x.mean());
+                }
+            }
+        }
+    }
+
+    /** The index of the baseline row: --baseline names a row or a run file (then read and put first), else row 0. */
+    private int baselineRow(List<Run> runs) throws java.io.IOException {
+        if (baseline == null) {
+            return 0;
+        }
+        for (int i = 0; i < runs.size(); i++) {
+            if (runs.get(i).name().equals(baseline)) {
+                return i;
+            }
+        }
+        Path file = Path.of(baseline);
+        if (java.nio.file.Files.isRegularFile(file)) {
+            runs.add(0, readRuns(List.of(file)).get(0));
+            return 0;
+        }
+        List<String> names = runs.stream().map(Run::name).toList();
+        throw new IllegalArgumentException(
+                "--baseline " + baseline + " is neither a row (" + String.join(", ", names) + ") nor a run file");
+    }
 }

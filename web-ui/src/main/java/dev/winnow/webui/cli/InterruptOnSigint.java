@@ -10,25 +10,22 @@ import sun.misc.SignalHandler;
  * default (exit).
  */
 final class InterruptOnSigint {
-  private static final Signal INT = new Signal("INT");
-  private static SignalHandler previous;
+    private static final Signal INT = new Signal("INT");
+    private static SignalHandler previous;
 
-  private InterruptOnSigint() {}
+    private InterruptOnSigint() {}
 
-  static synchronized void install(ScriptSession session) {
-    previous =
-        Signal.handle(
-            INT,
-            sig -> {
-              Signal.handle(INT, SignalHandler.SIG_DFL);
-              session.interrupt();
-            });
-  }
-
-  static synchronized void uninstall() {
-    if (previous != null) {
-      Signal.handle(INT, previous);
-      previous = null;
+    static synchronized void install(ScriptSession session) {
+        previous = Signal.handle(INT, sig -> {
+            Signal.handle(INT, SignalHandler.SIG_DFL);
+            session.interrupt();
+        });
     }
-  }
+
+    static synchronized void uninstall() {
+        if (previous != null) {
+            Signal.handle(INT, previous);
+            previous = null;
+        }
+    }
 }

@@ -6,18 +6,18 @@ package dev.winnow.webui.demo;
  */
 public final class DemoException extends RuntimeException {
 
-  /**
-   * @param message what is wrong and what to do
-   */
-  public DemoException(String message) {
-    super(message);
-  }
+    /**
+     * @param message what is wrong and what to do
+     */
+    public DemoException(String message) {
+        super(message);
+    }
 
-  /**
-   * @param message what is wrong and what to do
-   * @param cause the underlying failure
-   */
-  public DemoException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    /**
+     * @param message what is wrong and what to do
+     * @param cause the underlying failure
+     */
+    public DemoException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

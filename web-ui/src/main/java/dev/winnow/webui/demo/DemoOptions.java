@@ -21,33 +21,33 @@ import java.nio.file.Path;
  * @param logFile where llama.cpp's log lines go (printed once in the set-up), or null when they go to stderr
  */
 public record DemoOptions(
-    Path collection,
-    Path model,
-    Path defaultDecoder,
-    String embeddingModel,
-    int maxTokens,
-    boolean full,
-    int queries,
-    int depth,
-    Path out,
-    Path indexesRoot,
-    int threads,
-    double progressSeconds,
-    Path logFile) {
+        Path collection,
+        Path model,
+        Path defaultDecoder,
+        String embeddingModel,
+        int maxTokens,
+        boolean full,
+        int queries,
+        int depth,
+        Path out,
+        Path indexesRoot,
+        int threads,
+        double progressSeconds,
+        Path logFile) {
 
-  /** @throws DemoException naming the option out of range */
-  public DemoOptions {
-    if (queries < 1) {
-      throw new DemoException("--queries must be >= 1, got " + queries);
+    /** @throws DemoException naming the option out of range */
+    public DemoOptions {
+        if (queries < 1) {
+            throw new DemoException("--queries must be >= 1, got " + queries);
+        }
+        if (depth < 1 || depth > 100) {
+            throw new DemoException("--depth must be in 1..100 (the first stage returns 100 hits), got " + depth);
+        }
+        if (maxTokens < 2) {
+            throw new DemoException("--max-tokens must be >= 2, got " + maxTokens);
+        }
+        if (threads < 1) {
+            throw new DemoException("--threads must be >= 1, got " + threads);
+        }
     }
-    if (depth < 1 || depth > 100) {
-      throw new DemoException("--depth must be in 1..100 (the first stage returns 100 hits), got " + depth);
-    }
-    if (maxTokens < 2) {
-      throw new DemoException("--max-tokens must be >= 2, got " + maxTokens);
-    }
-    if (threads < 1) {
-      throw new DemoException("--threads must be >= 1, got " + threads);
-    }
-  }
 }

@@ -13,14 +13,14 @@ import picocli.CommandLine;
  */
 record CliRun(int code, String out, String err) {
 
-  /** Runs {@code winnow ARGS} through {@link WinnowCli#newCommandLine()}. */
-  static CliRun of(String... args) {
-    CommandLine cli = WinnowCli.newCommandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cli.setOut(new PrintWriter(out, true));
-    cli.setErr(new PrintWriter(err, true));
-    int code = cli.execute(args);
-    return new CliRun(code, out.toString(), err.toString());
-  }
+    /** Runs {@code winnow ARGS} through {@link WinnowCli#newCommandLine()}. */
+    static CliRun of(String... args) {
+        CommandLine cli = WinnowCli.newCommandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new CliRun(code, out.toString(), err.toString());
+    }
 }

@@ -37,53 +37,58 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * everything is refused, and the notebook page itself keeps running cells.
  */
 class NotebookCrossOriginBrowserTest {
-  @TempDir static Path dir;
-  @TempDir static Path profile;
-  static ScriptHost host;
-  static NotebookServer server;
-  static HttpServer attacker;
-  static WebDriver driver;
+    @TempDir
+    static Path dir;
 
-  @BeforeAll
-  static void start() throws Exception {
-    Assumptions.assumeTrue(
-        Files.isExecutable(NotebookBrowserTest.CHROMIUM) && Files.isExecutable(NotebookBrowserTest.CHROMEDRIVER),
-        "needs Debian's chromium and chromium-driver (.ci/run installs them)");
-    host = ScriptHost.create(Sandbox.of(dir)).prewarm(Language.JS);
-    server = NotebookServer.start(NotebookServer.Options.loopback(dir), host);
-    server.store().create("victim.ipynb", Language.JS);
-    attacker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    byte[] page = attackPage(server.port()).getBytes(StandardCharsets.UTF_8);
-    attacker.createContext("/", ex -> {
-      ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
-      ex.sendResponseHeaders(200, page.length);
-      ex.getResponseBody().write(page);
-      ex.close();
-    });
-    attacker.start();
-    driver = NotebookBrowserTest.newDriver(profile);
-  }
+    @TempDir
+    static Path profile;
 
-  @AfterAll
-  static void stop() {
-    if (driver != null) {
-      driver.quit();
-    }
-    if (attacker != null) {
-      attacker.stop(0);
-    }
-    if (server != null) {
-      server.close();
-    }
-    if (host != null) {
-      host.close();
-    }
-  }
+    static ScriptHost host;
+    static NotebookServer server;
+    static HttpServer attacker;
+    static WebDriver driver;
 
-  /** The attacker's page: every attempt reports into {@code window.results} under its name. */
-  static String attackPage(int port) {
-    String target = "127.0.0.1:" + port;
-    return """
+    @BeforeAll
+    static void start() throws Exception {
+        Assumptions.assumeTrue(
+                Files.isExecutable(NotebookBrowserTest.CHROMIUM)
+                        && Files.isExecutable(NotebookBrowserTest.CHROMEDRIVER),
+                "needs Debian's chromium and chromium-driver (.ci/run installs them)");
+        host = ScriptHost.create(Sandbox.of(dir)).prewarm(Language.JS);
+        server = NotebookServer.start(NotebookServer.Options.loopback(dir), host);
+        server.store().create("victim.ipynb", Language.JS);
+        attacker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        byte[] page = attackPage(server.port()).getBytes(StandardCharsets.UTF_8);
+        attacker.createContext("/", ex -> {
+            ex.getResponseHeaders().add("Content-Type", "text/html; charset=utf-8");
+            ex.sendResponseHeaders(200, page.length);
+            ex.getResponseBody().write(page);
+            ex.close();
+        });
+        attacker.start();
+        driver = NotebookBrowserTest.newDriver(profile);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (driver != null) {
+            driver.quit();
+        }
+        if (attacker != null) {
+            attacker.stop(0);
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (host != null) {
+            host.close();
+        }
+    }
+
+    /** The attacker's page: every attempt reports into {@code window.results} under its name. */
+    static String attackPage(int port) {
+        String target = "127.0.0.1:" + port;
+        return """
         <!doctype html><html><body><script>
         window.results = {};
         const target = '%s';
@@ -110,53 +115,55 @@ class NotebookCrossOriginBrowserTest {
           .then(r => r.text()).then(t => window.results.read = 'read ' + t, e => window.results.read = 'failed');
         </script></body></html>
         """.formatted(target);
-  }
+    }
 
-  @Test
-  void aPageOnAnotherPortCannotReachTheKernelOrTheApiWhileTheNotebookKeepsWorking() throws Exception {
-    driver.get(server.url() + "&path=victim.ipynb");
-    WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(50));
-    wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
-    wait.until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
-    // the browser now holds this server's cookies, named for its port
-    Set<String> names = driver.manage().getCookies().stream().map(Cookie::getName).collect(Collectors.toSet());
-    assertTrue(names.contains(AccessPolicy.tokenCookie(server.port())), names.toString());
-    assertTrue(names.contains(AccessPolicy.xsrfCookie(server.port())), names.toString());
-    String before = Files.readString(dir.resolve("victim.ipynb"));
+    @Test
+    void aPageOnAnotherPortCannotReachTheKernelOrTheApiWhileTheNotebookKeepsWorking() throws Exception {
+        driver.get(server.url() + "&path=victim.ipynb");
+        WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(60), Duration.ofMillis(50));
+        wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+        wait.until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
+        // the browser now holds this server's cookies, named for its port
+        Set<String> names =
+                driver.manage().getCookies().stream().map(Cookie::getName).collect(Collectors.toSet());
+        assertTrue(names.contains(AccessPolicy.tokenCookie(server.port())), names.toString());
+        assertTrue(names.contains(AccessPolicy.xsrfCookie(server.port())), names.toString());
+        String before = Files.readString(dir.resolve("victim.ipynb"));
 
-    driver.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
-    JavascriptExecutor js = (JavascriptExecutor) driver;
-    wait.until(d -> {
-      Object n = js.executeScript(
-          "return window.results && ['ws','post','restart','del','read'].every(k => k in window.results)");
-      return Boolean.TRUE.equals(n);
-    });
-    Thread.sleep(500);
-    @SuppressWarnings("unchecked")
-    Map<String, Object> results = (Map<String, Object>) js.executeScript("return window.results");
-    assertTrue(String.valueOf(results.get("ws")).startsWith("refused"), results.toString());
-    assertFalse(results.containsKey("wsMessage"), results.toString());
-    assertEquals("failed", results.get("del"), results.toString());
-    assertEquals("failed", results.get("read"), results.toString());
-    // the no-cors requests were sent (with the cookies) but refused by the server: nothing changed
-    assertFalse(Files.exists(dir.resolve("pwned.ipynb")), "cross-port POST created a notebook: " + results);
-    assertTrue(Files.exists(dir.resolve("victim.ipynb")));
-    assertEquals(before, Files.readString(dir.resolve("victim.ipynb")));
+        driver.get("http://127.0.0.1:" + attacker.getAddress().getPort() + "/");
+        JavascriptExecutor js = (JavascriptExecutor) driver;
+        wait.until(d -> {
+            Object n = js.executeScript(
+                    "return window.results && ['ws','post','restart','del','read'].every(k => k in window.results)");
+            return Boolean.TRUE.equals(n);
+        });
+        Thread.sleep(500);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> results = (Map<String, Object>) js.executeScript("return window.results");
+        assertTrue(String.valueOf(results.get("ws")).startsWith("refused"), results.toString());
+        assertFalse(results.containsKey("wsMessage"), results.toString());
+        assertEquals("failed", results.get("del"), results.toString());
+        assertEquals("failed", results.get("read"), results.toString());
+        // the no-cors requests were sent (with the cookies) but refused by the server: nothing changed
+        assertFalse(Files.exists(dir.resolve("pwned.ipynb")), "cross-port POST created a notebook: " + results);
+        assertTrue(Files.exists(dir.resolve("victim.ipynb")));
+        assertEquals(before, Files.readString(dir.resolve("victim.ipynb")));
 
-    // the notebook page itself still works: it runs a cell through its own WebSocket
-    driver.get("http://127.0.0.1:" + server.port() + "/?path=victim.ipynb");
-    wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
-    wait.until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
-    WebElement ta = driver.findElement(By.cssSelector("#notebook .cell .cm-content"));
-    ta.click();
-    ta.sendKeys("6 * 7 + ' from the page'");
-    ta.sendKeys(Keys.chord(Keys.SHIFT, Keys.ENTER));
-    WebElement cell = driver.findElements(By.cssSelector("#notebook .cell")).get(0);
-    wait.until(d -> "ok".equals(cell.getAttribute("data-status")));
-    assertTrue(cell.findElement(By.cssSelector(".outputs")).getText().contains("42 from the page"),
-        cell.findElement(By.cssSelector(".outputs")).getText());
-    // and its autosave (a PUT with the XSRF header) is accepted
-    wait.until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
-    assertTrue(Files.readString(dir.resolve("victim.ipynb")).contains("42 from the page"));
-  }
+        // the notebook page itself still works: it runs a cell through its own WebSocket
+        driver.get("http://127.0.0.1:" + server.port() + "/?path=victim.ipynb");
+        wait.until(d -> "true".equals(d.findElement(By.tagName("body")).getAttribute("data-ready")));
+        wait.until(d -> d.findElement(By.id("kernel-status")).getText().contains("idle"));
+        WebElement ta = driver.findElement(By.cssSelector("#notebook .cell .cm-content"));
+        ta.click();
+        ta.sendKeys("6 * 7 + ' from the page'");
+        ta.sendKeys(Keys.chord(Keys.SHIFT, Keys.ENTER));
+        WebElement cell = driver.findElements(By.cssSelector("#notebook .cell")).get(0);
+        wait.until(d -> "ok".equals(cell.getAttribute("data-status")));
+        assertTrue(
+                cell.findElement(By.cssSelector(".outputs")).getText().contains("42 from the page"),
+                cell.findElement(By.cssSelector(".outputs")).getText());
+        // and its autosave (a PUT with the XSRF header) is accepted
+        wait.until(d -> "saved".equals(d.findElement(By.tagName("body")).getAttribute("data-save-state")));
+        assertTrue(Files.readString(dir.resolve("victim.ipynb")).contains("42 from the page"));
+    }
 }

@@ -16,7 +16,6 @@ import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
 import dev.winnow.runtime.Vocabulary;
-
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,8 +37,7 @@ import java.util.Random;
  */
 public final class DeviceCheck {
 
-    private DeviceCheck() {
-    }
+    private DeviceCheck() {}
 
     public static void main(String[] args) throws Exception {
         if (args.length < 7) {
@@ -50,7 +48,9 @@ public final class DeviceCheck {
         String oracle = Files.readString(Path.of(args[1])).strip();
         Path modelDir = Path.of(args[2]);
         String preset = args[3];
-        int[] ns = java.util.Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] ns = java.util.Arrays.stream(args[4].split(","))
+                .mapToInt(Integer::parseInt)
+                .toArray();
         int docTokens = Integer.parseInt(args[5]);
         int threads = Integer.parseInt(args[6]);
         boolean skipFull = args.length > 7 && args[7].equals("skip-full");
@@ -59,8 +59,9 @@ public final class DeviceCheck {
         // 1. the generation oracle
         long t0 = System.nanoTime();
         try (Model model = Llama.load().loadModel(stories, all);
-             Context ctx = model.newContext(ContextOptions.defaults().withContextSize(256).withThreads(threads));
-             Batch batch = Batch.allocate(512, 1)) {
+                Context ctx = model.newContext(
+                        ContextOptions.defaults().withContextSize(256).withThreads(threads));
+                Batch batch = Batch.allocate(512, 1)) {
             Vocabulary vocab = model.vocabulary();
             int[] prompt = vocab.tokenize("Once upon a time", true, false);
             batch.addSequence(prompt, 0, 0, true);
@@ -76,8 +77,11 @@ public final class DeviceCheck {
             }
             String text = "Once upon a time" + out.toString(StandardCharsets.UTF_8);
             boolean ok = text.equals(oracle);
-            say("oracle: stories260K greedy 30 tokens %s (%.2f s)%s", ok ? "EQUAL to the oracle" : "DIFFERENT",
-                    secs(t0), ok ? "" : "\n  got:    " + text + "\n  oracle: " + oracle);
+            say(
+                    "oracle: stories260K greedy 30 tokens %s (%.2f s)%s",
+                    ok ? "EQUAL to the oracle" : "DIFFERENT",
+                    secs(t0),
+                    ok ? "" : "\n  got:    " + text + "\n  oracle: " + oracle);
         }
 
         // 2. the synthetic model on local disk
@@ -92,10 +96,20 @@ public final class DeviceCheck {
         // 3. BlockRank against its floor and full attention
         t0 = System.nanoTime();
         try (Model model = Llama.load().loadModel(file, all)) {
-            say("model %s loaded in %.1f s: %d layers, embd %d, %d heads / %d KV heads", file.getFileName(),
-                    secs(t0), model.layerCount(), model.embeddingSize(), model.headCount(), model.headCountKv());
-            InContextOptions base = InContextOptions.defaults().withThreads(threads).withBudgets(docTokens, 32)
-                    .withFamily(PromptFamily.PLAIN).withEarlyExit(false).withMaxPromptCells(1 << 20)
+            say(
+                    "model %s loaded in %.1f s: %d layers, embd %d, %d heads / %d KV heads",
+                    file.getFileName(),
+                    secs(t0),
+                    model.layerCount(),
+                    model.embeddingSize(),
+                    model.headCount(),
+                    model.headCountKv());
+            InContextOptions base = InContextOptions.defaults()
+                    .withThreads(threads)
+                    .withBudgets(docTokens, 32)
+                    .withFamily(PromptFamily.PLAIN)
+                    .withEarlyExit(false)
+                    .withMaxPromptCells(1 << 20)
                     .withBatchTokens(2048);
             warm(model, base);
             for (int n : ns) {
@@ -112,9 +126,16 @@ public final class DeviceCheck {
                     }
                     double total = secs(t0);
                     double floor = (wall.instruction() + wall.documents() + wall.query()) / 1e9;
-                    say("N = %d, %d prompt tokens: BlockRank%s %.2f s wall; its decodes (the floor) %.2f s;"
-                                    + " ratio %.2f (moves %.2f s, scoring %.2f s)", n, r.stats().promptTokens(),
-                            early ? " with early exit" : "", total, floor, total / floor, wall.moves() / 1e9,
+                    say(
+                            "N = %d, %d prompt tokens: BlockRank%s %.2f s wall; its decodes (the floor) %.2f s;"
+                                    + " ratio %.2f (moves %.2f s, scoring %.2f s)",
+                            n,
+                            r.stats().promptTokens(),
+                            early ? " with early exit" : "",
+                            total,
+                            floor,
+                            total / floor,
+                            wall.moves() / 1e9,
                             wall.scoring() / 1e9);
                 }
                 if (!skipFull) {
@@ -139,7 +160,8 @@ public final class DeviceCheck {
         for (int i = 0; i < n; i++) {
             StringBuilder sb = new StringBuilder();
             for (int w = 0; w < words; w++) {
-                sb.append(InContextBench.WORDS[r.nextInt(InContextBench.WORDS.length)]).append(' ');
+                sb.append(InContextBench.WORDS[r.nextInt(InContextBench.WORDS.length)])
+                        .append(' ');
             }
             out.add(new Candidate("doc" + i, "", sb.toString().strip(), n - i));
         }

@@ -19,7 +19,6 @@ import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,42 +47,58 @@ import java.util.Random;
 public final class InContextBench {
 
     static final String[] WORDS = ("the a little big girl boy dog cat park sun tree ball red blue happy sad "
-            + "mom dad friend play run jump look find help give take house garden bird fish water day night "
-            + "story time toy box car book apple cake king queen forest river hill moon star rain snow green "
-            + "small tall warm cold kind brave funny quiet loud fast slow went saw said liked loved wanted "
-            + "made found gave was had could would very then after before with under over into").split(" ");
+                    + "mom dad friend play run jump look find help give take house garden bird fish water day night "
+                    + "story time toy box car book apple cake king queen forest river hill moon star rain snow green "
+                    + "small tall warm cold kind brave funny quiet loud fast slow went saw said liked loved wanted "
+                    + "made found gave was had could would very then after before with under over into")
+            .split(" ");
 
-    private InContextBench() {
-    }
+    private InContextBench() {}
 
     public static void main(String[] args) throws IOException {
         String preset = System.getProperty("bench.preset", "tiny-4l");
         int threads = Integer.getInteger("bench.threads", 2);
-        int[] ns = Arrays.stream(System.getProperty("bench.n", "10,20,50,100,200").split(","))
-                .map(String::trim).mapToInt(Integer::parseInt).toArray();
+        int[] ns = Arrays.stream(
+                        System.getProperty("bench.n", "10,20,50,100,200").split(","))
+                .map(String::trim)
+                .mapToInt(Integer::parseInt)
+                .toArray();
         Path shared = Path.of(System.getProperty("winnow.shared.dir", "../shared"));
         String modelProp = System.getProperty("bench.model", "");
         Path modelFile = modelProp.isBlank() ? synth(preset, shared) : Path.of(modelProp);
 
-        InContextOptions base = InContextOptions.defaults().withThreads(threads).withBudgets(88, 32)
-                .withEarlyExit(false).withFamily(PromptFamily.PLAIN)
+        InContextOptions base = InContextOptions.defaults()
+                .withThreads(threads)
+                .withBudgets(88, 32)
+                .withEarlyExit(false)
+                .withFamily(PromptFamily.PLAIN)
                 .withBatchTokens(Integer.getInteger("bench.batchTokens", 512))
                 .withParallelSequences(Integer.getInteger("bench.parallelSequences", 64));
         try (Model model = Llama.load().loadModel(modelFile)) {
             if (threads != 1) {
-            System.out.println("note: with more than one thread, CPU times below count only the calling thread's share");
-        }
-        System.out.printf(Locale.ROOT, "model %s (%s): %d layers, embd %d, %d heads / %d KV heads; %d threads, "
-                            + "flash attention on, F16 KV cache%n", modelFile.getFileName(), model.description(),
-                    model.layerCount(), model.embeddingSize(), model.headCount(), model.headCountKv(), threads);
+                System.out.println(
+                        "note: with more than one thread, CPU times below count only the calling thread's share");
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "model %s (%s): %d layers, embd %d, %d heads / %d KV heads; %d threads, "
+                            + "flash attention on, F16 KV cache%n",
+                    modelFile.getFileName(),
+                    model.description(),
+                    model.layerCount(),
+                    model.embeddingSize(),
+                    model.headCount(),
+                    model.headCountKv(),
+                    threads);
             warmUp(model, base);
             System.out.println();
             System.out.println("Times are the benchmark thread's CPU seconds (with 1 thread llama.cpp computes on the "
                     + "calling thread, so this is the work done, robust to other load on the machine); wall seconds "
                     + "in brackets.");
-            System.out.println("| N | prompt tokens | floor (streams / unified) | BlockRank | BlockRank / floor "
-                    + "| BlockRank, early exit | listwise | pointwise | ceiling = listwise / floor "
-                    + "| BlockRank speed-up over listwise | speed-up / ceiling | KV MiB BlockRank / listwise / pointwise |");
+            System.out.println(
+                    "| N | prompt tokens | floor (streams / unified) | BlockRank | BlockRank / floor "
+                            + "| BlockRank, early exit | listwise | pointwise | ceiling = listwise / floor "
+                            + "| BlockRank speed-up over listwise | speed-up / ceiling | KV MiB BlockRank / listwise / pointwise |");
             System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
             double blockRank100 = 0;
             for (int n : ns) {
@@ -105,17 +120,28 @@ public final class InContextBench {
                 long tFloor = Math.min(unifiedDecodes, streamDecodes);
                 if (Boolean.getBoolean("bench.blockRankOnly")) {
                     // BlockRank against its floor only, with where BlockRank's time goes (CPU seconds)
-                    System.out.printf(Locale.ROOT, "| %d | %d | %.3f (%.3f / %.3f) | %s | %.3f | phases: instruction %.3f,"
-                                    + " documents %.3f, moves %.3f, query %.3f, scoring %.3f |%n", n,
-                            layout.totalTokens(), tFloor / 1e9, streamDecodes / 1e9, unifiedDecodes / 1e9, block,
-                            (double) block.cpu / tFloor, phases.instruction() / 1e9, phases.documents() / 1e9,
-                            phases.moves() / 1e9, phases.query() / 1e9, phases.scoring() / 1e9);
+                    System.out.printf(
+                            Locale.ROOT,
+                            "| %d | %d | %.3f (%.3f / %.3f) | %s | %.3f | phases: instruction %.3f,"
+                                    + " documents %.3f, moves %.3f, query %.3f, scoring %.3f |%n",
+                            n,
+                            layout.totalTokens(),
+                            tFloor / 1e9,
+                            streamDecodes / 1e9,
+                            unifiedDecodes / 1e9,
+                            block,
+                            (double) block.cpu / tFloor,
+                            phases.instruction() / 1e9,
+                            phases.documents() / 1e9,
+                            phases.moves() / 1e9,
+                            phases.query() / 1e9,
+                            phases.scoring() / 1e9);
                     if (n == 100) {
                         blockRank100 = block.cpu;
                     }
                     if (n == 200 && blockRank100 > 0) {
-                        System.out.printf(Locale.ROOT, "BlockRank t(200)/t(100) = %.3f (CPU time)%n",
-                                block.cpu / blockRank100);
+                        System.out.printf(
+                                Locale.ROOT, "BlockRank t(200)/t(100) = %.3f (CPU time)%n", block.cpu / blockRank100);
                     }
                     continue;
                 }
@@ -147,15 +173,32 @@ public final class InContextBench {
                 long lwCells = round(total, 256);
                 long pwCells = round(512, 256);
                 double perCell = 2.0 * model.layerCount() * kvWidth(model) * 2 / (1024.0 * 1024.0);
-                System.out.printf(Locale.ROOT, "| %d | %d | %.2f (%.2f / %.2f) | %s | %.2f | %s | %s | %s | %.1f | %.1f "
-                                + "| %.2f | %.0f / %.0f / %.0f |%n", n, total, tFloor / 1e9, streamDecodes / 1e9,
-                        unifiedDecodes / 1e9, block, (double) tBlock / tFloor, early, list, point, ceiling, speedUp,
-                        speedUp / ceiling, brCells * perCell, lwCells * perCell, pwCells * perCell);
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %d | %d | %.2f (%.2f / %.2f) | %s | %.2f | %s | %s | %s | %.1f | %.1f "
+                                + "| %.2f | %.0f / %.0f / %.0f |%n",
+                        n,
+                        total,
+                        tFloor / 1e9,
+                        streamDecodes / 1e9,
+                        unifiedDecodes / 1e9,
+                        block,
+                        (double) tBlock / tFloor,
+                        early,
+                        list,
+                        point,
+                        ceiling,
+                        speedUp,
+                        speedUp / ceiling,
+                        brCells * perCell,
+                        lwCells * perCell,
+                        pwCells * perCell);
                 if (n == 100) {
                     blockRank100 = tBlock;
                 }
                 if (n == 200 && blockRank100 > 0) {
-                    System.out.printf(Locale.ROOT, "BlockRank t(200)/t(100) = %.2f (CPU time)%n", tBlock / blockRank100);
+                    System.out.printf(
+                            Locale.ROOT, "BlockRank t(200)/t(100) = %.2f (CPU time)%n", tBlock / blockRank100);
                 }
             }
             System.out.printf(Locale.ROOT, "peak RSS of the process: %.0f MiB%n", peakRssMiB());
@@ -197,15 +240,20 @@ public final class InContextBench {
         List<Candidate> docs = candidates(10, new Random(1));
         String q = query(new Random(2));
         try (BlockRankRanker br = new BlockRankRanker(model, base);
-             ListwiseRanker lw = new ListwiseRanker(model, base)) {
+                ListwiseRanker lw = new ListwiseRanker(model, base)) {
             br.rank(q, docs);
             lw.rank(q, docs);
         }
     }
 
     private static PromptLayout layout(Model model, InContextOptions o, String query, List<Candidate> docs) {
-        return new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN, o.wording(),
-                o.documentTokenBudget(), o.queryTokenBudget()).blockRank(query, Rankings.canonicalOrder(docs));
+        return new PromptBuilder(
+                        new ModelTokenizer(model.vocabulary()),
+                        PromptFamily.PLAIN,
+                        o.wording(),
+                        o.documentTokenBudget(),
+                        o.queryTokenBudget())
+                .blockRank(query, Rankings.canonicalOrder(docs));
     }
 
     /**
@@ -218,17 +266,26 @@ public final class InContextBench {
         int maxDoc = layout.maxDocumentLength();
         int streams = Math.max(1, Math.min(8, 512 / maxDoc));
         int perStream = (int) round(inst + maxDoc, 256);
-        ContextOptions o = ContextOptions.defaults().withContextSize(streams * perStream)
-                .withBatchSize(Math.max(inst, streams * maxDoc)).withMaxSequences(streams).withThreads(threads)
-                .withFlashAttention(FlashAttention.ENABLED).withKvTypes(GgmlType.F16, GgmlType.F16)
-                .withKvUnified(false).withTaps(Boolean.getBoolean("bench.floorTaps"));
+        ContextOptions o = ContextOptions.defaults()
+                .withContextSize(streams * perStream)
+                .withBatchSize(Math.max(inst, streams * maxDoc))
+                .withMaxSequences(streams)
+                .withThreads(threads)
+                .withFlashAttention(FlashAttention.ENABLED)
+                .withKvTypes(GgmlType.F16, GgmlType.F16)
+                .withKvUnified(false)
+                .withTaps(Boolean.getBoolean("bench.floorTaps"));
         java.lang.management.ThreadMXBean threadsBean = java.lang.management.ManagementFactory.getThreadMXBean();
         long timed = 0;
-        try (Context ctx = model.newContext(o); Batch batch = Batch.allocate(Math.max(inst, streams * maxDoc), 1)) {
+        try (Context ctx = model.newContext(o);
+                Batch batch = Batch.allocate(Math.max(inst, streams * maxDoc), 1)) {
             if (Boolean.getBoolean("bench.floorTaps")) {
                 // diagnostics: the floor with a tap like BlockRank's key capture
-                ctx.taps().tap(dev.winnow.runtime.TensorSelector.name("Kcur-" + (model.layerCount() * 5 / 8))
-                        .withOp("ROPE"), v -> v.toFloatArray());
+                ctx.taps()
+                        .tap(
+                                dev.winnow.runtime.TensorSelector.name("Kcur-" + (model.layerCount() * 5 / 8))
+                                        .withOp("ROPE"),
+                                v -> v.toFloatArray());
             }
             batch.addSequence(layout.instruction().tokens(), 0, 0, false);
             long t0 = threadsBean.getCurrentThreadCpuTime();

@@ -15,7 +15,6 @@ import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorSelector;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -109,8 +108,7 @@ public final class BlockRankRanker extends AbstractInContextRanker {
      * @param query       decoding the query block
      * @param scoring     Java-side scoring
      */
-    public record Timings(long instruction, long documents, long moves, long query, long scoring) {
-    }
+    public record Timings(long instruction, long documents, long moves, long query, long scoring) {}
 
     private static final java.lang.management.ThreadMXBean THREADS =
             java.lang.management.ManagementFactory.getThreadMXBean();
@@ -179,8 +177,8 @@ public final class BlockRankRanker extends AbstractInContextRanker {
         for (int d = 0; d < n; d++) {
             details[d] = AttentionDetail.of(layout.documents().get(d).tokens(), s.tokenWeights()[d], tokenizer);
         }
-        return new Scores(s.scores(), details, evaluated, layout.totalTokens(), windows.size(),
-                layout.truncatedDocuments());
+        return new Scores(
+                s.scores(), details, evaluated, layout.totalTokens(), windows.size(), layout.truncatedDocuments());
     }
 
     /** A cancelled call leaves neither KV cells nor captured rows behind. */
@@ -222,8 +220,7 @@ public final class BlockRankRanker extends AbstractInContextRanker {
     }
 
     /** Ranks one window; fills the window's documents' logits; returns the tokens evaluated. */
-    private long runWindow(PromptLayout layout, int[] window,
-                           WindowScores perLayer, Cancellation check) {
+    private long runWindow(PromptLayout layout, int[] window, WindowScores perLayer, Cancellation check) {
         PromptLayout.Block instruction = layout.instruction();
         int instructionLength = instruction.length();
         int maxDoc = 0;
@@ -232,15 +229,21 @@ public final class BlockRankRanker extends AbstractInContextRanker {
             maxDoc = Math.max(maxDoc, layout.documents().get(d).length());
             docCells += layout.documents().get(d).length();
         }
-        int batchTokens = Math.max(options.batchTokens(), Math.max(maxDoc, layout.query().length()));
+        int batchTokens =
+                Math.max(options.batchTokens(), Math.max(maxDoc, layout.query().length()));
         batchTokens = Math.max(batchTokens, instructionLength);
         int docContextCells = instructionLength + batchTokens;
         docs.ensure(docContextCells, Math.max(docContextCells, 1024), batchTokens);
         // the reference layout's fixed query position needs that many cells: the runtime keeps positions below n_ctx
         int queryStart = layout.fixedQueryPosition() ? layout.queryPosition() : instructionLength + maxDoc;
-        int queryCells = Math.max(instructionLength + docCells, queryStart) + layout.query().length();
-        queries.ensure(queryCells, Math.min(Math.max(roundUp(queryCells, 4096), queryCells),
-                Math.max(queryCells, options.maxPromptCells())), batchTokens);
+        int queryCells = Math.max(instructionLength + docCells, queryStart)
+                + layout.query().length();
+        queries.ensure(
+                queryCells,
+                Math.min(
+                        Math.max(roundUp(queryCells, 4096), queryCells),
+                        Math.max(queryCells, options.maxPromptCells())),
+                batchTokens);
         long before = docs.context().evaluatedTokens() + queries.context().evaluatedTokens();
         docs.begin(check);
         queries.begin(check);
@@ -268,7 +271,8 @@ public final class BlockRankRanker extends AbstractInContextRanker {
             docBatch.clear();
             int first = next;
             int tokens = 0;
-            while (next < window.length && next - first < maxDocsPerBatch
+            while (next < window.length
+                    && next - first < maxDocsPerBatch
                     && tokens + layout.documents().get(window[next]).length() <= batchTokens) {
                 PromptLayout.Block doc = layout.documents().get(window[next]);
                 int seq = 1 + next - first;
@@ -368,14 +372,14 @@ public final class BlockRankRanker extends AbstractInContextRanker {
         int streams = state.get(i32, at);
         at += 4;
         if (streams != 1) {
-            throw new IllegalStateException("sequence state with " + streams + " streams; the reference layout needs"
-                    + " a unified KV cache");
+            throw new IllegalStateException(
+                    "sequence state with " + streams + " streams; the reference layout needs" + " a unified KV cache");
         }
         int cells = state.get(i32, at);
         at += 4;
         if (cells < 0 || 8 + 12L * cells + 8 > state.byteSize()) {
-            throw new IllegalStateException("sequence state of " + state.byteSize() + " bytes cannot hold " + cells
-                    + " cells");
+            throw new IllegalStateException(
+                    "sequence state of " + state.byteSize() + " bytes cannot hold " + cells + " cells");
         }
         for (int i = 0; i < cells; i++) {
             long cell = at + 12L * i;

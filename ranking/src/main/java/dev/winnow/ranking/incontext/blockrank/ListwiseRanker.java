@@ -12,7 +12,6 @@ import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -93,8 +92,7 @@ public final class ListwiseRanker extends AbstractInContextRanker {
     }
 
     /** One causal prompt: instruction, documents [first, last), query. */
-    private long runWindow(PromptLayout full, int first, int last,
-                           WindowScores perLayer, Cancellation check) {
+    private long runWindow(PromptLayout full, int first, int last, WindowScores perLayer, Cancellation check) {
         int instruction = full.instruction().length();
         int prefix = instruction;
         for (int d = first; d < last; d++) {
@@ -137,7 +135,13 @@ public final class ListwiseRanker extends AbstractInContextRanker {
                 off += len;
             }
             float[] signal = capture.queries(l).copyRows(qLen - rows, qLen);
-            perLayer.add(l, capture.shape(l, capture), signal, rows, IntStream.range(first, last).toArray(), docKeys);
+            perLayer.add(
+                    l,
+                    capture.shape(l, capture),
+                    signal,
+                    rows,
+                    IntStream.range(first, last).toArray(),
+                    docKeys);
         }
         capture.clear();
         return session.context().evaluatedTokens() - before;

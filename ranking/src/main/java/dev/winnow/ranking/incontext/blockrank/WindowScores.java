@@ -6,7 +6,6 @@ import dev.winnow.runtime.attention.AttentionTensor;
 import dev.winnow.runtime.attention.BlockRelevance;
 import dev.winnow.runtime.attention.ElementType;
 import dev.winnow.runtime.attention.RelevanceLogits;
-
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -27,8 +26,7 @@ final class WindowScores {
      * @param scores       per document (canonical order) its score, in [0, number of layers]
      * @param tokenWeights per document the weight of each of its tokens, summing to its score
      */
-    record Scores(double[] scores, float[][] tokenWeights) {
-    }
+    record Scores(double[] scores, float[][] tokenWeights) {}
 
     private final int documents;
     private final List<List<RelevanceLogits>> perLayer = new ArrayList<>();
@@ -59,8 +57,8 @@ final class WindowScores {
      */
     void add(int layer, HeadShape shape, float[] signalQ, int rows, int[] documents, List<float[]> docKeys) {
         if (rows < 1 || signalQ.length != rows * shape.qWidth()) {
-            throw new IllegalArgumentException("signal Q has " + signalQ.length + " floats, expected " + rows + " x "
-                    + shape.qWidth());
+            throw new IllegalArgumentException(
+                    "signal Q has " + signalQ.length + " floats, expected " + rows + " x " + shape.qWidth());
         }
         if (documents.length != docKeys.size()) {
             throw new IllegalArgumentException(documents.length + " documents but keys of " + docKeys.size());
@@ -84,16 +82,17 @@ final class WindowScores {
             Arrays.fill(segment, at, at + length[documents[j]], documents[j]);
             at += length[documents[j]];
         }
-        AttentionTensor q = AttentionTensor.contiguous(MemorySegment.ofArray(signalQ), ElementType.F32, rows,
-                shape.nHead(), shape.headDim());
-        AttentionTensor k = AttentionTensor.contiguous(MemorySegment.ofArray(keys), ElementType.F32, tokens,
-                shape.nHeadKv(), shape.headDim());
+        AttentionTensor q = AttentionTensor.contiguous(
+                MemorySegment.ofArray(signalQ), ElementType.F32, rows, shape.nHead(), shape.headDim());
+        AttentionTensor k = AttentionTensor.contiguous(
+                MemorySegment.ofArray(keys), ElementType.F32, tokens, shape.nHeadKv(), shape.headDim());
         int[] signalRows = new int[rows];
         for (int r = 0; r < rows; r++) {
             signalRows[r] = r;
         }
-        perLayer.get(layer).add(BlockRelevance.logits(new AttentionInputs(q, k, k, shape.scale()), signalRows, null,
-                segment, documents.clone()));
+        perLayer.get(layer)
+                .add(BlockRelevance.logits(
+                        new AttentionInputs(q, k, k, shape.scale()), signalRows, null, segment, documents.clone()));
     }
 
     /**

@@ -11,7 +11,6 @@ import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ReusableContext;
 import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorSelector;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -30,8 +29,7 @@ import java.util.function.Predicate;
  */
 public final class CaptureSession implements AutoCloseable {
 
-    private record Observer(TensorSelector selector, TensorListener listener) {
-    }
+    private record Observer(TensorSelector selector, TensorListener listener) {}
 
     private final Model model;
     private final InContextOptions options;
@@ -50,8 +48,8 @@ public final class CaptureSession implements AutoCloseable {
      */
     public CaptureSession(Model model, InContextOptions options, int[] layers, int maxSequences) {
         if (maxSequences < 1 || maxSequences > ContextOptions.MAX_SEQUENCES) {
-            throw new IllegalArgumentException("maxSequences " + maxSequences + " outside 1.."
-                    + ContextOptions.MAX_SEQUENCES);
+            throw new IllegalArgumentException(
+                    "maxSequences " + maxSequences + " outside 1.." + ContextOptions.MAX_SEQUENCES);
         }
         this.model = model;
         this.options = options;
@@ -70,23 +68,26 @@ public final class CaptureSession implements AutoCloseable {
      */
     public void ensure(int cells, int contextCells, int batchTokens) {
         if (cells < 1 || contextCells < cells || batchTokens < 1) {
-            throw new IllegalArgumentException("capture session: cells " + cells + ", context cells " + contextCells
-                    + ", batch " + batchTokens);
+            throw new IllegalArgumentException(
+                    "capture session: cells " + cells + ", context cells " + contextCells + ", batch " + batchTokens);
         }
         Predicate<Context> fits = c -> c.contextSize() >= cells && c.batchSize() >= batchTokens;
         if (slot.context() != null && fits.test(slot.context())) {
             return;
         }
         close(); // the capture's taps go before their context
-        slot.ensure(fits, () -> model.newContext(ContextOptions.defaults()
-                .withContextSize((contextCells + 255) / 256 * 256)
-                .withBatchSize(batchTokens)
-                .withMaxSequences(maxSequences)
-                .withThreads(options.threads())
-                .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(options.kvType(), options.kvType())
-                .withKvUnified(true)
-                .withTaps(true)), batchTokens);
+        slot.ensure(
+                fits,
+                () -> model.newContext(ContextOptions.defaults()
+                        .withContextSize((contextCells + 255) / 256 * 256)
+                        .withBatchSize(batchTokens)
+                        .withMaxSequences(maxSequences)
+                        .withThreads(options.threads())
+                        .withFlashAttention(options.flashAttention() ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                        .withKvTypes(options.kvType(), options.kvType())
+                        .withKvUnified(true)
+                        .withTaps(true)),
+                batchTokens);
         Context context = slot.context();
         capture = new QkCapture(context, layers);
         for (Observer o : observers) {

@@ -5,7 +5,6 @@ import dev.winnow.runtime.Context;
 import dev.winnow.runtime.Taps;
 import dev.winnow.runtime.TensorSelector;
 import dev.winnow.runtime.TensorView;
-
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,10 +43,10 @@ public final class QkCapture implements AutoCloseable {
         Taps taps = context.taps();
         for (int i = 0; i < layers.length; i++) {
             int slot = i;
-            subscriptions.add(taps.tap(TensorSelector.name("Qcur-" + layers[i]).withOp("ROPE"),
-                    v -> onTensor(slot, true, v)));
-            subscriptions.add(taps.tap(TensorSelector.name("Kcur-" + layers[i]).withOp("ROPE"),
-                    v -> onTensor(slot, false, v)));
+            subscriptions.add(
+                    taps.tap(TensorSelector.name("Qcur-" + layers[i]).withOp("ROPE"), v -> onTensor(slot, true, v)));
+            subscriptions.add(
+                    taps.tap(TensorSelector.name("Kcur-" + layers[i]).withOp("ROPE"), v -> onTensor(slot, false, v)));
         }
     }
 
@@ -75,7 +74,8 @@ public final class QkCapture implements AutoCloseable {
     public void end() {
         if (seen != needed) {
             throw new IllegalStateException("captured " + seen + " of " + needed + " Qcur/Kcur ROPE tensors of layers "
-                    + java.util.Arrays.toString(layers) + ": the model's graph does not name them as a Llama graph does");
+                    + java.util.Arrays.toString(layers)
+                    + ": the model's graph does not name them as a Llama graph does");
         }
     }
 

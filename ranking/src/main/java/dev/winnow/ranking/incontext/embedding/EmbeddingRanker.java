@@ -7,7 +7,6 @@ import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -32,8 +31,8 @@ public final class EmbeddingRanker extends AbstractInContextRanker {
      */
     public EmbeddingRanker(Model model, InContextOptions options) {
         super("embedding");
-        this.embedder = LlamaEmbedder.overUnhashed(model,
-                LlamaEmbedder.Options.defaults().withThreads(options.threads()));
+        this.embedder = LlamaEmbedder.overUnhashed(
+                model, LlamaEmbedder.Options.defaults().withThreads(options.threads()));
     }
 
     /**

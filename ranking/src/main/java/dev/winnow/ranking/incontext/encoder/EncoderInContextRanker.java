@@ -1,5 +1,6 @@
 package dev.winnow.ranking.incontext.encoder;
 
+import dev.winnow.models.gguf.Pooling;
 import dev.winnow.ranking.incontext.AbstractInContextRanker;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextRanker;
@@ -10,14 +11,12 @@ import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
-import dev.winnow.models.gguf.Pooling;
 import dev.winnow.runtime.ReusableContext;
-import dev.winnow.runtime.TensorSelector;
-import dev.winnow.runtime.TensorListener;
-import dev.winnow.runtime.TensorView;
 import dev.winnow.runtime.Taps;
+import dev.winnow.runtime.TensorListener;
+import dev.winnow.runtime.TensorSelector;
+import dev.winnow.runtime.TensorView;
 import dev.winnow.runtime.Vocabulary;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
@@ -192,8 +191,15 @@ public final class EncoderInContextRanker extends AbstractInContextRanker {
     }
 
     /** One encoder pass over the prefix and documents [first, end); adds scores of every layer and source. */
-    private void pass(int[] prefix, int[][] docs, int first, int end, int size, double[][] qOut, double[][] cOut,
-                      Cancellation check) {
+    private void pass(
+            int[] prefix,
+            int[][] docs,
+            int first,
+            int end,
+            int size,
+            double[][] qOut,
+            double[][] cOut,
+            Cancellation check) {
         ensureContext(size);
         Context context = slot.context();
         Batch batch = slot.batch();
@@ -238,8 +244,8 @@ public final class EncoderInContextRanker extends AbstractInContextRanker {
         try {
             for (int l = 0; l <= readLayer; l++) {
                 final int layer = l;
-                subs.add(taps.intervene(TensorSelector.name("kq_soft_max-" + l),
-                        v -> maskDocumentRows(v, size, docRows)));
+                subs.add(taps.intervene(
+                        TensorSelector.name("kq_soft_max-" + l), v -> maskDocumentRows(v, size, docRows)));
                 subs.add(taps.tap(TensorSelector.name("kq_soft_max-" + l), v -> {
                     readScores(v, prefix.length, docRows, queryRowsFrom, queryRowsTo, qOut[layer], first);
                     readScores(v, prefix.length, docRows, 0, 1, cOut[layer], first);
@@ -295,8 +301,8 @@ public final class EncoderInContextRanker extends AbstractInContextRanker {
     /**
      * Adds, for each document, m_d / m_P averaged over heads and the source rows [from, to) to {@code out[first + d]}.
      */
-    private void readScores(TensorView v, int prefixLength, int[][] docRows, int from, int to, double[] out,
-                            int first) {
+    private void readScores(
+            TensorView v, int prefixLength, int[][] docRows, int from, int to, double[] out, int first) {
         MemorySegment data = v.data();
         long nb1 = v.nb(1);
         long nb2 = v.nb(2);

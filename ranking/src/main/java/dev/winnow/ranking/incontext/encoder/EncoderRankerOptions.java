@@ -15,8 +15,15 @@ package dev.winnow.ranking.incontext.encoder;
  *                            [SEP], which carries no content), or leave it out
  * @param threads             CPU threads for llama.cpp, >= 1
  */
-public record EncoderRankerOptions(int layer, boolean sumOverLayers, Source source, int documentTokenBudget,
-                                   int queryTokenBudget, int windowTokens, boolean countSeparator, int threads) {
+public record EncoderRankerOptions(
+        int layer,
+        boolean sumOverLayers,
+        Source source,
+        int documentTokenBudget,
+        int queryTokenBudget,
+        int windowTokens,
+        boolean countSeparator,
+        int threads) {
 
     /** The prefix rows whose attention is read. */
     public enum Source {
@@ -35,8 +42,8 @@ public record EncoderRankerOptions(int layer, boolean sumOverLayers, Source sour
             throw new IllegalArgumentException("source is null");
         }
         if (documentTokenBudget < 1 || queryTokenBudget < 1) {
-            throw new IllegalArgumentException("token budgets must be >= 1: document " + documentTokenBudget
-                    + ", query " + queryTokenBudget);
+            throw new IllegalArgumentException(
+                    "token budgets must be >= 1: document " + documentTokenBudget + ", query " + queryTokenBudget);
         }
         if (windowTokens < 64) {
             throw new IllegalArgumentException("windowTokens must be >= 64: " + windowTokens);
@@ -51,49 +58,56 @@ public record EncoderRankerOptions(int layer, boolean sumOverLayers, Source sour
      * all cores.
      */
     public static EncoderRankerOptions defaults() {
-        return new EncoderRankerOptions(-1, false, Source.QUERY_TOKENS, 128, 64, 2048, false,
+        return new EncoderRankerOptions(
+                -1,
+                false,
+                Source.QUERY_TOKENS,
+                128,
+                64,
+                2048,
+                false,
                 Runtime.getRuntime().availableProcessors());
     }
 
     /** @return a copy reading this 0-based layer (-1 = last) */
     public EncoderRankerOptions withLayer(int l) {
-        return new EncoderRankerOptions(l, sumOverLayers, source, documentTokenBudget, queryTokenBudget, windowTokens,
-                countSeparator, threads);
+        return new EncoderRankerOptions(
+                l, sumOverLayers, source, documentTokenBudget, queryTokenBudget, windowTokens, countSeparator, threads);
     }
 
     /** @return a copy summing over layers 0..layer (or not) */
     public EncoderRankerOptions withSumOverLayers(boolean on) {
-        return new EncoderRankerOptions(layer, on, source, documentTokenBudget, queryTokenBudget, windowTokens,
-                countSeparator, threads);
+        return new EncoderRankerOptions(
+                layer, on, source, documentTokenBudget, queryTokenBudget, windowTokens, countSeparator, threads);
     }
 
     /** @return a copy with this source */
     public EncoderRankerOptions withSource(Source s) {
-        return new EncoderRankerOptions(layer, sumOverLayers, s, documentTokenBudget, queryTokenBudget, windowTokens,
-                countSeparator, threads);
+        return new EncoderRankerOptions(
+                layer, sumOverLayers, s, documentTokenBudget, queryTokenBudget, windowTokens, countSeparator, threads);
     }
 
     /** @return a copy with this document budget in tokens */
     public EncoderRankerOptions withDocumentTokenBudget(int n) {
-        return new EncoderRankerOptions(layer, sumOverLayers, source, n, queryTokenBudget, windowTokens,
-                countSeparator, threads);
+        return new EncoderRankerOptions(
+                layer, sumOverLayers, source, n, queryTokenBudget, windowTokens, countSeparator, threads);
     }
 
     /** @return a copy with this window size in tokens */
     public EncoderRankerOptions withWindowTokens(int n) {
-        return new EncoderRankerOptions(layer, sumOverLayers, source, documentTokenBudget, queryTokenBudget, n,
-                countSeparator, threads);
+        return new EncoderRankerOptions(
+                layer, sumOverLayers, source, documentTokenBudget, queryTokenBudget, n, countSeparator, threads);
     }
 
     /** @return a copy counting the documents' [SEP] (or not) */
     public EncoderRankerOptions withCountSeparator(boolean on) {
-        return new EncoderRankerOptions(layer, sumOverLayers, source, documentTokenBudget, queryTokenBudget,
-                windowTokens, on, threads);
+        return new EncoderRankerOptions(
+                layer, sumOverLayers, source, documentTokenBudget, queryTokenBudget, windowTokens, on, threads);
     }
 
     /** @return a copy with this many threads */
     public EncoderRankerOptions withThreads(int n) {
-        return new EncoderRankerOptions(layer, sumOverLayers, source, documentTokenBudget, queryTokenBudget,
-                windowTokens, countSeparator, n);
+        return new EncoderRankerOptions(
+                layer, sumOverLayers, source, documentTokenBudget, queryTokenBudget, windowTokens, countSeparator, n);
     }
 }

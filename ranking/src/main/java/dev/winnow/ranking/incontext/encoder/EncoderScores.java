@@ -1,7 +1,6 @@
 package dev.winnow.ranking.incontext.encoder;
 
 import dev.winnow.ranking.incontext.Candidate;
-
 import java.util.List;
 
 /**
@@ -15,8 +14,8 @@ import java.util.List;
  * @param tokens         tokens encoded, summed over passes
  * @param truncated      documents cut to their token budget
  */
-public record EncoderScores(List<Candidate> documents, double[][] queryTokens, double[][] cls, int windows,
-                            long tokens, int truncated) {
+public record EncoderScores(
+        List<Candidate> documents, double[][] queryTokens, double[][] cls, int windows, long tokens, int truncated) {
 
     /**
      * The score of each document for a source and layer choice.

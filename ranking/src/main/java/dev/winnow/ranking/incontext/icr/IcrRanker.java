@@ -14,7 +14,6 @@ import dev.winnow.ranking.incontext.score.IcrAttention;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -112,7 +111,8 @@ public final class IcrRanker extends AbstractInContextRanker {
                     }
                 }
                 scores[d] = s.scores()[j] * scale;
-                details[d] = AttentionDetail.of(window.layout().documents().get(j).tokens(), weights, tokenizer);
+                details[d] =
+                        AttentionDetail.of(window.layout().documents().get(j).tokens(), weights, tokenizer);
             }
         }
         return new Scores(scores, details, evaluated, promptTokens, windows.size(), truncated);
@@ -137,8 +137,7 @@ public final class IcrRanker extends AbstractInContextRanker {
      * @param layout the prompt: instruction, the window's documents (labelled 1..size, or by docId), query block
      * @param cells  KV cells the query block's last token attends: instruction + documents + query block
      */
-    record Window(int first, int size, PromptLayout layout, int cells) {
-    }
+    record Window(int first, int size, PromptLayout layout, int cells) {}
 
     /**
      * Splits the documents (canonical order) into consecutive windows, each as many documents as fit
@@ -148,7 +147,8 @@ public final class IcrRanker extends AbstractInContextRanker {
      */
     List<Window> windows(String query, List<Candidate> ordered) {
         PromptLayout full = prompts.queryLast(query, ordered);
-        int blocks = Math.max(full.query().length(), prompts.queryBlock(CONTENT_FREE_QUERY).length());
+        int blocks = Math.max(
+                full.query().length(), prompts.queryBlock(CONTENT_FREE_QUERY).length());
         int fixed = full.instruction().length() + blocks;
         List<Window> out = new ArrayList<>();
         int first = 0;
@@ -166,11 +166,13 @@ public final class IcrRanker extends AbstractInContextRanker {
                 int prefix = layout.instruction().length() + layout.documentTokens();
                 int cells = prefix + blocks;
                 if (cells <= options.maxPromptCells()) {
-                    out.add(new Window(first, end - first, layout, prefix + layout.query().length()));
+                    out.add(new Window(
+                            first, end - first, layout, prefix + layout.query().length()));
                     break;
                 }
                 if (end - first == 1) {
-                    throw new IllegalArgumentException("ICR: document " + ordered.get(first).docId() + " needs "
+                    throw new IllegalArgumentException("ICR: document "
+                            + ordered.get(first).docId() + " needs "
                             + cells + " KV cells with instruction and query, more than maxPromptCells "
                             + options.maxPromptCells() + ": lower the document token budget or raise maxPromptCells");
                 }
@@ -196,7 +198,8 @@ public final class IcrRanker extends AbstractInContextRanker {
             docLength[d] = t.length;
             at += t.length;
         }
-        int batchTokens = Math.max(options.batchTokens(), Math.max(layout.query().length(), contentFree.length()));
+        int batchTokens =
+                Math.max(options.batchTokens(), Math.max(layout.query().length(), contentFree.length()));
         int cells = prefix + Math.max(layout.query().length(), contentFree.length());
         session.ensure(cells, cells, batchTokens);
         session.begin(check);
@@ -242,8 +245,13 @@ public final class IcrRanker extends AbstractInContextRanker {
         double[] into = new double[prefix + nq];
         for (int l = 0; l < layers.length; l++) {
             FloatRows k = capture.keys(l);
-            IcrAttention.accumulate(capture.shape(l, capture), capture.queries(l).copyRows(0, nq), nq, qKey,
-                    k.copyRows(0, k.rows()), into);
+            IcrAttention.accumulate(
+                    capture.shape(l, capture),
+                    capture.queries(l).copyRows(0, nq),
+                    nq,
+                    qKey,
+                    k.copyRows(0, k.rows()),
+                    into);
         }
         return into;
     }

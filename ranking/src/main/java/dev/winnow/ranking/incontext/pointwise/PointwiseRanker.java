@@ -12,7 +12,6 @@ import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ReusableContext;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
@@ -140,7 +139,8 @@ public final class PointwiseRanker extends AbstractInContextRanker {
     }
 
     private void ensureContext(int batchTokens, int parallel) {
-        slot.ensure(c -> c.batchSize() >= batchTokens && c.maxSequences() >= parallel,
+        slot.ensure(
+                c -> c.batchSize() >= batchTokens && c.maxSequences() >= parallel,
                 () -> model.newContext(ContextOptions.defaults()
                         .withContextSize((batchTokens + 255) / 256 * 256)
                         .withBatchSize(batchTokens)

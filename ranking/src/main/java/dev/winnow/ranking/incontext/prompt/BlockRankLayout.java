@@ -47,9 +47,13 @@ public enum BlockRankLayout {
         }
         for (Map.Entry<String, String> e : metadata.entrySet()) {
             String key = e.getKey();
-            boolean naming = key.equals("general.name") || key.equals("general.basename")
-                    || key.equals("general.finetune") || key.startsWith("general.base_model.");
-            if (naming && e.getValue() != null && e.getValue().toLowerCase(Locale.ROOT).contains("blockrank")) {
+            boolean naming = key.equals("general.name")
+                    || key.equals("general.basename")
+                    || key.equals("general.finetune")
+                    || key.startsWith("general.base_model.");
+            if (naming
+                    && e.getValue() != null
+                    && e.getValue().toLowerCase(Locale.ROOT).contains("blockrank")) {
                 return REFERENCE;
             }
         }
@@ -72,12 +76,11 @@ public enum BlockRankLayout {
                 case "compact" -> {
                     return COMPACT;
                 }
-                default -> {
-                }
+                default -> {}
             }
         }
-        throw new IllegalArgumentException(what + ": unknown BlockRank layout '" + value
-                + "', expected reference or compact");
+        throw new IllegalArgumentException(
+                what + ": unknown BlockRank layout '" + value + "', expected reference or compact");
     }
 
     /** The lower-case name used on the command line and in scripts. */

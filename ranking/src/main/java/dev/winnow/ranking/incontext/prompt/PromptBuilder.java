@@ -4,7 +4,6 @@ import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.runtime.Model;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,12 +41,17 @@ public final class PromptBuilder {
      * @param options   family, wording, document and query budgets
      */
     public static PromptBuilder forModel(PromptTokenizer tokenizer, Model model, InContextOptions options) {
-        PromptFamily family = options.family() != null ? options.family()
+        PromptFamily family = options.family() != null
+                ? options.family()
                 : PromptFamily.detect(model.chatTemplate().orElse(null));
-        BlockRankLayout layout = options.layout() != null ? options.layout()
-                : BlockRankLayout.detect(model.metadata());
-        return new PromptBuilder(tokenizer, family, options.wording(), options.documentTokenBudget(),
-                options.queryTokenBudget(), layout);
+        BlockRankLayout layout = options.layout() != null ? options.layout() : BlockRankLayout.detect(model.metadata());
+        return new PromptBuilder(
+                tokenizer,
+                family,
+                options.wording(),
+                options.documentTokenBudget(),
+                options.queryTokenBudget(),
+                layout);
     }
 
     /**
@@ -57,8 +61,12 @@ public final class PromptBuilder {
      * @param documentBudget most content tokens kept per document (title and text), >= 1 (384 at evaluation)
      * @param queryBudget    most tokens kept of the query text, >= 1
      */
-    public PromptBuilder(PromptTokenizer tokenizer, PromptFamily family, PromptWording wording,
-                         int documentBudget, int queryBudget) {
+    public PromptBuilder(
+            PromptTokenizer tokenizer,
+            PromptFamily family,
+            PromptWording wording,
+            int documentBudget,
+            int queryBudget) {
         this(tokenizer, family, wording, documentBudget, queryBudget, BlockRankLayout.COMPACT);
     }
 
@@ -72,8 +80,13 @@ public final class PromptBuilder {
      * @param queryBudget    most tokens kept of the query text (compact; the reference does not cut the query), >= 1
      * @param layout         BlockRank's layout ({@link #blockRank})
      */
-    public PromptBuilder(PromptTokenizer tokenizer, PromptFamily family, PromptWording wording,
-                         int documentBudget, int queryBudget, BlockRankLayout layout) {
+    public PromptBuilder(
+            PromptTokenizer tokenizer,
+            PromptFamily family,
+            PromptWording wording,
+            int documentBudget,
+            int queryBudget,
+            BlockRankLayout layout) {
         this.layout = Objects.requireNonNull(layout, "layout");
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
         this.family = Objects.requireNonNull(family, "family");
@@ -152,20 +165,27 @@ public final class PromptBuilder {
         bos(ins);
         ins.add(onePiece(family.userStart(), REFERENCE_TASK + "\nQuery: ", q, "\n\nDocuments:"));
         int[] instructionTokens = cut(ins.toArray());
-        PromptLayout.Block instruction = new PromptLayout.Block(PromptLayout.Kind.INSTRUCTION, -1,
-                instructionTokens, instructionTokens.length, instructionTokens.length < ins.size);
+        PromptLayout.Block instruction = new PromptLayout.Block(
+                PromptLayout.Kind.INSTRUCTION,
+                -1,
+                instructionTokens,
+                instructionTokens.length,
+                instructionTokens.length < ins.size);
         List<PromptLayout.Block> blocks = new ArrayList<>(documents.size());
         for (int i = 0; i < documents.size(); i++) {
             Candidate c = documents.get(i);
             String id = wording.docIdLabels() ? c.docId() : Integer.toString(i);
-            int[] all = tokenizer.tokenize("\nID: " + id + " | CONTENT: " + c.content().strip() + " | END ID: " + id,
-                    false);
+            int[] all = tokenizer.tokenize(
+                    "\nID: " + id + " | CONTENT: " + c.content().strip() + " | END ID: " + id, false);
             int[] kept = cut(all);
-            blocks.add(new PromptLayout.Block(PromptLayout.Kind.DOCUMENT, i, kept, kept.length,
-                    kept.length < all.length));
+            blocks.add(
+                    new PromptLayout.Block(PromptLayout.Kind.DOCUMENT, i, kept, kept.length, kept.length < all.length));
         }
-        int[] closing = onePiece("\n\n====== Now let's start! ======\nWhich document is most relevant to answer"
-                        + " the query? Print out the ID of the document.\nQuery: ", "", q,
+        int[] closing = onePiece(
+                "\n\n====== Now let's start! ======\nWhich document is most relevant to answer"
+                        + " the query? Print out the ID of the document.\nQuery: ",
+                "",
+                q,
                 "\nThe following document(s) can help answer the query:" + family.assistantStart() + "Final Answer: ");
         int[] bracket = tokenizer.tokenize("[", false);
         IntList qb = new IntList();
@@ -180,10 +200,11 @@ public final class PromptBuilder {
         if (closing.length == 0 || bracket.length == 0) {
             throw new IllegalStateException("the reference layout's query block has no signal rows");
         }
-        PromptLayout.Block queryBlock = new PromptLayout.Block(PromptLayout.Kind.QUERY, -1, queryTokens,
-                tokenizer.tokenize(q, false).length, false);
-        return new PromptLayout(instruction, blocks, queryBlock, PromptLayout.REFERENCE_QUERY_POSITION,
-                new int[] {closing.length - 1, closing.length});
+        PromptLayout.Block queryBlock = new PromptLayout.Block(
+                PromptLayout.Kind.QUERY, -1, queryTokens, tokenizer.tokenize(q, false).length, false);
+        return new PromptLayout(instruction, blocks, queryBlock, PromptLayout.REFERENCE_QUERY_POSITION, new int[] {
+            closing.length - 1, closing.length
+        });
     }
 
     /**
@@ -289,8 +310,7 @@ public final class PromptBuilder {
         return Rankings.checkQuery(query);
     }
 
-    private record Truncated(String text, int kept, boolean truncated) {
-    }
+    private record Truncated(String text, int kept, boolean truncated) {}
 
     private Truncated truncate(String text, int budget) {
         String clean = text.strip();

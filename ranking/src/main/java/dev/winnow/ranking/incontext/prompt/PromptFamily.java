@@ -11,10 +11,12 @@ public enum PromptFamily {
     /** No chat template: plain text, the answer prefix on its own line. */
     PLAIN("", "\n"),
     /** ChatML (Qwen 2/2.5, many fine-tunes): {@code <|im_start|>user ... <|im_end|>}. */
-    CHATML("<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n",
+    CHATML(
+            "<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\n",
             "<|im_end|>\n<|im_start|>assistant\n"),
     /** Llama 3 headers. */
-    LLAMA3("<|start_header_id|>user<|end_header_id|>\n\n",
+    LLAMA3(
+            "<|start_header_id|>user<|end_header_id|>\n\n",
             "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"),
     /** Mistral / Llama 2 {@code [INST]} turns. */
     MISTRAL("[INST] ", " [/INST]"),

@@ -12,7 +12,11 @@ import java.util.List;
 public final class PromptLayout {
 
     /** What a block holds. */
-    public enum Kind { INSTRUCTION, DOCUMENT, QUERY }
+    public enum Kind {
+        INSTRUCTION,
+        DOCUMENT,
+        QUERY
+    }
 
     /**
      * One block.

@@ -20,7 +20,8 @@ public record PromptWording(String task, String question, String answerPrefix, b
             "You are given a search query and a list of documents, each with an ID. "
                     + "Find the document that best answers the query.",
             "Which document is the most relevant to the query? Answer with its ID.",
-            "The most relevant document is ID: [", false);
+            "The most relevant document is ID: [",
+            false);
 
     /** @return a copy labelling documents by docId (true) or position (false) */
     public PromptWording withDocIdLabels(boolean on) {
@@ -33,8 +34,8 @@ public record PromptWording(String task, String question, String answerPrefix, b
         Objects.requireNonNull(question, "question");
         Objects.requireNonNull(answerPrefix, "answerPrefix");
         if (!answerPrefix.endsWith("[")) {
-            throw new IllegalArgumentException("answer prefix must end with the signal token '[': \""
-                    + answerPrefix + "\"");
+            throw new IllegalArgumentException(
+                    "answer prefix must end with the signal token '[': \"" + answerPrefix + "\"");
         }
     }
 }

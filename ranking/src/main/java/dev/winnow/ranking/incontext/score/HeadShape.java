@@ -14,8 +14,8 @@ public record HeadShape(int nHead, int nHeadKv, int headDim, float scale) {
     /** Validates the geometry. @throws IllegalArgumentException naming the bad value */
     public HeadShape {
         if (nHead < 1 || nHeadKv < 1 || headDim < 1) {
-            throw new IllegalArgumentException("head shape must be positive: nHead " + nHead + ", nHeadKv " + nHeadKv
-                    + ", headDim " + headDim);
+            throw new IllegalArgumentException(
+                    "head shape must be positive: nHead " + nHead + ", nHeadKv " + nHeadKv + ", headDim " + headDim);
         }
         if (nHead % nHeadKv != 0) {
             throw new IllegalArgumentException("nHead " + nHead + " is not a multiple of nHeadKv " + nHeadKv);

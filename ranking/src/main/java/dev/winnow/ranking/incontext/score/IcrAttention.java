@@ -9,8 +9,7 @@ package dev.winnow.ranking.incontext.score;
  */
 public final class IcrAttention {
 
-    private IcrAttention() {
-    }
+    private IcrAttention() {}
 
     /**
      * Adds one layer's attention from the query span onto the keys: {@code into[j] += sum_h sum_i a_h[i -> j] / nq}.
@@ -30,8 +29,8 @@ public final class IcrAttention {
                     + " key indices for " + nq + " tokens of width " + shape.qWidth());
         }
         if (keys.length % shape.kWidth() != 0) {
-            throw new IllegalArgumentException("keys have " + keys.length + " floats, not a multiple of "
-                    + shape.kWidth());
+            throw new IllegalArgumentException(
+                    "keys have " + keys.length + " floats, not a multiple of " + shape.kWidth());
         }
         int nKeys = keys.length / shape.kWidth();
         float[] logits = new float[nKeys];
@@ -67,8 +66,7 @@ public final class IcrAttention {
      * @param tokenWeights per document its calibrated token scores, 0 where the 2-sigma filter dropped the token
      * @param dropped      number of document tokens dropped by the filter
      */
-    public record Scores(double[] scores, float[][] tokenWeights, int dropped) {
-    }
+    public record Scores(double[] scores, float[][] tokenWeights, int dropped) {}
 
     /**
      * Calibrates and filters.

@@ -1,6 +1,11 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.winnow.models.gguf.GgmlType;
+import dev.winnow.models.synth.SynthSpec;
+import dev.winnow.models.synth.SyntheticModel;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
@@ -11,12 +16,6 @@ import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.ranking.incontext.prompt.PromptWording;
 import dev.winnow.ranking.incontext.score.HeadShape;
-import dev.winnow.runtime.attention.AttentionInputs;
-import dev.winnow.runtime.attention.AttentionTensor;
-import dev.winnow.runtime.attention.BlockRelevance;
-import dev.winnow.runtime.attention.ElementType;
-import java.lang.foreign.MemorySegment;
-import java.util.stream.IntStream;
 import dev.winnow.runtime.Batch;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
@@ -24,21 +23,21 @@ import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorSelector;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import dev.winnow.models.synth.SynthSpec;
-import dev.winnow.models.synth.SyntheticModel;
+import dev.winnow.runtime.attention.AttentionInputs;
+import dev.winnow.runtime.attention.AttentionTensor;
+import dev.winnow.runtime.attention.BlockRelevance;
+import dev.winnow.runtime.attention.ElementType;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * BlockRank's structured attention and Java-side scores checked against llama.cpp itself (stories260K: 5 layers,
@@ -59,7 +58,10 @@ class BlockRankCorrectnessTest {
     }
 
     private static InContextOptions options() {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(512);
+        return InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withBatchTokens(512);
     }
 
     private static PromptLayout layout(InContextOptions o, String query, List<Candidate> ordered) {
@@ -67,8 +69,13 @@ class BlockRankCorrectnessTest {
     }
 
     private static PromptLayout layout(Model model, InContextOptions o, String query, List<Candidate> ordered) {
-        return new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN, o.wording(),
-                o.documentTokenBudget(), o.queryTokenBudget()).blockRank(query, ordered);
+        return new PromptBuilder(
+                        new ModelTokenizer(model.vocabulary()),
+                        PromptFamily.PLAIN,
+                        o.wording(),
+                        o.documentTokenBudget(),
+                        o.queryTokenBudget())
+                .blockRank(query, ordered);
     }
 
     /** Runs the ranker and returns the l_out rows (hidden states entering the scoring layer) of document "d2". */
@@ -128,7 +135,8 @@ class BlockRankCorrectnessTest {
 
         // Flash attention off: llama.cpp's masked softmax, exact but for f32 rounding (3e-6 measured on an AVX2
         // machine). Documents labelled by docId: the block is the same alone, among others, first or last.
-        InContextOptions byId = options().withFlashAttention(false).withWording(PromptWording.DEFAULT.withDocIdLabels(true));
+        InContextOptions byId =
+                options().withFlashAttention(false).withWording(PromptWording.DEFAULT.withDocIdLabels(true));
         float[] alone = hiddenStateOfD2(byId, List.of(d2), query);
         double maxAbs = 0;
         for (float v : alone) {
@@ -155,14 +163,15 @@ class BlockRankCorrectnessTest {
         double kernelError = Math.max(1e-4, maxDiff(alone, aloneFa));
         for (List<Candidate> docs : List.of(five, d2First, d2Last)) {
             double moved = maxDiff(aloneFa, hiddenStateOfD2(fa, docs, query));
-            assertTrue(moved <= kernelError, "with flash attention on, other documents moved d2's state by " + moved
-                    + ", more than the kernel's own error " + kernelError);
+            assertTrue(
+                    moved <= kernelError,
+                    "with flash attention on, other documents moved d2's state by " + moved
+                            + ", more than the kernel's own error " + kernelError);
         }
     }
 
     /** Scores from one unified context holding the whole BlockRank prompt, documents decoded one by one. */
-    private record Reference(double[] fromKqSoftMax, double[] fromCapturedQk) {
-    }
+    private record Reference(double[] fromKqSoftMax, double[] fromCapturedQk) {}
 
     private static Reference reference(InContextOptions o, PromptLayout layout, boolean flashAttention) {
         return reference(model, o, layout, flashAttention, false);
@@ -176,20 +185,27 @@ class BlockRankCorrectnessTest {
      * @param oneBatch decode every document in one batch (each in its own sequence), as the ranker's document context
      *                 does, instead of one decode per document
      */
-    private static Reference reference(Model model, InContextOptions o, PromptLayout layout, boolean flashAttention,
-                                       boolean oneBatch) {
+    private static Reference reference(
+            Model model, InContextOptions o, PromptLayout layout, boolean flashAttention, boolean oneBatch) {
         int n = layout.documents().size();
         int scoring = o.scoringLayer(model.layerCount());
         int instruction = layout.instruction().length();
         int querySeq = n + 1;
-        ContextOptions co = ContextOptions.defaults().withContextSize(1024).withBatchSize(512).withMaxSequences(n + 2)
-                .withThreads(1).withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
-                .withKvTypes(GgmlType.F32, GgmlType.F32).withKvUnified(true).withTaps(true);
+        ContextOptions co = ContextOptions.defaults()
+                .withContextSize(1024)
+                .withBatchSize(512)
+                .withMaxSequences(n + 2)
+                .withThreads(1)
+                .withFlashAttention(flashAttention ? FlashAttention.ENABLED : FlashAttention.DISABLED)
+                .withKvTypes(GgmlType.F32, GgmlType.F32)
+                .withKvUnified(true)
+                .withTaps(true);
         List<float[]> keys = new ArrayList<>();
         List<float[]> queries = new ArrayList<>();
         List<float[][]> probs = new ArrayList<>();
         int[] heads = new int[3];
-        try (Context ctx = model.newContext(co); Batch batch = Batch.allocate(512, 1)) {
+        try (Context ctx = model.newContext(co);
+                Batch batch = Batch.allocate(512, 1)) {
             ctx.taps().tap(TensorSelector.name("Kcur-" + scoring).withOp("ROPE"), v -> {
                 heads[1] = (int) v.ne(1);
                 keys.add(v.toFloatArray());
@@ -296,12 +312,17 @@ class BlockRankCorrectnessTest {
             Arrays.fill(segment, at, at + k.length / shape.kWidth(), d);
             at += k.length / shape.kWidth();
         }
-        AttentionTensor q = AttentionTensor.contiguous(MemorySegment.ofArray(signal), ElementType.F32, 1, shape.nHead(),
-                shape.headDim());
-        AttentionTensor k = AttentionTensor.contiguous(MemorySegment.ofArray(keys), ElementType.F32, tokens,
-                shape.nHeadKv(), shape.headDim());
-        float[] mean = BlockRelevance.fromAttention(new AttentionInputs(q, k, k, shape.scale()), new int[] {0}, null,
-                segment, IntStream.range(0, docKeys.size()).toArray()).meanOverRows();
+        AttentionTensor q = AttentionTensor.contiguous(
+                MemorySegment.ofArray(signal), ElementType.F32, 1, shape.nHead(), shape.headDim());
+        AttentionTensor k = AttentionTensor.contiguous(
+                MemorySegment.ofArray(keys), ElementType.F32, tokens, shape.nHeadKv(), shape.headDim());
+        float[] mean = BlockRelevance.fromAttention(
+                        new AttentionInputs(q, k, k, shape.scale()),
+                        new int[] {0},
+                        null,
+                        segment,
+                        IntStream.range(0, docKeys.size()).toArray())
+                .meanOverRows();
         return IntStream.range(0, mean.length).mapToDouble(d -> mean[d]).toArray();
     }
 
@@ -326,7 +347,11 @@ class BlockRankCorrectnessTest {
         double[] got = rankerScores(o, query, ordered);
         for (int i = 0; i < got.length; i++) {
             assertEquals(ref.fromKqSoftMax()[i], got[i], 1e-4, ordered.get(i).docId());
-            assertEquals(ref.fromKqSoftMax()[i], ref.fromCapturedQk()[i], 1e-4, ordered.get(i).docId());
+            assertEquals(
+                    ref.fromKqSoftMax()[i],
+                    ref.fromCapturedQk()[i],
+                    1e-4,
+                    ordered.get(i).docId());
         }
     }
 
@@ -334,8 +359,7 @@ class BlockRankCorrectnessTest {
     void javaSideScoresEqualKqSoftMaxOnASyntheticTiny4lModel(@TempDir Path dir) throws Exception {
         // tiny-4l: 4 layers, 256 wide, 8 query heads over 4 KV heads, head size 32 (f32 weights, seed 3)
         Path file = dir.resolve("tiny-4l.gguf");
-        SyntheticModel.write(SynthSpec.preset("tiny-4l", GgmlType.F32, 3),
-                Fixtures.stories260K(), file);
+        SyntheticModel.write(SynthSpec.preset("tiny-4l", GgmlType.F32, 3), Fixtures.stories260K(), file);
         String query = "A bear looked for honey.";
         List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(5));
         InContextOptions o = options().withFlashAttention(false);
@@ -344,7 +368,8 @@ class BlockRankCorrectnessTest {
             Reference ref = reference(tiny, o, layout(tiny, o, query, ordered), false);
             double[] got = rankerScores(tiny, o, query, ordered);
             for (int i = 0; i < got.length; i++) {
-                assertEquals(ref.fromKqSoftMax()[i], got[i], 1e-4, ordered.get(i).docId());
+                assertEquals(
+                        ref.fromKqSoftMax()[i], got[i], 1e-4, ordered.get(i).docId());
             }
         }
     }

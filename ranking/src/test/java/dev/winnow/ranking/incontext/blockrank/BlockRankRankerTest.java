@@ -1,5 +1,8 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
@@ -8,19 +11,15 @@ import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class BlockRankRankerTest {
 
@@ -37,7 +36,10 @@ class BlockRankRankerTest {
     }
 
     static InContextOptions exact() {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(256);
+        return InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withBatchTokens(256);
     }
 
     static Map<String, Double> scores(Ranking r) {
@@ -66,7 +68,8 @@ class BlockRankRankerTest {
             }
             assertEquals(1.0, total, 1e-9);
             for (int i = 1; i < r.documents().size(); i++) {
-                assertTrue(r.documents().get(i - 1).score() >= r.documents().get(i).score());
+                assertTrue(
+                        r.documents().get(i - 1).score() >= r.documents().get(i).score());
             }
             assertEquals(1, r.stats().windows());
         }
@@ -93,7 +96,7 @@ class BlockRankRankerTest {
     void earlyExitGivesTheSameScoresAsAFullPass() {
         List<Candidate> docs = Fixtures.stories(5);
         try (BlockRankRanker early = new BlockRankRanker(model, exact());
-             BlockRankRanker full = new BlockRankRanker(model, exact().withEarlyExit(false))) {
+                BlockRankRanker full = new BlockRankRanker(model, exact().withEarlyExit(false))) {
             Map<String, Double> a = scores(early.rank("A bird could not fly.", docs));
             Map<String, Double> b = scores(full.rank("A bird could not fly.", docs));
             for (String id : a.keySet()) {

@@ -1,5 +1,11 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -18,11 +24,6 @@ import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,12 +39,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * BlockRank's reference layout against rules written independently from the paper's reference code
@@ -68,12 +67,17 @@ class BlockRankReferenceLayoutTest {
     }
 
     private static InContextOptions options(BlockRankLayout layout) {
-        return InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withBatchTokens(512)
-                .withFlashAttention(false).withLayout(layout);
+        return InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withBatchTokens(512)
+                .withFlashAttention(false)
+                .withLayout(layout);
     }
 
     private static PromptLayout layout(InContextOptions o, List<Candidate> ordered) {
-        return PromptBuilder.forModel(new ModelTokenizer(model.vocabulary()), model, o).blockRank(QUERY, ordered);
+        return PromptBuilder.forModel(new ModelTokenizer(model.vocabulary()), model, o)
+                .blockRank(QUERY, ordered);
     }
 
     @Test
@@ -134,8 +138,10 @@ class BlockRankReferenceLayoutTest {
         int[] signal = winnow.signalRows(1);
         int[] global = {queryStart + signal[0], queryStart + signal[1]};
         assertArrayEquals(ints(ref.get("signal")), global, "signal rows");
-        assertEquals(tok.bos().isPresent() ? tok.bos().getAsInt() : winnow.causalTokens()[0],
-                winnow.causalTokens()[0], "the first token");
+        assertEquals(
+                tok.bos().isPresent() ? tok.bos().getAsInt() : winnow.causalTokens()[0],
+                winnow.causalTokens()[0],
+                "the first token");
         return winnow;
     }
 
@@ -154,18 +160,26 @@ class BlockRankReferenceLayoutTest {
     @Test
     void layoutIsDetectedFromTheModelsMetadataAndParsedFromText() {
         assertEquals(BlockRankLayout.COMPACT, BlockRankLayout.detect(model.metadata()), "stories260K");
-        assertEquals(BlockRankLayout.REFERENCE,
+        assertEquals(
+                BlockRankLayout.REFERENCE,
                 BlockRankLayout.detect(Map.of("general.name", "Blockrank Msmarco Mistral 7b")));
-        assertEquals(BlockRankLayout.REFERENCE,
-                BlockRankLayout.detect(Map.of("general.base_model.0.repo_url",
+        assertEquals(
+                BlockRankLayout.REFERENCE,
+                BlockRankLayout.detect(Map.of(
+                        "general.base_model.0.repo_url",
                         "https://huggingface.co/quicktensor/blockrank-msmarco-mistral-7b")));
-        assertEquals(BlockRankLayout.COMPACT,
+        assertEquals(
+                BlockRankLayout.COMPACT,
                 BlockRankLayout.detect(Map.of("general.name", "BlockRank", BlockRankLayout.METADATA_KEY, "compact")));
-        assertEquals(BlockRankLayout.REFERENCE, BlockRankLayout.detect(Map.of(BlockRankLayout.METADATA_KEY, "reference")));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BlockRankLayout.parse("full", "--layout"));
-        assertTrue(e.getMessage().contains("--layout") && e.getMessage().contains("'full'")
-                && e.getMessage().contains("reference or compact"), e.getMessage());
+        assertEquals(
+                BlockRankLayout.REFERENCE, BlockRankLayout.detect(Map.of(BlockRankLayout.METADATA_KEY, "reference")));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> BlockRankLayout.parse("full", "--layout"));
+        assertTrue(
+                e.getMessage().contains("--layout")
+                        && e.getMessage().contains("'full'")
+                        && e.getMessage().contains("reference or compact"),
+                e.getMessage());
     }
 
     @Test
@@ -194,8 +208,11 @@ class BlockRankReferenceLayoutTest {
             double worst = 0;
             for (int i = 0; i < ref.length; i++) {
                 worst = Math.max(worst, Math.abs(ref[i] - winnow[i]));
-                assertEquals(ref[i], winnow[i], tolerance, which + " layout, document " + i + ": float64 reference "
-                        + ref[i] + ", Winnow " + winnow[i]);
+                assertEquals(
+                        ref[i],
+                        winnow[i],
+                        tolerance,
+                        which + " layout, document " + i + ": float64 reference " + ref[i] + ", Winnow " + winnow[i]);
             }
             System.out.println("BlockRankReferenceLayoutTest: " + which + " layout, largest score difference to the"
                     + " float64 reference " + worst);
@@ -203,8 +220,9 @@ class BlockRankReferenceLayoutTest {
         }
         double moved = 0;
         for (int i = 0; i < ordered.size(); i++) {
-            moved = Math.max(moved, Math.abs(byLayout.get(BlockRankLayout.REFERENCE)[i]
-                    - byLayout.get(BlockRankLayout.COMPACT)[i]));
+            moved = Math.max(
+                    moved,
+                    Math.abs(byLayout.get(BlockRankLayout.REFERENCE)[i] - byLayout.get(BlockRankLayout.COMPACT)[i]));
         }
         assertTrue(moved > 1e-3, "the two layouts score differently: " + moved);
     }
@@ -219,11 +237,20 @@ class BlockRankReferenceLayoutTest {
         Path maskFile = dir.resolve("mask.npy");
         writeBoolNpy(maskFile, mask);
         Path out = dir.resolve("out.npz");
-        List<String> cmd = new ArrayList<>(List.of(pythonWithNumpy(),
+        List<String> cmd = new ArrayList<>(List.of(
+                pythonWithNumpy(),
                 Fixtures.shared().resolve("tools/llama_reference.py").toString(),
                 Fixtures.stories260K().toString(),
-                "--tokens", join(tokens), "--positions", join(layout.blockRankPositions()),
-                "--mask", maskFile.toString(), "--capture", "kq_soft_max-" + layer, "--out", out.toString()));
+                "--tokens",
+                join(tokens),
+                "--positions",
+                join(layout.blockRankPositions()),
+                "--mask",
+                maskFile.toString(),
+                "--capture",
+                "kq_soft_max-" + layer,
+                "--out",
+                out.toString()));
         run(cmd, null);
         double[] kq = readNpz(out, "kq_soft_max-" + layer);
         int heads = kq.length / (n * n);
@@ -282,7 +309,9 @@ class BlockRankReferenceLayoutTest {
     }
 
     private static JsonNode python(String mode, JsonNode request) throws Exception {
-        Path script = Path.of(BlockRankReferenceLayoutTest.class.getResource("/blockrank/reference_layout.py").toURI());
+        Path script = Path.of(BlockRankReferenceLayoutTest.class
+                .getResource("/blockrank/reference_layout.py")
+                .toURI());
         String out = run(List.of("python3", script.toString(), mode), JSON.writeValueAsString(request));
         return JSON.readTree(out);
     }
@@ -291,7 +320,9 @@ class BlockRankReferenceLayoutTest {
     private static String pythonWithNumpy() throws Exception {
         for (String p : List.of("python3", "/usr/bin/python3")) {
             try {
-                Process pr = new ProcessBuilder(p, "-c", "import numpy, yaml").redirectErrorStream(true).start();
+                Process pr = new ProcessBuilder(p, "-c", "import numpy, yaml")
+                        .redirectErrorStream(true)
+                        .start();
                 pr.getInputStream().readAllBytes();
                 if (pr.waitFor(60, TimeUnit.SECONDS) && pr.exitValue() == 0) {
                     return p;
@@ -332,7 +363,10 @@ class BlockRankReferenceLayoutTest {
         int pad = (64 - total % 64) % 64;
         header = header + " ".repeat(pad) + "\n";
         ByteBuffer buf = ByteBuffer.allocate(10 + header.length() + n * n).order(ByteOrder.LITTLE_ENDIAN);
-        buf.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0);
+        buf.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1)
+                .put((byte) 0);
         buf.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
         for (boolean[] row : mask) {
             for (boolean b : row) {
@@ -344,7 +378,8 @@ class BlockRankReferenceLayoutTest {
 
     /** Reads a little-endian float64 array (any shape, C order) from an .npz. */
     private static double[] readNpz(Path npz, String name) throws IOException {
-        try (InputStream in = Files.newInputStream(npz); ZipInputStream zip = new ZipInputStream(in)) {
+        try (InputStream in = Files.newInputStream(npz);
+                ZipInputStream zip = new ZipInputStream(in)) {
             for (ZipEntry e; (e = zip.getNextEntry()) != null; ) {
                 if (!e.getName().equals(name + ".npy")) {
                     continue;

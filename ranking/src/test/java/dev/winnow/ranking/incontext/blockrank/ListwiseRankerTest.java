@@ -1,5 +1,7 @@
 package dev.winnow.ranking.incontext.blockrank;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
@@ -17,32 +19,42 @@ import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorSelector;
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import org.junit.jupiter.api.Test;
 
 class ListwiseRankerTest {
 
     @Test
     void scoresEqualKqSoftMaxOfTheCausalPromptAndWindowsStillSumToOne() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1)
-                .withFlashAttention(false).withSignalTokens(2);
+        InContextOptions o = InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withFlashAttention(false)
+                .withSignalTokens(2);
         String query = "The girl helped the bird.";
         List<Candidate> ordered = Rankings.canonicalOrder(Fixtures.stories(5));
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());
-             ListwiseRanker ranker = new ListwiseRanker(model, o)) {
+                ListwiseRanker ranker = new ListwiseRanker(model, o)) {
             Map<String, Double> got = BlockRankRankerTest.scores(ranker.rank(query, ordered));
-            PromptLayout layout = new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN,
-                    o.wording(), o.documentTokenBudget(), o.queryTokenBudget()).blockRank(query, ordered);
+            PromptLayout layout = new PromptBuilder(
+                            new ModelTokenizer(model.vocabulary()),
+                            PromptFamily.PLAIN,
+                            o.wording(),
+                            o.documentTokenBudget(),
+                            o.queryTokenBudget())
+                    .blockRank(query, ordered);
             int layer = o.scoringLayer(model.layerCount());
             List<float[][][]> probs = new ArrayList<>();
-            try (Context ctx = model.newContext(ContextOptions.defaults().withContextSize(1024).withBatchSize(1024).withThreads(1)
-                    .withFlashAttention(FlashAttention.DISABLED).withKvTypes(GgmlType.F32, GgmlType.F32).withTaps(true));
-                 Batch b = Batch.allocate(1024, 1)) {
+            try (Context ctx = model.newContext(ContextOptions.defaults()
+                            .withContextSize(1024)
+                            .withBatchSize(1024)
+                            .withThreads(1)
+                            .withFlashAttention(FlashAttention.DISABLED)
+                            .withKvTypes(GgmlType.F32, GgmlType.F32)
+                            .withTaps(true));
+                    Batch b = Batch.allocate(1024, 1)) {
                 ctx.taps().tap(TensorSelector.name("kq_soft_max-" + layer).withOp("SOFT_MAX"), v -> {
                     int nKv = (int) v.ne(0);
                     int nTok = (int) v.ne(1);
@@ -79,12 +91,16 @@ class ListwiseRankerTest {
                 }
             }
             for (int i = 0; i < n; i++) {
-                assertEquals(want[i], got.get(ordered.get(i).docId()), 1e-4, ordered.get(i).docId());
+                assertEquals(
+                        want[i],
+                        got.get(ordered.get(i).docId()),
+                        1e-4,
+                        ordered.get(i).docId());
             }
         }
         // more candidates than one prompt holds: windows, merged into one softmax
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());
-             ListwiseRanker ranker = new ListwiseRanker(model, o.withMaxPromptCells(256))) {
+                ListwiseRanker ranker = new ListwiseRanker(model, o.withMaxPromptCells(256))) {
             Ranking r = ranker.rank(query, Fixtures.stories(8));
             assertEquals(8, r.documents().size());
             assertEquals(true, r.stats().windows() > 1, "windows: " + r.stats().windows());

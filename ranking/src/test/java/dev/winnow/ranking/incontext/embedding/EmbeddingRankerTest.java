@@ -1,17 +1,16 @@
 package dev.winnow.ranking.incontext.embedding;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.Test;
-
 import java.util.List;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.Test;
 
 class EmbeddingRankerTest {
 
@@ -21,8 +20,8 @@ class EmbeddingRankerTest {
         List<Candidate> docs = Fixtures.stories(6);
         String query = docs.get(3).content();
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());
-             EmbeddingRanker ranker = new EmbeddingRanker(model, o);
-             EmbeddingRanker single = new EmbeddingRanker(model, o.withParallelSequences(1))) {
+                EmbeddingRanker ranker = new EmbeddingRanker(model, o);
+                EmbeddingRanker single = new EmbeddingRanker(model, o.withParallelSequences(1))) {
             Ranking r = ranker.rank(query, docs);
             assertEquals("d3", r.documents().getFirst().docId());
             assertEquals(1.0, r.documents().getFirst().score(), 1e-5);

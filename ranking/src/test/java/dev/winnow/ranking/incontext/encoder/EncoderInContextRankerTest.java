@@ -9,13 +9,11 @@ import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.TensorSelector;
-import dev.winnow.runtime.TensorView;
 import dev.winnow.runtime.attention.Attention;
 import dev.winnow.runtime.attention.AttentionInputs;
 import dev.winnow.runtime.attention.AttentionProbabilities;
 import dev.winnow.runtime.attention.AttentionTensor;
 import dev.winnow.runtime.attention.ElementType;
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,12 +35,21 @@ class EncoderInContextRankerTest {
     private static final String QUERY = "0-dimensional biomaterials show inductive properties.";
     // SciFact corpus documents (abstracts shortened)
     private static final List<Candidate> DOCS = List.of(
-            new Candidate("4983", "Microstructural development of human newborn cerebral white matter assessed in vivo by diffusion tensor magnetic resonance imaging.",
-                    "Alterations of the architecture of cerebral white matter in the developing human brain can affect cortical development and result in functional disabilities.", 3),
-            new Candidate("5836", "Induction of myelodysplasia by myeloid-derived suppressor cells.",
-                    "Myelodysplastic syndromes (MDS) are age-dependent stem cell malignancies that share biological features of activated adaptive immune response and ineffective hematopoiesis.", 2),
-            new Candidate("7912", "BC1 RNA, the transcript from a master gene for ID element amplification, is able to prime its own reverse transcription.",
-                    "ID elements are short interspersed elements (SINEs) found in high copy number in many rodent genomes.", 1));
+            new Candidate(
+                    "4983",
+                    "Microstructural development of human newborn cerebral white matter assessed in vivo by diffusion tensor magnetic resonance imaging.",
+                    "Alterations of the architecture of cerebral white matter in the developing human brain can affect cortical development and result in functional disabilities.",
+                    3),
+            new Candidate(
+                    "5836",
+                    "Induction of myelodysplasia by myeloid-derived suppressor cells.",
+                    "Myelodysplastic syndromes (MDS) are age-dependent stem cell malignancies that share biological features of activated adaptive immune response and ineffective hematopoiesis.",
+                    2),
+            new Candidate(
+                    "7912",
+                    "BC1 RNA, the transcript from a master gene for ID element amplification, is able to prime its own reverse transcription.",
+                    "ID elements are short interspersed elements (SINEs) found in high copy number in many rodent genomes.",
+                    1));
 
     private static Model model;
 
@@ -113,8 +119,10 @@ class EncoderInContextRankerTest {
             }
         }
         assertTrue(maxAbs > 0.01, tensor + ": states are not trivially zero");
-        assertTrue(maxDiff < relative * maxAbs, tensor + ": document state changed with other documents present: "
-                + maxDiff + " (largest element " + maxAbs + ", allowed " + relative + " of it)");
+        assertTrue(
+                maxDiff < relative * maxAbs,
+                tensor + ": document state changed with other documents present: " + maxDiff + " (largest element "
+                        + maxAbs + ", allowed " + relative + " of it)");
     }
 
     @Test
@@ -145,7 +153,7 @@ class EncoderInContextRankerTest {
     void scoresEqualJavaSideAttentionFromCapturedQk() {
         int layer = 3;
         try (EncoderInContextRanker r = new EncoderInContextRanker(model, options());
-             Arena arena = Arena.ofConfined()) {
+                Arena arena = Arena.ofConfined()) {
             Map<String, float[]> qk = new HashMap<>();
             long[][] shapes = new long[2][];
             for (String name : List.of("Qcur", "Kcur")) {
@@ -205,7 +213,7 @@ class EncoderInContextRankerTest {
     void windowsMergeScoresOfEachWindow() {
         EncoderRankerOptions o = options().withDocumentTokenBudget(40);
         try (EncoderInContextRanker one = new EncoderInContextRanker(model, o);
-             EncoderInContextRanker small = new EncoderInContextRanker(model, o.withWindowTokens(64))) {
+                EncoderInContextRanker small = new EncoderInContextRanker(model, o.withWindowTokens(64))) {
             EncoderScores windowed = small.scoreAll(QUERY, DOCS);
             assertEquals(3, windowed.windows(), "one document per window");
             for (int d = 0; d < DOCS.size(); d++) {

@@ -1,29 +1,27 @@
 package dev.winnow.ranking.incontext.icr;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.winnow.models.gguf.GgmlType;
+import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.ModelTokenizer;
+import dev.winnow.ranking.incontext.RankedDocument;
+import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Rankings;
 import dev.winnow.ranking.incontext.prompt.PromptBuilder;
 import dev.winnow.ranking.incontext.prompt.PromptFamily;
 import dev.winnow.ranking.incontext.prompt.PromptLayout;
-import dev.winnow.ranking.incontext.RankedDocument;
-import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import dev.winnow.ranking.incontext.Candidate;
-
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 class IcrRankerTest {
 
@@ -41,21 +39,28 @@ class IcrRankerTest {
 
     @Test
     void calibrationReusesTheDocumentsKvCacheAndEqualsTwoFullPasses() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1);
+        InContextOptions o =
+                InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1);
         String query = "Ben gave the stone to his sister.";
         Ranking reused;
         Ranking twice;
-        try (IcrRanker a = new IcrRanker(model, o, true); IcrRanker b = new IcrRanker(model, o, false)) {
+        try (IcrRanker a = new IcrRanker(model, o, true);
+                IcrRanker b = new IcrRanker(model, o, false)) {
             reused = a.rank(query, Fixtures.stories(5));
             twice = b.rank(query, Fixtures.stories(5));
         }
         // reused: instruction + documents once, then the query block and the "N/A" block;
         // two full passes: instruction + documents twice
-        PromptBuilder b = new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN, o.wording(),
-                o.documentTokenBudget(), o.queryTokenBudget());
+        PromptBuilder b = new PromptBuilder(
+                new ModelTokenizer(model.vocabulary()),
+                PromptFamily.PLAIN,
+                o.wording(),
+                o.documentTokenBudget(),
+                o.queryTokenBudget());
         PromptLayout layout = b.queryLast(query, Rankings.canonicalOrder(Fixtures.stories(5)));
         long prefix = layout.instruction().length() + layout.documentTokens();
-        long blocks = layout.query().length() + b.queryBlock(IcrRanker.CONTENT_FREE_QUERY).length();
+        long blocks = layout.query().length()
+                + b.queryBlock(IcrRanker.CONTENT_FREE_QUERY).length();
         assertTrue(prefix > 5 * 20, "documents were decoded: " + prefix);
         assertEquals(prefix + blocks, reused.stats().tokensEvaluated());
         assertEquals(2 * prefix + blocks, twice.stats().tokensEvaluated());
@@ -79,7 +84,10 @@ class IcrRankerTest {
 
     @Test
     void candidatesBeyondOnePromptAreRankedInWindowsEachEqualToItsDocumentsRankedAlone() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1).withMaxPromptCells(256);
+        InContextOptions o = InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withMaxPromptCells(256);
         String query = "The bird could not fly.";
         List<Candidate> docs = Fixtures.stories(13);
         try (IcrRanker windowed = new IcrRanker(model, o)) {
@@ -90,7 +98,8 @@ class IcrRankerTest {
             assertEquals(13, r.documents().size());
             Map<String, RankedDocument> got = new HashMap<>();
             r.documents().forEach(d -> got.put(d.docId(), d));
-            int maxCells = windows.stream().mapToInt(IcrRanker.Window::cells).max().orElseThrow();
+            int maxCells =
+                    windows.stream().mapToInt(IcrRanker.Window::cells).max().orElseThrow();
             boolean scaled = false;
             double largest = 0;
             List<Candidate> ordered = Rankings.canonicalOrder(docs);

@@ -1,5 +1,8 @@
 package dev.winnow.ranking.incontext.pointwise;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.Fixtures;
@@ -16,27 +19,35 @@ import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import org.junit.jupiter.api.Test;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 class PointwiseRankerTest {
 
     @Test
     void batchedScoresEqualEachPromptDecodedAloneAndAreLogProbabilities() {
-        InContextOptions o = InContextOptions.defaults().withKvType(GgmlType.F32).withThreads(1)
-                .withFlashAttention(false).withParallelSequences(3);
+        InContextOptions o = InContextOptions.defaults()
+                .withKvType(GgmlType.F32)
+                .withThreads(1)
+                .withFlashAttention(false)
+                .withParallelSequences(3);
         String query = "Where did the bear look for honey?";
         try (Model model = Llama.load().loadModel(Fixtures.stories260K());
-             PointwiseRanker ranker = new PointwiseRanker(model, o)) {
+                PointwiseRanker ranker = new PointwiseRanker(model, o)) {
             Ranking r = ranker.rank(query, Fixtures.stories(7));
-            PromptBuilder builder = new PromptBuilder(new ModelTokenizer(model.vocabulary()), PromptFamily.PLAIN,
-                    o.wording(), o.documentTokenBudget(), o.queryTokenBudget());
+            PromptBuilder builder = new PromptBuilder(
+                    new ModelTokenizer(model.vocabulary()),
+                    PromptFamily.PLAIN,
+                    o.wording(),
+                    o.documentTokenBudget(),
+                    o.queryTokenBudget());
             for (RankedDocument d : r.documents()) {
                 assertTrue(d.score() < 0, "a log-probability: " + d.score());
                 Candidate c = d.candidate();
                 int[] prompt = builder.pointwise(query, c, PointwiseRanker.QUESTION);
-                try (Context ctx = model.newContext(ContextOptions.defaults().withContextSize(512).withThreads(1).withFlashAttention(dev.winnow.runtime.FlashAttention.DISABLED)
-                        .withKvTypes(GgmlType.F32, GgmlType.F32)); Batch b = Batch.allocate(512, 1)) {
+                try (Context ctx = model.newContext(ContextOptions.defaults()
+                                .withContextSize(512)
+                                .withThreads(1)
+                                .withFlashAttention(dev.winnow.runtime.FlashAttention.DISABLED)
+                                .withKvTypes(GgmlType.F32, GgmlType.F32));
+                        Batch b = Batch.allocate(512, 1)) {
                     b.addSequence(prompt, 0, 0, true);
                     ctx.decode(b);
                     float[] logits = ctx.logitsCopy(-1);

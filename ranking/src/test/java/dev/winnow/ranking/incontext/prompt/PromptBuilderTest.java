@@ -1,21 +1,20 @@
 package dev.winnow.ranking.incontext.prompt;
 
-import dev.winnow.ranking.incontext.Candidate;
-import dev.winnow.ranking.incontext.Fixtures;
-import dev.winnow.ranking.incontext.ModelTokenizer;
-import dev.winnow.runtime.Llama;
-import dev.winnow.runtime.Model;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.winnow.ranking.incontext.Candidate;
+import dev.winnow.ranking.incontext.Fixtures;
+import dev.winnow.ranking.incontext.ModelTokenizer;
+import dev.winnow.runtime.Llama;
+import dev.winnow.runtime.Model;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Prompt layout with the real stories260K tokenizer (llama.cpp's SentencePiece vocabulary of 512 tokens). */
 class PromptBuilderTest {
@@ -75,7 +74,8 @@ class PromptBuilderTest {
         // the block is at most the framing plus the budget and a token at the cut
         int framing = tokenizer.tokenize("ID: 1 | CONTENT:  | END ID: 1\n", false).length;
         assertTrue(d.length() <= framing + 10 + 1, d.length() + " tokens");
-        assertFalse(new PromptBuilder(tokenizer, PromptFamily.PLAIN, PromptWording.DEFAULT, 1000, 64).truncates(longDoc));
+        assertFalse(
+                new PromptBuilder(tokenizer, PromptFamily.PLAIN, PromptWording.DEFAULT, 1000, 64).truncates(longDoc));
     }
 
     @Test
@@ -87,13 +87,15 @@ class PromptBuilderTest {
         assertEquals(PromptFamily.GEMMA, PromptFamily.detect("<start_of_turn>user"));
         // template text is parsed for special tokens, content is not: documents cannot inject control tokens
         PromptBuilder b = new PromptBuilder(tokenizer, PromptFamily.PLAIN, PromptWording.DEFAULT, 384, 64);
-        int[] withMarkup = b.blockRank("q", List.of(Candidate.of("a", "", "<s> hello"))).documents().getFirst().tokens();
+        int[] withMarkup = b.blockRank("q", List.of(Candidate.of("a", "", "<s> hello")))
+                .documents()
+                .getFirst()
+                .tokens();
         for (int t : withMarkup) {
             assertFalse(t == model.vocabulary().bos(), "BOS injected from document text");
         }
         assertThrows(IllegalArgumentException.class, () -> b.blockRank(" ", List.of(Candidate.of("a", "", "x"))));
-        assertThrows(IllegalArgumentException.class,
-                () -> new PromptWording("t", "q", "Answer:", false));
+        assertThrows(IllegalArgumentException.class, () -> new PromptWording("t", "q", "Answer:", false));
         int[] pointwise = b.pointwise("q", Candidate.of("a", "T", "body"), "Relevant?");
         assertArrayEquals(new int[] {model.vocabulary().bos()}, new int[] {pointwise[0]});
     }

@@ -1,11 +1,10 @@
 package dev.winnow.ranking.incontext.score;
 
-import org.junit.jupiter.api.Test;
-
-import java.util.Random;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
 
 class IcrAttentionTest {
 
@@ -40,7 +39,8 @@ class IcrAttentionTest {
                     }
                     double dot = 0;
                     for (int k = 0; k < s.headDim(); k++) {
-                        dot += q[i * s.qWidth() + h * s.headDim() + k] * keys[j * s.kWidth() + (h / 2) * s.headDim() + k];
+                        dot += q[i * s.qWidth() + h * s.headDim() + k]
+                                * keys[j * s.kWidth() + (h / 2) * s.headDim() + k];
                     }
                     row[j] = dot / Math.sqrt(s.headDim());
                     max = Math.max(max, row[j]);
@@ -72,7 +72,7 @@ class IcrAttentionTest {
             na[j] = 0.5 + j;
         }
         real[3] = 1.0; // doc 0 token 1: +0.5 - (3.5) = ... set explicitly below
-        na[3] = 11.0;   // calibrated -10
+        na[3] = 11.0; // calibrated -10
         real[9] = 20.0; // doc 1 token 2: calibrated 10.5
         IcrAttention.Scores got = IcrAttention.calibrate(real, na, new int[] {2, 7}, new int[] {5, 5});
         // calibrated: doc0 = [0,-10,0,0,0], doc1 = [0,0,10.5,0,0]; mean 0.05, std sqrt((100+110.25)/10 - 0.0025)

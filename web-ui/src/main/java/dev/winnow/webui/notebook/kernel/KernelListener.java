@@ -10,10 +10,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  */
 @FunctionalInterface
 public interface KernelListener {
-  /**
-   * One message.
-   *
-   * @param message a JSON object with a {@code type} field
-   */
-  void message(ObjectNode message);
+    /**
+     * One message.
+     *
+     * @param message a JSON object with a {@code type} field
+     */
+    void message(ObjectNode message);
 }

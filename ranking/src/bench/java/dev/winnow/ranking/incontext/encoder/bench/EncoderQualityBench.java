@@ -20,7 +20,6 @@ import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,8 +42,7 @@ import java.util.Random;
  */
 public final class EncoderQualityBench {
 
-    private EncoderQualityBench() {
-    }
+    private EncoderQualityBench() {}
 
     /**
      * @param args mode (tune|test), sample size, depth K, document token budget, window tokens, then for test: layer,
@@ -71,8 +69,16 @@ public final class EncoderQualityBench {
         }
         Collections.shuffle(queries, new Random(7));
         queries = queries.subList(0, Math.min(sample, queries.size()));
-        System.out.printf(Locale.ROOT, "SciFact %s: %d sampled queries (seed 7), BM25 top %d, documents cut to %d tokens,"
-                + " %d-token windows, %d threads%n", split, queries.size(), k, budget, window, threads);
+        System.out.printf(
+                Locale.ROOT,
+                "SciFact %s: %d sampled queries (seed 7), BM25 top %d, documents cut to %d tokens,"
+                        + " %d-token windows, %d threads%n",
+                split,
+                queries.size(),
+                k,
+                budget,
+                window,
+                threads);
         Path tmp = Files.createTempDirectory("winnow-encoder-bench");
         // Evaluation.mean averages over every judged query of the split: judge the sample alone
         java.util.Set<String> ids = new java.util.HashSet<>();
@@ -80,12 +86,15 @@ public final class EncoderQualityBench {
         Evaluation eval = new Evaluation(qrels.restrictTo(ids));
         Metric recallK = new Metric(Metric.Kind.RECALL, k);
         try (DocumentIndex idx = DocumentIndex.create(tmp.resolve("index"), IndexConfig.DEFAULT);
-             Model model = Llama.load().loadModel(EmbeddingModels.fromEnvironment().ensure("minilm"))) {
+                Model model =
+                        Llama.load().loadModel(EmbeddingModels.fromEnvironment().ensure("minilm"))) {
             idx.addAll(c.documents(), 1000);
             Map<String, List<Hit>> firstStage = idx.searchAll(queries, k, SearchMode.BM25);
             Run bm25 = idx.run(queries, k, SearchMode.BM25, "bm25");
-            EncoderRankerOptions o = EncoderRankerOptions.defaults().withDocumentTokenBudget(budget)
-                    .withWindowTokens(window).withThreads(threads);
+            EncoderRankerOptions o = EncoderRankerOptions.defaults()
+                    .withDocumentTokenBudget(budget)
+                    .withWindowTokens(window)
+                    .withThreads(threads);
             if (mode.equals("tune")) {
                 tune(queries, firstStage, model, o, eval, bm25);
                 return;
@@ -96,29 +105,46 @@ public final class EncoderQualityBench {
             System.out.printf(Locale.ROOT, "| method | nDCG@10 | R@%d | RR@10 | seconds |%n|---|---|---|---|---|%n", k);
             row(eval, bm25, recallK, "BM25 (k1 0.9, b 0.4)", 0);
             boolean withEmbedding = args.length < 9 || !args[8].equals("encoder-only");
-            if (withEmbedding) try (InContextRanker emb = InContextRanker.embedding(model,
-                    InContextOptions.defaults().withBudgets(budget, 64).withThreads(threads))) {
-                long t0 = System.nanoTime();
-                Run r = Reranking.rerank(queries, firstStage, emb, "embedding", null);
-                row(eval, r, recallK, "embedding cosine (MiniLM, mean pooling)", (System.nanoTime() - t0) / 1e9);
-            }
-            try (InContextRanker enc = new EncoderInContextRanker(model,
-                    o.withLayer(layer).withSource(source).withSumOverLayers(sum))) {
+            if (withEmbedding)
+                try (InContextRanker emb = InContextRanker.embedding(
+                        model,
+                        InContextOptions.defaults().withBudgets(budget, 64).withThreads(threads))) {
+                    long t0 = System.nanoTime();
+                    Run r = Reranking.rerank(queries, firstStage, emb, "embedding", null);
+                    row(eval, r, recallK, "embedding cosine (MiniLM, mean pooling)", (System.nanoTime() - t0) / 1e9);
+                }
+            try (InContextRanker enc = new EncoderInContextRanker(
+                    model, o.withLayer(layer).withSource(source).withSumOverLayers(sum))) {
                 long t0 = System.nanoTime();
                 Run r = Reranking.rerank(queries, firstStage, enc, "encoder", null);
-                row(eval, r, recallK, "encoder in-context (MiniLM, layer " + layer + (sum ? " summed" : "") + ", "
-                        + source + ")", (System.nanoTime() - t0) / 1e9);
+                row(
+                        eval,
+                        r,
+                        recallK,
+                        "encoder in-context (MiniLM, layer " + layer + (sum ? " summed" : "") + ", " + source + ")",
+                        (System.nanoTime() - t0) / 1e9);
             }
         }
     }
 
     private static void row(Evaluation eval, Run run, Metric recallK, String name, double seconds) {
-        System.out.printf(Locale.ROOT, "| %s | %.4f | %.4f | %.4f | %.0f |%n", name, eval.mean(run, Metric.NDCG_10),
-                eval.mean(run, recallK), eval.mean(run, Metric.RR_10), seconds);
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %.4f | %.4f | %.4f | %.0f |%n",
+                name,
+                eval.mean(run, Metric.NDCG_10),
+                eval.mean(run, recallK),
+                eval.mean(run, Metric.RR_10),
+                seconds);
     }
 
-    private static void tune(List<Query> queries, Map<String, List<Hit>> firstStage, Model model,
-                             EncoderRankerOptions o, Evaluation eval, Run bm25) {
+    private static void tune(
+            List<Query> queries,
+            Map<String, List<Hit>> firstStage,
+            Model model,
+            EncoderRankerOptions o,
+            Evaluation eval,
+            Run bm25) {
         System.out.printf(Locale.ROOT, "BM25 nDCG@10 %.4f%n", eval.mean(bm25, Metric.NDCG_10));
         List<EncoderScores> all = new ArrayList<>();
         long t0 = System.nanoTime();
@@ -131,7 +157,8 @@ public final class EncoderQualityBench {
         int layers = all.getFirst().queryTokens().length;
         for (EncoderRankerOptions.Source s : EncoderRankerOptions.Source.values()) {
             for (boolean sum : new boolean[] {false, true}) {
-                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-12s %-6s", s, sum ? "summed" : "single"));
+                StringBuilder line =
+                        new StringBuilder(String.format(Locale.ROOT, "%-12s %-6s", s, sum ? "summed" : "single"));
                 for (int l = 0; l < layers; l++) {
                     Run.Builder b = new Run.Builder("encoder");
                     for (int i = 0; i < queries.size(); i++) {
