@@ -17,6 +17,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +51,7 @@ public final class NativeLogBridge {
     private static volatile boolean toStderr;
     private static Writer fileWriter;
     private static volatile boolean fileWritten;
-    private static final java.util.concurrent.atomic.AtomicLong FILE_WARNINGS =
-            new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong FILE_WARNINGS = new AtomicLong();
 
     private NativeLogBridge() {}
 
