@@ -4,6 +4,7 @@ import dev.winnow.models.gguf.Pooling;
 import dev.winnow.models.maven.MavenArtifact;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -72,13 +73,13 @@ public enum EmbeddingModelSpec {
      * @param generalName the GGUF file's {@code general.name}, or null
      * @return the model, or empty when the name is none of the catalog's
      */
-    public static java.util.Optional<EmbeddingModelSpec> byDisplayName(String generalName) {
+    public static Optional<EmbeddingModelSpec> byDisplayName(String generalName) {
         for (EmbeddingModelSpec s : values()) {
             if (s.displayName.equals(generalName)) {
-                return java.util.Optional.of(s);
+                return Optional.of(s);
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 
     /**

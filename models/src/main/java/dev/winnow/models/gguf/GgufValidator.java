@@ -1,7 +1,14 @@
 package dev.winnow.models.gguf;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -239,7 +246,7 @@ public final class GgufValidator {
 
     private static void checkRows(GgufFile f, String source, String tensor, long expected, String key, int layer)
             throws GgufFormatException {
-        java.util.Optional<GgufTensorInfo> t = f.tensor(tensor);
+        Optional<GgufTensorInfo> t = f.tensor(tensor);
         if (t.isPresent() && t.get().dimensions() >= 2 && t.get().dim(1) != expected) {
             throw new GgufFormatException(
                     source,
@@ -282,7 +289,7 @@ public final class GgufValidator {
             }
         } else {
             try {
-                java.util.Arrays.fill(out, v.asLong());
+                Arrays.fill(out, v.asLong());
             } catch (IllegalStateException e) {
                 return null;
             }
@@ -315,7 +322,7 @@ public final class GgufValidator {
      * @return the other shards' paths, in order
      * @throws GgufFormatException naming the key and the problem
      */
-    public static List<java.nio.file.Path> shardPaths(GgufFile first) throws GgufFormatException {
+    public static List<Path> shardPaths(GgufFile first) throws GgufFormatException {
         String source = first.path() == null ? "GGUF bytes" : first.path().toString();
         GgufValue count = first.metadata().get(SPLIT_COUNT);
         if (count == null) {
@@ -359,7 +366,7 @@ public final class GgufValidator {
                             + " (it names them <prefix>-0000N-of-" + String.format("%05d", n) + ".gguf)");
         }
         String prefix = name.substring(0, name.length() - suffix.length());
-        List<java.nio.file.Path> out = new java.util.ArrayList<>();
+        List<Path> out = new ArrayList<>();
         for (int i = 1; i < n; i++) {
             out.add(first.path().resolveSibling(String.format("%s-%05d-of-%05d.gguf", prefix, i + 1, n)));
         }
@@ -446,8 +453,8 @@ public final class GgufValidator {
      * @throws GgufFormatException naming the shard and the problem
      * @throws java.io.IOException if a shard is missing or cannot be read
      */
-    public static void checkShards(GgufFile first) throws java.io.IOException {
-        List<java.nio.file.Path> others = shardPaths(first);
+    public static void checkShards(GgufFile first) throws IOException {
+        List<Path> others = shardPaths(first);
         if (others.isEmpty()) {
             return;
         }
@@ -457,16 +464,16 @@ public final class GgufValidator {
                 .filter(v -> v.type() == GgufValueType.STRING)
                 .map(GgufValue::asString)
                 .orElse(null);
-        Set<String> seen = new java.util.HashSet<>();
+        Set<String> seen = new HashSet<>();
         for (GgufTensorInfo t : first.tensors()) {
             seen.add(t.name());
         }
-        List<GgufFile> opened = new java.util.ArrayList<>();
+        List<GgufFile> opened = new ArrayList<>();
         try {
             boolean hasOutput = seen.contains("output.weight");
             for (int i = 0; i < others.size(); i++) {
-                java.nio.file.Path p = others.get(i);
-                if (!java.nio.file.Files.isRegularFile(p)) {
+                Path p = others.get(i);
+                if (!Files.isRegularFile(p)) {
                     throw new GgufFormatException(
                             source,
                             first.keyOffset(SPLIT_COUNT),

@@ -5,6 +5,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.WritableByteChannel;
+import java.util.Arrays;
 
 /**
  * The bytes of one tensor for {@link GgufWriter}, produced when the file is written (so a model larger than the heap
@@ -104,7 +105,7 @@ public interface TensorData {
         }
         String problem = GgufTensorInfo.checkShape(type, shape);
         if (problem != null) {
-            throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " " + problem);
+            throw new IllegalArgumentException("shape " + Arrays.toString(shape) + " " + problem);
         }
         if (shape[0] > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("row of " + shape[0] + " elements is too long");

@@ -1,6 +1,7 @@
 package dev.winnow.models.synth;
 
 import dev.winnow.models.gguf.GgmlType;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -102,6 +103,5 @@ public record SynthSpec(
     }
 
     /** The preset names {@link #preset} knows. */
-    public static final java.util.List<String> PRESETS =
-            java.util.List.of("tiny-4l", "wide-8l", "qwen2.5-0.5b-shape", "mistral-7b-shape");
+    public static final List<String> PRESETS = List.of("tiny-4l", "wide-8l", "qwen2.5-0.5b-shape", "mistral-7b-shape");
 }

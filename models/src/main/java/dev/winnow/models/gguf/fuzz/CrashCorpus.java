@@ -1,5 +1,6 @@
 package dev.winnow.models.gguf.fuzz;
 
+import dev.winnow.models.gguf.GgmlCodec;
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.GgufTensorInfo;
@@ -11,10 +12,12 @@ import dev.winnow.models.synth.SyntheticBert;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,8 +71,7 @@ public final class CrashCorpus {
      */
     static byte[] convert(float[] values, GgmlType type) {
         int n = values.length;
-        java.nio.ByteBuffer b =
-                java.nio.ByteBuffer.allocate((int) type.byteSize(n)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer b = ByteBuffer.allocate((int) type.byteSize(n)).order(ByteOrder.LITTLE_ENDIAN);
         switch (type) {
             case I8 -> {
                 for (float v : values) {
@@ -98,7 +100,7 @@ public final class CrashCorpus {
             }
             default -> {
                 MemorySegment seg = MemorySegment.ofArray(b.array());
-                dev.winnow.models.gguf.GgmlCodec.encode(type, values, 0, n, seg, 0);
+                GgmlCodec.encode(type, values, 0, n, seg, 0);
             }
         }
         return b.array();
@@ -224,7 +226,7 @@ public final class CrashCorpus {
             int layers = (int) base.requireLong(arch + ".block_count");
             int kv = (int) base.requireLong(arch + ".attention.head_count_kv");
             int[] kvs = new int[layers];
-            java.util.Arrays.fill(kvs, kv);
+            Arrays.fill(kvs, kv);
             kvs[1] = 0;
             Path kv0 = dir.resolve("head_count_kv-zero-entry.gguf");
             withMetadata(base, Map.of(arch + ".attention.head_count_kv", GgufValue.int32Array(kvs)), kv0);
@@ -232,7 +234,7 @@ public final class CrashCorpus {
             Path shortArr = dir.resolve("head_count-short-array.gguf");
             int heads = (int) base.requireLong(arch + ".attention.head_count");
             int[] hs = new int[layers - 1];
-            java.util.Arrays.fill(hs, heads);
+            Arrays.fill(hs, heads);
             withMetadata(base, Map.of(arch + ".attention.head_count", GgufValue.int32Array(hs)), shortArr);
             out.put(shortArr.getFileName().toString(), shortArr);
             List<Path> split = split(

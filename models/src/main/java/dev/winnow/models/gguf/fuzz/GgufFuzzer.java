@@ -1,5 +1,6 @@
 package dev.winnow.models.gguf.fuzz;
 
+import dev.winnow.models.gguf.GgmlCodec;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.GgufFormatException;
 import dev.winnow.models.gguf.GgufTensorInfo;
@@ -317,7 +318,7 @@ public final class GgufFuzzer {
             for (GgufTensorInfo t : f.tensors()) {
                 MemorySegment data = f.tensorData(t);
                 sum += data.get(ValueLayout.JAVA_BYTE, 0) + data.get(ValueLayout.JAVA_BYTE, data.byteSize() - 1);
-                if (t.elementCount() <= 4096 && dev.winnow.models.gguf.GgmlCodec.supports(t.type())) {
+                if (t.elementCount() <= 4096 && GgmlCodec.supports(t.type())) {
                     sum += (long) f.readFloats(t).length;
                 }
             }

@@ -1,5 +1,8 @@
 package dev.winnow.models.gguf.fuzz;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The kinds of damage {@link GgufFuzzer} does to a valid file: byte-level damage to the header (the first seven), and
  * structure-aware edits that keep the file well-formed but give it one semantic defect of a kind that crashed llama.cpp
@@ -40,7 +43,7 @@ public enum Mutation {
     }
 
     /** @return the byte-level kinds, in order */
-    public static java.util.List<Mutation> byteLevel() {
-        return java.util.Arrays.stream(values()).filter(m -> !m.structural()).toList();
+    public static List<Mutation> byteLevel() {
+        return Arrays.stream(values()).filter(m -> !m.structural()).toList();
     }
 }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,7 +77,7 @@ final class StructuralMutator {
                     default -> layers;
                 };
                 int[] values = new int[len];
-                java.util.Arrays.fill(values, (int) v);
+                Arrays.fill(values, (int) v);
                 String what;
                 int pick = rnd.nextInt(5);
                 if (len > 0 && pick < 4) {

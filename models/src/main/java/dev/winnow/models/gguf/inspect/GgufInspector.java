@@ -1,19 +1,29 @@
 package dev.winnow.models.gguf.inspect;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.GgufFormatException;
 import dev.winnow.models.gguf.GgufTensorInfo;
 import dev.winnow.models.gguf.GgufValidator;
 import dev.winnow.models.gguf.GgufValue;
 import dev.winnow.models.gguf.GgufValueType;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Describes a GGUF file for people and programs, like llama.cpp's {@code gguf-dump}: the header, each metadata key with
@@ -158,7 +168,7 @@ public final class GgufInspector {
     public static String toJsonText(JsonNode node) {
         try {
             return new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(node);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("a JSON tree could not be written", e);
         }
     }
@@ -178,7 +188,7 @@ public final class GgufInspector {
         return switch (type) {
             case UINT8, INT8, UINT16, INT16, INT32 -> NODES.numberNode((Integer) o);
             case UINT32, INT64 -> NODES.numberNode((Long) o);
-            case UINT64 -> NODES.numberNode(new java.math.BigInteger(Long.toUnsignedString((Long) o)));
+            case UINT64 -> NODES.numberNode(new BigInteger(Long.toUnsignedString((Long) o)));
             case FLOAT32 -> finite((Float) o) ? NODES.numberNode((Float) o) : NODES.textNode(o.toString());
             case FLOAT64 -> finite((Double) o) ? NODES.numberNode((Double) o) : NODES.textNode(o.toString());
             case BOOL -> NODES.booleanNode((Boolean) o);
@@ -200,7 +210,7 @@ public final class GgufInspector {
             return "passed";
         } catch (GgufFormatException e) {
             return "FAILED: " + e.getMessage();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return "FAILED: a shard cannot be read: " + e.getMessage();
         }
     }
@@ -225,20 +235,20 @@ public final class GgufInspector {
     public record DeepScan(int scanned, List<NonFinite> nonFinite, List<String> notScanned) {}
 
     /** The types {@link #deepScan} reads. */
-    public static final java.util.Set<dev.winnow.models.gguf.GgmlType> SCANNED_TYPES = java.util.EnumSet.of(
-            dev.winnow.models.gguf.GgmlType.F32,
-            dev.winnow.models.gguf.GgmlType.F16,
-            dev.winnow.models.gguf.GgmlType.BF16,
-            dev.winnow.models.gguf.GgmlType.F64,
-            dev.winnow.models.gguf.GgmlType.Q8_0,
-            dev.winnow.models.gguf.GgmlType.Q4_0,
-            dev.winnow.models.gguf.GgmlType.Q4_1,
-            dev.winnow.models.gguf.GgmlType.Q5_0,
-            dev.winnow.models.gguf.GgmlType.Q5_1,
-            dev.winnow.models.gguf.GgmlType.I8,
-            dev.winnow.models.gguf.GgmlType.I16,
-            dev.winnow.models.gguf.GgmlType.I32,
-            dev.winnow.models.gguf.GgmlType.I64);
+    public static final Set<GgmlType> SCANNED_TYPES = EnumSet.of(
+            GgmlType.F32,
+            GgmlType.F16,
+            GgmlType.BF16,
+            GgmlType.F64,
+            GgmlType.Q8_0,
+            GgmlType.Q4_0,
+            GgmlType.Q4_1,
+            GgmlType.Q5_0,
+            GgmlType.Q5_1,
+            GgmlType.I8,
+            GgmlType.I16,
+            GgmlType.I32,
+            GgmlType.I64);
 
     /**
      * Scans every tensor's values for NaN and infinities ({@code winnow models inspect --deep}; llama.cpp does not check
@@ -251,22 +261,19 @@ public final class GgufInspector {
      * @return what was found
      */
     public static DeepScan deepScan(GgufFile file) {
-        List<NonFinite> bad = new java.util.ArrayList<>();
-        List<String> skipped = new java.util.ArrayList<>();
+        List<NonFinite> bad = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         int scanned = 0;
-        java.lang.foreign.ValueLayout.OfShort s16 =
-                java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        java.lang.foreign.ValueLayout.OfInt i32 =
-                java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-        java.lang.foreign.ValueLayout.OfLong i64 =
-                java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ValueLayout.OfShort s16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        ValueLayout.OfInt i32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+        ValueLayout.OfLong i64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
         for (GgufTensorInfo t : file.tensors()) {
             if (!SCANNED_TYPES.contains(t.type())) {
                 skipped.add(t.name() + " (" + t.type().ggmlName() + ")");
                 continue;
             }
             scanned++;
-            java.lang.foreign.MemorySegment d = file.tensorData(t);
+            MemorySegment d = file.tensorData(t);
             long n = t.elementCount();
             long count = 0;
             long first = -1;
@@ -290,8 +297,7 @@ public final class GgufInspector {
                 case Q8_0, Q4_0, Q4_1, Q5_0, Q5_1 -> {
                     int bs = t.type().blockSize();
                     int bytes = t.type().typeSize();
-                    boolean hasMin = t.type() == dev.winnow.models.gguf.GgmlType.Q4_1
-                            || t.type() == dev.winnow.models.gguf.GgmlType.Q5_1;
+                    boolean hasMin = t.type() == GgmlType.Q4_1 || t.type() == GgmlType.Q5_1;
                     for (long b = 0; b < n / bs; b++) {
                         long o = b * bytes;
                         boolean finite = (d.get(s16, o) & 0x7c00) != 0x7c00
