@@ -9,9 +9,15 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * A loaded model ({@code llama_model}): weights, vocabulary and metadata. Create one {@link Context} per thread of work
@@ -32,10 +38,9 @@ public final class Model implements AutoCloseable {
     private final Map<String, String> metadata;
     private final AtomicInteger openContexts = new AtomicInteger();
     private final boolean vocabOnly;
-    private final java.util.Set<LoraAdapter> adapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<LoraAdapter> adapters = ConcurrentHashMap.newKeySet();
     /** Read lock: a call using the native model is in progress; write lock: close. */
-    private final java.util.concurrent.locks.ReentrantReadWriteLock lifecycle =
-            new java.util.concurrent.locks.ReentrantReadWriteLock();
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
 
     private final long positionRows;
 
@@ -133,8 +138,8 @@ public final class Model implements AutoCloseable {
      *
      * @throws IllegalStateException if the model is closed
      */
-    <T> T use(java.util.function.Function<MemorySegment, T> call) {
-        java.util.concurrent.locks.Lock lock = lifecycle.readLock();
+    <T> T use(Function<MemorySegment, T> call) {
+        Lock lock = lifecycle.readLock();
         lock.lock();
         try {
             return call.apply(handle.get());
@@ -370,7 +375,7 @@ public final class Model implements AutoCloseable {
             throw new IllegalStateException("model " + path.getFileName()
                     + " cannot be closed from inside a call on it (a listener of this thread)");
         }
-        java.util.concurrent.locks.Lock lock = lifecycle.writeLock();
+        Lock lock = lifecycle.writeLock();
         lock.lock();
         try {
             if (handle.isClosed()) {
@@ -381,7 +386,7 @@ public final class Model implements AutoCloseable {
                 throw new IllegalStateException(
                         "model " + path.getFileName() + " still has " + open + " open context(s): close them first");
             }
-            for (LoraAdapter a : java.util.List.copyOf(adapters)) {
+            for (LoraAdapter a : List.copyOf(adapters)) {
                 a.close();
             }
             handle.close();

@@ -5,6 +5,7 @@ import dev.winnow.bindings.llama.ggml_tensor;
 import dev.winnow.models.gguf.GgmlType;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -192,10 +193,10 @@ public final class Taps {
     private static String name(MemorySegment t) {
         MemorySegment n = ggml_tensor.name(t);
         int len = 0;
-        while (len < n.byteSize() && n.get(java.lang.foreign.ValueLayout.JAVA_BYTE, len) != 0) {
+        while (len < n.byteSize() && n.get(ValueLayout.JAVA_BYTE, len) != 0) {
             len++;
         }
-        return new String(n.asSlice(0, len).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        return new String(n.asSlice(0, len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
     }
 
     private String opName(int op) {

@@ -2,17 +2,22 @@ package dev.winnow.runtime.lab;
 
 import dev.winnow.models.gguf.GgmlType;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.FlashAttention;
 import dev.winnow.runtime.Model;
+import dev.winnow.runtime.Sampler;
+import dev.winnow.runtime.SamplerOptions;
 import dev.winnow.runtime.Taps;
 import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorSelector;
 import dev.winnow.runtime.TensorView;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 
 /**
  * Runs interpretability experiments on a loaded model: one context with taps on, flash attention off (so {@code
@@ -76,7 +81,7 @@ public final class Lab implements AutoCloseable {
      *
      * @param token the token, or null to remove it
      */
-    public void cancellation(dev.winnow.runtime.Cancellation token) {
+    public void cancellation(Cancellation token) {
         ctx.cancellation(token);
     }
 
@@ -121,7 +126,7 @@ public final class Lab implements AutoCloseable {
             return t[0];
         }
         // SentencePiece vocabularies put a space before the text ("▁Tim"): look for the piece itself
-        byte[] want = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] want = text.getBytes(StandardCharsets.UTF_8);
         for (int id = 0; id < vocab.size(); id++) {
             if (Arrays.equals(want, vocab.piece(id, false))) {
                 return id;
@@ -396,7 +401,7 @@ public final class Lab implements AutoCloseable {
                 pool.add(t);
             }
         }
-        java.util.Random rnd = new java.util.Random(seed);
+        Random rnd = new Random(seed);
         int hd = nEmbd / nHead;
         double[][] prefix = new double[nLayer][nHead];
         double[][] copy = new double[nLayer][nHead];
@@ -536,15 +541,14 @@ public final class Lab implements AutoCloseable {
      * @param sampling how to choose ({@link dev.winnow.runtime.SamplerOptions#greedy()} or {@code sampling(temp, seed)})
      * @return one signature per generated token
      */
-    public List<OutputSignature> signatures(
-            int[] tokens, int steps, int k, dev.winnow.runtime.SamplerOptions sampling) {
+    public List<OutputSignature> signatures(int[] tokens, int steps, int k, SamplerOptions sampling) {
         check(tokens, "prompt");
         if (steps < 1 || k < 1) {
             throw new IllegalArgumentException("signatures need steps >= 1 and k >= 1, got " + steps + ", " + k);
         }
         var vocab = model.vocabulary();
         List<OutputSignature> out = new ArrayList<>();
-        try (dev.winnow.runtime.Sampler sampler = new dev.winnow.runtime.Sampler(model, sampling)) {
+        try (Sampler sampler = new Sampler(model, sampling)) {
             run(tokens, List.of());
             int pos = tokens.length;
             int index = tokens.length - 1;

@@ -1,10 +1,17 @@
 package dev.winnow.runtime.lab;
 
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Model;
+import dev.winnow.runtime.SamplerOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -36,8 +43,7 @@ public final class LabReport {
      * @param cancellation polled by every decode, or null
      * @return the report
      */
-    public static Map<String, Object> run(
-            Model model, LabRequest request, int threads, dev.winnow.runtime.Cancellation cancellation) {
+    public static Map<String, Object> run(Model model, LabRequest request, int threads, Cancellation cancellation) {
         List<int[]> prompts = new ArrayList<>();
         int longest = 1;
         for (String p : request.prompts()) {
@@ -149,7 +155,7 @@ public final class LabReport {
         int tgt = r.target() == null ? lab.topToken(clean, -1) : tokenOf(lab, r.target());
         int dis = r.distractor() == null ? lab.topToken(corrupt, tgt) : tokenOf(lab, r.distractor());
         PatchingResult p = lab.patch(clean, corrupt, tgt, dis, site);
-        out.put("site", site.name().toLowerCase(java.util.Locale.ROOT));
+        out.put("site", site.name().toLowerCase(Locale.ROOT));
         out.put("clean_tokens", pieces(lab, clean));
         out.put("corrupt_tokens", pieces(lab, corrupt));
         out.put("target", token(lab, tgt));
@@ -175,8 +181,8 @@ public final class LabReport {
 
     private static void signatures(Lab lab, int[] tokens, LabRequest r, Map<String, Object> out) {
         var sampling = r.temperature() == 0
-                ? dev.winnow.runtime.SamplerOptions.greedy()
-                : dev.winnow.runtime.SamplerOptions.sampling((float) r.temperature(), (int) r.seed());
+                ? SamplerOptions.greedy()
+                : SamplerOptions.sampling((float) r.temperature(), (int) r.seed());
         List<OutputSignature> sig = lab.signatures(tokens, r.length(), r.top(), sampling);
         out.put("tokens", pieces(lab, tokens));
         out.put("temperature", r.temperature());
@@ -219,7 +225,7 @@ public final class LabReport {
         double[] w = st.weights();
         if (w == null) {
             w = new double[lab.layers()];
-            java.util.Arrays.fill(w, 1, w.length, 1.0);
+            Arrays.fill(w, 1, w.length, 1.0);
         }
         float[] cv = sv.controlVector(w, st.scale());
         List<Double> norms = new ArrayList<>();
@@ -251,9 +257,9 @@ public final class LabReport {
         out.put("top_after", token(lab, argmax(after)));
         if (st.out() != null) {
             try {
-                sv.writeGguf(java.nio.file.Path.of(st.out()), w, st.scale());
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException("writing control vector " + st.out() + ": " + e.getMessage(), e);
+                sv.writeGguf(Path.of(st.out()), w, st.scale());
+            } catch (IOException e) {
+                throw new UncheckedIOException("writing control vector " + st.out() + ": " + e.getMessage(), e);
             }
             out.put("control_vector", st.out());
         }

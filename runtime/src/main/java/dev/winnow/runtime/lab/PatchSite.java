@@ -1,5 +1,7 @@
 package dev.winnow.runtime.lab;
 
+import java.util.Locale;
+
 /** Where activation patching writes the clean value into the corrupted run. */
 public enum PatchSite {
     /** The residual stream after layer L: {@code l_out-L} (TransformerLens {@code hook_resid_post}). */
@@ -43,7 +45,7 @@ public enum PatchSite {
      * @throws IllegalArgumentException naming the accepted values
      */
     public static PatchSite parse(String text) {
-        return switch (text.toLowerCase(java.util.Locale.ROOT)) {
+        return switch (text.toLowerCase(Locale.ROOT)) {
             case "residual", "resid", "l_out" -> RESIDUAL;
             case "attention", "attn", "attn_out" -> ATTENTION;
             case "ffn", "mlp", "ffn_out" -> FFN;

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -185,7 +186,7 @@ public final class LoadFuzzer {
 
     private static void copy(Path file, Path target) throws IOException {
         if (Files.isRegularFile(file)) {
-            Files.copy(file, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
         }
         // split models: copy every shard next to it
         Path dir = file.getParent();
@@ -195,7 +196,7 @@ public final class LoadFuzzer {
                     Files.copy(
                             p,
                             target.resolveSibling(dir.getFileName() + "-" + p.getFileName()),
-                            java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                            StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         }
