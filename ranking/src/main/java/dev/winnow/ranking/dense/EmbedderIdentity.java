@@ -1,6 +1,7 @@
 package dev.winnow.ranking.dense;
 
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -165,7 +166,7 @@ public record EmbedderIdentity(
         return engine + " sha256=" + modelSha256 + (tokenizerSha256 == null ? "" : " tokenizer=" + tokenizerSha256)
                 + " pooling=" + pooling + " normalized=" + normalized + " maxTokens="
                 + maxTokens + " dimension=" + dimension + " documentInstruction="
-                + java.net.URLEncoder.encode(documentInstruction, StandardCharsets.UTF_8);
+                + URLEncoder.encode(documentInstruction, StandardCharsets.UTF_8);
     }
 
     /**

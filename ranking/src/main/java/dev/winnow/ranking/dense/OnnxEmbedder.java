@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -485,7 +486,7 @@ public final class OnnxEmbedder extends BatchingEmbedder {
             if (session.getInputNames().contains("token_type_ids")) {
                 in.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[2]), new long[] {1, 2}));
             }
-            try (OrtSession.Result r = session.run(in, java.util.Set.of(out))) {
+            try (OrtSession.Result r = session.run(in, Set.of(out))) {
                 long[] shape = ((TensorInfo) r.get(0).getInfo()).getShape();
                 return (int) shape[2];
             }
@@ -680,7 +681,7 @@ public final class OnnxEmbedder extends BatchingEmbedder {
             if (typeIds) {
                 in.put("token_type_ids", OnnxTensor.createTensor(env, LongBuffer.wrap(new long[n * len]), shape));
             }
-            try (OrtSession.Result r = session.run(in, java.util.Set.of(output))) {
+            try (OrtSession.Result r = session.run(in, Set.of(output))) {
                 OnnxValue v = r.get(0);
                 FloatBuffer h = ((OnnxTensor) v).getFloatBuffer();
                 int d = dimension;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -109,7 +110,7 @@ public final class LinearFusion implements Fusion {
     @Override
     public String describe() {
         return "linear weight=" + weight + " normalization="
-                + normalization.name().toLowerCase(java.util.Locale.ROOT);
+                + normalization.name().toLowerCase(Locale.ROOT);
     }
 
     /**

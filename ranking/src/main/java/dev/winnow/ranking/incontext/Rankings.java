@@ -1,6 +1,7 @@
 package dev.winnow.ranking.incontext;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -68,7 +69,7 @@ public final class Rankings {
         for (int i = 0; i < idx.length; i++) {
             idx[i] = i;
         }
-        java.util.Arrays.sort(idx, (a, b) -> {
+        Arrays.sort(idx, (a, b) -> {
             int c = Double.compare(scores[b], scores[a]);
             return c != 0 ? c : Integer.compare(a, b);
         });

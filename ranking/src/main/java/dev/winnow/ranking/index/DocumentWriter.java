@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.winnow.ranking.collection.Document;
+import dev.winnow.ranking.dense.EmbedderIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -124,7 +125,7 @@ final class DocumentWriter {
         }
     }
 
-    void recordVectors(int dimension, dev.winnow.ranking.dense.EmbedderIdentity identity) {
+    void recordVectors(int dimension, EmbedderIdentity identity) {
         synchronized (lock) {
             stored = stored.withVectors(dimension, identity);
         }

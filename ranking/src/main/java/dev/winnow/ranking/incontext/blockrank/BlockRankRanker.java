@@ -17,6 +17,9 @@ import dev.winnow.runtime.TensorListener;
 import dev.winnow.runtime.TensorSelector;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -110,8 +113,7 @@ public final class BlockRankRanker extends AbstractInContextRanker {
      */
     public record Timings(long instruction, long documents, long moves, long query, long scoring) {}
 
-    private static final java.lang.management.ThreadMXBean THREADS =
-            java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private final long[] wall = new long[5];
     private final long[] cpu = new long[5];
     private long markWall;
@@ -367,7 +369,7 @@ public final class BlockRankRanker extends AbstractInContextRanker {
     private static final int STATE_MAGIC = 0xaf143cd8;
 
     static void shiftRecordedPositions(MemorySegment state, int shift) {
-        java.lang.foreign.ValueLayout.OfInt i32 = java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+        ValueLayout.OfInt i32 = ValueLayout.JAVA_INT_UNALIGNED;
         long at = state.byteSize() >= 8 && state.get(i32, 0) == STATE_MAGIC ? 8 : 0;
         int streams = state.get(i32, at);
         at += 4;

@@ -6,6 +6,7 @@ import dev.winnow.runtime.Taps;
 import dev.winnow.runtime.TensorSelector;
 import dev.winnow.runtime.TensorView;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -74,7 +75,7 @@ public final class QkCapture implements AutoCloseable {
     public void end() {
         if (seen != needed) {
             throw new IllegalStateException("captured " + seen + " of " + needed + " Qcur/Kcur ROPE tensors of layers "
-                    + java.util.Arrays.toString(layers)
+                    + Arrays.toString(layers)
                     + ": the model's graph does not name them as a Llama graph does");
         }
     }
