@@ -3,10 +3,13 @@ package dev.winnow.scripting;
 import dev.winnow.scripting.host.WinnowApi;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.graalvm.polyglot.HostAccess;
 
@@ -44,8 +47,8 @@ public final class ApiReference {
      */
     public static Map<String, List<Member>> hostTypes() {
         Map<String, List<Member>> out = new TreeMap<>();
-        java.util.ArrayDeque<Class<?>> todo = new java.util.ArrayDeque<>(List.of(WinnowApi.class));
-        java.util.Set<Class<?>> seen = new java.util.HashSet<>();
+        ArrayDeque<Class<?>> todo = new ArrayDeque<>(List.of(WinnowApi.class));
+        Set<Class<?>> seen = new HashSet<>();
         while (!todo.isEmpty()) {
             Class<?> c = todo.poll();
             if (!seen.add(c)) {

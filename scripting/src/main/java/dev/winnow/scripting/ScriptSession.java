@@ -9,8 +9,10 @@ import dev.winnow.scripting.engine.JsRepl;
 import dev.winnow.scripting.engine.Renderer;
 import dev.winnow.scripting.host.HostEnvironment;
 import dev.winnow.scripting.host.WinnowApi;
+import dev.winnow.scripting.sandbox.HostPaths;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,6 +24,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 import org.graalvm.polyglot.PolyglotException;
 import org.graalvm.polyglot.Source;
 import org.graalvm.polyglot.Value;
@@ -55,7 +58,7 @@ public final class ScriptSession implements AutoCloseable {
     private final Cancellation cancellation = new Cancellation();
     private final DisplayBridge bridge;
     private final WinnowApi winnow;
-    private final dev.winnow.scripting.sandbox.HostPaths hostPaths;
+    private final HostPaths hostPaths;
     private volatile GuestContext running;
     private volatile OutputSink sink;
     private volatile String interruptReason;
@@ -132,7 +135,7 @@ public final class ScriptSession implements AutoCloseable {
             String sourceName,
             OutputSink sink,
             Duration deadline,
-            java.util.function.BooleanSupplier interrupted)
+            BooleanSupplier interrupted)
             throws ScriptFailure {
         if (language == null || code == null || sourceName == null || sink == null) {
             throw new IllegalArgumentException("run: language, code, sourceName and sink must not be null");
@@ -460,7 +463,7 @@ public final class ScriptSession implements AutoCloseable {
             if (total >= 0) {
                 o.put("total", total);
             }
-            Map<String, String> bundle = new java.util.LinkedHashMap<>();
+            Map<String, String> bundle = new LinkedHashMap<>();
             bundle.put(PROGRESS_MIME, o.toString());
             bundle.put(DisplayData.TEXT_PLAIN, label + " " + done + (total >= 0 ? "/" + total : ""));
             bridge.show(new DisplayData(bundle));

@@ -1,6 +1,7 @@
 package dev.winnow.scripting.host;
 
 import dev.winnow.ranking.index.Hit;
+import java.util.Locale;
 import org.graalvm.polyglot.HostAccess;
 
 /** One retrieved document as scripts see it: {@code hit.id}, {@code hit.score}, {@code hit.rank} (1-based), ... */
@@ -42,7 +43,7 @@ public final class ScriptHit {
     @Override
     public String toString() {
         String t = title.replace('\n', ' ');
-        return "#" + rank + " " + id + " " + String.format(java.util.Locale.ROOT, "%.4f", score)
+        return "#" + rank + " " + id + " " + String.format(Locale.ROOT, "%.4f", score)
                 + (t.isEmpty() ? "" : " " + (t.length() > 60 ? t.substring(0, 57) + "..." : t));
     }
 }

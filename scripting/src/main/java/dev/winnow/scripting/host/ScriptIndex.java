@@ -2,6 +2,7 @@ package dev.winnow.scripting.host;
 
 import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.dense.Embedder;
+import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
@@ -139,8 +140,7 @@ public final class ScriptIndex implements AutoCloseable {
                 qs.add(q.toQuery());
             }
             // one chunk of queries at a time, so an interrupt stops a long run between chunks
-            dev.winnow.ranking.eval.Run.Builder b =
-                    new dev.winnow.ranking.eval.Run.Builder(name == null ? m.cliName() : name);
+            Run.Builder b = new Run.Builder(name == null ? m.cliName() : name);
             String id = "run-" + WinnowApi.CALLS.incrementAndGet();
             for (int i = 0; i < qs.size(); i += 64) {
                 env.cancellation().throwIfCancelled();

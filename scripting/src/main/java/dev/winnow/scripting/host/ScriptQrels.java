@@ -1,6 +1,7 @@
 package dev.winnow.scripting.host;
 
 import dev.winnow.ranking.eval.Qrels;
+import java.util.HashSet;
 import java.util.List;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -57,8 +58,7 @@ public final class ScriptQrels {
     public ScriptQrels restrictTo(Value queryIds) {
         return Verbs.call(
                 env,
-                () -> new ScriptQrels(
-                        env, qrels.restrictTo(new java.util.HashSet<>(Verbs.strings(queryIds, "restrictTo")))));
+                () -> new ScriptQrels(env, qrels.restrictTo(new HashSet<>(Verbs.strings(queryIds, "restrictTo")))));
     }
 
     @HostAccess.Export

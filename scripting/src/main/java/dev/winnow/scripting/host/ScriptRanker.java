@@ -9,10 +9,12 @@ import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Reranking;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.SearchMode;
+import dev.winnow.scripting.DisplayData;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ForkJoinPool;
 import org.graalvm.polyglot.HostAccess;
@@ -196,7 +198,7 @@ public final class ScriptRanker implements AutoCloseable {
         }
 
         @Override
-        public dev.winnow.scripting.DisplayData toDisplayData() {
+        public DisplayData toDisplayData() {
             HtmlTable t = new HtmlTable(List.of("rank", "id", ranker + " score", "first-stage score", "title"));
             for (Ranked d : documents) {
                 t.row(List.of(
@@ -219,11 +221,7 @@ public final class ScriptRanker implements AutoCloseable {
         public String toString() {
             HtmlTable t = new HtmlTable(List.of("rank", "id", "score", "title"));
             for (Ranked d : documents) {
-                t.row(List.of(
-                        Integer.toString(d.rank),
-                        d.id,
-                        String.format(java.util.Locale.ROOT, "%.5f", d.score),
-                        d.title));
+                t.row(List.of(Integer.toString(d.rank), d.id, String.format(Locale.ROOT, "%.5f", d.score), d.title));
             }
             String head = ranker + " ranking of " + documents.size() + " documents for '" + query + "'";
             return documents.isEmpty() ? head : head + "\n" + t.plain();

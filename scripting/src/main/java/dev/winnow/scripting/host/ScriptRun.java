@@ -6,8 +6,10 @@ import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.ScoredDoc;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
@@ -125,7 +127,7 @@ public final class ScriptRun {
      */
     @HostAccess.Export
     public ScriptRun restrictTo(Value queryIds) {
-        return new ScriptRun(env, run.restrictTo(new java.util.HashSet<>(Verbs.strings(queryIds, "restrictTo"))), made);
+        return new ScriptRun(env, run.restrictTo(new HashSet<>(Verbs.strings(queryIds, "restrictTo"))), made);
     }
 
     /**
@@ -168,7 +170,7 @@ public final class ScriptRun {
                         q,
                         Integer.toString(i + 1),
                         r.get(i).docId(),
-                        String.format(java.util.Locale.ROOT, "%.4f", r.get(i).score())));
+                        String.format(Locale.ROOT, "%.4f", r.get(i).score())));
             }
         }
         b.append('\n').append(t.plain());

@@ -5,7 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import org.graalvm.polyglot.HostAccess;
+import org.graalvm.polyglot.Value;
 import org.graalvm.polyglot.proxy.ProxyArray;
 
 /**
@@ -112,7 +114,7 @@ public final class ScriptTensor {
             }
 
             @Override
-            public void set(long index, org.graalvm.polyglot.Value value) {
+            public void set(long index, Value value) {
                 throw new UnsupportedOperationException("tensor views are read-only");
             }
 
@@ -135,6 +137,6 @@ public final class ScriptTensor {
     @HostAccess.Export
     @Override
     public String toString() {
-        return "tensor" + java.util.Arrays.toString(shape);
+        return "tensor" + Arrays.toString(shape);
     }
 }

@@ -4,6 +4,7 @@ import dev.winnow.ranking.index.Hit;
 import dev.winnow.scripting.DisplayData;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.graalvm.polyglot.HostAccess;
 
 /**
@@ -74,8 +75,7 @@ public final class SearchResults implements Displayable {
     public String toString() {
         HtmlTable t = new HtmlTable(List.of("rank", "id", "score", "title"));
         for (ScriptHit h : hits) {
-            t.row(List.of(
-                    Integer.toString(h.rank), h.id, String.format(java.util.Locale.ROOT, "%.4f", h.score), h.title));
+            t.row(List.of(Integer.toString(h.rank), h.id, String.format(Locale.ROOT, "%.4f", h.score), h.title));
         }
         String head = hits.size() + " " + mode + " hits for '" + query + "'";
         return hits.isEmpty() ? head : head + "\n" + t.plain();

@@ -10,12 +10,15 @@ import dev.winnow.ranking.eval.Evaluation;
 import dev.winnow.ranking.eval.Metric;
 import dev.winnow.ranking.incontext.InContextOptions;
 import dev.winnow.ranking.incontext.InContextRanker;
+import dev.winnow.ranking.incontext.prompt.BlockRankLayout;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
+import dev.winnow.runtime.lab.LabReport;
+import dev.winnow.runtime.lab.LabRequest;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -23,9 +26,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.Value;
 import org.slf4j.Logger;
@@ -39,7 +44,7 @@ import org.slf4j.LoggerFactory;
 public final class WinnowApi {
     private static final Logger LOG = LoggerFactory.getLogger(WinnowApi.class);
     /** Numbers the progress ids of long calls. */
-    static final java.util.concurrent.atomic.AtomicLong CALLS = new java.util.concurrent.atomic.AtomicLong();
+    static final AtomicLong CALLS = new AtomicLong();
     /**
      * The classes of the objects scripts get, this one first: in Python their {@code str()} and {@code repr()} are
      * their {@code toString()} (a table for results, rankings, runs and metrics), and {@code winnow.WinnowError} is the
@@ -483,7 +488,7 @@ public final class WinnowApi {
     @HostAccess.Export
     public ScriptRanker ranker(ScriptModel model, String name, Value options) {
         return Verbs.call(env, () -> {
-            String n = InContextRanker.checkName(name == null ? "blockrank" : name.toLowerCase(java.util.Locale.ROOT));
+            String n = InContextRanker.checkName(name == null ? "blockrank" : name.toLowerCase(Locale.ROOT));
             InContextOptions o = InContextOptions.defaults().withThreads(model.threads());
             if (options != null && !options.isNull()) {
                 Value v;
@@ -497,7 +502,7 @@ public final class WinnowApi {
                     o = o.withThreads(v.asInt());
                 }
                 if ((v = ScriptModel.option(options, "layout")) != null) {
-                    o = o.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(v.asString(), "layout"));
+                    o = o.withLayout(BlockRankLayout.parse(v.asString(), "layout"));
                 }
             }
             return track(new ScriptRanker(
@@ -551,7 +556,7 @@ public final class WinnowApi {
             Value globs = ScriptModel.option(options, "globs");
             Value maxBytes = ScriptModel.option(options, "maxBytes");
             Value top = ScriptModel.option(options, "top");
-            var request = new dev.winnow.runtime.lab.LabRequest(
+            var request = new LabRequest(
                     experiment,
                     prompts,
                     labString(options, "corrupt"),
@@ -569,12 +574,12 @@ public final class WinnowApi {
                     (v = ScriptModel.option(options, "seed")) == null ? 0 : v.asLong(),
                     (v = ScriptModel.option(options, "temperature")) == null ? 0 : v.asDouble());
             env.cancellation().throwIfCancelled();
-            return dev.winnow.runtime.lab.LabReport.run(model.model(), request, model.threads(), env.cancellation());
+            return LabReport.run(model.model(), request, model.threads(), env.cancellation());
         });
     }
 
     /** steer's options (negative, weights, scale, eval; no file output from scripts), or null without negatives. */
-    private static dev.winnow.runtime.lab.LabRequest.Steering labSteering(Value options) {
+    private static LabRequest.Steering labSteering(Value options) {
         Value neg = ScriptModel.option(options, "negative");
         if (neg == null) {
             return null;
@@ -591,7 +596,7 @@ public final class WinnowApi {
             }
         }
         Value scale = ScriptModel.option(options, "scale");
-        return new dev.winnow.runtime.lab.LabRequest.Steering(
+        return new LabRequest.Steering(
                 Verbs.strings(neg, "lab: negative"),
                 weights,
                 scale == null ? 1.0 : scale.asDouble(),

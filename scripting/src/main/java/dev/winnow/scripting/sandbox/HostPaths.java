@@ -1,8 +1,10 @@
 package dev.winnow.scripting.sandbox;
 
 import dev.winnow.models.WinnowHome;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,6 +15,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.graalvm.polyglot.Engine;
 
 /**
  * The host's own folders as scripts may see them named: error messages and tracebacks shown to scripts and in notebook
@@ -146,7 +149,7 @@ public final class HostPaths {
             if (value == null || value.isBlank()) {
                 continue;
             }
-            for (String entry : value.split(java.io.File.pathSeparator)) {
+            for (String entry : value.split(File.pathSeparator)) {
                 if (!entry.isBlank()) {
                     Path folder =
                             codeFolder(Path.of(entry.endsWith("*") ? entry.substring(0, entry.length() - 1) : entry));
@@ -154,7 +157,7 @@ public final class HostPaths {
                 }
             }
         }
-        for (Class<?> c : new Class<?>[] {HostPaths.class, org.graalvm.polyglot.Engine.class, WinnowHome.class}) {
+        for (Class<?> c : new Class<?>[] {HostPaths.class, Engine.class, WinnowHome.class}) {
             try {
                 var src = c.getProtectionDomain().getCodeSource();
                 if (src != null
@@ -163,7 +166,7 @@ public final class HostPaths {
                     Path folder = codeFolder(Path.of(src.getLocation().toURI()));
                     t.add(new Tree(folder, "<class-path>", "a folder of Winnow's class path", true));
                 }
-            } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+            } catch (URISyntaxException | SecurityException | IllegalArgumentException e) {
                 // an unusual code source: the class path entries above still cover it
             }
         }

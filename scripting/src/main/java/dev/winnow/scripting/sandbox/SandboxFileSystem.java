@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.graalvm.polyglot.io.FileSystem;
 
 /**
@@ -161,8 +163,7 @@ public final class SandboxFileSystem implements FileSystem {
     private static final int MAX_REFUSALS = 32;
 
     /** A quoted path in an error message ({@code 'PATH'} or {@code "PATH"}), or a path after the last {@code ": "}. */
-    private static final java.util.regex.Pattern NAMED_PATH =
-            java.util.regex.Pattern.compile("'([^']+)'|\"([^\"]+)\"|: ([^\\s'\"]+)$");
+    private static final Pattern NAMED_PATH = Pattern.compile("'([^']+)'|\"([^\"]+)\"|: ([^\\s'\"]+)$");
 
     /**
      * Why this file system refused a path that an error message names. GraalPy reports a refusal as {@code
@@ -182,7 +183,7 @@ public final class SandboxFileSystem implements FileSystem {
             if (refusals.isEmpty()) {
                 return null;
             }
-            java.util.regex.Matcher m = NAMED_PATH.matcher(message);
+            Matcher m = NAMED_PATH.matcher(message);
             String found = null;
             boolean named = false;
             while (m.find()) {
