@@ -1,5 +1,6 @@
 package dev.winnow.webui.cli;
 
+import dev.winnow.ranking.collection.Query;
 import dev.winnow.ranking.collection.ReadReport;
 import dev.winnow.ranking.collection.TestCollection;
 import dev.winnow.ranking.collection.TrecFiles;
@@ -16,10 +17,18 @@ import dev.winnow.ranking.eval.Run;
 import dev.winnow.ranking.eval.SignificanceTest;
 import dev.winnow.ranking.fusion.Fusion;
 import dev.winnow.ranking.fusion.LinearFusion;
+import dev.winnow.ranking.incontext.InContextOptions;
+import dev.winnow.ranking.incontext.InContextRanker;
+import dev.winnow.ranking.incontext.Reranking;
+import dev.winnow.ranking.incontext.prompt.BlockRankLayout;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
+import dev.winnow.runtime.Llama;
+import dev.winnow.runtime.Model;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -216,24 +225,22 @@ public final class EvalCommand implements Callable<Integer> {
         if (rankerModel == null) {
             throw new IllegalArgumentException("--ranker needs --model FILE");
         }
-        dev.winnow.ranking.incontext.InContextOptions options =
-                dev.winnow.ranking.incontext.InContextOptions.defaults();
+        InContextOptions options = InContextOptions.defaults();
         if (layout != null) {
-            options = options.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(layout, "--layout"));
+            options = options.withLayout(BlockRankLayout.parse(layout, "--layout"));
         }
         if (rankerThreads != null) {
             options = options.withThreads(rankerThreads);
         }
-        try (dev.winnow.runtime.Model lm = dev.winnow.runtime.Llama.load().loadModel(rankerModel);
-                dev.winnow.ranking.incontext.InContextRanker r =
-                        dev.winnow.ranking.incontext.InContextRanker.byName(rankerName, lm, options)) {
-            List<dev.winnow.ranking.collection.Query> queries = c.queries(s);
-            Run run = dev.winnow.ranking.incontext.Reranking.rerank(
+        try (Model lm = Llama.load().loadModel(rankerModel);
+                InContextRanker r = InContextRanker.byName(rankerName, lm, options)) {
+            List<Query> queries = c.queries(s);
+            Run run = Reranking.rerank(
                     firstStage,
                     queries,
                     rerankDepth,
                     idx::get,
-                    dev.winnow.ranking.incontext.Reranking.scorer(r, null),
+                    Reranking.scorer(r, null),
                     m.cliName() + "+" + r.name(),
                     (done, total, unit) -> {
                         if (done % 25 == 0) {
@@ -245,8 +252,7 @@ public final class EvalCommand implements Callable<Integer> {
                 Map<String, Object> params = new LinkedHashMap<>();
                 params.put("mode", m.cliName());
                 params.put("depth", depth);
-                params.putAll(
-                        dev.winnow.ranking.incontext.Reranking.parameters(firstStage.name(), r.name(), rerankDepth));
+                params.putAll(Reranking.parameters(firstStage.name(), r.name(), rerankDepth));
                 params.put("options", options.toString());
                 TrecFiles.writeRun(
                         file,
@@ -271,8 +277,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     private LinearFusion tuneLinearFusion(
-            TestCollection c, String evaluated, DocumentIndex idx, Executor pool, PrintWriter out)
-            throws java.io.IOException {
+            TestCollection c, String evaluated, DocumentIndex idx, Executor pool, PrintWriter out) throws IOException {
         String t = tuneSplitOf(c, evaluated);
         LinearFusion.Normalization norm = switch (fusionName) {
             case "minmax" -> LinearFusion.Normalization.MIN_MAX;
@@ -302,7 +307,7 @@ public final class EvalCommand implements Callable<Integer> {
         List<Metric> metrics = chosenMetrics();
         if (rankerName != null) {
             // before the index is searched and the model loads (minutes), not after
-            dev.winnow.ranking.incontext.InContextRanker.checkName(rankerName);
+            InContextRanker.checkName(rankerName);
         }
         if (qrelsFile != null) {
             return scoreRunFiles(metrics);
@@ -473,7 +478,7 @@ public final class EvalCommand implements Callable<Integer> {
         return metrics;
     }
 
-    private static List<Run> readRuns(List<Path> files) throws java.io.IOException {
+    private static List<Run> readRuns(List<Path> files) throws IOException {
         List<Run> runs = new ArrayList<>();
         for (Path p : files) {
             runs.add(TrecFiles.readRun(p).withName(p.getFileName().toString().replaceAll("\\s", "_")));
@@ -572,7 +577,7 @@ public final class EvalCommand implements Callable<Integer> {
     }
 
     /** The index of the baseline row: --baseline names a row or a run file (then read and put first), else row 0. */
-    private int baselineRow(List<Run> runs) throws java.io.IOException {
+    private int baselineRow(List<Run> runs) throws IOException {
         if (baseline == null) {
             return 0;
         }
@@ -582,7 +587,7 @@ public final class EvalCommand implements Callable<Integer> {
             }
         }
         Path file = Path.of(baseline);
-        if (java.nio.file.Files.isRegularFile(file)) {
+        if (Files.isRegularFile(file)) {
             runs.add(0, readRuns(List.of(file)).get(0));
             return 0;
         }

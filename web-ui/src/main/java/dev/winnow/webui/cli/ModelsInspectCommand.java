@@ -1,5 +1,6 @@
 package dev.winnow.webui.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.models.gguf.GgufFile;
 import dev.winnow.models.gguf.inspect.GgufInspector;
 import java.io.PrintWriter;
@@ -58,7 +59,7 @@ public final class ModelsInspectCommand implements Callable<Integer> {
         try (GgufFile f = GgufFile.open(file)) {
             GgufInspector.DeepScan scan = deep ? GgufInspector.deepScan(f) : null;
             if (json) {
-                com.fasterxml.jackson.databind.node.ObjectNode root = inspector.json(f, file.toString());
+                ObjectNode root = inspector.json(f, file.toString());
                 if (scan != null) {
                     GgufInspector.addDeepScan(root, scan);
                 }

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -90,8 +91,7 @@ public final class NotebookCommand implements Callable<Integer> {
      * @throws IllegalArgumentException naming the option and the value when it is not such a duration
      */
     static Duration parseDuration(String option, String text) {
-        var m = java.util.regex.Pattern.compile("\\s*(\\d{1,12})\\s*(ms|s|m|h|d)?\\s*")
-                .matcher(text == null ? "" : text);
+        var m = Pattern.compile("\\s*(\\d{1,12})\\s*(ms|s|m|h|d)?\\s*").matcher(text == null ? "" : text);
         if (!m.matches()) {
             throw new IllegalArgumentException(option + " '" + text
                     + "' is not a duration: give a whole number with an optional unit ms, s, m, h or d"

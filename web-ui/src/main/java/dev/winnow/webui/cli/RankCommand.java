@@ -12,6 +12,7 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.RankedDocument;
 import dev.winnow.ranking.incontext.Ranking;
 import dev.winnow.ranking.incontext.Reranking;
+import dev.winnow.ranking.incontext.prompt.BlockRankLayout;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexConfig;
@@ -139,7 +140,7 @@ public final class RankCommand implements Callable<Integer> {
         InContextOptions options =
                 InContextOptions.defaults().withScoringLayer(layer).withBudgets(docTokens, 64);
         if (layout != null) {
-            options = options.withLayout(dev.winnow.ranking.incontext.prompt.BlockRankLayout.parse(layout, "--layout"));
+            options = options.withLayout(BlockRankLayout.parse(layout, "--layout"));
         }
         if (threads != null) {
             options = options.withThreads(threads);

@@ -1,5 +1,7 @@
 package dev.winnow.webui.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.winnow.scripting.DisplayData;
 import dev.winnow.scripting.Language;
 import dev.winnow.scripting.OutputSink;
@@ -15,8 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -144,14 +149,14 @@ public final class RunCommand implements Callable<Integer> {
      */
     static final class ProgressThrottle {
         private final long interval;
-        private final java.util.function.LongSupplier clock;
-        private final java.util.Map<String, Long> last = new java.util.HashMap<>();
+        private final LongSupplier clock;
+        private final Map<String, Long> last = new HashMap<>();
 
         /**
          * @param intervalNanos the least time between two lines of one call
          * @param clock the time in nanoseconds
          */
-        ProgressThrottle(long intervalNanos, java.util.function.LongSupplier clock) {
+        ProgressThrottle(long intervalNanos, LongSupplier clock) {
             this.interval = intervalNanos;
             this.clock = clock;
         }
@@ -164,10 +169,10 @@ public final class RunCommand implements Callable<Integer> {
          * @return true for the first and last report of a call and for one at least an interval after its previous line
          */
         synchronized boolean show(String progressJson) {
-            com.fasterxml.jackson.databind.JsonNode p;
+            JsonNode p;
             try {
                 p = JSON.readTree(progressJson);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return true;
             }
             String id = p.path("id").asText();
@@ -187,8 +192,7 @@ public final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * Prints output as it comes; rich outputs as their plain text; progress on standard error, every report on a

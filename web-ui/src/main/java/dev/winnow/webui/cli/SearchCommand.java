@@ -7,6 +7,7 @@ import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.IndexSettings;
 import dev.winnow.ranking.index.SearchMode;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,7 +76,7 @@ public final class SearchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Embedder embedderOf(IndexSettings recorded, SearchMode m) throws java.io.IOException {
+    private Embedder embedderOf(IndexSettings recorded, SearchMode m) throws IOException {
         String made = recorded.embedder();
         if (made == null) {
             throw new IllegalStateException("index " + index

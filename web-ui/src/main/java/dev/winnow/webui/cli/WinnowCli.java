@@ -1,5 +1,10 @@
 package dev.winnow.webui.cli;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Properties;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -36,8 +41,7 @@ public final class WinnowCli implements Runnable {
      * incubator API enabled ..."): two lines of noise before each command's output. Held here so the level stays set
      * (JUL keeps loggers weakly); its warnings still print.
      */
-    private static final java.util.logging.Logger LUCENE_VECTORIZATION =
-            java.util.logging.Logger.getLogger("org.apache.lucene.internal.vectorization");
+    private static final Logger LUCENE_VECTORIZATION = Logger.getLogger("org.apache.lucene.internal.vectorization");
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -53,7 +57,7 @@ public final class WinnowCli implements Runnable {
      * @param args the arguments after {@code winnow}
      */
     public static void main(String[] args) {
-        LUCENE_VECTORIZATION.setLevel(java.util.logging.Level.WARNING);
+        LUCENE_VECTORIZATION.setLevel(Level.WARNING);
         NativeLogs.configure(false); // llama.cpp's own lines: to $WINNOW_HOME/logs/llama.log, not between results
         CommandLine cli = newCommandLine();
         int code = cli.execute(args);
@@ -86,11 +90,11 @@ public final class WinnowCli implements Runnable {
      */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
-        public String[] getVersion() throws java.io.IOException {
-            java.util.Properties p = new java.util.Properties();
-            try (java.io.InputStream in = WinnowCli.class.getResourceAsStream("version.properties")) {
+        public String[] getVersion() throws IOException {
+            Properties p = new Properties();
+            try (InputStream in = WinnowCli.class.getResourceAsStream("version.properties")) {
                 if (in == null) {
-                    throw new java.io.IOException(
+                    throw new IOException(
                             "version.properties is missing from the build (web-ui/src/main/filtered-resources)");
                 }
                 p.load(in);

@@ -17,18 +17,35 @@ import dev.winnow.webui.notebook.security.Refusal;
 import dev.winnow.webui.notebook.store.NotebookStore;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.http.HttpStatus;
 import io.javalin.websocket.WsContext;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.Cookie;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -138,7 +155,7 @@ public final class NotebookServer implements AutoCloseable {
         this.options = options;
         this.store = new NotebookStore(options.directory());
         this.kernels = new KernelRegistry(host, kernelIdleTimeout);
-        List<String> extra = new java.util.ArrayList<>(options.allowedHosts());
+        List<String> extra = new ArrayList<>(options.allowedHosts());
         if (!isLoopback(options.host()) && !isWildcard(options.host())) {
             extra.add(options.host());
         }
@@ -149,10 +166,8 @@ public final class NotebookServer implements AutoCloseable {
             config.http.maxRequestSize = options.maxRequestBytes();
             // WebSocket upgrades are checked by a servlet filter: a refusal in a Javalin before-handler would not
             // stop Javalin 6 from upgrading the connection
-            config.jetty.modifyServletContextHandler(h -> h.addFilter(
-                    new org.eclipse.jetty.servlet.FilterHolder(new UpgradeGuard()),
-                    "/*",
-                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+            config.jetty.modifyServletContextHandler(
+                    h -> h.addFilter(new FilterHolder(new UpgradeGuard()), "/*", EnumSet.of(DispatcherType.REQUEST)));
             config.jetty.modifyWebSocketServletFactory(f -> {
                 f.setMaxTextMessageSize(options.maxRequestBytes());
                 f.setIdleTimeout(Duration.ofHours(12));
@@ -253,8 +268,7 @@ public final class NotebookServer implements AutoCloseable {
                 NoSuchFileException.class, (e, ctx) -> error(ctx, 404, "no such notebook: " + shown(e.getFile())));
         app.exception(
                 FileAlreadyExistsException.class, (e, ctx) -> error(ctx, 409, "exists already: " + shown(e.getFile())));
-        app.exception(
-                io.javalin.http.HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), e.getMessage()));
         app.exception(Exception.class, (e, ctx) -> {
             // the details (absolute paths, the exception) go to the log only
             LOG.error("notebook request {} {} failed", ctx.method(), ctx.path(), e);
@@ -375,7 +389,7 @@ public final class NotebookServer implements AutoCloseable {
     private void onConnect(WsContext ctx) {
         String p = ctx.queryParam("path");
         try {
-            if (!java.nio.file.Files.isRegularFile(store.resolve(p))) {
+            if (!Files.isRegularFile(store.resolve(p))) {
                 ctx.closeSession(4404, "no such notebook");
                 return;
             }
@@ -502,27 +516,24 @@ public final class NotebookServer implements AutoCloseable {
                 // drop the token from the address bar (and from anything that could leak it later)
                 String rest = ctx.queryString() == null ? "" : ctx.queryString().replaceAll("(^|&)token=[^&]*", "");
                 rest = rest.replaceAll("^&", "");
-                ctx.redirect(rest.isEmpty() ? "/" : "/?" + rest, io.javalin.http.HttpStatus.SEE_OTHER);
+                ctx.redirect(rest.isEmpty() ? "/" : "/?" + rest, HttpStatus.SEE_OTHER);
                 ctx.skipRemainingHandlers();
             }
         }
     }
 
     /** Refuses WebSocket upgrades that fail the access policy, before Jetty upgrades them. */
-    private final class UpgradeGuard implements jakarta.servlet.Filter {
+    private final class UpgradeGuard implements Filter {
         @Override
-        public void doFilter(
-                jakarta.servlet.ServletRequest request,
-                jakarta.servlet.ServletResponse response,
-                jakarta.servlet.FilterChain chain)
-                throws IOException, jakarta.servlet.ServletException {
-            var req = (jakarta.servlet.http.HttpServletRequest) request;
-            var res = (jakarta.servlet.http.HttpServletResponse) response;
+        public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain)
+                throws IOException, ServletException {
+            var req = (HttpServletRequest) request;
+            var res = (HttpServletResponse) response;
             if ("websocket".equalsIgnoreCase(req.getHeader("Upgrade"))) {
                 String cookie = null;
                 String xsrfCookie = null;
                 if (req.getCookies() != null) {
-                    for (jakarta.servlet.http.Cookie c : req.getCookies()) {
+                    for (Cookie c : req.getCookies()) {
                         if (c.getName().equals(AccessPolicy.tokenCookie(port()))) {
                             cookie = c.getValue();
                         } else if (c.getName().equals(AccessPolicy.xsrfCookie(port()))) {
@@ -593,7 +604,7 @@ public final class NotebookServer implements AutoCloseable {
 
     private String existing(Context ctx) throws NoSuchFileException {
         String p = path(ctx);
-        if (!java.nio.file.Files.isRegularFile(store.resolve(p))) {
+        if (!Files.isRegularFile(store.resolve(p))) {
             throw new NoSuchFileException(p);
         }
         return p;
@@ -622,7 +633,7 @@ public final class NotebookServer implements AutoCloseable {
         Path p;
         try {
             p = Path.of(file);
-        } catch (java.nio.file.InvalidPathException e) {
+        } catch (InvalidPathException e) {
             return "(unprintable name)";
         }
         if (!p.isAbsolute()) {
@@ -646,7 +657,7 @@ public final class NotebookServer implements AutoCloseable {
                 List.of(store.root(), options.directory().toAbsolutePath().normalize())) {
             String r = root.toString();
             if (r.length() > 1) {
-                m = m.replace(r + java.io.File.separator, "").replace(r, ".");
+                m = m.replace(r + File.separator, "").replace(r, ".");
             }
         }
         return m;

@@ -10,6 +10,8 @@ import dev.winnow.ranking.incontext.Candidate;
 import dev.winnow.ranking.incontext.RankedDocument;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -30,6 +32,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +40,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.stream.Collectors;
+import org.eclipse.jetty.servlet.FilterHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -167,10 +171,8 @@ public final class ApiServer implements AutoCloseable {
         this.app = Javalin.create(config -> {
             config.showJavalinBanner = false;
             config.http.maxRequestSize = options.maxRequestBytes();
-            config.jetty.modifyServletContextHandler(h -> h.addFilter(
-                    new org.eclipse.jetty.servlet.FilterHolder(new Accounting()),
-                    "/*",
-                    java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
+            config.jetty.modifyServletContextHandler(
+                    h -> h.addFilter(new FilterHolder(new Accounting()), "/*", EnumSet.of(DispatcherType.REQUEST)));
         });
         routes();
     }
@@ -243,7 +245,7 @@ public final class ApiServer implements AutoCloseable {
         app.before(this::authorize);
         app.exception(ApiException.class, (e, ctx) -> error(ctx, e));
         app.exception(
-                io.javalin.http.HttpResponseException.class,
+                HttpResponseException.class,
                 (e, ctx) -> error(
                         ctx,
                         new ApiException(

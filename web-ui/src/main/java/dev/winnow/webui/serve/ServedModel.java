@@ -3,6 +3,7 @@ package dev.winnow.webui.serve;
 import dev.winnow.models.catalog.CatalogEntry;
 import dev.winnow.models.catalog.ModelCatalog;
 import dev.winnow.models.catalog.ModelPuller;
+import dev.winnow.ranking.dense.BatchingEmbedder;
 import dev.winnow.ranking.dense.Embedder;
 import dev.winnow.ranking.dense.Embedders;
 import dev.winnow.ranking.incontext.Candidate;
@@ -251,7 +252,7 @@ public final class ServedModel implements AutoCloseable {
     }
 
     private static long tokens(Embedder e) {
-        return e instanceof dev.winnow.ranking.dense.BatchingEmbedder b ? b.tokenCount() : 0;
+        return e instanceof BatchingEmbedder b ? b.tokenCount() : 0;
     }
 
     private static void closeAll(List<Slot> slots, Model model) {

@@ -3,6 +3,7 @@ package dev.winnow.webui.notebook.kernel;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -33,7 +34,7 @@ public final class ClientQueue implements KernelListener {
     public static final long DEFAULT_MAX_CHARS = 16L << 20;
 
     /** How long without a completed send makes a client over its bound count as stalled. */
-    public static final java.time.Duration STALL = java.time.Duration.ofSeconds(2);
+    public static final Duration STALL = Duration.ofSeconds(2);
 
     /** How many times its bound a client that still reads may queue. */
     public static final int HARD_FACTOR = 4;

@@ -14,12 +14,14 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -45,7 +47,7 @@ final class KernelProcess {
     private final BlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
     private final long startedAt = System.nanoTime();
     private volatile boolean ready;
-    private final Set<Language> warm = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Language> warm = ConcurrentHashMap.newKeySet();
     private final CompletableFuture<Integer> ended = new CompletableFuture<>();
 
     private KernelProcess(String name, Process process) {
@@ -167,7 +169,7 @@ final class KernelProcess {
      * @return a live, unmodifiable view
      */
     Set<Language> warm() {
-        return java.util.Collections.unmodifiableSet(warm);
+        return Collections.unmodifiableSet(warm);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.winnow.webui.notebook.security;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -303,7 +304,7 @@ public final class AccessPolicy {
         URI u;
         try {
             u = new URI(origin.trim());
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return null;
         }
         String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(Locale.ROOT);

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.winnow.scripting.Language;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -17,10 +19,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -270,7 +277,7 @@ public final class NotebookStore {
     }
 
     /** Image files {@link #readImage} serves, by file name ending (lower case), and their types; never SVG (scripts). */
-    public static final java.util.Map<String, String> IMAGE_TYPES = java.util.Map.of(
+    public static final Map<String, String> IMAGE_TYPES = Map.of(
             ".png",
             "image/png",
             ".jpg",
@@ -309,8 +316,8 @@ public final class NotebookStore {
         String type = path == null
                 ? null
                 : IMAGE_TYPES.entrySet().stream()
-                        .filter(e -> path.toLowerCase(java.util.Locale.ROOT).endsWith(e.getKey()))
-                        .map(java.util.Map.Entry::getValue)
+                        .filter(e -> path.toLowerCase(Locale.ROOT).endsWith(e.getKey()))
+                        .map(Map.Entry::getValue)
                         .findFirst()
                         .orElse(null);
         Path p = checkedPath(path, "image path");
@@ -466,16 +473,15 @@ public final class NotebookStore {
         byte[] bytes = NbformatWriter.write(nb);
         Path tmp = tempFileInside(file.getParent());
         try {
-            if (Files.getFileStore(tmp)
-                    .supportsFileAttributeView(java.nio.file.attribute.PosixFileAttributeView.class)) {
+            if (Files.getFileStore(tmp).supportsFileAttributeView(PosixFileAttributeView.class)) {
                 Files.setPosixFilePermissions(
                         tmp,
                         Files.exists(file)
                                 ? Files.getPosixFilePermissions(file)
-                                : java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+                                : PosixFilePermissions.fromString("rw-r--r--"));
             }
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            try (var ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }
