@@ -16,8 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.opensearch.client.Request;
 import org.opensearch.client.Response;
@@ -63,7 +66,7 @@ public final class OpenSearchSource implements AutoCloseable {
         if (nodes == null || nodes.isEmpty()) {
             throw new IllegalArgumentException("OpenSearch nodes: at least one HTTP address is needed, got none");
         }
-        if (index == null || index.isBlank() || !index.equals(index.toLowerCase(java.util.Locale.ROOT))) {
+        if (index == null || index.isBlank() || !index.equals(index.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException(
                     "OpenSearch index name '" + index + "' must be non-blank and lower case");
         }
@@ -318,7 +321,7 @@ public final class OpenSearchSource implements AutoCloseable {
     public Map<Integer, String> primaryShardNodes() throws IOException {
         Request r = new Request("GET", "/_cat/shards/" + index);
         r.addParameter("format", "json");
-        Map<Integer, String> out = new java.util.TreeMap<>();
+        Map<Integer, String> out = new TreeMap<>();
         for (JsonNode s : perform(r)) {
             if (s.path("prirep").asText().equals("p")) {
                 out.put(s.path("shard").asInt(), s.path("node").asText());
@@ -354,7 +357,7 @@ public final class OpenSearchSource implements AutoCloseable {
         } catch (UnsupportedOperationException e) {
             try {
                 return EntityUtils.toString(res.getEntity());
-            } catch (org.apache.hc.core5.http.ParseException p) {
+            } catch (ParseException p) {
                 throw new IOException(p);
             }
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.opensearch.Version;
 import org.opensearch.analysis.common.CommonAnalysisModulePlugin;
 import org.opensearch.common.settings.Settings;
@@ -92,7 +93,7 @@ public final class ClusterMain {
                 s.put("discovery.seed_hosts", seed);
             }
             Node node = new ClasspathNode(
-                    InternalSettingsPreparer.prepareEnvironment(s.build(), java.util.Map.of(), null, () -> name));
+                    InternalSettingsPreparer.prepareEnvironment(s.build(), Map.of(), null, () -> name));
             node.start();
             nodes.add(node);
             if (seed == null) {
