@@ -1,5 +1,6 @@
 package dev.winnow.ranking.dense;
 
+import dev.winnow.models.ProgressListener;
 import dev.winnow.models.gguf.Pooling;
 import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.UnitVectors;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongConsumer;
 
 /**
  * The one embedding path of a model-backed {@link Embedder}: instructions, token budget, batching, normalisation,
@@ -37,9 +37,11 @@ import java.util.function.LongConsumer;
  *
  * <p>Query vectors are cached (the last {@value #QUERY_CACHE_SIZE}, keyed by the prefixed text), so methods that
  * search the same queries again embed each once. Calls are serialised (one model state): parallel query workers may
- * share one embedder. Cancellation: {@link #cancel()}, interrupting the embedding thread, or the call's own abort
- * check stop before the next batch, and inside the current one where the implementation polls {@link #aborted()};
- * the call throws {@link CancellationException} and the embedder stays usable.
+ * share one embedder. Cancellation: a {@link Cancellation} token, either the call's own ({@link #embed(List, Role,
+ * Cancellation)}) or one attached to the embedder ({@link #cancellation(Cancellation)}, for calls made on the
+ * caller's behalf such as an index's backfill), or interrupting the embedding thread, stops before the next batch, and
+ * inside the current one where the implementation polls {@link #aborted()}; the call throws {@link
+ * CancellationException} and the embedder stays usable.
  */
 public abstract class BatchingEmbedder implements Embedder {
 
@@ -68,10 +70,10 @@ public abstract class BatchingEmbedder implements Embedder {
     private final AtomicLong embedded = new AtomicLong();
     private final AtomicLong tokenTotal = new AtomicLong();
     private volatile String queryInstruction;
-    private volatile boolean cancelled;
+    private volatile Cancellation attached;
     private volatile Thread worker;
     private volatile Cancellation callAbort;
-    private volatile LongConsumer progress;
+    private volatile ProgressListener progress = ProgressListener.NONE;
 
     /**
      * @param maxTokens tokens kept per text, special tokens included, {@code >= 2}
@@ -204,35 +206,46 @@ public abstract class BatchingEmbedder implements Embedder {
 
     /**
      * Sets a listener told, after every batch, how many texts this embedder has embedded in total ({@link
-     * #embeddedCount()}); it runs on the embedding thread. Null removes it.
+     * #embeddedCount()}): {@code onProgress(embeddedCount(), ProgressListener.UNKNOWN, "texts")}, on the embedding
+     * thread (the count grows across calls; a caller that wants one run's share subtracts the count it saw before).
+     * Null removes it.
      *
-     * @param listener the listener
+     * @param listener the listener, or null
      */
-    public final void onProgress(LongConsumer listener) {
-        this.progress = listener;
+    public final void progressListener(ProgressListener listener) {
+        this.progress = ProgressListener.orNone(listener);
     }
 
     /**
-     * Stops the embedding in progress (and any later one until {@link #resetCancel()}): it throws {@link
-     * CancellationException}.
+     * Attaches a cancellation token that every later call polls, besides its own, until it is detached: cancelling it
+     * stops the embedding in progress before its next batch (and inside the current one where the implementation
+     * polls), with a {@link CancellationException}. For calls that are made on the caller's behalf, such as {@link
+     * dev.winnow.ranking.index.DocumentIndex#embedMissing}. A later call embeds again once the token is {@linkplain
+     * Cancellation#reset() reset} or detached.
+     *
+     * @param token the token, or null to detach
      */
-    public final void cancel() {
-        cancelled = true;
-    }
-
-    /** Clears {@link #cancel()}. */
-    public final void resetCancel() {
-        cancelled = false;
+    public final void cancellation(Cancellation token) {
+        this.attached = token;
     }
 
     /**
-     * Whether the embedding in progress should stop: {@link #cancel()} was called, the embedding thread is interrupted,
-     * or the call's abort check says so. Implementations poll it inside a long model call.
+     * @return the token attached with {@link #cancellation(Cancellation)}, or null
+     */
+    public final Cancellation cancellation() {
+        return attached;
+    }
+
+    /**
+     * Whether the embedding in progress should stop: the attached token ({@link #cancellation(Cancellation)}) or the
+     * call's own is cancelled, or the embedding thread is interrupted. Implementations poll it inside a long model
+     * call.
      *
      * @return true to stop
      */
     protected final boolean aborted() {
-        if (cancelled) {
+        Cancellation t = attached;
+        if (t != null && t.isCancelled()) {
             return true;
         }
         Thread w = worker;
@@ -241,6 +254,17 @@ public abstract class BatchingEmbedder implements Embedder {
         }
         Cancellation a = callAbort;
         return a != null && a.isCancelled();
+    }
+
+    /** Why {@link #aborted()} is true: the reason of the token that is cancelled, or "interrupted". */
+    private String abortReason() {
+        for (Cancellation c : new Cancellation[] {attached, callAbort}) {
+            String r = c == null ? null : c.reason();
+            if (r != null) {
+                return r;
+            }
+        }
+        return "interrupted";
     }
 
     /**
@@ -376,7 +400,7 @@ public abstract class BatchingEmbedder implements Embedder {
             while (next < order.length) {
                 if (aborted()) {
                     throw new CancellationException(
-                            "embedding cancelled after " + next + " of " + order.length + " texts");
+                            "embedding cancelled after " + next + " of " + order.length + " texts: " + abortReason());
                 }
                 int first = next;
                 int cells = 0;
@@ -401,10 +425,7 @@ public abstract class BatchingEmbedder implements Embedder {
                 }
                 tokenTotal.addAndGet(cells);
                 long done = embedded.addAndGet(next - first);
-                LongConsumer l = progress;
-                if (l != null) {
-                    l.accept(done);
-                }
+                progress.onProgress(done, ProgressListener.UNKNOWN, "texts");
             }
         } finally {
             worker = null;

@@ -10,6 +10,7 @@ import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
+import dev.winnow.runtime.ReusableContext;
 import dev.winnow.runtime.Vocabulary;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -169,8 +170,7 @@ public final class LlamaEmbedder extends BatchingEmbedder {
     private final Vocabulary vocabulary;
     private volatile String sha256;
     private volatile String description;
-    private Context context;
-    private Batch batch;
+    private final ReusableContext slot = new ReusableContext();
     private Pooling pooling;
 
     private LlamaEmbedder(Model model, boolean ownsModel, Options options, String sha256) {
@@ -338,11 +338,13 @@ public final class LlamaEmbedder extends BatchingEmbedder {
     @Override
     protected int prepare(int longest) {
         ensureContext(Math.max(options.batchTokens(), longest));
-        return context.batchSize();
+        return slot.context().batchSize();
     }
 
     @Override
     protected float[][] run(PackedBatch packed) {
+        Context context = slot.context();
+        Batch batch = slot.batch();
         batch.clear();
         List<int[]> seqs = packed.sequences();
         for (int s = 0; s < seqs.size(); s++) {
@@ -373,37 +375,27 @@ public final class LlamaEmbedder extends BatchingEmbedder {
         // n_seq_max
         int seqs = options.maxSequences();
         int batchTokens = (wanted + seqs - 1) / seqs * seqs;
-        if (context != null && context.batchSize() >= batchTokens) {
-            return;
-        }
-        closeContext();
-        int ctx = Math.max(batchTokens, 512);
         ContextOptions o = ContextOptions.defaults()
-                .withContextSize(ctx)
+                .withContextSize(Math.max(batchTokens, 512))
                 .withBatchSize(batchTokens)
                 .withMaxSequences(seqs)
                 .withThreads(options.threads());
+        boolean created = slot.ensure(c -> c.batchSize() >= batchTokens, () -> newContext(o), batchTokens);
+        if (created) {
+            slot.cancellation(Cancellation.polling(this::aborted));
+            pooling = slot.context().pooling();
+        }
+    }
+
+    /** A context that pools embeddings: the configured pooling, or MEAN for a model that names none. */
+    private Context newContext(ContextOptions o) {
         Context c = model.newContext(o.withEmbeddings(true, options.pooling()));
         if (c.pooling() == Pooling.NONE) {
             // a model that names no pooling (a plain language model): mean over its tokens
             c.close();
             c = model.newContext(o.withEmbeddings(true, Pooling.MEAN));
         }
-        c.cancellation(Cancellation.polling(this::aborted));
-        context = c;
-        pooling = c.pooling();
-        batch = Batch.allocate(batchTokens, 1);
-    }
-
-    private void closeContext() {
-        if (context != null) {
-            context.close();
-            context = null;
-        }
-        if (batch != null) {
-            batch.close();
-            batch = null;
-        }
+        return c;
     }
 
     /**
@@ -463,7 +455,7 @@ public final class LlamaEmbedder extends BatchingEmbedder {
 
     @Override
     public synchronized void close() {
-        closeContext();
+        slot.close();
         if (ownsModel) {
             model.close();
         }

@@ -21,6 +21,7 @@ import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
 import dev.winnow.runtime.Batch;
+import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Context;
 import dev.winnow.runtime.ContextOptions;
 import dev.winnow.runtime.Llama;
@@ -107,7 +108,7 @@ class LlamaEmbedderMiniLmTest {
             assertEquals(384, e.dimension());
             assertEquals(Pooling.MEAN, e.pooling());
             AtomicLong progress = new AtomicLong();
-            e.onProgress(progress::set);
+            e.progressListener((done, total, unit) -> progress.set(done));
             float[][] batched = e.embedDocuments(texts);
             assertEquals(texts.size(), progress.get());
             assertEquals(1, e.truncatedCount(), "only the long text exceeds 128 tokens");
@@ -137,9 +138,11 @@ class LlamaEmbedderMiniLmTest {
     void cancelStopsAndTheEmbedderStaysUsable() throws Exception {
         try (LlamaEmbedder e =
                 LlamaEmbedder.over(model, LlamaEmbedder.Options.defaults().withMaxSequences(2))) {
-            e.cancel();
+            Cancellation token = new Cancellation();
+            e.cancellation(token);
+            token.cancel("stop");
             assertThrows(CancellationException.class, () -> e.embedDocuments(List.of("a", "b", "c")));
-            e.resetCancel();
+            token.reset();
             assertEquals(3, e.embedDocuments(List.of("a", "b", "c")).length);
         }
     }

@@ -14,9 +14,12 @@ import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.Hit;
 import dev.winnow.ranking.index.IndexConfig;
 import dev.winnow.ranking.index.SearchMode;
+import dev.winnow.runtime.Cancellation;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -48,6 +51,70 @@ class LlamaEmbedderTest {
             }
             assertFalse(java.util.Arrays.equals(all[0], all[1]), "different texts, different vectors");
             assertTrue(batched.describe().contains("sha256=" + Provenance.sha256(MODEL)), batched.describe());
+        }
+    }
+
+    @Test
+    void aCancelledTokenStopsBetweenBatchesAndALaterCallWorks() throws Exception {
+        // one text per batch: the progress listener cancels the attached token after the first batch
+        try (LlamaEmbedder e = LlamaEmbedder.open(MODEL, Pooling.MEAN, 64, 1, 2)) {
+            float[][] reference = e.embedDocuments(TEXTS);
+            Cancellation token = new Cancellation();
+            AtomicLong reported = new AtomicLong();
+            long before = e.embeddedCount();
+            e.cancellation(token);
+            e.progressListener((done, total, unit) -> {
+                assertEquals("texts", unit);
+                assertEquals(-1, total);
+                reported.set(done);
+                token.cancel("user pressed stop");
+            });
+            CancellationException stopped = assertThrows(CancellationException.class, () -> e.embedDocuments(TEXTS));
+            assertEquals("embedding cancelled after 1 of 5 texts: user pressed stop", stopped.getMessage());
+            assertEquals(before + 1, reported.get(), "one batch ran before the stop");
+            assertEquals(before + 1, e.embeddedCount());
+            // the call's own token stops it too, before the first batch
+            token.reset();
+            e.progressListener(null);
+            Cancellation call = new Cancellation();
+            call.cancel("call stopped");
+            CancellationException own =
+                    assertThrows(CancellationException.class, () -> e.embed(TEXTS, Embedder.Role.DOCUMENT, call));
+            assertEquals("embedding cancelled after 0 of 5 texts: call stopped", own.getMessage());
+            // reset (and detached): the embedder embeds again, the same vectors
+            float[][] again = e.embedDocuments(TEXTS);
+            e.cancellation(null);
+            float[][] detached = e.embedDocuments(TEXTS);
+            for (int i = 0; i < TEXTS.size(); i++) {
+                assertArrayEquals(reference[i], again[i], 1e-5f, "text " + i);
+                assertArrayEquals(reference[i], detached[i], 1e-5f, "text " + i);
+            }
+        }
+    }
+
+    @Test
+    void theContextGrowsToTheLongestTextAndKeepsItsPooling() throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 20; i++) {
+            sb.append("The dog ran in the park. ");
+        }
+        LlamaEmbedder.Options small = LlamaEmbedder.Options.defaults()
+                .withPooling(Pooling.MEAN)
+                .withMaxTokens(96)
+                .withMaxSequences(2)
+                .withBatchTokens(4)
+                .withThreads(2);
+        try (LlamaEmbedder grown = LlamaEmbedder.open(MODEL, small);
+                LlamaEmbedder large = LlamaEmbedder.open(MODEL, small.withBatchTokens(512))) {
+            float[] shortFirst = grown.embedDocuments(List.of("A dog.")).clone()[0];
+            // a text of up to 96 tokens does not fit the 4-token batch: the context is replaced by a larger one
+            float[][] v = grown.embedDocuments(List.of(sb.toString(), "A dog."));
+            float[][] ref = large.embedDocuments(List.of(sb.toString(), "A dog."));
+            assertEquals(Pooling.MEAN, grown.pooling());
+            assertTrue(grown.tokens(sb.toString()).length > 4);
+            assertArrayEquals(ref[0], v[0], 1e-4f);
+            assertArrayEquals(ref[1], v[1], 1e-4f);
+            assertArrayEquals(shortFirst, v[1], 1e-4f);
         }
     }
 

@@ -146,12 +146,12 @@ class OnnxEmbedderTest {
     @Test
     void lengthBucketedBatchesEqualOneTextAtATime() {
         AtomicInteger batches = new AtomicInteger();
-        miniLm.onProgress(n -> batches.incrementAndGet());
+        miniLm.progressListener((n, total, unit) -> batches.incrementAndGet());
         float[][] together;
         try {
             together = miniLm.embedDocuments(docs);
         } finally {
-            miniLm.onProgress(null);
+            miniLm.progressListener(null);
         }
         // several texts shared a call (8 SciFact documents, most cut to 256 tokens), but not all 10 (two short ones)
         assertTrue(batches.get() > 1 && batches.get() < docs.size(), "batches: " + batches.get());

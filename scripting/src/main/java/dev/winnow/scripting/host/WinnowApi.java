@@ -13,7 +13,6 @@ import dev.winnow.ranking.incontext.InContextRanker;
 import dev.winnow.ranking.incontext.prompt.BlockRankLayout;
 import dev.winnow.ranking.index.DocumentIndex;
 import dev.winnow.ranking.index.IndexConfig;
-import dev.winnow.runtime.Cancellation;
 import dev.winnow.runtime.Llama;
 import dev.winnow.runtime.Model;
 import dev.winnow.runtime.ModelOptions;
@@ -353,11 +352,13 @@ public final class WinnowApi {
         env.progress(id, label, 0, total);
         if (embedder instanceof BatchingEmbedder model) {
             long before = model.embeddedCount();
-            model.onProgress(n -> env.progress(id, label, Math.min(total, n - before), total));
-            try (Cancellation.Registration stop = env.cancellation().onCancel(model::cancel)) {
+            model.progressListener((n, all, unit) -> env.progress(id, label, Math.min(total, n - before), total));
+            model.cancellation(env.cancellation());
+            try {
                 index.embedMissing(500);
             } finally {
-                model.onProgress(null);
+                model.cancellation(null);
+                model.progressListener(null);
             }
         } else {
             index.embedMissing(500);

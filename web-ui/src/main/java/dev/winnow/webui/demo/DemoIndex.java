@@ -223,7 +223,7 @@ public final class DemoIndex {
                 long start = embedder.embeddedCount();
                 long began = System.nanoTime();
                 long[] lastPrint = {began};
-                embedder.onProgress(done -> {
+                embedder.progressListener((done, all, unit) -> {
                     long now = System.nanoTime();
                     long n = done - start;
                     if (n < missing && (now - lastPrint[0]) / 1e9 < progressSeconds) {
@@ -244,7 +244,7 @@ public final class DemoIndex {
                 try {
                     embedded = index.embedMissing(COMMIT_BATCH);
                 } finally {
-                    embedder.onProgress(null);
+                    embedder.progressListener(null);
                 }
             } else {
                 embedded = 0;
