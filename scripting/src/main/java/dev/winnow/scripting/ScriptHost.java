@@ -2,6 +2,7 @@ package dev.winnow.scripting;
 
 import dev.winnow.scripting.engine.GuestContext;
 import dev.winnow.scripting.engine.SharedEngine;
+import dev.winnow.scripting.sandbox.HostPaths;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -27,6 +28,7 @@ public final class ScriptHost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptHost.class);
 
     private final Sandbox sandbox;
+    private final HostPaths hostPaths;
     private final Map<Language, CompletableFuture<GuestContext>> spares = new EnumMap<>(Language.class);
     private final Set<Language> prewarmed = EnumSet.noneOf(Language.class);
     private final List<ScriptSession> sessions = new ArrayList<>();
@@ -35,6 +37,7 @@ public final class ScriptHost implements AutoCloseable {
 
     private ScriptHost(Sandbox sandbox) {
         this.sandbox = sandbox;
+        this.hostPaths = sandbox.hostPaths();
     }
 
     /**
@@ -57,6 +60,16 @@ public final class ScriptHost implements AutoCloseable {
      */
     public Sandbox sandbox() {
         return sandbox;
+    }
+
+    /**
+     * How messages shown to this host's scripts name host folders: the sandbox's {@link Sandbox#hostPaths()}, built
+     * once when the host was created and shared by its sessions and contexts.
+     *
+     * @return the naming
+     */
+    public HostPaths hostPaths() {
+        return hostPaths;
     }
 
     /**
@@ -129,7 +142,7 @@ public final class ScriptHost implements AutoCloseable {
                 LOG.warn("pre-warmed {} context failed; building another", language.displayName(), e.getCause());
             }
         }
-        return new GuestContext(language, sandbox);
+        return new GuestContext(language, sandbox, hostPaths);
     }
 
     /**
@@ -162,7 +175,8 @@ public final class ScriptHost implements AutoCloseable {
                 return t;
             });
         }
-        spares.put(language, CompletableFuture.supplyAsync(() -> new GuestContext(language, sandbox), warmer));
+        spares.put(
+                language, CompletableFuture.supplyAsync(() -> new GuestContext(language, sandbox, hostPaths), warmer));
     }
 
     private void ensureOpen() {

@@ -77,7 +77,7 @@ public final class ScriptSession implements AutoCloseable {
     ScriptSession(ScriptHost host, List<String> arguments) {
         this.host = host;
         this.arguments = arguments;
-        this.hostPaths = host.sandbox().hostPaths();
+        this.hostPaths = host.hostPaths();
         this.bridge = new DisplayBridge(() -> running, () -> sink);
         this.winnow = new WinnowApi(new Environment());
     }
@@ -420,7 +420,7 @@ public final class ScriptSession implements AutoCloseable {
         public SandboxFileSystem paths() {
             SandboxFileSystem p = paths;
             if (p == null) {
-                p = new SandboxFileSystem(host.sandbox());
+                p = new SandboxFileSystem(host.sandbox(), hostPaths);
                 paths = p; // a race builds two equal views; either serves
             }
             return p;

@@ -37,9 +37,11 @@ public final class GuestFileSystem implements FileSystem {
      * Creates the guest file system of a sandbox.
      *
      * @param sandbox what scripts may touch
+     * @param hostPaths how messages name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
+     *     caller
      */
-    public GuestFileSystem(Sandbox sandbox) {
-        this.sandbox = new SandboxFileSystem(sandbox);
+    public GuestFileSystem(Sandbox sandbox, HostPaths hostPaths) {
+        this.sandbox = new SandboxFileSystem(sandbox, hostPaths);
         this.reads = FileSystem.allowInternalResourceAccess(this.sandbox);
     }
 

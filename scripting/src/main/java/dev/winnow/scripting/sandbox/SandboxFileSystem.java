@@ -57,12 +57,17 @@ public final class SandboxFileSystem implements FileSystem {
      * Creates the file system for a sandbox.
      *
      * @param sandbox the workspace and read-only roots (already real paths)
+     * @param hostPaths how refusals name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
+     *     caller
      */
-    public SandboxFileSystem(Sandbox sandbox) {
+    public SandboxFileSystem(Sandbox sandbox, HostPaths hostPaths) {
+        if (hostPaths == null) {
+            throw new IllegalArgumentException("sandbox host paths are null");
+        }
         this.workspace = sandbox.workspace();
         this.readOnlyRoots = sandbox.readOnlyRoots();
         this.protectedTrees = sandbox.protectedTrees();
-        this.hostPaths = sandbox.hostPaths();
+        this.hostPaths = hostPaths;
         this.currentDirectory = workspace;
     }
 
