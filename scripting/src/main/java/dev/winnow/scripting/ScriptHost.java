@@ -28,7 +28,7 @@ public final class ScriptHost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptHost.class);
 
     private final Sandbox sandbox;
-    private final HostPaths hostPaths;
+    private volatile HostPaths hostPaths;
     private final Map<Language, CompletableFuture<GuestContext>> spares = new EnumMap<>(Language.class);
     private final Set<Language> prewarmed = EnumSet.noneOf(Language.class);
     private final List<ScriptSession> sessions = new ArrayList<>();
@@ -37,7 +37,6 @@ public final class ScriptHost implements AutoCloseable {
 
     private ScriptHost(Sandbox sandbox) {
         this.sandbox = sandbox;
-        this.hostPaths = sandbox.hostPaths();
     }
 
     /**
@@ -64,12 +63,19 @@ public final class ScriptHost implements AutoCloseable {
 
     /**
      * How messages shown to this host's scripts name host folders: the sandbox's {@link Sandbox#hostPaths()}, built
-     * once when the host was created and shared by its sessions and contexts.
+     * once, on first use, and shared by the host's sessions and contexts. Built lazily because the first use comes from
+     * a running context: by then GraalPy has unpacked its home into GraalVM's resource cache (on a fresh cache it is
+     * not there before), so the home is named {@code <graalpy-home>}.
      *
      * @return the naming
      */
     public HostPaths hostPaths() {
-        return hostPaths;
+        HostPaths h = hostPaths;
+        if (h == null) {
+            h = sandbox.hostPaths();
+            hostPaths = h; // a race builds two equal namings; either serves
+        }
+        return h;
     }
 
     /**
@@ -142,7 +148,7 @@ public final class ScriptHost implements AutoCloseable {
                 LOG.warn("pre-warmed {} context failed; building another", language.displayName(), e.getCause());
             }
         }
-        return new GuestContext(language, sandbox, hostPaths);
+        return new GuestContext(language, sandbox, this::hostPaths);
     }
 
     /**
@@ -176,7 +182,8 @@ public final class ScriptHost implements AutoCloseable {
             });
         }
         spares.put(
-                language, CompletableFuture.supplyAsync(() -> new GuestContext(language, sandbox, hostPaths), warmer));
+                language,
+                CompletableFuture.supplyAsync(() -> new GuestContext(language, sandbox, this::hostPaths), warmer));
     }
 
     private void ensureOpen() {

@@ -55,7 +55,6 @@ public final class ScriptSession implements AutoCloseable {
     private final Cancellation cancellation = new Cancellation();
     private final DisplayBridge bridge;
     private final WinnowApi winnow;
-    private final dev.winnow.scripting.sandbox.HostPaths hostPaths;
     private volatile GuestContext running;
     private volatile OutputSink sink;
     private volatile String interruptReason;
@@ -77,7 +76,6 @@ public final class ScriptSession implements AutoCloseable {
     ScriptSession(ScriptHost host, List<String> arguments) {
         this.host = host;
         this.arguments = arguments;
-        this.hostPaths = host.hostPaths();
         this.bridge = new DisplayBridge(() -> running, () -> sink);
         this.winnow = new WinnowApi(new Environment());
     }
@@ -151,7 +149,7 @@ public final class ScriptSession implements AutoCloseable {
             try {
                 g = context(language);
             } catch (PolyglotException e) {
-                String why = hostPaths.scrub(e.getMessage());
+                String why = host.hostPaths().scrub(e.getMessage());
                 throw new ScriptFailure(
                         language,
                         "ContextError",
@@ -420,7 +418,7 @@ public final class ScriptSession implements AutoCloseable {
         public SandboxFileSystem paths() {
             SandboxFileSystem p = paths;
             if (p == null) {
-                p = new SandboxFileSystem(host.sandbox(), hostPaths);
+                p = new SandboxFileSystem(host.sandbox(), host::hostPaths);
                 paths = p; // a race builds two equal views; either serves
             }
             return p;
@@ -472,7 +470,8 @@ public final class ScriptSession implements AutoCloseable {
             if (g == null) {
                 return new IllegalStateException(message);
             }
-            message = hostPaths.scrub(message); // the script sees it: no absolute host paths outside the workspace
+            // the script sees it: no absolute host paths outside the workspace
+            message = host.hostPaths().scrub(message);
             try {
                 g.raiser().execute("WinnowError", message);
             } catch (PolyglotException e) {

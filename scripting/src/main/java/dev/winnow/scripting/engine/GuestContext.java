@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
@@ -73,9 +74,9 @@ public final class GuestContext implements AutoCloseable {
      * @param language the language
      * @param sandbox what scripts may touch
      * @param hostPaths how messages name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
-     *     caller
+     *     caller (asked for when a message is made, not here)
      */
-    public GuestContext(Language language, Sandbox sandbox, HostPaths hostPaths) {
+    public GuestContext(Language language, Sandbox sandbox, Supplier<HostPaths> hostPaths) {
         this.language = language;
         this.files = new GuestFileSystem(sandbox, hostPaths);
         Context.Builder b = Context.newBuilder(language.id())

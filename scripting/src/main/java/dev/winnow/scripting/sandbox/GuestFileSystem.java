@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.graalvm.polyglot.io.FileSystem;
 
 /**
@@ -38,9 +39,9 @@ public final class GuestFileSystem implements FileSystem {
      *
      * @param sandbox what scripts may touch
      * @param hostPaths how messages name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
-     *     caller
+     *     caller (asked for when a message is made, not here)
      */
-    public GuestFileSystem(Sandbox sandbox, HostPaths hostPaths) {
+    public GuestFileSystem(Sandbox sandbox, Supplier<HostPaths> hostPaths) {
         this.sandbox = new SandboxFileSystem(sandbox, hostPaths);
         this.reads = FileSystem.allowInternalResourceAccess(this.sandbox);
     }
