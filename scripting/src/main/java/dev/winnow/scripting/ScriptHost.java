@@ -2,6 +2,7 @@ package dev.winnow.scripting;
 
 import dev.winnow.scripting.engine.GuestContext;
 import dev.winnow.scripting.engine.SharedEngine;
+import dev.winnow.scripting.sandbox.HostPaths;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -27,6 +28,7 @@ public final class ScriptHost implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScriptHost.class);
 
     private final Sandbox sandbox;
+    private volatile HostPaths hostPaths;
     private final Map<Language, CompletableFuture<GuestContext>> spares = new EnumMap<>(Language.class);
     private final Set<Language> prewarmed = EnumSet.noneOf(Language.class);
     private final List<ScriptSession> sessions = new ArrayList<>();
@@ -57,6 +59,23 @@ public final class ScriptHost implements AutoCloseable {
      */
     public Sandbox sandbox() {
         return sandbox;
+    }
+
+    /**
+     * How messages shown to this host's scripts name host folders: the sandbox's {@link Sandbox#hostPaths()}, built
+     * once, on first use, and shared by the host's sessions and contexts. Built lazily because the first use comes from
+     * a running context: by then GraalPy has unpacked its home into GraalVM's resource cache (on a fresh cache it is
+     * not there before), so the home is named {@code <graalpy-home>}.
+     *
+     * @return the naming
+     */
+    public HostPaths hostPaths() {
+        HostPaths h = hostPaths;
+        if (h == null) {
+            h = sandbox.hostPaths();
+            hostPaths = h; // a race builds two equal namings; either serves
+        }
+        return h;
     }
 
     /**
@@ -129,7 +148,7 @@ public final class ScriptHost implements AutoCloseable {
                 LOG.warn("pre-warmed {} context failed; building another", language.displayName(), e.getCause());
             }
         }
-        return new GuestContext(language, sandbox);
+        return new GuestContext(language, sandbox, this::hostPaths);
     }
 
     /**
@@ -162,7 +181,9 @@ public final class ScriptHost implements AutoCloseable {
                 return t;
             });
         }
-        spares.put(language, CompletableFuture.supplyAsync(() -> new GuestContext(language, sandbox), warmer));
+        spares.put(
+                language,
+                CompletableFuture.supplyAsync(() -> new GuestContext(language, sandbox, this::hostPaths), warmer));
     }
 
     private void ensureOpen() {

@@ -9,7 +9,6 @@ import dev.winnow.scripting.engine.JsRepl;
 import dev.winnow.scripting.engine.Renderer;
 import dev.winnow.scripting.host.HostEnvironment;
 import dev.winnow.scripting.host.WinnowApi;
-import dev.winnow.scripting.sandbox.HostPaths;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -58,7 +57,6 @@ public final class ScriptSession implements AutoCloseable {
     private final Cancellation cancellation = new Cancellation();
     private final DisplayBridge bridge;
     private final WinnowApi winnow;
-    private final HostPaths hostPaths;
     private volatile GuestContext running;
     private volatile OutputSink sink;
     private volatile String interruptReason;
@@ -80,7 +78,6 @@ public final class ScriptSession implements AutoCloseable {
     ScriptSession(ScriptHost host, List<String> arguments) {
         this.host = host;
         this.arguments = arguments;
-        this.hostPaths = host.sandbox().hostPaths();
         this.bridge = new DisplayBridge(() -> running, () -> sink);
         this.winnow = new WinnowApi(new Environment());
     }
@@ -154,7 +151,7 @@ public final class ScriptSession implements AutoCloseable {
             try {
                 g = context(language);
             } catch (PolyglotException e) {
-                String why = hostPaths.scrub(e.getMessage());
+                String why = host.hostPaths().scrub(e.getMessage());
                 throw new ScriptFailure(
                         language,
                         "ContextError",
@@ -423,7 +420,7 @@ public final class ScriptSession implements AutoCloseable {
         public SandboxFileSystem paths() {
             SandboxFileSystem p = paths;
             if (p == null) {
-                p = new SandboxFileSystem(host.sandbox());
+                p = new SandboxFileSystem(host.sandbox(), host::hostPaths);
                 paths = p; // a race builds two equal views; either serves
             }
             return p;
@@ -475,7 +472,8 @@ public final class ScriptSession implements AutoCloseable {
             if (g == null) {
                 return new IllegalStateException(message);
             }
-            message = hostPaths.scrub(message); // the script sees it: no absolute host paths outside the workspace
+            // the script sees it: no absolute host paths outside the workspace
+            message = host.hostPaths().scrub(message);
             try {
                 g.raiser().execute("WinnowError", message);
             } catch (PolyglotException e) {

@@ -4,12 +4,14 @@ import dev.winnow.scripting.Language;
 import dev.winnow.scripting.OutputSink;
 import dev.winnow.scripting.Sandbox;
 import dev.winnow.scripting.sandbox.GuestFileSystem;
+import dev.winnow.scripting.sandbox.HostPaths;
 import dev.winnow.scripting.sandbox.SandboxFileSystem;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.HostAccess;
 import org.graalvm.polyglot.PolyglotAccess;
@@ -71,10 +73,12 @@ public final class GuestContext implements AutoCloseable {
      *
      * @param language the language
      * @param sandbox what scripts may touch
+     * @param hostPaths how messages name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
+     *     caller (asked for when a message is made, not here)
      */
-    public GuestContext(Language language, Sandbox sandbox) {
+    public GuestContext(Language language, Sandbox sandbox, Supplier<HostPaths> hostPaths) {
         this.language = language;
-        this.files = new GuestFileSystem(sandbox);
+        this.files = new GuestFileSystem(sandbox, hostPaths);
         Context.Builder b = Context.newBuilder(language.id())
                 .engine(SharedEngine.get())
                 .sandbox(SandboxPolicy.CONSTRAINED)

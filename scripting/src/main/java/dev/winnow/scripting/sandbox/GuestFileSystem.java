@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.graalvm.polyglot.io.FileSystem;
 
 /**
@@ -37,9 +38,11 @@ public final class GuestFileSystem implements FileSystem {
      * Creates the guest file system of a sandbox.
      *
      * @param sandbox what scripts may touch
+     * @param hostPaths how messages name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
+     *     caller (asked for when a message is made, not here)
      */
-    public GuestFileSystem(Sandbox sandbox) {
-        this.sandbox = new SandboxFileSystem(sandbox);
+    public GuestFileSystem(Sandbox sandbox, Supplier<HostPaths> hostPaths) {
+        this.sandbox = new SandboxFileSystem(sandbox, hostPaths);
         this.reads = FileSystem.allowInternalResourceAccess(this.sandbox);
     }
 

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.graalvm.polyglot.io.FileSystem;
@@ -51,7 +52,7 @@ public final class SandboxFileSystem implements FileSystem {
     private final Path workspace;
     private final List<Path> readOnlyRoots;
     private final List<Path> protectedTrees;
-    private final HostPaths hostPaths;
+    private final Supplier<HostPaths> hostPaths;
     private final Map<String, String> refusals = new LinkedHashMap<>();
     private volatile Path currentDirectory;
 
@@ -59,12 +60,17 @@ public final class SandboxFileSystem implements FileSystem {
      * Creates the file system for a sandbox.
      *
      * @param sandbox the workspace and read-only roots (already real paths)
+     * @param hostPaths how refusals name host folders: the sandbox's {@link Sandbox#hostPaths()}, built once by the
+     *     caller (asked for when a refusal is described, not here)
      */
-    public SandboxFileSystem(Sandbox sandbox) {
+    public SandboxFileSystem(Sandbox sandbox, Supplier<HostPaths> hostPaths) {
+        if (hostPaths == null) {
+            throw new IllegalArgumentException("sandbox host paths are null");
+        }
         this.workspace = sandbox.workspace();
         this.readOnlyRoots = sandbox.readOnlyRoots();
         this.protectedTrees = sandbox.protectedTrees();
-        this.hostPaths = sandbox.hostPaths();
+        this.hostPaths = hostPaths;
         this.currentDirectory = workspace;
     }
 
@@ -132,7 +138,7 @@ public final class SandboxFileSystem implements FileSystem {
      * {@code path} (inside {@code tree}), or the tree's path relative to the workspace.
      */
     private String name(Path path, Path tree) {
-        String named = hostPaths.describe(path);
+        String named = hostPaths.get().describe(path);
         if (named != null && !isUnder(tree, workspace)) {
             return named;
         }
@@ -140,7 +146,7 @@ public final class SandboxFileSystem implements FileSystem {
             return "the protected folder "
                     + (tree.equals(workspace) ? "." : workspace.relativize(tree).toString());
         }
-        return "a protected folder (" + hostPaths.scrub(tree.toString()) + ")";
+        return "a protected folder (" + hostPaths.get().scrub(tree.toString()) + ")";
     }
 
     /** Records a refusal (for {@link #refusal}) and returns the exception that reports it. */
@@ -206,7 +212,7 @@ public final class SandboxFileSystem implements FileSystem {
                 for (Map.Entry<String, String> e : refusals.entrySet()) {
                     last = e;
                 }
-                return hostPaths.scrub(last.getKey()) + ": " + last.getValue();
+                return hostPaths.get().scrub(last.getKey()) + ": " + last.getValue();
             }
         }
         return null;
@@ -218,7 +224,7 @@ public final class SandboxFileSystem implements FileSystem {
      * @return the sandbox's naming
      */
     public HostPaths hostPaths() {
-        return hostPaths;
+        return hostPaths.get();
     }
 
     /** Forgets the recorded refusals (a new cell starts). */

@@ -475,17 +475,22 @@ public final class NotebookServer implements AutoCloseable {
         String method = ctx.method().name();
         boolean ws = "websocket".equalsIgnoreCase(ctx.header("Upgrade"));
         String xsrf = ctx.header(AccessPolicy.XSRF_HEADER);
-        AccessPolicy.Proof proof = policy.check(new AccessPolicy.Request(
-                method,
-                ctx.header("Host"),
-                ctx.header("Origin"),
-                ctx.queryParam("token"),
-                ctx.cookie(AccessPolicy.tokenCookie(port())),
-                ctx.header("Authorization"),
-                ws && xsrf == null ? ctx.queryParam(AccessPolicy.XSRF_PARAM) : xsrf,
-                ctx.cookie(AccessPolicy.xsrfCookie(port())),
-                ws,
-                port()));
+        // a GET upgrade request was checked by UpgradeGuard already (with the same fields: a GET's parameters are its
+        // query's); other requests are checked here
+        AccessPolicy.Proof checked = ctx.attribute(PROOF);
+        AccessPolicy.Proof proof = checked != null
+                ? checked
+                : policy.check(new AccessPolicy.Request(
+                        method,
+                        ctx.header("Host"),
+                        ctx.header("Origin"),
+                        ctx.queryParam("token"),
+                        ctx.cookie(AccessPolicy.tokenCookie(port())),
+                        ctx.header("Authorization"),
+                        ws && xsrf == null ? ctx.queryParam(AccessPolicy.XSRF_PARAM) : xsrf,
+                        ctx.cookie(AccessPolicy.xsrfCookie(port())),
+                        ws,
+                        port()));
         ctx.attribute(PROOF, proof);
         if (method.equals("POST") || method.equals("PUT") || method.equals("PATCH") || method.equals("DELETE")) {
             String len = ctx.header("Content-Length");
@@ -543,7 +548,7 @@ public final class NotebookServer implements AutoCloseable {
                 }
                 String xsrf = req.getHeader(AccessPolicy.XSRF_HEADER);
                 try {
-                    policy.check(new AccessPolicy.Request(
+                    AccessPolicy.Proof proof = policy.check(new AccessPolicy.Request(
                             req.getMethod(),
                             req.getHeader("Host"),
                             req.getHeader("Origin"),
@@ -554,6 +559,9 @@ public final class NotebookServer implements AutoCloseable {
                             xsrfCookie,
                             true,
                             port()));
+                    if ("GET".equals(req.getMethod())) {
+                        req.setAttribute(PROOF, proof); // guard() uses it rather than checking the request again
+                    }
                 } catch (Refusal r) {
                     res.setStatus(r.status());
                     res.setContentType("application/json");
