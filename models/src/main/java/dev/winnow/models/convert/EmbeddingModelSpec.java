@@ -98,7 +98,8 @@ public enum EmbeddingModelSpec {
         throw new IllegalArgumentException("unknown embedding model '" + name + "'; known: "
                 + Arrays.stream(values())
                         .map(s -> s.shortName + " (" + s.fileName + ")")
-                        .collect(Collectors.joining(", ")));
+                        .collect(Collectors.joining(", "))
+                + "; through ONNX Runtime: " + OnnxModelSpec.names());
     }
 
     /**
